@@ -1,0 +1,34 @@
+# `make demo` and `make test` work on a fresh clone: `setup` builds everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DATA := $(CURDIR)/.demo-data
+
+.PHONY: setup demo test lint typecheck check bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	bash scripts/demo.sh "$(DEMO_DATA)"
+
+test: setup
+	$(BIN)/ruff check crawler indexer search_cli tests bench
+	$(BIN)/mypy crawler indexer search_cli
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check crawler indexer search_cli tests bench
+
+bench: setup
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.search
+
+clean:
+	rm -rf $(VENV) $(DEMO_DATA) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Trialscout's Scrapy project: spiders crawl, parsers in `indexer.parsers` read, the pipeline stores."""

@@ -1,0 +1,80 @@
+"""Retries on 429 and 5xx that wait as the server asks (Retry-After) or back off exponentially."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from typing import Self
+
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+from scrapy.utils.response import response_status_message
+
+log = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, but a retry waits first, and a 429 slows the whole domain."""
+
+    def __init__(self, settings: object) -> None:
+        super().__init__(settings)  # type: ignore[arg-type]
+        self.max_delay: float = settings.getfloat("TRIALS_MAX_RETRY_DELAY", 300.0)  # type: ignore[attr-defined]
+        self.backoff_base: float = settings.getfloat("TRIALS_RETRY_BACKOFF_BASE", 1.0)  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        o = cls(crawler.settings)
+        o.crawler = crawler
+        return o
+
+    def delay_for(self, request: Request, response: Response) -> float:
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is None:
+            asked = self.backoff_base * 2 ** request.meta.get("retry_times", 0)
+        return min(asked, self.max_delay)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retries = request.meta.get("retry_times", 0)
+        if retries < request.meta.get("max_retry_times", self.max_retry_times):
+            delay = self.delay_for(request, response)
+            stats = self.crawler.stats
+            if stats is not None:
+                stats.inc_value(f"trialscout/retry/{response.status}")
+                stats.inc_value("trialscout/retry/wait_seconds", delay)
+            if response.status == 429:
+                self._slow_domain(request, delay)
+            log.info("HTTP %s for %s: retrying in %.1fs", response.status, request.url, delay)
+            await asyncio.sleep(delay)
+        return self._retry(request, response_status_message(response.status)) or response
+
+    def _slow_domain(self, request: Request, delay: float) -> None:
+        # A 429 is about the client, not one URL: every request to the domain waits at least as long.
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        downloader = engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            slot.delay = max(slot.delay, min(delay, self.max_delay))

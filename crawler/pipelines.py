@@ -1,0 +1,61 @@
+"""The one item pipeline: parse each fetched document and write it to the data directory's catalog."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler.items import FailedDocument, RawDocument
+from indexer.catalog import BatchWriter, Catalog
+from indexer.config import load
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Holds the catalog's write lock for the whole crawl; batches are committed as they fill."""
+
+    def __init__(self, crawler: Crawler, data_dir: str | None):
+        self.crawler = crawler
+        self.data_dir = data_dir
+        self.catalog: Catalog | None = None
+        self._writer_cm: AbstractContextManager[BatchWriter] | None = None
+        self.writer: BatchWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.get("TRIALS_DATA"))
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 500)))
+        self._writer_cm = self.catalog.writer()
+        self.writer = self._writer_cm.__enter__()
+
+    def close_spider(self) -> None:
+        if self._writer_cm is not None and self.writer is not None:
+            self._writer_cm.__exit__(None, None, None)
+            stats = self.crawler.stats
+            if stats is not None:
+                for key, value in self.writer.stats.counts.items():
+                    stats.set_value(f"trialscout/records/{key}", value)
+        if self.catalog is not None:
+            self.catalog.close()
+
+    def process_item(self, item: Any) -> Any:
+        assert self.writer is not None
+        stats = self.crawler.stats
+        if isinstance(item, RawDocument):
+            failed_before = self.writer.stats.counts["failed"]
+            self.writer.add_document(item.body, item.url, source=item.source, source_url=item.url,
+                                     fetched_at=item.fetched_at)
+            if stats is not None and self.writer.stats.counts["failed"] > failed_before:
+                stats.inc_value("trialscout/failed/parse")
+        elif isinstance(item, FailedDocument):
+            self.writer.fail(item.url, item.error, raw=item.body, source=item.source, record_id=item.record_id)
+            if stats is not None:
+                stats.inc_value("trialscout/failed/response")
+        return item

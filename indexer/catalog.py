@@ -1,0 +1,206 @@
+"""The library API: one data directory's record store and search index, kept in step."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from indexer.config import Settings
+from indexer.config import load as load_settings
+from indexer.index.document import SearchQuery, SearchResult
+from indexer.index.tantivy_index import TantivyIndex
+from indexer.lock import WriteLock
+from indexer.parsers import NotATrial, ParseError, parse
+from indexer.record import TrialRecord
+from indexer.store import RecordStore, sha256
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestStats:
+    """Counts of one ingest or crawl; `failed` lists (location, record id, error)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failed: list[tuple[str, str | None, str]] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> int:
+        return self.counts[key]
+
+
+class Catalog:
+    """Store (source of truth) plus search index for one data directory.
+
+    Reads need nothing else; writes go through `writer()`, which holds the directory's
+    write lock so that two processes never interleave their writes.
+    """
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = RecordStore(self.settings.db_path)
+        self._index: TantivyIndex | None = None
+
+    @classmethod
+    def open(cls, data_dir: str | None = None) -> Catalog:
+        return cls(load_settings(data_dir))
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self.store.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def index(self) -> TantivyIndex:
+        if self._index is None:
+            self._index = TantivyIndex(self.settings.index_dir)
+            if self._index.needs_rebuild:
+                # A new or outdated index: every stored record must be indexed again.
+                self.store.clear_index_marks()
+        return self._index
+
+    # -- reads --------------------------------------------------------------
+    def get(self, nct_id: str) -> TrialRecord | None:
+        return self.store.get(nct_id)
+
+    def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
+        """Hits in rank order with their stored records."""
+        result = self.index.search(query)
+        found = self.store.get_many(h.nct_id for h in result.hits)
+        return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
+
+    # -- writes -------------------------------------------------------------
+    @contextmanager
+    def writer(self, progress: Callable[[int], None] | None = None) -> Iterator[BatchWriter]:
+        with WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout):
+            self.reconcile()
+            w = BatchWriter(self, self.settings.batch_size, progress)
+            try:
+                yield w
+            finally:
+                w.flush()
+                self.index.close()
+
+    def reconcile(self) -> int:
+        """Index every record the index lacks or holds stale (after a crash, or a new index)."""
+        index = self.index
+        pending = self.store.pending_index()
+        for start in range(0, len(pending), 1000):
+            chunk = pending[start:start + 1000]
+            index.upsert(list(self.store.iter_records(chunk)))
+            index.commit()
+            with self.store.transaction():
+                self.store.mark_indexed(chunk)
+        if pending:
+            log.info("indexed %d records the index was missing", len(pending))
+        if index.needs_rebuild:
+            index.mark_built()
+        return len(pending)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the store."""
+        with WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout):
+            index = self.index
+            index.clear()
+            index.commit()
+            with self.store.transaction():
+                self.store.clear_index_marks()
+            count = self.reconcile()
+            index.mark_built()
+            index.close()
+            return count
+
+
+class BatchWriter:
+    """Parses and stores documents in batches: each batch one store transaction, then one index commit."""
+
+    def __init__(self, catalog: Catalog, batch_size: int, progress: Callable[[int], None] | None):
+        self.catalog = catalog
+        self.store = catalog.store
+        self.batch_size = batch_size
+        self.progress = progress
+        self.stats = IngestStats()
+        self._batch: list[tuple[TrialRecord, bytes | None, str | None]] = []
+
+    def add_document(self, body: bytes, location: str, *, source: str | None = None,
+                     source_url: str | None = None, fetched_at: str | None = None) -> None:
+        """Parse and queue one source document (one or many trials); failures are counted and kept."""
+        try:
+            self._add_document(body, location, source, source_url, fetched_at)
+        finally:
+            if self.progress:
+                self.progress(1)
+
+    def _add_document(self, body: bytes, location: str, source: str | None, source_url: str | None,
+                      fetched_at: str | None) -> None:
+        digest = sha256(body)
+        if self.store.seen_raw(digest):
+            # Byte-identical to a document already stored: nothing can have changed.
+            self.stats.counts["unchanged"] += 1
+            return
+        try:
+            records = parse(body, source=source, filename=location, source_url=source_url,
+                            fetched_at=fetched_at)
+        except NotATrial as exc:
+            self.stats.counts["skipped"] += 1
+            log.info("skipped %s: %s", location, exc)
+            return
+        except ParseError as exc:
+            self.fail(location, str(exc), raw=body, source=source)
+            return
+        single = len(records) == 1
+        for record in records:
+            # A multi-study document is kept whole once; each record points at its own raw copy
+            # only when the document held just that record.
+            self.add_record(record, body if single else None, digest if single else None)
+        if not single and records:
+            self.store.put_raw(body, digest)
+
+    def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
+        self._batch.append((record, raw, raw_hash))
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def fail(self, location: str, error: str, *, raw: bytes | None = None, source: str | None = None,
+             record_id: str | None = None) -> None:
+        self.stats.counts["failed"] += 1
+        self.stats.failed.append((location, record_id, error))
+        log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)
+        with self.store.transaction():
+            self.store.record_failure(location, error, source=source, record_id=record_id, raw=raw)
+
+    def flush(self) -> None:
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        changed: dict[str, TrialRecord] = {}
+        with self.store.transaction():
+            for record, raw, raw_hash in batch:
+                result = self.store.put(record, raw, raw_hash)
+                self.stats.counts[result.status] += 1
+                if result.status in ("new", "updated"):
+                    changed[record.nct_id] = record
+        # The store committed first: if the process dies here, reconcile() indexes these next time.
+        if changed:
+            index = self.catalog.index
+            index.upsert(list(changed.values()))
+            index.commit()
+            with self.store.transaction():
+                self.store.mark_indexed(changed)
+
+
+def write_records(catalog: Catalog, records: Sequence[TrialRecord]) -> IngestStats:
+    """Store and index already-parsed records (used by tests and the crawler pipeline)."""
+    with catalog.writer() as w:
+        for r in records:
+            w.add_record(r)
+    return w.stats

@@ -1,0 +1,61 @@
+"""Every Trialscout setting, its environment variable and its documented default, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from indexer import __version__
+
+API_URL = "https://clinicaltrials.gov/api/v2"
+USER_AGENT = f"Trialscout/{__version__} (+https://github.com/trialscout/trialscout; clinical-trial registry harvester)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Defaults; each can be set by the environment variable named in its comment."""
+
+    data_dir: Path  # TRIALS_DATA; default: the per-user data directory, e.g. ~/.local/share/trialscout
+    api_url: str = API_URL  # TRIALS_API_URL: ClinicalTrials.gov API v2 base URL
+    user_agent: str = USER_AGENT  # TRIALS_USER_AGENT
+    page_size: int = 1000  # TRIALS_PAGE_SIZE: API v2 pageSize (the API's maximum is 1000)
+    http_cache: bool = False  # TRIALS_HTTP_CACHE=1: Scrapy's HTTP cache under data_dir/httpcache
+    download_delay: float = 0.5  # TRIALS_DOWNLOAD_DELAY: AutoThrottle's starting and minimum delay, seconds
+    max_retry_delay: float = 300.0  # TRIALS_MAX_RETRY_DELAY: cap on a Retry-After wait, seconds
+    retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
+    batch_size: int = 500  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
+    lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "trials.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.data_dir / "failed"
+
+
+def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
+    """Settings from arguments, then the environment, then defaults."""
+    env = os.environ
+    path = data_dir or env.get("TRIALS_DATA") or platformdirs.user_data_dir("trialscout")
+    values: dict[str, object] = {
+        "api_url": env.get("TRIALS_API_URL", API_URL),
+        "user_agent": env.get("TRIALS_USER_AGENT", USER_AGENT),
+        "page_size": int(env.get("TRIALS_PAGE_SIZE", "1000")),
+        "http_cache": env.get("TRIALS_HTTP_CACHE", "") not in ("", "0", "false"),
+        "download_delay": float(env.get("TRIALS_DOWNLOAD_DELAY", "0.5")),
+        "max_retry_delay": float(env.get("TRIALS_MAX_RETRY_DELAY", "300")),
+        "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
+        "batch_size": int(env.get("TRIALS_BATCH_SIZE", "500")),
+        "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]

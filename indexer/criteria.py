@@ -1,0 +1,139 @@
+"""Split free-text eligibility criteria into inclusion and exclusion lists of nested items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.record import Criterion
+
+# "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION CRITERIA:", "Inclusion:" ...
+_HEADING_RE = re.compile(
+    r"^[\s*#\-•]*(?:key|main|major|general|principal|additional)?\s*"
+    r"(inclusion|exclusion|eligibility|non-?inclusion)"
+    r"(?:\s+(?:criteria|criterion))?(?:\s+(?:for|of)\s+[^:]{1,60})?\s*[:：]?\s*(.*)$",
+    re.I,
+)
+_BULLET_RE = re.compile(
+    r"^(\s*)(?:(?P<sym>[*\-•·▪◦‣–—+])|(?P<num>\(?\d{1,2}[.)](?!\d))|"
+    r"(?P<alpha>\(?[a-zA-Z][.)])|(?P<roman>\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]))\s+(?=\S)",
+    re.I,
+)
+# A heading that the registry ran into the previous line: "... the study Exclusion Criteria:".
+_INLINE_HEADING_RE = re.compile(r"(?<=\S)[ \t]+(?=(?:key\s+)?(?:inclusion|exclusion) criteria\s*[:：])", re.I)
+# A list run into one line: "Inclusion Criteria:- Males who ...- Heterosexual relationship."
+_RUN_IN_BULLET_RE = re.compile(r"\s*[-*•]\s+(?=[A-Z0-9])")
+# Markdown escapes that the API v2 puts in criteria text ("\\>= 18", "\\*").
+_MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|^])")
+
+
+@dataclass
+class _Node:
+    indent: float
+    kind: str
+    parts: list[str] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+
+    def freeze(self) -> Criterion:
+        text = _MD_ESCAPE_RE.sub(r"\1", " ".join(" ".join(self.parts).split()))
+        return Criterion(text, tuple(c.freeze() for c in self.children if c.parts))
+
+
+def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
+    """(inclusion, exclusion) criteria from the registry's text.
+
+    Text before any heading counts as inclusion (older NCI records list "DISEASE
+    CHARACTERISTICS:" etc. with no heading at all). Nesting follows indentation, and a
+    change of bullet style at the same indent (1. then a.) nests the new style.
+    """
+    if not text:
+        return (), ()
+    sections: dict[str, list[_Node]] = {"inclusion": [], "exclusion": []}
+    current = sections["inclusion"]
+    stack: list[_Node] = []
+    prev_blank = True
+    text = _INLINE_HEADING_RE.sub("\n", text)
+    for raw in text.expandtabs(4).splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            prev_blank = True
+            continue
+        heading = _heading(line)
+        if heading is not None:
+            kind, rest = heading
+            current = sections[kind]
+            stack = []
+            prev_blank = True
+            if not rest:
+                continue
+            if rest[0] in "-*•" and len(items := _RUN_IN_BULLET_RE.split(rest)) > 2:
+                current.extend(_Node(0.0, "sym", [item]) for item in items if item.strip())
+                continue
+            line = rest
+        bullet = _BULLET_RE.match(line)
+        if bullet:
+            kind = next(k for k in ("sym", "num", "alpha", "roman") if bullet.group(k))
+            node = _Node(float(bullet.end()), kind, [line[bullet.end():]])
+            _attach(node, stack, current)
+        elif stack and not prev_blank:
+            stack[-1].parts.append(line.strip())
+        elif stack and _indent(line) >= stack[-1].indent and stack[-1].kind != "para":
+            stack[-1].parts.append(line.strip())  # a second paragraph of the same item
+        else:
+            stripped = line.strip()
+            # A paragraph ending in ":" introduces the bullets that follow it.
+            indent = _indent(line) - 0.5 if stripped.endswith(":") else float("inf")
+            node = _Node(indent, "para", [stripped])
+            stack = []
+            current.append(node)
+            if stripped.endswith(":"):
+                stack.append(node)
+        prev_blank = False
+    return (
+        tuple(n.freeze() for n in sections["inclusion"] if n.parts),
+        tuple(n.freeze() for n in sections["exclusion"] if n.parts),
+    )
+
+
+def _heading(line: str) -> tuple[str, str] | None:
+    m = _HEADING_RE.match(line)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    head = line[: m.start(2)] if m.group(2) else line
+    # "Inclusion of women ..." is a criterion, not a heading: a heading says "criteria" or ends in ":".
+    if "criteri" not in head.lower() and ":" not in head and "：" not in head:
+        return None
+    if word == "eligibility":
+        return None if m.group(2) else ("inclusion", "")
+    kind = "exclusion" if word.startswith(("exclusion", "non")) else "inclusion"
+    return kind, m.group(2).strip()
+
+
+def _indent(line: str) -> float:
+    return float(len(line) - len(line.lstrip()))
+
+
+def _attach(node: _Node, stack: list[_Node], roots: list[_Node]) -> None:
+    while stack:
+        top = stack[-1]
+        if node.indent > top.indent:
+            break
+        same_level_kind = any(s.kind == node.kind and s.indent == node.indent for s in stack)
+        if node.indent == top.indent and node.kind != top.kind and top.kind != "para" and not same_level_kind:
+            break
+        stack.pop()
+    if stack:
+        stack[-1].children.append(node)
+    else:
+        roots.append(node)
+    stack.append(node)
+
+
+def flatten(criteria: tuple[Criterion, ...]) -> list[str]:
+    """Every criterion's text, sub-items included, depth first."""
+    out: list[str] = []
+    for c in criteria:
+        out.append(c.text)
+        out.extend(flatten(c.children))
+    return out

@@ -1,0 +1,69 @@
+"""Field-level differences between two versions of a record (dicts in TrialRecord shape)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.record import FETCH_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change: `field` is a dotted path; a list item added has old None, removed has new None."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+def diff_records(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
+    """Changes from `old` to `new`; fetch metadata is ignored. A first version has no changes."""
+    if old is None:
+        return []
+    out: list[Change] = []
+    _diff(old, new, "", out)
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            if not path and key in FETCH_FIELDS:
+                continue
+            sub = f"{path}.{key}" if path else key
+            if key not in new:
+                # A field the newer record no longer has is a change, not an absence of one.
+                if not _empty(old[key]):
+                    out.append(Change(sub, old[key], None))
+            elif key not in old:
+                if not _empty(new[key]):
+                    out.append(Change(sub, None, new[key]))
+            else:
+                _diff(old[key], new[key], sub, out)
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        if old == new:
+            return
+        old_keys = {_key(v) for v in old}
+        new_keys = {_key(v) for v in new}
+        if old_keys == new_keys:
+            out.append(Change(path, old, new))  # the same items, reordered or repeated
+            return
+        out.extend(Change(path, v, None) for v in old if _key(v) not in new_keys)
+        out.extend(Change(path, None, v) for v in new if _key(v) not in old_keys)
+        return
+    if old != new:
+        out.append(Change(path, old, new))
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)

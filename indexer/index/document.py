@@ -1,0 +1,109 @@
+"""The flat, backend-neutral search document and query built from a TrialRecord and user options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.record import TrialRecord
+
+# Open age bounds are stored as these, so a range filter treats a missing bound as open.
+MIN_AGE_OPEN = 0.0
+MAX_AGE_OPEN = 999.0
+
+# Text fields and their weight in free-text ranking. Title and conditions say what a trial
+# is about; criteria are long and mention many diseases only to exclude them.
+TEXT_FIELDS: dict[str, float] = {
+    "title": 3.0,
+    "conditions": 2.5,
+    "interventions": 2.0,
+    "keywords": 1.5,
+    "summary": 1.0,
+    "description": 0.7,
+    "criteria": 0.5,
+    "sponsor": 0.5,
+}
+CONDITION_FIELDS = ("conditions", "keywords")
+DRUG_FIELDS = ("interventions",)
+SPONSOR_FIELDS = ("sponsor",)
+KEYWORD_FIELDS = ("nct_id", "ids", "status", "phase", "study_type", "sex", "healthy_volunteers", "country")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What a user asks for; every backend must answer it the same way."""
+
+    text: str | None = None
+    conditions: tuple[str, ...] = ()
+    drugs: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    sponsor: str | None = None
+    age: float | None = None
+    sex: str | None = None  # FEMALE or MALE; trials open to ALL match both
+    study_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # restrict to these trials
+    exclude_ids: tuple[str, ...] = ()
+    limit: int = 20
+    offset: int = 0
+
+    @property
+    def has_scoring_terms(self) -> bool:
+        return bool(self.text or self.conditions or self.drugs or self.sponsor)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    nct_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+
+
+def _join(*parts: Any) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def index_document(r: TrialRecord) -> dict[str, Any]:
+    """Flat fields for any search backend: text for ranking, keywords and numbers for filters."""
+    e = r.eligibility
+    return {
+        "nct_id": r.nct_id,
+        "ids": [r.nct_id, *([r.org_study_id] if r.org_study_id else []), *r.secondary_ids, *r.nct_aliases],
+        "title": _join(r.brief_title, r.official_title, r.acronym),
+        "conditions": _join(*r.conditions, *r.condition_mesh),
+        "condition_tree": _join(*r.condition_mesh_ancestors),
+        "interventions": _join(*r.drug_names(), *r.intervention_mesh),
+        "keywords": _join(*r.keywords),
+        "summary": r.brief_summary or "",
+        "description": r.detailed_description or "",
+        "criteria": e.criteria_text or "",
+        "sponsor": _join(r.lead_sponsor, *r.collaborators),
+        "status": r.overall_status or "UNKNOWN",
+        "phase": list(r.phases) or ["NONE"],
+        "study_type": r.study_type or "UNKNOWN",
+        "sex": e.sex or "ALL",
+        "healthy_volunteers": {True: "yes", False: "no"}.get(e.healthy_volunteers, "unknown"),  # type: ignore[arg-type]
+        "country": sorted({loc.country for loc in r.locations if loc.country}),
+        "min_age": e.min_age_years if e.min_age_years is not None else MIN_AGE_OPEN,
+        "max_age": e.max_age_years if e.max_age_years is not None else MAX_AGE_OPEN,
+        "last_update": int((r.last_update_posted or "0").replace("-", "").ljust(8, "0")[:8]),
+        "enrollment": r.enrollment or 0,
+    }
+
+
+def sex_values(sex: str | None) -> tuple[str, ...]:
+    """Index values a patient of `sex` matches: their own and ALL."""
+    if not sex:
+        return ()
+    s = sex.strip().upper()[:1]
+    if s == "F":
+        return ("FEMALE", "ALL")
+    if s == "M":
+        return ("MALE", "ALL")
+    raise ValueError(f"sex must be F or M, not {sex!r}")

@@ -1,0 +1,195 @@
+"""Embedded search index on tantivy: schema, writes, and SearchQuery -> tantivy query."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Sequence
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from indexer.index.document import (
+    CONDITION_FIELDS,
+    DRUG_FIELDS,
+    KEYWORD_FIELDS,
+    SPONSOR_FIELDS,
+    TEXT_FIELDS,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    index_document,
+    sex_values,
+)
+from indexer.record import TrialRecord
+
+# Bump when the schema or the document shape changes: the index is then rebuilt from the store.
+SCHEMA_VERSION = 1
+_MARKER = "trialscout-index.json"
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    for name in KEYWORD_FIELDS:
+        b.add_text_field(name, stored=name == "nct_id", tokenizer_name="raw", index_option="basic")
+    for name in (*TEXT_FIELDS, "condition_tree"):
+        b.add_text_field(name, stored=False, tokenizer_name="en_stem")
+    b.add_float_field("min_age", indexed=True, fast=True)
+    b.add_float_field("max_age", indexed=True, fast=True)
+    b.add_integer_field("last_update", indexed=True, fast=True)
+    b.add_integer_field("enrollment", indexed=True, fast=True)
+    return b.build()
+
+
+def quote_text(text: str) -> str:
+    """User text as a tantivy query that has no operators: each word a quoted phrase.
+
+    Quoting keeps `IL-2` together as the phrase "il 2" and makes `AND`, `title:`, `*`
+    or an unbalanced quote plain words instead of query syntax.
+    """
+    words = [w for w in text.split() if _WORD_RE.search(w)]
+    return " ".join('"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
+
+
+class TantivyIndex:
+    """The embedded index in `path`; rebuilt by the caller when `needs_rebuild` says so."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.schema = _schema()
+        marker = self._read_marker()
+        self.needs_rebuild = marker != self._marker_value()
+        if self.needs_rebuild and path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(path))
+        self._writer: tantivy.IndexWriter | None = None
+
+    def _marker_value(self) -> dict[str, Any]:
+        # tantivy is pre-1.0: a new release may change the on-disk format, so rebuild then too.
+        return {"schema": SCHEMA_VERSION, "tantivy": pkg_version("tantivy")}
+
+    def _read_marker(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.path / _MARKER).read_text())  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            return None
+
+    def mark_built(self) -> None:
+        (self.path / _MARKER).write_text(json.dumps(self._marker_value()))
+        self.needs_rebuild = False
+
+    # -- writes -------------------------------------------------------------
+    @property
+    def writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=128_000_000)
+        return self._writer
+
+    def upsert(self, records: Sequence[TrialRecord]) -> None:
+        w = self.writer
+        for r in records:
+            w.delete_documents_by_term("nct_id", r.nct_id)
+            w.add_document(tantivy.Document(**index_document(r)))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for nct_id in ids:
+            self.writer.delete_documents_by_term("nct_id", nct_id)
+
+    def clear(self) -> None:
+        self.writer.delete_all_documents()
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self.index.reload()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    # -- reads --------------------------------------------------------------
+    def count(self) -> int:
+        self.index.reload()
+        return int(self.index.searcher().num_docs)
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        searcher = self.index.searcher()
+        query = self.build_query(q)
+        if q.has_scoring_terms:
+            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
+        else:
+            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True,
+                                  order_by_field="last_update", order=tantivy.Order.Desc)
+        hits = []
+        for score, address in res.hits:
+            doc = searcher.doc(address)
+            hits.append(Hit(doc["nct_id"][0], float(score) if q.has_scoring_terms else 0.0))
+        return SearchResult(hits, int(res.count or 0))
+
+    def explain(self, q: SearchQuery, nct_id: str) -> str | None:
+        """tantivy's score explanation for one trial, as JSON."""
+        searcher = self.index.searcher()
+        restricted = SearchQuery(**{**_fields(q), "ids": (nct_id,), "limit": 1, "offset": 0})
+        query = self.build_query(restricted)
+        res = searcher.search(query, limit=1)
+        if not res.hits:
+            return None
+        return query.explain(searcher, res.hits[0][1]).to_json()  # type: ignore[no-any-return]
+
+    # -- query building -----------------------------------------------------
+    def _text(self, text: str, fields: Sequence[str], *, all_words: bool) -> Query | None:
+        quoted = quote_text(text)
+        if not quoted:
+            return None
+        boosts = {f: TEXT_FIELDS.get(f, 1.0) for f in fields}
+        return self.index.parse_query(quoted, list(fields), field_boosts=boosts,
+                                      conjunction_by_default=all_words)
+
+    def _any_term(self, field: str, values: Sequence[str]) -> Query:
+        return Query.term_set_query(self.schema, field, list(values))
+
+    def build_query(self, q: SearchQuery) -> Query:
+        must: list[tuple[Occur, Query]] = []
+        if q.text:
+            text = self._text(q.text, list(TEXT_FIELDS), all_words=False)
+            if text is not None:
+                must.append((Occur.Must, text))
+        for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions),
+                              *((d, DRUG_FIELDS) for d in q.drugs),
+                              *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):
+            part = self._text(value, fields, all_words=True)
+            must.append((Occur.Must, part if part is not None else Query.empty_query()))
+        if q.statuses:
+            must.append((Occur.Must, self._any_term("status", q.statuses)))
+        if q.phases:
+            must.append((Occur.Must, self._any_term("phase", q.phases)))
+        if q.study_types:
+            must.append((Occur.Must, self._any_term("study_type", q.study_types)))
+        if q.countries:
+            must.append((Occur.Must, self._any_term("country", q.countries)))
+        if q.ids:
+            must.append((Occur.Must, self._any_term("nct_id", q.ids)))
+        if q.exclude_ids:
+            must.append((Occur.MustNot, self._any_term("nct_id", q.exclude_ids)))
+        if q.sex:
+            must.append((Occur.Must, self._any_term("sex", sex_values(q.sex))))
+        if q.age is not None:
+            # A trial admits the age when min_age <= age <= max_age; open bounds were stored as 0 / 999.
+            must.append((Occur.Must, Query.range_query(self.schema, "min_age", tantivy.FieldType.Float,
+                                                       upper_bound=float(q.age))))
+            must.append((Occur.Must, Query.range_query(self.schema, "max_age", tantivy.FieldType.Float,
+                                                       lower_bound=float(q.age))))
+        if not any(occ == Occur.Must for occ, _ in must):
+            must.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(must)
+
+
+def _fields(q: SearchQuery) -> dict[str, Any]:
+    return {name: getattr(q, name) for name in q.__slots__}  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""A data directory's write lock, so concurrent crawls and ingests wait instead of interleaving."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class StoreBusy(RuntimeError):
+    """Another process held the write lock for longer than we were willing to wait."""
+
+
+class WriteLock:
+    """An exclusive `flock` on a file; the kernel releases it if the holder dies."""
+
+    def __init__(self, path: Path, timeout: float):
+        self.path = path
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriteLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        warned = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not warned:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    log.warning("waiting for another trials process (pid %s) to finish writing to %s",
+                                holder, self.path.parent)
+                    warned = True
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StoreBusy(
+                        f"{self.path.parent} is being written by another trials process; wait for it to "
+                        f"finish, or raise TRIALS_LOCK_TIMEOUT (now {self.timeout:g}s)"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

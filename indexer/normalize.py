@@ -1,0 +1,192 @@
+"""Normalisers shared by every parser: dates, ages, registry enums, phases, whitespace."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july",
+         "august", "september", "october", "november", "december"],
+        start=1,
+    )
+}
+_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+
+_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_LONG_RE = re.compile(r"^([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
+_DMY_RE = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_NUMERIC_DMY_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def iso_date(text: str | None) -> str | None:
+    """ISO date keeping the source's precision: "March 2020" -> "2020-03".
+
+    Accepts ISO (2019-09, 2019-09-10), "September 10, 2019", "10 September 2019" and
+    day-first "10/09/2019" (the European registers' order). Unparseable text gives None.
+    """
+    if not text:
+        return None
+    s = text.strip()
+    if m := _ISO_RE.match(s):
+        y, mo, d = m.groups()
+        return _fmt(int(y), int(mo) if mo else None, int(d) if d else None)
+    if m := _LONG_RE.match(s):
+        mon = _MONTHS.get(m.group(1).lower())
+        if mon:
+            return _fmt(int(m.group(3)), mon, int(m.group(2)) if m.group(2) else None)
+    if m := _DMY_RE.match(s):
+        mon = _MONTHS.get(m.group(2).lower())
+        if mon:
+            return _fmt(int(m.group(3)), mon, int(m.group(1)))
+    if m := _NUMERIC_DMY_RE.match(s):
+        return _fmt(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    return None
+
+
+def _fmt(year: int, month: int | None, day: int | None) -> str | None:
+    if month is None:
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        return None
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+_AGE_RE = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(year|yr|month|mo|week|wk|day|hour|hr|minute|min)s?\b", re.I
+)
+_UNIT_YEARS = {
+    "year": 1.0, "yr": 1.0, "month": 1 / 12, "mo": 1 / 12, "week": 7 / 365.25,
+    "wk": 7 / 365.25, "day": 1 / 365.25, "hour": 1 / 8766, "hr": 1 / 8766,
+    "minute": 1 / 525960, "min": 1 / 525960,
+}
+
+
+def age_years(text: str | None) -> float | None:
+    """Age limit in years: "18 Years" -> 18, "6 Months" -> 0.5; "N/A" or none -> None."""
+    if not text:
+        return None
+    m = _AGE_RE.match(text)
+    if not m:
+        return None
+    years = float(m.group(1)) * _UNIT_YEARS[m.group(2).lower()]
+    return round(years, 4) if years != int(years) else float(int(years))
+
+
+def enum_value(text: str | None) -> str | None:
+    """Legacy display text to the API v2 enum style: "Parallel Assignment" -> "PARALLEL_ASSIGNMENT"."""
+    if text is None:
+        return None
+    s = re.sub(r"[^A-Za-z0-9]+", "_", text.strip()).strip("_").upper()
+    return s or None
+
+
+# Legacy XML labels whose API v2 enum is not their mechanical upper-casing.
+_STATUS = {"UNKNOWN_STATUS": "UNKNOWN"}
+_DESIGN = {
+    "PARALLEL_ASSIGNMENT": "PARALLEL",
+    "SINGLE_GROUP_ASSIGNMENT": "SINGLE_GROUP",
+    "CROSSOVER_ASSIGNMENT": "CROSSOVER",
+    "FACTORIAL_ASSIGNMENT": "FACTORIAL",
+    "SEQUENTIAL_ASSIGNMENT": "SEQUENTIAL",
+    "N_A": "NA",
+}
+_ENROLLMENT_TYPE = {"ANTICIPATED": "ESTIMATED"}
+
+
+def status(text: str | None) -> str | None:
+    """Overall or site recruitment status as the API v2 enum ("Unknown status" -> UNKNOWN)."""
+    value = enum_value(text)
+    return _STATUS.get(value, value) if value else None
+
+
+def design_value(text: str | None) -> str | None:
+    value = enum_value(text)
+    return _DESIGN.get(value, value) if value else None
+
+
+def masking(text: str | None) -> str | None:
+    """ "Quadruple (Participant, ...)" -> QUADRUPLE; "None (Open Label)" -> NONE."""
+    if not text:
+        return None
+    return enum_value(text.split("(")[0])
+
+
+def enrollment_type(text: str | None) -> str | None:
+    value = enum_value(text)
+    return _ENROLLMENT_TYPE.get(value, value) if value else None
+
+
+def study_type(text: str | None) -> str | None:
+    """ "Observational [Patient Registry]" -> OBSERVATIONAL."""
+    if not text:
+        return None
+    return enum_value(text.split("[")[0])
+
+
+_PHASE_RE = re.compile(r"(early\s*phase\s*1|phase\s*[0-4]|n/?a)", re.I)
+
+
+def phases(text: str | None) -> tuple[str, ...]:
+    """ "Phase 1/Phase 2" -> ("PHASE1", "PHASE2"); "N/A" -> ("NA",); "Early Phase 1" -> ("EARLY_PHASE1",)."""
+    if not text:
+        return ()
+    out: list[str] = []
+    for m in _PHASE_RE.finditer(text):
+        token = re.sub(r"\s+", "", m.group(1).upper())
+        if token.startswith("EARLY"):
+            value = "EARLY_PHASE1"
+        elif token.replace("/", "") == "NA":
+            value = "NA"
+        else:
+            value = token
+        if value not in out:
+            out.append(value)
+    return tuple(out)
+
+
+def phase_filter(text: str) -> str:
+    """User phase input ("2", "phase 2", "early1", "na") to the stored enum."""
+    t = re.sub(r"[\s_]+", "", text.strip().upper())
+    if t in {"NA", "N/A"}:
+        return "NA"
+    if t.startswith("EARLY"):
+        return "EARLY_PHASE1"
+    t = t.removeprefix("PHASE")
+    return f"PHASE{t}"
+
+
+def sex(text: str | None) -> str | None:
+    if not text:
+        return None
+    t = text.strip().upper()
+    return {"BOTH": "ALL", "F": "FEMALE", "M": "MALE"}.get(t, t)
+
+
+def yes_no(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    t = text.strip().lower()
+    if t in {"yes", "true", "accepts healthy volunteers"}:
+        return True
+    if t in {"no", "false"}:
+        return False
+    return None
+
+
+def clean_text(text: str | None) -> str | None:
+    """Collapse the legacy XML's hard-wrapped, indented text blocks, keeping paragraph breaks."""
+    if text is None:
+        return None
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    out = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    return out or None

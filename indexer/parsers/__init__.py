@@ -1,0 +1,43 @@
+"""Parsers: pure functions from a source document's bytes to TrialRecords, chosen by format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexer.parsers import ctgov, ctgov_xml
+from indexer.parsers.errors import NotATrial, ParseError
+from indexer.record import TrialRecord
+
+Parser = Callable[..., list[TrialRecord]]
+
+# Source slug -> parser; the slug is also the spider name and the fixture folder.
+PARSERS: dict[str, Parser] = {
+    ctgov.SOURCE: ctgov.parse_document,
+    ctgov_xml.SOURCE: ctgov_xml.parse_document,
+}
+
+
+def sniff(body: bytes, filename: str = "") -> str | None:
+    """The source slug a document's bytes look like, or None."""
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")):
+        return ctgov.SOURCE
+    if head.startswith(b"<"):
+        return ctgov_xml.SOURCE
+    if filename.endswith(".json"):
+        return ctgov.SOURCE
+    if filename.endswith(".xml"):
+        return ctgov_xml.SOURCE
+    return None
+
+
+def parse(body: bytes, *, source: str | None = None, filename: str = "",
+          source_url: str | None = None, fetched_at: str | None = None) -> list[TrialRecord]:
+    """Parse one document; raises NotATrial or ParseError."""
+    slug = source or sniff(body, filename)
+    if slug is None or slug not in PARSERS:
+        raise NotATrial(f"unrecognised format{f' ({filename})' if filename else ''}")
+    return PARSERS[slug](body, source_url=source_url, fetched_at=fetched_at)
+
+
+__all__ = ["PARSERS", "NotATrial", "ParseError", "parse", "sniff"]

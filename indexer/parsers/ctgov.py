@@ -1,0 +1,191 @@
+"""ClinicalTrials.gov API v2 study JSON -> TrialRecord (single study, search page, export array)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from indexer import normalize as n
+from indexer.criteria import split_criteria
+from indexer.record import (
+    Arm,
+    Design,
+    Eligibility,
+    Intervention,
+    Location,
+    Outcome,
+    TrialRecord,
+)
+from indexer.parsers.errors import NotATrial, ParseError
+
+SOURCE = "ctgov"
+STUDY_URL = "https://clinicaltrials.gov/study/{}"
+
+
+def iter_studies(doc: Any) -> Iterator[dict[str, Any]]:
+    """The study objects in any API v2 shape: one study, a search page, or an export array."""
+    if isinstance(doc, list):
+        for item in doc:
+            if isinstance(item, dict) and "protocolSection" in item:
+                yield item
+            else:
+                raise ParseError("export array holds an element that is not a study")
+        return
+    if isinstance(doc, dict):
+        if "protocolSection" in doc:
+            yield doc
+            return
+        if isinstance(doc.get("studies"), list):
+            yield from iter_studies(doc["studies"])
+            return
+    raise NotATrial("not a ClinicalTrials.gov API v2 study, search page or export")
+
+
+def parse_document(body: bytes | str, *, source_url: str | None = None,
+                   fetched_at: str | None = None) -> list[TrialRecord]:
+    """Every study in an API v2 JSON document."""
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise ParseError(f"invalid JSON: {exc}") from exc
+    return [parse_study(s, source_url=source_url, fetched_at=fetched_at) for s in iter_studies(doc)]
+
+
+def parse_study(study: dict[str, Any], *, source_url: str | None = None,
+                fetched_at: str | None = None) -> TrialRecord:
+    """One API v2 study object (as in `studies[]` or `/studies/{nctId}`)."""
+    p = study.get("protocolSection")
+    if not isinstance(p, dict):
+        raise NotATrial("study has no protocolSection")
+    ident = p.get("identificationModule") or {}
+    nct_id = ident.get("nctId")
+    if not nct_id:
+        raise ParseError("study has no identificationModule.nctId")
+    status = p.get("statusModule") or {}
+    sponsors = p.get("sponsorCollaboratorsModule") or {}
+    desc = p.get("descriptionModule") or {}
+    conds = p.get("conditionsModule") or {}
+    design = p.get("designModule") or {}
+    design_info = design.get("designInfo") or {}
+    enrollment = design.get("enrollmentInfo") or {}
+    arms_mod = p.get("armsInterventionsModule") or {}
+    outcomes = p.get("outcomesModule") or {}
+    derived = study.get("derivedSection") or {}
+    try:
+        return TrialRecord(
+            nct_id=nct_id,
+            source=SOURCE,
+            brief_title=ident.get("briefTitle"),
+            official_title=ident.get("officialTitle"),
+            acronym=ident.get("acronym"),
+            org_study_id=(ident.get("orgStudyIdInfo") or {}).get("id"),
+            secondary_ids=tuple(s["id"] for s in ident.get("secondaryIdInfos") or () if s.get("id")),
+            nct_aliases=tuple(ident.get("nctIdAliases") or ()),
+            overall_status=status.get("overallStatus"),
+            why_stopped=status.get("whyStopped"),
+            start_date=_date(status, "startDateStruct"),
+            primary_completion_date=_date(status, "primaryCompletionDateStruct"),
+            completion_date=_date(status, "completionDateStruct"),
+            first_posted=_date(status, "studyFirstPostDateStruct"),
+            last_update_posted=_date(status, "lastUpdatePostDateStruct"),
+            lead_sponsor=(sponsors.get("leadSponsor") or {}).get("name"),
+            collaborators=tuple(c["name"] for c in sponsors.get("collaborators") or () if c.get("name")),
+            study_type=design.get("studyType"),
+            phases=tuple(design.get("phases") or ()),
+            enrollment=_int(enrollment.get("count")),
+            enrollment_type=enrollment.get("type"),
+            design=Design(
+                allocation=design_info.get("allocation"),
+                intervention_model=design_info.get("interventionModel"),
+                primary_purpose=design_info.get("primaryPurpose"),
+                masking=(design_info.get("maskingInfo") or {}).get("masking"),
+                observational_model=design_info.get("observationalModel"),
+                time_perspective=design_info.get("timePerspective"),
+            ),
+            conditions=tuple(conds.get("conditions") or ()),
+            keywords=tuple(conds.get("keywords") or ()),
+            condition_mesh=_mesh(derived, "conditionBrowseModule", "meshes"),
+            condition_mesh_ancestors=_mesh(derived, "conditionBrowseModule", "ancestors"),
+            intervention_mesh=_mesh(derived, "interventionBrowseModule", "meshes"),
+            interventions=tuple(
+                Intervention(
+                    type=iv.get("type"),
+                    name=iv.get("name") or "",
+                    other_names=tuple(iv.get("otherNames") or ()),
+                    description=iv.get("description"),
+                    arm_labels=tuple(iv.get("armGroupLabels") or ()),
+                )
+                for iv in arms_mod.get("interventions") or ()
+            ),
+            arms=tuple(
+                Arm(
+                    label=a.get("label") or "",
+                    type=a.get("type"),
+                    description=a.get("description"),
+                    intervention_names=tuple(a.get("interventionNames") or ()),
+                )
+                for a in arms_mod.get("armGroups") or ()
+            ),
+            primary_outcomes=_outcomes(outcomes.get("primaryOutcomes")),
+            secondary_outcomes=_outcomes(outcomes.get("secondaryOutcomes")),
+            brief_summary=desc.get("briefSummary"),
+            detailed_description=desc.get("detailedDescription"),
+            eligibility=_eligibility(p.get("eligibilityModule") or {}),
+            locations=tuple(
+                Location(
+                    facility=loc.get("facility"),
+                    city=loc.get("city"),
+                    state=loc.get("state"),
+                    zip=loc.get("zip"),
+                    country=loc.get("country"),
+                    status=loc.get("status"),
+                    lat=(loc.get("geoPoint") or {}).get("lat"),
+                    lon=(loc.get("geoPoint") or {}).get("lon"),
+                )
+                for loc in (p.get("contactsLocationsModule") or {}).get("locations") or ()
+            ),
+            has_results=bool(study.get("hasResults") or "resultsSection" in study),
+            source_url=source_url or STUDY_URL.format(nct_id),
+            fetched_at=fetched_at,
+        )
+    except (AttributeError, TypeError, KeyError) as exc:
+        # A module of an unexpected shape: report it against the study, do not guess.
+        raise ParseError(f"{nct_id}: unexpected structure ({exc})") from exc
+
+
+def _date(status: dict[str, Any], key: str) -> str | None:
+    return n.iso_date((status.get(key) or {}).get("date"))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _mesh(derived: dict[str, Any], module: str, key: str) -> tuple[str, ...]:
+    return tuple(m["term"] for m in (derived.get(module) or {}).get(key) or () if m.get("term"))
+
+
+def _outcomes(items: list[dict[str, Any]] | None) -> tuple[Outcome, ...]:
+    return tuple(
+        Outcome(measure=o.get("measure") or "", time_frame=o.get("timeFrame"), description=o.get("description"))
+        for o in items or ()
+    )
+
+
+def _eligibility(elig: dict[str, Any]) -> Eligibility:
+    text = elig.get("eligibilityCriteria")
+    inclusion, exclusion = split_criteria(text)
+    hv = elig.get("healthyVolunteers")
+    return Eligibility(
+        criteria_text=text,
+        inclusion=inclusion,
+        exclusion=exclusion,
+        min_age_years=n.age_years(elig.get("minimumAge")),
+        max_age_years=n.age_years(elig.get("maximumAge")),
+        sex=n.sex(elig.get("sex")),
+        healthy_volunteers=hv if isinstance(hv, bool) else n.yes_no(hv),
+    )

@@ -1,0 +1,204 @@
+"""The normalised, source-independent trial record (`TrialRecord`) and its parts."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+# Fetch metadata: describes one download, not the trial, so it never makes a new version.
+FETCH_FIELDS = frozenset({"source", "source_url", "fetched_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One eligibility criterion; `children` holds its nested sub-items in order."""
+
+    text: str
+    children: tuple[Criterion, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    criteria_text: str | None = None
+    inclusion: tuple[Criterion, ...] = ()
+    exclusion: tuple[Criterion, ...] = ()
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    sex: str | None = None  # ALL, FEMALE, MALE
+    healthy_volunteers: bool | None = None
+    # Where each limit came from when it was not a structured registry field,
+    # e.g. {"min_age_years": "criteria"}.
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    type: str | None
+    name: str
+    other_names: tuple[str, ...] = ()
+    description: str | None = None
+    arm_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    label: str
+    type: str | None = None
+    description: str | None = None
+    intervention_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    measure: str
+    time_frame: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    status: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    allocation: str | None = None
+    intervention_model: str | None = None
+    primary_purpose: str | None = None
+    masking: str | None = None
+    observational_model: str | None = None
+    time_perspective: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRecord:
+    nct_id: str
+    source: str
+    brief_title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    org_study_id: str | None = None
+    secondary_ids: tuple[str, ...] = ()
+    nct_aliases: tuple[str, ...] = ()
+    overall_status: str | None = None
+    why_stopped: str | None = None
+    start_date: str | None = None
+    primary_completion_date: str | None = None
+    completion_date: str | None = None
+    first_posted: str | None = None
+    last_update_posted: str | None = None
+    lead_sponsor: str | None = None
+    collaborators: tuple[str, ...] = ()
+    study_type: str | None = None
+    phases: tuple[str, ...] = ()
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    design: Design = field(default_factory=Design)
+    conditions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    condition_mesh: tuple[str, ...] = ()
+    condition_mesh_ancestors: tuple[str, ...] = ()
+    intervention_mesh: tuple[str, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    primary_outcomes: tuple[Outcome, ...] = ()
+    secondary_outcomes: tuple[Outcome, ...] = ()
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    locations: tuple[Location, ...] = ()
+    has_results: bool = False
+    source_url: str | None = None
+    fetched_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict using the record's field names (tuples become lists)."""
+        return _to_plain(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
+        return _from_plain(cls, data)
+
+    def content_hash(self) -> str:
+        """Hash of the trial's content; fetch metadata does not count."""
+        return content_hash(self.to_dict())
+
+    def drug_names(self) -> list[str]:
+        """Intervention names and their other names, without duplicates, in order."""
+        seen: dict[str, None] = {}
+        for iv in self.interventions:
+            for name in (iv.name, *iv.other_names):
+                seen.setdefault(name, None)
+        return list(seen)
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    content = {k: v for k, v in record.items() if k not in FETCH_FIELDS}
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _to_plain(value: Any) -> Any:
+    # Hot path of every ingest: dataclasses.asdict deep-copies and re-reads fields(), this does not.
+    if isinstance(value, _SCALARS):
+        return value
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _to_plain(getattr(value, name)) for name in names}
+    if isinstance(value, tuple | list):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    return value
+
+
+T = TypeVar("T")
+
+# Which dataclass each nested field holds, so stored JSON can be turned back into records.
+_NESTED: dict[tuple[type, str], type] = {
+    (TrialRecord, "design"): Design,
+    (TrialRecord, "eligibility"): Eligibility,
+    (TrialRecord, "interventions"): Intervention,
+    (TrialRecord, "arms"): Arm,
+    (TrialRecord, "primary_outcomes"): Outcome,
+    (TrialRecord, "secondary_outcomes"): Outcome,
+    (TrialRecord, "locations"): Location,
+    (Eligibility, "inclusion"): Criterion,
+    (Eligibility, "exclusion"): Criterion,
+    (Criterion, "children"): Criterion,
+}
+
+
+def _from_plain(cls: type[T], data: dict[str, Any]) -> T:
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        nested = _NESTED.get((cls, f.name))
+        if nested is not None and value is not None:
+            if isinstance(value, list):
+                value = tuple(_from_plain(nested, v) for v in value)
+            else:
+                value = _from_plain(nested, value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)

@@ -1,0 +1,1 @@
+"""The `trials` command line: a thin layer over `indexer.catalog.Catalog`."""

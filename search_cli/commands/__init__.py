@@ -1,0 +1,1 @@
+"""Trialscout command groups."""

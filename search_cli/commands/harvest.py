@@ -1,0 +1,116 @@
+"""Commands that write: crawl, ingest, reindex, failures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from indexer.catalog import IngestStats
+from indexer.ingest import count_documents, ingest_paths
+from search_cli.context import AppContext, pass_app
+from search_cli.options import _status
+from search_cli.output import emit_rows
+
+
+def _summary(app: AppContext, stats: IngestStats, what: str) -> None:
+    c = stats.counts
+    app.info(f"{what}: {c['new']} new, {c['updated']} updated, {c['historical']} older versions, "
+             f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['failed']} failed")
+    if c["failed"]:
+        app.warn(f"{c['failed']} documents failed; `trials failures` lists them (their raw text is kept)")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@pass_app
+def ingest(app: AppContext, paths: tuple[Path, ...]) -> None:
+    """Load registry files: API v2 JSON (studies, search pages, exports), legacy XML, folders, .zip.
+
+    Identical documents are skipped cheaply; changed ones become new versions.
+    """
+    catalog = app.catalog()
+    total = count_documents(paths) if app.show_progress else None
+    with app.progress(total, "ingesting") as advance:
+        stats = ingest_paths(catalog, paths, progress=advance)
+    _summary(app, stats, "ingested")
+
+
+@click.group()
+def crawl() -> None:
+    """Harvest a registry over the network."""
+
+
+@crawl.command("ctgov")
+@click.option("--condition", help="API query.cond, e.g. 'lupus'.")
+@click.option("--intervention", help="API query.intr, e.g. 'aldesleukin'.")
+@click.option("--term", help="API query.term (any field).")
+@click.option("--status", multiple=True, callback=_status, help="filter.overallStatus; repeatable.")
+@click.option("--since", help="Only records last updated on or after YYYY-MM-DD.")
+@click.option("--nct", multiple=True, help="Fetch these studies by id; repeatable or comma-separated.")
+@click.option("--api-url", envvar="TRIALS_API_URL", help="API v2 base URL [default https://clinicaltrials.gov/api/v2].")
+@click.option("--page-size", type=click.IntRange(1, 1000), help="Studies per page (API maximum 1000).")
+@pass_app
+def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None, term: str | None,
+                status: tuple[str, ...], since: str | None, nct: tuple[str, ...], api_url: str | None,
+                page_size: int | None) -> None:
+    """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id."""
+    from crawler.run import crawl_settings, run_spider  # Scrapy loads slowly; only crawls need it
+
+    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    ids = [i.strip().upper() for v in nct for i in v.split(",") if i.strip()]
+    bad = [i for i in ids if not re.fullmatch(r"NCT\d{8}", i)]
+    if bad:
+        raise click.BadParameter(f"not NCT ids: {', '.join(bad)}", param_hint="--nct")
+    if not (condition or intervention or term or status or since or ids):
+        raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
+    settings = app.settings
+    log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
+    scrapy_settings = crawl_settings(str(settings.data_dir), api_url or settings.api_url, log_level)
+    args = {"condition": condition, "intervention": intervention, "term": term,
+            "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
+            "page_size": page_size}
+    with app.progress(None, "crawling") as advance:
+        stats = run_spider("ctgov", scrapy_settings, {k: v for k, v in args.items() if v}, on_item=lambda: advance(1))
+    _crawl_summary(app, stats)
+
+
+def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
+    def n(key: str) -> int:
+        value = stats.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    app.info(
+        f"crawled {n('response_received_count')} responses: {n('trialscout/records/new')} new, "
+        f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
+        f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
+    )
+    if n("trialscout/records/failed"):
+        app.warn("some documents failed; `trials failures` lists them (their raw text is kept)")
+    if stats.get("finish_reason") not in (None, "finished"):
+        raise click.ClickException(f"crawl stopped early: {stats.get('finish_reason')}; run it again to resume")
+
+
+@click.command()
+@pass_app
+def reindex(app: AppContext) -> None:
+    """Rebuild the search index from the record store (after an upgrade, or to be sure)."""
+    count = app.catalog().reindex()
+    app.info(f"indexed {count} records")
+
+
+@click.command()
+@click.option("--json", "fmt", flag_value="json")
+@click.option("--ndjson", "fmt", flag_value="ndjson")
+@click.option("--csv", "fmt", flag_value="csv")
+@click.option("--table", "fmt", flag_value="table", default=True, hidden=True)
+@pass_app
+def failures(app: AppContext, fmt: str) -> None:
+    """Documents that could not be fetched or parsed, with the error; their raw bytes are kept."""
+    rows = app.catalog().store.failures()
+    emit_rows(rows, fmt, ["id", "at", "source", "location", "record_id", "error"])
+
+
+COMMANDS = [ingest, crawl, reindex, failures]

@@ -1,0 +1,114 @@
+"""Commands that read: search, show, export, stats."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from indexer.record import TrialRecord
+from search_cli.context import AppContext, pass_app
+from search_cli.options import filter_options, output_options, query_from_options
+from search_cli.output import dumps, emit_records, emit_rows
+from search_cli.show import render
+
+
+@click.command()
+@click.argument("text", nargs=-1)
+@filter_options
+@output_options
+@click.option("--explain", is_flag=True, help="Add how each result's score was made.")
+@pass_app
+def search(app: AppContext, text: tuple[str, ...], fmt: str, explain: bool, **options: Any) -> None:
+    """Search trials by free TEXT and filters; best match first (newest first with filters only)."""
+    q = query_from_options(" ".join(text), **options)
+    catalog = app.catalog()
+    result, records = catalog.search(q)
+    extra: list[dict[str, Any]] = []
+    for hit in result.hits[: len(records)]:
+        row: dict[str, Any] = {"score": round(hit.score, 4)}
+        if explain:
+            row["explain"] = catalog.index.explain(q, hit.nct_id)
+        extra.append(row)
+    emit_records(records, fmt, extra)
+    if fmt == "table":
+        app.info(f"{len(records)} of {result.total} matching trials")
+
+
+def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
+    record = app.catalog().get(trial_id.strip())
+    if record is None:
+        raise click.ClickException(
+            f"{trial_id} is not in {app.settings.data_dir}; fetch it with `trials crawl ctgov --nct {trial_id}` "
+            f"or `trials ingest FILE`")
+    return record
+
+
+@click.command()
+@click.argument("trial_id")
+@output_options
+@pass_app
+def show(app: AppContext, trial_id: str, fmt: str) -> None:
+    """One trial, every field."""
+    record = _lookup(app, trial_id)
+    if fmt == "json":
+        click.echo(dumps(record.to_dict()))
+    elif fmt == "table":
+        click.echo(render(record))
+    else:
+        emit_records([record], fmt)
+
+
+@click.command()
+@output_options
+@pass_app
+def export(app: AppContext, fmt: str) -> None:
+    """Every stored record (default NDJSON, streamed)."""
+    fmt = "ndjson" if fmt == "table" else fmt
+    records = app.catalog().store.iter_records()
+    if fmt == "ndjson":
+        out = sys.stdout
+        for r in records:
+            out.write(dumps(r.to_dict()) + "\n")
+    else:
+        emit_records(records, fmt)
+
+
+FACETS = {
+    "status": "$.overall_status", "phase": "$.phases", "study_type": "$.study_type",
+    "sponsor": "$.lead_sponsor", "sex": "$.eligibility.sex", "source": "$.source",
+    "condition": "$.conditions", "country": "$.locations[*].country",
+}
+
+
+@click.command()
+@click.option("--by", type=click.Choice(sorted(FACETS)), help="Count records per value of this field.")
+@click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True)
+@output_options
+@pass_app
+def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
+    """How many records, and how they split by a field."""
+    catalog = app.catalog()
+    store = catalog.store
+    if by is None:
+        rows = [
+            {"what": "records", "count": store.count()},
+            {"what": "indexed", "count": catalog.index.count()},
+            {"what": "versions", "count": store.db.execute("SELECT count(*) FROM versions").fetchone()[0]},
+            {"what": "failures", "count": store.db.execute("SELECT count(*) FROM failures").fetchone()[0]},
+        ]
+        rows += [{"what": f"status {v or 'none'}", "count": c} for v, c in store.facet("$.overall_status")]
+        emit_rows(rows, fmt, ["what", "count"])
+        return
+    if by == "country":
+        sql = ("SELECT j.value, count(DISTINCT records.nct_id) FROM records,"
+               " json_each(records.record, '$.locations') AS l, json_each(l.value, '$.country') AS j"
+               " GROUP BY j.value ORDER BY 2 DESC, 1")
+        facet = [(v, c) for v, c in store.db.execute(sql)]
+    else:
+        facet = store.facet(FACETS[by])
+    emit_rows([{by: v, "count": c} for v, c in facet[:limit]], fmt, [by, "count"])
+
+
+COMMANDS = [search, show, export, stats]

@@ -1,0 +1,64 @@
+"""Per-invocation state shared by commands: the data directory, verbosity, progress bars."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import click
+
+from indexer.catalog import Catalog
+from indexer.config import Settings, load
+
+
+@dataclass
+class AppContext:
+    data_dir: str | None
+    quiet: bool = False
+    verbose: int = 0
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return load(self.data_dir)
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog(self.settings)
+        return self._catalog
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
+
+    @property
+    def show_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+    @contextmanager
+    def progress(self, total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+        """An `advance(n)` callback drawing a bar on stderr, or doing nothing when it would be noise."""
+        if not self.show_progress:
+            yield lambda n: None
+            return
+        with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield bar.update
+
+    def warn(self, message: str) -> None:
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,54 @@
+"""`trials`: the command group, its global options and the mapping of errors to exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from indexer import __version__
+from indexer.lock import StoreBusy
+from indexer.parsers import ParseError
+from search_cli.commands import harvest, query
+from search_cli.context import AppContext, setup_logging
+
+
+class TrialsGroup(click.Group):
+    """Turns expected failures into exit 1 with a message that says what to do."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (StoreBusy, FileNotFoundError, ParseError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:  # `trials export | head`
+            ctx.exit(0)
+        finally:
+            if isinstance(ctx.obj, AppContext):
+                ctx.obj.close()
+
+
+@click.group(cls=TrialsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", envvar="TRIALS_DATA", type=click.Path(file_okay=False),
+              help="Where records and the index live [env TRIALS_DATA; default: the per-user data dir].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summaries on stderr.")
+@click.option("--verbose", "-v", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(__version__, prog_name="trials")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None, quiet: bool, verbose: int) -> None:
+    """Harvest clinical-trial registries into a local index and search it."""
+    setup_logging(verbose, quiet)
+    ctx.obj = AppContext(data_dir, quiet=quiet, verbose=verbose)
+
+
+for module in (harvest, query):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="trials")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The readable, one-trial view of `trials show`."""
+
+from __future__ import annotations
+
+import textwrap
+
+import click
+
+from indexer.record import Criterion, TrialRecord
+
+
+def _age(years: float | None) -> str:
+    if years is None:
+        return "no limit"
+    if years < 1:
+        return f"{round(years * 12)} months"
+    return f"{years:g} years"
+
+
+def _criteria(items: tuple[Criterion, ...], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for i, c in enumerate(items, 1):
+        marker = f"{i}." if depth == 0 else "-"
+        indent = "  " * (depth + 1)
+        lines.extend(textwrap.wrap(c.text, 96, initial_indent=f"{indent}{marker} ",
+                                   subsequent_indent=indent + " " * (len(marker) + 1)) or [indent + marker])
+        lines.extend(_criteria(c.children, depth + 1))
+    return lines
+
+
+def render(r: TrialRecord, max_sites: int = 10) -> str:
+    e = r.eligibility
+    out = [click.style(f"{r.nct_id}  {r.brief_title or ''}", bold=True)]
+    if r.official_title and r.official_title != r.brief_title:
+        out.append(textwrap.fill(r.official_title, 100))
+    ids = [i for i in (r.org_study_id, *r.secondary_ids, *r.nct_aliases) if i]
+    field_rows = [
+        ("Status", (r.overall_status or "?") + (f" (why stopped: {r.why_stopped})" if r.why_stopped else "")),
+        ("Other ids", ", ".join(ids)),
+        ("Sponsor", r.lead_sponsor),
+        ("Collaborators", ", ".join(r.collaborators)),
+        ("Type / phase", " / ".join(x for x in (r.study_type, ", ".join(r.phases)) if x)),
+        ("Enrollment", f"{r.enrollment} ({(r.enrollment_type or '').lower()})" if r.enrollment is not None else None),
+        ("Dates", ", ".join(f"{k} {v}" for k, v in (
+            ("start", r.start_date), ("primary completion", r.primary_completion_date),
+            ("completion", r.completion_date), ("last update", r.last_update_posted)) if v)),
+        ("Conditions", "; ".join(r.conditions)),
+        ("MeSH", "; ".join((*r.condition_mesh, *r.intervention_mesh))),
+        ("Keywords", "; ".join(r.keywords)),
+        ("Interventions", "; ".join(
+            f"{i.name}" + (f" ({', '.join(i.other_names)})" if i.other_names else "") for i in r.interventions)),
+        ("Eligibility", f"ages {_age(e.min_age_years)} to {_age(e.max_age_years)}, sex {e.sex or '?'}, "
+                        f"healthy volunteers {({True: 'yes', False: 'no'}).get(e.healthy_volunteers, '?')}"),  # type: ignore[call-overload]
+        ("Source", f"{r.source} {r.source_url or ''} (fetched {r.fetched_at or '?'})"),
+    ]
+    out.append("")
+    for label, value in field_rows:
+        if value:
+            out.append(textwrap.fill(value, 100, initial_indent=f"{label + ':':15}", subsequent_indent=" " * 15))
+    if r.brief_summary:
+        out += ["", click.style("Summary", bold=True),
+                "\n\n".join(textwrap.fill(p, 100) for p in r.brief_summary.split("\n\n"))]
+    for title, items in (("Inclusion criteria", e.inclusion), ("Exclusion criteria", e.exclusion)):
+        if items:
+            out += ["", click.style(f"{title} ({len(items)})", bold=True), *_criteria(items)]
+    if r.locations:
+        out += ["", click.style(f"Locations ({len(r.locations)})", bold=True)]
+        for loc in r.locations[:max_sites]:
+            place = ", ".join(x for x in (loc.facility, loc.city, loc.state, loc.country) if x)
+            out.append(f"  {place}" + (f"  [{loc.status.lower()}]" if loc.status else ""))
+        if len(r.locations) > max_sites:
+            out.append(f"  … and {len(r.locations) - max_sites} more (--json shows all)")
+    return "\n".join(out)
