@@ -14,6 +14,9 @@ class RawDocument:
     body: bytes
     fetched_at: str
 
+    def __repr__(self) -> str:  # Scrapy logs every item; the body would flood the log
+        return f"RawDocument({self.source!r}, {self.url!r}, {len(self.body)} bytes)"
+
 
 @dataclass(frozen=True, slots=True)
 class FailedDocument:
@@ -24,3 +27,6 @@ class FailedDocument:
     body: bytes
     error: str
     record_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"FailedDocument({self.source!r}, {self.url!r}, {self.error!r})"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Self
 
 from scrapy.crawler import Crawler
@@ -53,7 +53,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             asked = self.backoff_base * 2 ** request.meta.get("retry_times", 0)
         return min(asked, self.max_delay)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(  # type: ignore[override]  # Scrapy 2.19 drops the spider argument
+        self, request: Request, response: Response
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retries = request.meta.get("retry_times", 0)
@@ -62,7 +64,7 @@ class RetryAfterMiddleware(RetryMiddleware):
             stats = self.crawler.stats
             if stats is not None:
                 stats.inc_value(f"trialscout/retry/{response.status}")
-                stats.inc_value("trialscout/retry/wait_seconds", delay)
+                stats.inc_value("trialscout/retry/wait_ms", round(delay * 1000))
             if response.status == 429:
                 self._slow_domain(request, delay)
             log.info("HTTP %s for %s: retrying in %.1fs", response.status, request.url, delay)

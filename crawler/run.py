@@ -18,6 +18,8 @@ def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "
     if api_url:
         settings.set("TRIALS_API_URL", api_url.rstrip("/"), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    # The CLI has set up logging already; Scrapy's own root handler would print everything twice.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     for key, value in extra.items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -26,7 +28,7 @@ def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "
 def run_spider(spider: str, settings: Settings, spider_args: dict[str, Any],
                on_item: Callable[[], None] | None = None) -> dict[str, Any]:
     """Crawl to the end (blocking) and return Scrapy's stats; one crawl per process (Twisted)."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
     if on_item is not None:
         crawler.signals.connect(lambda *a, **kw: on_item(), signal=signals.item_scraped)

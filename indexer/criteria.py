@@ -77,17 +77,20 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
             _attach(node, stack, current)
         elif stack and not prev_blank:
             stack[-1].parts.append(line.strip())
-        elif stack and _indent(line) >= stack[-1].indent and stack[-1].kind != "para":
+        elif stack and stack[-1].kind in _LIST_KINDS and _indent(line) >= stack[-1].indent:
             stack[-1].parts.append(line.strip())  # a second paragraph of the same item
         else:
             stripped = line.strip()
-            # A paragraph ending in ":" introduces the bullets that follow it.
-            indent = _indent(line) - 0.5 if stripped.endswith(":") else float("inf")
-            node = _Node(indent, "para", [stripped])
-            stack = []
-            current.append(node)
-            if stripped.endswith(":"):
-                stack.append(node)
+            indent = _indent(line)
+            # "DISEASE CHARACTERISTICS:" groups what follows; a short label ("Age", "Performance
+            # status") groups the bullets under it; any other paragraph is a criterion of its own.
+            if stripped.endswith((":", "：")):
+                node = _Node(indent - 0.5, "head", [stripped])
+            elif _is_label(stripped):
+                node = _Node(indent - 0.25, "head", [stripped])
+            else:
+                node = _Node(indent - 0.25, "para", [stripped])
+            _attach(node, stack, current)
         prev_blank = False
     return (
         tuple(n.freeze() for n in sections["inclusion"] if n.parts),
@@ -110,6 +113,14 @@ def _heading(line: str) -> tuple[str, str] | None:
     return kind, m.group(2).strip()
 
 
+_LIST_KINDS = ("sym", "num", "alpha", "roman")
+_LABEL_RE = re.compile(r"^[A-Z][\w/ ,&()-]{0,38}$")
+
+
+def _is_label(text: str) -> bool:
+    return len(text.split()) <= 4 and bool(_LABEL_RE.match(text)) and not text.endswith((".", ";", ","))
+
+
 def _indent(line: str) -> float:
     return float(len(line) - len(line.lstrip()))
 
@@ -117,11 +128,15 @@ def _indent(line: str) -> float:
 def _attach(node: _Node, stack: list[_Node], roots: list[_Node]) -> None:
     while stack:
         top = stack[-1]
+        if top.kind == "para":  # a plain paragraph never holds sub-items
+            stack.pop()
+            continue
         if node.indent > top.indent:
             break
-        same_level_kind = any(s.kind == node.kind and s.indent == node.indent for s in stack)
-        if node.indent == top.indent and node.kind != top.kind and top.kind != "para" and not same_level_kind:
-            break
+        if (node.indent == top.indent and node.kind in _LIST_KINDS and top.kind in _LIST_KINDS
+                and node.kind != top.kind
+                and not any(s.kind == node.kind and s.indent == node.indent for s in stack)):
+            break  # "1." then "a." at the same indent: the new style nests
         stack.pop()
     if stack:
         stack[-1].children.append(node)

@@ -55,6 +55,7 @@ def add_version(db: sqlite3.Connection, data: dict[str, Any], blob: str, raw_has
         return VersionResult("new", 1, digest)
     latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
     if latest_hash == digest:
+        _seen_earlier(db, nct_id, latest_version, data.get("fetched_at"))
         return VersionResult("unchanged", latest_version, digest)
     if key >= _order_key(latest_date, latest_fetched):
         version = latest_version + 1
@@ -64,6 +65,7 @@ def add_version(db: sqlite3.Connection, data: dict[str, Any], blob: str, raw_has
     # An older document than the latest version: known content is a re-ingest, the rest is history.
     if any(r[3] == digest for r in rows):
         known = next(r[0] for r in rows if r[3] == digest)
+        _seen_earlier(db, nct_id, known, data.get("fetched_at"))
         return VersionResult("unchanged", known, digest)
     position = next(r[0] for r in rows if key < _order_key(r[1], r[2]))
     for table in ("versions", "changes"):
@@ -77,6 +79,13 @@ def add_version(db: sqlite3.Connection, data: dict[str, Any], blob: str, raw_has
         before = _record(db, nct_id, version - 1) if version > 1 else None
         _write_changes(db, nct_id, version, diff_records(before, _record(db, nct_id, version)))
     return VersionResult("historical", position, digest)
+
+
+def _seen_earlier(db: sqlite3.Connection, nct_id: str, version: int, fetched_at: str | None) -> None:
+    """A version's fetch date is the first download that showed it, whatever order files arrive in."""
+    if fetched_at:
+        db.execute("UPDATE versions SET fetched_at = ? WHERE nct_id = ? AND version = ?"
+                   " AND (fetched_at IS NULL OR fetched_at > ?)", (fetched_at, nct_id, version, fetched_at))
 
 
 def _insert(db: sqlite3.Connection, version: int, data: dict[str, Any], blob: str, digest: str,

@@ -45,6 +45,7 @@ class AppContext:
         if not self.show_progress:
             yield lambda n: None
             return
+        bar: click._termui_impl.ProgressBar[int]
         with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
             yield bar.update
 
@@ -58,7 +59,13 @@ class AppContext:
 
 def setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    # The level goes on the handler too: Scrapy resets the root logger's level when a crawl starts.
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 pass_app = click.make_pass_decorator(AppContext)

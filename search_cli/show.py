@@ -17,6 +17,10 @@ def _age(years: float | None) -> str:
     return f"{years:g} years"
 
 
+def _yes_no(value: bool | None) -> str:
+    return "?" if value is None else "yes" if value else "no"
+
+
 def _criteria(items: tuple[Criterion, ...], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for i, c in enumerate(items, 1):
@@ -50,7 +54,7 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
         ("Interventions", "; ".join(
             f"{i.name}" + (f" ({', '.join(i.other_names)})" if i.other_names else "") for i in r.interventions)),
         ("Eligibility", f"ages {_age(e.min_age_years)} to {_age(e.max_age_years)}, sex {e.sex or '?'}, "
-                        f"healthy volunteers {({True: 'yes', False: 'no'}).get(e.healthy_volunteers, '?')}"),  # type: ignore[call-overload]
+                        f"healthy volunteers {_yes_no(e.healthy_volunteers)}"),
         ("Source", f"{r.source} {r.source_url or ''} (fetched {r.fetched_at or '?'})"),
     ]
     out.append("")

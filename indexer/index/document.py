@@ -90,8 +90,8 @@ def index_document(r: TrialRecord) -> dict[str, Any]:
         "sex": e.sex or "ALL",
         "healthy_volunteers": {True: "yes", False: "no"}.get(e.healthy_volunteers, "unknown"),  # type: ignore[arg-type]
         "country": sorted({loc.country for loc in r.locations if loc.country}),
-        "min_age": e.min_age_years if e.min_age_years is not None else MIN_AGE_OPEN,
-        "max_age": e.max_age_years if e.max_age_years is not None else MAX_AGE_OPEN,
+        "min_age": float(e.min_age_years) if e.min_age_years is not None else MIN_AGE_OPEN,
+        "max_age": float(e.max_age_years) if e.max_age_years is not None else MAX_AGE_OPEN,
         "last_update": int((r.last_update_posted or "0").replace("-", "").ljust(8, "0")[:8]),
         "enrollment": r.enrollment or 0,
     }

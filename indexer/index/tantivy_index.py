@@ -131,17 +131,29 @@ class TantivyIndex:
         for score, address in res.hits:
             doc = searcher.doc(address)
             hits.append(Hit(doc["nct_id"][0], float(score) if q.has_scoring_terms else 0.0))
-        return SearchResult(hits, int(res.count or 0))
+        # `count` is set when count=True; the type stub does not declare it.
+        return SearchResult(hits, int(getattr(res, "count", 0) or 0))
 
-    def explain(self, q: SearchQuery, nct_id: str) -> str | None:
-        """tantivy's score explanation for one trial, as JSON."""
+    def explain(self, q: SearchQuery, nct_id: str) -> dict[str, list[str]]:
+        """Which words of the query matched which field of one trial: {"conditions": ["lupus"], ...}."""
         searcher = self.index.searcher()
-        restricted = SearchQuery(**{**_fields(q), "ids": (nct_id,), "limit": 1, "offset": 0})
-        query = self.build_query(restricted)
-        res = searcher.search(query, limit=1)
-        if not res.hits:
-            return None
-        return query.explain(searcher, res.hits[0][1]).to_json()  # type: ignore[no-any-return]
+        only = self._any_term("nct_id", [nct_id])
+        asked: list[tuple[str, tuple[str, ...]]] = []
+        if q.text:
+            asked += [(w, tuple(TEXT_FIELDS)) for w in q.text.split()]
+        asked += [(w, CONDITION_FIELDS) for c in q.conditions for w in c.split()]
+        asked += [(w, DRUG_FIELDS) for d in q.drugs for w in d.split()]
+        asked += [(w, SPONSOR_FIELDS) for w in (q.sponsor or "").split()]
+        matched: dict[str, list[str]] = {}
+        for word, fields in asked:
+            for name in fields:
+                query = self._text(word, [name], all_words=True)
+                if query is None:
+                    continue
+                both = Query.boolean_query([(Occur.Must, only), (Occur.Must, query)])
+                if searcher.search(both, limit=1, count=False).hits and word not in matched.get(name, []):
+                    matched.setdefault(name, []).append(word)
+        return matched
 
     # -- query building -----------------------------------------------------
     def _text(self, text: str, fields: Sequence[str], *, all_words: bool) -> Query | None:
@@ -189,7 +201,3 @@ class TantivyIndex:
         if not any(occ == Occur.Must for occ, _ in must):
             must.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(must)
-
-
-def _fields(q: SearchQuery) -> dict[str, Any]:
-    return {name: getattr(q, name) for name in q.__slots__}  # type: ignore[attr-defined]

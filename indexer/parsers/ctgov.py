@@ -8,6 +8,7 @@ from typing import Any
 
 from indexer import normalize as n
 from indexer.criteria import split_criteria
+from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import (
     Arm,
     Design,
@@ -17,7 +18,6 @@ from indexer.record import (
     Outcome,
     TrialRecord,
 )
-from indexer.parsers.errors import NotATrial, ParseError
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
@@ -26,6 +26,8 @@ STUDY_URL = "https://clinicaltrials.gov/study/{}"
 def iter_studies(doc: Any) -> Iterator[dict[str, Any]]:
     """The study objects in any API v2 shape: one study, a search page, or an export array."""
     if isinstance(doc, list):
+        if doc and not any(isinstance(item, dict) and "protocolSection" in item for item in doc):
+            raise NotATrial("a JSON array with no API v2 study in it")
         for item in doc:
             if isinstance(item, dict) and "protocolSection" in item:
                 yield item

@@ -20,7 +20,7 @@ from search_cli.show import render
 @output_options
 @click.option("--explain", is_flag=True, help="Add how each result's score was made.")
 @pass_app
-def search(app: AppContext, text: tuple[str, ...], fmt: str, explain: bool, **options: Any) -> None:
+def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, **options: Any) -> None:
     """Search trials by free TEXT and filters; best match first (newest first with filters only)."""
     q = query_from_options(" ".join(text), **options)
     catalog = app.catalog()

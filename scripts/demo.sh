@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job, offline: harvest the shipped real records from a local mock registry and a bulk
+# archive into an embedded index, then run the queries a patient and a researcher would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${1:-.demo-data}
+BIN=.venv/bin
+rm -rf "$DATA"
+mkdir -p "$DATA"
+export TRIALS_DATA="$DATA" TRIALS_DOWNLOAD_DELAY=0
+
+step() { if [ -t 1 ]; then printf '\n\033[1m$ %s\033[0m\n' "$*"; else printf '\n$ %s\n' "$*"; fi; "$@"; }
+
+# A local stand-in for clinicaltrials.gov, serving the shipped API v2 records.
+$BIN/python -m tests.mockserver demo/data/ctgov --max-page-size 100 --port-file "$DATA/mock.port" >/dev/null &
+MOCK=$!
+trap 'kill $MOCK 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$DATA/mock.port" ] && break; sleep 0.1; done
+API="http://127.0.0.1:$(cat "$DATA/mock.port")/api/v2"
+
+echo "== Harvest =="
+step $BIN/trials crawl ctgov --since 2000-01-01 --api-url "$API"
+step $BIN/trials ingest demo/data/ctgov_xml.zip demo/data/ctgov_xml_versions
+step $BIN/trials stats --by status
+
+echo; echo "== A patient: recruiting lupus trials I could join at 34 =="
+step $BIN/trials search --condition lupus --status recruiting --age 34 --sex F
+echo; echo "== Low-dose IL-2 for lupus, best match first =="
+step $BIN/trials search "low-dose IL-2 lupus" --limit 5
+echo; echo "== Anyone: trials of a drug, by any of its names =="
+step $BIN/trials search --drug aldesleukin --phase 2 --limit 5
+step $BIN/trials show NCT04077684
+echo; echo "== A researcher: the same trial as JSON, for scripts =="
+$BIN/trials show NCT04077684 --json | $BIN/python -c 'import json,sys; r=json.load(sys.stdin); print({k: r[k] for k in ("nct_id","overall_status","enrollment","phases")}, "inclusion:", len(r["eligibility"]["inclusion"]), "exclusion:", len(r["eligibility"]["exclusion"]))'

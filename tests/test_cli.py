@@ -1,0 +1,95 @@
+"""The `trials` CLI on real fixture records: outputs, exit codes, and messages that name the fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from tests.conftest import FIXTURES, Trials
+
+
+def ingest_fixtures(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov"), str(FIXTURES / "ctgov_xml"))
+
+
+def test_search_outputs(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    rows = trials.json("search", "--condition", "lupus")
+    assert {r["nct_id"] for r in rows} == {"NCT04077684", "NCT02084238"}
+    assert all("eligibility" in r and "score" in r for r in rows)
+    lines = trials("--quiet", "search", "--condition", "lupus", "--ndjson").stdout.splitlines()
+    assert sorted(json.loads(x)["nct_id"] for x in lines) == ["NCT02084238", "NCT04077684"]
+    table = list(csv.DictReader(io.StringIO(trials("search", "--condition", "lupus", "--csv").stdout)))
+    assert {r["nct_id"] for r in table} == {"NCT04077684", "NCT02084238"}
+    assert {r["overall_status"] for r in table} == {"RECRUITING", "COMPLETED"}
+    text = trials("search", "--condition", "lupus", "--status", "recruiting").stdout
+    assert "NCT04077684" in text and "NCT02084238" not in text
+
+
+def test_search_filters_from_the_command_line(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    assert [r["nct_id"] for r in trials.json("search", "--condition", "lupus", "--age", "80")] == []
+    assert {r["nct_id"] for r in trials.json("search", "IL-2", "--sex", "f", "--phase", "2")} == {"NCT04077684"}
+    explained = trials.json("search", "lupus", "--explain", "--limit", "1")
+    assert "conditions" in explained[0]["explain"]
+
+
+def test_zero_results_exit_0_and_usage_errors_exit_2(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    assert trials.json("search", "--condition", "nonexistentdisease") == []
+    assert trials("search", "--status", "recruting", ok=False).exit_code == 2
+    assert trials("search", "--sex", "X", ok=False).exit_code == 2
+    assert trials("search", "--phase", "7", ok=False).exit_code == 2
+
+
+def test_show(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    record = trials.json("show", "NCT04077684")
+    assert record["nct_id"] == "NCT04077684" and len(record["eligibility"]["exclusion"]) == 14
+    text = trials("show", "nct04077684").stdout
+    assert "Exclusion criteria (14)" in text and "Peking University People's Hospital" in text
+    missing = trials("show", "NCT00000000", ok=False)
+    assert missing.exit_code == 1 and "trials crawl ctgov --nct NCT00000000" in missing.output
+
+
+def test_export_and_stats(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    exported = [json.loads(x) for x in trials("export").stdout.splitlines()]
+    assert len(exported) == 13 == len({r["nct_id"] for r in exported})
+    by_status = {r["status"]: r["count"] for r in trials.json("stats", "--by", "status")}
+    assert by_status["RECRUITING"] >= 1 and sum(by_status.values()) == 13
+    totals = {r["what"]: r["count"] for r in trials.json("stats")}
+    assert totals["records"] == totals["indexed"] == 13
+
+
+def test_ingest_zip_of_bulk_json(trials: Trials, tmp_path: Path) -> None:
+    archive = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted((FIXTURES / "ctgov").glob("NCT*.json")):
+            if not f.name.endswith(".expected.json"):
+                zf.write(f, f"ctg-studies/{f.name}")
+    result = trials("ingest", str(archive))
+    assert "3 new" in result.stderr
+    assert len(trials("export").stdout.splitlines()) == 3
+
+
+def test_ingest_reports_bad_files_and_keeps_them(trials: Trials, tmp_path: Path) -> None:
+    bad = tmp_path / "NCT12345678.xml"
+    bad.write_text("<clinical_study><id_info><nct_id>NCT1234")
+    result = trials("ingest", str(bad))
+    assert result.exit_code == 0 and "1 failed" in result.stderr and "trials failures" in result.stderr
+    [failure] = trials.json("failures")
+    assert failure["location"] == str(bad) and "invalid XML" in failure["error"]
+
+
+def test_ingest_missing_path_is_a_usage_error(trials: Trials) -> None:
+    assert trials("ingest", "/no/such/path", ok=False).exit_code == 2
+
+
+def test_reindex(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    assert "indexed 13 records" in trials("reindex").stderr
+    assert len(trials.json("search", "--limit", "100")) == 13

@@ -1,0 +1,120 @@
+"""Real Scrapy crawls of the mock API v2 (real recorded studies) through `trials crawl ctgov`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from tests.conftest import CTGOV, run_trials, shared
+from tests.mockserver import MockRegistry, MockState, load_studies
+
+
+@pytest.fixture(scope="module")
+def studies() -> dict[str, dict]:  # type: ignore[type-arg]
+    return load_studies([shared("ctgov", "v2")])
+
+
+def crawl(data_dir: Path, mock: MockRegistry, *args: str) -> tuple[int, str]:
+    proc = run_trials(data_dir, "crawl", "ctgov", "--api-url", mock.url, *args)
+    return proc.returncode, proc.stderr
+
+
+def stored_ids(data_dir: Path) -> set[str]:
+    with Catalog(load(data_dir)) as c:
+        return {r[0] for r in c.store.db.execute("SELECT nct_id FROM records")}
+
+
+@pytest.fixture
+def mock(studies: dict) -> Iterator[MockRegistry]:  # type: ignore[type-arg]
+    # The server returns at most 250 per page although the spider asks for 1000, as the real API may.
+    state = MockState(studies, max_page_size=250,
+                      faults={("page", 2): [429], ("page", 3): [503, 503]})
+    with MockRegistry(state) as m:
+        yield m
+
+
+def test_crawl_with_faults_stores_every_study_served(data_dir: Path, mock: MockRegistry, studies: dict) -> None:  # type: ignore[type-arg]
+    code, err = crawl(data_dir, mock, "--term", "a")
+    assert code == 0, err
+    pages = [e for e in mock.state.log if e["path"] == "/api/v2/studies"]
+    assert [e["status"] for e in pages][:5] == [200, 429, 200, 503, 503]
+    expected = {n for n, s in studies.items() if "a" in json.dumps(s["protocolSection"]).lower()}
+    assert stored_ids(data_dir) == expected and len(expected) > 1000
+    # Every later page resent the first page's parameters unchanged, plus the token.
+    first = pages[0]["params"]
+    for e in pages[1:]:
+        assert {k: v for k, v in e["params"].items() if k != "pageToken"} == first
+        assert e["params"]["pageToken"]
+    assert first["pageSize"] == "1000" and first["query.term"] == "a"
+    assert all(e["user_agent"].startswith("Trialscout/") for e in mock.state.log)
+    assert mock.state.log[0]["path"] == "/robots.txt"
+    assert f"{len(expected)} new" in err and "3 retries" in err  # one 429, two 503s
+
+
+def test_retry_after_is_honoured(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    state = MockState(studies, faults={("page", 1): [429]}, retry_after="2")
+    with MockRegistry(state) as m:
+        code, err = crawl(data_dir, m, "--condition", "lupus")
+    assert code == 0, err
+    api = [e for e in state.log if e["path"] == "/api/v2/studies"]
+    assert [e["status"] for e in api] == [429, 200]
+    assert api[1]["at"] - api[0]["at"] >= 2.0  # waited as asked, not Scrapy's immediate retry
+
+
+def test_since_status_and_condition_reach_the_api(data_dir: Path, mock: MockRegistry, studies: dict) -> None:  # type: ignore[type-arg]
+    code, err = crawl(data_dir, mock, "--condition", "lupus", "--status", "recruiting", "--since", "2020-01-01")
+    assert code == 0, err
+    params = next(e["params"] for e in mock.state.log if e["path"] == "/api/v2/studies")
+    assert params["query.cond"] == "lupus"
+    assert params["filter.overallStatus"] == "RECRUITING"
+    assert params["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2020-01-01,MAX]"
+    for nct in stored_ids(data_dir):
+        status = studies[nct]["protocolSection"]["statusModule"]
+        assert status["overallStatus"] == "RECRUITING"
+        assert status["lastUpdatePostDateStruct"]["date"] >= "2020-01-01"
+
+
+def test_studies_by_id_with_a_404_counted_and_kept(data_dir: Path, mock: MockRegistry, studies: dict) -> None:  # type: ignore[type-arg]
+    some = sorted(studies)[:2]
+    code, err = crawl(data_dir, mock, "--nct", f"{some[0]},{some[1]}", "--nct", "NCT00000000")
+    assert code == 0, err
+    assert stored_ids(data_dir) == set(some)
+    with Catalog(load(data_dir)) as c:
+        [failure] = c.store.failures()
+    assert failure["record_id"] == "NCT00000000" and failure["location"].endswith("/studies/NCT00000000")
+    assert "1 failed" in err
+
+
+def test_robots_txt_is_obeyed(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    state = MockState(studies, robots="User-agent: *\nDisallow: /api/\n")
+    with MockRegistry(state) as m:
+        code, err = crawl(data_dir, m, "--condition", "lupus")
+    assert code == 0, err
+    assert [e["path"] for e in state.log] == ["/robots.txt"]
+    assert stored_ids(data_dir) == set()
+
+
+def test_broken_page_is_kept_and_the_crawl_ends_cleanly(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    state = MockState(studies, max_page_size=100, faults={("page", 2): [299]})  # 200 with a truncated body
+    with MockRegistry(state) as m:
+        code, err = crawl(data_dir, m, "--term", "a")
+    assert code == 0, err
+    assert len(stored_ids(data_dir)) == 100  # page 1; page 2 is kept as a failure, its token lost with it
+    with Catalog(load(data_dir)) as c:
+        [failure] = c.store.failures()
+        assert "bad search page" in failure["error"]
+        assert c.store.get_raw(failure["raw_hash"]) == b'{"studies": [{"protocolSection": '
+
+
+def test_recrawl_is_idempotent(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    with MockRegistry(MockState(studies)) as m:
+        crawl(data_dir, m, "--condition", "lupus")
+        first = stored_ids(data_dir)
+        code, err = crawl(data_dir, m, "--condition", "lupus")
+    assert code == 0 and stored_ids(data_dir) == first and f"{len(first)} unchanged" in err
+    assert CTGOV.exists()

@@ -1,0 +1,67 @@
+"""The eligibility splitter on the layouts the registry really uses."""
+
+from __future__ import annotations
+
+from indexer.criteria import flatten, split_criteria
+
+
+def texts(items):  # type: ignore[no-untyped-def]
+    return [c.text for c in items]
+
+
+def test_markdown_with_nested_items() -> None:
+    inc, exc = split_criteria(
+        "Inclusion Criteria:\n\n* Adults\n* One of:\n\n  * diabetes\n  * obesity\n\n"
+        "Exclusion Criteria:\n\n* Pregnant \\>= 12 weeks\n")
+    assert texts(inc) == ["Adults", "One of:"]
+    assert texts(inc[1].children) == ["diabetes", "obesity"]
+    assert texts(exc) == ["Pregnant >= 12 weeks"]  # markdown escape removed
+
+
+def test_legacy_xml_hard_wrapped_numbered_items() -> None:
+    text = ("Inclusion Criteria:\n\n  1. Meet the criteria of the\n     American College\n\n"
+            "  9. nine\n\n 10. ten\n\nExclusion Criteria:\n\n  -  allergic to IL-2\n")
+    inc, exc = split_criteria(text)
+    assert texts(inc) == ["Meet the criteria of the American College", "nine", "ten"]
+    assert texts(exc) == ["allergic to IL-2"]
+
+
+def test_alpha_sub_items_at_the_same_indent_nest() -> None:
+    inc, _ = split_criteria("Inclusion Criteria:\n1. Disease\na. stage II\nb. stage III\n2. Age")
+    assert texts(inc) == ["Disease", "Age"]
+    assert texts(inc[0].children) == ["stage II", "stage III"]
+
+
+def test_heading_run_into_the_previous_line() -> None:
+    inc, exc = split_criteria("Inclusion Criteria:\n* Men over 18 Exclusion Criteria:\n* Nitrates")
+    assert texts(inc) == ["Men over 18"]
+    assert texts(exc) == ["Nitrates"]
+
+
+def test_list_run_into_one_line() -> None:
+    inc, exc = split_criteria("Inclusion Criteria:- Males with ED- Heterosexual relationship. "
+                              "Exclusion Criteria:- Primary hypoactive sexual desire.")
+    assert texts(inc) == ["Males with ED", "Heterosexual relationship."]
+    assert texts(exc) == ["Primary hypoactive sexual desire."]
+
+
+def test_no_headings_counts_as_inclusion_and_labels_group() -> None:
+    inc, exc = split_criteria("DISEASE CHARACTERISTICS:\n\n* Prostate cancer\n\nPATIENT CHARACTERISTICS:\n\n"
+                              "Age\n\n* 18 and over\n\nPerformance status\n\n* Zubrod 0-2\n")
+    assert texts(inc) == ["DISEASE CHARACTERISTICS:", "PATIENT CHARACTERISTICS:"]
+    assert texts(inc[1].children) == ["Age", "Performance status"]
+    assert texts(inc[1].children[0].children) == ["18 and over"]
+    assert exc == ()
+    assert flatten(inc)[:2] == ["DISEASE CHARACTERISTICS:", "Prostate cancer"]
+
+
+def test_paragraph_criteria_and_non_heading_words() -> None:
+    inc, exc = split_criteria("Inclusion Criteria:\n\nAdults with asthma.\n\nExclusion of smokers is required.\n"
+                              "\nExclusion Criteria:\n\nSmokers.")
+    assert texts(inc) == ["Adults with asthma.", "Exclusion of smokers is required."]
+    assert texts(exc) == ["Smokers."]
+
+
+def test_empty() -> None:
+    assert split_criteria(None) == ((), ())
+    assert split_criteria("Inclusion Criteria:\n\nExclusion Criteria:") == ((), ())

@@ -1,0 +1,84 @@
+"""Search semantics of the embedded index: filters, open age bounds, sex, quoting of user text."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog, write_records
+from indexer.config import load
+from indexer.index.document import SearchQuery
+from indexer.parsers import parse
+from indexer.record import Eligibility
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def cat(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    [seed] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    [earlier] = parse((FIXTURES / "ctgov_xml" / "NCT02084238.xml").read_bytes())
+    # Variants of real records with the limits under test.
+    open_ages = dataclasses.replace(seed, nct_id="NCT90000001",
+                                    eligibility=Eligibility(min_age_years=None, max_age_years=None, sex="ALL"))
+    women = dataclasses.replace(seed, nct_id="NCT90000002", overall_status="COMPLETED",
+                                eligibility=Eligibility(min_age_years=18, max_age_years=65, sex="FEMALE"))
+    c = Catalog(load(tmp_path_factory.mktemp("idx")))
+    write_records(c, [seed, earlier, open_ages, women])
+    return c
+
+
+def ids(c: Catalog, **kw: object) -> set[str]:
+    return {h.nct_id for h in c.search(SearchQuery(limit=50, **kw))[0].hits}  # type: ignore[arg-type]
+
+
+def test_missing_age_bound_is_open(cat: Catalog) -> None:
+    assert "NCT90000001" in ids(cat, age=3)
+    assert "NCT04077684" not in ids(cat, age=3)
+    assert "NCT04077684" in ids(cat, age=75) and "NCT04077684" not in ids(cat, age=76)
+    assert ids(cat, age=70) >= {"NCT90000001", "NCT04077684"} and "NCT90000002" not in ids(cat, age=70)
+
+
+def test_sex_all_matches_either(cat: Catalog) -> None:
+    assert "NCT90000002" in ids(cat, sex="F") and "NCT90000002" not in ids(cat, sex="M")
+    assert "NCT90000001" in ids(cat, sex="M") and "NCT90000001" in ids(cat, sex="F")
+
+
+def test_filters(cat: Catalog) -> None:
+    assert ids(cat, statuses=("RECRUITING",)) == {"NCT04077684", "NCT90000001"}
+    assert ids(cat, phases=("PHASE2",)) == {"NCT04077684", "NCT90000001", "NCT90000002"}
+    assert ids(cat, conditions=("systemic lupus",)) == {"NCT04077684", "NCT02084238", "NCT90000001", "NCT90000002"}
+    assert ids(cat, conditions=("lupus nephritis",)) == set()  # every word must match
+    assert ids(cat, drugs=("interleukin-2",)) >= {"NCT04077684", "NCT02084238"}
+    assert ids(cat, sponsor="Peking University") == {"NCT04077684", "NCT02084238", "NCT90000001", "NCT90000002"}
+
+
+def test_free_text_ranks_and_counts(cat: Catalog) -> None:
+    result, records = cat.search(SearchQuery(text="low-dose IL-2 lupus", limit=2))
+    assert result.total == 4 and len(records) == 2
+    assert result.hits[0].score >= result.hits[1].score > 0
+
+
+@pytest.mark.parametrize("text", ['"', "title:x AND (", "*", "\\", "NOT", "a^2 ~ [1 TO 5]", "-", "ünïcødé"])
+def test_user_text_is_never_query_syntax(cat: Catalog, text: str) -> None:
+    cat.search(SearchQuery(text=text))
+    cat.search(SearchQuery(conditions=(text,)))
+
+
+def test_explain_names_the_matching_field(cat: Catalog) -> None:
+    explanation = cat.index.explain(SearchQuery(text="lupus IL-2", drugs=("interleukin",)), "NCT04077684")
+    assert explanation["conditions"] == ["lupus"]
+    assert explanation["title"] == ["lupus", "IL-2"]
+    assert explanation["interventions"] == ["IL-2", "interleukin"]  # its other name "Human recombinant IL-2"
+    assert "sponsor" not in explanation
+
+
+def test_exclude_and_restrict_ids(cat: Catalog) -> None:
+    assert ids(cat, exclude_ids=("NCT04077684",), statuses=("RECRUITING",)) == {"NCT90000001"}
+    assert ids(cat, ids=("NCT02084238",)) == {"NCT02084238"}
+
+
+def test_sex_value_is_checked(cat: Catalog, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="F or M"):
+        cat.search(SearchQuery(sex="X"))

@@ -1,0 +1,127 @@
+"""Record store and catalog: idempotent writes, versions in date order, crash recovery, locking."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog, write_records
+from indexer.config import load
+from indexer.diff import diff_records
+from indexer.index.document import SearchQuery
+from indexer.ingest import ingest_paths
+from indexer.lock import StoreBusy, WriteLock
+from indexer.parsers import parse
+from tests.conftest import FIXTURES
+
+VERSIONS = FIXTURES / "ctgov_xml_versions" / "NCT02798588"
+
+
+def catalog(data_dir: Path, **kw: object) -> Catalog:
+    return Catalog(load(data_dir, **kw))
+
+
+def test_ingest_twice_is_idempotent(data_dir: Path) -> None:
+    with catalog(data_dir) as c:
+        first = ingest_paths(c, [FIXTURES / "ctgov", FIXTURES / "ctgov_xml"])
+        assert first["failed"] == 0 and first["new"] == c.store.count() > 0
+        versions = c.store.db.execute("SELECT count(*) FROM versions").fetchone()[0]
+        again = ingest_paths(c, [FIXTURES / "ctgov", FIXTURES / "ctgov_xml"])
+        assert again["new"] == again["updated"] == 0
+        assert c.store.db.execute("SELECT count(*) FROM versions").fetchone()[0] == versions
+        assert c.index.count() == c.store.count()
+
+
+def test_versions_in_date_order_whatever_the_ingest_order(data_dir: Path, tmp_path: Path) -> None:
+    files = sorted(VERSIONS.glob("*.xml"))
+    with catalog(data_dir) as c:
+        ingest_paths(c, list(reversed(files)))  # newest first: older ones must slot in behind
+        ingest_paths(c, files)
+        rows = c.store.db.execute(
+            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version").fetchall()
+    with catalog(tmp_path / "ordered") as c2:
+        ingest_paths(c2, files)
+        ordered = c2.store.db.execute(
+            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version").fetchall()
+        changes = c2.store.db.execute(
+            "SELECT version, field, old, new FROM changes WHERE nct_id = 'NCT02798588' ORDER BY rowid").fetchall()
+    assert rows == ordered
+    assert [f for _, f in ordered] == sorted(f for _, f in ordered)
+    status = [(json.loads(o), json.loads(n)) for _, f, o, n in changes if f == "overall_status"]
+    assert ("NOT_YET_RECRUITING", "RECRUITING") in status
+
+
+def test_changes_name_fields_and_removed_fields_count() -> None:
+    [r] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    old = r.to_dict()
+    new = dataclasses.replace(r, overall_status="COMPLETED", why_stopped=None, keywords=("lupus",)).to_dict()
+    del new["acronym"]
+    old["acronym"] = "LDIL2"
+    changes = {(c.field, json.dumps(c.old), json.dumps(c.new)) for c in diff_records(old, new)}
+    assert ("overall_status", '"RECRUITING"', '"COMPLETED"') in changes
+    assert ("keywords", "null", '"lupus"') in changes
+    assert ("acronym", '"LDIL2"', "null") in changes
+    assert diff_records(old, {**old, "fetched_at": "2030-01-01", "source_url": "x"}) == []
+
+
+def test_store_is_reconciled_after_a_crash_between_store_and_index(data_dir: Path) -> None:
+    records = parse((FIXTURES / "ctgov" / "search_page.json").read_bytes())
+    with catalog(data_dir) as c, c.store.transaction():
+        for r in records:  # written to the store, never indexed: as if killed before the index commit
+            c.store.put(r)
+    with catalog(data_dir) as c:
+        assert len(c.store.pending_index()) == len(records)
+        assert c.search(SearchQuery(limit=100))[0].total == 0
+        write_records(c, [])  # any write first reconciles
+        assert c.store.pending_index() == []
+        assert c.search(SearchQuery(limit=100))[0].total == len(records)
+
+
+def test_reindex_rebuilds_a_lost_index(data_dir: Path) -> None:
+    with catalog(data_dir) as c:
+        ingest_paths(c, [FIXTURES / "ctgov_xml"])
+    import shutil
+    shutil.rmtree(data_dir / "index")
+    with catalog(data_dir) as c:
+        assert c.reindex() == 3
+        assert c.search(SearchQuery(conditions=("lupus",)))[0].total == 2
+
+
+def test_malformed_document_is_counted_and_kept(data_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    bad = tmp_path / "in" / "NCT99999999.json"
+    bad.write_bytes(b'{"studies": [{"protocolSection": ')
+    (tmp_path / "in" / "INDEX.json").write_bytes(b'{"what": "not a trial"}')
+    with catalog(data_dir) as c:
+        stats = ingest_paths(c, [tmp_path / "in", FIXTURES / "ctgov_xml" / "NCT04077684.xml"])
+        assert (stats["failed"], stats["skipped"], stats["new"]) == (1, 1, 1)
+        [failure] = c.store.failures()
+        assert failure["location"] == str(bad)
+        assert c.store.get_raw(failure["raw_hash"]) == bad.read_bytes()
+
+
+def _hold_lock(path: str, seconds: float) -> None:
+    with WriteLock(Path(path), 60):
+        time.sleep(seconds)
+
+
+def test_second_writer_waits_then_gives_a_clear_error(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    proc = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(str(data_dir / "write.lock"), 5))
+    proc.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (data_dir / "write.lock").exists() or not (data_dir / "write.lock").read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with catalog(data_dir, lock_timeout=0.5) as c, pytest.raises(StoreBusy, match="TRIALS_LOCK_TIMEOUT"):
+            ingest_paths(c, [FIXTURES / "ctgov_xml"])
+    finally:
+        proc.join()
+    with catalog(data_dir) as c:  # the holder has gone: the lock is free again
+        assert ingest_paths(c, [FIXTURES / "ctgov_xml"])["new"] == 3
