@@ -26,7 +26,7 @@ class Settings:
     download_delay: float = 0.5  # TRIALS_DOWNLOAD_DELAY: AutoThrottle's starting and minimum delay, seconds
     max_retry_delay: float = 300.0  # TRIALS_MAX_RETRY_DELAY: cap on a Retry-After wait, seconds
     retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
-    batch_size: int = 500  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
+    batch_size: int = 1000  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
     lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
 
     @property
@@ -54,7 +54,7 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "download_delay": float(env.get("TRIALS_DOWNLOAD_DELAY", "0.5")),
         "max_retry_delay": float(env.get("TRIALS_MAX_RETRY_DELAY", "300")),
         "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
-        "batch_size": int(env.get("TRIALS_BATCH_SIZE", "500")),
+        "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})

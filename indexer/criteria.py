@@ -35,7 +35,9 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
     def freeze(self) -> Criterion:
-        text = _MD_ESCAPE_RE.sub(r"\1", " ".join(" ".join(self.parts).split()))
+        text = " ".join(" ".join(self.parts).split())
+        if "\\" in text:
+            text = _MD_ESCAPE_RE.sub(r"\1", text)
         return Criterion(text, tuple(c.freeze() for c in self.children if c.parts))
 
 
@@ -99,6 +101,9 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
 
 
 def _heading(line: str) -> tuple[str, str] | None:
+    low = line.lower()
+    if "clusion" not in low and "eligib" not in low:  # most lines: skip the regex
+        return None
     m = _HEADING_RE.match(line)
     if not m:
         return None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import orjson
 
 # Fetch metadata: describes one download, not the trial, so it never makes a new version.
 FETCH_FIELDS = frozenset({"source", "source_url", "fetched_at"})
@@ -80,10 +81,9 @@ class Design:
     time_perspective: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TrialRecord:
     nct_id: str
-    source: str
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
@@ -118,20 +118,26 @@ class TrialRecord:
     eligibility: Eligibility = field(default_factory=Eligibility)
     locations: tuple[Location, ...] = ()
     has_results: bool = False
+    # Fetch metadata last: the serialised record is then its content followed by FETCH_FIELDS.
+    source: str
     source_url: str | None = None
     fetched_at: str | None = None
 
+    def to_json(self) -> bytes:
+        """The record as UTF-8 JSON, fields in declaration order."""
+        return orjson.dumps(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict using the record's field names (tuples become lists)."""
-        return _to_plain(self)  # type: ignore[no-any-return]
+        return orjson.loads(orjson.dumps(self))  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
         return _from_plain(cls, data)
 
     def content_hash(self) -> str:
-        """Hash of the trial's content; fetch metadata does not count."""
-        return content_hash(self.to_dict())
+        """Hash of the trial's content; fetch metadata (FETCH_FIELDS) does not count."""
+        return serialise(self)[1]
 
     def drug_names(self) -> list[str]:
         """Intervention names and their other names, without duplicates, in order."""
@@ -142,31 +148,14 @@ class TrialRecord:
         return list(seen)
 
 
-def content_hash(record: dict[str, Any]) -> str:
-    content = {k: v for k, v in record.items() if k not in FETCH_FIELDS}
-    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _to_plain(value: Any) -> Any:
-    # Hot path of every ingest: dataclasses.asdict deep-copies and re-reads fields(), this does not.
-    if isinstance(value, _SCALARS):
-        return value
-    cls = type(value)
-    names = _FIELD_NAMES.get(cls)
-    if names is None and dataclasses.is_dataclass(value):
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
-    if names is not None:
-        return {name: _to_plain(getattr(value, name)) for name in names}
-    if isinstance(value, tuple | list):
-        return [_to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _to_plain(v) for k, v in value.items()}
-    return value
+def serialise(record: TrialRecord) -> tuple[bytes, str]:
+    """(record JSON, content hash) from one serialisation: the hash covers all but the fetch fields."""
+    blob = orjson.dumps(record)
+    tail = orjson.dumps({"source": record.source, "source_url": record.source_url, "fetched_at": record.fetched_at})
+    cut = len(blob) - len(tail)  # blob = content + ',' + tail without its '{'
+    if blob[cut:cut + 1] != b"," or not blob.endswith(tail[1:]):
+        raise AssertionError("TrialRecord's fetch fields must be its last fields")
+    return blob, hashlib.sha256(blob[:cut]).hexdigest()
 
 
 T = TypeVar("T")

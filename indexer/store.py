@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,8 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from indexer import versions
-from indexer.record import TrialRecord
+from indexer.blobs import pack, unpack
+from indexer.record import TrialRecord, serialise
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +23,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS raw (
     hash TEXT PRIMARY KEY,          -- sha256 of the document bytes
-    body BLOB NOT NULL              -- zlib-compressed document as fetched
+    body BLOB NOT NULL              -- zstd-compressed document as fetched
 );
 CREATE TABLE IF NOT EXISTS records (
     nct_id TEXT PRIMARY KEY,
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS versions (
     source_url TEXT,
     content_hash TEXT NOT NULL,
     raw_hash TEXT,
-    record BLOB NOT NULL,           -- zlib-compressed TrialRecord JSON
+    record BLOB,                    -- zstd-compressed TrialRecord JSON; NULL: the newest, in records
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (nct_id, version)
 );
@@ -131,12 +132,12 @@ class RecordStore:
     # -- raw documents ------------------------------------------------------
     def put_raw(self, body: bytes, digest: str | None = None) -> str:
         digest = digest or sha256(body)
-        self.db.execute("INSERT OR IGNORE INTO raw VALUES (?, ?)", (digest, zlib.compress(body, 1)))
+        self.db.execute("INSERT OR IGNORE INTO raw VALUES (?, ?)", (digest, pack(body)))
         return digest
 
     def get_raw(self, digest: str) -> bytes | None:
         row = self.db.execute("SELECT body FROM raw WHERE hash = ?", (digest,)).fetchone()
-        return zlib.decompress(row[0]) if row else None
+        return unpack(row[0]) if row else None
 
     def seen_raw(self, digest: str) -> str | None:
         """The trial id of a document already stored with exactly these bytes, if any."""
@@ -146,12 +147,11 @@ class RecordStore:
     # -- records ------------------------------------------------------------
     def put(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> PutResult:
         """Store a record (inside a transaction); a new version only when its content changed."""
-        data = record.to_dict()
+        blob, digest = serialise(record)
         if raw is not None:
             raw_hash = self.put_raw(raw, raw_hash)
             self.db.execute("INSERT OR IGNORE INTO seen_raw VALUES (?, ?)", (raw_hash, record.nct_id))
-        blob = json.dumps(data, ensure_ascii=False)
-        result = versions.add_version(self.db, data, blob, raw_hash)
+        result = versions.add_version(self.db, record, blob, digest, raw_hash)
         if result.status in ("new", "updated"):
             self.db.execute(
                 "INSERT OR REPLACE INTO records (nct_id, source, source_url, fetched_at, content_hash,"
@@ -159,14 +159,14 @@ class RecordStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
                 " (SELECT indexed_hash FROM records WHERE nct_id = ?), ?)",
                 (record.nct_id, record.source, record.source_url, record.fetched_at,
-                 result.content_hash, raw_hash, result.version, blob,
+                 result.content_hash, raw_hash, result.version, blob.decode("utf-8"),
                  record.nct_id, now_iso()),
             )
         return PutResult(record.nct_id, result.status, result.version)
 
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self.db.execute("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),)).fetchone()
-        return TrialRecord.from_dict(json.loads(row[0])) if row else None
+        return TrialRecord.from_dict(orjson.loads(row[0])) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
         ids = list(ids)
@@ -177,7 +177,7 @@ class RecordStore:
             for nct_id, rec in self.db.execute(
                 f"SELECT nct_id, record FROM records WHERE nct_id IN ({marks})", chunk
             ):
-                out[nct_id] = TrialRecord.from_dict(json.loads(rec))
+                out[nct_id] = TrialRecord.from_dict(orjson.loads(rec))
         return out
 
     def iter_records(self, ids: Iterable[str] | None = None) -> Iterator[TrialRecord]:
@@ -186,7 +186,7 @@ class RecordStore:
             yield from found.values()
             return
         for (rec,) in self.db.execute("SELECT record FROM records ORDER BY nct_id"):
-            yield TrialRecord.from_dict(json.loads(rec))
+            yield TrialRecord.from_dict(orjson.loads(rec))
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
+from indexer.blobs import pack, unpack
 from indexer.diff import Change, diff_records
-from indexer.record import content_hash
+from indexer.record import TrialRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,34 +40,38 @@ def _order_key(date: str | None, fetched_at: str | None) -> tuple[str, str]:
     return (date or "", fetched_at or "")
 
 
-def add_version(db: sqlite3.Connection, data: dict[str, Any], blob: str, raw_hash: str | None) -> VersionResult:
-    """Record `data` (serialised as `blob`) as a version of its trial if its content is new.
+def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest: str,
+                raw_hash: str | None) -> VersionResult:
+    """Record `record` (serialised as `blob`, content hash `digest`) as a version if its content is new.
 
-    Call inside a transaction.
+    Call inside a transaction, before the records row is replaced: the newest version's JSON is
+    kept only in `records`, and moves into `versions` when a newer one arrives.
     """
-    nct_id = data["nct_id"]
-    digest = content_hash(data)
+    nct_id = record.nct_id
     rows = db.execute(
         "SELECT version, date, fetched_at, content_hash FROM versions WHERE nct_id = ? ORDER BY version",
         (nct_id,),
     ).fetchall()
-    key = _order_key(data.get("last_update_posted"), data.get("fetched_at"))
+    key = _order_key(record.last_update_posted, record.fetched_at)
     if not rows:
-        _insert(db, 1, data, blob, digest, raw_hash)
+        _insert(db, 1, record, None, digest, raw_hash)
         return VersionResult("new", 1, digest)
     latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
     if latest_hash == digest:
-        _seen_earlier(db, nct_id, latest_version, data.get("fetched_at"))
+        _seen_earlier(db, nct_id, latest_version, record.fetched_at)
         return VersionResult("unchanged", latest_version, digest)
     if key >= _order_key(latest_date, latest_fetched):
         version = latest_version + 1
-        _insert(db, version, data, blob, digest, raw_hash)
-        _write_changes(db, nct_id, version, diff_records(_record(db, nct_id, latest_version), data))
+        previous = _record_json(db, nct_id, latest_version)
+        db.execute("UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?",
+                   (pack(previous), nct_id, latest_version))
+        _insert(db, version, record, None, digest, raw_hash)
+        _write_changes(db, nct_id, version, diff_records(orjson.loads(previous), orjson.loads(blob)))
         return VersionResult("updated", version, digest)
     # An older document than the latest version: known content is a re-ingest, the rest is history.
     if any(r[3] == digest for r in rows):
         known = next(r[0] for r in rows if r[3] == digest)
-        _seen_earlier(db, nct_id, known, data.get("fetched_at"))
+        _seen_earlier(db, nct_id, known, record.fetched_at)
         return VersionResult("unchanged", known, digest)
     position = next(r[0] for r in rows if key < _order_key(r[1], r[2]))
     for table in ("versions", "changes"):
@@ -73,7 +79,7 @@ def add_version(db: sqlite3.Connection, data: dict[str, Any], blob: str, raw_has
         db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?",
                    (nct_id, position))
         db.execute(f"UPDATE {table} SET version = -version WHERE nct_id = ? AND version < 0", (nct_id,))
-    _insert(db, position, data, blob, digest, raw_hash)
+    _insert(db, position, record, blob, digest, raw_hash)
     for version in (position, position + 1):
         db.execute("DELETE FROM changes WHERE nct_id = ? AND version = ?", (nct_id, version))
         before = _record(db, nct_id, version - 1) if version > 1 else None
@@ -88,21 +94,29 @@ def _seen_earlier(db: sqlite3.Connection, nct_id: str, version: int, fetched_at:
                    " AND (fetched_at IS NULL OR fetched_at > ?)", (fetched_at, nct_id, version, fetched_at))
 
 
-def _insert(db: sqlite3.Connection, version: int, data: dict[str, Any], blob: str, digest: str,
+def _insert(db: sqlite3.Connection, version: int, record: TrialRecord, blob: bytes | None, digest: str,
             raw_hash: str | None) -> None:
     db.execute(
         "INSERT INTO versions (nct_id, version, date, fetched_at, source, source_url, content_hash,"
         " raw_hash, record, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (data["nct_id"], version, data.get("last_update_posted"), data.get("fetched_at"), data["source"],
-         data.get("source_url"), digest, raw_hash,
-         zlib.compress(blob.encode("utf-8"), 1),
+        (record.nct_id, version, record.last_update_posted, record.fetched_at, record.source,
+         record.source_url, digest, raw_hash, pack(blob) if blob is not None else None,
          datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
     )
 
 
-def _record(db: sqlite3.Connection, nct_id: str, version: int) -> dict[str, Any]:
+def _record_json(db: sqlite3.Connection, nct_id: str, version: int) -> bytes:
     row = db.execute("SELECT record FROM versions WHERE nct_id = ? AND version = ?", (nct_id, version)).fetchone()
-    return json.loads(zlib.decompress(row[0])) if row else {}
+    if row is None:
+        raise KeyError(f"{nct_id} has no version {version}")
+    if row[0] is not None:
+        return unpack(row[0])
+    current = db.execute("SELECT record FROM records WHERE nct_id = ?", (nct_id,)).fetchone()
+    return current[0].encode("utf-8")  # type: ignore[no-any-return]
+
+
+def _record(db: sqlite3.Connection, nct_id: str, version: int) -> dict[str, Any]:
+    return orjson.loads(_record_json(db, nct_id, version))  # type: ignore[no-any-return]
 
 
 def _write_changes(db: sqlite3.Connection, nct_id: str, version: int, changes: list[Change]) -> None:
@@ -121,9 +135,8 @@ def history(db: sqlite3.Connection, nct_id: str) -> list[Version]:
     ):
         changes.setdefault(version, []).append(Change(field, json.loads(old), json.loads(new)))
     return [
-        Version(nct_id, v, date, fetched, source, url, digest, json.loads(zlib.decompress(blob)),
-                changes.get(v, []))
-        for v, date, fetched, source, url, digest, blob in db.execute(
-            "SELECT version, date, fetched_at, source, source_url, content_hash, record FROM versions"
-            " WHERE nct_id = ? ORDER BY version", (nct_id,))
+        Version(nct_id, v, date, fetched, source, url, digest, _record(db, nct_id, v), changes.get(v, []))
+        for v, date, fetched, source, url, digest in db.execute(
+            "SELECT version, date, fetched_at, source, source_url, content_hash FROM versions"
+            " WHERE nct_id = ? ORDER BY version", (nct_id,)).fetchall()
     ]

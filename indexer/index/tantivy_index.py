@@ -88,7 +88,7 @@ class TantivyIndex:
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self.index.writer(heap_size=128_000_000)
+            self._writer = self.index.writer(heap_size=128_000_000, num_threads=1)
         return self._writer
 
     def upsert(self, records: Sequence[TrialRecord]) -> None:

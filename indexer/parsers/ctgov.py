@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
+
+import orjson
 
 from indexer import normalize as n
 from indexer.criteria import split_criteria
@@ -48,8 +49,8 @@ def parse_document(body: bytes | str, *, source_url: str | None = None,
                    fetched_at: str | None = None) -> list[TrialRecord]:
     """Every study in an API v2 JSON document."""
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc}") from exc
     return [parse_study(s, source_url=source_url, fetched_at=fetched_at) for s in iter_studies(doc)]
 

@@ -53,6 +53,36 @@ def _t(el: etree._Element | None, path: str) -> str | None:
     return text or None
 
 
+def _children(el: etree._Element | None) -> dict[str, etree._Element]:
+    """First child of each tag: one pass instead of a path search per field (sites are many)."""
+    out: dict[str, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            if isinstance(child.tag, str):
+                out.setdefault(child.tag, child)
+    return out
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None or el.text is None:
+        return None
+    return el.text.strip() or None
+
+
+def _location(loc: etree._Element) -> Location:
+    kids = _children(loc)
+    facility = _children(kids.get("facility"))
+    address = _children(facility.get("address"))
+    return Location(
+        facility=_text(facility.get("name")),
+        city=_text(address.get("city")),
+        state=_text(address.get("state")),
+        zip=_text(address.get("zip")),
+        country=_text(address.get("country")),
+        status=n.status(_text(kids.get("status"))),
+    )
+
+
 def _all(el: etree._Element, path: str) -> tuple[str, ...]:
     return tuple(t.text.strip() for t in el.findall(path) if t.text and t.text.strip())
 
@@ -63,34 +93,41 @@ def _block(el: etree._Element, path: str) -> str | None:
 
 def parse_study(root: etree._Element, *, source_url: str | None = None,
                 fetched_at: str | None = None) -> TrialRecord:
-    nct_id = _t(root, "id_info/nct_id")
+    kids = _children(root)
+
+    def get(path: str) -> str | None:
+        head, _, rest = path.partition("/")
+        el = kids.get(head)
+        return _text(el if not rest or el is None else el.find(rest))
+
+    nct_id = get("id_info/nct_id")
     if not nct_id:
         raise ParseError("clinical_study has no id_info/nct_id")
     if fetched_at is None:
-        download = _DOWNLOAD_RE.search(_t(root, "required_header/download_date") or "")
+        download = _DOWNLOAD_RE.search(get("required_header/download_date") or "")
         fetched_at = n.iso_date(download.group(1)) if download else None
-    enrollment_el = root.find("enrollment")
-    elig = root.find("eligibility")
+    enrollment_el = kids.get("enrollment")
+    elig = kids.get("eligibility")
     return TrialRecord(
         nct_id=nct_id,
         source=SOURCE,
-        brief_title=_t(root, "brief_title"),
-        official_title=_t(root, "official_title"),
-        acronym=_t(root, "acronym"),
-        org_study_id=_t(root, "id_info/org_study_id"),
+        brief_title=get("brief_title"),
+        official_title=get("official_title"),
+        acronym=get("acronym"),
+        org_study_id=get("id_info/org_study_id"),
         secondary_ids=_all(root, "id_info/secondary_id"),
         nct_aliases=_all(root, "id_info/nct_alias"),
-        overall_status=n.status(_t(root, "overall_status")),
-        why_stopped=_t(root, "why_stopped"),
-        start_date=n.iso_date(_t(root, "start_date")),
-        primary_completion_date=n.iso_date(_t(root, "primary_completion_date")),
-        completion_date=n.iso_date(_t(root, "completion_date")),
-        first_posted=n.iso_date(_t(root, "study_first_posted") or _t(root, "firstreceived_date")),
-        last_update_posted=n.iso_date(_t(root, "last_update_posted") or _t(root, "lastchanged_date")),
-        lead_sponsor=_t(root, "sponsors/lead_sponsor/agency"),
+        overall_status=n.status(get("overall_status")),
+        why_stopped=get("why_stopped"),
+        start_date=n.iso_date(get("start_date")),
+        primary_completion_date=n.iso_date(get("primary_completion_date")),
+        completion_date=n.iso_date(get("completion_date")),
+        first_posted=n.iso_date(get("study_first_posted") or get("firstreceived_date")),
+        last_update_posted=n.iso_date(get("last_update_posted") or get("lastchanged_date")),
+        lead_sponsor=get("sponsors/lead_sponsor/agency"),
         collaborators=_all(root, "sponsors/collaborator/agency"),
-        study_type=n.study_type(_t(root, "study_type")),
-        phases=n.phases(_t(root, "phase")),
+        study_type=n.study_type(get("study_type")),
+        phases=n.phases(get("phase")),
         enrollment=_int(enrollment_el.text if enrollment_el is not None else None),
         enrollment_type=n.enrollment_type(enrollment_el.get("type")) if enrollment_el is not None else None,
         design=_design(root),
@@ -121,19 +158,9 @@ def parse_study(root: etree._Element, *, source_url: str | None = None,
         brief_summary=_block(root, "brief_summary/textblock"),
         detailed_description=_block(root, "detailed_description/textblock"),
         eligibility=_eligibility(elig),
-        locations=tuple(
-            Location(
-                facility=_t(loc, "facility/name"),
-                city=_t(loc, "facility/address/city"),
-                state=_t(loc, "facility/address/state"),
-                zip=_t(loc, "facility/address/zip"),
-                country=_t(loc, "facility/address/country"),
-                status=n.status(_t(loc, "status")),
-            )
-            for loc in root.findall("location")
-        ),
+        locations=tuple(_location(loc) for loc in root.iterchildren("location")),
         has_results=root.find("clinical_results") is not None,
-        source_url=source_url or _t(root, "required_header/url"),
+        source_url=source_url or get("required_header/url"),
         fetched_at=fetched_at,
     )
 
