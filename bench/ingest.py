@@ -1,0 +1,87 @@
+"""Ingest throughput of every real record, end to end on one core, against parse-free baselines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from lxml import etree
+
+from bench.common import SHARED, Timer, one_core, report
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.ingest import iter_documents
+
+FOLDERS = ("v2", "xml", "xml_2021", "xml_versions", "v2_exports", "v2_pages")
+
+
+def baseline(docs: list[tuple[str, bytes]]) -> tuple[float, float]:
+    """Seconds to json.loads every JSON file, and to lxml-parse every XML file, of the same documents."""
+    json_docs = [b for loc, b in docs if loc.endswith(".json")]
+    xml_docs = [b for loc, b in docs if loc.endswith(".xml")]
+    with Timer() as tj:
+        for b in json_docs:
+            json.loads(b)
+    with Timer() as tx:
+        for b in xml_docs:
+            etree.fromstring(b)
+    return tj.seconds, tx.seconds
+
+
+def run(data_dir: Path) -> dict[str, object]:
+    paths = [SHARED / "ctgov" / f for f in FOLDERS]
+    docs = list(iter_documents(paths))  # read once, so disk speed is not measured
+    json_s, xml_s = baseline(docs)
+    catalog = Catalog(load(data_dir))
+    with Timer() as first, catalog.writer() as w:
+        for loc, body in docs:
+            w.add_document(body, loc)
+    records = catalog.store.count()
+    stats = dict(w.stats.counts)
+    with Timer() as again, catalog.writer() as w2:
+        for loc, body in docs:
+            w2.add_document(body, loc)
+    json_only = [(loc, b) for loc, b in docs if loc.endswith(".json")]
+    catalog.close()
+    shutil.rmtree(data_dir)
+    catalog = Catalog(load(data_dir))
+    with Timer() as json_run, catalog.writer() as w3:
+        for loc, body in json_only:
+            w3.add_document(body, loc)
+    json_records = sum(w3.stats.counts[k] for k in ("new", "updated", "historical", "unchanged"))
+    catalog.close()
+    return {
+        "documents": len(docs),
+        "records_stored": records,
+        "outcomes": stats,
+        "first_ingest_s": round(first.seconds, 3),
+        "documents_per_s": round(len(docs) / first.seconds),
+        "baseline_json_loads_s": round(json_s, 3),
+        "baseline_lxml_parse_s": round(xml_s, 3),
+        "ratio_to_baseline": round(first.seconds / (json_s + xml_s), 1),
+        "json_only_documents": len(json_only),
+        "json_only_records": json_records,
+        "json_only_ingest_s": round(json_run.seconds, 3),
+        "json_only_ratio_to_json_loads": round(json_run.seconds / json_s, 1),
+        "reingest_unchanged_s": round(again.seconds, 3),
+        "reingest_speedup": round(first.seconds / again.seconds, 1),
+        "reingest_outcomes": dict(w2.stats.counts),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--all-cores", action="store_true", help="do not pin to one core")
+    args = ap.parse_args()
+    if not args.all_cores:
+        one_core()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run(Path(tmp) / "data")
+    report("ingest" if not args.all_cores else "ingest-all-cores", {"one_core": not args.all_cores, **results})
+
+
+if __name__ == "__main__":
+    main()
