@@ -30,3 +30,12 @@ class FailedDocument:
 
     def __repr__(self) -> str:
         return f"FailedDocument({self.source!r}, {self.url!r}, {self.error!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class GoneDocument:
+    """A trial the query used to return that the registry now answers 404 for, checked by id."""
+
+    source: str
+    url: str
+    nct_id: str

@@ -6,11 +6,13 @@ import logging
 from contextlib import AbstractContextManager
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.items import FailedDocument, RawDocument
+from crawler.items import FailedDocument, GoneDocument, RawDocument
 from indexer.catalog import BatchWriter, Catalog
 from indexer.config import load
+from indexer.crawlstate import CrawlState
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +26,14 @@ class StorePipeline:
         self.catalog: Catalog | None = None
         self._writer_cm: AbstractContextManager[BatchWriter] | None = None
         self.writer: BatchWriter | None = None
+        self.incomplete = False  # a search page failed: the query's results are not all known
+        self.gone: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.get("TRIALS_DATA"))
+        pipeline = cls(crawler, crawler.settings.get("TRIALS_DATA"))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
@@ -42,8 +48,20 @@ class StorePipeline:
             if stats is not None:
                 for key, value in self.writer.stats.counts.items():
                     stats.set_value(f"trialscout/records/{key}", value)
-        if self.catalog is not None:
-            self.catalog.close()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """A crawl that ran to the end advances its query's state; a cut-short one changes nothing."""
+        try:
+            key = getattr(spider, "query_key", None)
+            if key and reason == "finished" and not self.incomplete and self.catalog and self.writer:
+                CrawlState(self.catalog.store).finish(
+                    key, spider.name, spider.search_params(), self.writer.max_last_update,
+                    getattr(spider, "seen_ids", ()), full=spider.full, gone=self.gone)
+            elif key:
+                log.warning("crawl %s (%s): crawl state not advanced; the next run repeats this one", key, reason)
+        finally:
+            if self.catalog is not None:
+                self.catalog.close()
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None
@@ -56,6 +74,12 @@ class StorePipeline:
                 stats.inc_value("trialscout/failed/parse")
         elif isinstance(item, FailedDocument):
             self.writer.fail(item.url, item.error, raw=item.body, source=item.source, record_id=item.record_id)
+            if item.record_id is None:
+                self.incomplete = True
             if stats is not None:
                 stats.inc_value("trialscout/failed/response")
+        elif isinstance(item, GoneDocument):
+            self.gone.append(item.nct_id)
+            if self.writer.mark_removed(item.nct_id, "404 when asked by id") and stats is not None:
+                stats.inc_value("trialscout/removed")
         return item

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from indexer import events, versions
 from indexer.config import Settings
 from indexer.config import load as load_settings
 from indexer.index.document import SearchQuery, SearchResult
@@ -15,7 +16,7 @@ from indexer.index.tantivy_index import TantivyIndex
 from indexer.lock import WriteLock
 from indexer.parsers import NotATrial, ParseError, parse
 from indexer.record import TrialRecord
-from indexer.store import RecordStore, sha256
+from indexer.store import RecordStore, now_iso, sha256
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ class BatchWriter:
         self.progress = progress
         self.stats = IngestStats()
         self._batch: list[tuple[TrialRecord, bytes | None, str | None]] = []
+        # For crawl state: the newest registry update date among the records written.
+        self.max_last_update: str | None = None
 
     def add_document(self, body: bytes, location: str, *, source: str | None = None,
                      source_url: str | None = None, fetched_at: str | None = None) -> None:
@@ -146,13 +149,14 @@ class BatchWriter:
         if self.store.seen_raw(digest):
             # Byte-identical to a document already stored: nothing can have changed.
             self.stats.counts["unchanged"] += 1
+            self._note_unchanged(digest)
             return
         try:
             records = parse(body, source=source, filename=location, source_url=source_url,
                             fetched_at=fetched_at)
         except NotATrial as exc:
             self.stats.counts["skipped"] += 1
-            log.info("skipped %s: %s", location, exc)
+            log.warning("skipped %s: %s", location, exc)
             return
         except ParseError as exc:
             self.fail(location, str(exc), raw=body, source=source)
@@ -166,9 +170,32 @@ class BatchWriter:
             self.store.put_raw(body, digest)
 
     def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
+        if record.last_update_posted and (self.max_last_update or "") < record.last_update_posted:
+            self.max_last_update = record.last_update_posted
         self._batch.append((record, raw, raw_hash))
         if len(self._batch) >= self.batch_size:
             self.flush()
+
+    def _note_unchanged(self, digest: str) -> None:
+        # A byte-identical document was not parsed: take its update date from the stored record.
+        row = self.store.db.execute(
+            "SELECT json_extract(record, '$.last_update_posted') FROM records WHERE raw_hash = ?", (digest,)).fetchone()
+        if row and row[0] and (self.max_last_update or "") < row[0]:
+            self.max_last_update = row[0]
+
+    def mark_removed(self, nct_id: str, reason: str) -> bool:
+        """A 'removed' event for a stored trial the registry no longer has; False if unknown or already marked."""
+        latest = self.store.db.execute("SELECT version FROM records WHERE nct_id = ?", (nct_id,)).fetchone()
+        if latest is None:
+            return False
+        already = self.store.db.execute(
+            "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL", (nct_id,)).fetchone()
+        if already:
+            return False
+        with self.store.transaction():
+            versions.write_events(self.store.db, nct_id, None, now_iso()[:10], [events.removed(nct_id, reason)])
+        self.stats.counts["removed"] += 1
+        return True
 
     def fail(self, location: str, error: str, *, raw: bytes | None = None, source: str | None = None,
              record_id: str | None = None) -> None:

@@ -150,6 +150,28 @@ def _attach(node: _Node, stack: list[_Node], roots: list[_Node]) -> None:
     stack.append(node)
 
 
+def unwrap(text: str) -> str:
+    """Join hard-wrapped continuation lines, so re-wrapping by the registry is not a change.
+
+    The legacy XML wraps criteria at about 80 columns, and its width changed between exports.
+    A line continues the one before it unless it is blank, a bullet or a heading.
+    """
+    out: list[str] = []
+    prev_blank = True
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            out.append("")
+            prev_blank = True
+            continue
+        if not prev_blank and out and not _BULLET_RE.match(line) and _heading(line) is None:
+            out[-1] = f"{out[-1]} {line.strip()}"
+        else:
+            out.append(line)
+        prev_blank = False
+    return "\n".join(out)
+
+
 def flatten(criteria: tuple[Criterion, ...]) -> list[str]:
     """Every criterion's text, sub-items included, depth first."""
     out: list[str] = []

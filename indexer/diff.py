@@ -21,6 +21,16 @@ class Change:
         return {"field": self.field, "old": self.old, "new": self.new}
 
 
+# List items with an identity: a change inside one is reported on that item, not as removed + added.
+_IDENTITY: dict[str, tuple[str, ...]] = {
+    "locations": ("facility", "city", "state", "country"),
+    "interventions": ("name",),
+    "arms": ("label",),
+    "primary_outcomes": ("measure",),
+    "secondary_outcomes": ("measure",),
+}
+
+
 def diff_records(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     """Changes from `old` to `new`; fetch metadata is ignored. A first version has no changes."""
     if old is None:
@@ -58,11 +68,33 @@ def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
         if old_keys == new_keys:
             out.append(Change(path, old, new))  # the same items, reordered or repeated
             return
+        identity = _IDENTITY.get(path)
+        if identity:
+            _diff_by_identity(old, new, path, identity, out)
+            return
         out.extend(Change(path, v, None) for v in old if _key(v) not in new_keys)
         out.extend(Change(path, None, v) for v in new if _key(v) not in old_keys)
         return
     if old != new:
         out.append(Change(path, old, new))
+
+
+def _ident(item: Any, fields: tuple[str, ...]) -> str:
+    if not isinstance(item, dict):
+        return _key(item)
+    return ", ".join(str(item.get(f)) for f in fields if item.get(f))
+
+
+def _diff_by_identity(old: list[Any], new: list[Any], path: str, fields: tuple[str, ...],
+                      out: list[Change]) -> None:
+    old_by = {_ident(v, fields): v for v in old}
+    new_by = {_ident(v, fields): v for v in new}
+    for ident, item in old_by.items():
+        if ident not in new_by:
+            out.append(Change(path, item, None))
+        elif item != new_by[ident]:
+            _diff(item, new_by[ident], f"{path}[{ident}]", out)
+    out.extend(Change(path, None, item) for ident, item in new_by.items() if ident not in old_by)
 
 
 def _key(value: Any) -> str:

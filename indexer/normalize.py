@@ -114,11 +114,26 @@ def design_value(text: str | None) -> str | None:
     return _DESIGN.get(value, value) if value else None
 
 
+# Older labels for what the API calls NONE, SINGLE, DOUBLE.
+_MASKING = {"OPEN_LABEL": "NONE", "NO_MASKING": "NONE", "SINGLE_BLIND": "SINGLE", "DOUBLE_BLIND": "DOUBLE"}
+_MASKING_LEVELS = {1: "SINGLE", 2: "DOUBLE", 3: "TRIPLE", 4: "QUADRUPLE"}
+_MASKED_ROLES = ("participant", "subject", "care provider", "caregiver", "investigator", "outcomes assessor")
+
+
 def masking(text: str | None) -> str | None:
-    """ "Quadruple (Participant, ...)" -> QUADRUPLE; "None (Open Label)" -> NONE."""
-    if not text:
+    """The masking level: "Quadruple (Participant, ...)" -> QUADRUPLE; "Open Label" -> NONE.
+
+    Some exports list only the masked roles ("Participant, Outcomes Assessor"): their count is the level.
+    """
+    if not text or not text.strip():
         return None
-    return enum_value(text.split("(")[0])
+    value = enum_value(text.split("(")[0])
+    if value in _MASKING:
+        return _MASKING[value]
+    roles = [r.strip().lower() for r in text.split(",")]
+    if roles and all(r in _MASKED_ROLES for r in roles):
+        return _MASKING_LEVELS.get(len(roles), value)
+    return value
 
 
 def enrollment_type(text: str | None) -> str | None:

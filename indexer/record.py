@@ -95,6 +95,7 @@ class TrialRecord:
     start_date: str | None = None
     primary_completion_date: str | None = None
     completion_date: str | None = None
+    first_submitted: str | None = None
     first_posted: str | None = None
     last_update_posted: str | None = None
     lead_sponsor: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +61,20 @@ CREATE TABLE IF NOT EXISTS changes (
     new TEXT                        -- JSON
 );
 CREATE INDEX IF NOT EXISTS changes_by_id ON changes(nct_id, version);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,         -- increasing: a watch remembers the last one it reported
+    nct_id TEXT NOT NULL,
+    version INTEGER,                -- NULL for an event not tied to a version ("removed")
+    date TEXT,                      -- the version's registry date, or when it was detected
+    recorded_at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old TEXT,                       -- JSON
+    new TEXT,                       -- JSON
+    summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_date ON events(date);
+CREATE INDEX IF NOT EXISTS events_by_id ON events(nct_id, version);
 CREATE TABLE IF NOT EXISTS failures (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -94,7 +109,7 @@ class RecordStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         found = self.get_meta("schema_version")
@@ -104,6 +119,20 @@ class RecordStore:
             raise RuntimeError(
                 f"{self.path} was written by a newer Trialscout (schema {found}); upgrade trialscout"
             )
+
+    def _use_wal(self) -> None:
+        # WAL persists in the file, so only a new database needs the switch. The switch ignores the
+        # busy timeout, and two processes may create the database at once: retry while it is locked.
+        for _ in range(300):
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.path} stayed locked for 30 s; is another trials process stuck?")
 
     def close(self) -> None:
         self.db.close()

@@ -12,6 +12,7 @@ import orjson
 
 from indexer.blobs import pack, unpack
 from indexer.diff import Change, diff_records
+from indexer.events import Event, derive_events, first_seen
 from indexer.record import TrialRecord
 
 
@@ -55,6 +56,7 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
     key = _order_key(record.last_update_posted, record.fetched_at)
     if not rows:
         _insert(db, 1, record, None, digest, raw_hash)
+        _write_diff(db, nct_id, 1, None, orjson.loads(blob))
         return VersionResult("new", 1, digest)
     latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
     if latest_hash == digest:
@@ -66,7 +68,7 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
         db.execute("UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?",
                    (pack(previous), nct_id, latest_version))
         _insert(db, version, record, None, digest, raw_hash)
-        _write_changes(db, nct_id, version, diff_records(orjson.loads(previous), orjson.loads(blob)))
+        _write_diff(db, nct_id, version, orjson.loads(previous), orjson.loads(blob))
         return VersionResult("updated", version, digest)
     # An older document than the latest version: known content is a re-ingest, the rest is history.
     if any(r[3] == digest for r in rows):
@@ -74,16 +76,17 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
         _seen_earlier(db, nct_id, known, record.fetched_at)
         return VersionResult("unchanged", known, digest)
     position = next(r[0] for r in rows if key < _order_key(r[1], r[2]))
-    for table in ("versions", "changes"):
+    for table in ("versions", "changes", "events"):
         # Two steps, so the (nct_id, version) key never collides while shifting.
         db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?",
                    (nct_id, position))
         db.execute(f"UPDATE {table} SET version = -version WHERE nct_id = ? AND version < 0", (nct_id,))
     _insert(db, position, record, blob, digest, raw_hash)
     for version in (position, position + 1):
-        db.execute("DELETE FROM changes WHERE nct_id = ? AND version = ?", (nct_id, version))
+        for table in ("changes", "events"):
+            db.execute(f"DELETE FROM {table} WHERE nct_id = ? AND version = ?", (nct_id, version))
         before = _record(db, nct_id, version - 1) if version > 1 else None
-        _write_changes(db, nct_id, version, diff_records(before, _record(db, nct_id, version)))
+        _write_diff(db, nct_id, version, before, _record(db, nct_id, version))
     return VersionResult("historical", position, digest)
 
 
@@ -119,12 +122,31 @@ def _record(db: sqlite3.Connection, nct_id: str, version: int) -> dict[str, Any]
     return orjson.loads(_record_json(db, nct_id, version))  # type: ignore[no-any-return]
 
 
-def _write_changes(db: sqlite3.Connection, nct_id: str, version: int, changes: list[Change]) -> None:
+def _write_diff(db: sqlite3.Connection, nct_id: str, version: int, before: dict[str, Any] | None,
+                after: dict[str, Any]) -> None:
+    """Store a version's field-level changes and the events they amount to."""
+    changes = diff_records(before, after)
     db.executemany(
         "INSERT INTO changes (nct_id, version, field, old, new) VALUES (?, ?, ?, ?, ?)",
-        [(nct_id, version, c.field, json.dumps(c.old, ensure_ascii=False), json.dumps(c.new, ensure_ascii=False))
-         for c in changes],
+        [(nct_id, version, c.field, _json(c.old), _json(c.new)) for c in changes],
     )
+    found = [first_seen(after)] if before is None else derive_events(changes, before, after)
+    date = after.get("last_update_posted") or after.get("fetched_at")
+    write_events(db, nct_id, version, date, found)
+
+
+def write_events(db: sqlite3.Connection, nct_id: str, version: int | None, date: str | None,
+                 found: list[Event]) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    db.executemany(
+        "INSERT INTO events (nct_id, version, date, recorded_at, type, field, old, new, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(nct_id, version, date, now, e.type, e.field, _json(e.old), _json(e.new), e.summary) for e in found],
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def history(db: sqlite3.Connection, nct_id: str) -> list[Version]:

@@ -79,7 +79,13 @@ def emit_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], 
             w.writerow({k: dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     else:
         table([c.upper().replace("_", " ") for c in columns],
-              [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows], out=out)
+              [[_cell(row.get(c)) for c in columns] for row in rows], out=out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return dumps(value) if isinstance(value, list | dict) else str(value)
 
 
 def table(header: list[str], rows: list[list[str]], out: TextIO | None = None) -> None:

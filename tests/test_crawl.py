@@ -115,6 +115,48 @@ def test_recrawl_is_idempotent(data_dir: Path, studies: dict) -> None:  # type: 
     with MockRegistry(MockState(studies)) as m:
         crawl(data_dir, m, "--condition", "lupus")
         first = stored_ids(data_dir)
-        code, err = crawl(data_dir, m, "--condition", "lupus")
+        code, err = crawl(data_dir, m, "--condition", "lupus", "--full")
     assert code == 0 and stored_ids(data_dir) == first and f"{len(first)} unchanged" in err
     assert CTGOV.exists()
+
+
+def test_incremental_recrawl_asks_only_since_the_high_water_mark(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    state = MockState(studies)
+    with MockRegistry(state) as m:
+        code, err = crawl(data_dir, m, "--condition", "cancer")
+        assert code == 0, err
+        first = [e for e in state.log if e["path"] == "/api/v2/studies"]
+        assert "filter.advanced" not in first[0]["params"]
+        newest = max(studies[i]["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+                     for i in stored_ids(data_dir))
+        state.log.clear()
+        code, err = crawl(data_dir, m, "--condition", "cancer")
+        assert code == 0, err
+        [again] = [e for e in state.log if e["path"] == "/api/v2/studies"]
+        from datetime import date, timedelta
+        since = (date.fromisoformat(newest) - timedelta(days=1)).isoformat()
+        assert again["params"]["filter.advanced"] == f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+        assert {k: v for k, v in again["params"].items() if k != "filter.advanced"} == first[0]["params"]
+        state.log.clear()
+        code, err = crawl(data_dir, m, "--condition", "cancer", "--full")
+        assert "filter.advanced" not in next(e for e in state.log if e["path"] == "/api/v2/studies")["params"]
+
+
+def test_full_recrawl_checks_missing_trials_by_id(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    state = MockState(dict(studies))
+    with MockRegistry(state) as m:
+        crawl(data_dir, m, "--condition", "lupus")
+        members = sorted(stored_ids(data_dir))
+        assert len(members) >= 2
+        del state.studies[members[0]]  # the registry drops one trial
+        state.log.clear()
+        code, err = crawl(data_dir, m, "--condition", "lupus", "--full")
+        assert code == 0, err
+        assert [e["path"] for e in state.log if "/studies/" in e["path"]] == [f"/api/v2/studies/{members[0]}"]
+        assert "1 no longer in the registry" in err
+        state.log.clear()
+        crawl(data_dir, m, "--condition", "lupus", "--full")  # remembered: not checked again
+        assert not [e for e in state.log if "/studies/" in e["path"]]
+    proc = run_trials(data_dir, "--quiet", "changes", "--since", "2000-01-01", "--event", "removed", "--json")
+    [event] = json.loads(proc.stdout)
+    assert event["nct_id"] == members[0] and event["type"] == "removed"

@@ -10,11 +10,13 @@ from typing import Any, Self
 from urllib.parse import urlencode
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, RawDocument
+from crawler.items import FailedDocument, GoneDocument, RawDocument
 from indexer.config import API_URL
 
 _NCT_RE = re.compile(r"^NCT\d{8}$")
@@ -44,8 +46,18 @@ class CtgovSpider(scrapy.Spider):
     def __init__(self, condition: str | None = None, intervention: str | None = None,
                  term: str | None = None, status: str | list[str] | None = None, since: str | None = None,
                  nct: str | list[str] | None = None, api_url: str | None = None,
-                 page_size: str | int | None = None, **kwargs: Any):
+                 page_size: str | int | None = None, query_key: str | None = None,
+                 verify_file: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        # Crawl state: the pipeline records this query's high-water mark and members under query_key.
+        self.query_key = query_key
+        # Ids a previous full crawl of this query returned: any not returned now is checked by id.
+        self.verify_ids: list[str] = []
+        if verify_file:
+            with open(verify_file, encoding="utf-8") as f:
+                self.verify_ids = [line.strip() for line in f if line.strip()]
+        self.seen_ids: set[str] = set()
+        self._verified = False
         self.condition = condition
         self.intervention = intervention
         self.term = term
@@ -65,7 +77,13 @@ class CtgovSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.api_url = spider.api_url or crawler.settings.get("TRIALS_API_URL", API_URL).rstrip("/")
         spider.page_size = spider.page_size or crawler.settings.getint("TRIALS_PAGE_SIZE", 1000)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
+
+    @property
+    def full(self) -> bool:
+        """A full crawl of a query (not incremental, not by id): its results are the query's members."""
+        return not self.since and not self.nct_ids
 
     def search_params(self) -> dict[str, str]:
         """The first page's query; later pages repeat it and add pageToken."""
@@ -106,6 +124,8 @@ class CtgovSpider(scrapy.Spider):
         fetched_at = _now()
         for study in studies:
             nct_id = ((study.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId")
+            if nct_id:
+                self.seen_ids.add(nct_id)
             url = f"{self.api_url}/studies/{nct_id}" if nct_id else response.url
             yield RawDocument(self.source, url, json.dumps(study, ensure_ascii=False).encode("utf-8"), fetched_at)
         token = data.get("nextPageToken")
@@ -117,6 +137,29 @@ class CtgovSpider(scrapy.Spider):
 
     def parse_study(self, response: Response, nct_id: str) -> Iterator[Any]:
         yield RawDocument(self.source, response.url, response.body, _now())
+
+    def on_idle(self) -> None:
+        """After a complete full crawl, ask for each former member by id: a 404 means it is gone."""
+        if self._verified or not self.full or not self.verify_ids or self.crawler.engine is None:
+            return
+        self._verified = True
+        missing = sorted(set(self.verify_ids) - self.seen_ids)
+        if not missing:
+            return
+        self.logger.info("%d trials this query returned before are missing: checking each by id", len(missing))
+        for nct_id in missing:
+            self.crawler.engine.crawl(scrapy.Request(
+                f"{self.api_url}/studies/{nct_id}", callback=self.parse_study, errback=self.on_verify_error,
+                cb_kwargs={"nct_id": nct_id}, dont_filter=True))
+        raise DontCloseSpider
+
+    def on_verify_error(self, failure: Failure) -> Iterator[Any]:
+        response = getattr(failure.value, "response", None)
+        if response is not None and response.status == 404:
+            nct_id = failure.request.cb_kwargs["nct_id"]  # type: ignore[attr-defined]
+            yield GoneDocument(self.source, response.url, nct_id)
+            return
+        yield from self.on_error(failure)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """A request that failed for good (HTTP error after retries, DNS, timeout): count it and keep it."""

@@ -8,7 +8,7 @@ import textwrap
 from lxml import etree
 
 from indexer import normalize as n
-from indexer.criteria import split_criteria
+from indexer.criteria import split_criteria, unwrap
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import (
     Arm,
@@ -122,7 +122,9 @@ def parse_study(root: etree._Element, *, source_url: str | None = None,
         start_date=n.iso_date(get("start_date")),
         primary_completion_date=n.iso_date(get("primary_completion_date")),
         completion_date=n.iso_date(get("completion_date")),
-        first_posted=n.iso_date(get("study_first_posted") or get("firstreceived_date")),
+        # Pre-2017 records give only the date first received, which is a submission date.
+        first_submitted=n.iso_date(get("study_first_submitted") or get("firstreceived_date")),
+        first_posted=n.iso_date(get("study_first_posted")),
         last_update_posted=n.iso_date(get("last_update_posted") or get("lastchanged_date")),
         lead_sponsor=get("sponsors/lead_sponsor/agency"),
         collaborators=_all(root, "sponsors/collaborator/agency"),
@@ -225,8 +227,7 @@ def _eligibility(elig: etree._Element | None) -> Eligibility:
 
 
 def _dedent(text: str | None) -> str | None:
-    """The criteria block without the XML's common indentation (structure kept for re-parsing)."""
+    """The criteria block without the XML's indentation and hard wraps (structure kept for re-parsing)."""
     if not text or not text.strip():
         return None
-    lines = [ln.rstrip() for ln in textwrap.dedent(text.expandtabs(4)).splitlines()]
-    return "\n".join(lines).strip("\n")
+    return unwrap(textwrap.dedent(text.expandtabs(4))).strip("\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from indexer.catalog import IngestStats
+from indexer.crawlstate import CrawlState, query_key
 from indexer.ingest import count_documents, ingest_paths
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status
@@ -51,11 +52,18 @@ def crawl() -> None:
 @click.option("--nct", multiple=True, help="Fetch these studies by id; repeatable or comma-separated.")
 @click.option("--api-url", envvar="TRIALS_API_URL", help="API v2 base URL [default https://clinicaltrials.gov/api/v2].")
 @click.option("--page-size", type=click.IntRange(1, 1000), help="Studies per page (API maximum 1000).")
+@click.option("--full", is_flag=True, help="Fetch every match, not only those updated since the last run.")
 @pass_app
 def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None, term: str | None,
                 status: tuple[str, ...], since: str | None, nct: tuple[str, ...], api_url: str | None,
-                page_size: int | None) -> None:
-    """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id."""
+                page_size: int | None, full: bool) -> None:
+    """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id.
+
+    A search run again asks only for records updated since the last complete run of the same
+    query (one day of overlap), unless --full or --since is given. A full run also checks, by id,
+    every trial the query returned before and does not return now, and records those the
+    registry no longer has.
+    """
     from crawler.run import crawl_settings, run_spider  # Scrapy loads slowly; only crawls need it
 
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
@@ -69,12 +77,39 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     settings = app.settings
     log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
     scrapy_settings = crawl_settings(str(settings.data_dir), api_url or settings.api_url, log_level)
-    args = {"condition": condition, "intervention": intervention, "term": term,
-            "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
-            "page_size": page_size}
-    with app.progress(None, "crawling") as advance:
-        stats = run_spider("ctgov", scrapy_settings, {k: v for k, v in args.items() if v}, on_item=lambda: advance(1))
+    args: dict[str, object] = {"condition": condition, "intervention": intervention, "term": term,
+                               "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
+                               "page_size": page_size}
+    if not ids:
+        args.update(_incremental(app, args, since, full))
+    try:
+        with app.progress(None, "crawling") as advance:
+            stats = run_spider("ctgov", scrapy_settings, {k: v for k, v in args.items() if v},
+                               on_item=lambda: advance(1))
+    finally:
+        if args.get("verify_file"):
+            Path(str(args["verify_file"])).unlink(missing_ok=True)
     _crawl_summary(app, stats)
+
+
+def _incremental(app: AppContext, args: dict[str, object], since: str | None, full: bool) -> dict[str, object]:
+    """Spider arguments for crawl state: the query's key, its since date, the ids to re-check."""
+    query = {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}
+    key = query_key("ctgov", query)
+    state = CrawlState(app.catalog().store)
+    extra: dict[str, object] = {"query_key": key}
+    if since is None and not full:
+        mark = state.since_for(key)
+        if mark:
+            extra["since"] = mark
+            app.info(f"incremental: asking for records updated since {mark} (--full for all)")
+            return extra
+    members = state.members(key)
+    if members and not since:
+        verify = app.settings.data_dir / f"verify-{key}.txt"
+        verify.write_text("\n".join(sorted(members)) + "\n", encoding="utf-8")
+        extra["verify_file"] = str(verify)
+    return extra
 
 
 def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
@@ -86,6 +121,7 @@ def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
         f"crawled {n('response_received_count')} responses: {n('trialscout/records/new')} new, "
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
+        + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
     )
     if n("trialscout/records/failed"):
         app.warn("some documents failed; `trials failures` lists them (their raw text is kept)")

@@ -1,0 +1,92 @@
+"""Registry events derived from field-level changes: status, enrollment, dates, eligibility, sites, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.diff import Change
+
+EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed")
+_STOPPED = {"TERMINATED", "SUSPENDED", "WITHDRAWN"}
+_DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
+_ELIGIBILITY_LIMITS = ("eligibility.min_age_years", "eligibility.max_age_years", "eligibility.sex",
+                       "eligibility.healthy_volunteers")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    field: str
+    old: Any
+    new: Any
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "field": self.field, "old": self.old, "new": self.new, "summary": self.summary}
+
+
+def _label(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def _site(loc: dict[str, Any]) -> str:
+    return ", ".join(str(loc[k]) for k in ("facility", "city", "country") if loc.get(k)) or "unnamed site"
+
+
+def _refined(old: Any, new: Any) -> bool:
+    """ "2017-02" -> "2017-02-16" gives the day of the same month: more precise, not moved."""
+    return isinstance(old, str) and isinstance(new, str) and new.startswith(old) and len(new) > len(old)
+
+
+def first_seen(record: dict[str, Any]) -> Event:
+    return Event("new", "nct_id", None, record.get("nct_id"),
+                 f"first seen, status {_label(record.get('overall_status'))}")
+
+
+def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any]) -> list[Event]:
+    """The events a researcher monitors, from one version's changes; other changes make none."""
+    events: list[Event] = []
+    enrollment_done = False
+    for c in changes:
+        f = c.field
+        if f == "overall_status":
+            summary = f"status {_label(c.old)} -> {_label(c.new)}"
+            if c.new in _STOPPED and new.get("why_stopped"):
+                summary += f" (why stopped: {new['why_stopped']})"
+            events.append(Event("status", f, c.old, c.new, summary))
+        elif f in ("enrollment", "enrollment_type") and not enrollment_done:
+            enrollment_done = True  # one event for count and actual/anticipated together
+            before = (old.get("enrollment"), old.get("enrollment_type"))
+            after = (new.get("enrollment"), new.get("enrollment_type"))
+            events.append(Event("enrollment", "enrollment", before[0], after[0],
+                                f"enrollment {_label(before[0])} ({_label(before[1]).lower()}) -> "
+                                f"{_label(after[0])} ({_label(after[1]).lower()})"))
+        elif f in _DATE_FIELDS and c.old is not None and not _refined(c.old, c.new):
+            verb = "set" if c.new is not None else "removed"
+            what = f"{f.replace('_', ' ')} moved {c.old} -> {c.new}" if c.new else f"{f.replace('_', ' ')} {verb}"
+            events.append(Event("dates", f, c.old, c.new, what))
+        elif f in _ELIGIBILITY_LIMITS:
+            events.append(Event("eligibility", f, c.old, c.new,
+                                f"{f.split('.')[1].replace('_', ' ')} {_label(c.old)} -> {_label(c.new)}"))
+        elif f in ("eligibility.inclusion", "eligibility.exclusion"):
+            kind = f.split(".")[1]
+            if c.old is None:
+                events.append(Event("eligibility", f, None, c.new, f"{kind} criterion added: {c.new['text']}"))
+            elif c.new is None:
+                events.append(Event("eligibility", f, c.old, None, f"{kind} criterion removed: {c.old['text']}"))
+        elif f == "locations":
+            if c.old is None and c.new is not None:
+                events.append(Event("sites", f, None, c.new, f"site added: {_site(c.new)}"))
+            elif c.new is None and c.old is not None:
+                events.append(Event("sites", f, c.old, None, f"site removed: {_site(c.old)}"))
+        elif f.startswith("locations[") and f.endswith("].status"):
+            site = f[len("locations["):-len("].status")]
+            events.append(Event("sites", f, c.old, c.new, f"site {site}: {_label(c.old)} -> {_label(c.new)}"))
+        elif f == "has_results" and c.new is True:
+            events.append(Event("results", f, c.old, c.new, "results posted"))
+    return events
+
+
+def removed(nct_id: str, reason: str) -> Event:
+    return Event("removed", "nct_id", nct_id, None, f"no longer returned by the registry ({reason})")

@@ -1,0 +1,110 @@
+"""Commands for researchers following the registry: history, diff, changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from indexer import tracking
+from indexer.events import EVENT_TYPES
+from indexer.index.document import SearchQuery
+from search_cli.context import AppContext, pass_app
+from search_cli.options import filter_options, output_options, query_from_options
+from search_cli.output import dumps, emit_rows
+
+
+def _short(value: Any, width: int = 90) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command()
+@click.argument("trial_id")
+@output_options
+@pass_app
+def history(app: AppContext, trial_id: str, fmt: str) -> None:
+    """Every stored version of a trial, oldest first, with what changed in each."""
+    found = tracking.history(app.catalog().store, trial_id)
+    if found is None:
+        raise click.ClickException(f"{trial_id} has no stored versions; fetch it with "
+                                   f"`trials crawl ctgov --nct {trial_id}` or `trials ingest FILE`")
+    if fmt == "json":
+        click.echo(dumps(found))
+        return
+    if fmt in ("ndjson", "csv"):
+        rows = [{"nct_id": found["nct_id"], "version": v["version"], "date": v["date"], "source": v["source"],
+                 **c} for v in found["versions"] for c in v["changes"]]
+        emit_rows(rows, fmt, ["nct_id", "version", "date", "source", "field", "old", "new"])
+        return
+    for v in found["versions"]:
+        head = f"v{v['version']}  {v['date'] or '?'}" if v["version"] else "after the last version"
+        click.secho(f"{head}  {v['source'] or ''}  (fetched {v['fetched_at'] or '?'})", bold=True)
+        for e in v["events"]:
+            click.echo(f"  * {e['summary']}")
+        others = len(v["changes"]) - len(v["events"])
+        if v["version"] and v["version"] > 1 and others > 0:
+            click.echo(f"  ({len(v['changes'])} field changes; `trials diff {found['nct_id']} --to {v['version']}`)")
+
+
+@click.command()
+@click.argument("trial_id")
+@click.option("--from", "start", type=click.IntRange(1), help="Older version (default: the one before --to).")
+@click.option("--to", "end", type=click.IntRange(1), help="Newer version (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="The changes as a JSON array of {field, old, new}.")
+@pass_app
+def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, as_json: bool) -> None:
+    """Field-level differences between two versions of a trial."""
+    try:
+        changes = tracking.diff(app.catalog().store, trial_id, start, end)
+    except KeyError:
+        raise click.ClickException(f"{trial_id} has no stored versions") from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if as_json:
+        click.echo(dumps([c.to_dict() for c in changes]))
+        return
+    if not changes:
+        app.info("no differences")
+    for c in changes:
+        if c.old is None:
+            click.secho(f"+ {c.field}: {_short(c.new)}", fg="green")
+        elif c.new is None:
+            click.secho(f"- {c.field}: {_short(c.old)}", fg="red")
+        else:
+            click.echo(f"~ {c.field}: {_short(c.old, 60)} -> {_short(c.new, 60)}")
+
+
+def matching_ids(app: AppContext, query: SearchQuery) -> list[str] | None:
+    """Trials matching the search filters, or None when no filter was given."""
+    if not (query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
+            or query.age is not None or query.sex or query.text):
+        return None
+    return [h.nct_id for h in app.catalog().index.search(
+        SearchQuery(**{**{f: getattr(query, f) for f in query.__slots__}, "limit": 100_000})).hits]
+
+
+@click.command()
+@click.option("--since", required=True, help="Registry update date YYYY-MM-DD (or YYYY-MM).")
+@click.option("--event", "event_types", multiple=True, type=click.Choice(EVENT_TYPES),
+              help="Only these kinds of event; repeatable.")
+@click.option("--field", help="Only changes of this field, e.g. overall_status or eligibility.")
+@filter_options
+@output_options
+@pass_app
+def changes(app: AppContext, /, since: str, event_types: tuple[str, ...], field: str | None, fmt: str,
+            **options: Any) -> None:
+    """What changed across the registry since a date, newest first (search filters narrow the trials)."""
+    limit = options.pop("limit")
+    query = query_from_options(None, limit=limit, **options)
+    ids = matching_ids(app, query)
+    rows = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids)
+    shown = rows[:limit]
+    emit_rows(shown, fmt, ["date", "nct_id", "type", "summary"] if fmt == "table"
+              else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"])
+    if len(shown) < len(rows):
+        app.info(f"{len(shown)} of {len(rows)} events; --limit shows more")
+
+
+COMMANDS = [history, diff, changes]
