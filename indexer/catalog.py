@@ -133,6 +133,8 @@ class BatchWriter:
         self._batch: list[tuple[TrialRecord, bytes | None, str | None]] = []
         # For crawl state: the newest registry update date among the records written.
         self.max_last_update: str | None = None
+        # Multi-study documents whose records are all queued: marked seen when those are committed.
+        self._seen_docs: list[tuple[str, str]] = []
 
     def add_document(self, body: bytes, location: str, *, source: str | None = None,
                      source_url: str | None = None, fetched_at: str | None = None) -> None:
@@ -168,6 +170,7 @@ class BatchWriter:
             self.add_record(record, body if single else None, digest if single else None)
         if not single and records:
             self.store.put_raw(body, digest)
+            self._seen_docs.append((digest, records[0].nct_id))
 
     def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
         if record.last_update_posted and (self.max_last_update or "") < record.last_update_posted:
@@ -206,16 +209,19 @@ class BatchWriter:
             self.store.record_failure(location, error, source=source, record_id=record_id, raw=raw)
 
     def flush(self) -> None:
-        if not self._batch:
+        if not self._batch and not self._seen_docs:
             return
         batch, self._batch = self._batch, []
         changed: dict[str, TrialRecord] = {}
+        docs, self._seen_docs = self._seen_docs, []
         with self.store.transaction():
             for record, raw, raw_hash in batch:
                 result = self.store.put(record, raw, raw_hash)
                 self.stats.counts[result.status] += 1
                 if result.status in ("new", "updated"):
                     changed[record.nct_id] = record
+            # In the same transaction as their last records: a crash before it leaves them unseen.
+            self.store.mark_seen(docs)
         # The store committed first: if the process dies here, reconcile() indexes these next time.
         if changed:
             index = self.catalog.index

@@ -168,6 +168,10 @@ class RecordStore:
         row = self.db.execute("SELECT body FROM raw WHERE hash = ?", (digest,)).fetchone()
         return unpack(row[0]) if row else None
 
+    def mark_seen(self, docs: Iterable[tuple[str, str]]) -> None:
+        """Remember documents (hash, first trial id) whose records are all stored."""
+        self.db.executemany("INSERT OR IGNORE INTO seen_raw VALUES (?, ?)", docs)
+
     def seen_raw(self, digest: str) -> str | None:
         """The trial id of a document already stored with exactly these bytes, if any."""
         row = self.db.execute("SELECT nct_id FROM seen_raw WHERE hash = ?", (digest,)).fetchone()

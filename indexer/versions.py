@@ -56,7 +56,9 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
     key = _order_key(record.last_update_posted, record.fetched_at)
     if not rows:
         _insert(db, 1, record, None, digest, raw_hash)
-        _write_diff(db, nct_id, 1, None, orjson.loads(blob))
+        # No diff for a first version; its one event needs two fields, not the whole record decoded.
+        write_events(db, nct_id, 1, record.last_update_posted or record.fetched_at,
+                     [first_seen({"nct_id": nct_id, "overall_status": record.overall_status})])
         return VersionResult("new", 1, digest)
     latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
     if latest_hash == digest:
