@@ -17,6 +17,8 @@ from indexer.lock import WriteLock
 from indexer.parsers import NotATrial, ParseError, parse
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, now_iso, sha256
+from indexer.synonyms import Synonyms, expand_query
+from indexer.synonyms import load as load_synonyms
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,16 @@ class Catalog:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = RecordStore(self.settings.db_path)
         self._index: TantivyIndex | None = None
+        self._synonyms: Synonyms | None = None
+
+    @property
+    def synonyms(self) -> Synonyms:
+        if self._synonyms is None:
+            self._synonyms = load_synonyms(self.store, self.settings.data_dir)
+        return self._synonyms
+
+    def expand(self, query: SearchQuery) -> SearchQuery:
+        return expand_query(query, self.synonyms)
 
     @classmethod
     def open(cls, data_dir: str | None = None) -> Catalog:
@@ -74,8 +86,8 @@ class Catalog:
         return self.store.get(nct_id)
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
-        """Hits in rank order with their stored records."""
-        result = self.index.search(query)
+        """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms."""
+        result = self.index.search(self.expand(query))
         found = self.store.get_many(h.nct_id for h in result.hits)
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 

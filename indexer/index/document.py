@@ -47,6 +47,11 @@ class SearchQuery:
     exclude_ids: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
+    # (term as asked, its synonyms): filled by synonyms.expand_query, applied by every backend.
+    expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def alternatives(self, term: str) -> tuple[str, ...]:
+        return next((alts for t, alts in self.expansions if t == term), ())
 
     @property
     def has_scoring_terms(self) -> bool:

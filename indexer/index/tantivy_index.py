@@ -30,6 +30,7 @@ from indexer.record import TrialRecord
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
 SCHEMA_VERSION = 1
 _MARKER = "trialscout-index.json"
+SYNONYM_WEIGHT = 0.5
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
 
@@ -135,24 +136,32 @@ class TantivyIndex:
         return SearchResult(hits, int(getattr(res, "count", 0) or 0))
 
     def explain(self, q: SearchQuery, nct_id: str) -> dict[str, list[str]]:
-        """Which words of the query matched which field of one trial: {"conditions": ["lupus"], ...}."""
+        """Which words of the query matched which field of one trial: {"conditions": ["SLE (as lupus)"], ...}.
+
+        Give the expanded query (Catalog.expand) to see synonyms: a match through one is shown as
+        "term (as synonym)".
+        """
         searcher = self.index.searcher()
         only = self._any_term("nct_id", [nct_id])
-        asked: list[tuple[str, tuple[str, ...]]] = []
+        asked: list[tuple[str, str, tuple[str, ...]]] = []  # (label, text to match, fields)
+        filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+            (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS), ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS)]
         if q.text:
-            asked += [(w, tuple(TEXT_FIELDS)) for w in q.text.split()]
-        asked += [(w, CONDITION_FIELDS) for c in q.conditions for w in c.split()]
-        asked += [(w, DRUG_FIELDS) for d in q.drugs for w in d.split()]
-        asked += [(w, SPONSOR_FIELDS) for w in (q.sponsor or "").split()]
+            asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
+            asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text
+                      for a in alts]
+        for values, fields in filters:
+            for v in values:
+                asked += [(v, v, fields), *((f"{v} (as {a})", a, fields) for a in q.alternatives(v))]
         matched: dict[str, list[str]] = {}
-        for word, fields in asked:
+        for label, text, fields in asked:
             for name in fields:
-                query = self._text(word, [name], all_words=True)
-                if query is None:
+                query = self._text(text, [name], all_words=True)
+                if query is None or label in matched.get(name, []):
                     continue
                 both = Query.boolean_query([(Occur.Must, only), (Occur.Must, query)])
-                if searcher.search(both, limit=1, count=False).hits and word not in matched.get(name, []):
-                    matched.setdefault(name, []).append(word)
+                if searcher.search(both, limit=1, count=False).hits:
+                    matched.setdefault(name, []).append(label)
         return matched
 
     # -- query building -----------------------------------------------------
@@ -164,6 +173,14 @@ class TantivyIndex:
         return self.index.parse_query(quoted, list(fields), field_boosts=boosts,
                                       conjunction_by_default=all_words)
 
+    def _phrase(self, text: str, fields: Sequence[str]) -> Query | None:
+        """`text` as one phrase (all its words, adjacent) in any of `fields`."""
+        words = [w for w in re.findall(r"\w+", text)]
+        if not words:
+            return None
+        boosts = {f: TEXT_FIELDS.get(f, 1.0) for f in fields}
+        return self.index.parse_query('"' + " ".join(words) + '"', list(fields), field_boosts=boosts)
+
     def _any_term(self, field: str, values: Sequence[str]) -> Query:
         return Query.term_set_query(self.schema, field, list(values))
 
@@ -172,12 +189,20 @@ class TantivyIndex:
         if q.text:
             text = self._text(q.text, list(TEXT_FIELDS), all_words=False)
             if text is not None:
-                must.append((Occur.Must, text))
+                should = [(Occur.Should, text)]
+                for phrase, alternatives in q.expansions:
+                    if phrase in q.text:
+                        # A synonym counts, but less than the user's own words.
+                        should += [(Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT)) for alt in
+                                   (self._phrase(a, list(TEXT_FIELDS)) for a in alternatives) if alt is not None]
+                must.append((Occur.Must, Query.boolean_query(should)))
         for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions),
                               *((d, DRUG_FIELDS) for d in q.drugs),
                               *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):
-            part = self._text(value, fields, all_words=True)
-            must.append((Occur.Must, part if part is not None else Query.empty_query()))
+            options = [p for p in (self._text(v, fields, all_words=True) for v in (value, *q.alternatives(value)))
+                       if p is not None]
+            must.append((Occur.Must, Query.boolean_query([(Occur.Should, p) for p in options])
+                         if options else Query.empty_query()))
         if q.statuses:
             must.append((Occur.Must, self._any_term("status", q.statuses)))
         if q.phases:

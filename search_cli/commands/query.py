@@ -29,7 +29,7 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     for hit in result.hits[: len(records)]:
         row: dict[str, Any] = {"score": round(hit.score, 4)}
         if explain:
-            row["explain"] = catalog.index.explain(q, hit.nct_id)
+            row["explain"] = catalog.index.explain(catalog.expand(q), hit.nct_id)
         extra.append(row)
     emit_records(records, fmt, extra)
     if fmt == "table":

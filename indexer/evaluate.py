@@ -1,0 +1,91 @@
+"""Ranking quality against graded judgements: nDCG@k, P@k and recall@100, as trec_eval computes them."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    text: str
+
+
+def load_topics(path: Path) -> list[Topic]:
+    topics = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            topics.append(Topic(str(obj["id"]), str(obj["text"])))
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{path}:{n}: each line must be JSON with \"id\" and \"text\" ({exc})") from exc
+    return topics
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """TREC qrels, `topic 0 doc grade` per line -> {topic: {doc: grade}}."""
+    qrels: dict[str, dict[str, int]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 4:
+            raise ValueError(f"{path}:{n}: expected 'topic 0 doc grade'")
+        qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
+    return qrels
+
+
+def ndcg(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
+    """Linear gains (grade), log2 discount; ideal from every judged document (trec_eval's ndcg_cut)."""
+    dcg = sum(grades.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
+    ideal = sorted((g for g in grades.values() if g > 0), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def precision(ranked: Sequence[str], grades: dict[str, int], k: int = 10, min_grade: int = 2) -> float:
+    return sum(1 for doc in ranked[:k] if grades.get(doc, 0) >= min_grade) / k
+
+
+def recall(ranked: Sequence[str], grades: dict[str, int], k: int = 100, min_grade: int = 2) -> float:
+    relevant = {d for d, g in grades.items() if g >= min_grade}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    topics: int
+    ndcg: float
+    precision: float
+    recall: float
+    per_topic: dict[str, float]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"topics": self.topics, "ndcg@10": round(self.ndcg, 4), "P@10": round(self.precision, 4),
+                "recall@100": round(self.recall, 4), "per_topic_ndcg@10": {k: round(v, 4) for k, v in
+                                                                           self.per_topic.items()}}
+
+
+def evaluate(topics: Sequence[Topic], qrels: dict[str, dict[str, int]],
+             rank: Callable[[Topic], list[str]], k: int = 10) -> Scores:
+    """Scores over topics with at least one relevant judged document (as trec_eval leaves the rest out).
+
+    P@k and recall@100 count eligible trials (grade 2) as relevant; nDCG uses every grade.
+    """
+    judged = [t for t in topics if any(g > 0 for g in qrels.get(t.id, {}).values())]
+    per: dict[str, float] = {}
+    p_sum = r_sum = 0.0
+    for topic in judged:
+        ranked = rank(topic)
+        grades = qrels[topic.id]
+        per[topic.id] = ndcg(ranked, grades, k)
+        p_sum += precision(ranked, grades, k)
+        r_sum += recall(ranked, grades, 100)
+    n = len(judged) or 1
+    return Scores(len(judged), sum(per.values()) / n, p_sum / n, r_sum / n, per)
