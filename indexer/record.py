@@ -176,19 +176,26 @@ _NESTED: dict[tuple[type, str], type] = {
 }
 
 
+_PLANS: dict[type, tuple[tuple[str, type | None], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, type | None], ...]:
+    # dataclasses.fields() is slow enough to dominate loading 100 records: look it up once per class.
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple((f.name, _NESTED.get((cls, f.name))) for f in dataclasses.fields(cls))
+    return plan
+
+
 def _from_plain(cls: type[T], data: dict[str, Any]) -> T:
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in data:
+    for name, nested in _plan(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        nested = _NESTED.get((cls, f.name))
-        if nested is not None and value is not None:
-            if isinstance(value, list):
-                value = tuple(_from_plain(nested, v) for v in value)
-            else:
-                value = _from_plain(nested, value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        kwargs[f.name] = value
+        value = data[name]
+        if type(value) is list:
+            value = tuple(_from_plain(nested, v) for v in value) if nested is not None else tuple(value)
+        elif nested is not None and value is not None:
+            value = _from_plain(nested, value)
+        kwargs[name] = value
     return cls(**kwargs)

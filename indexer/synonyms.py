@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # Intervention names too generic to link drugs through (every trial has a placebo).
 _GENERIC = {"placebo", "placebos", "saline", "standard of care", "standard care", "usual care", "control",
+            "treatment", "therapy", "intervention", "healthy", "healthy volunteers", "biopsy",
             "sham", "vehicle", "no intervention", "observation", "chemotherapy", "surgery", "radiation",
             "radiotherapy", "best supportive care", "questionnaire", "survey", "drug", "other"}
 # A term linked to more partners than this is a hub (a lab code, a generic class): not a bridge.
@@ -37,7 +38,7 @@ _NOT_A_NAME = re.compile(
 def _name_like(term: str) -> bool:
     return len(term) <= 40 and len(term.split()) <= 5 and not _NOT_A_NAME.search(term) \
         and term.lower() not in _GENERIC
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
 
 def key(term: str) -> str:
@@ -99,18 +100,20 @@ class Synonyms:
         Abbreviations count only when written in capitals, so the word "all" is not leukaemia.
         """
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", text)
+        keys = [key(w) for w in words]  # a phrase's key is its words' keys joined
         found: list[tuple[str, list[str]]] = []
         used: set[int] = set()
         for size in range(max_words, 0, -1):
             for i in range(len(words) - size + 1):
-                if used & set(range(i, i + size)):
+                if "".join(keys[i:i + size]) not in self._group_of or used & set(range(i, i + size)):
                     continue
                 phrase = " ".join(words[i:i + size])
                 alternatives = self.expand(phrase)
                 if not alternatives:
                     continue
-                if size == 1 and _is_abbreviation(self._canonical(phrase)) and phrase != phrase.upper():
-                    continue
+                canonical = self._canonical(phrase)
+                if _is_abbreviation(canonical) and (phrase != phrase.upper() or (" " in phrase) != (" " in canonical)):
+                    continue  # "all" is not ALL, "U S" is not US; "IL2" is IL-2
                 found.append((phrase, alternatives))
                 used |= set(range(i, i + size))
         return found
@@ -131,6 +134,18 @@ def expand_query(q: SearchQuery, syn: Synonyms) -> SearchQuery:
         for phrase, alternatives in syn.find_in_text(q.text):
             found[phrase] = tuple(alternatives)
     return dataclasses.replace(q, expansions=tuple(found.items())) if found else q
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def _same_concept(condition: str, mesh: str) -> bool:
+    """A record's lone condition and lone MeSH term name one concept only if they share a word stem
+    ("Prostate Cancer", "Prostatic Neoplasms") and neither is a narrower wording of the other
+    ("Pain", "Chronic Pain"). MeSH terms are assigned by an algorithm, from the whole record."""
+    a, b = _stems(condition), _stems(mesh)
+    return bool(a & b) and not (a <= b or b <= a)
 
 
 def _parse_file(path: Path) -> list[list[str]]:
@@ -160,7 +175,9 @@ def from_records(store: RecordStore) -> list[list[str]]:
            " WHERE json_array_length(record, '$.conditions') = 1"
            " AND json_array_length(record, '$.condition_mesh') = 1")
     for conditions, mesh in store.db.execute(sql):
-        pairs.append([json.loads(conditions)[0], json.loads(mesh)[0]])
+        condition, term = json.loads(conditions)[0], json.loads(mesh)[0]
+        if _same_concept(condition, term):
+            pairs.append([condition, term])
     for names in pairs:
         for n in names:
             partners[key(n)].update(key(m) for m in names if key(m) != key(n))

@@ -9,7 +9,7 @@ import click
 from indexer import __version__
 from indexer.lock import StoreBusy
 from indexer.parsers import ParseError
-from search_cli.commands import harvest, query, tracking, watch
+from search_cli.commands import discover, harvest, query, tracking, watch
 from search_cli.context import AppContext, setup_logging
 
 
@@ -41,7 +41,7 @@ def cli(ctx: click.Context, data_dir: str | None, quiet: bool, verbose: int) -> 
     ctx.obj = AppContext(data_dir, quiet=quiet, verbose=verbose)
 
 
-for module in (harvest, query, tracking, watch):
+for module in (harvest, query, tracking, watch, discover):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -47,15 +47,22 @@ class SearchQuery:
     exclude_ids: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
+    # "More like this": (field, text) whose distinctive words should also match (similar trials).
+    like: tuple[tuple[str, str], ...] = ()
+    # Free-text field weights instead of TEXT_FIELDS (patient matching weighs criteria more).
+    field_weights: tuple[tuple[str, float], ...] = ()
     # (term as asked, its synonyms): filled by synonyms.expand_query, applied by every backend.
     expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def text_weights(self) -> dict[str, float]:
+        return dict(self.field_weights) if self.field_weights else dict(TEXT_FIELDS)
 
     def alternatives(self, term: str) -> tuple[str, ...]:
         return next((alts for t, alts in self.expansions if t == term), ())
 
     @property
     def has_scoring_terms(self) -> bool:
-        return bool(self.text or self.conditions or self.drugs or self.sponsor)
+        return bool(self.text or self.conditions or self.drugs or self.sponsor or self.like)
 
 
 @dataclass(frozen=True, slots=True)

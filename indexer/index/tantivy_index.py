@@ -31,6 +31,11 @@ from indexer.record import TrialRecord
 SCHEMA_VERSION = 1
 _MARKER = "trialscout-index.json"
 SYNONYM_WEIGHT = 0.5
+_LIKE_STOP_WORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "of",
+    "on", "or", "that", "the", "their", "this", "to", "was", "were", "which", "with", "will", "study",
+    "patients", "participants", "trial",
+])
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
 
@@ -145,7 +150,9 @@ class TantivyIndex:
         only = self._any_term("nct_id", [nct_id])
         asked: list[tuple[str, str, tuple[str, ...]]] = []  # (label, text to match, fields)
         filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-            (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS), ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS)]
+            (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS),
+            ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS),
+        ]
         if q.text:
             asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
             asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text
@@ -165,21 +172,30 @@ class TantivyIndex:
         return matched
 
     # -- query building -----------------------------------------------------
-    def _text(self, text: str, fields: Sequence[str], *, all_words: bool) -> Query | None:
+    def _text(self, text: str, fields: Sequence[str], *, all_words: bool,
+              weights: dict[str, float] | None = None) -> Query | None:
         quoted = quote_text(text)
         if not quoted:
             return None
-        boosts = {f: TEXT_FIELDS.get(f, 1.0) for f in fields}
+        boosts = {f: (weights or TEXT_FIELDS).get(f, 1.0) for f in fields}
         return self.index.parse_query(quoted, list(fields), field_boosts=boosts,
                                       conjunction_by_default=all_words)
 
-    def _phrase(self, text: str, fields: Sequence[str]) -> Query | None:
-        """`text` as one phrase (all its words, adjacent) in any of `fields`."""
-        words = [w for w in re.findall(r"\w+", text)]
+    def _phrase(self, text: str, weights: dict[str, float]) -> Query | None:
+        """`text` as one phrase (all its words, adjacent) in any of the weighted fields."""
+        words = re.findall(r"\w+", text)
         if not words:
             return None
-        boosts = {f: TEXT_FIELDS.get(f, 1.0) for f in fields}
-        return self.index.parse_query('"' + " ".join(words) + '"', list(fields), field_boosts=boosts)
+        return self.index.parse_query('"' + " ".join(words) + '"', list(weights), field_boosts=weights)
+
+    def _like(self, like: Sequence[tuple[str, str]]) -> Query:
+        """Documents sharing the most distinctive words of these texts (tf-idf picked, as Lucene's MLT)."""
+        fields: dict[str, list[str]] = {}
+        for name, text in like:
+            fields.setdefault(name, []).append(text)
+        return Query.more_like_this_document_fields_query(
+            self.schema, fields, min_doc_frequency=2, min_term_frequency=1, max_query_terms=30,
+            stop_words=sorted(_LIKE_STOP_WORDS))
 
     def _any_term(self, field: str, values: Sequence[str]) -> Query:
         return Query.term_set_query(self.schema, field, list(values))
@@ -187,15 +203,18 @@ class TantivyIndex:
     def build_query(self, q: SearchQuery) -> Query:
         must: list[tuple[Occur, Query]] = []
         if q.text:
-            text = self._text(q.text, list(TEXT_FIELDS), all_words=False)
+            weights = q.text_weights()
+            text = self._text(q.text, list(weights), all_words=False, weights=weights)
             if text is not None:
                 should = [(Occur.Should, text)]
                 for phrase, alternatives in q.expansions:
                     if phrase in q.text:
                         # A synonym counts, but less than the user's own words.
                         should += [(Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT)) for alt in
-                                   (self._phrase(a, list(TEXT_FIELDS)) for a in alternatives) if alt is not None]
+                                   (self._phrase(a, weights) for a in alternatives) if alt is not None]
                 must.append((Occur.Must, Query.boolean_query(should)))
+        if q.like:
+            must.append((Occur.Should, self._like(q.like)))
         for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions),
                               *((d, DRUG_FIELDS) for d in q.drugs),
                               *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):

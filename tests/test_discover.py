@@ -1,0 +1,130 @@
+"""Synonyms, similar trials, patient matching and evaluation on the real records."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer import matching
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.evaluate import load_qrels, ndcg
+from indexer.ingest import ingest_paths
+from indexer.synonyms import Synonyms
+from tests.conftest import ROOT, Trials, shared
+
+TREC = "trec2021-dev"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every real study in ctgov/v2, xml and xml_2021 (2,742 trials), in one data dir."""
+    data = tmp_path_factory.mktemp("corpus")
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [shared("ctgov", f) for f in ("v2", "xml", "xml_2021")])
+    return data
+
+
+@pytest.fixture(scope="module")
+def trec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 1,520 trials the TREC development set is judged over."""
+    data = tmp_path_factory.mktemp("trec")
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [shared("ctgov", "xml_2021"), shared("ctgov", "xml")])
+    return data
+
+
+def test_sle_and_il2_find_the_low_dose_il2_lupus_trials(corpus: Path) -> None:
+    t = Trials(corpus)
+    ids = {r["nct_id"] for r in t.json("search", "--condition", "SLE", "--drug", "IL-2")}
+    assert {"NCT04077684", "NCT02084238"} <= ids
+    ids = {r["nct_id"] for r in t.json("search", "--condition", "lupus", "--drug", "aldesleukin")}
+    assert {"NCT04077684", "NCT02084238"} <= ids
+    [first] = t.json("search", "--condition", "SLE", "--drug", "Proleukin", "--explain", "--limit", "1")
+    assert any("(as " in label for label in first["explain"]["conditions"])
+    assert any("Proleukin (as " in label for label in first["explain"]["interventions"])
+
+
+def test_abbreviations_only_in_capitals() -> None:
+    syn = Synonyms([["acute lymphoblastic leukemia", "ALL"], ["interleukin-2", "IL-2", "aldesleukin"]])
+    assert syn.find_in_text("all patients with ALL") == [("ALL", ["acute lymphoblastic leukemia"])]
+    assert syn.expand("il 2") == ["interleukin-2", "aldesleukin"]  # spelling-insensitive
+    assert syn.find_in_text("low dose IL2 therapy")[0][0] == "IL2"
+    assert Synonyms([["United States", "US"]]).find_in_text("in the U S") == []
+
+
+def test_user_synonyms_file_extends_the_curated_one(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(shared("ctgov", "xml", "NCT04077684.xml")))
+    assert trials.json("search", "--drug", "lowdoseil2") == []
+    trials.data_dir.joinpath("synonyms.txt").write_text("# mine\nlowdoseil2; Human recombinant IL-2\n")
+    assert [r["nct_id"] for r in trials.json("search", "--drug", "lowdoseil2")] == ["NCT04077684"]
+
+
+def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
+    rows = Trials(corpus).json("similar", "NCT04077684", "--limit", "10")
+    ids = [r["nct_id"] for r in rows]
+    assert "NCT04077684" not in ids
+    assert ids[:2] == ["NCT02084238", "NCT03556007"]  # same sponsor's low-dose IL-2 SLE trial, then NKTR-358
+    assert {"condition", "intervention", "sponsor"} <= set(rows[0]["shares"])
+    assert "IL-2" in rows[1]["shares"]["mentions"]
+    completed = Trials(corpus).json("similar", "NCT04077684", "--status", "recruiting")
+    assert all(r["overall_status"] == "RECRUITING" for r in completed)
+
+
+@pytest.mark.parametrize(("text", "age", "sex"), [
+    ("A 45-year-old man with anaplastic astrocytoma", 45, "M"), ("a 32 yo woman with headache", 32, "F"),
+    ("I am 34 and have lupus", 34, None), ("3 month old boy with fever", 0.25, "M"), ("I weigh 80 kg", None, None),
+])
+def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
+    patient = matching.read_patient(text)
+    assert (patient.age, patient.sex) == (age, sex)
+    assert matching.read_patient(text, age=50, sex="F").age == 50
+
+
+def test_matching_respects_age_and_sex(trec: Path) -> None:
+    t = Trials(trec)
+    for text in ("A 70-year-old woman with breast cancer and hypertension",
+                 "70 year old female, type 2 diabetes, obese, on metformin"):
+        rows = t.json("match", "--text", text, "--limit", "50")
+        assert rows
+        for r in rows:
+            e = r["eligibility"]
+            assert e["max_age_years"] is None or e["max_age_years"] >= 70
+            assert e["min_age_years"] is None or e["min_age_years"] <= 70
+            assert e["sex"] in (None, "ALL", "FEMALE")
+    young = t.json("match", "--text", "chronic pain", "--age", "8", "--limit", "50")
+    assert all((r["eligibility"]["min_age_years"] or 0) <= 8 for r in young)
+
+
+def test_batch_matching_output(trec: Path, tmp_path: Path) -> None:
+    topics = tmp_path / "two.jsonl"
+    topics.write_text("\n".join(shared("bench", TREC, "topics.jsonl").read_text().splitlines()[:2]) + "\n")
+    out = Trials(trec)("match", "--batch", str(topics), "--ndjson", "-n", "5").stdout
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert [(x["query_id"], x["rank"]) for x in lines] == [(q, r) for q in ("1", "3") for r in range(1, 6)]
+    assert all(set(x) == {"query_id", "rank", "nct_id", "score"} for x in lines)
+    assert Trials(trec)("match", ok=False).exit_code == 2
+
+
+def test_eval_reproduces_the_documented_figures(trec: Path) -> None:
+    doc = (ROOT / "docs" / "benchmarks.md").read_text()
+    m = re.search(r"<!-- trials eval: ndcg@10=([\d.]+) P@10=([\d.]+) recall@100=([\d.]+) -->", doc)
+    assert m, "docs/benchmarks.md must record the figures trials eval gives"
+    result = Trials(trec).json("eval", "--topics", str(shared("bench", TREC, "topics.jsonl")),
+                               "--qrels", str(shared("bench", TREC, "qrels.txt")))
+    assert result["topics"] == 38
+    for got, documented in zip((result["ndcg@10"], result["P@10"], result["recall@100"]), m.groups(), strict=True):
+        assert got == pytest.approx(float(documented), abs=0.0006)
+    assert result["ndcg@10"] >= 0.72  # the goal
+
+
+def test_ndcg_definition() -> None:
+    grades = {"a": 2, "b": 1, "c": 0, "d": 2}
+    assert ndcg(["a", "d", "b"], grades) == pytest.approx(1.0)
+    assert ndcg(["c", "x"], grades) == 0.0
+    assert 0 < ndcg(["b", "a"], grades) < 1
+    qrels = load_qrels(shared("bench", TREC, "qrels.txt"))
+    assert len(qrels) == 38 and qrels["1"]["NCT00002814"] == 2
