@@ -85,9 +85,13 @@ class Catalog:
     def get(self, nct_id: str) -> TrialRecord | None:
         return self.store.get(nct_id)
 
+    def search_ids(self, query: SearchQuery) -> SearchResult:
+        """Hits only (no records loaded), with the same synonym expansion as `search`."""
+        return self.index.search(self.expand(query))
+
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
         """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms."""
-        result = self.index.search(self.expand(query))
+        result = self.search_ids(query)
         found = self.store.get_many(h.nct_id for h in result.hits)
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 

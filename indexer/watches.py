@@ -86,7 +86,7 @@ class Watches:
         stored = json.loads(row[0])
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
         query = SearchQuery(**fields, limit=MAX_WATCHED)
-        result = self.catalog.index.search(query)
+        result = self.catalog.search_ids(query)
         matched = [h.nct_id for h in result.hits]
         previous = set(json.loads(row[3]))
         first_run = row[1] is None

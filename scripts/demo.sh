@@ -30,5 +30,14 @@ step $BIN/trials search "low-dose IL-2 lupus" --limit 5
 echo; echo "== Anyone: trials of a drug, by any of its names =="
 step $BIN/trials search --drug aldesleukin --phase 2 --limit 5
 step $BIN/trials show NCT04077684
-echo; echo "== A researcher: the same trial as JSON, for scripts =="
+step $BIN/trials similar NCT04077684 --limit 5
+echo; echo "== A patient describes themself =="
+step $BIN/trials match --text "I am 34, female, with systemic lupus; my doctor mentioned low-dose IL-2" --limit 5
+
+echo; echo "== A researcher: what changed, and following a search =="
+step $BIN/trials history NCT02798588
+step $BIN/trials changes --since 2017-01-01 --event status
+step $BIN/trials watch add lupus-il2 --condition SLE --drug IL-2
+step $BIN/trials watch run --atom "$DATA/lupus-il2.xml"
+echo; echo "== The same trial as JSON, for scripts =="
 $BIN/trials show NCT04077684 --json | $BIN/python -c 'import json,sys; r=json.load(sys.stdin); print({k: r[k] for k in ("nct_id","overall_status","enrollment","phases")}, "inclusion:", len(r["eligibility"]["inclusion"]), "exclusion:", len(r["eligibility"]["exclusion"]))'

@@ -119,3 +119,13 @@ def test_watch_reports_new_matches_then_changes(trials: Trials, tmp_path: Path) 
 def test_brain_injury_fixture_is_the_shared_one() -> None:
     copied = sorted(p.name for p in (FIXTURES / "ctgov_xml_versions" / "NCT02798588").glob("*.xml"))
     assert copied == sorted(p.name for p in shared("ctgov", VERSIONS, "NCT02798588").glob("*.xml"))
+
+
+def test_watch_and_changes_filters_use_synonyms(trials: Trials) -> None:
+    seed, earlier = (str(shared("ctgov", "xml", f"{i}.xml")) for i in ("NCT04077684", "NCT02084238"))
+    trials("--quiet", "ingest", seed, earlier)
+    trials("watch", "add", "il2", "--condition", "SLE", "--drug", "IL-2")
+    [run] = trials.json("watch", "run")
+    assert sorted(r["nct_id"] for r in run["new_matches"]) == ["NCT02084238", "NCT04077684"]
+    events = trials.json("changes", "--since", "2000-01-01", "--condition", "SLE", "--event", "new")
+    assert sorted(e["nct_id"] for e in events) == ["NCT02084238", "NCT04077684"]
