@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := $(CURDIR)/.demo-data
 
-.PHONY: setup demo test lint typecheck check bench clean
+.PHONY: setup demo test lint bench clean opensearch-up opensearch-down
 
 setup: $(STAMP)
 
@@ -19,9 +19,13 @@ demo: setup
 	bash scripts/demo.sh "$(DEMO_DATA)"
 
 test: setup
-	$(BIN)/ruff check crawler indexer search_cli tests bench
-	$(BIN)/mypy crawler indexer search_cli
-	$(BIN)/pytest
+	bash scripts/test.sh
+
+opensearch-up:
+	bash scripts/opensearch.sh up
+
+opensearch-down:
+	bash scripts/opensearch.sh down
 
 lint: setup
 	$(BIN)/ruff check crawler indexer search_cli tests bench
@@ -32,4 +36,4 @@ bench: setup
 	$(BIN)/python -m bench.versions
 
 clean:
-	rm -rf $(VENV) $(DEMO_DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DATA) .opensearch .pytest_cache .mypy_cache .ruff_cache

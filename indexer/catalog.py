@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from indexer import events, versions
 from indexer.config import Settings
 from indexer.config import load as load_settings
+from indexer.index.base import SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
+from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.lock import WriteLock
 from indexer.parsers import NotATrial, ParseError, parse
@@ -45,7 +47,7 @@ class Catalog:
         self.settings = settings or load_settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = RecordStore(self.settings.db_path)
-        self._index: TantivyIndex | None = None
+        self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
 
     @property
@@ -73,12 +75,24 @@ class Catalog:
         self.close()
 
     @property
-    def index(self) -> TantivyIndex:
+    def engine(self) -> str:
+        """Which index the store's "indexed" marks refer to; another one must be rebuilt first."""
+        if self.settings.engine:
+            return parse_engine_url(self.settings.engine).redacted()
+        return "tantivy"
+
+    @property
+    def index(self) -> SearchIndex:
         if self._index is None:
-            self._index = TantivyIndex(self.settings.index_dir)
-            if self._index.needs_rebuild:
-                # A new or outdated index: every stored record must be indexed again.
-                self.store.clear_index_marks()
+            index: SearchIndex
+            if self.settings.engine:
+                from indexer.index.cluster import ClusterIndex  # the cluster clients load only when used
+                index = ClusterIndex(connect(self.settings.engine), self.synonyms)
+            else:
+                index = TantivyIndex(self.settings.index_dir)
+            if self.store.get_meta("index_engine") != self.engine:
+                index.needs_rebuild = True
+            self._index = index
         return self._index
 
     # -- reads --------------------------------------------------------------
@@ -110,6 +124,8 @@ class Catalog:
     def reconcile(self) -> int:
         """Index every record the index lacks or holds stale (after a crash, or a new index)."""
         index = self.index
+        if index.needs_rebuild:
+            return self._rebuild()
         pending = self.store.pending_index()
         for start in range(0, len(pending), 1000):
             chunk = pending[start:start + 1000]
@@ -119,21 +135,21 @@ class Catalog:
                 self.store.mark_indexed(chunk)
         if pending:
             log.info("indexed %d records the index was missing", len(pending))
-        if index.needs_rebuild:
-            index.mark_built()
         return len(pending)
 
+    def _rebuild(self) -> int:
+        count = self.index.rebuild(self.store.iter_records())
+        with self.store.transaction():
+            self.store.mark_all_indexed()
+            self.store.set_meta("index_engine", self.engine)
+        log.info("built the %s index from %d stored records", self.engine, count)
+        return count
+
     def reindex(self) -> int:
-        """Rebuild the search index from the store."""
+        """Rebuild the search index from the store; searches meanwhile see the old one."""
         with WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout):
-            index = self.index
-            index.clear()
-            index.commit()
-            with self.store.transaction():
-                self.store.clear_index_marks()
-            count = self.reconcile()
-            index.mark_built()
-            index.close()
+            count = self._rebuild()
+            self.index.close()
             return count
 
 

@@ -28,6 +28,9 @@ class Settings:
     retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
     batch_size: int = 1000  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
     lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
+    # TRIALS_ENGINE: None for the embedded tantivy index, or a cluster, e.g. opensearch://127.0.0.1:9200
+    # or elasticsearch+https://host:9243/alias (credentials: TRIALS_ENGINE_USER/_PASSWORD/_API_KEY).
+    engine: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -56,6 +59,7 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
         "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
+        "engine": env.get("TRIALS_ENGINE") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]

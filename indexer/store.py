@@ -251,6 +251,9 @@ class RecordStore:
         self.db.executemany(
             "UPDATE records SET indexed_hash = content_hash WHERE nct_id = ?", ((i,) for i in ids))
 
+    def mark_all_indexed(self) -> None:
+        self.db.execute("UPDATE records SET indexed_hash = content_hash")
+
     def clear_index_marks(self) -> None:
         self.db.execute("UPDATE records SET indexed_hash = NULL")
 

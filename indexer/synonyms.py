@@ -46,7 +46,7 @@ def key(term: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", term.lower())
 
 
-def _is_abbreviation(term: str) -> bool:
+def is_abbreviation(term: str) -> bool:
     return len(term) <= 6 and term.upper() == term and any(ch.isalpha() for ch in term)
 
 
@@ -112,7 +112,7 @@ class Synonyms:
                 if not alternatives:
                     continue
                 canonical = self._canonical(phrase)
-                if _is_abbreviation(canonical) and (phrase != phrase.upper() or (" " in phrase) != (" " in canonical)):
+                if is_abbreviation(canonical) and (phrase != phrase.upper() or (" " in phrase) != (" " in canonical)):
                     continue  # "all" is not ALL, "U S" is not US; "IL2" is IL-2
                 found.append((phrase, alternatives))
                 used |= set(range(i, i + size))

@@ -17,13 +17,14 @@ from indexer.config import Settings, load
 @dataclass
 class AppContext:
     data_dir: str | None
+    engine: str | None = None
     quiet: bool = False
     verbose: int = 0
     _catalog: Catalog | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
-        return load(self.data_dir)
+        return load(self.data_dir, engine=self.engine)
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
@@ -66,6 +67,9 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The cluster clients log every failed request with a traceback; we report failures ourselves.
+    for name in ("opensearch", "elastic_transport", "elasticsearch"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
 
 
 pass_app = click.make_pass_decorator(AppContext)

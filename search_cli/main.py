@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from indexer import __version__
+from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
 from indexer.lock import StoreBusy
 from indexer.parsers import ParseError
 from search_cli.commands import discover, harvest, query, tracking, watch
@@ -21,6 +22,11 @@ class TrialsGroup(click.Group):
             return super().invoke(ctx)
         except (StoreBusy, FileNotFoundError, ParseError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except EngineUnavailable as exc:
+            raise click.ClickException(f"the search engine did not answer ({exc}); start it, or drop --engine "
+                                       "to use the embedded index") from exc
+        except EngineError as exc:
+            raise click.ClickException(f"the search engine refused the request: {exc}") from exc
         except BrokenPipeError:  # `trials export | head`
             ctx.exit(0)
         finally:
@@ -31,14 +37,23 @@ class TrialsGroup(click.Group):
 @click.group(cls=TrialsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", envvar="TRIALS_DATA", type=click.Path(file_okay=False),
               help="Where records and the index live [env TRIALS_DATA; default: the per-user data dir].")
+@click.option("--engine", envvar="TRIALS_ENGINE",
+              help="Search cluster instead of the embedded index, e.g. opensearch://127.0.0.1:9200 or "
+                   "elasticsearch+https://host:9243 [env TRIALS_ENGINE; credentials TRIALS_ENGINE_USER, "
+                   "TRIALS_ENGINE_PASSWORD or TRIALS_ENGINE_API_KEY].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summaries on stderr.")
 @click.option("--verbose", "-v", count=True, help="More log output on stderr (-vv for debug).")
 @click.version_option(__version__, prog_name="trials")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: str | None, quiet: bool, verbose: int) -> None:
+def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: bool, verbose: int) -> None:
     """Harvest clinical-trial registries into a local index and search it."""
     setup_logging(verbose, quiet)
-    ctx.obj = AppContext(data_dir, quiet=quiet, verbose=verbose)
+    if engine:
+        try:
+            parse_engine_url(engine)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--engine") from None
+    ctx.obj = AppContext(data_dir, engine=engine, quiet=quiet, verbose=verbose)
 
 
 for module in (harvest, query, tracking, watch, discover):

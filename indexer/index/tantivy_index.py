@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,18 @@ class TantivyIndex:
 
     def clear(self) -> None:
         self.writer.delete_all_documents()
+
+    def rebuild(self, records: Iterable[TrialRecord]) -> int:
+        """Every document replaced in one commit: searchers see the old index until then."""
+        w = self.writer
+        w.delete_all_documents()
+        count = 0
+        for r in records:
+            w.add_document(tantivy.Document(**index_document(r)))
+            count += 1
+        self.commit()
+        self.mark_built()
+        return count
 
     def commit(self) -> None:
         if self._writer is not None:

@@ -1,0 +1,200 @@
+"""Mappings, documents and queries for Elasticsearch and OpenSearch, as plain dicts both clients accept."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from indexer.index.document import (
+    CONDITION_FIELDS,
+    DRUG_FIELDS,
+    KEYWORD_FIELDS,
+    SPONSOR_FIELDS,
+    TEXT_FIELDS,
+    SearchQuery,
+    index_document,
+    sex_values,
+)
+from indexer.record import TrialRecord
+from indexer.synonyms import Synonyms, is_abbreviation
+
+# Bump when the mapping or the document shape changes: a new index is then built from the store.
+MAPPING_VERSION = 1
+SYNONYM_WEIGHT = 0.5
+# Trialscout's own queries carry their synonyms explicitly (SearchQuery.expansions), as on the
+# embedded index; the synonym filter of the search analyzer would apply them a second time. It
+# serves other clients of the index (dashboards, direct queries).
+QUERY_ANALYZER = "trials_text"
+_DATE_FORMAT = "yyyy-MM-dd||yyyy-MM||yyyy"
+_WORD = re.compile(r"\w")
+
+
+def _synonym_rules(syn: Synonyms) -> list[str]:
+    """Solr-format lines for the search-time synonym filter.
+
+    Abbreviations are left to query expansion, which expands them only when written in capitals:
+    after lowercasing, a filter could not tell ALL (the leukaemia) from "all".
+    """
+    rules = []
+    for group in syn.groups():
+        terms = [t for t in group if not is_abbreviation(t) and not re.search(r"[,=>#\\]", t)]
+        terms = list(dict.fromkeys(t.lower() for t in terms))
+        if len(terms) > 1:
+            rules.append(", ".join(terms))
+    return rules
+
+
+def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    """Settings and an explicit, strict mapping: English stemming, synonyms at search time, keywords for filters."""
+    text = {"type": "text", "analyzer": "trials_text", "search_analyzer": "trials_search",
+            "fields": {"raw": {"type": "keyword", "ignore_above": 512}}}
+    properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
+    properties.update({name: dict(text) for name in (*TEXT_FIELDS, "condition_tree")})
+    properties.update({
+        "min_age": {"type": "float"}, "max_age": {"type": "float"}, "enrollment": {"type": "integer"},
+        "last_update": {"type": "date", "format": _DATE_FORMAT},
+        "start_date": {"type": "date", "format": _DATE_FORMAT},
+        "completion_date": {"type": "date", "format": _DATE_FORMAT},
+    })
+    filters: dict[str, Any] = {
+        "trials_possessive": {"type": "stemmer", "language": "possessive_english"},
+        "trials_stemmer": {"type": "stemmer", "language": "english"},
+    }
+    search_filters = ["trials_possessive", "lowercase"]
+    rules = _synonym_rules(syn)
+    if rules:
+        filters["trials_synonyms"] = {"type": "synonym_graph", "synonyms": rules, "lenient": True}
+        search_filters.append("trials_synonyms")
+    return {
+        "settings": {
+            "number_of_shards": shards, "number_of_replicas": replicas,
+            "analysis": {
+                "filter": filters,
+                "analyzer": {
+                    "trials_text": {"type": "custom", "tokenizer": "standard",
+                                    "filter": ["trials_possessive", "lowercase", "trials_stemmer"]},
+                    "trials_search": {"type": "custom", "tokenizer": "standard",
+                                      "filter": [*search_filters, "trials_stemmer"]},
+                },
+            },
+        },
+        "mappings": {"dynamic": "strict", "_meta": {"trialscout_mapping": MAPPING_VERSION},
+                     "properties": properties},
+    }
+
+
+def document(record: TrialRecord) -> dict[str, Any]:
+    """The backend-neutral document, with dates as dates."""
+    doc = index_document(record)
+    doc["last_update"] = record.last_update_posted
+    doc["start_date"] = record.start_date
+    doc["completion_date"] = record.completion_date
+    return doc
+
+
+def _fields(weights: dict[str, float]) -> list[str]:
+    return [f"{name}^{weight:g}" for name, weight in weights.items()]
+
+
+def _multi_match(query: str, weights: dict[str, float], kind: str, **options: Any) -> dict[str, Any]:
+    return {"multi_match": {"query": query, "type": kind, "fields": _fields(weights), "analyzer": QUERY_ANALYZER,
+                            **options}}
+
+
+def _all_words(value: str, fields: tuple[str, ...], name: str | None = None) -> dict[str, Any]:
+    """Every word of `value` in some field (tantivy's conjunction over default fields)."""
+    options = {"_name": name} if name else {}
+    return _multi_match(value, {f: TEXT_FIELDS.get(f, 1.0) for f in fields}, "cross_fields", operator="and",
+                        **options)
+
+
+def _free_text(text: str, weights: dict[str, float]) -> dict[str, Any] | None:
+    """Words OR-ed, each field's score added (tantivy's disjunction); compound words as phrases."""
+    words = [w for w in text.split() if _WORD.search(w)]
+    if not words:
+        return None
+    simple = [w for w in words if re.fullmatch(r"\w+", w)]
+    compound = [w for w in words if not re.fullmatch(r"\w+", w)]
+    should: list[dict[str, Any]] = []
+    if simple:
+        should.append(_multi_match(" ".join(simple), weights, "most_fields", operator="or"))
+    for w in compound[:200]:  # a bound well under the default limit on boolean clauses
+        # tie_breaker 1: every field's score adds up, as in tantivy, not just the best field's.
+        should.append(_multi_match(w, weights, "phrase", tie_breaker=1.0))
+    return {"bool": {"should": should}}
+
+
+def build_query(q: SearchQuery) -> dict[str, Any]:
+    """The `query` of a search request; same semantics as TantivyIndex.build_query."""
+    must: list[dict[str, Any]] = []
+    should: list[dict[str, Any]] = []
+    filters: list[dict[str, Any]] = []
+    if q.text:
+        weights = q.text_weights()
+        text = _free_text(q.text, weights)
+        if text is not None:
+            alternatives = [_multi_match(alt, weights, "phrase", tie_breaker=1.0, boost=SYNONYM_WEIGHT)
+                            for phrase, alts in q.expansions if phrase in q.text for alt in alts]
+            must.append({"bool": {"should": [text, *alternatives]}})
+    if q.like:
+        should.append({"more_like_this": {
+            "fields": sorted({f for f, _ in q.like}), "like": [t for _, t in q.like],
+            "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": 30}})
+    for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions), *((d, DRUG_FIELDS) for d in q.drugs),
+                          *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):
+        options = [_all_words(v, fields) for v in (value, *q.alternatives(value)) if _WORD.search(v)]
+        must.append({"bool": {"should": options, "minimum_should_match": 1}} if options
+                    else {"match_none": {}})
+    for field, values in (("status", q.statuses), ("phase", q.phases), ("study_type", q.study_types),
+                          ("country", q.countries), ("nct_id", q.ids)):
+        if values:
+            filters.append({"terms": {field: list(values)}})
+    if q.sex:
+        filters.append({"terms": {"sex": list(sex_values(q.sex))}})
+    if q.age is not None:
+        # Open bounds were stored as 0 / 999, as in the embedded index.
+        filters.append({"range": {"min_age": {"lte": q.age}}})
+        filters.append({"range": {"max_age": {"gte": q.age}}})
+    body: dict[str, Any] = {"bool": {"filter": filters}}
+    if must:
+        body["bool"]["must"] = must
+    if should:
+        body["bool"]["should"] = should
+        if not must:
+            body["bool"]["minimum_should_match"] = 1
+    if q.exclude_ids:
+        body["bool"]["must_not"] = [{"terms": {"nct_id": list(q.exclude_ids)}}]
+    return body
+
+
+def search_body(q: SearchQuery) -> dict[str, Any]:
+    body: dict[str, Any] = {"query": build_query(q), "size": q.limit, "from": q.offset,
+                            "_source": ["nct_id"], "track_total_hits": True}
+    if not q.has_scoring_terms:
+        body["sort"] = [{"last_update": {"order": "desc", "missing": "_last"}}, {"nct_id": "asc"}]
+    return body
+
+
+def explain_body(q: SearchQuery, nct_id: str) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """A search for one trial with a named query per (label, field): matched_queries says what matched."""
+    names: dict[str, tuple[str, str]] = {}
+    should = []
+    asked: list[tuple[str, str, tuple[str, ...]]] = []
+    if q.text:
+        asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
+        asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text for a in alts]
+    filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+        (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS), ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS)]
+    for values, fields in filters:
+        for v in values:
+            asked += [(v, v, fields), *((f"{v} (as {a})", a, fields) for a in q.alternatives(v))]
+    for label, text, fields in asked:
+        if not _WORD.search(text):
+            continue
+        for field in fields:
+            name = f"q{len(names)}"
+            names[name] = (field, label)
+            should.append(_all_words(text, (field,), name))
+    body = {"query": {"bool": {"filter": [{"term": {"nct_id": nct_id}}], "should": should}}, "size": 1,
+            "_source": False}
+    return body, names

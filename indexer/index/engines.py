@@ -1,0 +1,149 @@
+"""Engine URLs and one thin adapter per client (opensearch-py, elasticsearch): raw requests, mapped errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import orjson
+
+
+class EngineError(RuntimeError):
+    """The engine answered with an error; `status` is its HTTP status."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class EngineUnavailable(EngineError):
+    """No answer: connection refused or timed out (a node restarting, a network blip)."""
+
+    def __init__(self, message: str):
+        RuntimeError.__init__(self, message)
+        self.status = 0
+
+
+@dataclass(frozen=True)
+class EngineURL:
+    kind: str  # "opensearch" or "elasticsearch"
+    base: str  # http(s)://host:port, no credentials
+    alias: str
+    user: str | None = None
+    password: str | None = None
+    api_key: str | None = None
+
+    def redacted(self) -> str:
+        """For messages and logs: never the credentials."""
+        return f"{self.kind}+{self.base}/{self.alias}"
+
+
+def parse_engine_url(url: str) -> EngineURL:
+    """`opensearch://host:9200`, `elasticsearch+https://host:9243/myalias`; credentials from the URL or
+    TRIALS_ENGINE_USER / TRIALS_ENGINE_PASSWORD / TRIALS_ENGINE_API_KEY."""
+    parts = urlsplit(url)
+    kind, _, transport = parts.scheme.partition("+")
+    if kind not in ("opensearch", "elasticsearch") or transport not in ("", "http", "https"):
+        raise ValueError(f"engine URL must start opensearch:// or elasticsearch:// (+https for TLS), "
+                         f"not {parts.scheme}://")
+    if not parts.hostname:
+        raise ValueError("engine URL needs a host, e.g. opensearch://127.0.0.1:9200")
+    port = parts.port or 9200
+    alias = parts.path.strip("/") or "trials"
+    return EngineURL(
+        kind=kind, base=f"{transport or 'http'}://{parts.hostname}:{port}", alias=alias,
+        user=parts.username or os.environ.get("TRIALS_ENGINE_USER"),
+        password=parts.password or os.environ.get("TRIALS_ENGINE_PASSWORD"),
+        api_key=os.environ.get("TRIALS_ENGINE_API_KEY"),
+    )
+
+
+class Adapter(Protocol):
+    url: EngineURL
+
+    def request(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any: ...
+
+    def bulk(self, payload: bytes) -> Any: ...
+
+
+class OpenSearchAdapter:
+    def __init__(self, url: EngineURL):
+        from opensearchpy import OpenSearch
+
+        self.url = url
+        auth = (url.user, url.password or "") if url.user else None
+        headers = {"Authorization": f"ApiKey {url.api_key}"} if url.api_key else None
+        # max_retries=0: our loader retries, with backoff, and says so; the client would retry blindly.
+        self.client = OpenSearch(hosts=[url.base], http_auth=auth, headers=headers, timeout=60, max_retries=0)
+
+    def request(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
+        from opensearchpy import exceptions as e
+
+        try:
+            return self.client.transport.perform_request(method, path, params=params, body=body)
+        except (e.ConnectionError, e.ConnectionTimeout) as exc:
+            raise EngineUnavailable(f"{self.url.redacted()}: {exc.__class__.__name__}") from None
+        except e.TransportError as exc:
+            raise EngineError(int(exc.status_code) if isinstance(exc.status_code, int) else 500,
+                              _reason(exc.info)) from None
+
+    def bulk(self, payload: bytes) -> Any:
+        return self.request("POST", "/_bulk", body=payload.decode("utf-8"))
+
+
+class ElasticsearchAdapter:
+    # The client refuses servers that are not Elasticsearch (its product check), hence OpenSearch's own.
+    _JSON = "application/vnd.elasticsearch+json; compatible-with=9"
+    _NDJSON = "application/vnd.elasticsearch+x-ndjson; compatible-with=9"
+
+    def __init__(self, url: EngineURL):
+        from elasticsearch import Elasticsearch
+
+        self.url = url
+        auth: dict[str, Any] = {}
+        if url.api_key:
+            auth["api_key"] = url.api_key
+        elif url.user:
+            auth["basic_auth"] = (url.user, url.password or "")
+        self.client = Elasticsearch(hosts=[url.base], request_timeout=60, max_retries=0, **auth)
+
+    def request(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None,
+                content_type: str | None = None) -> Any:
+        from elastic_transport import ConnectionError as TransportConnectionError
+        from elastic_transport import ConnectionTimeout
+        from elasticsearch import ApiError
+
+        headers = {"accept": self._JSON}
+        if body is not None:
+            headers["content-type"] = content_type or self._JSON
+        try:
+            response = self.client.perform_request(method, path, params=params, headers=headers, body=body)
+            return response.body
+        except (TransportConnectionError, ConnectionTimeout) as exc:
+            raise EngineUnavailable(f"{self.url.redacted()}: {exc.__class__.__name__}") from None
+        except ApiError as exc:
+            raise EngineError(exc.meta.status, _reason(exc.body)) from None
+
+    def bulk(self, payload: bytes) -> Any:
+        return self.request("POST", "/_bulk", body=payload, content_type=self._NDJSON)
+
+
+def _reason(info: Any) -> str:
+    if isinstance(info, dict):
+        error = info.get("error", info)
+        if isinstance(error, dict):
+            return str(error.get("reason") or error.get("type") or json.dumps(error)[:300])
+        return str(error)[:300]
+    return str(info)[:300]
+
+
+def connect(url: str | EngineURL) -> Adapter:
+    parsed = parse_engine_url(url) if isinstance(url, str) else url
+    return OpenSearchAdapter(parsed) if parsed.kind == "opensearch" else ElasticsearchAdapter(parsed)
+
+
+def ndjson(lines: list[Any]) -> bytes:
+    return b"".join(orjson.dumps(line) + b"\n" for line in lines)
