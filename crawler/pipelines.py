@@ -38,7 +38,9 @@ class StorePipeline:
     def open_spider(self) -> None:
         settings = self.crawler.settings
         self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 500)))
-        self._writer_cm = self.catalog.writer()
+        # Distributed crawls share the data directory: take the write lock per batch, not throughout.
+        self.distributed = settings.getbool("TRIALS_DISTRIBUTED")
+        self._writer_cm = self.catalog.writer(hold_lock=not self.distributed)
         self.writer = self._writer_cm.__enter__()
 
     def close_spider(self) -> None:
@@ -54,9 +56,11 @@ class StorePipeline:
         try:
             key = getattr(spider, "query_key", None)
             if key and reason == "finished" and not self.incomplete and self.catalog and self.writer:
-                CrawlState(self.catalog.store).finish(
-                    key, spider.name, spider.search_params(), self.writer.max_last_update,
-                    getattr(spider, "seen_ids", ()), full=spider.full, gone=self.gone)
+                # A process of a distributed crawl saw only its share: it adds members, never replaces them.
+                with self.catalog.write_lock():
+                    CrawlState(self.catalog.store).finish(
+                        key, spider.name, spider.search_params(), self.writer.max_last_update,
+                        getattr(spider, "seen_ids", ()), full=spider.full and not self.distributed, gone=self.gone)
             elif key:
                 log.warning("crawl %s (%s): crawl state not advanced; the next run repeats this one", key, reason)
         finally:

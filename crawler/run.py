@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings
 
 
@@ -23,6 +25,26 @@ def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "
     for key, value in extra.items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def distribute(settings: Settings, redis_url: str, crawl_id: str) -> None:
+    """Share one crawl between processes: scrapy-redis's scheduler queue and duplicate filter in Redis.
+
+    Keys are per crawl id, so that different crawls never mix. The queue persists when a process
+    finishes, since the others may still need it.
+    """
+    settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="cmdline")
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
+    settings.set("REDIS_URL", redis_url, priority="cmdline")
+    settings.set("SCHEDULER_PERSIST", True, priority="cmdline")
+    settings.set("SCHEDULER_QUEUE_KEY", f"trialscout:{crawl_id}:requests", priority="cmdline")
+    settings.set("SCHEDULER_DUPEFILTER_KEY", f"trialscout:{crawl_id}:dupefilter", priority="cmdline")
+    settings.set("DUPEFILTER_KEY", f"trialscout:{crawl_id}:dupefilter", priority="cmdline")
+    # Wait a little for work the other processes are about to queue before calling the crawl done.
+    settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 2, priority="cmdline")
+    settings.set("TRIALS_DISTRIBUTED", True, priority="cmdline")
+    # scrapy-redis 0.9 still passes `spider` to the stats collector; it works, and it is theirs to fix.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 
 def run_spider(spider: str, settings: Settings, spider_args: dict[str, Any],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from indexer import events, versions
@@ -110,11 +110,22 @@ class Catalog:
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 
     # -- writes -------------------------------------------------------------
+    def write_lock(self, *, expected_wait: bool = False) -> WriteLock:
+        return WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout, expected=expected_wait)
+
     @contextmanager
-    def writer(self, progress: Callable[[int], None] | None = None) -> Iterator[BatchWriter]:
-        with WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout):
-            self.reconcile()
-            w = BatchWriter(self, self.settings.batch_size, progress)
+    def writer(self, progress: Callable[[int], None] | None = None, *,
+               hold_lock: bool = True) -> Iterator[BatchWriter]:
+        """Batched writes. `hold_lock=False` takes the lock per batch instead of throughout, so that
+        several crawler processes can feed one data directory (distributed crawls)."""
+        whole = self.write_lock() if hold_lock else nullcontext()
+        with whole:
+            with nullcontext() if hold_lock else self.write_lock():
+                self.reconcile()
+                if not hold_lock:
+                    self.index.close()  # its writer must not stay open once our lock is released
+            w = BatchWriter(self, self.settings.batch_size, progress,
+                            lock=None if hold_lock else lambda: self.write_lock(expected_wait=True))
             try:
                 yield w
             finally:
@@ -156,8 +167,11 @@ class Catalog:
 class BatchWriter:
     """Parses and stores documents in batches: each batch one store transaction, then one index commit."""
 
-    def __init__(self, catalog: Catalog, batch_size: int, progress: Callable[[int], None] | None):
+    def __init__(self, catalog: Catalog, batch_size: int, progress: Callable[[int], None] | None,
+                 lock: Callable[[], AbstractContextManager[object]] | None = None):
         self.catalog = catalog
+        self._lock = lock or nullcontext
+        self._shared = lock is not None
         self.store = catalog.store
         self.batch_size = batch_size
         self.progress = progress
@@ -227,7 +241,7 @@ class BatchWriter:
             "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL", (nct_id,)).fetchone()
         if already:
             return False
-        with self.store.transaction():
+        with self._lock(), self.store.transaction():
             versions.write_events(self.store.db, nct_id, None, now_iso()[:10], [events.removed(nct_id, reason)])
         self.stats.counts["removed"] += 1
         return True
@@ -237,12 +251,18 @@ class BatchWriter:
         self.stats.counts["failed"] += 1
         self.stats.failed.append((location, record_id, error))
         log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)
-        with self.store.transaction():
+        with self._lock(), self.store.transaction():
             self.store.record_failure(location, error, source=source, record_id=record_id, raw=raw)
 
     def flush(self) -> None:
         if not self._batch and not self._seen_docs:
             return
+        with self._lock():
+            self._flush()
+            if self._shared:
+                self.catalog.index.close()  # the embedded index's own writer lock goes with ours
+
+    def _flush(self) -> None:
         batch, self._batch = self._batch, []
         changed: dict[str, TrialRecord] = {}
         docs, self._seen_docs = self._seen_docs, []

@@ -18,9 +18,11 @@ class StoreBusy(RuntimeError):
 class WriteLock:
     """An exclusive `flock` on a file; the kernel releases it if the holder dies."""
 
-    def __init__(self, path: Path, timeout: float):
+    def __init__(self, path: Path, timeout: float, *, expected: bool = False):
         self.path = path
         self.timeout = timeout
+        # Waiting is expected when processes share a data directory batch by batch: say so quietly.
+        self.level = logging.DEBUG if expected else logging.WARNING
         self._fd: int | None = None
 
     def __enter__(self) -> WriteLock:
@@ -34,8 +36,8 @@ class WriteLock:
             except BlockingIOError:
                 if not warned:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                    log.warning("waiting for another trials process (pid %s) to finish writing to %s",
-                                holder, self.path.parent)
+                    log.log(self.level, "waiting for another trials process (pid %s) to finish writing to %s",
+                            holder, self.path.parent)
                     warned = True
                 if time.monotonic() >= deadline:
                     os.close(fd)

@@ -43,6 +43,7 @@ class MockState:
     faults: dict[tuple[str, Any], list[int]] = field(default_factory=dict)
     retry_after: str = "1"
     robots: str = "User-agent: *\nAllow: /\n"
+    delay: float = 0.0  # seconds before each API answer, to make concurrent clients overlap
     log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             self._send(200, state.robots.encode(), "text/plain")
             return 200
+        if state.delay:
+            time.sleep(state.delay)
         if path == "/api/v2/studies":
             return self._search(state, params)
         if m := re.fullmatch(r"/api/v2/studies/(NCT\d{8})", path):

@@ -53,10 +53,14 @@ def crawl() -> None:
 @click.option("--api-url", envvar="TRIALS_API_URL", help="API v2 base URL [default https://clinicaltrials.gov/api/v2].")
 @click.option("--page-size", type=click.IntRange(1, 1000), help="Studies per page (API maximum 1000).")
 @click.option("--full", is_flag=True, help="Fetch every match, not only those updated since the last run.")
+@click.option("--redis-url", envvar="TRIALS_REDIS_URL",
+              help="Share this crawl with other processes through Redis (scrapy-redis) [env TRIALS_REDIS_URL].")
+@click.option("--crawl-id", help="Name of the shared crawl, the same in every process [default: the query and "
+                                 "today's date].")
 @pass_app
 def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None, term: str | None,
                 status: tuple[str, ...], since: str | None, nct: tuple[str, ...], api_url: str | None,
-                page_size: int | None, full: bool) -> None:
+                page_size: int | None, full: bool, redis_url: str | None, crawl_id: str | None) -> None:
     """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id.
 
     A search run again asks only for records updated since the last complete run of the same
@@ -64,7 +68,7 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     every trial the query returned before and does not return now, and records those the
     registry no longer has.
     """
-    from crawler.run import crawl_settings, run_spider  # Scrapy loads slowly; only crawls need it
+    from crawler.run import crawl_settings, distribute, run_spider  # Scrapy loads slowly; only crawls need it
 
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
@@ -80,8 +84,14 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     args: dict[str, object] = {"condition": condition, "intervention": intervention, "term": term,
                                "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
                                "page_size": page_size}
-    if not ids:
+    if not ids and not redis_url:
         args.update(_incremental(app, args, since, full))
+    elif not ids:
+        # Processes of a distributed crawl must ask for the same pages: no per-process since date.
+        args["query_key"] = query_key("ctgov", {k: args[k] for k in ("condition", "intervention", "term", "status")
+                                                if args[k]})
+    if redis_url:
+        distribute(scrapy_settings, redis_url, crawl_id or _default_crawl_id(args))
     try:
         with app.progress(None, "crawling") as advance:
             stats = run_spider("ctgov", scrapy_settings, {k: v for k, v in args.items() if v},
@@ -90,6 +100,12 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
         if args.get("verify_file"):
             Path(str(args["verify_file"])).unlink(missing_ok=True)
     _crawl_summary(app, stats)
+
+
+def _default_crawl_id(args: dict[str, object]) -> str:
+    from datetime import UTC, datetime
+
+    return f"{query_key('ctgov', {k: v for k, v in args.items() if v})}:{datetime.now(UTC).date().isoformat()}"
 
 
 def _incremental(app: AppContext, args: dict[str, object], since: str | None, full: bool) -> dict[str, object]:
