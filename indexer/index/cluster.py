@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 MAX_CHUNK_BYTES = 5 * 1024 * 1024  # per bulk request: well under the default 100 MB http.max_content_length
 MAX_CHUNK_DOCS = 1000
 RETRIES = 6
+BULK_IN_FLIGHT = 2  # concurrent bulk requests while rebuilding: the node works while we serialise
 BACKOFF = 1.0  # seconds, doubled per retry
 
 
@@ -31,6 +34,7 @@ class BulkReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (nct id, reason)
     requests: int = 0
     retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class ClusterIndex:
@@ -81,8 +85,14 @@ class ClusterIndex:
         """Fill a new index from `records`, then point the alias at it and drop the old one."""
         old = self._current()
         name = self._new_name()
-        self.adapter.request("PUT", f"/{name}", body=dsl.index_body(self.synonyms))
-        report = self._bulk(name, (({"index": {"_index": name, "_id": r.nct_id}}, dsl.document(r)) for r in records))
+        body = dsl.index_body(self.synonyms)
+        # Nobody searches the new index until the swap: no refreshes, no fsync per request.
+        body["settings"].update({"refresh_interval": "-1", "translog.durability": "async"})
+        self.adapter.request("PUT", f"/{name}", body=body)
+        report = self._bulk(name, (({"index": {"_index": name, "_id": r.nct_id}}, dsl.document(r)) for r in records),
+                            in_flight=BULK_IN_FLIGHT)
+        self.adapter.request("PUT", f"/{name}/_settings",
+                             body={"index": {"refresh_interval": "1s", "translog.durability": "request"}})
         self.adapter.request("POST", f"/{name}/_refresh")
         self._swap(name, [old] if old else [])
         if old:
@@ -111,22 +121,34 @@ class ClusterIndex:
     def commit(self) -> None:
         self.adapter.request("POST", f"/{self.alias}/_refresh")
 
-    def _bulk(self, index: str, actions: Iterable[tuple[dict[str, Any], dict[str, Any] | None]]) -> BulkReport:
-        """Streaming: chunks bounded by bytes and count, so memory stays flat whatever the corpus size."""
+    def _bulk(self, index: str, actions: Iterable[tuple[dict[str, Any], dict[str, Any] | None]],
+              in_flight: int = 1) -> BulkReport:
+        """Streaming: chunks bounded by bytes and count, at most `in_flight` requests at once, so
+        memory stays flat whatever the corpus size."""
         report = BulkReport()
         chunk: list[bytes] = []
         ids: list[str] = []
         size = 0
-        for action, doc in actions:
-            lines = orjson.dumps(action) + b"\n" + (orjson.dumps(doc) + b"\n" if doc is not None else b"")
-            if chunk and (size + len(lines) > MAX_CHUNK_BYTES or len(chunk) >= MAX_CHUNK_DOCS):
-                self._send(chunk, ids, report)
-                chunk, ids, size = [], [], 0
-            chunk.append(lines)
-            ids.append(next(iter(action.values()))["_id"])
-            size += len(lines)
-        if chunk:
-            self._send(chunk, ids, report)
+        with ThreadPoolExecutor(max_workers=in_flight) as pool:
+            pending: list[Future[None]] = []
+
+            def send(chunk: list[bytes], ids: list[str]) -> None:
+                while len(pending) >= in_flight:  # back-pressure: wait for a request to finish
+                    pending.pop(0).result()
+                pending.append(pool.submit(self._send, chunk, ids, report))
+
+            for action, doc in actions:
+                lines = orjson.dumps(action) + b"\n" + (orjson.dumps(doc) + b"\n" if doc is not None else b"")
+                if chunk and (size + len(lines) > MAX_CHUNK_BYTES or len(chunk) >= MAX_CHUNK_DOCS):
+                    send(chunk, ids)
+                    chunk, ids, size = [], [], 0
+                chunk.append(lines)
+                ids.append(next(iter(action.values()))["_id"])
+                size += len(lines)
+            if chunk:
+                send(chunk, ids)
+            for future in pending:
+                future.result()
         self.report = report
         for nct_id, reason in report.failed:
             log.error("not indexed in %s: %s: %s", index, nct_id, reason)
@@ -134,11 +156,26 @@ class ClusterIndex:
 
     def _send(self, chunk: list[bytes], ids: list[str], report: BulkReport) -> None:
         """One bulk request; documents refused with 429, and the whole request on no answer, are retried."""
+        local = BulkReport()
+        try:
+            self._send_chunk(chunk, ids, local)
+        finally:
+            with report.lock:  # requests may run in parallel threads
+                report.indexed += local.indexed
+                report.failed.extend(local.failed)
+                report.requests += local.requests
+                report.retries += local.retries
+
+    @staticmethod
+    def _sleep(attempt: int) -> None:
+        time.sleep(BACKOFF * 2 ** (attempt - 1))
+
+    def _send_chunk(self, chunk: list[bytes], ids: list[str], report: BulkReport) -> None:
         pending = list(range(len(chunk)))
         for attempt in range(RETRIES + 1):
             if attempt:
                 report.retries += 1
-                time.sleep(BACKOFF * 2 ** (attempt - 1))
+                self._sleep(attempt)
             try:
                 report.requests += 1
                 answer = self.adapter.bulk(b"".join(chunk[i] for i in pending))
