@@ -60,7 +60,8 @@ def run_one(backend: str, size: int) -> dict[str, object]:
         return {"backend": backend, "size": size, "indexed": count, "load_s": round(t.seconds, 1),
                 "docs_per_s": round(count / t.seconds), "rss_before_mb": round(before),
                 "rss_peak_after_load_mb": round(loaded), "loader_growth_mb": round(loaded - before),
-                "search_p50_ms": round(percentile(latencies, 50), 2), "search_p95_ms": round(percentile(latencies, 95), 2),
+                "search_p50_ms": round(percentile(latencies, 50), 2),
+                "search_p95_ms": round(percentile(latencies, 95), 2),
                 "search_p99_ms": round(percentile(latencies, 99), 2)}
 
 

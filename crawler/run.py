@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -17,6 +18,7 @@ def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("TRIALS_DATA", data_dir, priority="cmdline")
+    settings.set("HTTPCACHE_DIR", str(Path(data_dir) / "httpcache"), priority="cmdline")
     if api_url:
         settings.set("TRIALS_API_URL", api_url.rstrip("/"), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")

@@ -24,6 +24,10 @@ from indexer.synonyms import load as load_synonyms
 
 log = logging.getLogger(__name__)
 
+# The registry of record: its record is the trial's; other sources (listing pages, other
+# registries' pages) are kept beside it and shown with their differences.
+REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
+
 
 @dataclass
 class IngestStats:
@@ -211,6 +215,10 @@ class BatchWriter:
             return
         single = len(records) == 1
         for record in records:
+            if not record.eligibility.inclusion and not record.eligibility.exclusion:
+                # Stored, but a patient cannot check it: counted and named, so a site change is noticed.
+                self.stats.counts["no_eligibility"] += 1
+                log.warning("no eligibility criteria in %s (%s)", location, record.nct_id)
             # A multi-study document is kept whole once; each record points at its own raw copy
             # only when the document held just that record.
             self.add_record(record, body if single else None, digest if single else None)
@@ -268,10 +276,19 @@ class BatchWriter:
         docs, self._seen_docs = self._seen_docs, []
         with self.store.transaction():
             for record, raw, raw_hash in batch:
-                result = self.store.put(record, raw, raw_hash)
-                self.stats.counts[result.status] += 1
-                if result.status in ("new", "updated"):
-                    changed[record.nct_id] = record
+                if record.source in REGISTRY_SOURCES:
+                    if self.store.current_source(record.nct_id) not in (None, *REGISTRY_SOURCES):
+                        self.store.drop_history(record.nct_id)  # the registry replaces a provisional row
+                    result = self.store.put(record, raw, raw_hash)
+                    status = result.status
+                else:
+                    status = self.store.put_source(record, raw, raw_hash)
+                    if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
+                        # Known from this source only: a provisional trial row, so it can be found.
+                        self.store.put(record)
+                self.stats.counts[status] += 1
+                if status in ("new", "updated"):
+                    changed[record.nct_id] = self.store.get(record.nct_id) or record
             # In the same transaction as their last records: a crash before it leaves them unseen.
             self.store.mark_seen(docs)
         # The store committed first: if the process dies here, reconcile() indexes these next time.

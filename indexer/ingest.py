@@ -9,7 +9,7 @@ from pathlib import Path
 from indexer.catalog import Catalog, IngestStats
 
 # Registry documents; anything else in a folder (INDEX.csv, README) is not looked at.
-DOCUMENT_SUFFIXES = (".json", ".xml")
+DOCUMENT_SUFFIXES = (".json", ".xml", ".html", ".htm")
 
 
 def _is_document(name: str) -> bool:

@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_date ON events(date);
 CREATE INDEX IF NOT EXISTS events_by_id ON events(nct_id, version);
+CREATE TABLE IF NOT EXISTS source_records (
+    source TEXT NOT NULL,           -- parser slug: listing, euctr, gsk, takeda, ...
+    source_id TEXT NOT NULL,        -- the page's address, or the source's own id
+    trial_id TEXT NOT NULL,         -- the trial it describes (its NCT id when it names one)
+    record TEXT NOT NULL,           -- TrialRecord JSON as that source gives it
+    content_hash TEXT NOT NULL,
+    raw_hash TEXT,
+    fetched_at TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, source_id)
+);
+CREATE INDEX IF NOT EXISTS source_records_trial ON source_records(trial_id);
 CREATE TABLE IF NOT EXISTS failures (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -196,6 +208,51 @@ class RecordStore:
                  record.nct_id, now_iso()),
             )
         return PutResult(record.nct_id, result.status, result.version)
+
+    def put_source(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> str:
+        """A non-registry source's record (inside a transaction): "new", "updated" or "unchanged"."""
+        blob, digest = serialise(record)
+        if raw is not None:
+            raw_hash = self.put_raw(raw, raw_hash)
+            self.db.execute("INSERT OR IGNORE INTO seen_raw VALUES (?, ?)", (raw_hash, record.nct_id))
+        source_id = record.source_url or record.nct_id
+        row = self.db.execute("SELECT content_hash FROM source_records WHERE source = ? AND source_id = ?",
+                              (record.source, source_id)).fetchone()
+        if row and row[0] == digest:
+            return "unchanged"
+        self.db.execute("INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (record.source, source_id, record.nct_id, blob.decode("utf-8"), digest, raw_hash,
+                         record.fetched_at, now_iso()))
+        return "updated" if row else "new"
+
+    def sources_for(self, trial_id: str) -> list[TrialRecord]:
+        return [TrialRecord.from_dict(orjson.loads(r)) for (r,) in self.db.execute(
+            "SELECT record FROM source_records WHERE trial_id = ? ORDER BY source, source_id", (trial_id,))]
+
+    def drop_history(self, nct_id: str) -> None:
+        """Forget a provisional trial row's versions: the registry's own record replaces it."""
+        for table in ("versions", "changes", "events"):
+            self.db.execute(f"DELETE FROM {table} WHERE nct_id = ?", (nct_id,))
+        self.db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))
+
+    def current_source(self, nct_id: str) -> str | None:
+        row = self.db.execute("SELECT source FROM records WHERE nct_id = ?", (nct_id,)).fetchone()
+        return row[0] if row else None
+
+    def resolve(self, any_id: str) -> str | None:
+        """The trial an id names: its NCT id, a source's id or page, or a secondary or sponsor id."""
+        wanted = any_id.strip()
+        for sql in ("SELECT nct_id FROM records WHERE nct_id = upper(?)",
+                    "SELECT trial_id FROM source_records WHERE source_id = ?",
+                    "SELECT nct_id FROM records WHERE json_extract(record, '$.org_study_id') = ?",
+                    "SELECT records.nct_id FROM records, json_each(records.record, '$.secondary_ids') AS j"
+                    " WHERE j.value = ?",
+                    "SELECT trial_id FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j"
+                    " WHERE j.value = ?"):
+            row = self.db.execute(sql, (wanted,)).fetchone()
+            if row:
+                return str(row[0])
+        return None
 
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self.db.execute("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),)).fetchone()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import click
 
@@ -44,7 +45,8 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
         ("Sponsor", r.lead_sponsor),
         ("Collaborators", ", ".join(r.collaborators)),
         ("Type / phase", " / ".join(x for x in (r.study_type, ", ".join(r.phases)) if x)),
-        ("Enrollment", f"{r.enrollment} ({(r.enrollment_type or '').lower()})" if r.enrollment is not None else None),
+        ("Enrollment", f"{r.enrollment}" + (f" ({r.enrollment_type.lower()})" if r.enrollment_type else "")
+         if r.enrollment is not None else None),
         ("Dates", ", ".join(f"{k} {v}" for k, v in (
             ("start", r.start_date), ("primary completion", r.primary_completion_date),
             ("completion", r.completion_date), ("last update", r.last_update_posted)) if v)),
@@ -74,4 +76,21 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
             out.append(f"  {place}" + (f"  [{loc.status.lower()}]" if loc.status else ""))
         if len(r.locations) > max_sites:
             out.append(f"  … and {len(r.locations) - max_sites} more (--json shows all)")
+    return "\n".join(out)
+
+
+def render_sources(view: dict[str, Any]) -> str:
+    """Where the shown values came from, and what the sources disagree on."""
+    sources = view.get("sources") or []
+    out = ["", click.style(f"Sources ({len(sources)})", bold=True)]
+    for s in sources:
+        out.append(f"  {s['source']:10} {s['url'] or ''}  (updated {s['last_update_posted'] or '?'}, "
+                   f"fetched {s['fetched_at'] or '?'})")
+    first = sources[0]["source"] if sources else ""
+    filled = sorted(k for k, v in (view.get("provenance") or {}).items() if v != first)
+    if filled:
+        out.append(f"  filled in from other sources: {', '.join(filled)}")
+    for d in view.get("disagreements") or []:
+        values = "; ".join(f"{v['source']} says {v['value']} ({v['date'] or '?'})" for v in d["values"])
+        out.append(click.style(f"  disagree on {d['field']}: ", fg="yellow") + values)
     return "\n".join(out)

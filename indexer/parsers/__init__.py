@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer.parsers import ctgov, ctgov_xml
+from indexer.parsers import ctgov, ctgov_xml, listing
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import TrialRecord
 
@@ -14,6 +14,7 @@ Parser = Callable[..., list[TrialRecord]]
 PARSERS: dict[str, Parser] = {
     ctgov.SOURCE: ctgov.parse_document,
     ctgov_xml.SOURCE: ctgov_xml.parse_document,
+    listing.SOURCE: listing.parse_document,
 }
 
 
@@ -22,6 +23,8 @@ def sniff(body: bytes, filename: str = "") -> str | None:
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"{", b"[")):
         return ctgov.SOURCE
+    if head[:15].lower().startswith((b"<!doctype html", b"<html")) or filename.endswith((".html", ".htm")):
+        return listing.SOURCE
     if head.startswith(b"<"):
         return ctgov_xml.SOURCE
     if filename.endswith(".json"):

@@ -108,6 +108,25 @@ def _default_crawl_id(args: dict[str, object]) -> str:
     return f"{query_key('ctgov', {k: v for k, v in args.items() if v})}:{datetime.now(UTC).date().isoformat()}"
 
 
+@crawl.command("listing")
+@click.argument("start_urls", nargs=-1, required=True)
+@pass_app
+def crawl_listing(app: AppContext, start_urls: tuple[str, ...]) -> None:
+    """Trial-finder listing sites, from browse or search pages, sitemaps or trial pages; stays on their sites."""
+    from crawler.run import crawl_settings, run_spider
+
+    bad = [u for u in start_urls if not re.match(r"https?://", u)]
+    if bad:
+        raise click.BadParameter(f"not http(s) URLs: {', '.join(bad)}", param_hint="START_URLS")
+    settings = app.settings
+    log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
+    scrapy_settings = crawl_settings(str(settings.data_dir), None, log_level)
+    with app.progress(None, "crawling") as advance:
+        stats = run_spider("listing", scrapy_settings, {"start_urls": ",".join(start_urls)},
+                           on_item=lambda: advance(1))
+    _crawl_summary(app, stats)
+
+
 def _incremental(app: AppContext, args: dict[str, object], since: str | None, full: bool) -> dict[str, object]:
     """Spider arguments for crawl state: the query's key, its since date, the ids to re-check."""
     query = {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}
@@ -138,6 +157,8 @@ def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
+        + (f"; {n('trialscout/records/no_eligibility')} without eligibility criteria"
+           if n("trialscout/records/no_eligibility") else "")
     )
     if n("trialscout/records/failed"):
         app.warn("some documents failed; `trials failures` lists them (their raw text is kept)")

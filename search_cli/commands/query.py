@@ -7,11 +7,12 @@ from typing import Any
 
 import click
 
+from indexer.merge import merged
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
 from search_cli.output import dumps, emit_records, emit_rows
-from search_cli.show import render
+from search_cli.show import render, render_sources
 
 
 @click.command()
@@ -50,12 +51,17 @@ def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
 @output_options
 @pass_app
 def show(app: AppContext, trial_id: str, fmt: str) -> None:
-    """One trial, every field."""
-    record = _lookup(app, trial_id)
+    """One trial, every field, by any of its ids (NCT, EudraCT, sponsor's), with every source that
+    describes it and where they disagree."""
+    store = app.catalog().store
+    resolved = store.resolve(trial_id) or trial_id
+    record = _lookup(app, resolved)
+    view = merged(store, record.nct_id) or record.to_dict()
     if fmt == "json":
-        click.echo(dumps(record.to_dict()))
+        click.echo(dumps(view))
     elif fmt == "table":
-        click.echo(render(record))
+        click.echo(render(TrialRecord.from_dict(view)))
+        click.echo(render_sources(view))
     else:
         emit_records([record], fmt)
 

@@ -1,0 +1,85 @@
+"""Trial-finder listing sites: from browse pages, sitemaps or trial pages, by pagination and similar-trial links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.items import FailedDocument, RawDocument
+
+# A trial page's address names the trial: /clinical-trials/listings/NCT04077684/<slug>
+TRIAL_URL = re.compile(r"/listings?/(NCT\d{8})\b", re.I)
+_NEXT = re.compile(r"^\s*(next|next page|›|»|more results)\s*$", re.I)
+
+
+class ListingSpider(scrapy.Spider):
+    """Argument: start_urls, comma-separated (browse or search pages, sitemap.xml, trial pages).
+
+    Stays on the start URLs' sites. Pages are revisited with conditional requests (ETag,
+    Last-Modified) through Scrapy's HTTP cache with the RFC 2616 policy, since listings carry no
+    update dates a query could use.
+    """
+
+    name = "listing"
+    source = "listing"
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "HTTPCACHE_ENABLED": True,
+        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        "HTTPCACHE_IGNORE_HTTP_CODES": [404, 429, 500, 502, 503, 504],
+    }
+
+    def __init__(self, start_urls: str | list[str] = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        urls = start_urls if isinstance(start_urls, list) else [u for u in start_urls.split(",") if u.strip()]
+        if not urls:
+            raise ValueError("give at least one start URL")
+        self.start_urls = [u.strip() for u in urls]
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
+        # The spider remembers what it followed, so requests can skip Scrapy's duplicate filter:
+        # that filter would silently swallow a redirect loop, which must be reported instead.
+        self._followed: set[str] = set()
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            self._followed.add(url)
+            callback = self.parse_sitemap if urlsplit(url).path.endswith(".xml") else self.parse_page
+            yield scrapy.Request(url, callback=callback, errback=self.on_error)
+
+    def _follow(self, response: Response, href: str) -> Iterator[scrapy.Request]:
+        url = response.urljoin(href).split("#")[0]
+        if url in self._followed or (urlsplit(url).hostname or "") not in self.allowed_domains:
+            return  # seen already, or another site (dont_filter bypasses Scrapy's offsite check)
+        self._followed.add(url)
+        yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, dont_filter=True)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        for loc in response.xpath("//*[local-name()='loc']/text()").getall():
+            yield from self._follow(response, loc.strip())
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            return
+        if TRIAL_URL.search(response.url) or b"Clinical Study Identifier" in response.body:
+            fetched = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            yield RawDocument(self.source, response.url, response.body, fetched)
+        for link in response.css("a[href]"):
+            href = link.attrib["href"]
+            text = " ".join(link.css("::text").getall())
+            if TRIAL_URL.search(href) or link.attrib.get("rel") == "next" or _NEXT.match(text):
+                yield from self._follow(response, href)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """404s, redirect loops, timeouts: counted and kept, and the crawl goes on."""
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        match = TRIAL_URL.search(request.url)
+        self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
+        yield FailedDocument(self.source, request.url, response.body if response is not None else b"",
+                             failure.getErrorMessage() or repr(failure.value), match.group(1) if match else None)

@@ -1,0 +1,89 @@
+"""A local static web site for listing-spider tests: files from a folder, with ETags, a redirect loop and 404s."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: StaticSite
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        site = self.server
+        path = self.path.split("?")[0]
+        entry = {"path": path, "status": 0, "at": time.monotonic(), "conditional": "If-None-Match" in self.headers}
+        with site.lock:
+            site.log.append(entry)
+        if path.endswith(("/moved", "/moved-again")):  # a redirect loop: moved -> moved-again -> moved
+            entry["status"] = 302
+            self.send_response(302)
+            self.send_header("Location", path.replace("/moved-again", "/moved") if path.endswith("-again")
+                             else path + "-again")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        file = site.root / path.lstrip("/")
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_file() and file.with_suffix(".html").is_file():
+            file = file.with_suffix(".html")  # pretty URLs without the extension
+        if not file.is_file():
+            entry["status"] = 404
+            self._send(404, b"<html><body><h1>Not found</h1></body></html>", "text/html")
+            return
+        body = file.read_bytes()
+        if file.name == "sitemap.xml":
+            body = body.replace(b"{ROOT}", site.url.encode())
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            entry["status"] = 304
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        ctype = {".xml": "application/xml", ".txt": "text/plain"}.get(file.suffix, "text/html")
+        entry["status"] = 200
+        # max-age=0: always revalidate. (Scrapy's RFC2616Policy does not revalidate "no-cache"
+        # answers with validators; it refetches them whole.)
+        modified = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(file.stat().st_mtime))
+        self._send(200, body, ctype, {"ETag": etag, "Last-Modified": modified, "Cache-Control": "max-age=0"})
+
+    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class StaticSite(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, root: Path):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.root = root
+        self.log: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self) -> StaticSite:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
