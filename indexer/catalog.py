@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 # The registry of record: its record is the trial's; other sources (listing pages, other
 # registries' pages) are kept beside it and shown with their differences.
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
+_NCT = re.compile(r"NCT\d{8}")
 
 
 @dataclass
@@ -233,6 +236,15 @@ class BatchWriter:
         if len(self._batch) >= self.batch_size:
             self.flush()
 
+    def _link(self, record: TrialRecord) -> TrialRecord:
+        """A record without an NCT id joins the trial that shares one of its ids (EudraCT, sponsor's)."""
+        if _NCT.fullmatch(record.nct_id):
+            return record
+        for candidate in (*record.secondary_ids, record.org_study_id):
+            if candidate and (trial := self.store.resolve(candidate)) and trial != record.nct_id:
+                return dataclasses.replace(record, nct_id=trial)
+        return record
+
     def _note_unchanged(self, digest: str) -> None:
         # A byte-identical document was not parsed: take its update date from the stored record.
         row = self.store.db.execute(
@@ -282,6 +294,7 @@ class BatchWriter:
                     result = self.store.put(record, raw, raw_hash)
                     status = result.status
                 else:
+                    record = self._link(record)
                     status = self.store.put_source(record, raw, raw_hash)
                     if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
                         # Known from this source only: a provisional trial row, so it can be found.

@@ -11,12 +11,12 @@ from indexer.record import Criterion
 _HEADING_RE = re.compile(
     r"^[\s*#\-•]*(?:key|main|major|general|principal|additional)?\s*"
     r"(inclusion|exclusion|eligibility|non-?inclusion)"
-    r"(?:\s+(?:criteria|criterion))?(?:\s+(?:for|of)\s+[^:]{1,60})?\s*[:：]?\s*(.*)$",
+    r"(?:\s+(?:criteria|criterion))?(?:\s+(?:for|of|at|in)\s+[^:]{1,60})?\s*[:：]?\s*(.*)$",
     re.I,
 )
 _BULLET_RE = re.compile(
-    r"^(\s*)(?:(?P<sym>[*\-•·▪◦‣–—+])|(?P<num>\(?\d{1,2}[.)](?!\d))|"
-    r"(?P<alpha>\(?[a-zA-Z][.)])|(?P<roman>\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]))\s+(?=\S)",
+    r"^(\s*)(?:(?P<sym>[*\-•·▪◦‣–—+](?=\s)|[•·▪◦‣](?=\S)|-(?=[A-Z]))|(?P<num>\(?\d{1,2}[.)](?!\d))|"
+    r"(?P<alpha>\(?[a-zA-Z][.)])|(?P<roman>\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]))\s*(?=\S)",
     re.I,
 )
 # A heading that the registry ran into the previous line: "... the study Exclusion Criteria:".
@@ -78,6 +78,10 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
             node = _Node(float(bullet.end()), kind, [line[bullet.end():]])
             _attach(node, stack, current)
         elif stack and not prev_blank:
+            stack[-1].parts.append(line.strip())
+        elif stack and line.strip()[:1].islower() and stack[-1].kind in (*_LIST_KINDS, "para"):
+            # Text wrapped with blank lines between the pieces (EU CTR's pages): a paragraph that
+            # starts in lower case finishes the sentence before it.
             stack[-1].parts.append(line.strip())
         elif stack and stack[-1].kind in _LIST_KINDS and _indent(line) >= stack[-1].indent:
             stack[-1].parts.append(line.strip())  # a second paragraph of the same item

@@ -8,7 +8,7 @@ from pathlib import Path
 from indexer.parsers import parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PARSER_FOLDERS = ("ctgov", "ctgov_xml")
+PARSER_FOLDERS = ("ctgov", "ctgov_xml", "euctr", "gsk", "takeda")
 # Listing pages live inside the fixture site; their expected output sits beside each page.
 LISTING_PAGES = ("listing/site/clinical-trials/listings/NCT04077684",
                  "listing/site/clinical-trials/listings/NCT00000002",
@@ -21,7 +21,7 @@ def expected_path(doc: Path) -> Path:
 
 def documents() -> list[Path]:
     found = [p for folder in PARSER_FOLDERS for p in (FIXTURES / folder).iterdir()
-             if p.suffix in (".json", ".xml") and not p.name.endswith(".expected.json")]
+             if p.suffix in (".json", ".xml", ".html") and not p.name.endswith(".expected.json")]
     found += [p for folder in LISTING_PAGES for p in (FIXTURES / folder).glob("*.html")]
     return sorted(found)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer.parsers import ctgov, ctgov_xml, listing
+from indexer.parsers import ctgov, ctgov_xml, euctr, gsk, listing, takeda
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import TrialRecord
 
@@ -15,6 +15,9 @@ PARSERS: dict[str, Parser] = {
     ctgov.SOURCE: ctgov.parse_document,
     ctgov_xml.SOURCE: ctgov_xml.parse_document,
     listing.SOURCE: listing.parse_document,
+    euctr.SOURCE: euctr.parse_document,
+    gsk.SOURCE: gsk.parse_document,
+    takeda.SOURCE: takeda.parse_document,
 }
 
 
@@ -24,6 +27,11 @@ def sniff(body: bytes, filename: str = "") -> str | None:
     if head.startswith((b"{", b"[")):
         return ctgov.SOURCE
     if head[:15].lower().startswith((b"<!doctype html", b"<html")) or filename.endswith((".html", ".htm")):
+        # Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
+        for slug, marker in ((takeda.SOURCE, b"Takeda Clinical Trials"), (gsk.SOURCE, b"GSK Clinical Study Register"),
+                             (euctr.SOURCE, b"EU Clinical Trials Register")):
+            if marker in body:
+                return slug
         return listing.SOURCE
     if head.startswith(b"<"):
         return ctgov_xml.SOURCE

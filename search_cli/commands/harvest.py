@@ -127,6 +127,35 @@ def crawl_listing(app: AppContext, start_urls: tuple[str, ...]) -> None:
     _crawl_summary(app, stats)
 
 
+def _registry_command(slug: str, what: str) -> click.Command:
+    @crawl.command(slug, help=f"{what}: trial pages by id, or from start URLs (search pages are followed).")
+    @click.argument("ids", nargs=-1)
+    @click.option("--start-url", "start_urls", multiple=True, help="Search or trial pages to start from.")
+    @click.option("--query", help="A search on the register (where it has one).")
+    @click.option("--base-url", help="The register's address (tests point it at a local server).")
+    @pass_app
+    def command(app: AppContext, ids: tuple[str, ...], start_urls: tuple[str, ...], query: str | None,
+                base_url: str | None) -> None:
+        from crawler.run import crawl_settings, run_spider
+
+        if not (ids or start_urls or query):
+            raise click.UsageError("give trial ids, --start-url or --query")
+        log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
+        scrapy_settings = crawl_settings(str(app.settings.data_dir), None, log_level)
+        args = {"ids": ",".join(ids), "start_urls": ",".join(start_urls), "query": query or "",
+                "base_url": base_url or ""}
+        with app.progress(None, "crawling") as advance:
+            stats = run_spider(slug, scrapy_settings, args, on_item=lambda: advance(1))
+        _crawl_summary(app, stats)
+
+    return command
+
+
+for _slug, _what in (("euctr", "EU Clinical Trials Register"), ("gsk", "GSK Clinical Study Register"),
+                     ("takeda", "Takeda clinical trials")):
+    _registry_command(_slug, _what)
+
+
 def _incremental(app: AppContext, args: dict[str, object], since: str | None, full: bool) -> dict[str, object]:
     """Spider arguments for crawl state: the query's key, its since date, the ids to re-check."""
     query = {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}

@@ -1,0 +1,61 @@
+"""Base spider for registries whose trials are web pages: by id, or from search pages, following pagination."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import FailedDocument, RawDocument
+
+_NEXT = re.compile(r"^\s*(next|next\s*[»›>]|[»›])\s*$", re.I)
+
+
+class RegistryPageSpider(scrapy.Spider):
+    """Arguments: ids (comma-separated trial ids), start_urls (comma-separated), query (a search).
+
+    Subclasses set `base_url`, `trial_path` (with {id}), `trial_link` (a regex for trial pages)
+    and optionally `search_path` (with {query}).
+    """
+
+    base_url = ""
+    trial_path = ""
+    search_path = ""
+    trial_link: re.Pattern[str] = re.compile(r"$^")
+
+    def __init__(self, ids: str = "", start_urls: str = "", query: str = "", base_url: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        base = (base_url or self.base_url).rstrip("/")
+        urls = [u.strip() for u in start_urls.split(",") if u.strip()]
+        urls += [base + self.trial_path.format(id=quote(i.strip(), safe="/")) for i in ids.split(",") if i.strip()]
+        if query and self.search_path:
+            urls.append(base + self.search_path.format(query=urlencode({"query": query})))
+        if not urls:
+            raise ValueError("give ids, start_urls or query")
+        self.start_urls = urls
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if self.trial_link.search(response.url):
+            fetched = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            yield RawDocument(self.name, response.url, response.body, fetched)
+        for link in response.css("a[href]"):
+            href = link.attrib["href"]
+            if self.trial_link.search(href) or _NEXT.match(" ".join(link.css("::text").getall())):
+                yield response.follow(href, callback=self.parse_page, errback=self.on_error)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
+        yield FailedDocument(self.name, request.url, response.body if response is not None else b"",
+                             failure.getErrorMessage() or repr(failure.value))

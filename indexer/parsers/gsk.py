@@ -1,0 +1,94 @@
+"""GSK Clinical Study Register study pages (gsk-clinicalstudyregister.com/study/{id}) -> TrialRecord."""
+
+from __future__ import annotations
+
+from bs4 import Tag
+
+from indexer import normalize as n
+from indexer.parsers.errors import NotATrial, ParseError
+from indexer.parsers.pages import criteria, first_nct, lines, row_pairs, soup_of, text
+from indexer.record import Design, Eligibility, Intervention, Location, TrialRecord
+
+SOURCE = "gsk"
+
+
+def parse_document(body: bytes | str, *, source_url: str | None = None,
+                   fetched_at: str | None = None) -> list[TrialRecord]:
+    soup = soup_of(body)
+    pairs = row_pairs(soup)
+    values: dict[str, Tag] = {}
+    dates: tuple[str, str] | None = None
+    for i, (key, cell) in enumerate(pairs):
+        if key == "first received" and text(cell).lower() == "last updated" and i + 1 < len(pairs):
+            # The two dates sit in the next row, under their two headings.
+            dates = (text(pairs[i + 1][1].find_previous_sibling()), text(pairs[i + 1][1]))
+        values.setdefault(key, cell)
+    sites = [_site(tr) for tr in soup.find_all("tr")]
+    if "study id" not in values:
+        raise NotATrial("not a GSK study page (no Study ID)")
+
+    def v(name: str) -> str | None:
+        value = text(values.get(name))
+        return value if value and value.upper() not in ("N/A", "NONE") else None
+
+    study_id = v("study id")
+    nct = first_nct(v("clinicaltrials gov identifier") or "")
+    if study_id is None:
+        raise ParseError("GSK page without a study id")
+    elig = lines(values.get("eligibility criteria"))
+    inclusion, exclusion = criteria(elig.replace("Click to view inclusion/exclusion criteria", ""))
+    title = v("study title")
+    generic, trade = v("generic name"), v("trade name")
+    return [TrialRecord(
+        nct_id=nct or f"GSK{study_id}",
+        brief_title=title if title and title != "See Detailed Description" else v("brief summary"),
+        official_title=v("detailed description") if title == "See Detailed Description" else None,
+        org_study_id=study_id,
+        secondary_ids=tuple(x for x in (v("clinical study id"), v("secondary ids")) if x),
+        overall_status=n.status(v("study recruitment status")),
+        why_stopped=v("why study stopped"),
+        start_date=n.iso_date(v("study start date")),
+        primary_completion_date=n.iso_date(v("primary completion date")),
+        completion_date=n.iso_date(v("study completion date")),
+        first_submitted=n.iso_date(dates[0]) if dates else None,
+        last_update_posted=n.iso_date(dates[1]) if dates else None,
+        lead_sponsor=v("sponsor"),
+        collaborators=tuple(c.strip() for c in (v("collaborators") or "").split(",") if c.strip()),
+        study_type=n.study_type(v("study type")),
+        phases=n.phases(v("phase")),
+        enrollment=int(e) if (e := v("enrollment")) and e.isdigit() else None,
+        enrollment_type=n.enrollment_type(v("enrollment type")),
+        design=Design(allocation=n.design_value(v("allocation")), masking=n.masking(v("masking")),
+                      primary_purpose=n.design_value(v("primary purpose")),
+                      intervention_model=n.design_value(v("study design assignment"))),
+        conditions=tuple(c.strip() for c in (v("study indication") or "").split(",") if c.strip()),
+        keywords=tuple(k.strip() for k in (v("keywords") or "").split(",") if k.strip()),
+        interventions=(Intervention(type="DRUG", name=generic, other_names=tuple(
+            t.strip() for t in (trade or "").split(",") if t.strip())),) if generic else (),
+        brief_summary=v("brief summary"),
+        detailed_description=v("detailed description"),
+        eligibility=Eligibility(criteria_text=elig or None, inclusion=inclusion, exclusion=exclusion,
+                                min_age_years=n.age_years(v("minimum age")),
+                                max_age_years=n.age_years(v("maximum age")),
+                                sex=n.sex(v("gender")), healthy_volunteers=n.yes_no(v("healthy volunteers"))),
+        locations=tuple(site for site in sites if site is not None),
+        source=SOURCE, source_url=source_url, fetched_at=fetched_at,
+    )]
+
+
+_SITE_STATUS = {"RECRUITING", "COMPLETED", "TERMINATED", "WITHDRAWN", "ACTIVE_NOT_RECRUITING", "NOT_YET_RECRUITING",
+                "SUSPENDED"}
+
+
+def _site(tr: Tag) -> Location | None:
+    """A row of the Locations tab: "GSK Investigational Site<br>United States, Alaska, Anchorage, 99508" | TERMINATED."""
+    cells = tr.find_all("td", recursive=False)
+    if len(cells) != 2 or "rowlabel" in (cells[0].get("class") or []) or text(cells[1]).upper() not in _SITE_STATUS:
+        return None  # labelled fields ("Study Recruitment Status") are not sites
+    name, _, address = lines(cells[0]).partition("\n")
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    country = tr.get("data-country") or (parts[0] if parts else None)
+    return Location(facility=name.strip() or None, city=parts[2] if len(parts) > 2 else None,
+                    state=str(tr.get("data-state") or "") or (parts[1] if len(parts) > 1 else None),
+                    zip=parts[3] if len(parts) > 3 else None, country=str(country) if country else None,
+                    status=n.status(text(cells[1])))
