@@ -81,7 +81,7 @@ _SITE_STATUS = {"RECRUITING", "COMPLETED", "TERMINATED", "WITHDRAWN", "ACTIVE_NO
 
 
 def _site(tr: Tag) -> Location | None:
-    """A row of the Locations tab: "GSK Investigational Site<br>United States, Alaska, Anchorage, 99508" | TERMINATED."""
+    """A Locations row: "GSK Investigational Site<br>United States, Alaska, Anchorage, 99508" | TERMINATED."""
     cells = tr.find_all("td", recursive=False)
     if len(cells) != 2 or "rowlabel" in (cells[0].get("class") or []) or text(cells[1]).upper() not in _SITE_STATUS:
         return None  # labelled fields ("Study Recruitment Status") are not sites
