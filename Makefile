@@ -34,6 +34,8 @@ bench: setup
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.versions
+	$(BIN)/python -m bench.quality
+	$(BIN)/python -m bench.listing
 
 clean:
 	rm -rf $(VENV) $(DEMO_DATA) .opensearch .pytest_cache .mypy_cache .ruff_cache
