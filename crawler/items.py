@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twisted.python.failure import Failure
+
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:
@@ -39,3 +41,11 @@ class GoneDocument:
     source: str
     url: str
     nct_id: str
+
+
+def failed(source: str, failure: Failure, record_id: str | None = None) -> FailedDocument:
+    """A request that failed for good (HTTP error after retries, redirect loop, DNS, timeout), kept."""
+    request = failure.request  # type: ignore[attr-defined]
+    response = getattr(failure.value, "response", None)
+    return FailedDocument(source, request.url, response.body if response is not None else b"",
+                          failure.getErrorMessage() or repr(failure.value), record_id)

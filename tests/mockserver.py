@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 _RANGE_RE = re.compile(r"AREA\[LastUpdatePostDate\]RANGE\[([^,\]]+),\s*([^\]]+)\]")
@@ -175,30 +175,38 @@ class _Server(ThreadingHTTPServer):
     state: MockState
 
 
-class MockRegistry:
-    """Start with `with MockRegistry(state) as m:`; `m.url` is the API base URL."""
+class LocalServer:
+    """A loopback HTTP server in a thread: `with Server(...) as s:` starts it, leaving stops it."""
 
-    def __init__(self, state: MockState, port: int = 0):
-        self.state = state
-        self.server = _Server(("127.0.0.1", port), _Handler)
-        self.server.state = state
+    def __init__(self, server: ThreadingHTTPServer):
+        self.server = server
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def root(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    @property
-    def url(self) -> str:
-        return f"{self.root}/api/v2"
-
-    def __enter__(self) -> MockRegistry:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class MockRegistry(LocalServer):
+    """Start with `with MockRegistry(state) as m:`; `m.url` is the API base URL."""
+
+    def __init__(self, state: MockState, port: int = 0):
+        server = _Server(("127.0.0.1", port), _Handler)
+        server.state = state
+        super().__init__(server)
+        self.state = state
+
+    @property
+    def url(self) -> str:
+        return f"{self.root}/api/v2"
 
 
 def main() -> None:

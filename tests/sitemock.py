@@ -9,9 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.mockserver import LocalServer
+
 
 class _Handler(BaseHTTPRequestHandler):
-    server: StaticSite
+    server: _SiteServer
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -30,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        file = site.root / path.lstrip("/")
+        file = site.folder / path.lstrip("/")
         if file.is_dir():
             file = file / "index.html"
         if not file.is_file() and file.with_suffix(".html").is_file():
@@ -66,24 +68,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class StaticSite(ThreadingHTTPServer):
+class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, root: Path):
+    def __init__(self, folder: Path):
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.root = root
+        self.folder = folder
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def __enter__(self) -> StaticSite:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
+class StaticSite(LocalServer):
+    """`with StaticSite(folder) as site:` serves the folder at `site.url`; `site.log` lists requests."""
+
+    def __init__(self, folder: Path):
+        super().__init__(_SiteServer(folder))
+
+    @property
+    def url(self) -> str:
+        return self.root
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        return self.server.log  # type: ignore[attr-defined, no-any-return]

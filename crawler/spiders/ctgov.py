@@ -16,7 +16,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, GoneDocument, RawDocument
+from crawler.items import FailedDocument, GoneDocument, RawDocument, failed
 from indexer.config import API_URL
 
 _NCT_RE = re.compile(r"^NCT\d{8}$")
@@ -164,9 +164,7 @@ class CtgovSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """A request that failed for good (HTTP error after retries, DNS, timeout): count it and keep it."""
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
         nct_id = (request.cb_kwargs or {}).get("nct_id")
         self.logger.error("giving up on %s%s: %s", request.url, f" ({nct_id})" if nct_id else "",
                           failure.getErrorMessage())
-        yield FailedDocument(self.source, request.url, response.body if response is not None else b"",
-                             failure.getErrorMessage() or repr(failure.value), nct_id)
+        yield failed(self.source, failure, nct_id)

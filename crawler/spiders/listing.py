@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, RawDocument
+from crawler.items import RawDocument, failed
 
 # A trial page's address names the trial: /clinical-trials/listings/NCT04077684/<slug>
 TRIAL_URL = re.compile(r"/listings?/(NCT\d{8})\b", re.I)
@@ -78,8 +78,6 @@ class ListingSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """404s, redirect loops, timeouts: counted and kept, and the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
         match = TRIAL_URL.search(request.url)
         self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
-        yield FailedDocument(self.source, request.url, response.body if response is not None else b"",
-                             failure.getErrorMessage() or repr(failure.value), match.group(1) if match else None)
+        yield failed(self.source, failure, match.group(1) if match else None)

@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, RawDocument
+from crawler.items import RawDocument, failed
 
 _NEXT = re.compile(r"^\s*(next|next\s*[»›>]|[»›])\s*$", re.I)
 
@@ -54,8 +54,6 @@ class RegistryPageSpider(scrapy.Spider):
                 yield response.follow(href, callback=self.parse_page, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
-        yield FailedDocument(self.name, request.url, response.body if response is not None else b"",
-                             failure.getErrorMessage() or repr(failure.value))
+        self.logger.error("giving up on %s: %s", failure.request.url,  # type: ignore[attr-defined]
+                          failure.getErrorMessage())
+        yield failed(self.name, failure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,7 +69,7 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     every trial the query returned before and does not return now, and records those the
     registry no longer has.
     """
-    from crawler.run import crawl_settings, distribute, run_spider  # Scrapy loads slowly; only crawls need it
+    from crawler.run import distribute, run_spider  # Scrapy loads slowly; only crawls need it
 
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
@@ -78,9 +79,7 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
         raise click.BadParameter(f"not NCT ids: {', '.join(bad)}", param_hint="--nct")
     if not (condition or intervention or term or status or since or ids):
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
-    settings = app.settings
-    log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
-    scrapy_settings = crawl_settings(str(settings.data_dir), api_url or settings.api_url, log_level)
+    scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
     args: dict[str, object] = {"condition": condition, "intervention": intervention, "term": term,
                                "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
                                "page_size": page_size}
@@ -113,14 +112,12 @@ def _default_crawl_id(args: dict[str, object]) -> str:
 @pass_app
 def crawl_listing(app: AppContext, start_urls: tuple[str, ...]) -> None:
     """Trial-finder listing sites, from browse or search pages, sitemaps or trial pages; stays on their sites."""
-    from crawler.run import crawl_settings, run_spider
+    from crawler.run import run_spider
 
     bad = [u for u in start_urls if not re.match(r"https?://", u)]
     if bad:
         raise click.BadParameter(f"not http(s) URLs: {', '.join(bad)}", param_hint="START_URLS")
-    settings = app.settings
-    log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
-    scrapy_settings = crawl_settings(str(settings.data_dir), None, log_level)
+    scrapy_settings = _scrapy_settings(app)
     with app.progress(None, "crawling") as advance:
         stats = run_spider("listing", scrapy_settings, {"start_urls": ",".join(start_urls)},
                            on_item=lambda: advance(1))
@@ -136,12 +133,11 @@ def _registry_command(slug: str, what: str) -> click.Command:
     @pass_app
     def command(app: AppContext, ids: tuple[str, ...], start_urls: tuple[str, ...], query: str | None,
                 base_url: str | None) -> None:
-        from crawler.run import crawl_settings, run_spider
+        from crawler.run import run_spider
 
         if not (ids or start_urls or query):
             raise click.UsageError("give trial ids, --start-url or --query")
-        log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
-        scrapy_settings = crawl_settings(str(app.settings.data_dir), None, log_level)
+        scrapy_settings = _scrapy_settings(app)
         args = {"ids": ",".join(ids), "start_urls": ",".join(start_urls), "query": query or "",
                 "base_url": base_url or ""}
         with app.progress(None, "crawling") as advance:
@@ -174,6 +170,14 @@ def _incremental(app: AppContext, args: dict[str, object], since: str | None, fu
         verify.write_text("\n".join(sorted(members)) + "\n", encoding="utf-8")
         extra["verify_file"] = str(verify)
     return extra
+
+
+def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
+    """Scrapy's settings for a crawl into this data directory, logging as verbosely as asked."""
+    from crawler.run import crawl_settings
+
+    log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
+    return crawl_settings(str(app.settings.data_dir), api_url, log_level)
 
 
 def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
