@@ -14,13 +14,19 @@ step() { if [ -t 1 ]; then printf '\n\033[1m$ %s\033[0m\n' "$*"; else printf '\n
 # A local stand-in for clinicaltrials.gov, serving the shipped API v2 records.
 $BIN/python -m tests.mockserver demo/data/ctgov --max-page-size 100 --port-file "$DATA/mock.port" >/dev/null &
 MOCK=$!
-trap 'kill $MOCK 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$DATA/mock.port" ] && break; sleep 0.1; done
+# A local stand-in for a trial-finder site, carrying the seed page's text (tests/fixtures/listing).
+$BIN/python -m tests.sitemock tests/fixtures/listing/site --port-file "$DATA/site.port" >/dev/null &
+SITE=$!
+trap 'kill $MOCK $SITE 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$DATA/mock.port" ] && [ -s "$DATA/site.port" ] && break; sleep 0.1; done
 API="http://127.0.0.1:$(cat "$DATA/mock.port")/api/v2"
+LISTING="http://127.0.0.1:$(cat "$DATA/site.port")"
 
 echo "== Harvest =="
 step $BIN/trials crawl ctgov --since 2000-01-01 --api-url "$API"
 step $BIN/trials ingest demo/data/ctgov_xml.zip demo/data/ctgov_xml_versions
+# From the sitemap: the site's browse pages also lead to the test suite's deliberately broken pages.
+step $BIN/trials crawl listing "$LISTING/sitemap.xml"
 step $BIN/trials stats --by status
 
 echo; echo "== A patient: recruiting lupus trials I could join at 34 =="

@@ -95,3 +95,20 @@ class StaticSite(LocalServer):
     @property
     def log(self) -> list[dict[str, Any]]:
         return self.server.log  # type: ignore[attr-defined, no-any-return]
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Serve a folder as a local web site (ETags, a redirect loop, 404s).")
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--port-file", type=Path, help="write the chosen port here once listening")
+    args = ap.parse_args()
+    site = StaticSite(args.folder)
+    if args.port_file:
+        args.port_file.write_text(str(site.server.server_address[1]))
+    site.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
