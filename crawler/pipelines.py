@@ -40,7 +40,7 @@ class StorePipeline:
         self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 500)))
         # Distributed crawls share the data directory: take the write lock per batch, not throughout.
         self.distributed = settings.getbool("TRIALS_DISTRIBUTED")
-        self._writer_cm = self.catalog.writer(hold_lock=not self.distributed)
+        self._writer_cm = self.catalog.writer(hold_lock=not self.distributed, track_updates=True)
         self.writer = self._writer_cm.__enter__()
 
     def close_spider(self) -> None:

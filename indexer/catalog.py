@@ -103,7 +103,7 @@ class Catalog:
 
     @contextmanager
     def writer(self, progress: Callable[[int], None] | None = None, *,
-               hold_lock: bool = True) -> Iterator[BatchWriter]:
+               hold_lock: bool = True, track_updates: bool = False) -> Iterator[BatchWriter]:
         """Batched writes. `hold_lock=False` takes the lock per batch instead of throughout, so that
         several crawler processes can feed one data directory (distributed crawls)."""
         whole = self.write_lock() if hold_lock else nullcontext()
@@ -113,7 +113,8 @@ class Catalog:
                 if not hold_lock:
                     self.index.close()  # its writer must not stay open once our lock is released
             w = BatchWriter(self, self.settings.batch_size, progress,
-                            lock=None if hold_lock else lambda: self.write_lock(expected_wait=True))
+                            lock=None if hold_lock else lambda: self.write_lock(expected_wait=True),
+                            track_updates=track_updates)
             try:
                 yield w
             finally:

@@ -42,7 +42,7 @@ class BatchWriter:
     """Parses and stores documents in batches: each batch one store transaction, then one index commit."""
 
     def __init__(self, catalog: Catalog, batch_size: int, progress: Callable[[int], None] | None,
-                 lock: Callable[[], AbstractContextManager[object]] | None = None):
+                 lock: Callable[[], AbstractContextManager[object]] | None = None, track_updates: bool = False):
         self.catalog = catalog
         self._lock = lock or nullcontext
         self._shared = lock is not None
@@ -51,8 +51,10 @@ class BatchWriter:
         self.progress = progress
         self.stats = IngestStats()
         self._batch: list[tuple[TrialRecord, bytes | None, str | None]] = []
-        # For crawl state: the newest registry update date among the records written.
+        # For crawl state: the newest registry update date among the records written. Crawls ask
+        # for it; a file ingest does not, and skips the look-up it costs for unchanged documents.
         self.max_last_update: str | None = None
+        self._track_updates = track_updates
         # Multi-study documents whose records are all queued: marked seen when those are committed.
         self._seen_docs: list[tuple[str, str]] = []
 
@@ -71,7 +73,8 @@ class BatchWriter:
         if self.store.seen_raw(digest):
             # Byte-identical to a document already stored: nothing can have changed.
             self.stats.counts["unchanged"] += 1
-            self._note_unchanged(digest)
+            if self._track_updates:
+                self._note_unchanged(digest)
             return
         try:
             records = parse(body, source=source, filename=location, source_url=source_url,
