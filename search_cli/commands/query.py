@@ -84,7 +84,8 @@ def export(app: AppContext, fmt: str) -> None:
 FACETS = {
     "status": "$.overall_status", "phase": "$.phases", "study_type": "$.study_type",
     "sponsor": "$.lead_sponsor", "sex": "$.eligibility.sex", "source": "$.source",
-    "condition": "$.conditions", "country": "$.locations[*].country",
+    "condition": "$.conditions",
+    "country": None,  # per trial, not per site: counted by its own query below
 }
 
 
@@ -113,7 +114,7 @@ def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
                " GROUP BY j.value ORDER BY 2 DESC, 1")
         facet = [(v, c) for v, c in store.db.execute(sql)]
     else:
-        facet = store.facet(FACETS[by])
+        facet = store.facet(str(FACETS[by]))
     emit_rows([{by: v, "count": c} for v, c in facet[:limit]], fmt, [by, "count"])
 
 
