@@ -37,7 +37,8 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 500)))
+        self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 1000),
+                                    engine=settings.get("TRIALS_ENGINE")))
         # Distributed crawls share the data directory: take the write lock per batch, not throughout.
         self.distributed = settings.getbool("TRIALS_DISTRIBUTED")
         self._writer_cm = self.catalog.writer(hold_lock=not self.distributed, track_updates=True)

@@ -156,3 +156,19 @@ def test_top10_overlap_between_backends(tmp_path: Path) -> None:
         b = set(ids(cluster, *q)[:10])
         scores.append(len(a & b) / len(a | b) if a | b else 1.0)
     assert sum(scores) / len(scores) >= 0.7, list(zip([" ".join(q) for q in QUERIES], scores, strict=True))
+
+
+@pytest.mark.parametrize("name", ["tantivy", "opensearch"])
+def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
+    """A crawl given --engine (not only TRIALS_ENGINE) indexes into that engine as it goes."""
+    from tests.mockserver import MockRegistry, MockState, load_studies
+
+    engine = engine_url(name)
+    with MockRegistry(MockState(load_studies([shared("ctgov", "v2")]))) as mock:
+        proc = run_trials(tmp_path, *(["--engine", engine] if engine else []), "crawl", "ctgov",
+                          "--condition", "lupus", "--api-url", mock.url)
+    assert proc.returncode == 0, proc.stderr
+    b = Backend(tmp_path, engine)
+    totals = {r["what"]: r["count"] for r in b.json("stats")}
+    assert totals["indexed"] == totals["records"] > 0
+    assert ids(b, "--condition", "lupus")

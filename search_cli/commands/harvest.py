@@ -177,7 +177,10 @@ def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
     from crawler.run import crawl_settings
 
     log_level = "DEBUG" if app.verbose > 1 else "INFO" if app.verbose else "WARNING"
-    return crawl_settings(str(app.settings.data_dir), api_url, log_level)
+    settings = crawl_settings(str(app.settings.data_dir), api_url, log_level)
+    if app.settings.engine:  # --engine as well as TRIALS_ENGINE: the pipeline writes where searches read
+        settings.set("TRIALS_ENGINE", app.settings.engine, priority="cmdline")
+    return settings
 
 
 def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
