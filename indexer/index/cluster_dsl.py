@@ -12,6 +12,7 @@ from indexer.index.document import (
     SPONSOR_FIELDS,
     TEXT_FIELDS,
     SearchQuery,
+    explain_terms,
     index_document,
     sex_values,
 )
@@ -179,16 +180,7 @@ def explain_body(q: SearchQuery, nct_id: str) -> tuple[dict[str, Any], dict[str,
     """A search for one trial with a named query per (label, field): matched_queries says what matched."""
     names: dict[str, tuple[str, str]] = {}
     should = []
-    asked: list[tuple[str, str, tuple[str, ...]]] = []
-    if q.text:
-        asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
-        asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text for a in alts]
-    filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-        (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS), ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS)]
-    for values, fields in filters:
-        for v in values:
-            asked += [(v, v, fields), *((f"{v} (as {a})", a, fields) for a in q.alternatives(v))]
-    for label, text, fields in asked:
+    for label, text, fields in explain_terms(q):
         if not _WORD.search(text):
             continue
         for field in fields:

@@ -109,6 +109,25 @@ def index_document(r: TrialRecord) -> dict[str, Any]:
     }
 
 
+def explain_terms(q: SearchQuery) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What `--explain` checks, for every backend: (label, text to match, fields to look in).
+
+    Each synonym is checked too, labelled "term (as synonym)".
+    """
+    asked: list[tuple[str, str, tuple[str, ...]]] = []
+    if q.text:
+        asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
+        asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text for a in alts]
+    filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+        (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS),
+        ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS),
+    ]
+    for values, fields in filters:
+        for v in values:
+            asked += [(v, v, fields), *((f"{v} (as {a})", a, fields) for a in q.alternatives(v))]
+    return asked
+
+
 def sex_values(sex: str | None) -> tuple[str, ...]:
     """Index values a patient of `sex` matches: their own and ALL."""
     if not sex:

@@ -22,6 +22,7 @@ from indexer.index.document import (
     Hit,
     SearchQuery,
     SearchResult,
+    explain_terms,
     index_document,
     sex_values,
 )
@@ -160,20 +161,8 @@ class TantivyIndex:
         """
         searcher = self.index.searcher()
         only = self._any_term("nct_id", [nct_id])
-        asked: list[tuple[str, str, tuple[str, ...]]] = []  # (label, text to match, fields)
-        filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-            (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS),
-            ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS),
-        ]
-        if q.text:
-            asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
-            asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text
-                      for a in alts]
-        for values, fields in filters:
-            for v in values:
-                asked += [(v, v, fields), *((f"{v} (as {a})", a, fields) for a in q.alternatives(v))]
         matched: dict[str, list[str]] = {}
-        for label, text, fields in asked:
+        for label, text, fields in explain_terms(q):
             for name in fields:
                 query = self._text(text, [name], all_words=True)
                 if query is None or label in matched.get(name, []):
