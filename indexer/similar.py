@@ -110,11 +110,10 @@ def similar(catalog: Catalog, nct_id: str, *, statuses: tuple[str, ...] = (), li
     if source is None:
         raise KeyError(nct_id)
     about_q, like_q = _queries(source, statuses, candidates)
-    about, about_records = catalog.search(about_q)
-    like, like_records = catalog.search(like_q)
-    about_score = _normalised({h.nct_id: h.score for h in about.hits})
-    like_score = _normalised({h.nct_id: h.score for h in like.hits})
-    records = {r.nct_id: r for r in (*about_records, *like_records)}
+    about_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(about_q).hits})
+    like_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(like_q).hits})
+    # The two candidate lists overlap: load each record once.
+    records = catalog.store.get_many(dict.fromkeys([*about_score, *like_score]))
     syn = catalog.synonyms
     out = []
     for r in records.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -81,8 +82,7 @@ def matching_ids(app: AppContext, query: SearchQuery) -> list[str] | None:
     if not (query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
             or query.age is not None or query.sex or query.text):
         return None
-    return [h.nct_id for h in app.catalog().search_ids(
-        SearchQuery(**{**{f: getattr(query, f) for f in query.__slots__}, "limit": 100_000})).hits]
+    return [h.nct_id for h in app.catalog().search_ids(dataclasses.replace(query, limit=100_000)).hits]
 
 
 @click.command()
