@@ -69,7 +69,7 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     every trial the query returned before and does not return now, and records those the
     registry no longer has.
     """
-    from crawler.run import distribute, run_spider  # Scrapy loads slowly; only crawls need it
+    from crawler.run import distribute  # Scrapy loads slowly; only crawls need it
 
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
@@ -92,13 +92,10 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     if redis_url:
         distribute(scrapy_settings, redis_url, crawl_id or _default_crawl_id(args))
     try:
-        with app.progress(None, "crawling") as advance:
-            stats = run_spider("ctgov", scrapy_settings, {k: v for k, v in args.items() if v},
-                               on_item=lambda: advance(1))
+        _run(app, "ctgov", scrapy_settings, {k: v for k, v in args.items() if v})
     finally:
         if args.get("verify_file"):
             Path(str(args["verify_file"])).unlink(missing_ok=True)
-    _crawl_summary(app, stats)
 
 
 def _default_crawl_id(args: dict[str, object]) -> str:
@@ -112,16 +109,10 @@ def _default_crawl_id(args: dict[str, object]) -> str:
 @pass_app
 def crawl_listing(app: AppContext, start_urls: tuple[str, ...]) -> None:
     """Trial-finder listing sites, from browse or search pages, sitemaps or trial pages; stays on their sites."""
-    from crawler.run import run_spider
-
     bad = [u for u in start_urls if not re.match(r"https?://", u)]
     if bad:
         raise click.BadParameter(f"not http(s) URLs: {', '.join(bad)}", param_hint="START_URLS")
-    scrapy_settings = _scrapy_settings(app)
-    with app.progress(None, "crawling") as advance:
-        stats = run_spider("listing", scrapy_settings, {"start_urls": ",".join(start_urls)},
-                           on_item=lambda: advance(1))
-    _crawl_summary(app, stats)
+    _run(app, "listing", _scrapy_settings(app), {"start_urls": ",".join(start_urls)})
 
 
 def _registry_command(slug: str, what: str) -> click.Command:
@@ -133,16 +124,11 @@ def _registry_command(slug: str, what: str) -> click.Command:
     @pass_app
     def command(app: AppContext, ids: tuple[str, ...], start_urls: tuple[str, ...], query: str | None,
                 base_url: str | None) -> None:
-        from crawler.run import run_spider
-
         if not (ids or start_urls or query):
             raise click.UsageError("give trial ids, --start-url or --query")
-        scrapy_settings = _scrapy_settings(app)
         args = {"ids": ",".join(ids), "start_urls": ",".join(start_urls), "query": query or "",
                 "base_url": base_url or ""}
-        with app.progress(None, "crawling") as advance:
-            stats = run_spider(slug, scrapy_settings, args, on_item=lambda: advance(1))
-        _crawl_summary(app, stats)
+        _run(app, slug, _scrapy_settings(app), args)
 
     return command
 
@@ -170,6 +156,15 @@ def _incremental(app: AppContext, args: dict[str, object], since: str | None, fu
         verify.write_text("\n".join(sorted(members)) + "\n", encoding="utf-8")
         extra["verify_file"] = str(verify)
     return extra
+
+
+def _run(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> None:
+    """Crawl with a progress count on stderr, then say what happened (exit 1 if cut short)."""
+    from crawler.run import run_spider
+
+    with app.progress(None, "crawling") as advance:
+        stats = run_spider(spider, scrapy_settings, args, on_item=lambda: advance(1))
+    _crawl_summary(app, stats)
 
 
 def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
