@@ -57,12 +57,19 @@ def run_one(backend: str, size: int) -> dict[str, object]:
             adapter = index.adapter  # type: ignore[attr-defined]
             for name in adapter.request("GET", f"/_alias/{adapter.url.alias}"):
                 adapter.request("DELETE", f"/{name}")
-        return {"backend": backend, "size": size, "indexed": count, "load_s": round(t.seconds, 1),
-                "docs_per_s": round(count / t.seconds), "rss_before_mb": round(before),
-                "rss_peak_after_load_mb": round(loaded), "loader_growth_mb": round(loaded - before),
-                "search_p50_ms": round(percentile(latencies, 50), 2),
-                "search_p95_ms": round(percentile(latencies, 95), 2),
-                "search_p99_ms": round(percentile(latencies, 99), 2)}
+        return {
+            "backend": backend,
+            "size": size,
+            "indexed": count,
+            "load_s": round(t.seconds, 1),
+            "docs_per_s": round(count / t.seconds),
+            "rss_before_mb": round(before),
+            "rss_peak_after_load_mb": round(loaded),
+            "loader_growth_mb": round(loaded - before),
+            "search_p50_ms": round(percentile(latencies, 50), 2),
+            "search_p95_ms": round(percentile(latencies, 95), 2),
+            "search_p99_ms": round(percentile(latencies, 99), 2),
+        }
 
 
 def main() -> None:
@@ -77,8 +84,12 @@ def main() -> None:
     runs = []
     for size in (int(s) for s in args.sizes.split(",")):
         for backend in ("tantivy", "opensearch"):
-            proc = subprocess.run([sys.executable, "-m", "bench.cluster", "--backend", backend, "--size", str(size)],
-                                  capture_output=True, text=True, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", "bench.cluster", "--backend", backend, "--size", str(size)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             print(runs[-1], flush=True)
     report("cluster", {"runs": runs, "queries": 1000})

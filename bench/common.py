@@ -53,15 +53,21 @@ class Timer:
 def report(name: str, results: dict[str, Any]) -> None:
     """Print results and keep them as JSON in bench/out/ (ignored by git; docs/benchmarks.md has the record)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    stamped = {"benchmark": name, "date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine(),
-               "commit": _commit(), **results}
+    stamped = {
+        "benchmark": name,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "commit": _commit(),
+        **results,
+    }
     (OUT / f"{name}.json").write_text(json.dumps(stamped, indent=1))
     print(json.dumps(stamped, indent=1))
 
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=ROOT, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -36,7 +36,7 @@ def build_site(root: Path, seed: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(trial_page(seed, nct=f"NCT9{i:07d}"), encoding="utf-8")
     (root / "browse").mkdir()
-    pages = [trials[i:i + PER_BROWSE_PAGE] for i in range(0, PAGES, PER_BROWSE_PAGE)]
+    pages = [trials[i : i + PER_BROWSE_PAGE] for i in range(0, PAGES, PER_BROWSE_PAGE)]
     for n, chunk in enumerate(pages):
         nxt = f"browse/{n + 1}.html" if n + 1 < len(pages) else None
         (root / "browse" / f"{n}.html").write_text(browse([(p, p) for p in chunk], nxt), encoding="utf-8")
@@ -54,19 +54,38 @@ def main() -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             with Timer() as t:
                 proc = subprocess.run(
-                    [sys.executable, "-m", "search_cli.main", "--data-dir", str(Path(tmp) / "data"), "crawl",
-                     "listing", f"{site.url}/browse/0.html"],
-                    capture_output=True, text=True, cwd=ROOT, check=True,
-                    env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"})
+                    [
+                        sys.executable,
+                        "-m",
+                        "search_cli.main",
+                        "--data-dir",
+                        str(Path(tmp) / "data"),
+                        "crawl",
+                        "listing",
+                        f"{site.url}/browse/0.html",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                    check=True,
+                    env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"},
+                )
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             fetched = sum(1 for e in site.log if e["status"] == 200)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    report("listing", {
-        "page_bytes": len(page), "pages_parsed_per_s": round(rate),
-        "site_trial_pages": PAGES, "site_pages_fetched": fetched, "crawl_s": round(t.seconds, 1),
-        "crawl_pages_per_s": round(fetched / t.seconds, 1), "crawler_cpu_ms_per_page": round(1000 * cpu / fetched, 1),
-        "summary": next(line for line in proc.stderr.splitlines() if line.startswith("crawled")),
-    })
+    report(
+        "listing",
+        {
+            "page_bytes": len(page),
+            "pages_parsed_per_s": round(rate),
+            "site_trial_pages": PAGES,
+            "site_pages_fetched": fetched,
+            "crawl_s": round(t.seconds, 1),
+            "crawl_pages_per_s": round(fetched / t.seconds, 1),
+            "crawler_cpu_ms_per_page": round(1000 * cpu / fetched, 1),
+            "summary": next(line for line in proc.stderr.splitlines() if line.startswith("crawled")),
+        },
+    )
 
 
 if __name__ == "__main__":

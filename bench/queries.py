@@ -15,8 +15,9 @@ _STOP = {"a", "an", "and", "of", "the", "in", "with", "for", "to", "or", "on", "
 
 def make_queries(records: list[TrialRecord], n: int = 1000, seed: int = 7) -> list[SearchQuery]:
     rng = random.Random(seed)
-    words = sorted({w.lower() for r in records for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", r.brief_title or "")}
-                   - _STOP)
+    words = sorted(
+        {w.lower() for r in records for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", r.brief_title or "")} - _STOP
+    )
     conditions = sorted({c for r in records for c in r.conditions})
     drugs = sorted({i.name for r in records for i in r.interventions if i.type in ("DRUG", "BIOLOGICAL")})
     out: list[SearchQuery] = []

@@ -37,9 +37,12 @@ def latencies(catalog: Catalog, queries: list[SearchQuery]) -> dict[str, float]:
         index_only.append((t1 - t0) * 1000)
         full.append((t2 - t1) * 1000)
     return {
-        "index_p50_ms": round(percentile(index_only, 50), 2), "index_p95_ms": round(percentile(index_only, 95), 2),
-        "search_p50_ms": round(percentile(full, 50), 2), "search_p95_ms": round(percentile(full, 95), 2),
-        "search_p99_ms": round(percentile(full, 99), 2), "search_max_ms": round(max(full), 2),
+        "index_p50_ms": round(percentile(index_only, 50), 2),
+        "index_p95_ms": round(percentile(index_only, 95), 2),
+        "search_p50_ms": round(percentile(full, 50), 2),
+        "search_p95_ms": round(percentile(full, 95), 2),
+        "search_p99_ms": round(percentile(full, 99), 2),
+        "search_max_ms": round(max(full), 2),
     }
 
 
@@ -57,8 +60,11 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",") if s):
         with tempfile.TemporaryDirectory() as tmp:
             catalog, secs = build(Path(tmp) / "synth", None, base, n)
-            results[f"synth_{n}"] = {"build_s": round(secs, 1), "records_per_s": round(n / secs),
-                                     **latencies(catalog, queries)}
+            results[f"synth_{n}"] = {
+                "build_s": round(secs, 1),
+                "records_per_s": round(n / secs),
+                **latencies(catalog, queries),
+            }
             catalog.close()
     report("search", results)
 

@@ -26,16 +26,23 @@ def change_json(body: bytes, rng: random.Random) -> bytes:
     enrollment = p.setdefault("designModule", {}).setdefault("enrollmentInfo", {"count": 0})
     enrollment["count"] = int(enrollment.get("count") or 0) + rng.randint(1, 50)
     p.setdefault("contactsLocationsModule", {}).setdefault("locations", []).append(
-        {"facility": f"New Site {rng.randint(1, 10**6)}", "city": "Lyon", "country": "France"})
+        {"facility": f"New Site {rng.randint(1, 10**6)}", "city": "Lyon", "country": "France"}
+    )
     return json.dumps(study).encode()
 
 
 def change_xml(body: bytes, rng: random.Random) -> bytes:
     text = body.decode("utf-8")
-    text = re.sub(r"<overall_status>[^<]*</overall_status>",
-                  f"<overall_status>{rng.choice(['Recruiting', 'Completed', 'Terminated'])}</overall_status>", text)
-    text = re.sub(r"<last_update_posted([^>]*)>[^<]*</last_update_posted>",
-                  r"<last_update_posted\1>November 1, 2026</last_update_posted>", text)
+    text = re.sub(
+        r"<overall_status>[^<]*</overall_status>",
+        f"<overall_status>{rng.choice(['Recruiting', 'Completed', 'Terminated'])}</overall_status>",
+        text,
+    )
+    text = re.sub(
+        r"<last_update_posted([^>]*)>[^<]*</last_update_posted>",
+        r"<last_update_posted\1>November 1, 2026</last_update_posted>",
+        text,
+    )
     return text.encode("utf-8")
 
 
@@ -44,8 +51,10 @@ def main() -> None:
     rng = random.Random(3)
     docs = list(iter_documents([SHARED / "ctgov" / f for f in FOLDERS]))
     changed_idx = set(rng.sample(range(len(docs)), len(docs) // 10))
-    later = [(loc, (change_json if loc.endswith(".json") else change_xml)(body, rng) if i in changed_idx else body)
-             for i, (loc, body) in enumerate(docs)]
+    later = [
+        (loc, (change_json if loc.endswith(".json") else change_xml)(body, rng) if i in changed_idx else body)
+        for i, (loc, body) in enumerate(docs)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(load(Path(tmp) / "data"))
         with Timer() as first, catalog.writer() as w:
@@ -60,14 +69,23 @@ def main() -> None:
         written = w_changed.stats.counts["updated"]
         events = catalog.store.db.execute("SELECT count(*) FROM events WHERE type != 'new'").fetchone()[0]
         catalog.close()
-    report("versions", {
-        "one_core": True, "documents": len(docs), "first_ingest_s": round(first.seconds, 3),
-        "unchanged_reingest_s": round(same.seconds, 3), "unchanged_speedup": round(first.seconds / same.seconds, 1),
-        "changed_documents": len(changed_idx), "ingest_with_10pct_changed_s": round(tenth.seconds, 3),
-        "versions_written": written, "versions_per_s_of_run": round(written / tenth.seconds),
-        "documents_per_s_of_run": round(len(docs) / tenth.seconds), "events_derived": events,
-        "outcomes": dict(w_changed.stats.counts),
-    })
+    report(
+        "versions",
+        {
+            "one_core": True,
+            "documents": len(docs),
+            "first_ingest_s": round(first.seconds, 3),
+            "unchanged_reingest_s": round(same.seconds, 3),
+            "unchanged_speedup": round(first.seconds / same.seconds, 1),
+            "changed_documents": len(changed_idx),
+            "ingest_with_10pct_changed_s": round(tenth.seconds, 3),
+            "versions_written": written,
+            "versions_per_s_of_run": round(written / tenth.seconds),
+            "documents_per_s_of_run": round(len(docs) / tenth.seconds),
+            "events_derived": events,
+            "outcomes": dict(w_changed.stats.counts),
+        },
+    )
 
 
 if __name__ == "__main__":

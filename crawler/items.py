@@ -47,5 +47,10 @@ def failed(source: str, failure: Failure, record_id: str | None = None) -> Faile
     """A request that failed for good (HTTP error after retries, redirect loop, DNS, timeout), kept."""
     request = failure.request  # type: ignore[attr-defined]
     response = getattr(failure.value, "response", None)
-    return FailedDocument(source, request.url, response.body if response is not None else b"",
-                          failure.getErrorMessage() or repr(failure.value), record_id)
+    return FailedDocument(
+        source,
+        request.url,
+        response.body if response is not None else b"",
+        failure.getErrorMessage() or repr(failure.value),
+        record_id,
+    )

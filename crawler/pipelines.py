@@ -37,8 +37,13 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        self.catalog = Catalog(load(self.data_dir, batch_size=settings.getint("TRIALS_BATCH_SIZE", 1000),
-                                    engine=settings.get("TRIALS_ENGINE")))
+        self.catalog = Catalog(
+            load(
+                self.data_dir,
+                batch_size=settings.getint("TRIALS_BATCH_SIZE", 1000),
+                engine=settings.get("TRIALS_ENGINE"),
+            )
+        )
         # Distributed crawls share the data directory: take the write lock per batch, not throughout.
         self.distributed = settings.getbool("TRIALS_DISTRIBUTED")
         self._writer_cm = self.catalog.writer(hold_lock=not self.distributed, track_updates=True)
@@ -60,8 +65,14 @@ class StorePipeline:
                 # A process of a distributed crawl saw only its share: it adds members, never replaces them.
                 with self.catalog.write_lock():
                     CrawlState(self.catalog.store).finish(
-                        key, spider.name, spider.search_params(), self.writer.max_last_update,
-                        getattr(spider, "seen_ids", ()), full=spider.full and not self.distributed, gone=self.gone)
+                        key,
+                        spider.name,
+                        spider.search_params(),
+                        self.writer.max_last_update,
+                        getattr(spider, "seen_ids", ()),
+                        full=spider.full and not self.distributed,
+                        gone=self.gone,
+                    )
             elif key:
                 log.warning("crawl %s (%s): crawl state not advanced; the next run repeats this one", key, reason)
         finally:
@@ -73,8 +84,9 @@ class StorePipeline:
         stats = self.crawler.stats
         if isinstance(item, RawDocument):
             failed_before = self.writer.stats.counts["failed"]
-            self.writer.add_document(item.body, item.url, source=item.source, source_url=item.url,
-                                     fetched_at=item.fetched_at)
+            self.writer.add_document(
+                item.body, item.url, source=item.source, source_url=item.url, fetched_at=item.fetched_at
+            )
             if stats is not None and self.writer.stats.counts["failed"] > failed_before:
                 stats.inc_value("trialscout/failed/parse")
         elif isinstance(item, FailedDocument):

@@ -13,8 +13,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings
 
 
-def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "WARNING",
-                   **extra: Any) -> Settings:
+def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "WARNING", **extra: Any) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("TRIALS_DATA", data_dir, priority="cmdline")
@@ -49,8 +48,9 @@ def distribute(settings: Settings, redis_url: str, crawl_id: str) -> None:
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 
-def run_spider(spider: str, settings: Settings, spider_args: dict[str, Any],
-               on_item: Callable[[], None] | None = None) -> dict[str, Any]:
+def run_spider(
+    spider: str, settings: Settings, spider_args: dict[str, Any], on_item: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """Crawl to the end (blocking) and return Scrapy's stats; one crawl per process (Twisted)."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)

@@ -75,6 +75,7 @@ class Catalog:
             index: SearchIndex
             if self.settings.engine:
                 from indexer.index.cluster import ClusterIndex  # the cluster clients load only when used
+
                 index = ClusterIndex(connect(self.settings.engine), self.synonyms)
             else:
                 index = TantivyIndex(self.settings.index_dir)
@@ -102,8 +103,9 @@ class Catalog:
         return WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout, expected=expected_wait)
 
     @contextmanager
-    def writer(self, progress: Callable[[int], None] | None = None, *,
-               hold_lock: bool = True, track_updates: bool = False) -> Iterator[BatchWriter]:
+    def writer(
+        self, progress: Callable[[int], None] | None = None, *, hold_lock: bool = True, track_updates: bool = False
+    ) -> Iterator[BatchWriter]:
         """Batched writes. `hold_lock=False` takes the lock per batch instead of throughout, so that
         several crawler processes can feed one data directory (distributed crawls)."""
         whole = self.write_lock() if hold_lock else nullcontext()
@@ -112,9 +114,13 @@ class Catalog:
                 self.reconcile()
                 if not hold_lock:
                     self.index.close()  # its writer must not stay open once our lock is released
-            w = BatchWriter(self, self.settings.batch_size, progress,
-                            lock=None if hold_lock else lambda: self.write_lock(expected_wait=True),
-                            track_updates=track_updates)
+            w = BatchWriter(
+                self,
+                self.settings.batch_size,
+                progress,
+                lock=None if hold_lock else lambda: self.write_lock(expected_wait=True),
+                track_updates=track_updates,
+            )
             try:
                 yield w
             finally:
@@ -128,7 +134,7 @@ class Catalog:
             return self._rebuild()
         pending = self.store.pending_index()
         for start in range(0, len(pending), 1000):
-            chunk = pending[start:start + 1000]
+            chunk = pending[start : start + 1000]
             index.upsert(list(self.store.iter_records(chunk)))
             index.commit()
             with self.store.transaction():

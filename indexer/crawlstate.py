@@ -42,7 +42,8 @@ class CrawlState:
 
     def get(self, key: str) -> dict[str, Any] | None:
         row = self.store.db.execute(
-            "SELECT spider, query, high_water, last_run_at FROM crawl_state WHERE query_key = ?", (key,)).fetchone()
+            "SELECT spider, query, high_water, last_run_at FROM crawl_state WHERE query_key = ?", (key,)
+        ).fetchone()
         if row is None:
             return None
         return {"spider": row[0], "query": json.loads(row[1]), "high_water": row[2], "last_run_at": row[3]}
@@ -57,15 +58,26 @@ class CrawlState:
     def members(self, key: str) -> set[str]:
         return {r[0] for r in self.store.db.execute("SELECT nct_id FROM query_members WHERE query_key = ?", (key,))}
 
-    def finish(self, key: str, spider: str, query: dict[str, Any], high_water: str | None,
-               seen: Iterable[str], *, full: bool, gone: Iterable[str] = ()) -> None:
+    def finish(
+        self,
+        key: str,
+        spider: str,
+        query: dict[str, Any],
+        high_water: str | None,
+        seen: Iterable[str],
+        *,
+        full: bool,
+        gone: Iterable[str] = (),
+    ) -> None:
         """Record a complete crawl: advance the mark, and the members (a full crawl replaces them)."""
         db = self.store.db
         with self.store.transaction():
             old = self.get(key)
             mark = max(filter(None, [high_water, old["high_water"] if old else None]), default=None)
-            db.execute("INSERT OR REPLACE INTO crawl_state VALUES (?, ?, ?, ?, ?)",
-                       (key, spider, json.dumps(query), mark, now_iso()))
+            db.execute(
+                "INSERT OR REPLACE INTO crawl_state VALUES (?, ?, ?, ?, ?)",
+                (key, spider, json.dumps(query), mark, now_iso()),
+            )
             if full:
                 db.execute("DELETE FROM query_members WHERE query_key = ?", (key,))
             db.executemany("INSERT OR IGNORE INTO query_members VALUES (?, ?)", ((key, i) for i in seen))

@@ -75,7 +75,7 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
         bullet = _BULLET_RE.match(line)
         if bullet:
             kind = next(k for k in ("sym", "num", "alpha", "roman") if bullet.group(k))
-            node = _Node(float(bullet.end()), kind, [line[bullet.end():]])
+            node = _Node(float(bullet.end()), kind, [line[bullet.end() :]])
             _attach(node, stack, current)
         elif stack and not prev_blank:
             stack[-1].parts.append(line.strip())
@@ -142,9 +142,13 @@ def _attach(node: _Node, stack: list[_Node], roots: list[_Node]) -> None:
             continue
         if node.indent > top.indent:
             break
-        if (node.indent == top.indent and node.kind in _LIST_KINDS and top.kind in _LIST_KINDS
-                and node.kind != top.kind
-                and not any(s.kind == node.kind and s.indent == node.indent for s in stack)):
+        if (
+            node.indent == top.indent
+            and node.kind in _LIST_KINDS
+            and top.kind in _LIST_KINDS
+            and node.kind != top.kind
+            and not any(s.kind == node.kind and s.indent == node.indent for s in stack)
+        ):
             break  # "1." then "a." at the same indent: the new style nests
         stack.pop()
     if stack:

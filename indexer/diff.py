@@ -85,8 +85,7 @@ def _ident(item: Any, fields: tuple[str, ...]) -> str:
     return ", ".join(str(item.get(f)) for f in fields if item.get(f))
 
 
-def _diff_by_identity(old: list[Any], new: list[Any], path: str, fields: tuple[str, ...],
-                      out: list[Change]) -> None:
+def _diff_by_identity(old: list[Any], new: list[Any], path: str, fields: tuple[str, ...], out: list[Change]) -> None:
     old_by = {_ident(v, fields): v for v in old}
     new_by = {_ident(v, fields): v for v in new}
     for ident, item in old_by.items():

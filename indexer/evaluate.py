@@ -24,7 +24,7 @@ def load_topics(path: Path) -> list[Topic]:
             obj = json.loads(line)
             topics.append(Topic(str(obj["id"]), str(obj["text"])))
         except (ValueError, KeyError) as exc:
-            raise ValueError(f"{path}:{n}: each line must be JSON with \"id\" and \"text\" ({exc})") from exc
+            raise ValueError(f'{path}:{n}: each line must be JSON with "id" and "text" ({exc})') from exc
     return topics
 
 
@@ -67,13 +67,18 @@ class Scores:
     per_topic: dict[str, float]
 
     def to_dict(self) -> dict[str, object]:
-        return {"topics": self.topics, "ndcg@10": round(self.ndcg, 4), "P@10": round(self.precision, 4),
-                "recall@100": round(self.recall, 4), "per_topic_ndcg@10": {k: round(v, 4) for k, v in
-                                                                           self.per_topic.items()}}
+        return {
+            "topics": self.topics,
+            "ndcg@10": round(self.ndcg, 4),
+            "P@10": round(self.precision, 4),
+            "recall@100": round(self.recall, 4),
+            "per_topic_ndcg@10": {k: round(v, 4) for k, v in self.per_topic.items()},
+        }
 
 
-def evaluate(topics: Sequence[Topic], qrels: dict[str, dict[str, int]],
-             rank: Callable[[Topic], list[str]], k: int = 10) -> Scores:
+def evaluate(
+    topics: Sequence[Topic], qrels: dict[str, dict[str, int]], rank: Callable[[Topic], list[str]], k: int = 10
+) -> Scores:
     """Scores over topics with at least one relevant judged document (as trec_eval leaves the rest out).
 
     P@k and recall@100 count eligible trials (grade 2) as relevant; nDCG uses every grade.

@@ -10,8 +10,12 @@ from indexer.diff import Change
 EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed")
 _STOPPED = {"TERMINATED", "SUSPENDED", "WITHDRAWN"}
 _DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
-_ELIGIBILITY_LIMITS = ("eligibility.min_age_years", "eligibility.max_age_years", "eligibility.sex",
-                       "eligibility.healthy_volunteers")
+_ELIGIBILITY_LIMITS = (
+    "eligibility.min_age_years",
+    "eligibility.max_age_years",
+    "eligibility.sex",
+    "eligibility.healthy_volunteers",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +44,9 @@ def _refined(old: Any, new: Any) -> bool:
 
 
 def first_seen(record: dict[str, Any]) -> Event:
-    return Event("new", "nct_id", None, record.get("nct_id"),
-                 f"first seen, status {_label(record.get('overall_status'))}")
+    return Event(
+        "new", "nct_id", None, record.get("nct_id"), f"first seen, status {_label(record.get('overall_status'))}"
+    )
 
 
 def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any]) -> list[Event]:
@@ -59,16 +64,30 @@ def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any
             enrollment_done = True  # one event for count and actual/anticipated together
             before = (old.get("enrollment"), old.get("enrollment_type"))
             after = (new.get("enrollment"), new.get("enrollment_type"))
-            events.append(Event("enrollment", "enrollment", before[0], after[0],
-                                f"enrollment {_label(before[0])} ({_label(before[1]).lower()}) -> "
-                                f"{_label(after[0])} ({_label(after[1]).lower()})"))
+            events.append(
+                Event(
+                    "enrollment",
+                    "enrollment",
+                    before[0],
+                    after[0],
+                    f"enrollment {_label(before[0])} ({_label(before[1]).lower()}) -> "
+                    f"{_label(after[0])} ({_label(after[1]).lower()})",
+                )
+            )
         elif f in _DATE_FIELDS and c.old is not None and not _refined(c.old, c.new):
             verb = "set" if c.new is not None else "removed"
             what = f"{f.replace('_', ' ')} moved {c.old} -> {c.new}" if c.new else f"{f.replace('_', ' ')} {verb}"
             events.append(Event("dates", f, c.old, c.new, what))
         elif f in _ELIGIBILITY_LIMITS:
-            events.append(Event("eligibility", f, c.old, c.new,
-                                f"{f.split('.')[1].replace('_', ' ')} {_label(c.old)} -> {_label(c.new)}"))
+            events.append(
+                Event(
+                    "eligibility",
+                    f,
+                    c.old,
+                    c.new,
+                    f"{f.split('.')[1].replace('_', ' ')} {_label(c.old)} -> {_label(c.new)}",
+                )
+            )
         elif f in ("eligibility.inclusion", "eligibility.exclusion"):
             kind = f.split(".")[1]
             if c.old is None:
@@ -81,7 +100,7 @@ def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any
             elif c.new is None and c.old is not None:
                 events.append(Event("sites", f, c.old, None, f"site removed: {_site(c.old)}"))
         elif f.startswith("locations[") and f.endswith("].status"):
-            site = f[len("locations["):-len("].status")]
+            site = f[len("locations[") : -len("].status")]
             events.append(Event("sites", f, c.old, c.new, f"site {site}: {_label(c.old)} -> {_label(c.new)}"))
         elif f == "has_results" and c.new is True:
             events.append(Event("results", f, c.old, c.new, "results posted"))

@@ -56,8 +56,7 @@ def iter_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
             open_zip[1].close()
 
 
-def ingest_paths(catalog: Catalog, paths: Iterable[Path],
-                 progress: Callable[[int], None] | None = None) -> IngestStats:
+def ingest_paths(catalog: Catalog, paths: Iterable[Path], progress: Callable[[int], None] | None = None) -> IngestStats:
     """Parse, store and index every document; bad ones are counted, logged and kept."""
     paths = list(paths)
     for p in paths:

@@ -36,8 +36,12 @@ class WriteLock:
             except BlockingIOError:
                 if not warned:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                    log.log(self.level, "waiting for another trials process (pid %s) to finish writing to %s",
-                            holder, self.path.parent)
+                    log.log(
+                        self.level,
+                        "waiting for another trials process (pid %s) to finish writing to %s",
+                        holder,
+                        self.path.parent,
+                    )
                     warned = True
                 if time.monotonic() >= deadline:
                     os.close(fd)

@@ -8,8 +8,18 @@ from indexer.record import FETCH_FIELDS, TrialRecord
 from indexer.store import RecordStore
 
 # Fields a researcher compares across sources; a difference in one of these is shown, never hidden.
-COMPARED = ("overall_status", "lead_sponsor", "enrollment", "completion_date", "start_date", "phases", "conditions",
-            "eligibility.min_age_years", "eligibility.max_age_years", "eligibility.sex")
+COMPARED = (
+    "overall_status",
+    "lead_sponsor",
+    "enrollment",
+    "completion_date",
+    "start_date",
+    "phases",
+    "conditions",
+    "eligibility.min_age_years",
+    "eligibility.max_age_years",
+    "eligibility.sex",
+)
 
 
 def _get(record: dict[str, Any], path: str) -> Any:
@@ -40,13 +50,27 @@ def merged(store: RecordStore, trial_id: str) -> dict[str, Any] | None:
                 provenance[key] = other.source
     disagreements = []
     for path in COMPARED:
-        values = [{"source": r.source, "value": _get(r.to_dict(), path),
-                   "date": r.last_update_posted or r.fetched_at, "url": r.source_url} for r in records]
+        values = [
+            {
+                "source": r.source,
+                "value": _get(r.to_dict(), path),
+                "date": r.last_update_posted or r.fetched_at,
+                "url": r.source_url,
+            }
+            for r in records
+        ]
         known = [v for v in values if not _empty(v["value"])]
         if len({repr(v["value"]) for v in known}) > 1:
             disagreements.append({"field": path, "values": known})
-    out["sources"] = [{"source": r.source, "url": r.source_url, "fetched_at": r.fetched_at,
-                       "last_update_posted": r.last_update_posted} for r in records]
+    out["sources"] = [
+        {
+            "source": r.source,
+            "url": r.source_url,
+            "fetched_at": r.fetched_at,
+            "last_update_posted": r.last_update_posted,
+        }
+        for r in records
+    ]
     out["provenance"] = provenance
     out["disagreements"] = disagreements
     return out

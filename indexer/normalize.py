@@ -8,8 +8,20 @@ from datetime import datetime
 _MONTHS = {
     m: i
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july",
-         "august", "september", "october", "november", "december"],
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }
@@ -61,13 +73,19 @@ def _fmt(year: int, month: int | None, day: int | None) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-_AGE_RE = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(year|yr|month|mo|week|wk|day|hour|hr|minute|min)s?\b", re.I
-)
+_AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|yr|month|mo|week|wk|day|hour|hr|minute|min)s?\b", re.I)
 _UNIT_YEARS = {
-    "year": 1.0, "yr": 1.0, "month": 1 / 12, "mo": 1 / 12, "week": 7 / 365.25,
-    "wk": 7 / 365.25, "day": 1 / 365.25, "hour": 1 / 8766, "hr": 1 / 8766,
-    "minute": 1 / 525960, "min": 1 / 525960,
+    "year": 1.0,
+    "yr": 1.0,
+    "month": 1 / 12,
+    "mo": 1 / 12,
+    "week": 7 / 365.25,
+    "wk": 7 / 365.25,
+    "day": 1 / 365.25,
+    "hour": 1 / 8766,
+    "hr": 1 / 8766,
+    "minute": 1 / 525960,
+    "min": 1 / 525960,
 }
 
 

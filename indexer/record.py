@@ -154,7 +154,7 @@ def serialise(record: TrialRecord) -> tuple[bytes, str]:
     blob = orjson.dumps(record)
     tail = orjson.dumps({"source": record.source, "source_url": record.source_url, "fetched_at": record.fetched_at})
     cut = len(blob) - len(tail)  # blob = content + ',' + tail without its '{'
-    if blob[cut:cut + 1] != b"," or not blob.endswith(tail[1:]):
+    if blob[cut : cut + 1] != b"," or not blob.endswith(tail[1:]):
         raise AssertionError("TrialRecord's fetch fields must be its last fields")
     return blob, hashlib.sha256(blob[:cut]).hexdigest()
 

@@ -21,8 +21,6 @@ MENTION = 0.7  # the source's drug named in the other trial's text, not given in
 ABOUT_WEIGHT = 0.3
 
 
-
-
 @dataclass
 class SimilarTrial:
     record: TrialRecord
@@ -90,11 +88,28 @@ def _queries(source: TrialRecord, statuses: tuple[str, ...], limit: int) -> tupl
     """Two candidate searches: what the trial is about (conditions, drugs, title), and its
     distinctive words (more like this), which find trials of the same mechanism under other names."""
     words = " ".join([*_conditions(source), *_drugs(source), source.brief_title or ""])
-    about = SearchQuery(text=re.sub(r"\s+", " ", words), statuses=statuses, exclude_ids=(source.nct_id,), limit=limit,
-                        field_weights=(("conditions", 3.0), ("interventions", 3.0), ("title", 1.5),
-                                       ("keywords", 1.0), ("condition_tree", 0.5)))
-    like = tuple((f, t) for f, t in (("title", source.brief_title), ("summary", source.brief_summary),
-                                     ("description", source.detailed_description)) if t)
+    about = SearchQuery(
+        text=re.sub(r"\s+", " ", words),
+        statuses=statuses,
+        exclude_ids=(source.nct_id,),
+        limit=limit,
+        field_weights=(
+            ("conditions", 3.0),
+            ("interventions", 3.0),
+            ("title", 1.5),
+            ("keywords", 1.0),
+            ("condition_tree", 0.5),
+        ),
+    )
+    like = tuple(
+        (f, t)
+        for f, t in (
+            ("title", source.brief_title),
+            ("summary", source.brief_summary),
+            ("description", source.detailed_description),
+        )
+        if t
+    )
     return about, SearchQuery(like=like, statuses=statuses, exclude_ids=(source.nct_id,), limit=limit)
 
 
@@ -103,8 +118,9 @@ def _normalised(scores: dict[str, float]) -> dict[str, float]:
     return {k: v / top for k, v in scores.items()} if top > 0 else scores
 
 
-def similar(catalog: Catalog, nct_id: str, *, statuses: tuple[str, ...] = (), limit: int = 10,
-            candidates: int = 200) -> list[SimilarTrial]:
+def similar(
+    catalog: Catalog, nct_id: str, *, statuses: tuple[str, ...] = (), limit: int = 10, candidates: int = 200
+) -> list[SimilarTrial]:
     """Other trials ranked by what they share with `nct_id`, plus how alike their texts are."""
     source = catalog.get(nct_id)
     if source is None:
@@ -121,8 +137,11 @@ def similar(catalog: Catalog, nct_id: str, *, statuses: tuple[str, ...] = (), li
         disease = max((DISEASE[k] for k in shares if k in DISEASE), default=NO_SHARED_DISEASE)
         text = like_score.get(r.nct_id, 0.0)
         treatment = 1.0 if "intervention" in shares else MENTION if "mentions" in shares else text * 0.5
-        score = (disease * (1 + treatment) + sum(MINOR[k] for k in shares if k in MINOR)
-                 + ABOUT_WEIGHT * about_score.get(r.nct_id, 0.0))
+        score = (
+            disease * (1 + treatment)
+            + sum(MINOR[k] for k in shares if k in MINOR)
+            + ABOUT_WEIGHT * about_score.get(r.nct_id, 0.0)
+        )
         if text >= 0.5:
             shares["text"] = [f"{text:.0%} as alike as the closest text"]
         out.append(SimilarTrial(r, round(score, 4), shares))

@@ -49,9 +49,7 @@ class RecordStore:
         if found is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(found) > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} was written by a newer Trialscout (schema {found}); upgrade trialscout"
-            )
+            raise RuntimeError(f"{self.path} was written by a newer Trialscout (schema {found}); upgrade trialscout")
 
     def _use_wal(self) -> None:
         # WAL persists in the file, so only a new database needs the switch. The switch ignores the
@@ -124,9 +122,18 @@ class RecordStore:
                 " raw_hash, version, record, indexed_hash, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
                 " (SELECT indexed_hash FROM records WHERE nct_id = ?), ?)",
-                (record.nct_id, record.source, record.source_url, record.fetched_at,
-                 result.content_hash, raw_hash, result.version, blob.decode("utf-8"),
-                 record.nct_id, now_iso()),
+                (
+                    record.nct_id,
+                    record.source,
+                    record.source_url,
+                    record.fetched_at,
+                    result.content_hash,
+                    raw_hash,
+                    result.version,
+                    blob.decode("utf-8"),
+                    record.nct_id,
+                    now_iso(),
+                ),
             )
         return PutResult(record.nct_id, result.status, result.version)
 
@@ -137,18 +144,33 @@ class RecordStore:
             raw_hash = self.put_raw(raw, raw_hash)
             self.db.execute("INSERT OR IGNORE INTO seen_raw VALUES (?, ?)", (raw_hash, record.nct_id))
         source_id = record.source_url or record.nct_id
-        row = self.db.execute("SELECT content_hash FROM source_records WHERE source = ? AND source_id = ?",
-                              (record.source, source_id)).fetchone()
+        row = self.db.execute(
+            "SELECT content_hash FROM source_records WHERE source = ? AND source_id = ?", (record.source, source_id)
+        ).fetchone()
         if row and row[0] == digest:
             return "unchanged"
-        self.db.execute("INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (record.source, source_id, record.nct_id, blob.decode("utf-8"), digest, raw_hash,
-                         record.fetched_at, now_iso()))
+        self.db.execute(
+            "INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.source,
+                source_id,
+                record.nct_id,
+                blob.decode("utf-8"),
+                digest,
+                raw_hash,
+                record.fetched_at,
+                now_iso(),
+            ),
+        )
         return "updated" if row else "new"
 
     def sources_for(self, trial_id: str) -> list[TrialRecord]:
-        return [TrialRecord.from_dict(orjson.loads(r)) for (r,) in self.db.execute(
-            "SELECT record FROM source_records WHERE trial_id = ? ORDER BY source, source_id", (trial_id,))]
+        return [
+            TrialRecord.from_dict(orjson.loads(r))
+            for (r,) in self.db.execute(
+                "SELECT record FROM source_records WHERE trial_id = ? ORDER BY source, source_id", (trial_id,)
+            )
+        ]
 
     def drop_history(self, nct_id: str) -> None:
         """Forget a provisional trial row's versions: the registry's own record replaces it."""
@@ -163,13 +185,14 @@ class RecordStore:
     def resolve(self, any_id: str) -> str | None:
         """The trial an id names: its NCT id, a source's id or page, or a secondary or sponsor id."""
         wanted = any_id.strip()
-        for sql in ("SELECT nct_id FROM records WHERE nct_id = upper(?)",
-                    "SELECT trial_id FROM source_records WHERE source_id = ?",
-                    "SELECT nct_id FROM records WHERE json_extract(record, '$.org_study_id') = ?",
-                    "SELECT records.nct_id FROM records, json_each(records.record, '$.secondary_ids') AS j"
-                    " WHERE j.value = ?",
-                    "SELECT trial_id FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j"
-                    " WHERE j.value = ?"):
+        for sql in (
+            "SELECT nct_id FROM records WHERE nct_id = upper(?)",
+            "SELECT trial_id FROM source_records WHERE source_id = ?",
+            "SELECT nct_id FROM records WHERE json_extract(record, '$.org_study_id') = ?",
+            "SELECT records.nct_id FROM records, json_each(records.record, '$.secondary_ids') AS j WHERE j.value = ?",
+            "SELECT trial_id FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j"
+            " WHERE j.value = ?",
+        ):
             row = self.db.execute(sql, (wanted,)).fetchone()
             if row:
                 return str(row[0])
@@ -183,11 +206,9 @@ class RecordStore:
         ids = list(ids)
         out: dict[str, TrialRecord] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for nct_id, rec in self.db.execute(
-                f"SELECT nct_id, record FROM records WHERE nct_id IN ({marks})", chunk
-            ):
+            for nct_id, rec in self.db.execute(f"SELECT nct_id, record FROM records WHERE nct_id IN ({marks})", chunk):
                 out[nct_id] = TrialRecord.from_dict(orjson.loads(rec))
         return out
 
@@ -212,7 +233,8 @@ class RecordStore:
         rows = self.db.execute(sql, (json_path,)).fetchall()
         none = self.db.execute(
             "SELECT count(*) FROM records WHERE json_extract(record, ?) IS NULL"
-            " OR json_extract(record, ?) = json('[]')", (json_path, json_path),
+            " OR json_extract(record, ?) = json('[]')",
+            (json_path, json_path),
         ).fetchone()[0]
         out = [(v, c) for v, c in rows]
         if none:
@@ -222,12 +244,10 @@ class RecordStore:
     # -- index bookkeeping --------------------------------------------------
     def pending_index(self) -> list[str]:
         """Records whose indexed copy is missing or stale (e.g. after a crash between store and index)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT nct_id FROM records WHERE indexed_hash IS NOT content_hash")]
+        return [r[0] for r in self.db.execute("SELECT nct_id FROM records WHERE indexed_hash IS NOT content_hash")]
 
     def mark_indexed(self, ids: Iterable[str]) -> None:
-        self.db.executemany(
-            "UPDATE records SET indexed_hash = content_hash WHERE nct_id = ?", ((i,) for i in ids))
+        self.db.executemany("UPDATE records SET indexed_hash = content_hash WHERE nct_id = ?", ((i,) for i in ids))
 
     def mark_all_indexed(self) -> None:
         self.db.execute("UPDATE records SET indexed_hash = content_hash")
@@ -236,8 +256,15 @@ class RecordStore:
         self.db.execute("UPDATE records SET indexed_hash = NULL")
 
     # -- failures -----------------------------------------------------------
-    def record_failure(self, location: str, error: str, *, source: str | None = None,
-                       record_id: str | None = None, raw: bytes | None = None) -> int:
+    def record_failure(
+        self,
+        location: str,
+        error: str,
+        *,
+        source: str | None = None,
+        record_id: str | None = None,
+        raw: bytes | None = None,
+    ) -> int:
         raw_hash = self.put_raw(raw) if raw is not None else None
         cur = self.db.execute(
             "INSERT INTO failures (at, source, location, record_id, error, raw_hash) VALUES (?, ?, ?, ?, ?, ?)",

@@ -18,10 +18,34 @@ from indexer.store import RecordStore
 log = logging.getLogger(__name__)
 
 # Intervention names too generic to link drugs through (every trial has a placebo).
-_GENERIC = {"placebo", "placebos", "saline", "standard of care", "standard care", "usual care", "control",
-            "treatment", "therapy", "intervention", "healthy", "healthy volunteers", "biopsy",
-            "sham", "vehicle", "no intervention", "observation", "chemotherapy", "surgery", "radiation",
-            "radiotherapy", "best supportive care", "questionnaire", "survey", "drug", "other"}
+_GENERIC = {
+    "placebo",
+    "placebos",
+    "saline",
+    "standard of care",
+    "standard care",
+    "usual care",
+    "control",
+    "treatment",
+    "therapy",
+    "intervention",
+    "healthy",
+    "healthy volunteers",
+    "biopsy",
+    "sham",
+    "vehicle",
+    "no intervention",
+    "observation",
+    "chemotherapy",
+    "surgery",
+    "radiation",
+    "radiotherapy",
+    "best supportive care",
+    "questionnaire",
+    "survey",
+    "drug",
+    "other",
+}
 # A term linked to more partners than this is a hub (a lab code, a generic class): not a bridge.
 _MAX_PARTNERS = 8
 # Record-derived links never grow a group past this: long chains join unrelated drugs.
@@ -36,8 +60,9 @@ _NOT_A_NAME = re.compile(
 
 
 def _name_like(term: str) -> bool:
-    return len(term) <= 40 and len(term.split()) <= 5 and not _NOT_A_NAME.search(term) \
-        and term.lower() not in _GENERIC
+    return len(term) <= 40 and len(term.split()) <= 5 and not _NOT_A_NAME.search(term) and term.lower() not in _GENERIC
+
+
 _CACHE_VERSION = 4
 
 
@@ -105,9 +130,9 @@ class Synonyms:
         used: set[int] = set()
         for size in range(max_words, 0, -1):
             for i in range(len(words) - size + 1):
-                if "".join(keys[i:i + size]) not in self._group_of or used & set(range(i, i + size)):
+                if "".join(keys[i : i + size]) not in self._group_of or used & set(range(i, i + size)):
                     continue
-                phrase = " ".join(words[i:i + size])
+                phrase = " ".join(words[i : i + size])
                 alternatives = self.expand(phrase)
                 if not alternatives:
                     continue
@@ -171,9 +196,11 @@ def from_records(store: RecordStore) -> list[list[str]]:
         names = [n for n in (iv.get("name"), *(iv.get("other_names") or ())) if n and _name_like(n)]
         if len(names) > 1:
             pairs.append(names)
-    sql = ("SELECT json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh') FROM records"
-           " WHERE json_array_length(record, '$.conditions') = 1"
-           " AND json_array_length(record, '$.condition_mesh') = 1")
+    sql = (
+        "SELECT json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh') FROM records"
+        " WHERE json_array_length(record, '$.conditions') = 1"
+        " AND json_array_length(record, '$.condition_mesh') = 1"
+    )
     for conditions, mesh in store.db.execute(sql):
         condition, term = json.loads(conditions)[0], json.loads(mesh)[0]
         if _same_concept(condition, term):
@@ -188,8 +215,10 @@ def from_records(store: RecordStore) -> list[list[str]]:
 def load(store: RecordStore, data_dir: Path) -> Synonyms:
     """Curated, then user, then record-derived groups; the record part is cached per store state."""
     syn = Synonyms(curated())
-    for path in (data_dir / "synonyms.txt", Path(os.environ["TRIALS_SYNONYMS"]) if "TRIALS_SYNONYMS" in os.environ
-                 else None):
+    for path in (
+        data_dir / "synonyms.txt",
+        Path(os.environ["TRIALS_SYNONYMS"]) if "TRIALS_SYNONYMS" in os.environ else None,
+    ):
         if path is not None and path.exists():
             syn_groups = _parse_file(path)
             log.info("read %d synonym groups from %s", len(syn_groups), path)

@@ -11,15 +11,29 @@ from indexer.diff import Change, diff_records
 from indexer.store import RecordStore
 
 
-def _event_rows(store: RecordStore, where: str, params: Sequence[Any],
-                limit: int | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT id, nct_id, version, date, recorded_at, type, field, old, new, summary FROM events"
-           f" WHERE {where} ORDER BY date DESC, id DESC" + (f" LIMIT {int(limit)}" if limit else ""))
+def _event_rows(
+    store: RecordStore, where: str, params: Sequence[Any], limit: int | None = None
+) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT id, nct_id, version, date, recorded_at, type, field, old, new, summary FROM events"
+        f" WHERE {where} ORDER BY date DESC, id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+    )
     rows = []
     for id_, nct, version, date, recorded, type_, field, old, new, summary in store.db.execute(sql, params):
-        rows.append({"id": id_, "nct_id": nct, "version": version, "date": date, "recorded_at": recorded,
-                     "type": type_, "field": field, "old": json.loads(old) if old else None,
-                     "new": json.loads(new) if new else None, "summary": summary})
+        rows.append(
+            {
+                "id": id_,
+                "nct_id": nct,
+                "version": version,
+                "date": date,
+                "recorded_at": recorded,
+                "type": type_,
+                "field": field,
+                "old": json.loads(old) if old else None,
+                "new": json.loads(new) if new else None,
+                "summary": summary,
+            }
+        )
     return rows
 
 
@@ -30,16 +44,32 @@ def history(store: RecordStore, nct_id: str) -> dict[str, Any] | None:
         return None
     events: dict[int | None, list[dict[str, Any]]] = {}
     for e in reversed(_event_rows(store, "nct_id = ?", (nct_id.upper(),))):
-        events.setdefault(e["version"], []).append(
-            {k: e[k] for k in ("type", "field", "old", "new", "summary")})
+        events.setdefault(e["version"], []).append({k: e[k] for k in ("type", "field", "old", "new", "summary")})
     out = []
     for v in found:
-        out.append({"version": v.version, "date": v.date, "fetched_at": v.fetched_at, "source": v.source,
-                    "source_url": v.source_url, "changes": [c.to_dict() for c in v.changes],
-                    "events": events.get(v.version, [])})
+        out.append(
+            {
+                "version": v.version,
+                "date": v.date,
+                "fetched_at": v.fetched_at,
+                "source": v.source,
+                "source_url": v.source_url,
+                "changes": [c.to_dict() for c in v.changes],
+                "events": events.get(v.version, []),
+            }
+        )
     if None in events:  # e.g. "removed": after the last version
-        out.append({"version": None, "date": None, "fetched_at": None, "source": None, "source_url": None,
-                    "changes": [], "events": events[None]})
+        out.append(
+            {
+                "version": None,
+                "date": None,
+                "fetched_at": None,
+                "source": None,
+                "source_url": None,
+                "changes": [],
+                "events": events[None],
+            }
+        )
     return {"nct_id": nct_id.upper(), "versions": out}
 
 
@@ -57,9 +87,16 @@ def diff(store: RecordStore, nct_id: str, start: int | None = None, end: int | N
     return diff_records(by_number[start].record, by_number[end].record)
 
 
-def events(store: RecordStore, *, since: str | None = None, types: Sequence[str] = (), field: str | None = None,
-           ids: Sequence[str] | None = None, after_id: int | None = None, limit: int | None = None
-           ) -> list[dict[str, Any]]:
+def events(
+    store: RecordStore,
+    *,
+    since: str | None = None,
+    types: Sequence[str] = (),
+    field: str | None = None,
+    ids: Sequence[str] | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """Events across the store, newest first; `since` compares the registry date of each change."""
     where, params = ["1"], []  # type: tuple[list[str], list[Any]]
     if since:

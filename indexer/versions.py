@@ -41,8 +41,9 @@ def _order_key(date: str | None, fetched_at: str | None) -> tuple[str, str]:
     return (date or "", fetched_at or "")
 
 
-def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest: str,
-                raw_hash: str | None) -> VersionResult:
+def add_version(
+    db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest: str, raw_hash: str | None
+) -> VersionResult:
     """Record `record` (serialised as `blob`, content hash `digest`) as a version if its content is new.
 
     Call inside a transaction, before the records row is replaced: the newest version's JSON is
@@ -57,8 +58,13 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
     if not rows:
         _insert(db, 1, record, None, digest, raw_hash)
         # No diff for a first version; its one event needs two fields, not the whole record decoded.
-        write_events(db, nct_id, 1, record.last_update_posted or record.fetched_at,
-                     [first_seen({"nct_id": nct_id, "overall_status": record.overall_status})])
+        write_events(
+            db,
+            nct_id,
+            1,
+            record.last_update_posted or record.fetched_at,
+            [first_seen({"nct_id": nct_id, "overall_status": record.overall_status})],
+        )
         return VersionResult("new", 1, digest)
     latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
     if latest_hash == digest:
@@ -67,8 +73,9 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
     if key >= _order_key(latest_date, latest_fetched):
         version = latest_version + 1
         previous = _record_json(db, nct_id, latest_version)
-        db.execute("UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?",
-                   (pack(previous), nct_id, latest_version))
+        db.execute(
+            "UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?", (pack(previous), nct_id, latest_version)
+        )
         _insert(db, version, record, None, digest, raw_hash)
         _write_diff(db, nct_id, version, orjson.loads(previous), orjson.loads(blob))
         return VersionResult("updated", version, digest)
@@ -80,8 +87,7 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
     position = next(r[0] for r in rows if key < _order_key(r[1], r[2]))
     for table in ("versions", "changes", "events"):
         # Two steps, so the (nct_id, version) key never collides while shifting.
-        db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?",
-                   (nct_id, position))
+        db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?", (nct_id, position))
         db.execute(f"UPDATE {table} SET version = -version WHERE nct_id = ? AND version < 0", (nct_id,))
     _insert(db, position, record, blob, digest, raw_hash)
     for version in (position, position + 1):
@@ -95,18 +101,31 @@ def add_version(db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest
 def _seen_earlier(db: sqlite3.Connection, nct_id: str, version: int, fetched_at: str | None) -> None:
     """A version's fetch date is the first download that showed it, whatever order files arrive in."""
     if fetched_at:
-        db.execute("UPDATE versions SET fetched_at = ? WHERE nct_id = ? AND version = ?"
-                   " AND (fetched_at IS NULL OR fetched_at > ?)", (fetched_at, nct_id, version, fetched_at))
+        db.execute(
+            "UPDATE versions SET fetched_at = ? WHERE nct_id = ? AND version = ?"
+            " AND (fetched_at IS NULL OR fetched_at > ?)",
+            (fetched_at, nct_id, version, fetched_at),
+        )
 
 
-def _insert(db: sqlite3.Connection, version: int, record: TrialRecord, blob: bytes | None, digest: str,
-            raw_hash: str | None) -> None:
+def _insert(
+    db: sqlite3.Connection, version: int, record: TrialRecord, blob: bytes | None, digest: str, raw_hash: str | None
+) -> None:
     db.execute(
         "INSERT INTO versions (nct_id, version, date, fetched_at, source, source_url, content_hash,"
         " raw_hash, record, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (record.nct_id, version, record.last_update_posted, record.fetched_at, record.source,
-         record.source_url, digest, raw_hash, pack(blob) if blob is not None else None,
-         datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        (
+            record.nct_id,
+            version,
+            record.last_update_posted,
+            record.fetched_at,
+            record.source,
+            record.source_url,
+            digest,
+            raw_hash,
+            pack(blob) if blob is not None else None,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ),
     )
 
 
@@ -124,8 +143,9 @@ def _record(db: sqlite3.Connection, nct_id: str, version: int) -> dict[str, Any]
     return orjson.loads(_record_json(db, nct_id, version))  # type: ignore[no-any-return]
 
 
-def _write_diff(db: sqlite3.Connection, nct_id: str, version: int, before: dict[str, Any] | None,
-                after: dict[str, Any]) -> None:
+def _write_diff(
+    db: sqlite3.Connection, nct_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
     """Store a version's field-level changes and the events they amount to."""
     changes = diff_records(before, after)
     db.executemany(
@@ -137,8 +157,9 @@ def _write_diff(db: sqlite3.Connection, nct_id: str, version: int, before: dict[
     write_events(db, nct_id, version, date, found)
 
 
-def write_events(db: sqlite3.Connection, nct_id: str, version: int | None, date: str | None,
-                 found: list[Event]) -> None:
+def write_events(
+    db: sqlite3.Connection, nct_id: str, version: int | None, date: str | None, found: list[Event]
+) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     db.executemany(
         "INSERT INTO events (nct_id, version, date, recorded_at, type, field, old, new, summary)"
@@ -162,5 +183,7 @@ def history(db: sqlite3.Connection, nct_id: str) -> list[Version]:
         Version(nct_id, v, date, fetched, source, url, digest, _record(db, nct_id, v), changes.get(v, []))
         for v, date, fetched, source, url, digest in db.execute(
             "SELECT version, date, fetched_at, source, source_url, content_hash FROM versions"
-            " WHERE nct_id = ? ORDER BY version", (nct_id,)).fetchall()
+            " WHERE nct_id = ? ORDER BY version",
+            (nct_id,),
+        ).fetchall()
     ]

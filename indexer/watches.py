@@ -39,9 +39,18 @@ class WatchRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "watch": self.name, "ran_at": self.ran_at, "first_run": self.first_run,
-            "new_matches": [{"nct_id": r.nct_id, "brief_title": r.brief_title, "overall_status": r.overall_status,
-                             "source_url": r.source_url} for r in self.new_matches],
+            "watch": self.name,
+            "ran_at": self.ran_at,
+            "first_run": self.first_run,
+            "new_matches": [
+                {
+                    "nct_id": r.nct_id,
+                    "brief_title": r.brief_title,
+                    "overall_status": r.overall_status,
+                    "source_url": r.source_url,
+                }
+                for r in self.new_matches
+            ],
             "changed": [{"nct_id": k, "brief_title": self.titles.get(k), "events": v} for k, v in self.changed.items()],
         }
 
@@ -60,12 +69,15 @@ class Watches:
         if self.get(name) is not None:
             raise ValueError(f"a watch named {name!r} exists; remove it first with `trials watch rm {name}`")
         with self.catalog.store.transaction():
-            self.db.execute("INSERT INTO watches (name, query, created_at) VALUES (?, ?, ?)",
-                            (name, json.dumps(_query_dict(query)), now_iso()))
+            self.db.execute(
+                "INSERT INTO watches (name, query, created_at) VALUES (?, ?, ?)",
+                (name, json.dumps(_query_dict(query)), now_iso()),
+            )
 
     def get(self, name: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT name, query, created_at, last_run_at FROM watches WHERE name = ?",
-                              (name,)).fetchone()
+        row = self.db.execute(
+            "SELECT name, query, created_at, last_run_at FROM watches WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             return None
         return {"name": row[0], "query": json.loads(row[1]), "created_at": row[2], "last_run_at": row[3]}
@@ -79,8 +91,9 @@ class Watches:
             return self.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount > 0
 
     def run(self, name: str, *, remember: bool = True) -> WatchRun:
-        row = self.db.execute("SELECT query, last_run_at, last_event_id, matched FROM watches WHERE name = ?",
-                              (name,)).fetchone()
+        row = self.db.execute(
+            "SELECT query, last_run_at, last_event_id, matched FROM watches WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             raise KeyError(name)
         stored = json.loads(row[0])
@@ -100,10 +113,18 @@ class Watches:
                 if e["id"] <= high_water:
                     changed.setdefault(e["nct_id"], []).append(e)
         records = self.catalog.store.get_many([*newly, *changed])
-        run = WatchRun(name, first_run, [records[i] for i in newly if i in records], changed,
-                       {i: records[i].brief_title for i in changed if i in records}, now_iso())
+        run = WatchRun(
+            name,
+            first_run,
+            [records[i] for i in newly if i in records],
+            changed,
+            {i: records[i].brief_title for i in changed if i in records},
+            now_iso(),
+        )
         if remember:
             with self.catalog.store.transaction():
-                self.db.execute("UPDATE watches SET last_run_at = ?, last_event_id = ?, matched = ? WHERE name = ?",
-                                (run.ran_at, high_water, json.dumps(matched), name))
+                self.db.execute(
+                    "UPDATE watches SET last_run_at = ?, last_event_id = ?, matched = ? WHERE name = ?",
+                    (run.ran_at, high_water, json.dumps(matched), name),
+                )
         return run

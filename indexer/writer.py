@@ -41,8 +41,14 @@ class IngestStats:
 class BatchWriter:
     """Parses and stores documents in batches: each batch one store transaction, then one index commit."""
 
-    def __init__(self, catalog: Catalog, batch_size: int, progress: Callable[[int], None] | None,
-                 lock: Callable[[], AbstractContextManager[object]] | None = None, track_updates: bool = False):
+    def __init__(
+        self,
+        catalog: Catalog,
+        batch_size: int,
+        progress: Callable[[int], None] | None,
+        lock: Callable[[], AbstractContextManager[object]] | None = None,
+        track_updates: bool = False,
+    ):
         self.catalog = catalog
         self._lock = lock or nullcontext
         self._shared = lock is not None
@@ -58,8 +64,15 @@ class BatchWriter:
         # Multi-study documents whose records are all queued: marked seen when those are committed.
         self._seen_docs: list[tuple[str, str]] = []
 
-    def add_document(self, body: bytes, location: str, *, source: str | None = None,
-                     source_url: str | None = None, fetched_at: str | None = None) -> None:
+    def add_document(
+        self,
+        body: bytes,
+        location: str,
+        *,
+        source: str | None = None,
+        source_url: str | None = None,
+        fetched_at: str | None = None,
+    ) -> None:
         """Parse and queue one source document (one or many trials); failures are counted and kept."""
         try:
             self._add_document(body, location, source, source_url, fetched_at)
@@ -67,8 +80,9 @@ class BatchWriter:
             if self.progress:
                 self.progress(1)
 
-    def _add_document(self, body: bytes, location: str, source: str | None, source_url: str | None,
-                      fetched_at: str | None) -> None:
+    def _add_document(
+        self, body: bytes, location: str, source: str | None, source_url: str | None, fetched_at: str | None
+    ) -> None:
         digest = sha256(body)
         if self.store.seen_raw(digest):
             # Byte-identical to a document already stored: nothing can have changed.
@@ -77,8 +91,7 @@ class BatchWriter:
                 self._note_unchanged(digest)
             return
         try:
-            records = parse(body, source=source, filename=location, source_url=source_url,
-                            fetched_at=fetched_at)
+            records = parse(body, source=source, filename=location, source_url=source_url, fetched_at=fetched_at)
         except NotATrial as exc:
             self.stats.counts["skipped"] += 1
             log.warning("skipped %s: %s", location, exc)
@@ -118,7 +131,8 @@ class BatchWriter:
     def _note_unchanged(self, digest: str) -> None:
         # A byte-identical document was not parsed: take its update date from the stored record.
         row = self.store.db.execute(
-            "SELECT json_extract(record, '$.last_update_posted') FROM records WHERE raw_hash = ?", (digest,)).fetchone()
+            "SELECT json_extract(record, '$.last_update_posted') FROM records WHERE raw_hash = ?", (digest,)
+        ).fetchone()
         if row and row[0] and (self.max_last_update or "") < row[0]:
             self.max_last_update = row[0]
 
@@ -128,7 +142,8 @@ class BatchWriter:
         if latest is None:
             return False
         already = self.store.db.execute(
-            "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL", (nct_id,)).fetchone()
+            "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL", (nct_id,)
+        ).fetchone()
         if already:
             return False
         with self._lock(), self.store.transaction():
@@ -136,8 +151,15 @@ class BatchWriter:
         self.stats.counts["removed"] += 1
         return True
 
-    def fail(self, location: str, error: str, *, raw: bytes | None = None, source: str | None = None,
-             record_id: str | None = None) -> None:
+    def fail(
+        self,
+        location: str,
+        error: str,
+        *,
+        raw: bytes | None = None,
+        source: str | None = None,
+        record_id: str | None = None,
+    ) -> None:
         self.stats.counts["failed"] += 1
         self.stats.failed.append((location, record_id, error))
         log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)

@@ -28,13 +28,24 @@ def render(run: WatchRun) -> bytes:
     author = ET.SubElement(feed, "author")
     ET.SubElement(author, "name").text = "Trialscout"
     for r in run.new_matches:
-        _entry(feed, f"urn:trialscout:watch:{run.name}:new:{r.nct_id}", f"New match: {r.nct_id} {r.brief_title or ''}",
-               run.ran_at, TRIAL_URL.format(r.nct_id), f"Status {r.overall_status or 'unknown'}")
+        _entry(
+            feed,
+            f"urn:trialscout:watch:{run.name}:new:{r.nct_id}",
+            f"New match: {r.nct_id} {r.brief_title or ''}",
+            run.ran_at,
+            TRIAL_URL.format(r.nct_id),
+            f"Status {r.overall_status or 'unknown'}",
+        )
     for nct_id, events in run.changed.items():
         for e in events:
-            _entry(feed, f"urn:trialscout:event:{e['id']}", f"{nct_id}: {e['summary']}",
-                   e["recorded_at"], TRIAL_URL.format(nct_id),
-                   f"{run.titles.get(nct_id) or nct_id}. {e['summary']} (registry date {e['date']})")
+            _entry(
+                feed,
+                f"urn:trialscout:event:{e['id']}",
+                f"{nct_id}: {e['summary']}",
+                e["recorded_at"],
+                TRIAL_URL.format(nct_id),
+                f"{run.titles.get(nct_id) or nct_id}. {e['summary']} (registry date {e['date']})",
+            )
     ET.indent(feed)
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body

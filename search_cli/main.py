@@ -23,8 +23,9 @@ class TrialsGroup(click.Group):
         except (StoreBusy, FileNotFoundError, ParseError) as exc:
             raise click.ClickException(str(exc)) from exc
         except EngineUnavailable as exc:
-            raise click.ClickException(f"the search engine did not answer ({exc}); start it, or drop --engine "
-                                       "to use the embedded index") from exc
+            raise click.ClickException(
+                f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
+            ) from exc
         except EngineError as exc:
             raise click.ClickException(f"the search engine refused the request: {exc}") from exc
         except BrokenPipeError:  # `trials export | head`
@@ -35,12 +36,19 @@ class TrialsGroup(click.Group):
 
 
 @click.group(cls=TrialsGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", envvar="TRIALS_DATA", type=click.Path(file_okay=False),
-              help="Where records and the index live [env TRIALS_DATA; default: the per-user data dir].")
-@click.option("--engine", envvar="TRIALS_ENGINE",
-              help="Search cluster instead of the embedded index, e.g. opensearch://127.0.0.1:9200 or "
-                   "elasticsearch+https://host:9243 [env TRIALS_ENGINE; credentials TRIALS_ENGINE_USER, "
-                   "TRIALS_ENGINE_PASSWORD or TRIALS_ENGINE_API_KEY].")
+@click.option(
+    "--data-dir",
+    envvar="TRIALS_DATA",
+    type=click.Path(file_okay=False),
+    help="Where records and the index live [env TRIALS_DATA; default: the per-user data dir].",
+)
+@click.option(
+    "--engine",
+    envvar="TRIALS_ENGINE",
+    help="Search cluster instead of the embedded index, e.g. opensearch://127.0.0.1:9200 or "
+    "elasticsearch+https://host:9243 [env TRIALS_ENGINE; credentials TRIALS_ENGINE_USER, "
+    "TRIALS_ENGINE_PASSWORD or TRIALS_ENGINE_API_KEY].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summaries on stderr.")
 @click.option("--verbose", "-v", count=True, help="More log output on stderr (-vv for debug).")
 @click.version_option(__version__, prog_name="trials")

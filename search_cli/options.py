@@ -13,9 +13,20 @@ from indexer.index.document import SearchQuery
 F = TypeVar("F", bound=Callable[..., Any])
 
 STATUSES = (
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
-    "RECRUITING", "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
 )
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 
@@ -25,6 +36,7 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
         for d in reversed(decorators):
             f = d(f)
         return f
+
     return apply
 
 
@@ -52,36 +64,75 @@ def _phase(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 
 def output_options(f: F) -> F:
     """--json / --ndjson / --csv; the default is a table for people."""
-    return click.option(
-        "--json", "fmt", flag_value="json", help="One JSON array (show: one object)."
-    )(click.option("--ndjson", "fmt", flag_value="ndjson", help="One JSON object per line.")(
-        click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")(
-            click.option("--table", "fmt", flag_value="table", default=True, hidden=True)(f))))
+    return click.option("--json", "fmt", flag_value="json", help="One JSON array (show: one object).")(
+        click.option("--ndjson", "fmt", flag_value="ndjson", help="One JSON object per line.")(
+            click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")(
+                click.option("--table", "fmt", flag_value="table", default=True, hidden=True)(f)
+            )
+        )
+    )
 
 
 def filter_options(f: F) -> F:
     """The filters every search-like command takes."""
     return _compose(
         click.option("--condition", "-c", multiple=True, help="Condition (all words must match); repeatable."),
-        click.option("--drug", "--intervention", "-d", "drug", multiple=True,
-                     help="Drug or other intervention, by any of its names; repeatable."),
-        click.option("--status", "-s", multiple=True, callback=_status,
-                     help="Overall status, e.g. recruiting; repeatable or comma-separated."),
-        click.option("--phase", "-p", multiple=True, callback=_phase,
-                     help="Phase: 1, 2, 3, 4, early1 or na; repeatable or comma-separated."),
+        click.option(
+            "--drug",
+            "--intervention",
+            "-d",
+            "drug",
+            multiple=True,
+            help="Drug or other intervention, by any of its names; repeatable.",
+        ),
+        click.option(
+            "--status",
+            "-s",
+            multiple=True,
+            callback=_status,
+            help="Overall status, e.g. recruiting; repeatable or comma-separated.",
+        ),
+        click.option(
+            "--phase",
+            "-p",
+            multiple=True,
+            callback=_phase,
+            help="Phase: 1, 2, 3, 4, early1 or na; repeatable or comma-separated.",
+        ),
         click.option("--sponsor", help="Lead sponsor or collaborator (all words must match)."),
         click.option("--age", type=click.FloatRange(0, 150), help="A participant's age in years."),
-        click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False),
-                     help="A participant's sex; trials open to all match both."),
+        click.option(
+            "--sex",
+            type=click.Choice(["F", "M"], case_sensitive=False),
+            help="A participant's sex; trials open to all match both.",
+        ),
         click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True),
     )(f)
 
 
-def query_from_options(text: str | None, condition: tuple[str, ...], drug: tuple[str, ...],
-                       status: tuple[str, ...], phase: tuple[str, ...], sponsor: str | None,
-                       age: float | None, sex: str | None, limit: int, **_: Any) -> SearchQuery:
-    return SearchQuery(text=text or None, conditions=condition, drugs=drug, statuses=status,
-                       phases=phase, sponsor=sponsor, age=age, sex=sex.upper() if sex else None, limit=limit)
+def query_from_options(
+    text: str | None,
+    condition: tuple[str, ...],
+    drug: tuple[str, ...],
+    status: tuple[str, ...],
+    phase: tuple[str, ...],
+    sponsor: str | None,
+    age: float | None,
+    sex: str | None,
+    limit: int,
+    **_: Any,
+) -> SearchQuery:
+    return SearchQuery(
+        text=text or None,
+        conditions=condition,
+        drugs=drug,
+        statuses=status,
+        phases=phase,
+        sponsor=sponsor,
+        age=age,
+        sex=sex.upper() if sex else None,
+        limit=limit,
+    )
 
 
 FILTER_KEYS = ("condition", "drug", "status", "phase", "sponsor", "age", "sex", "limit")

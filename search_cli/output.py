@@ -14,21 +14,45 @@ import click
 from indexer.record import TrialRecord
 
 CSV_COLUMNS = (
-    "nct_id", "brief_title", "overall_status", "phases", "study_type", "conditions", "interventions",
-    "lead_sponsor", "enrollment", "min_age_years", "max_age_years", "sex", "healthy_volunteers",
-    "start_date", "completion_date", "last_update_posted", "source_url",
+    "nct_id",
+    "brief_title",
+    "overall_status",
+    "phases",
+    "study_type",
+    "conditions",
+    "interventions",
+    "lead_sponsor",
+    "enrollment",
+    "min_age_years",
+    "max_age_years",
+    "sex",
+    "healthy_volunteers",
+    "start_date",
+    "completion_date",
+    "last_update_posted",
+    "source_url",
 )
 
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:
     e = r.eligibility
     return {
-        "nct_id": r.nct_id, "brief_title": r.brief_title, "overall_status": r.overall_status,
-        "phases": "|".join(r.phases), "study_type": r.study_type, "conditions": "|".join(r.conditions),
-        "interventions": "|".join(i.name for i in r.interventions), "lead_sponsor": r.lead_sponsor,
-        "enrollment": r.enrollment, "min_age_years": e.min_age_years, "max_age_years": e.max_age_years,
-        "sex": e.sex, "healthy_volunteers": e.healthy_volunteers, "start_date": r.start_date,
-        "completion_date": r.completion_date, "last_update_posted": r.last_update_posted,
+        "nct_id": r.nct_id,
+        "brief_title": r.brief_title,
+        "overall_status": r.overall_status,
+        "phases": "|".join(r.phases),
+        "study_type": r.study_type,
+        "conditions": "|".join(r.conditions),
+        "interventions": "|".join(i.name for i in r.interventions),
+        "lead_sponsor": r.lead_sponsor,
+        "enrollment": r.enrollment,
+        "min_age_years": e.min_age_years,
+        "max_age_years": e.max_age_years,
+        "sex": e.sex,
+        "healthy_volunteers": e.healthy_volunteers,
+        "start_date": r.start_date,
+        "completion_date": r.completion_date,
+        "last_update_posted": r.last_update_posted,
         "source_url": r.source_url,
     }
 
@@ -37,8 +61,9 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def emit_records(records: Iterable[TrialRecord], fmt: str, extra: Sequence[dict[str, Any]] | None = None,
-                 out: TextIO | None = None) -> int:
+def emit_records(
+    records: Iterable[TrialRecord], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
+) -> int:
     """Write records; `extra` (same length) adds per-row fields such as score. Returns the count."""
     out = out or sys.stdout
     rows = list(records)
@@ -57,8 +82,16 @@ def emit_records(records: Iterable[TrialRecord], fmt: str, extra: Sequence[dict[
     else:
         table(
             ["NCT ID", "STATUS", "PHASE", "TITLE", "CONDITIONS"],
-            [[r.nct_id, (r.overall_status or "").replace("_", " ").lower(), "/".join(p.replace("PHASE", "")
-              for p in r.phases), r.brief_title or "", "; ".join(r.conditions)] for r in rows],
+            [
+                [
+                    r.nct_id,
+                    (r.overall_status or "").replace("_", " ").lower(),
+                    "/".join(p.replace("PHASE", "") for p in r.phases),
+                    r.brief_title or "",
+                    "; ".join(r.conditions),
+                ]
+                for r in rows
+            ],
             out=out,
         )
     return len(rows)
@@ -78,8 +111,11 @@ def emit_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], 
         for row in rows:
             w.writerow({k: dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     else:
-        table([c.upper().replace("_", " ") for c in columns],
-              [[_cell(row.get(c)) for c in columns] for row in rows], out=out)
+        table(
+            [c.upper().replace("_", " ") for c in columns],
+            [[_cell(row.get(c)) for c in columns] for row in rows],
+            out=out,
+        )
 
 
 def _cell(value: Any) -> str:

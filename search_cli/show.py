@@ -27,8 +27,12 @@ def _criteria(items: tuple[Criterion, ...], depth: int = 0) -> list[str]:
     for i, c in enumerate(items, 1):
         marker = f"{i}." if depth == 0 else "-"
         indent = "  " * (depth + 1)
-        lines.extend(textwrap.wrap(c.text, 96, initial_indent=f"{indent}{marker} ",
-                                   subsequent_indent=indent + " " * (len(marker) + 1)) or [indent + marker])
+        lines.extend(
+            textwrap.wrap(
+                c.text, 96, initial_indent=f"{indent}{marker} ", subsequent_indent=indent + " " * (len(marker) + 1)
+            )
+            or [indent + marker]
+        )
         lines.extend(_criteria(c.children, depth + 1))
     return lines
 
@@ -45,18 +49,39 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
         ("Sponsor", r.lead_sponsor),
         ("Collaborators", ", ".join(r.collaborators)),
         ("Type / phase", " / ".join(x for x in (r.study_type, ", ".join(r.phases)) if x)),
-        ("Enrollment", f"{r.enrollment}" + (f" ({r.enrollment_type.lower()})" if r.enrollment_type else "")
-         if r.enrollment is not None else None),
-        ("Dates", ", ".join(f"{k} {v}" for k, v in (
-            ("start", r.start_date), ("primary completion", r.primary_completion_date),
-            ("completion", r.completion_date), ("last update", r.last_update_posted)) if v)),
+        (
+            "Enrollment",
+            f"{r.enrollment}" + (f" ({r.enrollment_type.lower()})" if r.enrollment_type else "")
+            if r.enrollment is not None
+            else None,
+        ),
+        (
+            "Dates",
+            ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("start", r.start_date),
+                    ("primary completion", r.primary_completion_date),
+                    ("completion", r.completion_date),
+                    ("last update", r.last_update_posted),
+                )
+                if v
+            ),
+        ),
         ("Conditions", "; ".join(r.conditions)),
         ("MeSH", "; ".join((*r.condition_mesh, *r.intervention_mesh))),
         ("Keywords", "; ".join(r.keywords)),
-        ("Interventions", "; ".join(
-            f"{i.name}" + (f" ({', '.join(i.other_names)})" if i.other_names else "") for i in r.interventions)),
-        ("Eligibility", f"ages {_age(e.min_age_years)} to {_age(e.max_age_years)}, sex {e.sex or '?'}, "
-                        f"healthy volunteers {_yes_no(e.healthy_volunteers)}"),
+        (
+            "Interventions",
+            "; ".join(
+                f"{i.name}" + (f" ({', '.join(i.other_names)})" if i.other_names else "") for i in r.interventions
+            ),
+        ),
+        (
+            "Eligibility",
+            f"ages {_age(e.min_age_years)} to {_age(e.max_age_years)}, sex {e.sex or '?'}, "
+            f"healthy volunteers {_yes_no(e.healthy_volunteers)}",
+        ),
         ("Source", f"{r.source} {r.source_url or ''} (fetched {r.fetched_at or '?'})"),
     ]
     out.append("")
@@ -64,8 +89,11 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
         if value:
             out.append(textwrap.fill(value, 100, initial_indent=f"{label + ':':15}", subsequent_indent=" " * 15))
     if r.brief_summary:
-        out += ["", click.style("Summary", bold=True),
-                "\n\n".join(textwrap.fill(p, 100) for p in r.brief_summary.split("\n\n"))]
+        out += [
+            "",
+            click.style("Summary", bold=True),
+            "\n\n".join(textwrap.fill(p, 100) for p in r.brief_summary.split("\n\n")),
+        ]
     for title, items in (("Inclusion criteria", e.inclusion), ("Exclusion criteria", e.exclusion)):
         if items:
             out += ["", click.style(f"{title} ({len(items)})", bold=True), *_criteria(items)]
@@ -84,8 +112,10 @@ def render_sources(view: dict[str, Any]) -> str:
     sources = view.get("sources") or []
     out = ["", click.style(f"Sources ({len(sources)})", bold=True)]
     for s in sources:
-        out.append(f"  {s['source']:10} {s['url'] or ''}  (updated {s['last_update_posted'] or '?'}, "
-                   f"fetched {s['fetched_at'] or '?'})")
+        out.append(
+            f"  {s['source']:10} {s['url'] or ''}  (updated {s['last_update_posted'] or '?'}, "
+            f"fetched {s['fetched_at'] or '?'})"
+        )
     first = sources[0]["source"] if sources else ""
     filled = sorted(k for k, v in (view.get("provenance") or {}).items() if v != first)
     if filled:

@@ -24,8 +24,9 @@ def shared(*parts: str) -> Path:
     """A path in ../shared/data; tests that need it fail loudly if the checkout lacks it."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.fail(f"{path} is missing: the shared real data must sit beside the repository "
-                    f"(or set TRIALS_SHARED_DATA)")
+        pytest.fail(
+            f"{path} is missing: the shared real data must sit beside the repository (or set TRIALS_SHARED_DATA)"
+        )
     return path
 
 
@@ -56,11 +57,15 @@ def trials(data_dir: Path) -> Trials:
     return Trials(data_dir)
 
 
-def run_trials(data_dir: Path, *args: str, env: dict[str, str] | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_trials(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """`trials` in a subprocess: needed for crawls, since Twisted's reactor runs once per process."""
     return subprocess.run(
         [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
         env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0", **(env or {})},
     )

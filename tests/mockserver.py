@@ -63,8 +63,9 @@ def _select(state: MockState, params: dict[str, str]) -> list[str]:
     out = []
     for nct in ids:
         p = state.studies[nct]["protocolSection"]
-        if cond and cond not in _lower_text(p.get("conditionsModule"),
-                                           state.studies[nct].get("derivedSection", {}).get("conditionBrowseModule")):
+        if cond and cond not in _lower_text(
+            p.get("conditionsModule"), state.studies[nct].get("derivedSection", {}).get("conditionBrowseModule")
+        ):
             continue
         if intr and intr not in _lower_text(p.get("armsInterventionsModule", {}).get("interventions")):
             continue
@@ -90,8 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, body: bytes, ctype: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -104,8 +106,12 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         url = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        entry = {"path": url.path, "params": params, "user_agent": self.headers.get("User-Agent"),
-                 "at": time.monotonic()}
+        entry = {
+            "path": url.path,
+            "params": params,
+            "user_agent": self.headers.get("User-Agent"),
+            "at": time.monotonic(),
+        }
         status = self._route(state, url.path, params)
         entry["status"] = status
         with state.lock:
@@ -160,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._fault(fault, state)
         ids = _select(state, params)
         size = min(int(params.get("pageSize", "10")), state.max_page_size)
-        chunk = ids[offset:offset + size]
+        chunk = ids[offset : offset + size]
         body: dict[str, Any] = {"studies": [state.studies[i] for i in chunk]}
         if offset + size < len(ids):
             body["nextPageToken"] = base64.urlsafe_b64encode(f"{key}:{offset + size}".encode()).decode()

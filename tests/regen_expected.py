@@ -10,9 +10,11 @@ from indexer.parsers import parse
 FIXTURES = Path(__file__).parent / "fixtures"
 PARSER_FOLDERS = ("ctgov", "ctgov_xml", "euctr", "gsk", "takeda")
 # Listing pages live inside the fixture site; their expected output sits beside each page.
-LISTING_PAGES = ("listing/site/clinical-trials/listings/NCT04077684",
-                 "listing/site/clinical-trials/listings/NCT00000002",
-                 "listing/site/clinical-trials/listings/NCT00000003")
+LISTING_PAGES = (
+    "listing/site/clinical-trials/listings/NCT04077684",
+    "listing/site/clinical-trials/listings/NCT00000002",
+    "listing/site/clinical-trials/listings/NCT00000003",
+)
 
 
 def expected_path(doc: Path) -> Path:
@@ -20,8 +22,12 @@ def expected_path(doc: Path) -> Path:
 
 
 def documents() -> list[Path]:
-    found = [p for folder in PARSER_FOLDERS for p in (FIXTURES / folder).iterdir()
-             if p.suffix in (".json", ".xml", ".html") and not p.name.endswith(".expected.json")]
+    found = [
+        p
+        for folder in PARSER_FOLDERS
+        for p in (FIXTURES / folder).iterdir()
+        if p.suffix in (".json", ".xml", ".html") and not p.name.endswith(".expected.json")
+    ]
     found += [p for folder in LISTING_PAGES for p in (FIXTURES / folder).glob("*.html")]
     return sorted(found)
 
@@ -31,8 +37,11 @@ def source_of(doc: Path) -> str:
 
 
 def render(doc: Path) -> str:
-    url = "https://listing.example/" + doc.relative_to(FIXTURES / "listing" / "site").as_posix() \
-        if source_of(doc) == "listing" else None
+    url = (
+        "https://listing.example/" + doc.relative_to(FIXTURES / "listing" / "site").as_posix()
+        if source_of(doc) == "listing"
+        else None
+    )
     records = parse(doc.read_bytes(), source=source_of(doc), source_url=url)
     return json.dumps([r.to_dict() for r in records], indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 

@@ -27,8 +27,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.endswith(("/moved", "/moved-again")):  # a redirect loop: moved -> moved-again -> moved
             entry["status"] = 302
             self.send_response(302)
-            self.send_header("Location", path.replace("/moved-again", "/moved") if path.endswith("-again")
-                             else path + "-again")
+            self.send_header(
+                "Location", path.replace("/moved-again", "/moved") if path.endswith("-again") else path + "-again"
+            )
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

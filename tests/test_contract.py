@@ -23,10 +23,18 @@ ENGINES = {
     "elasticsearch": "TRIALS_TEST_ES_URL",
 }
 QUERIES: list[list[str]] = [
-    ["lupus"], ["interleukin-2", "melanoma"], ["low-dose IL-2 lupus"], ["kidney cancer"], ["HIV", "vaccine"],
-    ["--condition", "lupus"], ["--drug", "aldesleukin"], ["--condition", "SLE", "--drug", "IL-2"],
-    ["--condition", "melanoma", "--phase", "2"], ["--condition", "leukemia", "--age", "10"],
-    ["breast cancer", "--sex", "F"], ["--drug", "interleukin-2", "--status", "completed"],
+    ["lupus"],
+    ["interleukin-2", "melanoma"],
+    ["low-dose IL-2 lupus"],
+    ["kidney cancer"],
+    ["HIV", "vaccine"],
+    ["--condition", "lupus"],
+    ["--drug", "aldesleukin"],
+    ["--condition", "SLE", "--drug", "IL-2"],
+    ["--condition", "melanoma", "--phase", "2"],
+    ["--condition", "leukemia", "--age", "10"],
+    ["breast cancer", "--sex", "F"],
+    ["--drug", "interleukin-2", "--status", "completed"],
 ]
 
 
@@ -36,10 +44,12 @@ def engine_url(name: str) -> str | None:
         return None
     url = os.environ.get(var)
     if not url:
-        why = {"opensearch": "`make test` starts one when Java, Maven and Maven Central are available "
-                             "(scripts/opensearch.sh)",
-               "elasticsearch": "no Elasticsearch server is started here; point it at an Elasticsearch 9 node "
-                                "(its client code is tested at the HTTP boundary in test_engines.py)"}[name]
+        why = {
+            "opensearch": "`make test` starts one when Java, Maven and Maven Central are available "
+            "(scripts/opensearch.sh)",
+            "elasticsearch": "no Elasticsearch server is started here; point it at an Elasticsearch 9 node "
+            "(its client code is tested at the HTTP boundary in test_engines.py)",
+        }[name]
         pytest.skip(f"{name} not available: set {var}; {why}")
     return f"{url.rstrip('/')}/contract-{uuid.uuid4().hex[:8]}"  # an alias of its own
 
@@ -82,12 +92,17 @@ def test_structured_filters_match_the_records(backend: Backend, records: list[di
     e = lambda r: r["eligibility"]  # noqa: E731
     assert set(ids(backend, "--status", "recruiting")) == expect(lambda r: r["overall_status"] == "RECRUITING")
     assert set(ids(backend, "--phase", "2", "--phase", "3")) == expect(
-        lambda r: {"PHASE2", "PHASE3"} & set(r["phases"]))
+        lambda r: {"PHASE2", "PHASE3"} & set(r["phases"])
+    )
     assert set(ids(backend, "--age", "3")) == expect(
-        lambda r: (e(r)["min_age_years"] or 0) <= 3 <= (e(r)["max_age_years"] or 999))
+        lambda r: (e(r)["min_age_years"] or 0) <= 3 <= (e(r)["max_age_years"] or 999)
+    )
     assert set(ids(backend, "--sex", "M", "--age", "70")) == expect(
-        lambda r: e(r)["sex"] in (None, "ALL", "MALE") and (e(r)["min_age_years"] or 0) <= 70
-        <= (e(r)["max_age_years"] or 999))
+        lambda r: (
+            e(r)["sex"] in (None, "ALL", "MALE")
+            and (e(r)["min_age_years"] or 0) <= 70 <= (e(r)["max_age_years"] or 999)
+        )
+    )
 
 
 def test_text_and_synonyms(backend: Backend) -> None:
@@ -102,7 +117,7 @@ def test_text_and_synonyms(backend: Backend) -> None:
 
 
 def test_user_text_is_quoted(backend: Backend) -> None:
-    for text in ['"', "title:x AND (", "*", "\\", "a^2 ~ [1 TO 5]", "{\"match_all\": {}}"]:
+    for text in ['"', "title:x AND (", "*", "\\", "a^2 ~ [1 TO 5]", '{"match_all": {}}']:
         backend("search", text)
 
 
@@ -165,8 +180,16 @@ def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
 
     engine = engine_url(name)
     with MockRegistry(MockState(load_studies([shared("ctgov", "v2")]))) as mock:
-        proc = run_trials(tmp_path, *(["--engine", engine] if engine else []), "crawl", "ctgov",
-                          "--condition", "lupus", "--api-url", mock.url)
+        proc = run_trials(
+            tmp_path,
+            *(["--engine", engine] if engine else []),
+            "crawl",
+            "ctgov",
+            "--condition",
+            "lupus",
+            "--api-url",
+            mock.url,
+        )
     assert proc.returncode == 0, proc.stderr
     b = Backend(tmp_path, engine)
     totals = {r["what"]: r["count"] for r in b.json("stats")}

@@ -32,8 +32,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[s
 def _age(text: str | None) -> float | None:
     if not text or not (m := re.match(r"(\d+)\s*(Year|Month|Week|Day|Hour|Minute)", text)):
         return None
-    unit = {"Year": 1.0, "Month": 1 / 12, "Week": 7 / 365.25, "Day": 1 / 365.25, "Hour": 1 / 8766,
-            "Minute": 1 / 525960}[m.group(2)]
+    unit = {
+        "Year": 1.0,
+        "Month": 1 / 12,
+        "Week": 7 / 365.25,
+        "Day": 1 / 365.25,
+        "Hour": 1 / 8766,
+        "Minute": 1 / 525960,
+    }[m.group(2)]
     return unit * int(m.group(1))
 
 
@@ -108,8 +114,20 @@ def _download(root: ET.Element) -> str | None:
     m = re.search(r"on (\w+) (\d+), (\d{4})", text)
     if not m:
         return None
-    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"]
+    months = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
     return f"{m.group(3)}-{months.index(m.group(1)) + 1:02d}-{int(m.group(2)):02d}"
 
 
@@ -118,8 +136,9 @@ def test_criteria_are_split_for_nearly_every_record(exported: tuple[dict[str, di
     with_text = [r for r in records.values() if r["eligibility"]["criteria_text"]]
     no_inclusion = [r["nct_id"] for r in with_text if not r["eligibility"]["inclusion"]]
     assert len(no_inclusion) <= 0.002 * len(with_text), no_inclusion[:10]
-    said_exclusion = [r for r in with_text if re.search(r"exclusion criteria\s*:?\s*\n\s*\S",
-                                                         r["eligibility"]["criteria_text"], re.I)]
+    said_exclusion = [
+        r for r in with_text if re.search(r"exclusion criteria\s*:?\s*\n\s*\S", r["eligibility"]["criteria_text"], re.I)
+    ]
     missed = [r["nct_id"] for r in said_exclusion if not r["eligibility"]["exclusion"]]
     assert len(missed) <= 0.01 * len(said_exclusion), missed[:10]
 

@@ -32,8 +32,7 @@ def stored_ids(data_dir: Path) -> set[str]:
 @pytest.fixture
 def mock(studies: dict) -> Iterator[MockRegistry]:  # type: ignore[type-arg]
     # The server returns at most 250 per page although the spider asks for 1000, as the real API may.
-    state = MockState(studies, max_page_size=250,
-                      faults={("page", 2): [429], ("page", 3): [503, 503]})
+    state = MockState(studies, max_page_size=250, faults={("page", 2): [429], ("page", 3): [503, 503]})
     with MockRegistry(state) as m:
         yield m
 
@@ -127,13 +126,16 @@ def test_incremental_recrawl_asks_only_since_the_high_water_mark(data_dir: Path,
         assert code == 0, err
         first = [e for e in state.log if e["path"] == "/api/v2/studies"]
         assert "filter.advanced" not in first[0]["params"]
-        newest = max(studies[i]["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
-                     for i in stored_ids(data_dir))
+        newest = max(
+            studies[i]["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+            for i in stored_ids(data_dir)
+        )
         state.log.clear()
         code, err = crawl(data_dir, m, "--condition", "cancer")
         assert code == 0, err
         [again] = [e for e in state.log if e["path"] == "/api/v2/studies"]
         from datetime import date, timedelta
+
         since = (date.fromisoformat(newest) - timedelta(days=1)).isoformat()
         assert again["params"]["filter.advanced"] == f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
         assert {k: v for k, v in again["params"].items() if k != "filter.advanced"} == first[0]["params"]

@@ -12,15 +12,18 @@ def texts(items):  # type: ignore[no-untyped-def]
 def test_markdown_with_nested_items() -> None:
     inc, exc = split_criteria(
         "Inclusion Criteria:\n\n* Adults\n* One of:\n\n  * diabetes\n  * obesity\n\n"
-        "Exclusion Criteria:\n\n* Pregnant \\>= 12 weeks\n")
+        "Exclusion Criteria:\n\n* Pregnant \\>= 12 weeks\n"
+    )
     assert texts(inc) == ["Adults", "One of:"]
     assert texts(inc[1].children) == ["diabetes", "obesity"]
     assert texts(exc) == ["Pregnant >= 12 weeks"]  # markdown escape removed
 
 
 def test_legacy_xml_hard_wrapped_numbered_items() -> None:
-    text = ("Inclusion Criteria:\n\n  1. Meet the criteria of the\n     American College\n\n"
-            "  9. nine\n\n 10. ten\n\nExclusion Criteria:\n\n  -  allergic to IL-2\n")
+    text = (
+        "Inclusion Criteria:\n\n  1. Meet the criteria of the\n     American College\n\n"
+        "  9. nine\n\n 10. ten\n\nExclusion Criteria:\n\n  -  allergic to IL-2\n"
+    )
     inc, exc = split_criteria(text)
     assert texts(inc) == ["Meet the criteria of the American College", "nine", "ten"]
     assert texts(exc) == ["allergic to IL-2"]
@@ -39,15 +42,19 @@ def test_heading_run_into_the_previous_line() -> None:
 
 
 def test_list_run_into_one_line() -> None:
-    inc, exc = split_criteria("Inclusion Criteria:- Males with ED- Heterosexual relationship. "
-                              "Exclusion Criteria:- Primary hypoactive sexual desire.")
+    inc, exc = split_criteria(
+        "Inclusion Criteria:- Males with ED- Heterosexual relationship. "
+        "Exclusion Criteria:- Primary hypoactive sexual desire."
+    )
     assert texts(inc) == ["Males with ED", "Heterosexual relationship."]
     assert texts(exc) == ["Primary hypoactive sexual desire."]
 
 
 def test_no_headings_counts_as_inclusion_and_labels_group() -> None:
-    inc, exc = split_criteria("DISEASE CHARACTERISTICS:\n\n* Prostate cancer\n\nPATIENT CHARACTERISTICS:\n\n"
-                              "Age\n\n* 18 and over\n\nPerformance status\n\n* Zubrod 0-2\n")
+    inc, exc = split_criteria(
+        "DISEASE CHARACTERISTICS:\n\n* Prostate cancer\n\nPATIENT CHARACTERISTICS:\n\n"
+        "Age\n\n* 18 and over\n\nPerformance status\n\n* Zubrod 0-2\n"
+    )
     assert texts(inc) == ["DISEASE CHARACTERISTICS:", "PATIENT CHARACTERISTICS:"]
     assert texts(inc[1].children) == ["Age", "Performance status"]
     assert texts(inc[1].children[0].children) == ["18 and over"]
@@ -56,8 +63,10 @@ def test_no_headings_counts_as_inclusion_and_labels_group() -> None:
 
 
 def test_paragraph_criteria_and_non_heading_words() -> None:
-    inc, exc = split_criteria("Inclusion Criteria:\n\nAdults with asthma.\n\nExclusion of smokers is required.\n"
-                              "\nExclusion Criteria:\n\nSmokers.")
+    inc, exc = split_criteria(
+        "Inclusion Criteria:\n\nAdults with asthma.\n\nExclusion of smokers is required.\n"
+        "\nExclusion Criteria:\n\nSmokers."
+    )
     assert texts(inc) == ["Adults with asthma.", "Exclusion of smokers is required."]
     assert texts(exc) == ["Smokers."]
 

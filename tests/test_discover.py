@@ -74,10 +74,16 @@ def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
     assert all(r["overall_status"] == "RECRUITING" for r in completed)
 
 
-@pytest.mark.parametrize(("text", "age", "sex"), [
-    ("A 45-year-old man with anaplastic astrocytoma", 45, "M"), ("a 32 yo woman with headache", 32, "F"),
-    ("I am 34 and have lupus", 34, None), ("3 month old boy with fever", 0.25, "M"), ("I weigh 80 kg", None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "age", "sex"),
+    [
+        ("A 45-year-old man with anaplastic astrocytoma", 45, "M"),
+        ("a 32 yo woman with headache", 32, "F"),
+        ("I am 34 and have lupus", 34, None),
+        ("3 month old boy with fever", 0.25, "M"),
+        ("I weigh 80 kg", None, None),
+    ],
+)
 def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
     patient = matching.read_patient(text)
     assert (patient.age, patient.sex) == (age, sex)
@@ -86,8 +92,10 @@ def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> N
 
 def test_matching_respects_age_and_sex(trec: Path) -> None:
     t = Trials(trec)
-    for text in ("A 70-year-old woman with breast cancer and hypertension",
-                 "70 year old female, type 2 diabetes, obese, on metformin"):
+    for text in (
+        "A 70-year-old woman with breast cancer and hypertension",
+        "70 year old female, type 2 diabetes, obese, on metformin",
+    ):
         rows = t.json("match", "--text", text, "--limit", "50")
         assert rows
         for r in rows:
@@ -113,8 +121,13 @@ def test_eval_reproduces_the_documented_figures(trec: Path) -> None:
     doc = (ROOT / "docs" / "benchmarks.md").read_text()
     m = re.search(r"<!-- trials eval: ndcg@10=([\d.]+) P@10=([\d.]+) recall@100=([\d.]+) -->", doc)
     assert m, "docs/benchmarks.md must record the figures trials eval gives"
-    result = Trials(trec).json("eval", "--topics", str(shared("bench", TREC, "topics.jsonl")),
-                               "--qrels", str(shared("bench", TREC, "qrels.txt")))
+    result = Trials(trec).json(
+        "eval",
+        "--topics",
+        str(shared("bench", TREC, "topics.jsonl")),
+        "--qrels",
+        str(shared("bench", TREC, "qrels.txt")),
+    )
     assert result["topics"] == 38
     for got, documented in zip((result["ndcg@10"], result["P@10"], result["recall@100"]), m.groups(), strict=True):
         assert got == pytest.approx(float(documented), abs=0.0006)

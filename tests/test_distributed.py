@@ -23,8 +23,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield os.environ["TRIALS_TEST_REDIS_URL"]
         return
     where = tmp_path_factory.mktemp("redis")
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "redis.sh"), "up", str(where)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "redis.sh"), "up", str(where)], capture_output=True, text=True, timeout=300
+    )
     if proc.returncode == 3:
         pytest.skip(f"no Redis: {proc.stderr.strip()[-200:]}")
     assert proc.returncode == 0, proc.stderr
@@ -34,11 +35,27 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def crawlers(data_dir: Path, mock: MockRegistry, redis_url: str, *args: str) -> list[subprocess.CompletedProcess[str]]:
     crawl_id = uuid.uuid4().hex
-    command = [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "crawl", "ctgov",
-               "--api-url", mock.url, "--redis-url", redis_url, "--crawl-id", crawl_id, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "search_cli.main",
+        "--data-dir",
+        str(data_dir),
+        "crawl",
+        "ctgov",
+        "--api-url",
+        mock.url,
+        "--redis-url",
+        redis_url,
+        "--crawl-id",
+        crawl_id,
+        *args,
+    ]
     env = {**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"}
-    procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=300)

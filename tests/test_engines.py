@@ -137,7 +137,8 @@ def test_new_index_behind_an_alias_and_bulk_loading(es: FakeElasticsearch) -> No
     body = json.loads(created["body"])
     assert body["mappings"]["dynamic"] == "strict"
     assert body["settings"]["analysis"]["filter"]["trials_synonyms"]["synonyms"] == [
-        "systemic lupus erythematosus, lupus"]  # the abbreviation is left to query expansion
+        "systemic lupus erythematosus, lupus"
+    ]  # the abbreviation is left to query expansion
     assert es.aliases["trials"] == created["path"].strip("/")
     index.upsert(records())
     bulk = next(r for r in es.requests if r["path"] == "/_bulk")
@@ -146,8 +147,9 @@ def test_new_index_behind_an_alias_and_bulk_loading(es: FakeElasticsearch) -> No
     assert es.docs["NCT04077684"]["last_update"] == "2020-03-27"
 
 
-def test_bulk_retries_429_items_and_reports_refused_documents(es: FakeElasticsearch,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_bulk_retries_429_items_and_reports_refused_documents(
+    es: FakeElasticsearch, caplog: pytest.LogCaptureFixture
+) -> None:
     index = ClusterIndex(connect(es.url), Synonyms())
     es.bulk_statuses = [{"NCT04077684": 429, "NCT00002475": 400}]
     with caplog.at_level(logging.ERROR):
@@ -183,8 +185,9 @@ def test_search_and_errors(es: FakeElasticsearch) -> None:
     assert err.value.status == 400
 
 
-def test_unreachable_engine_and_credentials_never_shown(monkeypatch: pytest.MonkeyPatch,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_unreachable_engine_and_credentials_never_shown(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("TRIALS_ENGINE_PASSWORD", "s3cret-pw")
     url = parse_engine_url("elasticsearch://alice@127.0.0.1:9/trials")
     assert (url.user, url.password) == ("alice", "s3cret-pw")
@@ -194,11 +197,14 @@ def test_unreachable_engine_and_credentials_never_shown(monkeypatch: pytest.Monk
     assert "alice" not in url.redacted()
 
 
-@pytest.mark.parametrize(("text", "kind", "base", "alias"), [
-    ("opensearch://127.0.0.1:9200", "opensearch", "http://127.0.0.1:9200", "trials"),
-    ("elasticsearch+https://es.example:9243/mine", "elasticsearch", "https://es.example:9243", "mine"),
-    ("opensearch://host", "opensearch", "http://host:9200", "trials"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "base", "alias"),
+    [
+        ("opensearch://127.0.0.1:9200", "opensearch", "http://127.0.0.1:9200", "trials"),
+        ("elasticsearch+https://es.example:9243/mine", "elasticsearch", "https://es.example:9243", "mine"),
+        ("opensearch://host", "opensearch", "http://host:9200", "trials"),
+    ],
+)
 def test_engine_urls(text: str, kind: str, base: str, alias: str) -> None:
     url = parse_engine_url(text)
     assert (url.kind, url.base, url.alias) == (kind, base, alias)

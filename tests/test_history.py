@@ -43,8 +43,10 @@ def test_every_real_status_transition_is_in_history(tracked: Trials) -> None:
         assert history["nct_id"] == nct_id
         for v in history["versions"]:
             found |= {(nct_id, c["old"], c["new"]) for c in v["changes"] if c["field"] == "overall_status"}
-            assert all(e["type"] in {"new", "status", "enrollment", "dates", "eligibility", "sites", "results"}
-                       for e in v["events"])
+            assert all(
+                e["type"] in {"new", "status", "enrollment", "dates", "eligibility", "sites", "results"}
+                for e in v["events"]
+            )
     assert expected <= found
 
 

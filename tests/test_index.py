@@ -20,10 +20,15 @@ def cat(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     [seed] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
     [earlier] = parse((FIXTURES / "ctgov_xml" / "NCT02084238.xml").read_bytes())
     # Variants of real records with the limits under test.
-    open_ages = dataclasses.replace(seed, nct_id="NCT90000001",
-                                    eligibility=Eligibility(min_age_years=None, max_age_years=None, sex="ALL"))
-    women = dataclasses.replace(seed, nct_id="NCT90000002", overall_status="COMPLETED",
-                                eligibility=Eligibility(min_age_years=18, max_age_years=65, sex="FEMALE"))
+    open_ages = dataclasses.replace(
+        seed, nct_id="NCT90000001", eligibility=Eligibility(min_age_years=None, max_age_years=None, sex="ALL")
+    )
+    women = dataclasses.replace(
+        seed,
+        nct_id="NCT90000002",
+        overall_status="COMPLETED",
+        eligibility=Eligibility(min_age_years=18, max_age_years=65, sex="FEMALE"),
+    )
     c = Catalog(load(tmp_path_factory.mktemp("idx")))
     write_records(c, [seed, earlier, open_ages, women])
     return c

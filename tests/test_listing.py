@@ -24,16 +24,28 @@ TRIAL_PAGE = next((SITE / "clinical-trials" / "listings" / "NCT04077684").glob("
 
 
 def crawl(data_dir: Path, *urls: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "crawl", "listing",
-                           *urls], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"})
+    return subprocess.run(
+        [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "crawl", "listing", *urls],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"},
+    )
 
 
 def test_listing_page_agrees_with_the_registry_xml() -> None:
     [page] = parse(TRIAL_PAGE.read_bytes(), source="listing")
     [registry] = parse(shared("ctgov", "xml", "NCT04077684.xml").read_bytes())
-    for field in ("nct_id", "overall_status", "lead_sponsor", "enrollment", "conditions", "completion_date",
-                  "brief_title"):
+    for field in (
+        "nct_id",
+        "overall_status",
+        "lead_sponsor",
+        "enrollment",
+        "conditions",
+        "completion_date",
+        "brief_title",
+    ):
         assert getattr(page, field) == getattr(registry, field), field
     assert [i.name for i in page.interventions] == [i.name for i in registry.interventions] == ["Interleukin-2"]
     assert (len(page.eligibility.inclusion), len(page.eligibility.exclusion)) == (6, 14)
@@ -47,10 +59,18 @@ def test_listing_page_agrees_with_the_registry_xml() -> None:
 def test_parser_uses_headings_and_labels_not_markup() -> None:
     """The same page in other markup (dl lists, divs, other classes) parses the same."""
     html = TRIAL_PAGE.read_text(encoding="utf-8")
-    redesigned = (html.replace('<table class="details">', "<dl>").replace("</table>", "</dl>")
-                  .replace("<tr><th>", "<dt>").replace("</th><td>", "</dt><dd>").replace("</td></tr>", "</dd>")
-                  .replace("<h2>", '<h3 class="x">').replace("</h2>", "</h3>").replace("<h3>", "<h4>")
-                  .replace("</h3>\n<ul>", "</h4>\n<ul>").replace('class="listing-facts"', 'class="k9"'))
+    redesigned = (
+        html.replace('<table class="details">', "<dl>")
+        .replace("</table>", "</dl>")
+        .replace("<tr><th>", "<dt>")
+        .replace("</th><td>", "</dt><dd>")
+        .replace("</td></tr>", "</dd>")
+        .replace("<h2>", '<h3 class="x">')
+        .replace("</h2>", "</h3>")
+        .replace("<h3>", "<h4>")
+        .replace("</h3>\n<ul>", "</h4>\n<ul>")
+        .replace('class="listing-facts"', 'class="k9"')
+    )
     assert parse(redesigned.encode(), source="listing") == parse(html.encode(), source="listing")
 
 
@@ -72,14 +92,18 @@ def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     failures = {f["location"].split(site.url)[1]: f["error"] for f in t.json("failures")}
     assert failures == {
         "/clinical-trials/listings/NCT09999999/gone": "Ignoring non-200 response",
-        "/clinical-trials/listings/NCT02084238/low-dose-il-2-interleukin-2-treatment-in-sle":
-            "Ignoring non-200 response",
+        "/clinical-trials/listings/NCT02084238/low-dose-il-2-interleukin-2-treatment-in-sle": (
+            "Ignoring non-200 response"
+        ),
         "/clinical-trials/listings/NCT00000001/truncated.html": "truncated page: no closing </html>",
         "/clinical-trials/listings/NCT00000004/moved": "max redirections reached",
     }
     shown = t.json("show", "NCT04077684")
     assert (shown["overall_status"], shown["lead_sponsor"], shown["enrollment"]) == (
-        "RECRUITING", "Peking University People's Hospital", 500)
+        "RECRUITING",
+        "Peking University People's Hospital",
+        500,
+    )
     assert shown["conditions"] == ["Systemic Lupus Erythematosus"]
     assert [i["name"] for i in shown["interventions"]] == ["Interleukin-2"]
     e = shown["eligibility"]
@@ -114,7 +138,9 @@ def test_one_trial_from_two_sources(data_dir: Path) -> None:
     assert view["keywords"][:1] == ["corticosteroids"] and view["provenance"]["keywords"] == "listing"
     [status] = [d for d in view["disagreements"] if d["field"] == "overall_status"]
     assert [(v["source"], v["value"], v["date"]) for v in status["values"]] == [
-        ("ctgov_xml", "COMPLETED", "2025-01-15"), ("listing", "RECRUITING", "2022-03-02")]
+        ("ctgov_xml", "COMPLETED", "2025-01-15"),
+        ("listing", "RECRUITING", "2022-03-02"),
+    ]
     assert len(Trials(data_dir).json("search", "--condition", "lupus")) == 1  # one row per trial
     text = Trials(data_dir)("show", "2018PHB041-01").stdout
     assert "disagree on overall_status" in text and "listing says RECRUITING (2022-03-02)" in text

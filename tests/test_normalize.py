@@ -7,42 +7,75 @@ import pytest
 from indexer import normalize as n
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("September 10, 2019", "2019-09-10"), ("March 2020", "2020-03"), ("2019-09", "2019-09"),
-    ("2019-09-10", "2019-09-10"), ("10 September 2019", "2019-09-10"), ("Sept 2001", "2001-09"),
-    ("31/12/2024", "2024-12-31"), ("February 30, 2020", None), ("soon", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("September 10, 2019", "2019-09-10"),
+        ("March 2020", "2020-03"),
+        ("2019-09", "2019-09"),
+        ("2019-09-10", "2019-09-10"),
+        ("10 September 2019", "2019-09-10"),
+        ("Sept 2001", "2001-09"),
+        ("31/12/2024", "2024-12-31"),
+        ("February 30, 2020", None),
+        ("soon", None),
+        (None, None),
+    ],
+)
 def test_iso_date(text: str | None, expected: str | None) -> None:
     assert n.iso_date(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("18 Years", 18), ("6 Months", 0.5), ("1 Year", 1), ("N/A", None), (None, None), ("2 Weeks", 0.0383),
-    ("30 Days", 0.0821), ("65 years", 65),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18 Years", 18),
+        ("6 Months", 0.5),
+        ("1 Year", 1),
+        ("N/A", None),
+        (None, None),
+        ("2 Weeks", 0.0383),
+        ("30 Days", 0.0821),
+        ("65 years", 65),
+    ],
+)
 def test_age_years(text: str | None, expected: float | None) -> None:
     assert n.age_years(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Recruiting", "RECRUITING"), ("Unknown status", "UNKNOWN"), ("Active, not recruiting", "ACTIVE_NOT_RECRUITING"),
-    ("Not yet recruiting", "NOT_YET_RECRUITING"), ("Enrolling by invitation", "ENROLLING_BY_INVITATION"),
-    ("RECRUITING", "RECRUITING"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Recruiting", "RECRUITING"),
+        ("Unknown status", "UNKNOWN"),
+        ("Active, not recruiting", "ACTIVE_NOT_RECRUITING"),
+        ("Not yet recruiting", "NOT_YET_RECRUITING"),
+        ("Enrolling by invitation", "ENROLLING_BY_INVITATION"),
+        ("RECRUITING", "RECRUITING"),
+    ],
+)
 def test_status(text: str, expected: str) -> None:
     assert n.status(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Phase 2", ("PHASE2",)), ("Phase 1/Phase 2", ("PHASE1", "PHASE2")), ("Early Phase 1", ("EARLY_PHASE1",)),
-    ("N/A", ("NA",)), (None, ()),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Phase 2", ("PHASE2",)),
+        ("Phase 1/Phase 2", ("PHASE1", "PHASE2")),
+        ("Early Phase 1", ("EARLY_PHASE1",)),
+        ("N/A", ("NA",)),
+        (None, ()),
+    ],
+)
 def test_phases(text: str | None, expected: tuple[str, ...]) -> None:
     assert n.phases(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("2", "PHASE2"), ("phase 3", "PHASE3"), ("early1", "EARLY_PHASE1"),
-                                                ("na", "NA"), ("PHASE4", "PHASE4")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2", "PHASE2"), ("phase 3", "PHASE3"), ("early1", "EARLY_PHASE1"), ("na", "NA"), ("PHASE4", "PHASE4")],
+)
 def test_phase_filter(text: str, expected: str) -> None:
     assert n.phase_filter(text) == expected
 

@@ -58,7 +58,8 @@ def test_search_page_and_export_array_give_every_study() -> None:
     page = json.loads((FIXTURES / "ctgov" / "search_page.json").read_bytes())
     records = parse((FIXTURES / "ctgov" / "search_page.json").read_bytes())
     assert [r.nct_id for r in records] == [
-        s["protocolSection"]["identificationModule"]["nctId"] for s in page["studies"]]
+        s["protocolSection"]["identificationModule"]["nctId"] for s in page["studies"]
+    ]
     assert len(parse((FIXTURES / "ctgov" / "export.json").read_bytes())) == 1
 
 
@@ -68,8 +69,14 @@ def test_documents_that_are_not_trials(body: bytes) -> None:
         parse(body)
 
 
-@pytest.mark.parametrize("body", [b'{"protocolSection": {"identificationModule": {}}}',
-                                  b'{"studies": [{"protocolSection": ', b"<clinical_study><id_info>"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"protocolSection": {"identificationModule": {}}}',
+        b'{"studies": [{"protocolSection": ',
+        b"<clinical_study><id_info>",
+    ],
+)
 def test_malformed_trials_are_errors(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse(body)
@@ -78,8 +85,10 @@ def test_malformed_trials_are_errors(body: bytes) -> None:
 def test_xml_external_entities_are_not_resolved(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    body = (f'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file://{secret}">]>'
-            f"<clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info>"
-            f"<brief_title>&x;</brief_title></clinical_study>").encode()
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file://{secret}">]>'
+        f"<clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info>"
+        f"<brief_title>&x;</brief_title></clinical_study>"
+    ).encode()
     [r] = parse(body)
     assert "TOP-SECRET" not in json.dumps(r.to_dict())

@@ -24,8 +24,13 @@ def one(folder: str, name: str) -> object:
     return record
 
 
-@pytest.mark.parametrize("page", sorted((FIXTURES / "euctr").glob("*.html")) + sorted(
-    (FIXTURES / "gsk").glob("*.html")) + sorted((FIXTURES / "takeda").glob("*.html")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "page",
+    sorted((FIXTURES / "euctr").glob("*.html"))
+    + sorted((FIXTURES / "gsk").glob("*.html"))
+    + sorted((FIXTURES / "takeda").glob("*.html")),
+    ids=lambda p: p.name,
+)
 def test_every_registry_page_parses_with_ids_status_sponsor(page: Path) -> None:
     assert sniff(page.read_bytes(), page.name) == page.parent.name
     for r in parse(page.read_bytes(), source=page.parent.name):
@@ -37,8 +42,7 @@ def test_every_registry_page_parses_with_ids_status_sponsor(page: Path) -> None:
 
 def test_euctr_protocol_page() -> None:
     r = one("euctr", "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html")
-    assert (r.nct_id, r.org_study_id, r.lead_sponsor) == ("EUCTR2015-000590-12", "CRAD001HDE53",
-                                                          "Novartis Pharma GmbH")
+    assert (r.nct_id, r.org_study_id, r.lead_sponsor) == ("EUCTR2015-000590-12", "CRAD001HDE53", "Novartis Pharma GmbH")
     assert r.overall_status == "COMPLETED" and r.phases == ("PHASE3",) and r.enrollment == 744
     assert (len(r.eligibility.inclusion), len(r.eligibility.exclusion)) == (7, 20)
     assert r.eligibility.min_age_years == 18 and r.eligibility.provenance == {"min_age_years": "EU CTR section F.1.1"}
@@ -46,8 +50,9 @@ def test_euctr_protocol_page() -> None:
 
 
 def test_euctr_search_results_page() -> None:
-    [card] = euctr.parse_document((FIXTURES / "euctr" /
-                                   "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html").read_bytes())
+    [card] = euctr.parse_document(
+        (FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html").read_bytes()
+    )
     assert card.secondary_ids == ("2015-000590-12",) and card.org_study_id == "CRAD001HDE53"
     assert card.source_url == "https://www.clinicaltrialsregister.eu/ctr-search/trial/2015-000590-12/DE"
     assert [(loc.country, loc.status) for loc in card.locations] == [("DE", "COMPLETED")]
@@ -55,24 +60,27 @@ def test_euctr_search_results_page() -> None:
 
 def test_gsk_and_takeda_link_their_nct_ids() -> None:
     g = gsk.parse_document((FIXTURES / "gsk" / "gsk-clinicalstudyregister.com_study_100006.html").read_bytes())[0]
-    assert (g.nct_id, g.org_study_id, g.overall_status, g.phases) == ("NCT00069459", "100006", "COMPLETED",
-                                                                      ("PHASE1",))
+    assert (g.nct_id, g.org_study_id, g.overall_status, g.phases) == ("NCT00069459", "100006", "COMPLETED", ("PHASE1",))
     assert g.first_submitted == "2009-05-15" and g.last_update_posted == "2017-02-06"
     assert len(g.locations) == 49 and g.locations[0].city == "Anchorage"
-    t = takeda.parse_document((FIXTURES / "takeda" /
-                               "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes())[0]
+    t = takeda.parse_document(
+        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes()
+    )[0]
     assert (t.nct_id, t.org_study_id) == ("NCT00770497", "ATS K023")
     assert "2006-004028-35" in t.secondary_ids  # its EudraCT number
     assert (t.eligibility.min_age_years, t.eligibility.max_age_years) == (30, 75)
 
 
 def test_records_sharing_an_id_are_one_trial(data_dir: Path) -> None:
-    tk = takeda.parse_document((FIXTURES / "takeda" /
-                                "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
-                               source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023")[0]
+    tk = takeda.parse_document(
+        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
+        source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023",
+    )[0]
     # Constructed: a real EU CTR record given the EudraCT number that the Takeda page lists.
-    eu = euctr.parse_document((FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
-                              source_url="https://www.clinicaltrialsregister.eu/ctr-search/trial/2006-004028-35/DE")[0]
+    eu = euctr.parse_document(
+        (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
+        source_url="https://www.clinicaltrialsregister.eu/ctr-search/trial/2006-004028-35/DE",
+    )[0]
     eu = dataclasses.replace(eu, nct_id="EUCTR2006-004028-35", secondary_ids=("2006-004028-35",))
     with Catalog(load(data_dir)) as c:
         write_records(c, [tk])
@@ -89,18 +97,32 @@ def test_registry_spiders_crawl_local_copies(data_dir: Path, tmp_path: Path) -> 
     site = tmp_path / "site"
     (site / "browse" / "summary").mkdir(parents=True)
     (site / "ctr-search" / "trial" / "2015-000590-12").mkdir(parents=True)
-    shutil.copy(FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_073-011.html",
-                site / "browse" / "summary" / "073-011.html")
-    shutil.copy(FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html",
-                site / "ctr-search" / "trial" / "2015-000590-12" / "DE.html")
-    shutil.copy(FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html",
-                site / "search.html")
+    shutil.copy(
+        FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_073-011.html",
+        site / "browse" / "summary" / "073-011.html",
+    )
+    shutil.copy(
+        FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html",
+        site / "ctr-search" / "trial" / "2015-000590-12" / "DE.html",
+    )
+    shutil.copy(
+        FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html",
+        site / "search.html",
+    )
     env = {**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"}
     with StaticSite(site) as server:
-        for args in (["takeda", "073-011", "--base-url", server.url],
-                     ["euctr", "--start-url", f"{server.url}/search.html"]):
-            proc = subprocess.run([sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "crawl",
-                                   *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        for args in (
+            ["takeda", "073-011", "--base-url", server.url],
+            ["euctr", "--start-url", f"{server.url}/search.html"],
+        ):
+            proc = subprocess.run(
+                [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "crawl", *args],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=env,
+                timeout=300,
+            )
             assert proc.returncode == 0 and "1 new" in proc.stderr, proc.stderr
     t = Trials(data_dir)
     assert t.json("show", "NCT02024971")["lead_sponsor"] == "Takeda"

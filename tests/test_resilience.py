@@ -27,7 +27,8 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
     assert run_trials(clean, "--quiet", "ingest", *folders).returncode == 0
     proc = subprocess.Popen(
         [sys.executable, "-m", "search_cli.main", "--data-dir", str(killed), "--quiet", "ingest", *folders],
-        cwd=ROOT, env={"TRIALS_BATCH_SIZE": "25", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        env={"TRIALS_BATCH_SIZE": "25", "PATH": "/usr/bin:/bin"},
     )
     db_file = killed / "trials.sqlite"
     deadline = time.monotonic() + 60
@@ -54,8 +55,15 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
 def test_two_ingests_at_once_wait_for_each_other(tmp_path: Path) -> None:
     data = tmp_path / "data"
     folder = str(shared("ctgov", "xml_versions"))
-    procs = [subprocess.Popen([sys.executable, "-m", "search_cli.main", "--data-dir", str(data), "--quiet",
-                               "ingest", folder], cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "search_cli.main", "--data-dir", str(data), "--quiet", "ingest", folder],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     versions, records, _ = snapshot(data)

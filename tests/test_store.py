@@ -43,13 +43,16 @@ def test_versions_in_date_order_whatever_the_ingest_order(data_dir: Path, tmp_pa
         ingest_paths(c, list(reversed(files)))  # newest first: older ones must slot in behind
         ingest_paths(c, files)
         rows = c.store.db.execute(
-            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version").fetchall()
+            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version"
+        ).fetchall()
     with catalog(tmp_path / "ordered") as c2:
         ingest_paths(c2, files)
         ordered = c2.store.db.execute(
-            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version").fetchall()
+            "SELECT version, fetched_at FROM versions WHERE nct_id = 'NCT02798588' ORDER BY version"
+        ).fetchall()
         changes = c2.store.db.execute(
-            "SELECT version, field, old, new FROM changes WHERE nct_id = 'NCT02798588' ORDER BY rowid").fetchall()
+            "SELECT version, field, old, new FROM changes WHERE nct_id = 'NCT02798588' ORDER BY rowid"
+        ).fetchall()
     assert rows == ordered
     assert [f for _, f in ordered] == sorted(f for _, f in ordered)
     status = [(json.loads(o), json.loads(n)) for _, f, o, n in changes if f == "overall_status"]
@@ -86,6 +89,7 @@ def test_reindex_rebuilds_a_lost_index(data_dir: Path) -> None:
     with catalog(data_dir) as c:
         ingest_paths(c, [FIXTURES / "ctgov_xml"])
     import shutil
+
     shutil.rmtree(data_dir / "index")
     with catalog(data_dir) as c:
         assert c.reindex() == 3

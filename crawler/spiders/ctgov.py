@@ -43,11 +43,20 @@ class CtgovSpider(scrapy.Spider):
     name = "ctgov"
     source = "ctgov"
 
-    def __init__(self, condition: str | None = None, intervention: str | None = None,
-                 term: str | None = None, status: str | list[str] | None = None, since: str | None = None,
-                 nct: str | list[str] | None = None, api_url: str | None = None,
-                 page_size: str | int | None = None, query_key: str | None = None,
-                 verify_file: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        condition: str | None = None,
+        intervention: str | None = None,
+        term: str | None = None,
+        status: str | list[str] | None = None,
+        since: str | None = None,
+        nct: str | list[str] | None = None,
+        api_url: str | None = None,
+        page_size: str | int | None = None,
+        query_key: str | None = None,
+        verify_file: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         # Crawl state: the pipeline records this query's high-water mark and members under query_key.
         self.query_key = query_key
@@ -103,12 +112,20 @@ class CtgovSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         if self.nct_ids:
             for nct_id in self.nct_ids:
-                yield scrapy.Request(f"{self.api_url}/studies/{nct_id}", callback=self.parse_study,
-                                     errback=self.on_error, cb_kwargs={"nct_id": nct_id})
+                yield scrapy.Request(
+                    f"{self.api_url}/studies/{nct_id}",
+                    callback=self.parse_study,
+                    errback=self.on_error,
+                    cb_kwargs={"nct_id": nct_id},
+                )
             return
         params = self.search_params()
-        yield scrapy.Request(f"{self.api_url}/studies?{urlencode(params)}", callback=self.parse_page,
-                             errback=self.on_error, cb_kwargs={"params": params, "page": 1})
+        yield scrapy.Request(
+            f"{self.api_url}/studies?{urlencode(params)}",
+            callback=self.parse_page,
+            errback=self.on_error,
+            cb_kwargs={"params": params, "page": 1},
+        )
 
     def parse_page(self, response: Response, params: dict[str, str], page: int) -> Iterator[Any]:
         try:
@@ -131,9 +148,12 @@ class CtgovSpider(scrapy.Spider):
         token = data.get("nextPageToken")
         if token:
             # The API keeps the query in the token's context: resend the first page's parameters unchanged.
-            yield response.follow(f"{self.api_url}/studies?{urlencode({**params, 'pageToken': token})}",
-                                  callback=self.parse_page, errback=self.on_error,
-                                  cb_kwargs={"params": params, "page": page + 1})
+            yield response.follow(
+                f"{self.api_url}/studies?{urlencode({**params, 'pageToken': token})}",
+                callback=self.parse_page,
+                errback=self.on_error,
+                cb_kwargs={"params": params, "page": page + 1},
+            )
 
     def parse_study(self, response: Response, nct_id: str) -> Iterator[Any]:
         yield RawDocument(self.source, response.url, response.body, _now())
@@ -148,9 +168,15 @@ class CtgovSpider(scrapy.Spider):
             return
         self.logger.info("%d trials this query returned before are missing: checking each by id", len(missing))
         for nct_id in missing:
-            self.crawler.engine.crawl(scrapy.Request(
-                f"{self.api_url}/studies/{nct_id}", callback=self.parse_study, errback=self.on_verify_error,
-                cb_kwargs={"nct_id": nct_id}, dont_filter=True))
+            self.crawler.engine.crawl(
+                scrapy.Request(
+                    f"{self.api_url}/studies/{nct_id}",
+                    callback=self.parse_study,
+                    errback=self.on_verify_error,
+                    cb_kwargs={"nct_id": nct_id},
+                    dont_filter=True,
+                )
+            )
         raise DontCloseSpider
 
     def on_verify_error(self, failure: Failure) -> Iterator[Any]:
@@ -165,6 +191,7 @@ class CtgovSpider(scrapy.Spider):
         """A request that failed for good (HTTP error after retries, DNS, timeout): count it and keep it."""
         request = failure.request  # type: ignore[attr-defined]
         nct_id = (request.cb_kwargs or {}).get("nct_id")
-        self.logger.error("giving up on %s%s: %s", request.url, f" ({nct_id})" if nct_id else "",
-                          failure.getErrorMessage())
+        self.logger.error(
+            "giving up on %s%s: %s", request.url, f" ({nct_id})" if nct_id else "", failure.getErrorMessage()
+        )
         yield failed(self.source, failure, nct_id)

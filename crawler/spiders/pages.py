@@ -54,6 +54,9 @@ class RegistryPageSpider(scrapy.Spider):
                 yield response.follow(href, callback=self.parse_page, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
-        self.logger.error("giving up on %s: %s", failure.request.url,  # type: ignore[attr-defined]
-                          failure.getErrorMessage())
+        self.logger.error(
+            "giving up on %s: %s",
+            failure.request.url,  # type: ignore[attr-defined]
+            failure.getErrorMessage(),
+        )
         yield failed(self.name, failure)

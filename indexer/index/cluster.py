@@ -89,10 +89,14 @@ class ClusterIndex:
         # Nobody searches the new index until the swap: no refreshes, no fsync per request.
         body["settings"].update({"refresh_interval": "-1", "translog.durability": "async"})
         self.adapter.request("PUT", f"/{name}", body=body)
-        report = self._bulk(name, (({"index": {"_index": name, "_id": r.nct_id}}, dsl.document(r)) for r in records),
-                            in_flight=BULK_IN_FLIGHT)
-        self.adapter.request("PUT", f"/{name}/_settings",
-                             body={"index": {"refresh_interval": "1s", "translog.durability": "request"}})
+        report = self._bulk(
+            name,
+            (({"index": {"_index": name, "_id": r.nct_id}}, dsl.document(r)) for r in records),
+            in_flight=BULK_IN_FLIGHT,
+        )
+        self.adapter.request(
+            "PUT", f"/{name}/_settings", body={"index": {"refresh_interval": "1s", "translog.durability": "request"}}
+        )
         self.adapter.request("POST", f"/{name}/_refresh")
         self._swap(name, [old] if old else [])
         if old:
@@ -108,21 +112,22 @@ class ClusterIndex:
 
     # -- writes -------------------------------------------------------------
     def upsert(self, records: Sequence[TrialRecord]) -> None:
-        self._bulk(self.alias, (({"index": {"_index": self.alias, "_id": r.nct_id}}, dsl.document(r))
-                                for r in records))
+        self._bulk(self.alias, (({"index": {"_index": self.alias, "_id": r.nct_id}}, dsl.document(r)) for r in records))
 
     def delete(self, ids: Sequence[str]) -> None:
         self._bulk(self.alias, (({"delete": {"_index": self.alias, "_id": i}}, None) for i in ids))
 
     def clear(self) -> None:
-        self.adapter.request("POST", f"/{self.alias}/_delete_by_query", body={"query": {"match_all": {}}},
-                             params={"refresh": "true"})
+        self.adapter.request(
+            "POST", f"/{self.alias}/_delete_by_query", body={"query": {"match_all": {}}}, params={"refresh": "true"}
+        )
 
     def commit(self) -> None:
         self.adapter.request("POST", f"/{self.alias}/_refresh")
 
-    def _bulk(self, index: str, actions: Iterable[tuple[dict[str, Any], dict[str, Any] | None]],
-              in_flight: int = 1) -> BulkReport:
+    def _bulk(
+        self, index: str, actions: Iterable[tuple[dict[str, Any], dict[str, Any] | None]], in_flight: int = 1
+    ) -> BulkReport:
         """Streaming: chunks bounded by bytes and count, at most `in_flight` requests at once, so
         memory stays flat whatever the corpus size."""
         report = BulkReport()
@@ -208,8 +213,10 @@ class ClusterIndex:
 
     def search(self, q: SearchQuery) -> SearchResult:
         answer = self.adapter.request("POST", f"/{self.alias}/_search", body=dsl.search_body(q))
-        hits = [Hit(h["_source"]["nct_id"], float(h["_score"] or 0.0) if q.has_scoring_terms else 0.0)
-                for h in answer["hits"]["hits"]]
+        hits = [
+            Hit(h["_source"]["nct_id"], float(h["_score"] or 0.0) if q.has_scoring_terms else 0.0)
+            for h in answer["hits"]["hits"]
+        ]
         total = answer["hits"]["total"]
         return SearchResult(hits, int(total["value"] if isinstance(total, dict) else total))
 

@@ -47,16 +47,24 @@ def _synonym_rules(syn: Synonyms) -> list[str]:
 
 def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
     """Settings and an explicit, strict mapping: English stemming, synonyms at search time, keywords for filters."""
-    text = {"type": "text", "analyzer": "trials_text", "search_analyzer": "trials_search",
-            "fields": {"raw": {"type": "keyword", "ignore_above": 512}}}
+    text = {
+        "type": "text",
+        "analyzer": "trials_text",
+        "search_analyzer": "trials_search",
+        "fields": {"raw": {"type": "keyword", "ignore_above": 512}},
+    }
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
     properties.update({name: dict(text) for name in (*TEXT_FIELDS, "condition_tree")})
-    properties.update({
-        "min_age": {"type": "float"}, "max_age": {"type": "float"}, "enrollment": {"type": "integer"},
-        "last_update": {"type": "date", "format": _DATE_FORMAT},
-        "start_date": {"type": "date", "format": _DATE_FORMAT},
-        "completion_date": {"type": "date", "format": _DATE_FORMAT},
-    })
+    properties.update(
+        {
+            "min_age": {"type": "float"},
+            "max_age": {"type": "float"},
+            "enrollment": {"type": "integer"},
+            "last_update": {"type": "date", "format": _DATE_FORMAT},
+            "start_date": {"type": "date", "format": _DATE_FORMAT},
+            "completion_date": {"type": "date", "format": _DATE_FORMAT},
+        }
+    )
     filters: dict[str, Any] = {
         "trials_possessive": {"type": "stemmer", "language": "possessive_english"},
         "trials_stemmer": {"type": "stemmer", "language": "english"},
@@ -68,19 +76,25 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
         search_filters.append("trials_synonyms")
     return {
         "settings": {
-            "number_of_shards": shards, "number_of_replicas": replicas,
+            "number_of_shards": shards,
+            "number_of_replicas": replicas,
             "analysis": {
                 "filter": filters,
                 "analyzer": {
-                    "trials_text": {"type": "custom", "tokenizer": "standard",
-                                    "filter": ["trials_possessive", "lowercase", "trials_stemmer"]},
-                    "trials_search": {"type": "custom", "tokenizer": "standard",
-                                      "filter": [*search_filters, "trials_stemmer"]},
+                    "trials_text": {
+                        "type": "custom",
+                        "tokenizer": "standard",
+                        "filter": ["trials_possessive", "lowercase", "trials_stemmer"],
+                    },
+                    "trials_search": {
+                        "type": "custom",
+                        "tokenizer": "standard",
+                        "filter": [*search_filters, "trials_stemmer"],
+                    },
                 },
             },
         },
-        "mappings": {"dynamic": "strict", "_meta": {"trialscout_mapping": MAPPING_VERSION},
-                     "properties": properties},
+        "mappings": {"dynamic": "strict", "_meta": {"trialscout_mapping": MAPPING_VERSION}, "properties": properties},
     }
 
 
@@ -98,15 +112,15 @@ def _fields(weights: dict[str, float]) -> list[str]:
 
 
 def _multi_match(query: str, weights: dict[str, float], kind: str, **options: Any) -> dict[str, Any]:
-    return {"multi_match": {"query": query, "type": kind, "fields": _fields(weights), "analyzer": QUERY_ANALYZER,
-                            **options}}
+    return {
+        "multi_match": {"query": query, "type": kind, "fields": _fields(weights), "analyzer": QUERY_ANALYZER, **options}
+    }
 
 
 def _all_words(value: str, fields: tuple[str, ...], name: str | None = None) -> dict[str, Any]:
     """Every word of `value` in some field (tantivy's conjunction over default fields)."""
     options = {"_name": name} if name else {}
-    return _multi_match(value, {f: TEXT_FIELDS.get(f, 1.0) for f in fields}, "cross_fields", operator="and",
-                        **options)
+    return _multi_match(value, {f: TEXT_FIELDS.get(f, 1.0) for f in fields}, "cross_fields", operator="and", **options)
 
 
 def _free_text(text: str, weights: dict[str, float]) -> dict[str, Any] | None:
@@ -134,20 +148,39 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         weights = q.text_weights()
         text = _free_text(q.text, weights)
         if text is not None:
-            alternatives = [_multi_match(alt, weights, "phrase", tie_breaker=1.0, boost=SYNONYM_WEIGHT)
-                            for phrase, alts in q.expansions if phrase in q.text for alt in alts]
+            alternatives = [
+                _multi_match(alt, weights, "phrase", tie_breaker=1.0, boost=SYNONYM_WEIGHT)
+                for phrase, alts in q.expansions
+                if phrase in q.text
+                for alt in alts
+            ]
             must.append({"bool": {"should": [text, *alternatives]}})
     if q.like:
-        should.append({"more_like_this": {
-            "fields": sorted({f for f, _ in q.like}), "like": [t for _, t in q.like],
-            "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": 30}})
-    for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions), *((d, DRUG_FIELDS) for d in q.drugs),
-                          *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):
+        should.append(
+            {
+                "more_like_this": {
+                    "fields": sorted({f for f, _ in q.like}),
+                    "like": [t for _, t in q.like],
+                    "min_term_freq": 1,
+                    "min_doc_freq": 2,
+                    "max_query_terms": 30,
+                }
+            }
+        )
+    for value, fields in (
+        *((c, CONDITION_FIELDS) for c in q.conditions),
+        *((d, DRUG_FIELDS) for d in q.drugs),
+        *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ()),
+    ):
         options = [_all_words(v, fields) for v in (value, *q.alternatives(value)) if _WORD.search(v)]
-        must.append({"bool": {"should": options, "minimum_should_match": 1}} if options
-                    else {"match_none": {}})
-    for field, values in (("status", q.statuses), ("phase", q.phases), ("study_type", q.study_types),
-                          ("country", q.countries), ("nct_id", q.ids)):
+        must.append({"bool": {"should": options, "minimum_should_match": 1}} if options else {"match_none": {}})
+    for field, values in (
+        ("status", q.statuses),
+        ("phase", q.phases),
+        ("study_type", q.study_types),
+        ("country", q.countries),
+        ("nct_id", q.ids),
+    ):
         if values:
             filters.append({"terms": {field: list(values)}})
     if q.sex:
@@ -169,8 +202,13 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
 
 
 def search_body(q: SearchQuery) -> dict[str, Any]:
-    body: dict[str, Any] = {"query": build_query(q), "size": q.limit, "from": q.offset,
-                            "_source": ["nct_id"], "track_total_hits": True}
+    body: dict[str, Any] = {
+        "query": build_query(q),
+        "size": q.limit,
+        "from": q.offset,
+        "_source": ["nct_id"],
+        "track_total_hits": True,
+    }
     if not q.has_scoring_terms:
         body["sort"] = [{"last_update": {"order": "desc", "missing": "_last"}}, {"nct_id": "asc"}]
     return body
@@ -187,6 +225,9 @@ def explain_body(q: SearchQuery, nct_id: str) -> tuple[dict[str, Any], dict[str,
             name = f"q{len(names)}"
             names[name] = (field, label)
             should.append(_all_words(text, (field,), name))
-    body = {"query": {"bool": {"filter": [{"term": {"nct_id": nct_id}}], "should": should}}, "size": 1,
-            "_source": False}
+    body = {
+        "query": {"bool": {"filter": [{"term": {"nct_id": nct_id}}], "should": should}},
+        "size": 1,
+        "_source": False,
+    }
     return body, names

@@ -119,7 +119,8 @@ def explain_terms(q: SearchQuery) -> list[tuple[str, str, tuple[str, ...]]]:
         asked += [(w, w, tuple(TEXT_FIELDS)) for w in q.text.split()]
         asked += [(f"{p} (as {a})", a, tuple(TEXT_FIELDS)) for p, alts in q.expansions if p in q.text for a in alts]
     filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-        (q.conditions, CONDITION_FIELDS), (q.drugs, DRUG_FIELDS),
+        (q.conditions, CONDITION_FIELDS),
+        (q.drugs, DRUG_FIELDS),
         ((q.sponsor,) if q.sponsor else (), SPONSOR_FIELDS),
     ]
     for values, fields in filters:

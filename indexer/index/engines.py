@@ -47,14 +47,17 @@ def parse_engine_url(url: str) -> EngineURL:
     parts = urlsplit(url)
     kind, _, transport = parts.scheme.partition("+")
     if kind not in ("opensearch", "elasticsearch") or transport not in ("", "http", "https"):
-        raise ValueError(f"engine URL must start opensearch:// or elasticsearch:// (+https for TLS), "
-                         f"not {parts.scheme}://")
+        raise ValueError(
+            f"engine URL must start opensearch:// or elasticsearch:// (+https for TLS), not {parts.scheme}://"
+        )
     if not parts.hostname:
         raise ValueError("engine URL needs a host, e.g. opensearch://127.0.0.1:9200")
     port = parts.port or 9200
     alias = parts.path.strip("/") or "trials"
     return EngineURL(
-        kind=kind, base=f"{transport or 'http'}://{parts.hostname}:{port}", alias=alias,
+        kind=kind,
+        base=f"{transport or 'http'}://{parts.hostname}:{port}",
+        alias=alias,
         user=parts.username or os.environ.get("TRIALS_ENGINE_USER"),
         password=parts.password or os.environ.get("TRIALS_ENGINE_PASSWORD"),
         api_key=os.environ.get("TRIALS_ENGINE_API_KEY"),
@@ -87,8 +90,9 @@ class OpenSearchAdapter:
         except (e.ConnectionError, e.ConnectionTimeout) as exc:
             raise EngineUnavailable(f"{self.url.redacted()}: {exc.__class__.__name__}") from None
         except e.TransportError as exc:
-            raise EngineError(int(exc.status_code) if isinstance(exc.status_code, int) else 500,
-                              _reason(exc.info)) from None
+            raise EngineError(
+                int(exc.status_code) if isinstance(exc.status_code, int) else 500, _reason(exc.info)
+            ) from None
 
     def bulk(self, payload: bytes) -> Any:
         return self.request("POST", "/_bulk", body=payload.decode("utf-8"))
@@ -110,8 +114,14 @@ class ElasticsearchAdapter:
             auth["basic_auth"] = (url.user, url.password or "")
         self.client = Elasticsearch(hosts=[url.base], request_timeout=60, max_retries=0, **auth)
 
-    def request(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None,
-                content_type: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> Any:
         from elastic_transport import ConnectionError as TransportConnectionError
         from elastic_transport import ConnectionTimeout
         from elasticsearch import ApiError

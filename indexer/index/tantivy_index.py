@@ -32,11 +32,42 @@ from indexer.record import TrialRecord
 SCHEMA_VERSION = 1
 _MARKER = "trialscout-index.json"
 SYNONYM_WEIGHT = 0.5
-_LIKE_STOP_WORDS = frozenset([
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "of",
-    "on", "or", "that", "the", "their", "this", "to", "was", "were", "which", "with", "will", "study",
-    "patients", "participants", "trial",
-])
+_LIKE_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+        "will",
+        "study",
+        "patients",
+        "participants",
+        "trial",
+    ]
+)
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
 
@@ -144,8 +175,14 @@ class TantivyIndex:
         if q.has_scoring_terms:
             res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
         else:
-            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True,
-                                  order_by_field="last_update", order=tantivy.Order.Desc)
+            res = searcher.search(
+                query,
+                limit=q.limit,
+                offset=q.offset,
+                count=True,
+                order_by_field="last_update",
+                order=tantivy.Order.Desc,
+            )
         hits = []
         for score, address in res.hits:
             doc = searcher.doc(address)
@@ -173,14 +210,14 @@ class TantivyIndex:
         return matched
 
     # -- query building -----------------------------------------------------
-    def _text(self, text: str, fields: Sequence[str], *, all_words: bool,
-              weights: dict[str, float] | None = None) -> Query | None:
+    def _text(
+        self, text: str, fields: Sequence[str], *, all_words: bool, weights: dict[str, float] | None = None
+    ) -> Query | None:
         quoted = quote_text(text)
         if not quoted:
             return None
         boosts = {f: (weights or TEXT_FIELDS).get(f, 1.0) for f in fields}
-        return self.index.parse_query(quoted, list(fields), field_boosts=boosts,
-                                      conjunction_by_default=all_words)
+        return self.index.parse_query(quoted, list(fields), field_boosts=boosts, conjunction_by_default=all_words)
 
     def _phrase(self, text: str, weights: dict[str, float]) -> Query | None:
         """`text` as one phrase (all its words, adjacent) in any of the weighted fields."""
@@ -195,8 +232,13 @@ class TantivyIndex:
         for name, text in like:
             fields.setdefault(name, []).append(text)
         return Query.more_like_this_document_fields_query(
-            self.schema, fields, min_doc_frequency=2, min_term_frequency=1, max_query_terms=30,
-            stop_words=sorted(_LIKE_STOP_WORDS))
+            self.schema,
+            fields,
+            min_doc_frequency=2,
+            min_term_frequency=1,
+            max_query_terms=30,
+            stop_words=sorted(_LIKE_STOP_WORDS),
+        )
 
     def _any_term(self, field: str, values: Sequence[str]) -> Query:
         return Query.term_set_query(self.schema, field, list(values))
@@ -211,18 +253,30 @@ class TantivyIndex:
                 for phrase, alternatives in q.expansions:
                     if phrase in q.text:
                         # A synonym counts, but less than the user's own words.
-                        should += [(Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT)) for alt in
-                                   (self._phrase(a, weights) for a in alternatives) if alt is not None]
+                        should += [
+                            (Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT))
+                            for alt in (self._phrase(a, weights) for a in alternatives)
+                            if alt is not None
+                        ]
                 must.append((Occur.Must, Query.boolean_query(should)))
         if q.like:
             must.append((Occur.Should, self._like(q.like)))
-        for value, fields in (*((c, CONDITION_FIELDS) for c in q.conditions),
-                              *((d, DRUG_FIELDS) for d in q.drugs),
-                              *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ())):
-            options = [p for p in (self._text(v, fields, all_words=True) for v in (value, *q.alternatives(value)))
-                       if p is not None]
-            must.append((Occur.Must, Query.boolean_query([(Occur.Should, p) for p in options])
-                         if options else Query.empty_query()))
+        for value, fields in (
+            *((c, CONDITION_FIELDS) for c in q.conditions),
+            *((d, DRUG_FIELDS) for d in q.drugs),
+            *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ()),
+        ):
+            options = [
+                p
+                for p in (self._text(v, fields, all_words=True) for v in (value, *q.alternatives(value)))
+                if p is not None
+            ]
+            must.append(
+                (
+                    Occur.Must,
+                    Query.boolean_query([(Occur.Should, p) for p in options]) if options else Query.empty_query(),
+                )
+            )
         if q.statuses:
             must.append((Occur.Must, self._any_term("status", q.statuses)))
         if q.phases:
@@ -239,10 +293,18 @@ class TantivyIndex:
             must.append((Occur.Must, self._any_term("sex", sex_values(q.sex))))
         if q.age is not None:
             # A trial admits the age when min_age <= age <= max_age; open bounds were stored as 0 / 999.
-            must.append((Occur.Must, Query.range_query(self.schema, "min_age", tantivy.FieldType.Float,
-                                                       upper_bound=float(q.age))))
-            must.append((Occur.Must, Query.range_query(self.schema, "max_age", tantivy.FieldType.Float,
-                                                       lower_bound=float(q.age))))
+            must.append(
+                (
+                    Occur.Must,
+                    Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=float(q.age)),
+                )
+            )
+            must.append(
+                (
+                    Occur.Must,
+                    Query.range_query(self.schema, "max_age", tantivy.FieldType.Float, lower_bound=float(q.age)),
+                )
+            )
         if not any(occ == Occur.Must for occ, _ in must):
             must.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(must)

@@ -28,8 +28,11 @@ def sniff(body: bytes, filename: str = "") -> str | None:
         return ctgov.SOURCE
     if head[:15].lower().startswith((b"<!doctype html", b"<html")) or filename.endswith((".html", ".htm")):
         # Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
-        for slug, marker in ((takeda.SOURCE, b"Takeda Clinical Trials"), (gsk.SOURCE, b"GSK Clinical Study Register"),
-                             (euctr.SOURCE, b"EU Clinical Trials Register")):
+        for slug, marker in (
+            (takeda.SOURCE, b"Takeda Clinical Trials"),
+            (gsk.SOURCE, b"GSK Clinical Study Register"),
+            (euctr.SOURCE, b"EU Clinical Trials Register"),
+        ):
             if marker in body:
                 return slug
         return listing.SOURCE
@@ -42,8 +45,14 @@ def sniff(body: bytes, filename: str = "") -> str | None:
     return None
 
 
-def parse(body: bytes, *, source: str | None = None, filename: str = "",
-          source_url: str | None = None, fetched_at: str | None = None) -> list[TrialRecord]:
+def parse(
+    body: bytes,
+    *,
+    source: str | None = None,
+    filename: str = "",
+    source_url: str | None = None,
+    fetched_at: str | None = None,
+) -> list[TrialRecord]:
     """Parse one document; raises NotATrial or ParseError."""
     slug = source or sniff(body, filename)
     if slug is None or slug not in PARSERS:

@@ -45,8 +45,9 @@ def iter_studies(doc: Any) -> Iterator[dict[str, Any]]:
     raise NotATrial("not a ClinicalTrials.gov API v2 study, search page or export")
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     """Every study in an API v2 JSON document."""
     try:
         doc = orjson.loads(body)
@@ -55,8 +56,7 @@ def parse_document(body: bytes | str, *, source_url: str | None = None,
     return [parse_study(s, source_url=source_url, fetched_at=fetched_at) for s in iter_studies(doc)]
 
 
-def parse_study(study: dict[str, Any], *, source_url: str | None = None,
-                fetched_at: str | None = None) -> TrialRecord:
+def parse_study(study: dict[str, Any], *, source_url: str | None = None, fetched_at: str | None = None) -> TrialRecord:
     """One API v2 study object (as in `studies[]` or `/studies/{nctId}`)."""
     p = study.get("protocolSection")
     if not isinstance(p, dict):

@@ -30,8 +30,9 @@ _PARSER = etree.XMLParser(
 _DOWNLOAD_RE = re.compile(r"processed this data on (.+)$", re.I)
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     if isinstance(body, str):
         body = body.encode("utf-8")
     try:
@@ -91,8 +92,7 @@ def _block(el: etree._Element, path: str) -> str | None:
     return n.clean_text(_t(el, path))
 
 
-def parse_study(root: etree._Element, *, source_url: str | None = None,
-                fetched_at: str | None = None) -> TrialRecord:
+def parse_study(root: etree._Element, *, source_url: str | None = None, fetched_at: str | None = None) -> TrialRecord:
     kids = _children(root)
 
     def get(path: str) -> str | None:
@@ -176,8 +176,7 @@ def _int(text: str | None) -> int | None:
 
 def _outcomes(root: etree._Element, tag: str) -> tuple[Outcome, ...]:
     return tuple(
-        Outcome(measure=_t(o, "measure") or "", time_frame=_t(o, "time_frame"),
-                description=_block(o, "description"))
+        Outcome(measure=_t(o, "measure") or "", time_frame=_t(o, "time_frame"), description=_block(o, "description"))
         for o in root.findall(tag)
     )
 

@@ -22,8 +22,9 @@ def trial_id(nct: str | None, eudract: str) -> str:
     return nct or f"EUCTR{eudract}"
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     soup = soup_of(body)
     if soup.select("table.result"):
         return [_card(t, fetched_at) for t in soup.select("table.result")]
@@ -62,8 +63,11 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
     # F.1: which age groups are included. No subjects under 18 -> 18; no elderly -> up to 64.
     low = 18.0 if (v("F.1.1") or "").lower() == "no" else None
     high = 64.0 if (v("F.1.3") or "").lower() == "no" and (v("F.1.2") or "").lower() == "yes" else None
-    provenance = {k: f"EU CTR section {s}" for k, s, val in (("min_age_years", "F.1.1", low),
-                                                             ("max_age_years", "F.1.3", high)) if val is not None}
+    provenance = {
+        k: f"EU CTR section {s}"
+        for k, s, val in (("min_age_years", "F.1.1", low), ("max_age_years", "F.1.3", high))
+        if val is not None
+    }
     products = [text(c) for key, c in rows.items() if key in ("D.3.8", "D.3.1", "D.2.1.1.1")]
     drugs = list(dict.fromkeys(text(td) for tr in soup.find_all("tr") for td in _value_of(tr, ("D.3.8",))))
     trade = list(dict.fromkeys(text(td) for tr in soup.find_all("tr") for td in _value_of(tr, ("D.2.1.1.1",))))
@@ -78,8 +82,11 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         overall_status=n.status(v("P. End of Trial Status") or v("trial status")),
         completion_date=n.iso_date(v("P. Date of the global end of the trial")),
         lead_sponsor=v("B.1.1"),
-        phases=tuple(p for code, p in (("E.7.1", "PHASE1"), ("E.7.2", "PHASE2"), ("E.7.3", "PHASE3"),
-                                       ("E.7.4", "PHASE4")) if (v(code) or "").lower() == "yes"),
+        phases=tuple(
+            p
+            for code, p in (("E.7.1", "PHASE1"), ("E.7.2", "PHASE2"), ("E.7.3", "PHASE3"), ("E.7.4", "PHASE4"))
+            if (v(code) or "").lower() == "yes"
+        ),
         enrollment=_int(v("F.4.2.2") or v("F.4.1")),
         conditions=tuple(x for x in (v("E.1.1"),) if x),
         keywords=tuple(x for x in (v("E.1.1.1"),) if x),
@@ -87,14 +94,32 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         or tuple(Intervention(type="DRUG", name=p) for p in dict.fromkeys(products) if p),
         brief_summary=v("E.2.1"),
         eligibility=Eligibility(
-            criteria_text="\n\n".join(x for x in ("Inclusion Criteria:\n" + lines(rows.get("E.3")),
-                                                  "Exclusion Criteria:\n" + lines(rows.get("E.4")))) or None,
-            inclusion=inclusion, exclusion=exclusion, min_age_years=low, max_age_years=high,
-            sex="MALE" if male == "yes" and female == "no" else "FEMALE" if female == "yes" and male == "no"
-            else "ALL" if male or female else None,
-            healthy_volunteers=n.yes_no(v("F.3.1")), provenance=provenance),
+            criteria_text="\n\n".join(
+                x
+                for x in (
+                    "Inclusion Criteria:\n" + lines(rows.get("E.3")),
+                    "Exclusion Criteria:\n" + lines(rows.get("E.4")),
+                )
+            )
+            or None,
+            inclusion=inclusion,
+            exclusion=exclusion,
+            min_age_years=low,
+            max_age_years=high,
+            sex="MALE"
+            if male == "yes" and female == "no"
+            else "FEMALE"
+            if female == "yes" and male == "no"
+            else "ALL"
+            if male or female
+            else None,
+            healthy_volunteers=n.yes_no(v("F.3.1")),
+            provenance=provenance,
+        ),
         locations=tuple(Location(country=c) for c in _countries(v("A.1"))),
-        source=SOURCE, source_url=url, fetched_at=fetched_at,
+        source=SOURCE,
+        source_url=url,
+        fetched_at=fetched_at,
     )
 
 
@@ -137,5 +162,7 @@ def _card(table: Tag, fetched_at: str | None) -> TrialRecord:
         conditions=tuple(x for x in (fields.get("medical condition"),) if x),
         eligibility=Eligibility(sex="ALL" if "male" in genders and "female" in genders else None),
         locations=tuple(Location(country=code, status=n.status(status)) for code, status in protocols),
-        source=SOURCE, source_url=url, fetched_at=fetched_at,
+        source=SOURCE,
+        source_url=url,
+        fetched_at=fetched_at,
     )

@@ -12,8 +12,9 @@ from indexer.record import Design, Eligibility, Intervention, Location, TrialRec
 SOURCE = "gsk"
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     soup = soup_of(body)
     pairs = row_pairs(soup)
     values: dict[str, Tag] = {}
@@ -39,45 +40,71 @@ def parse_document(body: bytes | str, *, source_url: str | None = None,
     inclusion, exclusion = criteria(elig.replace("Click to view inclusion/exclusion criteria", ""))
     title = v("study title")
     generic, trade = v("generic name"), v("trade name")
-    return [TrialRecord(
-        nct_id=nct or f"GSK{study_id}",
-        brief_title=title if title and title != "See Detailed Description" else v("brief summary"),
-        official_title=v("detailed description") if title == "See Detailed Description" else None,
-        org_study_id=study_id,
-        secondary_ids=tuple(x for x in (v("clinical study id"), v("secondary ids")) if x),
-        overall_status=n.status(v("study recruitment status")),
-        why_stopped=v("why study stopped"),
-        start_date=n.iso_date(v("study start date")),
-        primary_completion_date=n.iso_date(v("primary completion date")),
-        completion_date=n.iso_date(v("study completion date")),
-        first_submitted=n.iso_date(dates[0]) if dates else None,
-        last_update_posted=n.iso_date(dates[1]) if dates else None,
-        lead_sponsor=v("sponsor"),
-        collaborators=tuple(c.strip() for c in (v("collaborators") or "").split(",") if c.strip()),
-        study_type=n.study_type(v("study type")),
-        phases=n.phases(v("phase")),
-        enrollment=int(e) if (e := v("enrollment")) and e.isdigit() else None,
-        enrollment_type=n.enrollment_type(v("enrollment type")),
-        design=Design(allocation=n.design_value(v("allocation")), masking=n.masking(v("masking")),
-                      primary_purpose=n.design_value(v("primary purpose")),
-                      intervention_model=n.design_value(v("study design assignment"))),
-        conditions=tuple(c.strip() for c in (v("study indication") or "").split(",") if c.strip()),
-        keywords=tuple(k.strip() for k in (v("keywords") or "").split(",") if k.strip()),
-        interventions=(Intervention(type="DRUG", name=generic, other_names=tuple(
-            t.strip() for t in (trade or "").split(",") if t.strip())),) if generic else (),
-        brief_summary=v("brief summary"),
-        detailed_description=v("detailed description"),
-        eligibility=Eligibility(criteria_text=elig or None, inclusion=inclusion, exclusion=exclusion,
-                                min_age_years=n.age_years(v("minimum age")),
-                                max_age_years=n.age_years(v("maximum age")),
-                                sex=n.sex(v("gender")), healthy_volunteers=n.yes_no(v("healthy volunteers"))),
-        locations=tuple(site for site in sites if site is not None),
-        source=SOURCE, source_url=source_url, fetched_at=fetched_at,
-    )]
+    return [
+        TrialRecord(
+            nct_id=nct or f"GSK{study_id}",
+            brief_title=title if title and title != "See Detailed Description" else v("brief summary"),
+            official_title=v("detailed description") if title == "See Detailed Description" else None,
+            org_study_id=study_id,
+            secondary_ids=tuple(x for x in (v("clinical study id"), v("secondary ids")) if x),
+            overall_status=n.status(v("study recruitment status")),
+            why_stopped=v("why study stopped"),
+            start_date=n.iso_date(v("study start date")),
+            primary_completion_date=n.iso_date(v("primary completion date")),
+            completion_date=n.iso_date(v("study completion date")),
+            first_submitted=n.iso_date(dates[0]) if dates else None,
+            last_update_posted=n.iso_date(dates[1]) if dates else None,
+            lead_sponsor=v("sponsor"),
+            collaborators=tuple(c.strip() for c in (v("collaborators") or "").split(",") if c.strip()),
+            study_type=n.study_type(v("study type")),
+            phases=n.phases(v("phase")),
+            enrollment=int(e) if (e := v("enrollment")) and e.isdigit() else None,
+            enrollment_type=n.enrollment_type(v("enrollment type")),
+            design=Design(
+                allocation=n.design_value(v("allocation")),
+                masking=n.masking(v("masking")),
+                primary_purpose=n.design_value(v("primary purpose")),
+                intervention_model=n.design_value(v("study design assignment")),
+            ),
+            conditions=tuple(c.strip() for c in (v("study indication") or "").split(",") if c.strip()),
+            keywords=tuple(k.strip() for k in (v("keywords") or "").split(",") if k.strip()),
+            interventions=(
+                Intervention(
+                    type="DRUG",
+                    name=generic,
+                    other_names=tuple(t.strip() for t in (trade or "").split(",") if t.strip()),
+                ),
+            )
+            if generic
+            else (),
+            brief_summary=v("brief summary"),
+            detailed_description=v("detailed description"),
+            eligibility=Eligibility(
+                criteria_text=elig or None,
+                inclusion=inclusion,
+                exclusion=exclusion,
+                min_age_years=n.age_years(v("minimum age")),
+                max_age_years=n.age_years(v("maximum age")),
+                sex=n.sex(v("gender")),
+                healthy_volunteers=n.yes_no(v("healthy volunteers")),
+            ),
+            locations=tuple(site for site in sites if site is not None),
+            source=SOURCE,
+            source_url=source_url,
+            fetched_at=fetched_at,
+        )
+    ]
 
 
-_SITE_STATUS = {"RECRUITING", "COMPLETED", "TERMINATED", "WITHDRAWN", "ACTIVE_NOT_RECRUITING", "NOT_YET_RECRUITING",
-                "SUSPENDED"}
+_SITE_STATUS = {
+    "RECRUITING",
+    "COMPLETED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "ACTIVE_NOT_RECRUITING",
+    "NOT_YET_RECRUITING",
+    "SUSPENDED",
+}
 
 
 def _site(tr: Tag) -> Location | None:
@@ -88,7 +115,11 @@ def _site(tr: Tag) -> Location | None:
     name, _, address = lines(cells[0]).partition("\n")
     parts = [p.strip() for p in address.split(",") if p.strip()]
     country = tr.get("data-country") or (parts[0] if parts else None)
-    return Location(facility=name.strip() or None, city=parts[2] if len(parts) > 2 else None,
-                    state=str(tr.get("data-state") or "") or (parts[1] if len(parts) > 1 else None),
-                    zip=parts[3] if len(parts) > 3 else None, country=str(country) if country else None,
-                    status=n.status(text(cells[1])))
+    return Location(
+        facility=name.strip() or None,
+        city=parts[2] if len(parts) > 2 else None,
+        state=str(tr.get("data-state") or "") or (parts[1] if len(parts) > 1 else None),
+        zip=parts[3] if len(parts) > 3 else None,
+        country=str(country) if country else None,
+        status=n.status(text(cells[1])),
+    )

@@ -16,16 +16,33 @@ _NCT_RE = re.compile(r"\bNCT\d{8}\b")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Labels as such sites print them, normalised to lower case without punctuation.
 _LABELS = {
-    "status": "status", "recruitment status": "status", "end date": "end_date", "participants needed": "enrollment",
-    "sponsor": "sponsor", "condition": "condition", "conditions": "condition", "treatment": "treatment",
-    "treatments": "treatment", "clinical study identifier": "id", "last modified on": "modified",
-    "phase": "phase", "gender": "sex", "sex": "sex", "age": "age",
+    "status": "status",
+    "recruitment status": "status",
+    "end date": "end_date",
+    "participants needed": "enrollment",
+    "sponsor": "sponsor",
+    "condition": "condition",
+    "conditions": "condition",
+    "treatment": "treatment",
+    "treatments": "treatment",
+    "clinical study identifier": "id",
+    "last modified on": "modified",
+    "phase": "phase",
+    "gender": "sex",
+    "sex": "sex",
+    "age": "age",
 }
 # "age:18 to 75 years", "aged 18-65 years", "18 to 75 years of age"
-_AGE_RANGE = re.compile(r"\bage[sd]?\s*[:=]?\s*(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years?|yrs?)?|"
-                        r"\b(\d{1,3})\s*(?:to|-|–)\s*(\d{1,3})\s*years?\s*(?:of age|old)", re.I)
-_AGE_MIN = re.compile(r"\b(?:age[sd]?\s*(?:>=|≥|of at least|at least)\s*(\d{1,3})|(\d{1,3})\s*years?\s*(?:of age\s*)?"
-                      r"(?:or older|and older|and over|or above))", re.I)
+_AGE_RANGE = re.compile(
+    r"\bage[sd]?\s*[:=]?\s*(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years?|yrs?)?|"
+    r"\b(\d{1,3})\s*(?:to|-|–)\s*(\d{1,3})\s*years?\s*(?:of age|old)",
+    re.I,
+)
+_AGE_MIN = re.compile(
+    r"\b(?:age[sd]?\s*(?:>=|≥|of at least|at least)\s*(\d{1,3})|(\d{1,3})\s*years?\s*(?:of age\s*)?"
+    r"(?:or older|and older|and over|or above))",
+    re.I,
+)
 
 
 def _text(el: Tag | None) -> str:
@@ -90,8 +107,9 @@ def derived_ages(criteria: tuple[Criterion, ...]) -> tuple[float | None, float |
     return None, None, None
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     if re.search(rb"<html", raw[:2048], re.I) and not re.search(rb"</html\s*>", raw[-4096:], re.I):
         raise ParseError("truncated page: no closing </html>")
@@ -119,30 +137,45 @@ def parse_document(body: bytes | str, *, source_url: str | None = None,
     inclusion, exclusion = _items(inclusion_els), _items(exclusion_els)
     low, high, where = derived_ages(inclusion)
     modified = pairs.get("modified") or (re.sub(r"(?i)^\s*updated on\s*", "", str(updated)) if updated else None)
-    return [TrialRecord(
-        nct_id=nct.group(0),
-        brief_title=_text(title_el) or None,
-        overall_status=n.status(pairs.get("status")),
-        completion_date=n.iso_date(pairs.get("end_date")),
-        last_update_posted=n.iso_date(modified.strip() if modified else None),
-        lead_sponsor=pairs.get("sponsor"),
-        phases=n.phases(pairs.get("phase")),
-        enrollment=int(pairs["enrollment"]) if pairs.get("enrollment", "").isdigit() else None,
-        conditions=tuple(c.strip() for c in re.split(r"[;|]", pairs.get("condition", "")) if c.strip()),
-        keywords=tuple(tags),
-        interventions=tuple(Intervention(type=None, name=t.strip())
-                            for t in re.split(r"[;|]", pairs.get("treatment", "")) if t.strip()),
-        brief_summary=_paragraphs(summary),
-        detailed_description=_paragraphs(description),
-        eligibility=Eligibility(
-            criteria_text="\n".join(["Inclusion Criteria:", *(f"* {c.text}" for c in inclusion), "",
-                                     "Exclusion Criteria:", *(f"* {c.text}" for c in exclusion)])
-            if inclusion or exclusion else None,
-            inclusion=inclusion, exclusion=exclusion, min_age_years=low, max_age_years=high,
-            provenance={"age": f"criteria: {where}"} if where else {},
-        ),
-        source=SOURCE,
-        source_url=source_url,
-        fetched_at=fetched_at,
-    )]
-
+    return [
+        TrialRecord(
+            nct_id=nct.group(0),
+            brief_title=_text(title_el) or None,
+            overall_status=n.status(pairs.get("status")),
+            completion_date=n.iso_date(pairs.get("end_date")),
+            last_update_posted=n.iso_date(modified.strip() if modified else None),
+            lead_sponsor=pairs.get("sponsor"),
+            phases=n.phases(pairs.get("phase")),
+            enrollment=int(pairs["enrollment"]) if pairs.get("enrollment", "").isdigit() else None,
+            conditions=tuple(c.strip() for c in re.split(r"[;|]", pairs.get("condition", "")) if c.strip()),
+            keywords=tuple(tags),
+            interventions=tuple(
+                Intervention(type=None, name=t.strip())
+                for t in re.split(r"[;|]", pairs.get("treatment", ""))
+                if t.strip()
+            ),
+            brief_summary=_paragraphs(summary),
+            detailed_description=_paragraphs(description),
+            eligibility=Eligibility(
+                criteria_text="\n".join(
+                    [
+                        "Inclusion Criteria:",
+                        *(f"* {c.text}" for c in inclusion),
+                        "",
+                        "Exclusion Criteria:",
+                        *(f"* {c.text}" for c in exclusion),
+                    ]
+                )
+                if inclusion or exclusion
+                else None,
+                inclusion=inclusion,
+                exclusion=exclusion,
+                min_age_years=low,
+                max_age_years=high,
+                provenance={"age": f"criteria: {where}"} if where else {},
+            ),
+            source=SOURCE,
+            source_url=source_url,
+            fetched_at=fetched_at,
+        )
+    ]

@@ -26,8 +26,9 @@ def _pairs(soup: object) -> dict[str, Tag]:
     return out
 
 
-def parse_document(body: bytes | str, *, source_url: str | None = None,
-                   fetched_at: str | None = None) -> list[TrialRecord]:
+def parse_document(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
+) -> list[TrialRecord]:
     pairs = _pairs(soup_of(body))
     if "takeda trial id" not in pairs:
         raise NotATrial("not a Takeda trial summary page (no Takeda Trial ID)")
@@ -46,27 +47,38 @@ def parse_document(body: bytes | str, *, source_url: str | None = None,
         low, high = n.age_years(f"{m.group(1)} {m.group(2)}"), n.age_years(f"{m.group(3)} {m.group(4)}")
     compounds = [c.strip() for c in (v("compound") or "").split(",") if c.strip()]
     countries = [c.strip() for c in (v("locations") or "").split(",") if c.strip()]
-    return [TrialRecord(
-        nct_id=first_nct(v("nct number") or "") or f"TAKEDA{trial_id}",
-        official_title=v("official title"),
-        brief_title=v("official title"),
-        org_study_id=trial_id,
-        secondary_ids=tuple(x.strip() for x in (v("other trial ids") or "").split(",") if x.strip()),
-        overall_status=n.status(v("recruitment status")),
-        start_date=n.iso_date(v("start date")),
-        completion_date=n.iso_date(v("completion date")),
-        lead_sponsor=v("trial sponsor"),
-        study_type=n.study_type(v("trial type")),
-        phases=n.phases(v("trial phase")),
-        enrollment=int(e) if (e := v("enrollment/number of participants")) and e.isdigit() else None,
-        conditions=tuple(c.strip() for c in (v("condition") or "").split(",") if c.strip()),
-        # The first compound is the generic name; the rest are its brand names and codes.
-        interventions=(Intervention(type="DRUG", name=compounds[0], other_names=tuple(compounds[1:])),)
-        if compounds else (),
-        brief_summary=v("brief summary"),
-        detailed_description=v("detailed description"),
-        eligibility=Eligibility(criteria_text=elig or None, inclusion=inclusion, exclusion=exclusion,
-                                min_age_years=low, max_age_years=high, sex=n.sex(v("gender"))),
-        locations=tuple(Location(country=c) for c in countries),
-        source=SOURCE, source_url=source_url, fetched_at=fetched_at,
-    )]
+    return [
+        TrialRecord(
+            nct_id=first_nct(v("nct number") or "") or f"TAKEDA{trial_id}",
+            official_title=v("official title"),
+            brief_title=v("official title"),
+            org_study_id=trial_id,
+            secondary_ids=tuple(x.strip() for x in (v("other trial ids") or "").split(",") if x.strip()),
+            overall_status=n.status(v("recruitment status")),
+            start_date=n.iso_date(v("start date")),
+            completion_date=n.iso_date(v("completion date")),
+            lead_sponsor=v("trial sponsor"),
+            study_type=n.study_type(v("trial type")),
+            phases=n.phases(v("trial phase")),
+            enrollment=int(e) if (e := v("enrollment/number of participants")) and e.isdigit() else None,
+            conditions=tuple(c.strip() for c in (v("condition") or "").split(",") if c.strip()),
+            # The first compound is the generic name; the rest are its brand names and codes.
+            interventions=(Intervention(type="DRUG", name=compounds[0], other_names=tuple(compounds[1:])),)
+            if compounds
+            else (),
+            brief_summary=v("brief summary"),
+            detailed_description=v("detailed description"),
+            eligibility=Eligibility(
+                criteria_text=elig or None,
+                inclusion=inclusion,
+                exclusion=exclusion,
+                min_age_years=low,
+                max_age_years=high,
+                sex=n.sex(v("gender")),
+            ),
+            locations=tuple(Location(country=c) for c in countries),
+            source=SOURCE,
+            source_url=source_url,
+            fetched_at=fetched_at,
+        )
+    ]

@@ -29,12 +29,24 @@ def similar(app: AppContext, trial_id: str, status: tuple[str, ...], limit: int,
     try:
         found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit)
     except KeyError:
-        raise click.ClickException(f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`") \
-            from None
+        raise click.ClickException(
+            f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`"
+        ) from None
     if fmt == "table":
-        emit_rows([{"nct_id": s.record.nct_id, "score": s.score, "status": (s.record.overall_status or "").lower(),
-                    "title": s.record.brief_title, "shares": _shares(s.shares)} for s in found], fmt,
-                  ["nct_id", "score", "status", "title", "shares"])
+        emit_rows(
+            [
+                {
+                    "nct_id": s.record.nct_id,
+                    "score": s.score,
+                    "status": (s.record.overall_status or "").lower(),
+                    "title": s.record.brief_title,
+                    "shares": _shares(s.shares),
+                }
+                for s in found
+            ],
+            fmt,
+            ["nct_id", "score", "status", "title", "shares"],
+        )
         return
     emit_records([s.record for s in found], fmt, [{"score": s.score, "shares": s.shares} for s in found])
 
@@ -45,16 +57,27 @@ def _shares(shares: dict[str, list[str]]) -> str:
 
 @click.command()
 @click.option("--text", help="The patient, in words: diagnosis, age, sex, history, treatments.")
-@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.')
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.',
+)
 @click.option("--age", type=click.FloatRange(0, 150), help="Age in years (else read from the text).")
 @click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False), help="Sex (else read from the text).")
 @click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @output_options
 @pass_app
-def match(app: AppContext, text: str | None, batch: Path | None, age: float | None, sex: str | None,
-          status: tuple[str, ...], limit: int, fmt: str) -> None:
+def match(
+    app: AppContext,
+    text: str | None,
+    batch: Path | None,
+    age: float | None,
+    sex: str | None,
+    status: tuple[str, ...],
+    limit: int,
+    fmt: str,
+) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
     when not given); trials whose exclusion criteria name the patient's condition are pushed down."""
     if bool(text) == bool(batch):
@@ -66,32 +89,58 @@ def match(app: AppContext, text: str | None, batch: Path | None, age: float | No
         for topic in topics:
             patient = matching.read_patient(topic.text, age, sex)
             for rank, m in enumerate(matching.match(catalog, patient, statuses=status, limit=limit), 1):
-                out.write(json.dumps({"query_id": topic.id, "rank": rank, "nct_id": m.record.nct_id,
-                                      "score": round(m.score, 4)}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"query_id": topic.id, "rank": rank, "nct_id": m.record.nct_id, "score": round(m.score, 4)}
+                    )
+                    + "\n"
+                )
         return
     assert text is not None
     patient = matching.read_patient(text, age, sex)
-    app.info(f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
-             f"sex {patient.sex or 'unknown'} ({patient.sex_source})")
+    app.info(
+        f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
+        f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
+    )
     found = matching.match(catalog, patient, statuses=status, limit=limit)
-    extra: list[dict[str, Any]] = [{"score": round(m.score, 4), "possible_exclusions": m.possible_exclusions}
-                                   for m in found]
+    extra: list[dict[str, Any]] = [
+        {"score": round(m.score, 4), "possible_exclusions": m.possible_exclusions} for m in found
+    ]
     if fmt == "table":
-        emit_rows([{"nct_id": m.record.nct_id, "score": round(m.score, 2),
-                    "status": (m.record.overall_status or "").lower(), "title": m.record.brief_title,
-                    "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else ""}
-                   for m in found], fmt, ["nct_id", "score", "status", "title", "note"])
+        emit_rows(
+            [
+                {
+                    "nct_id": m.record.nct_id,
+                    "score": round(m.score, 2),
+                    "status": (m.record.overall_status or "").lower(),
+                    "title": m.record.brief_title,
+                    "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
+                }
+                for m in found
+            ],
+            fmt,
+            ["nct_id", "score", "status", "title", "note"],
+        )
         return
     emit_records([m.record for m in found], fmt, extra)
 
 
 @click.command("eval")
-@click.option("--topics", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSONL of patients, lines {"id", "text"}.')
-@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TREC qrels: 'topic 0 nct_id grade' (2 eligible, 1 excluded, 0 not relevant).")
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Cut-off for nDCG and precision.")
+@click.option(
+    "--topics",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSONL of patients, lines {"id", "text"}.',
+)
+@click.option(
+    "--qrels",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TREC qrels: 'topic 0 nct_id grade' (2 eligible, 1 excluded, 0 not relevant).",
+)
+@click.option(
+    "--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cut-off for nDCG and precision."
+)
 @click.option("--json", "as_json", is_flag=True, help="Also per-topic nDCG.")
 @pass_app
 def evaluate_cmd(app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool) -> None:

@@ -18,8 +18,10 @@ from search_cli.output import emit_rows
 
 def _summary(app: AppContext, stats: IngestStats, what: str) -> None:
     c = stats.counts
-    app.info(f"{what}: {c['new']} new, {c['updated']} updated, {c['historical']} older versions, "
-             f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['failed']} failed")
+    app.info(
+        f"{what}: {c['new']} new, {c['updated']} updated, {c['historical']} older versions, "
+        f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['failed']} failed"
+    )
     if c["failed"]:
         app.warn(f"{c['failed']} documents failed; `trials failures` lists them (their raw text is kept)")
 
@@ -54,14 +56,29 @@ def crawl() -> None:
 @click.option("--api-url", envvar="TRIALS_API_URL", help="API v2 base URL [default https://clinicaltrials.gov/api/v2].")
 @click.option("--page-size", type=click.IntRange(1, 1000), help="Studies per page (API maximum 1000).")
 @click.option("--full", is_flag=True, help="Fetch every match, not only those updated since the last run.")
-@click.option("--redis-url", envvar="TRIALS_REDIS_URL",
-              help="Share this crawl with other processes through Redis (scrapy-redis) [env TRIALS_REDIS_URL].")
-@click.option("--crawl-id", help="Name of the shared crawl, the same in every process [default: the query and "
-                                 "today's date].")
+@click.option(
+    "--redis-url",
+    envvar="TRIALS_REDIS_URL",
+    help="Share this crawl with other processes through Redis (scrapy-redis) [env TRIALS_REDIS_URL].",
+)
+@click.option(
+    "--crawl-id", help="Name of the shared crawl, the same in every process [default: the query and today's date]."
+)
 @pass_app
-def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None, term: str | None,
-                status: tuple[str, ...], since: str | None, nct: tuple[str, ...], api_url: str | None,
-                page_size: int | None, full: bool, redis_url: str | None, crawl_id: str | None) -> None:
+def crawl_ctgov(
+    app: AppContext,
+    condition: str | None,
+    intervention: str | None,
+    term: str | None,
+    status: tuple[str, ...],
+    since: str | None,
+    nct: tuple[str, ...],
+    api_url: str | None,
+    page_size: int | None,
+    full: bool,
+    redis_url: str | None,
+    crawl_id: str | None,
+) -> None:
     """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id.
 
     A search run again asks only for records updated since the last complete run of the same
@@ -80,15 +97,22 @@ def crawl_ctgov(app: AppContext, condition: str | None, intervention: str | None
     if not (condition or intervention or term or status or since or ids):
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
     scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
-    args: dict[str, object] = {"condition": condition, "intervention": intervention, "term": term,
-                               "status": ",".join(status) or None, "since": since, "nct": ",".join(ids) or None,
-                               "page_size": page_size}
+    args: dict[str, object] = {
+        "condition": condition,
+        "intervention": intervention,
+        "term": term,
+        "status": ",".join(status) or None,
+        "since": since,
+        "nct": ",".join(ids) or None,
+        "page_size": page_size,
+    }
     if not ids and not redis_url:
         args.update(_incremental(app, args, since, full))
     elif not ids:
         # Processes of a distributed crawl must ask for the same pages: no per-process since date.
-        args["query_key"] = query_key("ctgov", {k: args[k] for k in ("condition", "intervention", "term", "status")
-                                                if args[k]})
+        args["query_key"] = query_key(
+            "ctgov", {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}
+        )
     if redis_url:
         distribute(scrapy_settings, redis_url, crawl_id or _default_crawl_id(args))
     try:
@@ -122,19 +146,27 @@ def _registry_command(slug: str, what: str) -> click.Command:
     @click.option("--query", help="A search on the register (where it has one).")
     @click.option("--base-url", help="The register's address (tests point it at a local server).")
     @pass_app
-    def command(app: AppContext, ids: tuple[str, ...], start_urls: tuple[str, ...], query: str | None,
-                base_url: str | None) -> None:
+    def command(
+        app: AppContext, ids: tuple[str, ...], start_urls: tuple[str, ...], query: str | None, base_url: str | None
+    ) -> None:
         if not (ids or start_urls or query):
             raise click.UsageError("give trial ids, --start-url or --query")
-        args = {"ids": ",".join(ids), "start_urls": ",".join(start_urls), "query": query or "",
-                "base_url": base_url or ""}
+        args = {
+            "ids": ",".join(ids),
+            "start_urls": ",".join(start_urls),
+            "query": query or "",
+            "base_url": base_url or "",
+        }
         _run(app, slug, _scrapy_settings(app), args)
 
     return command
 
 
-for _slug, _what in (("euctr", "EU Clinical Trials Register"), ("gsk", "GSK Clinical Study Register"),
-                     ("takeda", "Takeda clinical trials")):
+for _slug, _what in (
+    ("euctr", "EU Clinical Trials Register"),
+    ("gsk", "GSK Clinical Study Register"),
+    ("takeda", "Takeda clinical trials"),
+):
     _registry_command(_slug, _what)
 
 
@@ -188,8 +220,11 @@ def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
-        + (f"; {n('trialscout/records/no_eligibility')} without eligibility criteria"
-           if n("trialscout/records/no_eligibility") else "")
+        + (
+            f"; {n('trialscout/records/no_eligibility')} without eligibility criteria"
+            if n("trialscout/records/no_eligibility")
+            else ""
+        )
     )
     if n("trialscout/records/failed"):
         app.warn("some documents failed; `trials failures` lists them (their raw text is kept)")

@@ -42,7 +42,8 @@ def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
     if record is None:
         raise click.ClickException(
             f"{trial_id} is not in {app.settings.data_dir}; fetch it with `trials crawl ctgov --nct {trial_id}` "
-            f"or `trials ingest FILE`")
+            f"or `trials ingest FILE`"
+        )
     return record
 
 
@@ -82,8 +83,12 @@ def export(app: AppContext, fmt: str) -> None:
 
 
 FACETS = {
-    "status": "$.overall_status", "phase": "$.phases", "study_type": "$.study_type",
-    "sponsor": "$.lead_sponsor", "sex": "$.eligibility.sex", "source": "$.source",
+    "status": "$.overall_status",
+    "phase": "$.phases",
+    "study_type": "$.study_type",
+    "sponsor": "$.lead_sponsor",
+    "sex": "$.eligibility.sex",
+    "source": "$.source",
     "condition": "$.conditions",
     "country": None,  # per trial, not per site: counted by its own query below
 }
@@ -109,9 +114,11 @@ def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
         emit_rows(rows, fmt, ["what", "count"])
         return
     if by == "country":
-        sql = ("SELECT j.value, count(DISTINCT records.nct_id) FROM records,"
-               " json_each(records.record, '$.locations') AS l, json_each(l.value, '$.country') AS j"
-               " GROUP BY j.value ORDER BY 2 DESC, 1")
+        sql = (
+            "SELECT j.value, count(DISTINCT records.nct_id) FROM records,"
+            " json_each(records.record, '$.locations') AS l, json_each(l.value, '$.country') AS j"
+            " GROUP BY j.value ORDER BY 2 DESC, 1"
+        )
         facet = [(v, c) for v, c in store.db.execute(sql)]
     else:
         facet = store.facet(str(FACETS[by]))

@@ -29,14 +29,19 @@ def history(app: AppContext, trial_id: str, fmt: str) -> None:
     """Every stored version of a trial, oldest first, with what changed in each."""
     found = tracking.history(app.catalog().store, trial_id)
     if found is None:
-        raise click.ClickException(f"{trial_id} has no stored versions; fetch it with "
-                                   f"`trials crawl ctgov --nct {trial_id}` or `trials ingest FILE`")
+        raise click.ClickException(
+            f"{trial_id} has no stored versions; fetch it with "
+            f"`trials crawl ctgov --nct {trial_id}` or `trials ingest FILE`"
+        )
     if fmt == "json":
         click.echo(dumps(found))
         return
     if fmt in ("ndjson", "csv"):
-        rows = [{"nct_id": found["nct_id"], "version": v["version"], "date": v["date"], "source": v["source"],
-                 **c} for v in found["versions"] for c in v["changes"]]
+        rows = [
+            {"nct_id": found["nct_id"], "version": v["version"], "date": v["date"], "source": v["source"], **c}
+            for v in found["versions"]
+            for c in v["changes"]
+        ]
         emit_rows(rows, fmt, ["nct_id", "version", "date", "source", "field", "old", "new"])
         return
     for v in found["versions"]:
@@ -79,30 +84,49 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, as_
 
 def matching_ids(app: AppContext, query: SearchQuery) -> list[str] | None:
     """Trials matching the search filters, or None when no filter was given."""
-    if not (query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
-            or query.age is not None or query.sex or query.text):
+    if not (
+        query.conditions
+        or query.drugs
+        or query.statuses
+        or query.phases
+        or query.sponsor
+        or query.age is not None
+        or query.sex
+        or query.text
+    ):
         return None
     return [h.nct_id for h in app.catalog().search_ids(dataclasses.replace(query, limit=100_000)).hits]
 
 
 @click.command()
 @click.option("--since", required=True, help="Registry update date YYYY-MM-DD (or YYYY-MM).")
-@click.option("--event", "event_types", multiple=True, type=click.Choice(EVENT_TYPES),
-              help="Only these kinds of event; repeatable.")
+@click.option(
+    "--event",
+    "event_types",
+    multiple=True,
+    type=click.Choice(EVENT_TYPES),
+    help="Only these kinds of event; repeatable.",
+)
 @click.option("--field", help="Only changes of this field, e.g. overall_status or eligibility.")
 @filter_options
 @output_options
 @pass_app
-def changes(app: AppContext, /, since: str, event_types: tuple[str, ...], field: str | None, fmt: str,
-            **options: Any) -> None:
+def changes(
+    app: AppContext, /, since: str, event_types: tuple[str, ...], field: str | None, fmt: str, **options: Any
+) -> None:
     """What changed across the registry since a date, newest first (search filters narrow the trials)."""
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
     ids = matching_ids(app, query)
     rows = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids)
     shown = rows[:limit]
-    emit_rows(shown, fmt, ["date", "nct_id", "type", "summary"] if fmt == "table"
-              else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"])
+    emit_rows(
+        shown,
+        fmt,
+        ["date", "nct_id", "type", "summary"]
+        if fmt == "table"
+        else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"],
+    )
     if len(shown) < len(rows):
         app.info(f"{len(shown)} of {len(rows)} events; --limit shows more")
 

@@ -58,8 +58,12 @@ def watch_rm(app: AppContext, name: str) -> None:
 @watch.command("run")
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per watch.")
-@click.option("--atom", "atom_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write an Atom feed here (one watch: this file; several: NAME.xml beside it).")
+@click.option(
+    "--atom",
+    "atom_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an Atom feed here (one watch: this file; several: NAME.xml beside it).",
+)
 @click.option("--dry-run", is_flag=True, help="Report, but do not remember this run.")
 @pass_app
 def watch_run(app: AppContext, name: str | None, as_json: bool, atom_file: Path | None, dry_run: bool) -> None:
@@ -77,8 +81,11 @@ def watch_run(app: AppContext, name: str | None, as_json: bool, atom_file: Path 
         click.echo(dumps([r.to_dict() for r in runs]))
         return
     for run in runs:
-        click.secho(f"{run.name}: {len(run.new_matches)} new matches, {len(run.changed)} changed trials"
-                    + (" (first run)" if run.first_run else ""), bold=True)
+        click.secho(
+            f"{run.name}: {len(run.new_matches)} new matches, {len(run.changed)} changed trials"
+            + (" (first run)" if run.first_run else ""),
+            bold=True,
+        )
         for r in run.new_matches:
             click.echo(f"  new      {r.nct_id}  {(r.overall_status or '').lower():22}  {r.brief_title}")
         for nct_id, events in run.changed.items():
