@@ -20,9 +20,9 @@ from pathlib import Path
 from bench.common import Timer, percentile, report
 from bench.queries import make_queries
 from bench.synth import real_records, synthesise
+from indexer.discover.synonyms import Synonyms, curated
 from indexer.index.base import SearchIndex
 from indexer.index.tantivy_index import TantivyIndex
-from indexer.synonyms import Synonyms, curated
 
 
 def rss_mb() -> float:

@@ -13,7 +13,7 @@ from lxml import etree
 from bench.common import SHARED, Timer, one_core, report
 from indexer.catalog import Catalog
 from indexer.config import load
-from indexer.ingest import iter_documents
+from indexer.ingest.files import iter_documents
 
 FOLDERS = ("v2", "xml", "xml_2021", "xml_versions", "v2_exports", "v2_pages")
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import SHARED, report
-from indexer import matching
 from indexer.catalog import Catalog
 from indexer.config import load
-from indexer.evaluate import Topic, evaluate, load_qrels, load_topics
+from indexer.discover import matching
+from indexer.discover.evaluate import Topic, evaluate, load_qrels, load_topics
 from indexer.index.document import SearchQuery
-from indexer.ingest import ingest_paths
+from indexer.ingest.files import ingest_paths
 
 BENCH = SHARED / "bench" / "trec2021-dev"
 # The baseline the data's README describes: plain BM25 over these fields, all weighted 1.

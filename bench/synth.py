@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from bench.common import SHARED
-from indexer.ingest import iter_documents
+from indexer.ingest.files import iter_documents
 from indexer.parsers import NotATrial, ParseError, parse
 from indexer.record import TrialRecord
 

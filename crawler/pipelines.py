@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from crawler.items import FailedDocument, GoneDocument, RawDocument
 from indexer.catalog import BatchWriter, Catalog
 from indexer.config import load
-from indexer.crawlstate import CrawlState
+from indexer.store.crawlstate import CrawlState
 
 log = logging.getLogger(__name__)
 

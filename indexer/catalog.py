@@ -8,16 +8,16 @@ from contextlib import contextmanager, nullcontext
 
 from indexer.config import Settings
 from indexer.config import load as load_settings
+from indexer.discover.synonyms import Synonyms, expand_query
+from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
-from indexer.lock import WriteLock
+from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
 from indexer.record import TrialRecord
 from indexer.store import RecordStore
-from indexer.synonyms import Synonyms, expand_query
-from indexer.synonyms import load as load_synonyms
-from indexer.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
+from indexer.store.lock import WriteLock
 
 __all__ = ["REGISTRY_SOURCES", "BatchWriter", "Catalog", "IngestStats", "write_records"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from indexer.watches import WatchRun
+from indexer.history.watches import WatchRun
 
 NS = "http://www.w3.org/2005/Atom"
 TRIAL_URL = "https://clinicaltrials.gov/study/{}"

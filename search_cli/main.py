@@ -8,9 +8,9 @@ import click
 
 from indexer import __version__
 from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
-from indexer.lock import StoreBusy
 from indexer.parsers import ParseError
-from search_cli.commands import discover, harvest, query, tracking, watch
+from indexer.store.lock import StoreBusy
+from search_cli.commands import discover, harvest, history, query, watch
 from search_cli.context import AppContext, setup_logging
 
 
@@ -64,7 +64,7 @@ def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: boo
     ctx.obj = AppContext(data_dir, engine=engine, quiet=quiet, verbose=verbose)
 
 
-for module in (harvest, query, tracking, watch, discover):
+for module in (harvest, query, history, watch, discover):
     for command in module.COMMANDS:
         cli.add_command(command)
 

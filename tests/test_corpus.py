@@ -15,7 +15,7 @@ import pytest
 
 from indexer.catalog import Catalog
 from indexer.config import load
-from indexer.ingest import ingest_paths
+from indexer.ingest.files import ingest_paths
 from tests.conftest import shared
 
 FOLDERS = ("v2", "xml", "xml_2021")

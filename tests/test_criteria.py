@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.criteria import flatten, split_criteria
+from indexer.parsers.criteria import flatten, split_criteria
 
 
 def texts(items):  # type: ignore[no-untyped-def]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer import matching
 from indexer.catalog import Catalog
 from indexer.config import load
-from indexer.evaluate import load_qrels, ndcg
-from indexer.ingest import ingest_paths
-from indexer.synonyms import Synonyms
+from indexer.discover import matching
+from indexer.discover.evaluate import load_qrels, ndcg
+from indexer.discover.synonyms import Synonyms
+from indexer.ingest.files import ingest_paths
 from tests.conftest import ROOT, Trials, shared
 
 TREC = "trec2021-dev"

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from indexer.discover.synonyms import Synonyms
 from indexer.index import cluster
 from indexer.index.cluster import ClusterIndex
 from indexer.index.document import SearchQuery
 from indexer.index.engines import EngineError, EngineUnavailable, connect, parse_engine_url
 from indexer.parsers import parse
-from indexer.synonyms import Synonyms
 from tests.conftest import FIXTURES
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
-from indexer.diff import diff_records
+from indexer.history.diff import diff_records
 from indexer.index.document import SearchQuery
-from indexer.ingest import ingest_paths
-from indexer.lock import StoreBusy, WriteLock
+from indexer.ingest.files import ingest_paths
 from indexer.parsers import parse
+from indexer.store.lock import StoreBusy, WriteLock
 from tests.conftest import FIXTURES
 
 VERSIONS = FIXTURES / "ctgov_xml_versions" / "NCT02798588"

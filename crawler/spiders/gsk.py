@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.spiders.pages import RegistryPageSpider
+from crawler.spiders.base import RegistryPageSpider
 
 
 class GskSpider(RegistryPageSpider):

@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
+from indexer.discover.synonyms import Synonyms
 from indexer.index import cluster_dsl as dsl
 from indexer.index.document import Hit, SearchQuery, SearchResult
 from indexer.index.engines import Adapter, EngineError, EngineUnavailable
 from indexer.record import TrialRecord
-from indexer.synonyms import Synonyms
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from indexer.discover.synonyms import Synonyms, is_abbreviation
 from indexer.index.document import (
     CONDITION_FIELDS,
     DRUG_FIELDS,
@@ -17,7 +18,6 @@ from indexer.index.document import (
     sex_values,
 )
 from indexer.record import TrialRecord
-from indexer.synonyms import Synonyms, is_abbreviation
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
 MAPPING_VERSION = 1

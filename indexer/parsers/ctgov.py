@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from indexer import normalize as n
-from indexer.criteria import split_criteria
+from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import (
     Arm,

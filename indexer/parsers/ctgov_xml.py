@@ -8,7 +8,7 @@ import textwrap
 from lxml import etree
 
 from indexer import normalize as n
-from indexer.criteria import split_criteria, unwrap
+from indexer.parsers.criteria import split_criteria, unwrap
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import (
     Arm,

@@ -6,7 +6,7 @@ from bs4 import Tag
 
 from indexer import normalize as n
 from indexer.parsers.errors import NotATrial, ParseError
-from indexer.parsers.pages import criteria, first_nct, lines, row_pairs, soup_of, text
+from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of, text
 from indexer.record import Design, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "gsk"

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from indexer import matching
-from indexer.evaluate import evaluate, load_qrels, load_topics
-from indexer.similar import similar as find_similar
+from indexer.discover import matching
+from indexer.discover.evaluate import evaluate, load_qrels, load_topics
+from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options
 from search_cli.output import dumps, emit_records, emit_rows

@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from indexer.catalog import IngestStats
-from indexer.crawlstate import CrawlState, query_key
-from indexer.ingest import count_documents, ingest_paths
+from indexer.ingest.files import count_documents, ingest_paths
+from indexer.store.crawlstate import CrawlState, query_key
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status
 from search_cli.output import emit_rows

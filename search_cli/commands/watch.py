@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from indexer.watches import Watches
+from indexer.history.watches import Watches
 from search_cli import atom
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, query_from_options

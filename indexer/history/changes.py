@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from indexer import versions
-from indexer.diff import Change, diff_records
-from indexer.store import RecordStore
+from indexer.history.diff import Change, diff_records
+from indexer.store import RecordStore, versions
 
 
 def _event_rows(

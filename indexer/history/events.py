@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.diff import Change
+from indexer.history.diff import Change
 
 EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed")
 _STOPPED = {"TERMINATED", "SUSPENDED", "WITHDRAWN"}

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.catalog import Catalog
+from indexer.discover.synonyms import Synonyms, key
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
-from indexer.synonyms import Synonyms, key
 
 _GENERIC_DRUGS = {"placebo", "saline", "standard of care", "usual care", "sham", "vehicle"}
 # Similarity = disease x (1 + treatment) + the rest. Multiplying makes "same disease and same

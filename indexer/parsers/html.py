@@ -6,7 +6,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from indexer.criteria import split_criteria
+from indexer.parsers.criteria import split_criteria
 from indexer.record import Criterion
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")

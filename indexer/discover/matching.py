@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.catalog import Catalog
-from indexer.criteria import flatten
 from indexer.index.document import SearchQuery
+from indexer.parsers.criteria import flatten
 from indexer.record import TrialRecord
 
 _AGE_RE = re.compile(r"\b(\d{1,3})[- ]?(?:years?[- ]old|year|yrs?\b|yo\b|y/o|y\.o\.)", re.I)

@@ -11,10 +11,10 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from indexer import events, versions
+from indexer.history import events
 from indexer.parsers import NotATrial, ParseError, parse
 from indexer.record import TrialRecord
-from indexer.store import now_iso, sha256
+from indexer.store import now_iso, sha256, versions
 
 if TYPE_CHECKING:
     from indexer.catalog import Catalog

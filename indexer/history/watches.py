@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer import tracking
 from indexer.catalog import Catalog
+from indexer.history import changes as tracking
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 from indexer.store import now_iso

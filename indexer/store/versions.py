@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 
-from indexer.blobs import pack, unpack
-from indexer.diff import Change, diff_records
-from indexer.events import Event, derive_events, first_seen
+from indexer.history.diff import Change, diff_records
+from indexer.history.events import Event, derive_events, first_seen
 from indexer.record import TrialRecord
+from indexer.store.blobs import pack, unpack
 
 
 @dataclass(frozen=True, slots=True)

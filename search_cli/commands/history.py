@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from indexer import tracking
-from indexer.events import EVENT_TYPES
+from indexer.history import changes as tracking
+from indexer.history.events import EVENT_TYPES
 from indexer.index.document import SearchQuery
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options

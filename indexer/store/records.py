@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from indexer import versions
-from indexer.blobs import pack, unpack
 from indexer.record import TrialRecord, serialise
-from indexer.schema import SCHEMA, SCHEMA_VERSION
+from indexer.store import versions
+from indexer.store.blobs import pack, unpack
+from indexer.store.schema import SCHEMA, SCHEMA_VERSION
 
 
 def now_iso() -> str:

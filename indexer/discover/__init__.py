@@ -1,0 +1,1 @@
+"""Finding trials beyond a plain search: synonyms, similar trials, patient matching, evaluation."""

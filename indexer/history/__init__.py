@@ -1,0 +1,1 @@
+"""Change history: field-level diffs, the events they amount to, watches over them."""

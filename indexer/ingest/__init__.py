@@ -1,0 +1,1 @@
+"""The write path: documents in, parsed records stored and indexed, in batches."""
