@@ -18,6 +18,8 @@ FOLDERS = ("v2", "xml", "xml_2021")
 def real_records() -> list[TrialRecord]:
     seen: dict[str, TrialRecord] = {}
     for loc, body in iter_documents([SHARED / "ctgov" / f for f in FOLDERS]):
+        if not isinstance(body, bytes):
+            continue
         try:
             for r in parse(body, filename=loc):
                 seen[r.nct_id] = r

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from twisted.python.failure import Failure
 
@@ -15,6 +16,9 @@ class RawDocument:
     url: str
     body: bytes
     fetched_at: str
+    # The body already decoded (an API page the spider had to read for its next-page token), so
+    # that it is decoded once; None: the parser decodes the body.
+    data: Any = field(default=None, compare=False)
 
     def __repr__(self) -> str:  # Scrapy logs every item; the body would flood the log
         return f"RawDocument({self.source!r}, {self.url!r}, {len(self.body)} bytes)"
@@ -29,6 +33,7 @@ class FailedDocument:
     body: bytes
     error: str
     record_id: str | None = None
+    http_status: int | None = None
 
     def __repr__(self) -> str:
         return f"FailedDocument({self.source!r}, {self.url!r}, {self.error!r})"
@@ -53,4 +58,5 @@ def failed(source: str, failure: Failure, record_id: str | None = None) -> Faile
         response.body if response is not None else b"",
         failure.getErrorMessage() or repr(failure.value),
         record_id,
+        response.status if response is not None else None,
     )

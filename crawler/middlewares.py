@@ -71,6 +71,19 @@ class RetryAfterMiddleware(RetryMiddleware):
             await asyncio.sleep(delay)
         return self._retry(request, response_status_message(response.status)) or response
 
+    async def process_exception(  # type: ignore[override]  # Scrapy 2.19 drops the spider argument
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        """A connection error (refused, reset, timed out) is retried too, after the same backoff."""
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retries = request.meta.get("retry_times", 0)
+        if retries < request.meta.get("max_retry_times", self.max_retry_times):
+            delay = min(self.backoff_base * 2**retries, self.max_delay)
+            log.info("%s for %s: retrying in %.1fs", type(exception).__name__, request.url, delay)
+            await asyncio.sleep(delay)
+        return self._retry(request, exception)
+
     def _slow_domain(self, request: Request, delay: float) -> None:
         # A 429 is about the client, not one URL: every request to the domain waits at least as long.
         engine = self.crawler.engine

@@ -1,24 +1,44 @@
-"""The one item pipeline: parse each fetched document and write it to the data directory's catalog."""
+"""The one item pipeline: hand each fetched document to the data directory's writer, and settle the crawl."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
-from typing import Any, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument
 from indexer.catalog import BatchWriter, Catalog
 from indexer.config import load
-from indexer.store.crawlstate import CrawlState
+from indexer.index.base import IndexUnavailable
+from indexer.index.engines import EngineError
+from indexer.ingest import plan as crawl_plan
+from indexer.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 
+# What stops a crawl: the store, the disk or the index failed. Nothing after it is stored.
+WRITE_FAILURES = (StoreError, StoreBusy, IndexUnavailable, EngineError, OSError)
+
+
+@runtime_checkable
+class PlannedSpider(Protocol):
+    """A spider that crawls a CrawlPlan and keeps its CrawlProgress (the ctgov spider)."""
+
+    plan: crawl_plan.CrawlPlan | None
+    progress: crawl_plan.CrawlProgress
+
 
 class StorePipeline:
-    """Holds the catalog's write lock for the whole crawl; batches are committed as they fill."""
+    """Holds the catalog's write lock for the whole crawl; batches are committed as they fill.
+
+    Stats it sets for the command that ran the crawl (crawler.outcome reads them):
+    trialscout/records/<status> (committed only), trialscout/documents, trialscout/fatal (the
+    write failure that stopped the crawl), trialscout/incomplete (why the query is not complete).
+    """
 
     def __init__(self, crawler: Crawler, data_dir: str | None):
         self.crawler = crawler
@@ -26,8 +46,8 @@ class StorePipeline:
         self.catalog: Catalog | None = None
         self._writer_cm: AbstractContextManager[BatchWriter] | None = None
         self.writer: BatchWriter | None = None
-        self.incomplete = False  # a search page failed: the query's results are not all known
-        self.gone: list[str] = []
+        self.fatal: str | None = None
+        self._closing: object = None  # the Deferred of a close we asked for, kept so it is not collected
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -40,7 +60,7 @@ class StorePipeline:
         self.catalog = Catalog(
             load(
                 self.data_dir,
-                batch_size=settings.getint("TRIALS_BATCH_SIZE", 1000),
+                batch_size=settings.getint("TRIALS_BATCH_SIZE") or None,  # default: indexer.config
                 engine=settings.get("TRIALS_ENGINE"),
             )
         )
@@ -49,54 +69,98 @@ class StorePipeline:
         self._writer_cm = self.catalog.writer(hold_lock=not self.distributed, track_updates=True)
         self.writer = self._writer_cm.__enter__()
 
+    def _stop(self, exc: BaseException) -> None:
+        """A write failed: nothing more is stored, and the crawl stops and says why."""
+        if self.fatal is None:
+            self.fatal = str(exc) or type(exc).__name__
+            log.error("stopping the crawl: %s", self.fatal)
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("trialscout/fatal", self.fatal)
+            if self.crawler.engine is not None and self.crawler.engine.running:
+                self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+
     def close_spider(self) -> None:
-        if self._writer_cm is not None and self.writer is not None:
-            self._writer_cm.__exit__(None, None, None)
-            stats = self.crawler.stats
-            if stats is not None:
-                for key, value in self.writer.stats.counts.items():
-                    stats.set_value(f"trialscout/records/{key}", value)
+        if self._writer_cm is None or self.writer is None:
+            return
+        try:
+            if self.fatal is None:
+                self._writer_cm.__exit__(None, None, None)  # the last batch is flushed here
+            else:
+                failure = StoreError(self.fatal)
+                self._writer_cm.__exit__(type(failure), failure, None)
+        except WRITE_FAILURES as exc:
+            self._stop(exc)
+        stats = self.crawler.stats
+        if stats is not None:
+            for key, value in self.writer.stats.counts.items():
+                stats.set_value(f"trialscout/records/{key}", value)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """A crawl that ran to the end advances its query's state; a cut-short one changes nothing."""
+        """A crawl that ran to the end with nothing lost advances its query's state; any other changes nothing."""
         try:
-            key = getattr(spider, "query_key", None)
-            if key and reason == "finished" and not self.incomplete and self.catalog and self.writer:
-                # A process of a distributed crawl saw only its share: it adds members, never replaces them.
-                with self.catalog.write_lock():
-                    CrawlState(self.catalog.store).finish(
-                        key,
-                        spider.name,
-                        spider.search_params(),
-                        self.writer.max_last_update,
-                        getattr(spider, "seen_ids", ()),
-                        full=spider.full and not self.distributed,
-                        gone=self.gone,
-                    )
-            elif key:
-                log.warning("crawl %s (%s): crawl state not advanced; the next run repeats this one", key, reason)
+            self._settle(spider, reason)
         finally:
             if self.catalog is not None:
                 self.catalog.close()
 
+    def _settle(self, spider: Any, reason: str) -> None:
+        if not isinstance(spider, PlannedSpider) or spider.plan is None or self.writer is None:
+            return
+        progress, plan = spider.progress, spider.plan
+        if not plan.ids and not plan.distributed:  # a process of a distributed crawl sees only its share
+            progress.check_total()
+        failed = self.writer.stats.counts["failed"]
+        problems = list(progress.problems)
+        if failed:
+            problems.append(f"{failed} documents or studies failed")
+        if self.fatal:
+            problems.append(f"the store failed: {self.fatal}")
+        if reason != "finished":
+            problems.append(f"the crawl stopped early ({reason})")
+        if self.crawler.stats is not None and problems:
+            self.crawler.stats.set_value("trialscout/incomplete", "; ".join(problems))
+        if plan.key is None:
+            return
+        if problems:
+            log.warning("crawl state not advanced (%s); the next run asks for the same again", "; ".join(problems))
+            return
+        assert self.catalog is not None
+        try:
+            # A process of a distributed crawl saw only its share: it adds members, never replaces them.
+            with self.catalog.write_lock():
+                crawl_plan.finish(self.catalog.store, plan, progress, self.writer.max_last_update)
+        except WRITE_FAILURES as exc:
+            self._stop(exc)
+
     def process_item(self, item: Any) -> Any:
-        assert self.writer is not None
+        if self.fatal is not None or self.writer is None:
+            return item  # the crawl is stopping: nothing more is stored, and nothing is counted
+        try:
+            self._process(item, self.writer)
+        except WRITE_FAILURES as exc:
+            self._stop(exc)
+        return item
+
+    def _process(self, item: Any, writer: BatchWriter) -> None:
         stats = self.crawler.stats
         if isinstance(item, RawDocument):
-            failed_before = self.writer.stats.counts["failed"]
-            self.writer.add_document(
-                item.body, item.url, source=item.source, source_url=item.url, fetched_at=item.fetched_at
+            if stats is not None:
+                stats.inc_value("trialscout/documents")
+            outcome = writer.add_document(
+                item.body, item.url, source=item.source, source_url=item.url, fetched_at=item.fetched_at, data=item.data
             )
-            if stats is not None and self.writer.stats.counts["failed"] > failed_before:
-                stats.inc_value("trialscout/failed/parse")
+            if stats is not None and (outcome.status == "failed" or outcome.failed_items):
+                stats.inc_value("trialscout/failed/parse", outcome.failed_items or 1)
         elif isinstance(item, FailedDocument):
-            self.writer.fail(item.url, item.error, raw=item.body, source=item.source, record_id=item.record_id)
-            if item.record_id is None:
-                self.incomplete = True
+            writer.fail(
+                item.url, item.error, raw=item.body, source=item.source, record_id=item.record_id,
+                http_status=item.http_status,
+            )  # fmt: skip
             if stats is not None:
                 stats.inc_value("trialscout/failed/response")
+                if stats.get_value("trialscout/first_error") is None:
+                    stats.set_value("trialscout/first_error", item.error)
         elif isinstance(item, GoneDocument):
-            self.gone.append(item.nct_id)
-            if self.writer.mark_removed(item.nct_id, "404 when asked by id") and stats is not None:
+            removed = writer.mark_removed(item.nct_id, "404 when asked by id")
+            if removed and stats is not None:
                 stats.inc_value("trialscout/removed")
-        return item

@@ -7,6 +7,8 @@ _s = _load()
 BOT_NAME = "trialscout"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` with the exit codes of `trials crawl` (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = _s.user_agent
 ROBOTSTXT_OBEY = True
@@ -23,10 +25,15 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # First of all (before robots.txt): every request must stay on the sites the crawl was sent to.
+    "crawler.sites.StayOnSiteMiddleware": 50,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+EXTENSIONS = {"crawler.extensions.NetworkErrorsOnOneLine": 0}
 
 HTTPCACHE_ENABLED = _s.http_cache
+# Errors (5xx, 429) and bodies that cannot be read are never cached, so never replayed.
+HTTPCACHE_POLICY = "crawler.cache.GoodAnswersPolicy"
 HTTPCACHE_DIR = str(_s.data_dir / "httpcache")
 # API answers change daily; a cache is for re-running a crawl during development, not for freshness.
 HTTPCACHE_EXPIRATION_SECS = 24 * 3600

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 
 from indexer.config import Settings
 from indexer.config import load as load_settings
 from indexer.discover.synonyms import Synonyms, expand_query
 from indexer.discover.synonyms import load as load_synonyms
-from indexer.index.base import SearchIndex
+from indexer.index.base import IndexUnavailable, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
 from indexer.record import TrialRecord
-from indexer.store import RecordStore
-from indexer.store.lock import WriteLock
+from indexer.store import RecordStore, WriteLock
 
 __all__ = ["REGISTRY_SOURCES", "BatchWriter", "Catalog", "IngestStats", "write_records"]
 
@@ -27,16 +26,22 @@ log = logging.getLogger(__name__)
 class Catalog:
     """Store (source of truth) plus search index for one data directory.
 
-    Reads need nothing else; writes go through `writer()`, which holds the directory's
-    write lock so that two processes never interleave their writes.
+    Reads need nothing else, and work on a directory the user cannot write; writes go through
+    `writer()`, which holds the directory's write lock so that two processes never interleave.
     """
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or load_settings()
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # A read-only location is no error here: the store opens read-only, or says what is wrong.
+        with suppress(OSError):
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = RecordStore(self.settings.db_path)
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
+
+    @property
+    def readonly(self) -> bool:
+        return self.store.readonly
 
     @property
     def synonyms(self) -> Synonyms:
@@ -46,10 +51,6 @@ class Catalog:
 
     def expand(self, query: SearchQuery) -> SearchQuery:
         return expand_query(query, self.synonyms)
-
-    @classmethod
-    def open(cls, data_dir: str | None = None) -> Catalog:
-        return cls(load_settings(data_dir))
 
     def close(self) -> None:
         if self._index is not None:
@@ -88,9 +89,19 @@ class Catalog:
     def get(self, nct_id: str) -> TrialRecord | None:
         return self.store.get(nct_id)
 
+    def _readable_index(self) -> SearchIndex | None:
+        """The index to read, or None when there is nothing to find yet (an empty store)."""
+        index = self.index
+        if index.needs_rebuild:
+            if self.store.count() == 0:
+                return None
+            raise IndexUnavailable(f"the {self.engine} index does not hold this store's records")
+        return index
+
     def search_ids(self, query: SearchQuery) -> SearchResult:
         """Hits only (no records loaded), with the same synonym expansion as `search`."""
-        return self.index.search(self.expand(query))
+        index = self._readable_index()
+        return index.search(self.expand(query)) if index else SearchResult([], 0)
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
         """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms."""
@@ -98,8 +109,17 @@ class Catalog:
         found = self.store.get_many(h.nct_id for h in result.hits)
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 
+    def explain(self, query: SearchQuery, nct_id: str) -> dict[str, list[str]]:
+        index = self._readable_index()
+        return index.explain(self.expand(query), nct_id) if index else {}
+
+    def indexed_count(self) -> int:
+        index = self._readable_index()
+        return index.count() if index else 0
+
     # -- writes -------------------------------------------------------------
     def write_lock(self, *, expected_wait: bool = False) -> WriteLock:
+        self.store.require_writable()
         return WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout, expected=expected_wait)
 
     @contextmanager
@@ -107,7 +127,11 @@ class Catalog:
         self, progress: Callable[[int], None] | None = None, *, hold_lock: bool = True, track_updates: bool = False
     ) -> Iterator[BatchWriter]:
         """Batched writes. `hold_lock=False` takes the lock per batch instead of throughout, so that
-        several crawler processes can feed one data directory (distributed crawls)."""
+        several crawler processes can feed one data directory (distributed crawls).
+
+        The last batch is flushed on a normal exit only: after an error, what was not committed is
+        not written (the run stops, and its rerun resumes).
+        """
         whole = self.write_lock() if hold_lock else nullcontext()
         with whole:
             with nullcontext() if hold_lock else self.write_lock():
@@ -115,7 +139,8 @@ class Catalog:
                 if not hold_lock:
                     self.index.close()  # its writer must not stay open once our lock is released
             w = BatchWriter(
-                self,
+                self.store,
+                self.index,
                 self.settings.batch_size,
                 progress,
                 lock=None if hold_lock else lambda: self.write_lock(expected_wait=True),
@@ -123,8 +148,8 @@ class Catalog:
             )
             try:
                 yield w
-            finally:
                 w.flush()
+            finally:
                 self.index.close()
 
     def reconcile(self) -> int:
@@ -132,13 +157,18 @@ class Catalog:
         index = self.index
         if index.needs_rebuild:
             return self._rebuild()
-        pending = self.store.pending_index()
-        for start in range(0, len(pending), 1000):
-            chunk = pending[start : start + 1000]
-            index.upsert(list(self.store.iter_records(chunk)))
-            index.commit()
-            with self.store.transaction():
-                self.store.mark_indexed(chunk)
+        try:
+            index.count()  # opens it: a damaged index is rebuilt now, not found half-way through a write
+            pending = self.store.pending_index()
+            for start in range(0, len(pending), 1000):
+                chunk = pending[start : start + 1000]
+                index.upsert(list(self.store.iter_records(chunk)))
+                index.commit()
+                with self.store.transaction():
+                    self.store.mark_indexed(chunk)
+        except IndexUnavailable as exc:
+            log.warning("%s: rebuilding it from the store", str(exc).split(";")[0])
+            return self._rebuild()
         if pending:
             log.info("indexed %d records the index was missing", len(pending))
         return len(pending)
@@ -152,15 +182,15 @@ class Catalog:
         return count
 
     def reindex(self) -> int:
-        """Rebuild the search index from the store; searches meanwhile see the old one."""
-        with WriteLock(self.settings.data_dir / "write.lock", self.settings.lock_timeout):
+        """Rebuild the search index from the store, whatever state it is in; searches meanwhile see the old one."""
+        with self.write_lock():
             count = self._rebuild()
             self.index.close()
             return count
 
 
 def write_records(catalog: Catalog, records: Sequence[TrialRecord]) -> IngestStats:
-    """Store and index already-parsed records (used by tests and the crawler pipeline)."""
+    """Store and index already-parsed records (tests, and records built in code)."""
     with catalog.writer() as w:
         for r in records:
             w.add_record(r)

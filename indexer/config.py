@@ -28,6 +28,8 @@ class Settings:
     retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
     batch_size: int = 1000  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
     lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
+    # TRIALS_MAX_DOCUMENT_MB: a file or zip member larger than this is a counted failure, not read
+    max_document_mb: int = 200
     # TRIALS_ENGINE: None for the embedded tantivy index, or a cluster, e.g. opensearch://127.0.0.1:9200
     # or elasticsearch+https://host:9243/alias (credentials: TRIALS_ENGINE_USER/_PASSWORD/_API_KEY).
     engine: str | None = None
@@ -39,10 +41,6 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
-
-    @property
-    def failed_dir(self) -> Path:
-        return self.data_dir / "failed"
 
 
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
@@ -59,6 +57,7 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
         "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
+        "max_document_mb": int(env.get("TRIALS_MAX_DOCUMENT_MB", "200")),
         "engine": env.get("TRIALS_ENGINE") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})

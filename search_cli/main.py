@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from indexer import __version__
+from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
-from indexer.parsers import ParseError
-from indexer.store.lock import StoreBusy
+from indexer.parsers.errors import ParseError
+from indexer.store import StoreBusy, StoreError
+from indexer.store.db import DATABASE_ERRORS, explain
 from search_cli.commands import discover, harvest, history, query, watch
 from search_cli.context import AppContext, setup_logging
 
@@ -20,8 +23,12 @@ class TrialsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StoreBusy, FileNotFoundError, ParseError) as exc:
+        except (StoreBusy, StoreError, IndexUnavailable, FileNotFoundError, ParseError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except DATABASE_ERRORS as exc:  # raised while reading rows: said as the store's errors are
+            settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else None
+            where = settings.db_path if settings else Path("trials.sqlite")
+            raise click.ClickException(str(explain(exc, where))) from exc
         except EngineUnavailable as exc:
             raise click.ClickException(
                 f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -57,6 +58,23 @@ def csv_row(r: TrialRecord) -> dict[str, Any]:
     }
 
 
+# Control characters (terminal escape sequences among them) that registry text has no business sending
+# to a terminal: tables and CSV drop them; JSON escapes them anyway.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: no escape sequences or other control characters, one line."""
+    return _CONTROL.sub("", text).replace("\n", " ").replace("\t", " ")
+
+
+class _SafeCsv(csv.DictWriter):  # type: ignore[type-arg]
+    """csv.DictWriter whose text cells carry no control characters (a CSV is often read in a terminal)."""
+
+    def writerow(self, rowdict: Any) -> Any:
+        return super().writerow({k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in rowdict.items()})
+
+
 def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
@@ -75,7 +93,7 @@ def emit_records(
             out.write(dumps({**r.to_dict(), **x}) + "\n")
     elif fmt == "csv":
         keys = list(CSV_COLUMNS) + [k for k in (extras[0] if extras else {}) if k not in CSV_COLUMNS]
-        w = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore")
+        w = _SafeCsv(out, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
         for r, x in zip(rows, extras, strict=True):
             w.writerow({**csv_row(r), **{k: v if not isinstance(v, list | dict) else dumps(v) for k, v in x.items()}})
@@ -106,7 +124,7 @@ def emit_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], 
         for row in rows:
             out.write(dumps(row) + "\n")
     elif fmt == "csv":
-        w = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+        w = _SafeCsv(out, fieldnames=list(columns), extrasaction="ignore")
         w.writeheader()
         for row in rows:
             w.writerow({k: dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
@@ -129,6 +147,7 @@ def table(header: list[str], rows: list[list[str]], out: TextIO | None = None) -
     out = out or sys.stdout
     if not rows:
         return
+    rows = [[printable(str(cell)) for cell in r] for r in rows]
     width = shutil.get_terminal_size((120, 24)).columns
     widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     overflow = sum(widths) + 2 * (len(widths) - 1) - width

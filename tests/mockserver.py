@@ -44,6 +44,8 @@ class MockState:
     retry_after: str = "1"
     robots: str = "User-agent: *\nAllow: /\n"
     delay: float = 0.0  # seconds before each API answer, to make concurrent clients overlap
+    # page number -> a fault in the page's content, served once (see BODY_FAULTS)
+    body_faults: dict[int, str] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,6 +53,49 @@ class MockState:
         with self.lock:
             queue = self.faults.get(key)
             return queue.pop(0) if queue else None
+
+    def body_fault(self, page: int) -> str | None:
+        with self.lock:
+            return self.body_faults.pop(page, None)
+
+
+def _first_study(body: dict[str, Any]) -> dict[str, Any]:
+    study: dict[str, Any] = json.loads(json.dumps(body["studies"][0]))
+    body["studies"][0] = study
+    return study
+
+
+def _poison(body: dict[str, Any]) -> None:
+    _first_study(body)["protocolSection"].setdefault("designModule", {})["enrollmentInfo"] = {"count": 10**30}
+
+
+def _int_title(body: dict[str, Any]) -> None:
+    _first_study(body)["protocolSection"]["identificationModule"]["briefTitle"] = 12345
+
+
+def _list_identification(body: dict[str, Any]) -> None:
+    section = _first_study(body)["protocolSection"]
+    section["identificationModule"] = [section["identificationModule"]]
+
+
+def _bad_id(body: dict[str, Any]) -> None:
+    _first_study(body)["protocolSection"]["identificationModule"]["nctId"] = "../../x"
+
+
+# Faults in a page's content: each takes the page about to be served and changes it in place.
+BODY_FAULTS = {
+    "poison": _poison,  # one study's enrollment count is 10**30
+    "int_title": _int_title,  # one study's title is a number
+    "list_identification": _list_identification,  # one study's identificationModule is a list
+    "bad_id": _bad_id,  # one study's id is a path
+    "null_studies": lambda body: body.update(studies=None),
+    "string_study": lambda body: body["studies"].insert(1, "not a study"),
+}
+# Faults in a page's bytes: (the page's JSON text) -> what is served instead.
+RAW_FAULTS = {
+    "nested": lambda text: text.replace('"studies": [', '"studies": [' + "[" * 5000 + "]" * 5000 + ", ", 1),
+    "invalid_utf8": lambda text: text.encode().replace(b'"briefTitle": "', b'"briefTitle": "\xff', 1),
+}
 
 
 def _select(state: MockState, params: dict[str, str]) -> list[str]:
@@ -78,6 +123,10 @@ def _select(state: MockState, params: dict[str, str]) -> list[str]:
             continue
         out.append(nct)
     return out
+
+
+def _token(key: str, offset: int, salt: int = 0) -> str:
+    return base64.urlsafe_b64encode(f"{key}:{offset}:{salt}".encode()).decode()
 
 
 def _query_key(params: dict[str, str]) -> str:
@@ -151,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
         offset = 0
         if token := params.get("pageToken"):
             try:
-                tok_key, tok_offset = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+                tok_key, tok_offset = base64.urlsafe_b64decode(token.encode()).decode().split(":")[:2]
                 offset = int(tok_offset)
             except ValueError:
                 self._send(400, b'{"message": "bad pageToken"}')
@@ -169,10 +218,21 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = ids[offset : offset + size]
         body: dict[str, Any] = {"studies": [state.studies[i] for i in chunk]}
         if offset + size < len(ids):
-            body["nextPageToken"] = base64.urlsafe_b64encode(f"{key}:{offset + size}".encode()).decode()
+            body["nextPageToken"] = _token(key, offset + size)
         if params.get("countTotal") == "true" and not params.get("pageToken"):
             body["totalCount"] = len(ids)
-        self._send(200, json.dumps(body).encode())
+        kind = state.body_fault(page_no)
+        if kind == "repeat_token" and token:
+            body["nextPageToken"] = token  # the token that asked for this page: a loop
+        elif kind == "empty_pages":
+            # Pages without studies that keep handing out fresh tokens, forever.
+            body = {"studies": [], "nextPageToken": _token(key, offset, time.monotonic_ns())}
+            state.body_faults[page_no] = "empty_pages"
+        elif kind in BODY_FAULTS:
+            BODY_FAULTS[kind](body)
+        text = json.dumps(body)
+        served = RAW_FAULTS[kind](text) if kind in RAW_FAULTS else text
+        self._send(200, served if isinstance(served, bytes) else served.encode())
         return 200
 
 

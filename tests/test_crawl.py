@@ -26,7 +26,7 @@ def crawl(data_dir: Path, mock: MockRegistry, *args: str) -> tuple[int, str]:
 
 def stored_ids(data_dir: Path) -> set[str]:
     with Catalog(load(data_dir)) as c:
-        return {r[0] for r in c.store.db.execute("SELECT nct_id FROM records")}
+        return set(c.store.snapshot().record_ids)
 
 
 @pytest.fixture
@@ -81,11 +81,11 @@ def test_since_status_and_condition_reach_the_api(data_dir: Path, mock: MockRegi
 def test_studies_by_id_with_a_404_counted_and_kept(data_dir: Path, mock: MockRegistry, studies: dict) -> None:  # type: ignore[type-arg]
     some = sorted(studies)[:2]
     code, err = crawl(data_dir, mock, "--nct", f"{some[0]},{some[1]}", "--nct", "NCT00000000")
-    assert code == 0, err
+    assert code == 3, err  # finished, one document failed: the partial-failure code
     assert stored_ids(data_dir) == set(some)
     with Catalog(load(data_dir)) as c:
-        [failure] = c.store.failures()
-    assert failure["record_id"] == "NCT00000000" and failure["location"].endswith("/studies/NCT00000000")
+        [failure] = c.store.failures.list()
+    assert failure.record_id == "NCT00000000" and failure.location.endswith("/studies/NCT00000000")
     assert "1 failed" in err
 
 
@@ -93,7 +93,8 @@ def test_robots_txt_is_obeyed(data_dir: Path, studies: dict) -> None:  # type: i
     state = MockState(studies, robots="User-agent: *\nDisallow: /api/\n")
     with MockRegistry(state) as m:
         code, err = crawl(data_dir, m, "--condition", "lupus")
-    assert code == 0, err
+    assert code == 1, err  # robots.txt forbids the API: nothing could be fetched, and it says why
+    assert "nothing could be fetched (Forbidden by robots.txt)" in err
     assert [e["path"] for e in state.log] == ["/robots.txt"]
     assert stored_ids(data_dir) == set()
 
@@ -102,12 +103,13 @@ def test_broken_page_is_kept_and_the_crawl_ends_cleanly(data_dir: Path, studies:
     state = MockState(studies, max_page_size=100, faults={("page", 2): [299]})  # 200 with a truncated body
     with MockRegistry(state) as m:
         code, err = crawl(data_dir, m, "--term", "a")
-    assert code == 0, err
+    assert code == 3, err  # page 1 stored, page 2 failed: the query is incomplete, and says so
+    assert "page 2 is not an API v2 search page" in err
     assert len(stored_ids(data_dir)) == 100  # page 1; page 2 is kept as a failure, its token lost with it
     with Catalog(load(data_dir)) as c:
-        [failure] = c.store.failures()
-        assert "bad search page" in failure["error"]
-        assert c.store.get_raw(failure["raw_hash"]) == b'{"studies": [{"protocolSection": '
+        [failure] = c.store.failures.list()
+        assert "page 2 is not an API v2 search page" in failure.error and failure.http_status == 200
+        assert c.store.get_raw(failure.raw_hash) == b'{"studies": [{"protocolSection": '
 
 
 def test_recrawl_is_idempotent(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.store import RecordStore
 from tests.conftest import ROOT, shared
 from tests.mockserver import MockRegistry, MockState, load_studies
 
@@ -64,11 +64,12 @@ def crawlers(data_dir: Path, mock: MockRegistry, redis_url: str, *args: str) -> 
 
 
 def stored(data_dir: Path) -> tuple[list[str], Counter[str]]:
-    db = sqlite3.connect(data_dir / "trials.sqlite")
-    ids = [r[0] for r in db.execute("SELECT nct_id FROM records")]
-    versions = Counter(r[0] for r in db.execute("SELECT nct_id FROM versions"))
-    db.close()
-    return ids, versions
+    store = RecordStore(data_dir / "trials.sqlite", readonly=True)
+    try:
+        found = store.snapshot()
+    finally:
+        store.close()
+    return sorted(found.record_ids), Counter(nct_id for nct_id, _, _ in found.versions)
 
 
 def test_two_processes_share_a_crawl_by_id(tmp_path: Path, redis_url: str) -> None:
@@ -84,7 +85,7 @@ def test_two_processes_share_a_crawl_by_id(tmp_path: Path, redis_url: str) -> No
     ids, versions = stored(tmp_path / "data")
     assert sorted(ids) == wanted and set(versions.values()) == {1}
     assert not any("Traceback" in r.stderr for r in results)
-    new = [int(r.stderr.split(" responses: ")[1].split(" new")[0]) for r in results]
+    new = [int(r.stderr.split(" documents: ")[1].split(" new")[0]) for r in results]
     assert sum(new) == 40 and all(n > 0 for n in new), new  # both did part of the work, together all of it
 
 

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from indexer.store import RecordStore, StoreError
+from indexer.store.audit import Snapshot
 from tests.conftest import ROOT, run_trials, shared
 
 
-def snapshot(data_dir: Path) -> tuple[set[tuple[str, int, str]], int, int]:
-    db = sqlite3.connect(data_dir / "trials.sqlite")
-    versions = set(db.execute("SELECT nct_id, version, content_hash FROM versions"))
-    records = db.execute("SELECT count(*) FROM records").fetchone()[0]
-    changes = db.execute("SELECT count(*) FROM changes").fetchone()[0]
-    db.close()
-    return versions, records, changes
+def snapshot(data_dir: Path) -> Snapshot:
+    store = RecordStore(data_dir / "trials.sqlite", readonly=True)
+    try:
+        return store.snapshot()
+    finally:
+        store.close()
 
 
 def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
@@ -35,16 +35,15 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
     while time.monotonic() < deadline:  # wait until some batches are committed, then kill hard
         if db_file.exists():
             try:
-                with sqlite3.connect(db_file) as db:
-                    if db.execute("SELECT count(*) FROM records").fetchone()[0] >= 100:
-                        break
-            except sqlite3.OperationalError:
-                pass
+                if len(snapshot(killed).record_ids) >= 100:
+                    break
+            except StoreError:
+                pass  # not created yet, or its first transaction not committed
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = snapshot(killed)[1]
-    assert 0 < partial < snapshot(clean)[1], "the kill must land mid-ingest"
+    partial = len(snapshot(killed).record_ids)
+    assert 0 < partial < len(snapshot(clean).record_ids), "the kill must land mid-ingest"
     assert run_trials(killed, "--quiet", "ingest", *folders).returncode == 0
     assert snapshot(killed) == snapshot(clean)
     stats = run_trials(killed, "--quiet", "stats", "--json")
@@ -66,7 +65,7 @@ def test_two_ingests_at_once_wait_for_each_other(tmp_path: Path) -> None:
     ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
-    versions, records, _ = snapshot(data)
+    together = snapshot(data)
     alone = tmp_path / "alone"
     run_trials(alone, "--quiet", "ingest", folder)
-    assert (versions, records) == snapshot(alone)[:2]
+    assert (together.versions, together.record_ids) == (snapshot(alone).versions, snapshot(alone).record_ids)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -13,6 +12,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import RawDocument, failed
+from crawler.sites import Sites
+from indexer.clock import now_iso
 
 _NEXT = re.compile(r"^\s*(next|next\s*[»›>]|[»›])\s*$", re.I)
 
@@ -39,6 +40,7 @@ class RegistryPageSpider(scrapy.Spider):
         if not urls:
             raise ValueError("give ids, start_urls or query")
         self.start_urls = urls
+        self.sites = Sites([base, *urls])
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
@@ -46,12 +48,13 @@ class RegistryPageSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         if self.trial_link.search(response.url):
-            fetched = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            yield RawDocument(self.name, response.url, response.body, fetched)
+            yield RawDocument(self.name, response.url, response.body, now_iso())
         for link in response.css("a[href]"):
             href = link.attrib["href"]
             if self.trial_link.search(href) or _NEXT.match(" ".join(link.css("::text").getall())):
-                yield response.follow(href, callback=self.parse_page, errback=self.on_error)
+                url = response.urljoin(href)
+                if self.sites.allows(url):  # another host, port or scheme (file://) is not followed
+                    yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         self.logger.error(

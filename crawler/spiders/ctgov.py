@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlencode
 
@@ -17,14 +14,16 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument, failed
+from crawler.sites import Sites
+from indexer.clock import now_iso
 from indexer.config import API_URL
+from indexer.ingest.plan import CrawlPlan, CrawlProgress, plan_ctgov
+from indexer.parsers.ctgov import decode_json
+from indexer.parsers.errors import ParseError
+from indexer.store import RecordStore, StoreError
 
-_NCT_RE = re.compile(r"^NCT\d{8}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+# A run of pages that add no study but keep handing out new tokens is a server fault, not a query.
+MAX_EMPTY_PAGES = 3
 
 
 def _split(value: str | list[str] | None) -> list[str]:
@@ -34,10 +33,19 @@ def _split(value: str | list[str] | None) -> list[str]:
     return [v.strip() for v in items if v.strip()]
 
 
+def _study_id(study: Any) -> str | None:
+    section = study.get("protocolSection") if isinstance(study, dict) else None
+    ident = section.get("identificationModule") if isinstance(section, dict) else None
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    return nct_id if isinstance(nct_id, str) else None
+
+
 class CtgovSpider(scrapy.Spider):
-    """Arguments (all optional, strings as `scrapy crawl ctgov -a name=value` passes them):
-    condition, intervention, term, status (comma-separated API enums), since (YYYY-MM-DD,
-    last update posted on or after), nct (comma-separated ids), api_url, page_size.
+    """Crawls what its `plan` (indexer.ingest.plan.CrawlPlan) says; `trials crawl ctgov` builds the plan.
+
+    From `scrapy crawl ctgov -a name=value` (all optional strings): condition, intervention, term,
+    status (comma-separated API enums), since (YYYY-MM-DD), nct (comma-separated ids), full (1), and
+    api_url, page_size; the plan is then built here from the data directory's crawl state.
     """
 
     name = "ctgov"
@@ -45,146 +53,194 @@ class CtgovSpider(scrapy.Spider):
 
     def __init__(
         self,
+        plan: CrawlPlan | None = None,
         condition: str | None = None,
         intervention: str | None = None,
         term: str | None = None,
         status: str | list[str] | None = None,
         since: str | None = None,
         nct: str | list[str] | None = None,
+        full: str | bool = False,
         api_url: str | None = None,
         page_size: str | int | None = None,
-        query_key: str | None = None,
-        verify_file: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        # Crawl state: the pipeline records this query's high-water mark and members under query_key.
-        self.query_key = query_key
-        # Ids a previous full crawl of this query returned: any not returned now is checked by id.
-        self.verify_ids: list[str] = []
-        if verify_file:
-            with open(verify_file, encoding="utf-8") as f:
-                self.verify_ids = [line.strip() for line in f if line.strip()]
-        self.seen_ids: set[str] = set()
-        self._verified = False
-        self.condition = condition
-        self.intervention = intervention
-        self.term = term
-        self.statuses = [s.upper() for s in _split(status)]
-        if since and not _DATE_RE.match(since):
-            raise ValueError(f"since must be YYYY-MM-DD, not {since!r}")
-        self.since = since
-        self.nct_ids = [i.upper() for i in _split(nct)]
-        bad = [i for i in self.nct_ids if not _NCT_RE.match(i)]
-        if bad:
-            raise ValueError(f"not NCT ids: {', '.join(bad)}")
+        self._args: dict[str, Any] = {
+            "condition": condition,
+            "intervention": intervention,
+            "term": term,
+            "statuses": [s.upper() for s in _split(status)],
+            "since": since,
+            "ids": _split(nct),
+            "full": full in (True, "1", "true", "yes"),
+        }
+        if plan is None:
+            plan_ctgov(None, **self._args)  # bad arguments fail here, before anything is fetched
+        self.plan = plan
+        self.progress = CrawlProgress()
         self.api_url = (api_url or "").rstrip("/") or None
+        self.sites = Sites([self.api_url] if self.api_url else [])
         self.page_size = int(page_size) if page_size else None
+        self._tokens: dict[str, int] = {}
+        self._empty_pages = 0
+        self._verified = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.api_url = spider.api_url or crawler.settings.get("TRIALS_API_URL", API_URL).rstrip("/")
+        spider.sites = Sites([spider.api_url])
         spider.page_size = spider.page_size or crawler.settings.getint("TRIALS_PAGE_SIZE", 1000)
+        if spider.plan is None:
+            spider.plan = spider._plan_from_state(crawler.settings.get("TRIALS_DATA"))
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
-    @property
-    def full(self) -> bool:
-        """A full crawl of a query (not incremental, not by id): its results are the query's members."""
-        return not self.since and not self.nct_ids
+    def _plan_from_state(self, data_dir: str | None) -> CrawlPlan:
+        """`scrapy crawl`: the same plan `trials crawl ctgov` makes, from the data directory's state."""
+        if not data_dir:
+            return plan_ctgov(None, **self._args)
+        from indexer.config import load
+
+        path = load(data_dir).db_path
+        if not path.exists():
+            return plan_ctgov(None, **self._args)
+        try:
+            store = RecordStore(path, readonly=True)
+        except StoreError as exc:
+            self.logger.warning("crawl state not read (%s): crawling the whole query", exc)
+            return plan_ctgov(None, **self._args)
+        try:
+            return plan_ctgov(store, **self._args)
+        finally:
+            store.close()
 
     def search_params(self) -> dict[str, str]:
         """The first page's query; later pages repeat it and add pageToken."""
+        assert self.plan is not None
+        q = self.plan.query
         params: dict[str, str] = {"format": "json", "pageSize": str(self.page_size), "countTotal": "true"}
-        if self.condition:
-            params["query.cond"] = self.condition
-        if self.intervention:
-            params["query.intr"] = self.intervention
-        if self.term:
-            params["query.term"] = self.term
-        if self.statuses:
-            params["filter.overallStatus"] = ",".join(self.statuses)
-        if self.since:
-            params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{self.since},MAX]"
+        for arg, name in (("condition", "query.cond"), ("intervention", "query.intr"), ("term", "query.term")):
+            if q.get(arg):
+                params[name] = q[arg]
+        if q.get("status"):
+            params["filter.overallStatus"] = q["status"]
+        if self.plan.since:
+            params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{self.plan.since},MAX]"
         return params
 
+    def _study_request(self, nct_id: str, *, verify: bool = False) -> scrapy.Request:
+        return scrapy.Request(
+            f"{self.api_url}/studies/{nct_id}",
+            callback=self.parse_study,
+            errback=self.on_verify_error if verify else self.on_error,
+            cb_kwargs={"nct_id": nct_id},
+            dont_filter=verify,
+        )
+
     async def start(self) -> AsyncIterator[Any]:
-        if self.nct_ids:
-            for nct_id in self.nct_ids:
-                yield scrapy.Request(
-                    f"{self.api_url}/studies/{nct_id}",
-                    callback=self.parse_study,
-                    errback=self.on_error,
-                    cb_kwargs={"nct_id": nct_id},
-                )
+        assert self.plan is not None
+        if self.plan.ids:
+            for nct_id in self.plan.ids:
+                yield self._study_request(nct_id)
             return
         params = self.search_params()
-        yield scrapy.Request(
-            f"{self.api_url}/studies?{urlencode(params)}",
+        yield self._page_request(params, 1)
+
+    def _page_request(self, params: dict[str, str], page: int, token: str | None = None) -> scrapy.Request:
+        # The API keeps the query in the token's context: resend the first page's parameters unchanged.
+        # Pages bypass the duplicate filter (a repeated token is caught in _next_page, and said, not
+        # dropped), except in a distributed crawl, whose shared filter hands each page to one process.
+        query = {**params, "pageToken": token} if token else params
+        assert self.plan is not None
+        return scrapy.Request(
+            f"{self.api_url}/studies?{urlencode(query)}",
             callback=self.parse_page,
-            errback=self.on_error,
-            cb_kwargs={"params": params, "page": 1},
+            errback=self.on_page_error,
+            cb_kwargs={"params": params, "page": page},
+            dont_filter=not self.plan.distributed,
         )
 
     def parse_page(self, response: Response, params: dict[str, str], page: int) -> Iterator[Any]:
+        studies: Any
         try:
-            data = json.loads(response.body)
-            studies = data["studies"]
-        except (ValueError, KeyError, TypeError) as exc:
-            # Page framing is broken: keep the page and stop this query, since its token is lost too.
-            self.logger.error("page %d of %s is not an API v2 search page (%s)", page, response.url, exc)
-            yield FailedDocument(self.source, response.url, response.body, f"bad search page: {exc}")
+            data = decode_json(response.body)
+        except ParseError as exc:
+            data, studies = None, f"undecodable ({exc})"
+        else:
+            studies = data.get("studies") if isinstance(data, dict) else None
+        if not isinstance(studies, list):
+            shown = studies if isinstance(studies, str) else type(studies).__name__
+            problem = f"page {page} is not an API v2 search page (studies: {shown}), so the pages after it are unknown"
+            self.logger.error("%s: %s", problem, response.url)
+            self.progress.problems.append(problem)
+            yield FailedDocument(self.source, response.url, response.body, problem, http_status=response.status)
             return
-        if page == 1 and self.crawler.stats is not None and "totalCount" in data:
-            self.crawler.stats.set_value("trialscout/total_count", data["totalCount"])
-        fetched_at = _now()
-        for study in studies:
-            nct_id = ((study.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId")
-            if nct_id:
-                self.seen_ids.add(nct_id)
-            url = f"{self.api_url}/studies/{nct_id}" if nct_id else response.url
-            yield RawDocument(self.source, url, json.dumps(study, ensure_ascii=False).encode("utf-8"), fetched_at)
+        assert isinstance(data, dict)
+        self.progress.pages += 1
+        self.progress.studies += len(studies)
+        self.progress.seen_ids.update(i for i in map(_study_id, studies) if i)
+        if page == 1 and isinstance(data.get("totalCount"), int):
+            self.progress.total_count = data["totalCount"]
+        # The page is one document: decoded once here, parsed study by study by the writer.
+        yield RawDocument(self.source, response.url, response.body, now_iso(), data=data)
+        yield from self._next_page(data, params, page, response.url)
+
+    def _next_page(self, data: dict[str, Any], params: dict[str, str], page: int, url: str) -> Iterator[Any]:
         token = data.get("nextPageToken")
-        if token:
-            # The API keeps the query in the token's context: resend the first page's parameters unchanged.
-            yield response.follow(
-                f"{self.api_url}/studies?{urlencode({**params, 'pageToken': token})}",
-                callback=self.parse_page,
-                errback=self.on_error,
-                cb_kwargs={"params": params, "page": page + 1},
-            )
+        if not token:
+            return
+        if not isinstance(token, str):
+            self.progress.problems.append(f"page {page} has a nextPageToken that is not text")
+            return
+        if token in self._tokens:
+            problem = f"page {page} repeated the next-page token of page {self._tokens[token]}"
+            self.logger.error("%s (%s): stopping this query", problem, url)
+            self.progress.problems.append(problem)
+            return
+        self._tokens[token] = page
+        self._empty_pages = self._empty_pages + 1 if not data.get("studies") else 0
+        if self._empty_pages > MAX_EMPTY_PAGES:
+            problem = f"{self._empty_pages} pages in a row held no study and still had a next page"
+            self.logger.error("%s (%s): stopping this query", problem, url)
+            self.progress.problems.append(problem)
+            return
+        yield self._page_request(params, page + 1, token)
 
     def parse_study(self, response: Response, nct_id: str) -> Iterator[Any]:
-        yield RawDocument(self.source, response.url, response.body, _now())
+        self.progress.seen_ids.add(nct_id)
+        yield RawDocument(self.source, response.url, response.body, now_iso())
 
     def on_idle(self) -> None:
         """After a complete full crawl, ask for each former member by id: a 404 means it is gone."""
-        if self._verified or not self.full or not self.verify_ids or self.crawler.engine is None:
+        plan = self.plan
+        if self._verified or plan is None or not plan.full or not plan.verify_ids or self.crawler.engine is None:
             return
         self._verified = True
-        missing = sorted(set(self.verify_ids) - self.seen_ids)
+        if not self.progress.complete:
+            return  # members are only compared with a complete result
+        missing = sorted(set(plan.verify_ids) - self.progress.seen_ids)
         if not missing:
             return
         self.logger.info("%d trials this query returned before are missing: checking each by id", len(missing))
         for nct_id in missing:
-            self.crawler.engine.crawl(
-                scrapy.Request(
-                    f"{self.api_url}/studies/{nct_id}",
-                    callback=self.parse_study,
-                    errback=self.on_verify_error,
-                    cb_kwargs={"nct_id": nct_id},
-                    dont_filter=True,
-                )
-            )
+            self.crawler.engine.crawl(self._study_request(nct_id, verify=True))
         raise DontCloseSpider
 
     def on_verify_error(self, failure: Failure) -> Iterator[Any]:
         response = getattr(failure.value, "response", None)
         if response is not None and response.status == 404:
             nct_id = failure.request.cb_kwargs["nct_id"]  # type: ignore[attr-defined]
+            self.progress.gone.append(nct_id)
             yield GoneDocument(self.source, response.url, nct_id)
             return
+        yield from self.on_error(failure)
+
+    def on_page_error(self, failure: Failure) -> Iterator[Any]:
+        """A search page failed for good: the query's results are incomplete from here on."""
+        page = failure.request.cb_kwargs.get("page")  # type: ignore[attr-defined]
+        self.progress.problems.append(f"page {page} could not be fetched ({failure.getErrorMessage()})")
         yield from self.on_error(failure)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:

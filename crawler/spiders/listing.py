@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +12,8 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.items import RawDocument, failed
+from crawler.sites import Sites
+from indexer.clock import now_iso
 
 # A trial page's address names the trial: /clinical-trials/listings/NCT04077684/<slug>
 TRIAL_URL = re.compile(r"/listings?/(NCT\d{8})\b", re.I)
@@ -31,7 +32,7 @@ class ListingSpider(scrapy.Spider):
     source = "listing"
     custom_settings = {  # noqa: RUF012 - Scrapy declares it an instance attribute
         "HTTPCACHE_ENABLED": True,
-        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        "HTTPCACHE_POLICY": "crawler.cache.GoodAnswersRFC2616Policy",
         "HTTPCACHE_IGNORE_HTTP_CODES": [404, 429, 500, 502, 503, 504],
     }
 
@@ -41,7 +42,7 @@ class ListingSpider(scrapy.Spider):
         if not urls:
             raise ValueError("give at least one start URL")
         self.start_urls = [u.strip() for u in urls]
-        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
+        self.sites = Sites(self.start_urls)
         # The spider remembers what it followed, so requests can skip Scrapy's duplicate filter:
         # that filter would silently swallow a redirect loop, which must be reported instead.
         self._followed: set[str] = set()
@@ -54,8 +55,8 @@ class ListingSpider(scrapy.Spider):
 
     def _follow(self, response: Response, href: str) -> Iterator[scrapy.Request]:
         url = response.urljoin(href).split("#")[0]
-        if url in self._followed or (urlsplit(url).hostname or "") not in self.allowed_domains:
-            return  # seen already, or another site (dont_filter bypasses Scrapy's offsite check)
+        if url in self._followed or not self.sites.allows(url):
+            return  # seen already, or another site, port or scheme (StayOnSiteMiddleware would refuse it)
         self._followed.add(url)
         yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, dont_filter=True)
 
@@ -67,8 +68,7 @@ class ListingSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         if TRIAL_URL.search(response.url) or b"Clinical Study Identifier" in response.body:
-            fetched = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            yield RawDocument(self.source, response.url, response.body, fetched)
+            yield RawDocument(self.source, response.url, response.body, now_iso())
         for link in response.css("a[href]"):
             href = link.attrib["href"]
             text = " ".join(link.css("::text").getall())

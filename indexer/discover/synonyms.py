@@ -190,19 +190,11 @@ def from_records(store: RecordStore) -> list[list[str]]:
     """Links the registry records make: a drug and its other names; a lone condition and its MeSH term."""
     partners: dict[str, set[str]] = defaultdict(set)
     pairs: list[list[str]] = []
-    sql = "SELECT j.value FROM records, json_each(records.record, '$.interventions') AS j"
-    for (value,) in store.db.execute(sql):
-        iv = json.loads(value)
-        names = [n for n in (iv.get("name"), *(iv.get("other_names") or ())) if n and _name_like(n)]
+    for all_names in store.vocabulary.intervention_names():
+        names = [n for n in all_names if _name_like(n)]
         if len(names) > 1:
             pairs.append(names)
-    sql = (
-        "SELECT json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh') FROM records"
-        " WHERE json_array_length(record, '$.conditions') = 1"
-        " AND json_array_length(record, '$.condition_mesh') = 1"
-    )
-    for conditions, mesh in store.db.execute(sql):
-        condition, term = json.loads(conditions)[0], json.loads(mesh)[0]
+    for condition, term in store.vocabulary.lone_condition_mesh():
         if _same_concept(condition, term):
             pairs.append([condition, term])
     for names in pairs:
@@ -224,7 +216,7 @@ def load(store: RecordStore, data_dir: Path) -> Synonyms:
             log.info("read %d synonym groups from %s", len(syn_groups), path)
             for g in syn_groups:
                 syn.add_group(g)
-    state = store.db.execute("SELECT count(*), max(updated_at) FROM records").fetchone()
+    state = store.vocabulary.state()
     stamp = f"{_CACHE_VERSION}:{state[0]}:{state[1]}"
     cache = data_dir / "synonyms-cache.json"
     derived: list[list[str]] | None = None
@@ -236,10 +228,13 @@ def load(store: RecordStore, data_dir: Path) -> Synonyms:
         pass
     if derived is None:
         derived = from_records(store)
-        try:
-            cache.write_text(json.dumps({"stamp": stamp, "groups": derived}))
-        except OSError as exc:  # a read-only data dir still searches, just without the cache
-            log.warning("could not cache synonyms in %s: %s", cache, exc)
+        if not store.readonly:  # a read-only data dir still searches, just without the cache
+            try:
+                partial = cache.with_suffix(f".{os.getpid()}.tmp")
+                partial.write_text(json.dumps({"stamp": stamp, "groups": derived}))
+                partial.replace(cache)  # atomic: a concurrent reader sees the old cache or the new one
+            except OSError as exc:
+                log.warning("could not cache synonyms in %s: %s", cache, exc)
     for g in derived:
         syn.add_group(g, max_size=_MAX_DERIVED_GROUP)
     return syn

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,17 +14,6 @@ from indexer.store import now_iso
 
 # A watch follows at most this many trials: enough for any focused question, bounded for memory.
 MAX_WATCHED = 10_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS watches (
-    name TEXT PRIMARY KEY,
-    query TEXT NOT NULL,            -- SearchQuery fields, JSON
-    created_at TEXT NOT NULL,
-    last_run_at TEXT,
-    last_event_id INTEGER NOT NULL DEFAULT 0,
-    matched TEXT NOT NULL DEFAULT '[]'  -- trial ids that matched at the last run, JSON
-);
-"""
 
 
 @dataclass
@@ -62,56 +50,41 @@ def _query_dict(q: SearchQuery) -> dict[str, Any]:
 class Watches:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self.db = catalog.store.db
-        self.db.executescript(_SCHEMA)
+        self.stored = catalog.store.watches
 
     def add(self, name: str, query: SearchQuery) -> None:
-        if self.get(name) is not None:
+        if not self.stored.add(name, _query_dict(query)):
             raise ValueError(f"a watch named {name!r} exists; remove it first with `trials watch rm {name}`")
-        with self.catalog.store.transaction():
-            self.db.execute(
-                "INSERT INTO watches (name, query, created_at) VALUES (?, ?, ?)",
-                (name, json.dumps(_query_dict(query)), now_iso()),
-            )
 
     def get(self, name: str) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT name, query, created_at, last_run_at FROM watches WHERE name = ?", (name,)
-        ).fetchone()
-        if row is None:
-            return None
-        return {"name": row[0], "query": json.loads(row[1]), "created_at": row[2], "last_run_at": row[3]}
+        found = self.stored.get(name)
+        return found.to_dict() if found else None
 
     def list(self) -> list[dict[str, Any]]:
-        names = [r[0] for r in self.db.execute("SELECT name FROM watches ORDER BY name")]
-        return [w for w in (self.get(n) for n in names) if w is not None]
+        return [w.to_dict() for w in (self.stored.get(n) for n in self.stored.names()) if w is not None]
 
     def remove(self, name: str) -> bool:
-        with self.catalog.store.transaction():
-            return self.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount > 0
+        return self.stored.remove(name)
 
     def run(self, name: str, *, remember: bool = True) -> WatchRun:
-        row = self.db.execute(
-            "SELECT query, last_run_at, last_event_id, matched FROM watches WHERE name = ?", (name,)
-        ).fetchone()
-        if row is None:
+        watch = self.stored.get(name)
+        if watch is None:
             raise KeyError(name)
-        stored = json.loads(row[0])
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in watch.query.items()}
         query = SearchQuery(**fields, limit=MAX_WATCHED)
         result = self.catalog.search_ids(query)
         matched = [h.nct_id for h in result.hits]
-        previous = set(json.loads(row[3]))
-        first_run = row[1] is None
+        previous = set(watch.matched)
+        first_run = watch.last_run_at is None
         newly = [i for i in matched if i not in previous]
         high_water = tracking.last_event_id(self.catalog.store)
         # Changes are counted for trials that matched before: a new match is reported as new instead.
         changed: dict[str, list[dict[str, Any]]] = {}
         if not first_run:
             watched = [i for i in matched if i in previous]
-            for e in tracking.events(self.catalog.store, ids=watched, after_id=row[2]):
-                if e["id"] <= high_water:
-                    changed.setdefault(e["nct_id"], []).append(e)
+            events = tracking.events(self.catalog.store, ids=watched, after_id=watch.last_event_id, up_to_id=high_water)
+            for e in events:
+                changed.setdefault(e.nct_id, []).append(e.to_dict())
         records = self.catalog.store.get_many([*newly, *changed])
         run = WatchRun(
             name,
@@ -122,9 +95,5 @@ class Watches:
             now_iso(),
         )
         if remember:
-            with self.catalog.store.transaction():
-                self.db.execute(
-                    "UPDATE watches SET last_run_at = ?, last_event_id = ?, matched = ? WHERE name = ?",
-                    (run.ran_at, high_water, json.dumps(matched), name),
-                )
+            self.stored.remember_run(name, run.ran_at, high_water, matched)
         return run

@@ -9,20 +9,23 @@ from indexer.index.document import SearchQuery, SearchResult
 from indexer.record import TrialRecord
 
 
+class IndexUnavailable(RuntimeError):
+    """The search index cannot answer (missing, outdated, damaged); the store can rebuild it."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; the search index needs rebuilding: run `trials reindex`"
+
+
 class SearchIndex(Protocol):
     needs_rebuild: bool
 
     def upsert(self, records: Sequence[TrialRecord]) -> None: ...
-
-    def delete(self, ids: Sequence[str]) -> None: ...
 
     def commit(self) -> None: ...
 
     def rebuild(self, records: Iterable[TrialRecord]) -> int:
         """Replace the whole index with `records`; searches see the old index until it is done."""
         ...
-
-    def mark_built(self) -> None: ...
 
     def close(self) -> None: ...
 

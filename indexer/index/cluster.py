@@ -104,23 +104,12 @@ class ClusterIndex:
         self.needs_rebuild = False
         return report.indexed
 
-    def mark_built(self) -> None:
-        self.needs_rebuild = False
-
     def close(self) -> None:
         pass
 
     # -- writes -------------------------------------------------------------
     def upsert(self, records: Sequence[TrialRecord]) -> None:
         self._bulk(self.alias, (({"index": {"_index": self.alias, "_id": r.nct_id}}, dsl.document(r)) for r in records))
-
-    def delete(self, ids: Sequence[str]) -> None:
-        self._bulk(self.alias, (({"delete": {"_index": self.alias, "_id": i}}, None) for i in ids))
-
-    def clear(self) -> None:
-        self.adapter.request(
-            "POST", f"/{self.alias}/_delete_by_query", body={"query": {"match_all": {}}}, params={"refresh": "true"}
-        )
 
     def commit(self) -> None:
         self.adapter.request("POST", f"/{self.alias}/_refresh")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import atexit
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from importlib.metadata import version as pkg_version
 from pathlib import Path
@@ -13,6 +15,8 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
+from indexer.index import generations
+from indexer.index.base import IndexUnavailable
 from indexer.index.document import (
     CONDITION_FIELDS,
     DRUG_FIELDS,
@@ -30,7 +34,6 @@ from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
 SCHEMA_VERSION = 1
-_MARKER = "trialscout-index.json"
 SYNONYM_WEIGHT = 0.5
 _LIKE_STOP_WORDS = frozenset(
     [
@@ -95,32 +98,61 @@ def quote_text(text: str) -> str:
 
 
 class TantivyIndex:
-    """The embedded index in `path`; rebuilt by the caller when `needs_rebuild` says so."""
+    """The embedded index under `path`, one generation folder live at a time.
+
+    Readers never change anything on disk: a missing, outdated or damaged index raises
+    IndexUnavailable. Writers rebuild it (`needs_rebuild`) into a new generation and swap it in.
+    """
 
     def __init__(self, path: Path):
-        self.path = path
+        self.root = path
         self.schema = _schema()
-        marker = self._read_marker()
-        self.needs_rebuild = marker != self._marker_value()
-        if self.needs_rebuild and path.exists():
-            shutil.rmtree(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.index = tantivy.Index(self.schema, path=str(path))
+        found = generations.current(path)
+        self._generation = found[0] if found else None
+        self.needs_rebuild = found is None or found[1] != self._marker_value()
+        self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
 
     def _marker_value(self) -> dict[str, Any]:
         # tantivy is pre-1.0: a new release may change the on-disk format, so rebuild then too.
         return {"schema": SCHEMA_VERSION, "tantivy": pkg_version("tantivy")}
 
-    def _read_marker(self) -> dict[str, Any] | None:
-        try:
-            return json.loads((self.path / _MARKER).read_text())  # type: ignore[no-any-return]
-        except (OSError, ValueError):
-            return None
+    def _open(self, folder: Path) -> tantivy.Index:
+        if not os.access(folder, os.W_OK):
+            folder = self._shadow(folder)
+        return tantivy.Index(self.schema, path=str(folder), reuse=True)
 
-    def mark_built(self) -> None:
-        (self.path / _MARKER).write_text(json.dumps(self._marker_value()))
-        self.needs_rebuild = False
+    def _shadow(self, folder: Path) -> Path:
+        """A folder of links to a generation we may not write (a read-only data directory).
+
+        tantivy takes lock files beside the index even to read it; in the shadow it can.
+        """
+        shadow = Path(tempfile.mkdtemp(prefix="trials-index-"))
+        atexit.register(shutil.rmtree, shadow, True)
+        for entry in folder.iterdir():
+            if not entry.name.endswith(".lock"):
+                (shadow / entry.name).symlink_to(entry.resolve())
+        return shadow
+
+    @property
+    def index(self) -> tantivy.Index:
+        if self._index is not None:
+            return self._index
+        if self.needs_rebuild or self._generation is None:
+            raise IndexUnavailable("the search index is missing or was built by another version")
+        try:
+            self._index = self._open(self._generation)
+        except (OSError, ValueError) as exc:
+            # A reindex may have swapped generations since we read the pointer: follow it once.
+            found = generations.current(self.root)
+            if found is None or found[0] == self._generation:
+                raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
+            self._generation = found[0]
+            try:
+                self._index = self._open(self._generation)
+            except (OSError, ValueError) as again:
+                raise IndexUnavailable(f"the search index is damaged ({again})") from again
+        return self._index
 
     # -- writes -------------------------------------------------------------
     @property
@@ -135,23 +167,24 @@ class TantivyIndex:
             w.delete_documents_by_term("nct_id", r.nct_id)
             w.add_document(tantivy.Document(**index_document(r)))
 
-    def delete(self, ids: Sequence[str]) -> None:
-        for nct_id in ids:
-            self.writer.delete_documents_by_term("nct_id", nct_id)
-
-    def clear(self) -> None:
-        self.writer.delete_all_documents()
-
     def rebuild(self, records: Iterable[TrialRecord]) -> int:
-        """Every document replaced in one commit: searchers see the old index until then."""
-        w = self.writer
-        w.delete_all_documents()
+        """A new generation from `records`, swapped in when complete: searchers see the old one until then.
+
+        Works whatever state the live generation is in (missing, outdated, damaged): it is not read.
+        """
+        self.close()
+        folder = generations.new_generation(self.root)
+        index = self._open(folder)
+        writer = index.writer(heap_size=128_000_000, num_threads=1)
         count = 0
         for r in records:
-            w.add_document(tantivy.Document(**index_document(r)))
+            writer.add_document(tantivy.Document(**index_document(r)))
             count += 1
-        self.commit()
-        self.mark_built()
+        writer.commit()
+        writer.wait_merging_threads()
+        generations.publish(self.root, folder, self._marker_value())
+        index.reload()
+        self._index, self._generation, self.needs_rebuild = index, folder, False
         return count
 
     def commit(self) -> None:
@@ -166,12 +199,21 @@ class TantivyIndex:
 
     # -- reads --------------------------------------------------------------
     def count(self) -> int:
-        self.index.reload()
-        return int(self.index.searcher().num_docs)
+        try:
+            self.index.reload()
+            return int(self.index.searcher().num_docs)
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
 
     def search(self, q: SearchQuery) -> SearchResult:
         searcher = self.index.searcher()
-        query = self.build_query(q)
+        query = self.build_query(q)  # a bad query value is the caller's ValueError, not damage
+        try:
+            return self._search(q, searcher, query)
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
+
+    def _search(self, q: SearchQuery, searcher: tantivy.Searcher, query: Query) -> SearchResult:
         if q.has_scoring_terms:
             res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
         else:

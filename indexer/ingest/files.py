@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.catalog import Catalog, IngestStats
@@ -27,10 +29,15 @@ def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
             children = sorted(p for p in path.rglob("*") if p.is_file())
             yield from _walk(children)
         elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                for name in sorted(zf.namelist()):
-                    if _is_document(name):
-                        yield path, name
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    names = sorted(zf.namelist())
+            except (zipfile.BadZipFile, OSError):
+                yield path, ""  # read again in iter_documents, where its failure is said
+                continue
+            for name in names:
+                if _is_document(name):
+                    yield path, name
         elif path.is_file():
             if _is_document(path.name):
                 yield path, None
@@ -38,19 +45,56 @@ def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
             raise FileNotFoundError(f"no such file or folder: {path}")
 
 
-def iter_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
-    """(location, bytes) of every registry document under `paths`; zip members as `a.zip!name`."""
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A document that could not be read at all (too large, a damaged archive); counted as a failure."""
+
+    error: str
+
+
+def _read_file(path: Path, limit: int) -> bytes | Unreadable:
+    try:
+        if path.stat().st_size > limit:
+            return Unreadable(f"larger than the {limit // 2**20} MB limit (TRIALS_MAX_DOCUMENT_MB)")
+        return path.read_bytes()
+    except OSError as exc:
+        return Unreadable(f"cannot be read: {exc.strerror or exc}")
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | Unreadable:
+    try:
+        with archive.open(name) as member:
+            # Read at most one byte past the limit: a member may claim any size, and a small archive
+            # can expand to gigabytes.
+            body = member.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        return Unreadable(f"damaged archive member: {exc}")
+    if len(body) > limit:
+        return Unreadable(f"expands past the {limit // 2**20} MB limit (TRIALS_MAX_DOCUMENT_MB)")
+    return body
+
+
+def iter_documents(paths: Iterable[Path], limit: int = 200 * 2**20) -> Iterator[tuple[str, bytes | Unreadable]]:
+    """(location, bytes) of every registry document under `paths`; zip members as `a.zip!name`.
+
+    A document that cannot be read comes as Unreadable, with why; the walk goes on.
+    """
     open_zip: tuple[Path, zipfile.ZipFile] | None = None
     try:
         for path, member in _walk(paths):
             if member is None:
-                yield str(path), path.read_bytes()
+                yield str(path), _read_file(path, limit)
                 continue
             if open_zip is None or open_zip[0] != path:
                 if open_zip:
                     open_zip[1].close()
-                open_zip = (path, zipfile.ZipFile(path))
-            yield f"{path}!{member}", open_zip[1].read(member)
+                    open_zip = None
+                try:
+                    open_zip = (path, zipfile.ZipFile(path))
+                except (zipfile.BadZipFile, OSError) as exc:
+                    yield str(path), Unreadable(f"not a readable zip archive: {exc}")
+                    continue
+            yield f"{path}!{member}", _read_member(open_zip[1], member, limit)
     finally:
         if open_zip:
             open_zip[1].close()
@@ -62,7 +106,11 @@ def ingest_paths(catalog: Catalog, paths: Iterable[Path], progress: Callable[[in
     for p in paths:
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {p}")
+    limit = catalog.settings.max_document_mb * 2**20
     with catalog.writer(progress) as w:
-        for location, body in iter_documents(paths):
-            w.add_document(body, location)
+        for location, body in iter_documents(paths, limit):
+            if isinstance(body, Unreadable):
+                w.fail(location, body.error)
+            else:
+                w.add_document(body, location)
     return w.stats

@@ -4,32 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
+from indexer.clock import today_iso
 from indexer.history import events
-from indexer.parsers import NotATrial, ParseError, parse
+from indexer.identifiers import is_nct
+from indexer.index.base import SearchIndex
+from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.record import TrialRecord
-from indexer.store import now_iso, sha256, versions
-
-if TYPE_CHECKING:
-    from indexer.catalog import Catalog
+from indexer.store import RecordStore, sha256
 
 log = logging.getLogger(__name__)
 
 # The registry of record: its record is the trial's; other sources (listing pages, other
 # registries' pages) are kept beside it and shown with their differences.
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
-_NCT = re.compile(r"NCT\d{8}")
 
 
 @dataclass
 class IngestStats:
-    """Counts of one ingest or crawl; `failed` lists (location, record id, error)."""
+    """Counts of one ingest or crawl, each counted once its transaction committed.
+
+    `failed` lists (location, record id, error) of the documents and items that failed.
+    """
 
     counts: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[str, str | None, str]] = field(default_factory=list)
@@ -38,31 +39,61 @@ class IngestStats:
         return self.counts[key]
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentOutcome:
+    """What `add_document` did with one document.
+
+    status: "queued" (parsed; its records are stored with the next commit), "unchanged" (the same
+    bytes were stored before), "skipped" (not a trial record), "failed" (nothing of it could be read).
+    A queued document may still have `failed_items`: studies of a page that could not be read.
+    """
+
+    status: str
+    ids: tuple[str, ...] = ()
+    error: str | None = None
+    failed_items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    record: TrialRecord
+    raw: bytes | None
+    raw_hash: str | None
+    location: str
+
+
 class BatchWriter:
-    """Parses and stores documents in batches: each batch one store transaction, then one index commit."""
+    """Parses and stores documents in batches: each batch one store transaction, then one index commit.
+
+    A failure of the store (disk full, damaged file) or of the index raises and stops the caller;
+    a document that cannot be parsed is counted, kept with its bytes, and the writer goes on.
+    """
 
     def __init__(
         self,
-        catalog: Catalog,
+        store: RecordStore,
+        index: SearchIndex,
         batch_size: int,
-        progress: Callable[[int], None] | None,
+        progress: Callable[[int], None] | None = None,
         lock: Callable[[], AbstractContextManager[object]] | None = None,
         track_updates: bool = False,
     ):
-        self.catalog = catalog
+        self.store = store
+        self.index = index
         self._lock = lock or nullcontext
         self._shared = lock is not None
-        self.store = catalog.store
         self.batch_size = batch_size
         self.progress = progress
         self.stats = IngestStats()
-        self._batch: list[tuple[TrialRecord, bytes | None, str | None]] = []
-        # For crawl state: the newest registry update date among the records written. Crawls ask
+        self._batch: list[_Pending] = []
+        # For crawl state: the newest registry update date among the records committed. Crawls ask
         # for it; a file ingest does not, and skips the look-up it costs for unchanged documents.
         self.max_last_update: str | None = None
         self._track_updates = track_updates
-        # Multi-study documents whose records are all queued: marked seen when those are committed.
-        self._seen_docs: list[tuple[str, str]] = []
+        # Multi-record documents whose records are all queued: marked seen when those are committed.
+        self._seen_docs: list[tuple[str, str, int]] = []
+        # Multi-record documents kept whole, written with the batch that holds their records.
+        self._raw_docs: list[tuple[bytes, str]] = []
 
     def add_document(
         self,
@@ -72,84 +103,104 @@ class BatchWriter:
         source: str | None = None,
         source_url: str | None = None,
         fetched_at: str | None = None,
-    ) -> None:
+        data: Any = None,
+    ) -> DocumentOutcome:
         """Parse and queue one source document (one or many trials); failures are counted and kept."""
         try:
-            self._add_document(body, location, source, source_url, fetched_at)
+            return self._add_document(body, location, source, source_url, fetched_at, data)
         finally:
             if self.progress:
                 self.progress(1)
 
     def _add_document(
-        self, body: bytes, location: str, source: str | None, source_url: str | None, fetched_at: str | None
-    ) -> None:
+        self, body: bytes, location: str, source: str | None, source_url: str | None, fetched_at: str | None, data: Any
+    ) -> DocumentOutcome:
         digest = sha256(body)
-        if self.store.seen_raw(digest):
+        known = self.store.seen_raw(digest)
+        if known is not None:
             # Byte-identical to a document already stored: nothing can have changed.
-            self.stats.counts["unchanged"] += 1
+            self.stats.counts["unchanged"] += known[1]
             if self._track_updates:
-                self._note_unchanged(digest)
-            return
+                self._note_update(self.store.last_update_of_raw(digest))
+            return DocumentOutcome("unchanged", (known[0],))
         try:
-            records = parse(body, source=source, filename=location, source_url=source_url, fetched_at=fetched_at)
+            parsed = parse_document(
+                body, source=source, filename=location, source_url=source_url, fetched_at=fetched_at, data=data
+            )
         except NotATrial as exc:
             self.stats.counts["skipped"] += 1
             log.warning("skipped %s: %s", location, exc)
-            return
+            return DocumentOutcome("skipped", error=str(exc))
         except ParseError as exc:
             self.fail(location, str(exc), raw=body, source=source)
-            return
-        single = len(records) == 1
+            return DocumentOutcome("failed", error=str(exc))
+        except Exception as exc:
+            log.debug("parser error on %s", location, exc_info=True)
+            error = f"parser error ({type(exc).__name__}: {str(exc)[:200]})"
+            self.fail(location, error, raw=body, source=source)
+            return DocumentOutcome("failed", error=error)
+        return self._queue(parsed, body, digest, location, source)
+
+    def _queue(self, parsed: Parsed, body: bytes, digest: str, location: str, source: str | None) -> DocumentOutcome:
+        for item in parsed.failures:
+            where = f"{location}#{item.where}" if item.where else location
+            # An item without bytes of its own is kept as the whole document.
+            self.fail(where, item.error, raw=item.raw or body, source=source, record_id=item.record_id)
+        records = parsed.records
+        single = len(records) == 1 and not parsed.failures
         for record in records:
             if not record.eligibility.inclusion and not record.eligibility.exclusion:
                 # Stored, but a patient cannot check it: counted and named, so a site change is noticed.
                 self.stats.counts["no_eligibility"] += 1
                 log.warning("no eligibility criteria in %s (%s)", location, record.nct_id)
-            # A multi-study document is kept whole once; each record points at its own raw copy
+            # A multi-record document is kept whole once; each record points at its own raw copy
             # only when the document held just that record.
-            self.add_record(record, body if single else None, digest if single else None)
+            self._queue_record(record, body if single else None, digest if single else None, location)
         if not single and records:
-            self.store.put_raw(body, digest)
-            self._seen_docs.append((digest, records[0].nct_id))
+            self._batch_raw(body, digest)
+            if not parsed.failures:  # a document with failed items is parsed again next time
+                self._seen_docs.append((digest, records[0].nct_id, len(records)))
+        self._flush_if_full()
+        ids = tuple(r.nct_id for r in records)
+        if not records:
+            return DocumentOutcome("failed", (), "no study of it could be read", len(parsed.failures))
+        return DocumentOutcome("queued", ids, None, len(parsed.failures))
+
+    def _batch_raw(self, body: bytes, digest: str) -> None:
+        self._raw_docs.append((body, digest))
 
     def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
-        if record.last_update_posted and (self.max_last_update or "") < record.last_update_posted:
-            self.max_last_update = record.last_update_posted
-        self._batch.append((record, raw, raw_hash))
+        """Queue an already-parsed record (tests, the ingest of records built in code)."""
+        self._queue_record(record, raw, raw_hash, record.source_url or record.nct_id)
+        self._flush_if_full()
+
+    def _queue_record(self, record: TrialRecord, raw: bytes | None, raw_hash: str | None, location: str) -> None:
+        self._batch.append(_Pending(record, raw, raw_hash, location))
+
+    def _flush_if_full(self) -> None:
         if len(self._batch) >= self.batch_size:
             self.flush()
 
+    def _note_update(self, date: str | None) -> None:
+        if date and (self.max_last_update or "") < date:
+            self.max_last_update = date
+
     def _link(self, record: TrialRecord) -> TrialRecord:
         """A record without an NCT id joins the trial that shares one of its ids (EudraCT, sponsor's)."""
-        if _NCT.fullmatch(record.nct_id):
+        if is_nct(record.nct_id):
             return record
         for candidate in (*record.secondary_ids, record.org_study_id):
             if candidate and (trial := self.store.resolve(candidate)) and trial != record.nct_id:
                 return dataclasses.replace(record, nct_id=trial)
         return record
 
-    def _note_unchanged(self, digest: str) -> None:
-        # A byte-identical document was not parsed: take its update date from the stored record.
-        row = self.store.db.execute(
-            "SELECT json_extract(record, '$.last_update_posted') FROM records WHERE raw_hash = ?", (digest,)
-        ).fetchone()
-        if row and row[0] and (self.max_last_update or "") < row[0]:
-            self.max_last_update = row[0]
-
     def mark_removed(self, nct_id: str, reason: str) -> bool:
         """A 'removed' event for a stored trial the registry no longer has; False if unknown or already marked."""
-        latest = self.store.db.execute("SELECT version FROM records WHERE nct_id = ?", (nct_id,)).fetchone()
-        if latest is None:
-            return False
-        already = self.store.db.execute(
-            "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL", (nct_id,)
-        ).fetchone()
-        if already:
-            return False
         with self._lock(), self.store.transaction():
-            versions.write_events(self.store.db, nct_id, None, now_iso()[:10], [events.removed(nct_id, reason)])
-        self.stats.counts["removed"] += 1
-        return True
+            done = self.store.mark_removed(nct_id, events.removed(nct_id, reason), today_iso())
+        if done:
+            self.stats.counts["removed"] += 1
+        return done
 
     def fail(
         self,
@@ -159,47 +210,62 @@ class BatchWriter:
         raw: bytes | None = None,
         source: str | None = None,
         record_id: str | None = None,
+        http_status: int | None = None,
     ) -> None:
+        """Keep a failure with its bytes (its own transaction), then count and log it."""
+        with self._lock(), self.store.transaction():
+            self.store.failures.record(
+                location, error, source=source, record_id=record_id, raw=raw, http_status=http_status
+            )
         self.stats.counts["failed"] += 1
         self.stats.failed.append((location, record_id, error))
         log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)
-        with self._lock(), self.store.transaction():
-            self.store.record_failure(location, error, source=source, record_id=record_id, raw=raw)
 
     def flush(self) -> None:
-        if not self._batch and not self._seen_docs:
+        if not self._batch and not self._seen_docs and not self._raw_docs:
             return
         with self._lock():
             self._flush()
             if self._shared:
-                self.catalog.index.close()  # the embedded index's own writer lock goes with ours
+                self.index.close()  # the embedded index's own writer lock goes with ours
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
-        changed: dict[str, TrialRecord] = {}
         docs, self._seen_docs = self._seen_docs, []
+        raw_docs, self._raw_docs = self._raw_docs, []
+        counts: Counter[str] = Counter()
+        changed: dict[str, TrialRecord] = {}
+        newest: str | None = None
         with self.store.transaction():
-            for record, raw, raw_hash in batch:
+            for body, digest in raw_docs:
+                self.store.put_raw(body, digest)
+            for item in batch:
+                record = item.record
                 if record.source in REGISTRY_SOURCES:
                     if self.store.current_source(record.nct_id) not in (None, *REGISTRY_SOURCES):
                         self.store.drop_history(record.nct_id)  # the registry replaces a provisional row
-                    result = self.store.put(record, raw, raw_hash)
-                    status = result.status
+                    result = self.store.put(record, item.raw, item.raw_hash)
+                    status, stored = result.status, result.record
                 else:
                     record = self._link(record)
-                    status = self.store.put_source(record, raw, raw_hash)
+                    status, stored = self.store.put_source(record, item.raw, item.raw_hash), record
                     if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
                         # Known from this source only: a provisional trial row, so it can be found.
-                        self.store.put(record)
-                self.stats.counts[status] += 1
+                        stored = self.store.put(record).record
+                counts[status] += 1
                 if status in ("new", "updated"):
-                    changed[record.nct_id] = self.store.get(record.nct_id) or record
+                    changed[record.nct_id] = stored
+                if record.last_update_posted and (newest or "") < record.last_update_posted:
+                    newest = record.last_update_posted
             # In the same transaction as their last records: a crash before it leaves them unseen.
             self.store.mark_seen(docs)
+            self.store.failures.resolve({(item.location, item.record.nct_id) for item in batch})
+        # Committed: only now do these records count, and the crawl's mark may move.
+        self.stats.counts.update(counts)
+        self._note_update(newest)
         # The store committed first: if the process dies here, reconcile() indexes these next time.
         if changed:
-            index = self.catalog.index
-            index.upsert(list(changed.values()))
-            index.commit()
+            self.index.upsert(list(changed.values()))
+            self.index.commit()
             with self.store.transaction():
                 self.store.mark_indexed(changed)

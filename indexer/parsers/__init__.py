@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from indexer.parsers import ctgov, ctgov_xml, euctr, gsk, listing, takeda
-from indexer.parsers.errors import NotATrial, ParseError
+from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
+from indexer.parsers.validate import validate
 from indexer.record import TrialRecord
 
 Parser = Callable[..., list[TrialRecord]]
@@ -45,6 +48,42 @@ def sniff(body: bytes, filename: str = "") -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A document's valid records, and the items of it that failed (the rest of it still counts)."""
+
+    records: list[TrialRecord]
+    failures: list[ItemFailure] = field(default_factory=list)
+
+
+def parse_document(
+    body: bytes,
+    *,
+    source: str | None = None,
+    filename: str = "",
+    source_url: str | None = None,
+    fetched_at: str | None = None,
+    data: Any = None,
+) -> Parsed:
+    """Parse and validate one document; raises NotATrial, or ParseError when none of it can be read.
+
+    `data` is the document already decoded (a crawled API page), so that it is decoded only once.
+    """
+    slug = source or sniff(body, filename)
+    if slug is None or slug not in PARSERS:
+        raise NotATrial(f"unrecognised format{f' ({filename})' if filename else ''}")
+    if slug == ctgov.SOURCE:  # validated study by study: one bad study does not fail its page
+        records, failures = ctgov.parse_items(body, source_url=source_url, fetched_at=fetched_at, data=data)
+        return Parsed(records, failures)
+    records = PARSERS[slug](body, source_url=source_url, fetched_at=fetched_at)
+    for record in records:
+        try:
+            validate(record)
+        except ParseError as exc:
+            raise ParseError(f"{record.nct_id!s:.40}: {exc}") from exc
+    return Parsed(records)
+
+
 def parse(
     body: bytes,
     *,
@@ -53,11 +92,12 @@ def parse(
     source_url: str | None = None,
     fetched_at: str | None = None,
 ) -> list[TrialRecord]:
-    """Parse one document; raises NotATrial or ParseError."""
-    slug = source or sniff(body, filename)
-    if slug is None or slug not in PARSERS:
-        raise NotATrial(f"unrecognised format{f' ({filename})' if filename else ''}")
-    return PARSERS[slug](body, source_url=source_url, fetched_at=fetched_at)
+    """Every record of one document; raises NotATrial, or ParseError for the first item that fails."""
+    parsed = parse_document(body, source=source, filename=filename, source_url=source_url, fetched_at=fetched_at)
+    if parsed.failures:
+        first = parsed.failures[0]
+        raise ParseError(f"{first.record_id or first.where}: {first.error}")
+    return parsed.records
 
 
-__all__ = ["PARSERS", "NotATrial", "ParseError", "parse", "sniff"]
+__all__ = ["PARSERS", "ItemFailure", "NotATrial", "ParseError", "Parsed", "parse", "parse_document", "sniff"]

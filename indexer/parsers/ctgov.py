@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
 from indexer import normalize as n
+from indexer.identifiers import is_nct
 from indexer.parsers.criteria import split_criteria
-from indexer.parsers.errors import NotATrial, ParseError
+from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
+from indexer.parsers.validate import validate
 from indexer.record import (
     Arm,
     Design,
@@ -48,22 +51,97 @@ def iter_studies(doc: Any) -> Iterator[dict[str, Any]]:
 def parse_document(
     body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
 ) -> list[TrialRecord]:
-    """Every study in an API v2 JSON document."""
+    """Every study in an API v2 JSON document; ParseError for the first that cannot be read."""
+    records, failures = parse_items(body, source_url=source_url, fetched_at=fetched_at)
+    if failures:
+        raise ParseError(f"{failures[0].record_id or failures[0].where}: {failures[0].error}")
+    return records
+
+
+def decode_json(body: bytes | str) -> Any:
+    """A JSON document, decoded once: orjson, or the standard library for what orjson refuses."""
     try:
-        doc = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ParseError(f"invalid JSON: {exc}") from exc
-    return [parse_study(s, source_url=source_url, fetched_at=fetched_at) for s in iter_studies(doc)]
+        if "64-bit" not in str(exc) and "recursion" not in str(exc):
+            raise ParseError(f"invalid JSON: {exc}") from exc
+    # orjson refuses integers past 64 bits and deep nesting: the standard library reads the first and
+    # refuses the second, so that one bad value fails its study, not the whole page.
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"invalid JSON: {str(exc)[:200]}") from exc
+
+
+def _study_id(study: Any) -> str | None:
+    ident = study.get("protocolSection") if isinstance(study, dict) else None
+    ident = ident.get("identificationModule") if isinstance(ident, dict) else None
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    # Only a well-formed id names the study in a failure; anything else is data, kept in the raw bytes.
+    return nct_id if isinstance(nct_id, str) and is_nct(nct_id) else None
+
+
+def _study_bytes(study: Any) -> bytes:
+    try:
+        return orjson.dumps(study)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(study, ensure_ascii=False, default=repr).encode("utf-8", "replace")
+
+
+def parse_items(
+    body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None, data: Any = None
+) -> tuple[list[TrialRecord], list[ItemFailure]]:
+    """The studies of an API v2 JSON document that can be read, and one failure per study that cannot.
+
+    A single study fails as a whole (ParseError); in a search page or an export, each study fails
+    alone and the others are kept. `data` is the decoded document when the caller has it already.
+    """
+    doc = decode_json(body) if data is None else data
+    if isinstance(doc, dict) and "protocolSection" in doc:
+        return [validate(parse_study(doc, source_url=source_url, fetched_at=fetched_at))], []
+    if isinstance(doc, dict) and "studies" in doc:
+        studies = doc["studies"]
+        if not isinstance(studies, list):
+            raise ParseError(f"search page whose studies is {type(studies).__name__}, not a list")
+        # A search page's address is not a study's: each study gets its own address at the API.
+        base = source_url.split("?")[0].rstrip("/") if source_url else None
+    elif isinstance(doc, list):
+        if doc and not any(isinstance(item, dict) and "protocolSection" in item for item in doc):
+            raise NotATrial("a JSON array with no API v2 study in it")
+        studies, base = doc, None
+    else:
+        raise NotATrial("not a ClinicalTrials.gov API v2 study, search page or export")
+    records, failures = [], []
+    for i, study in enumerate(studies):
+        nct_id = _study_id(study)
+        try:
+            if not isinstance(study, dict) or "protocolSection" not in study:
+                raise ParseError(f"element is {type(study).__name__}, not an API v2 study")
+            url = f"{base}/{nct_id}" if base and nct_id else None
+            records.append(validate(parse_study(study, source_url=url, fetched_at=fetched_at)))
+        except ParseError as exc:
+            failures.append(ItemFailure(nct_id, str(exc), _study_bytes(study), f"studies[{i}]"))
+    return records, failures
 
 
 def parse_study(study: dict[str, Any], *, source_url: str | None = None, fetched_at: str | None = None) -> TrialRecord:
     """One API v2 study object (as in `studies[]` or `/studies/{nctId}`)."""
+    try:
+        return _parse_study(study, source_url, fetched_at)
+    except (AttributeError, TypeError, KeyError, ValueError, RecursionError) as exc:
+        if isinstance(exc, ParseError):
+            raise
+        # A module of an unexpected shape: report it against the study, do not guess.
+        raise ParseError(f"{_study_id(study) or 'study'}: unexpected structure ({str(exc)[:200]})") from exc
+
+
+def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str | None) -> TrialRecord:
     p = study.get("protocolSection")
     if not isinstance(p, dict):
         raise NotATrial("study has no protocolSection")
     ident = p.get("identificationModule") or {}
     nct_id = ident.get("nctId")
-    if not nct_id:
+    if not isinstance(nct_id, str) or not nct_id:
         raise ParseError("study has no identificationModule.nctId")
     status = p.get("statusModule") or {}
     sponsors = p.get("sponsorCollaboratorsModule") or {}

@@ -6,10 +6,9 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from indexer.identifiers import NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.record import Criterion
-
-NCT_RE = re.compile(r"\bNCT\d{8}\b")
 
 
 def soup_of(body: bytes | str) -> BeautifulSoup:
@@ -58,6 +57,6 @@ def criteria(block: str, kind: str | None = None) -> tuple[tuple[Criterion, ...]
 
 def first_nct(*values: str) -> str | None:
     for value in values:
-        if m := NCT_RE.search(value or ""):
+        if m := NCT_IN_TEXT.search(value or ""):
             return m.group(0)
     return None

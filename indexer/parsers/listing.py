@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Tag
 
 from indexer import normalize as n
+from indexer.identifiers import NCT_IN_TEXT
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import Criterion, Eligibility, Intervention, TrialRecord
 
 SOURCE = "listing"
-_NCT_RE = re.compile(r"\bNCT\d{8}\b")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Labels as such sites print them, normalised to lower case without punctuation.
 _LABELS = {
@@ -121,7 +121,7 @@ def parse_document(
     for label, value in _pairs(soup):
         if label in _LABELS and value:
             pairs.setdefault(_LABELS[label], value)
-    nct = _NCT_RE.search(pairs.get("id", "")) or _NCT_RE.search(source_url or "")
+    nct = NCT_IN_TEXT.search(pairs.get("id", "")) or NCT_IN_TEXT.search(source_url or "")
     if nct is None:
         raise ParseError("no trial identifier on the page (truncated, or not a trial page)")
     updated = soup.find(string=re.compile(r"^\s*Updated on\s", re.I))

@@ -1,6 +1,12 @@
-"""The SQLite schema of the record store (one file per data directory)."""
+"""The SQLite schema of the record store (one file per data directory) and its upgrades."""
 
-SCHEMA_VERSION = 1
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexer.store.db import Database, StoreError
+
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -17,11 +23,15 @@ CREATE TABLE IF NOT EXISTS records (
     raw_hash TEXT,
     version INTEGER NOT NULL,
     record TEXT NOT NULL,           -- TrialRecord JSON
-    indexed_hash TEXT,              -- content_hash the search index holds; differs = pending
+    indexed_hash TEXT,              -- content_hash the search index holds (differs: pending)
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_raw ON records(raw_hash);
-CREATE TABLE IF NOT EXISTS seen_raw (hash TEXT PRIMARY KEY, nct_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_raw (
+    hash TEXT PRIMARY KEY,          -- a document stored whole: its records need no parsing again
+    nct_id TEXT NOT NULL,           -- its first record's trial
+    records INTEGER NOT NULL DEFAULT 1  -- how many records it held
+);
 CREATE TABLE IF NOT EXISTS versions (
     nct_id TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -31,7 +41,7 @@ CREATE TABLE IF NOT EXISTS versions (
     source_url TEXT,
     content_hash TEXT NOT NULL,
     raw_hash TEXT,
-    record BLOB,                    -- zstd-compressed TrialRecord JSON; NULL: the newest, in records
+    record BLOB,                    -- zstd-compressed TrialRecord JSON (NULL: the newest, in records)
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (nct_id, version)
 );
@@ -76,6 +86,85 @@ CREATE TABLE IF NOT EXISTS failures (
     location TEXT NOT NULL,         -- file path or URL
     record_id TEXT,
     error TEXT NOT NULL,
-    raw_hash TEXT                   -- the document, kept for reprocessing
+    raw_hash TEXT,                  -- the document, kept for reprocessing
+    http_status INTEGER,            -- the answer's status code, for a request that failed
+    resolved_at TEXT                -- when a later fetch or ingest of the same document succeeded
+);
+CREATE INDEX IF NOT EXISTS failures_location ON failures(location);
+CREATE TABLE IF NOT EXISTS crawl_state (
+    query_key TEXT PRIMARY KEY,
+    spider TEXT NOT NULL,
+    query TEXT NOT NULL,            -- the query's parameters, JSON
+    high_water TEXT,                -- latest last_update_posted seen by a complete crawl
+    last_run_at TEXT
+);
+CREATE TABLE IF NOT EXISTS query_members (
+    query_key TEXT NOT NULL,
+    nct_id TEXT NOT NULL,
+    PRIMARY KEY (query_key, nct_id)
+);
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,            -- SearchQuery fields, JSON
+    created_at TEXT NOT NULL,
+    last_run_at TEXT,
+    last_event_id INTEGER NOT NULL DEFAULT 0,
+    matched TEXT NOT NULL DEFAULT '[]'  -- trial ids that matched at the last run, JSON
 );
 """
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _v1_to_v2(db: Database) -> None:
+    # Version 1 created crawl_state, query_members and watches from the modules that used them
+    # (same columns as above), so CREATE IF NOT EXISTS in SCHEMA covers them. failures gains two columns,
+    # seen_raw one.
+    have = _columns(db, "failures")
+    for column, kind in (("http_status", "INTEGER"), ("resolved_at", "TEXT")):
+        if column not in have:
+            db.execute(f"ALTER TABLE failures ADD COLUMN {column} {kind}")
+    if "records" not in _columns(db, "seen_raw"):
+        db.execute("ALTER TABLE seen_raw ADD COLUMN records INTEGER NOT NULL DEFAULT 1")
+
+
+# From version N to N + 1; each runs in the upgrade's one transaction.
+UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2}
+
+
+def _version(db: Database) -> int | None:
+    if not db.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"):
+        return None
+    found = db.one("SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(found) if found is not None else None
+
+
+def prepare(db: Database) -> None:
+    """Create a new store's tables, or upgrade an older store in place (one transaction)."""
+    found = _version(db)
+    if found is not None and found > SCHEMA_VERSION:
+        raise StoreError(f"{db.path} was written by a newer Trialscout (schema {found}); upgrade trialscout")
+    if found == SCHEMA_VERSION:
+        return
+    if db.readonly:
+        if found is None:
+            raise StoreError(f"{db.path} is not a Trialscout record store")
+        raise StoreError(
+            f"{db.path} has schema {found} and this Trialscout needs {SCHEMA_VERSION}; the directory is "
+            "read-only, so it cannot be upgraded here: run any write command on a writable copy first"
+        )
+    with db.transaction():
+        found = _version(db)  # another process may have upgraded it while we waited
+        if found == SCHEMA_VERSION:
+            return
+        if found is not None:
+            for step in range(found, SCHEMA_VERSION):
+                if step in UPGRADES:
+                    UPGRADES[step](db)
+        # One statement at a time: executescript() would commit the transaction half-way.
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

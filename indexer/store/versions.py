@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from indexer.clock import now_iso
 from indexer.history.diff import Change, diff_records
 from indexer.history.events import Event, derive_events, first_seen
 from indexer.record import TrialRecord
 from indexer.store.blobs import pack, unpack
+from indexer.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,13 @@ def _order_key(date: str | None, fetched_at: str | None) -> tuple[str, str]:
 
 
 def add_version(
-    db: sqlite3.Connection, record: TrialRecord, blob: bytes, digest: str, raw_hash: str | None
+    db: Database, record: TrialRecord, blob: bytes, digest: str, raw_hash: str | None, current: str | None
 ) -> VersionResult:
     """Record `record` (serialised as `blob`, content hash `digest`) as a version if its content is new.
 
-    Call inside a transaction, before the records row is replaced: the newest version's JSON is
-    kept only in `records`, and moves into `versions` when a newer one arrives.
+    `RecordStore.put` calls this inside its transaction, with `current` the trial's stored record
+    JSON, before it replaces that row: the newest version's JSON is kept only in `records`, and
+    moves into `versions` here when a newer one arrives.
     """
     nct_id = record.nct_id
     rows = db.execute(
@@ -72,7 +73,7 @@ def add_version(
         return VersionResult("unchanged", latest_version, digest)
     if key >= _order_key(latest_date, latest_fetched):
         version = latest_version + 1
-        previous = _record_json(db, nct_id, latest_version)
+        previous = current.encode("utf-8") if current is not None else _record_json(db, nct_id, latest_version)
         db.execute(
             "UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?", (pack(previous), nct_id, latest_version)
         )
@@ -98,7 +99,7 @@ def add_version(
     return VersionResult("historical", position, digest)
 
 
-def _seen_earlier(db: sqlite3.Connection, nct_id: str, version: int, fetched_at: str | None) -> None:
+def _seen_earlier(db: Database, nct_id: str, version: int, fetched_at: str | None) -> None:
     """A version's fetch date is the first download that showed it, whatever order files arrive in."""
     if fetched_at:
         db.execute(
@@ -109,7 +110,7 @@ def _seen_earlier(db: sqlite3.Connection, nct_id: str, version: int, fetched_at:
 
 
 def _insert(
-    db: sqlite3.Connection, version: int, record: TrialRecord, blob: bytes | None, digest: str, raw_hash: str | None
+    db: Database, version: int, record: TrialRecord, blob: bytes | None, digest: str, raw_hash: str | None
 ) -> None:
     db.execute(
         "INSERT INTO versions (nct_id, version, date, fetched_at, source, source_url, content_hash,"
@@ -124,12 +125,12 @@ def _insert(
             digest,
             raw_hash,
             pack(blob) if blob is not None else None,
-            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            now_iso(),
         ),
     )
 
 
-def _record_json(db: sqlite3.Connection, nct_id: str, version: int) -> bytes:
+def _record_json(db: Database, nct_id: str, version: int) -> bytes:
     row = db.execute("SELECT record FROM versions WHERE nct_id = ? AND version = ?", (nct_id, version)).fetchone()
     if row is None:
         raise KeyError(f"{nct_id} has no version {version}")
@@ -139,13 +140,11 @@ def _record_json(db: sqlite3.Connection, nct_id: str, version: int) -> bytes:
     return current[0].encode("utf-8")  # type: ignore[no-any-return]
 
 
-def _record(db: sqlite3.Connection, nct_id: str, version: int) -> dict[str, Any]:
+def _record(db: Database, nct_id: str, version: int) -> dict[str, Any]:
     return orjson.loads(_record_json(db, nct_id, version))  # type: ignore[no-any-return]
 
 
-def _write_diff(
-    db: sqlite3.Connection, nct_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
-) -> None:
+def _write_diff(db: Database, nct_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     """Store a version's field-level changes and the events they amount to."""
     changes = diff_records(before, after)
     db.executemany(
@@ -157,10 +156,8 @@ def _write_diff(
     write_events(db, nct_id, version, date, found)
 
 
-def write_events(
-    db: sqlite3.Connection, nct_id: str, version: int | None, date: str | None, found: list[Event]
-) -> None:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def write_events(db: Database, nct_id: str, version: int | None, date: str | None, found: list[Event]) -> None:
+    now = now_iso()
     db.executemany(
         "INSERT INTO events (nct_id, version, date, recorded_at, type, field, old, new, summary)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -172,7 +169,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def history(db: sqlite3.Connection, nct_id: str) -> list[Version]:
+def history(db: Database, nct_id: str) -> list[Version]:
     """Every stored version of a trial, oldest first, each with its changes from the one before."""
     changes: dict[int, list[Change]] = {}
     for version, field, old, new in db.execute(

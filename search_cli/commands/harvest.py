@@ -10,7 +10,7 @@ import click
 
 from indexer.catalog import IngestStats
 from indexer.ingest.files import count_documents, ingest_paths
-from indexer.store.crawlstate import CrawlState, query_key
+from indexer.ingest.plan import default_crawl_id, plan_ctgov
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status
 from search_cli.output import emit_rows
@@ -88,44 +88,28 @@ def crawl_ctgov(
     """
     from crawler.run import distribute  # Scrapy loads slowly; only crawls need it
 
-    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
-    ids = [i.strip().upper() for v in nct for i in v.split(",") if i.strip()]
-    bad = [i for i in ids if not re.fullmatch(r"NCT\d{8}", i)]
-    if bad:
-        raise click.BadParameter(f"not NCT ids: {', '.join(bad)}", param_hint="--nct")
-    if not (condition or intervention or term or status or since or ids):
+    if not (condition or intervention or term or status or since or nct):
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
-    scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
-    args: dict[str, object] = {
-        "condition": condition,
-        "intervention": intervention,
-        "term": term,
-        "status": ",".join(status) or None,
-        "since": since,
-        "nct": ",".join(ids) or None,
-        "page_size": page_size,
-    }
-    if not ids and not redis_url:
-        args.update(_incremental(app, args, since, full))
-    elif not ids:
-        # Processes of a distributed crawl must ask for the same pages: no per-process since date.
-        args["query_key"] = query_key(
-            "ctgov", {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}
-        )
-    if redis_url:
-        distribute(scrapy_settings, redis_url, crawl_id or _default_crawl_id(args))
     try:
-        _run(app, "ctgov", scrapy_settings, {k: v for k, v in args.items() if v})
-    finally:
-        if args.get("verify_file"):
-            Path(str(args["verify_file"])).unlink(missing_ok=True)
-
-
-def _default_crawl_id(args: dict[str, object]) -> str:
-    from datetime import UTC, datetime
-
-    return f"{query_key('ctgov', {k: v for k, v in args.items() if v})}:{datetime.now(UTC).date().isoformat()}"
+        plan = plan_ctgov(
+            None if redis_url else app.catalog().store,
+            condition=condition,
+            intervention=intervention,
+            term=term,
+            statuses=status,
+            since=since,
+            ids=[i for v in nct for i in v.split(",")],
+            full=full,
+            distributed=bool(redis_url),
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if plan.incremental:
+        app.info(f"incremental: asking for records updated since {plan.since} (--full for all)")
+    scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
+    if redis_url:
+        distribute(scrapy_settings, redis_url, crawl_id or default_crawl_id(plan))
+    _run(app, "ctgov", scrapy_settings, {"plan": plan, "page_size": page_size})
 
 
 @crawl.command("listing")
@@ -170,32 +154,12 @@ for _slug, _what in (
     _registry_command(_slug, _what)
 
 
-def _incremental(app: AppContext, args: dict[str, object], since: str | None, full: bool) -> dict[str, object]:
-    """Spider arguments for crawl state: the query's key, its since date, the ids to re-check."""
-    query = {k: args[k] for k in ("condition", "intervention", "term", "status") if args[k]}
-    key = query_key("ctgov", query)
-    state = CrawlState(app.catalog().store)
-    extra: dict[str, object] = {"query_key": key}
-    if since is None and not full:
-        mark = state.since_for(key)
-        if mark:
-            extra["since"] = mark
-            app.info(f"incremental: asking for records updated since {mark} (--full for all)")
-            return extra
-    members = state.members(key)
-    if members and not since:
-        verify = app.settings.data_dir / f"verify-{key}.txt"
-        verify.write_text("\n".join(sorted(members)) + "\n", encoding="utf-8")
-        extra["verify_file"] = str(verify)
-    return extra
-
-
 def _run(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> None:
     """Crawl with a progress count on stderr, then say what happened (exit 1 if cut short)."""
     from crawler.run import run_spider
 
     with app.progress(None, "crawling") as advance:
-        stats = run_spider(spider, scrapy_settings, args, on_item=lambda: advance(1))
+        stats = run_spider(spider, scrapy_settings, {k: v for k, v in args.items() if v}, on_item=lambda: advance(1))
     _crawl_summary(app, stats)
 
 
@@ -211,12 +175,15 @@ def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
 
 
 def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
+    """One line of counts, then the outcome: exit 0, 1 (nothing fetched, or the store failed) or 3 (partial)."""
+    from crawler.outcome import EXIT_OK, EXIT_PARTIAL, outcome
+
     def n(key: str) -> int:
         value = stats.get(key, 0)
         return value if isinstance(value, int) else 0
 
     app.info(
-        f"crawled {n('response_received_count')} responses: {n('trialscout/records/new')} new, "
+        f"crawled {n('trialscout/documents')} documents: {n('trialscout/records/new')} new, "
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
@@ -226,10 +193,19 @@ def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
             else ""
         )
     )
-    if n("trialscout/records/failed"):
-        app.warn("some documents failed; `trials failures` lists them (their raw text is kept)")
-    if stats.get("finish_reason") not in (None, "finished"):
-        raise click.ClickException(f"crawl stopped early: {stats.get('finish_reason')}; run it again to resume")
+    result = outcome(stats)
+    if result.code == EXIT_OK:
+        if result.message:
+            app.info(result.message)
+        return
+    failure = CrawlPartial if result.code == EXIT_PARTIAL else click.ClickException
+    raise failure(result.message or "the crawl failed")
+
+
+class CrawlPartial(click.ClickException):
+    """A crawl that finished with some documents failed, or its query incomplete (crawler.outcome)."""
+
+    exit_code = 3
 
 
 @click.command()
@@ -245,11 +221,16 @@ def reindex(app: AppContext) -> None:
 @click.option("--ndjson", "fmt", flag_value="ndjson")
 @click.option("--csv", "fmt", flag_value="csv")
 @click.option("--table", "fmt", flag_value="table", default=True, hidden=True)
+@click.option("--all", "show_all", is_flag=True, help="Also failures resolved since (the document was stored later).")
 @pass_app
-def failures(app: AppContext, fmt: str) -> None:
-    """Documents that could not be fetched or parsed, with the error; their raw bytes are kept."""
-    rows = app.catalog().store.failures()
-    emit_rows(rows, fmt, ["id", "at", "source", "location", "record_id", "error"])
+def failures(app: AppContext, fmt: str, show_all: bool) -> None:
+    """Documents that could not be fetched or parsed, with the error; their raw bytes are kept.
+
+    A failure is resolved, and no longer listed, once the same document or trial is stored.
+    """
+    rows = [f.to_dict() for f in app.catalog().store.failures.list(include_resolved=show_all)]
+    columns = ["id", "at", "source", "location", "record_id", "http_status", "error"]
+    emit_rows(rows, fmt, [*columns, "resolved_at"] if show_all or fmt != "table" else columns)
 
 
 COMMANDS = [ingest, crawl, reindex, failures]

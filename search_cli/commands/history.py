@@ -27,12 +27,13 @@ def _short(value: Any, width: int = 90) -> str:
 @pass_app
 def history(app: AppContext, trial_id: str, fmt: str) -> None:
     """Every stored version of a trial, oldest first, with what changed in each."""
-    found = tracking.history(app.catalog().store, trial_id)
-    if found is None:
+    trail = tracking.history(app.catalog().store, trial_id)
+    if trail is None:
         raise click.ClickException(
             f"{trial_id} has no stored versions; fetch it with "
             f"`trials crawl ctgov --nct {trial_id}` or `trials ingest FILE`"
         )
+    found = trail.to_dict()
     if fmt == "json":
         click.echo(dumps(found))
         return
@@ -118,8 +119,9 @@ def changes(
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
     ids = matching_ids(app, query)
-    rows = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids)
-    shown = rows[:limit]
+    # One more than asked for, to say whether there are more; the limit runs in SQL.
+    found = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids, limit=limit + 1)
+    shown = [e.to_dict() for e in found[:limit]]
     emit_rows(
         shown,
         fmt,
@@ -127,8 +129,8 @@ def changes(
         if fmt == "table"
         else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"],
     )
-    if len(shown) < len(rows):
-        app.info(f"{len(shown)} of {len(rows)} events; --limit shows more")
+    if len(found) > limit:
+        app.info(f"the first {limit} events; there are more: --limit shows more")
 
 
 COMMANDS = [history, diff, changes]

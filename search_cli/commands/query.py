@@ -30,7 +30,7 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     for hit in result.hits[: len(records)]:
         row: dict[str, Any] = {"score": round(hit.score, 4)}
         if explain:
-            row["explain"] = catalog.index.explain(catalog.expand(q), hit.nct_id)
+            row["explain"] = catalog.explain(q, hit.nct_id)
         extra.append(row)
     emit_records(records, fmt, extra)
     if fmt == "table":
@@ -106,22 +106,14 @@ def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
     if by is None:
         rows = [
             {"what": "records", "count": store.count()},
-            {"what": "indexed", "count": catalog.index.count()},
-            {"what": "versions", "count": store.db.execute("SELECT count(*) FROM versions").fetchone()[0]},
-            {"what": "failures", "count": store.db.execute("SELECT count(*) FROM failures").fetchone()[0]},
+            {"what": "indexed", "count": catalog.indexed_count()},
+            {"what": "versions", "count": store.count_versions()},
+            {"what": "failures", "count": store.failures.count()},
         ]
         rows += [{"what": f"status {v or 'none'}", "count": c} for v, c in store.facet("$.overall_status")]
         emit_rows(rows, fmt, ["what", "count"])
         return
-    if by == "country":
-        sql = (
-            "SELECT j.value, count(DISTINCT records.nct_id) FROM records,"
-            " json_each(records.record, '$.locations') AS l, json_each(l.value, '$.country') AS j"
-            " GROUP BY j.value ORDER BY 2 DESC, 1"
-        )
-        facet = [(v, c) for v, c in store.db.execute(sql)]
-    else:
-        facet = store.facet(str(FACETS[by]))
+    facet = store.country_facet() if by == "country" else store.facet(str(FACETS[by]))
     emit_rows([{by: v, "count": c} for v, c in facet[:limit]], fmt, [by, "count"])
 
 

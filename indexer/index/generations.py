@@ -1,0 +1,59 @@
+"""Generations of the embedded index on disk: built beside the live one, swapped in by renaming a pointer."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+# The pointer file: {"generation": "gen-…", "marker": {...}}. Replaced atomically (rename), so a
+# reader sees the old generation or the new one, never half a pointer.
+POINTER = "CURRENT"
+_PREFIX = "gen-"
+
+
+def current(root: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The live generation's folder and its build marker, or None if there is none (or it is unreadable)."""
+    try:
+        found = json.loads((root / POINTER).read_text(encoding="utf-8"))
+        folder = root / str(found["generation"])
+        marker = found["marker"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(marker, dict) or not folder.name.startswith(_PREFIX) or not folder.is_dir():
+        return None
+    return folder, marker
+
+
+def new_generation(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"{_PREFIX}{time.time_ns()}-{os.getpid()}"
+    folder.mkdir()
+    return folder
+
+
+def publish(root: Path, folder: Path, marker: dict[str, Any]) -> None:
+    """Make `folder` the live generation, then remove what no reader can still be opening."""
+    previous = current(root)
+    partial = root / f".{POINTER}.{os.getpid()}.tmp"
+    partial.write_text(json.dumps({"generation": folder.name, "marker": marker}), encoding="utf-8")
+    with open(partial, "rb") as f:
+        os.fsync(f.fileno())
+    partial.replace(root / POINTER)
+    # The generation just replaced stays: a reader may have read the old pointer a moment ago.
+    keep = {folder.name, POINTER} | ({previous[0].name} if previous else set())
+    _prune(root, keep)
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    """Remove older generations and the files of the single-folder layout that preceded them."""
+    for entry in root.iterdir():
+        if entry.name in keep or entry.name.startswith("."):
+            continue
+        if entry.is_dir() and entry.name.startswith(_PREFIX):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file():
+            entry.unlink(missing_ok=True)  # a version-1 index kept its files here, beside no pointer

@@ -1,0 +1,142 @@
+"""The plan of one crawl (what to ask for, what a complete run records) and the progress it makes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from indexer.clock import today_iso
+from indexer.identifiers import is_nct
+from indexer.store import RecordStore
+
+# The registry's update dates are days, and a record posted late on the high-water day may not
+# have been visible yet: asking again from the day before costs little and misses nothing.
+OVERLAP = timedelta(days=1)
+# The query parameters that name a ctgov query (its key); `since` and ids are not part of it.
+CTGOV_QUERY = ("condition", "intervention", "term", "status")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def query_key(spider: str, query: Mapping[str, str]) -> str:
+    canonical = json.dumps({"spider": spider, **{k: v for k, v in sorted(query.items()) if v}}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlPlan:
+    """What one crawl asks the registry for.
+
+    `query` holds the search (condition, intervention, term, status: comma-separated API enums);
+    `ids` are fetched one by one instead. `since` limits the search to records updated on or after
+    that day. A `full` crawl's results are the query's members: former members it does not return
+    (`verify_ids`) are then asked for by id, and a 404 records them as removed.
+    """
+
+    spider: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()
+    since: str | None = None
+    incremental: bool = False  # `since` came from the query's high-water mark
+    verify_ids: tuple[str, ...] = ()
+    distributed: bool = False
+
+    @property
+    def key(self) -> str | None:
+        """The query's crawl-state key; None for a crawl by id, which has no state."""
+        return query_key(self.spider, self.query) if self.query and not self.ids else None
+
+    @property
+    def full(self) -> bool:
+        return not self.since and not self.ids
+
+
+def plan_ctgov(
+    store: RecordStore | None,
+    *,
+    condition: str | None = None,
+    intervention: str | None = None,
+    term: str | None = None,
+    statuses: Iterable[str] = (),
+    since: str | None = None,
+    ids: Iterable[str] = (),
+    full: bool = False,
+    distributed: bool = False,
+) -> CrawlPlan:
+    """A ctgov crawl: by id, or a search that resumes from its high-water mark unless `full` or `since`.
+
+    Raises ValueError naming a bad argument. `store` may be None (no state: a full crawl).
+    """
+    id_list = tuple(dict.fromkeys(i.strip().upper() for i in ids if i.strip()))
+    bad = [i for i in id_list if not is_nct(i)]
+    if bad:
+        raise ValueError(f"not NCT ids: {', '.join(bad)}")
+    if since is not None and not _DATE.fullmatch(since):
+        raise ValueError(f"since must be YYYY-MM-DD, not {since!r}")
+    status = ",".join(s.strip().upper() for s in statuses if s.strip())
+    query = {k: v for k, v in zip(CTGOV_QUERY, (condition, intervention, term, status), strict=True) if v}
+    if id_list:
+        return CrawlPlan("ctgov", query, id_list, since)
+    if not query and not since:
+        raise ValueError("say what to crawl: a condition, intervention, term, status, since date or ids")
+    plan = CrawlPlan("ctgov", query, (), since, distributed=distributed)
+    key = plan.key
+    if store is None or key is None or distributed:
+        # Processes of a distributed crawl must ask for the same pages: no per-process since date.
+        return plan
+    if since is None and not full:
+        state = store.crawls.get(key)
+        if state is not None and state.high_water:
+            mark = (date.fromisoformat(state.high_water[:10]) - OVERLAP).isoformat()
+            return CrawlPlan("ctgov", query, (), mark, incremental=True)
+    if since is None:
+        return CrawlPlan("ctgov", query, (), None, verify_ids=tuple(sorted(store.crawls.members(key))))
+    return plan
+
+
+@dataclass
+class CrawlProgress:
+    """What a crawl received, kept by the spider and read by the pipeline and the command.
+
+    `problems` names every way the query's results are known to be incomplete (a page that failed
+    or could not be read, a repeated page token, fewer studies than the registry announced).
+    """
+
+    pages: int = 0
+    studies: int = 0  # studies the pages held, read or not
+    total_count: int | None = None  # what the first page announced
+    seen_ids: set[str] = field(default_factory=set)
+    gone: list[str] = field(default_factory=list)  # former members the registry answered 404 for
+    problems: list[str] = field(default_factory=list)
+
+    def check_total(self) -> None:
+        if self.total_count is not None and self.studies < self.total_count:
+            self.problems.append(f"the registry announced {self.total_count} studies and {self.studies} arrived")
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def finish(store: RecordStore, plan: CrawlPlan, progress: CrawlProgress, high_water: str | None) -> None:
+    """Record a complete crawl of a query: its high-water mark, and its members (a full crawl replaces them)."""
+    key = plan.key
+    if key is None:
+        return
+    store.crawls.finish(
+        key,
+        plan.spider,
+        dict(plan.query),
+        high_water,
+        progress.seen_ids,
+        full=plan.full and not plan.distributed,
+        gone=progress.gone,
+    )
+
+
+def default_crawl_id(plan: CrawlPlan) -> str:
+    """The name processes of one distributed crawl share unless told: the query and today's date."""
+    return f"{query_key(plan.spider, {**plan.query, 'since': plan.since or ''})}:{today_iso()}"

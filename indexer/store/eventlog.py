@@ -1,0 +1,106 @@
+"""Reading the events table: what changed, across the store or for some trials, newest first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int  # increasing: a watch remembers the last one it reported
+    nct_id: str
+    version: int | None  # None for an event not tied to a version ("removed")
+    date: str | None  # the version's registry date, or when it was detected
+    recorded_at: str
+    type: str
+    field: str
+    old: Any
+    new: Any
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "nct_id": self.nct_id,
+            "version": self.version,
+            "date": self.date,
+            "recorded_at": self.recorded_at,
+            "type": self.type,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "summary": self.summary,
+        }
+
+
+_COLUMNS = "id, nct_id, version, date, recorded_at, type, field, old, new, summary"
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    id_, nct, version, date, recorded, type_, field, old, new, summary = row
+    return StoredEvent(
+        id_, nct, version, date, recorded, type_, field,
+        json.loads(old) if old else None, json.loads(new) if new else None, summary,
+    )  # fmt: skip
+
+
+class EventLog:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def query(
+        self,
+        *,
+        since: str | None = None,
+        types: Sequence[str] = (),
+        field: str | None = None,
+        ids: Sequence[str] | None = None,
+        after_id: int | None = None,
+        up_to_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        """Events newest first; every filter and the limit run in SQL. `since` compares registry dates."""
+        where, params = ["1"], []  # type: tuple[list[str], list[Any]]
+        if since:
+            where.append("date >= ?")
+            params.append(since)
+        if types:
+            where.append(f"type IN ({','.join('?' * len(types))})")
+            params.extend(types)
+        if field:
+            where.append("(field = ? OR field LIKE ? OR field LIKE ?)")
+            params.extend([field, f"{field}.%", f"{field}[%"])
+        if after_id is not None:
+            where.append("id > ?")
+            params.append(after_id)
+        if up_to_id is not None:
+            where.append("id <= ?")
+            params.append(up_to_id)
+        if ids is not None:
+            if not ids:
+                return []
+            # One JSON array parameter: no limit on how many ids, unlike one `?` per id.
+            where.append("nct_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY date DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [_event(row) for row in self._db.execute(sql, params)]
+
+    def for_trial(self, nct_id: str) -> list[StoredEvent]:
+        """One trial's events, oldest first."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE nct_id = ? ORDER BY date, id", (nct_id,))
+        return [_event(row) for row in rows]
+
+    def has_removed(self, nct_id: str) -> bool:
+        sql = "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL"
+        return self._db.one(sql, (nct_id,)) is not None
+
+    def last_id(self) -> int:
+        return int(self._db.one("SELECT coalesce(max(id), 0) FROM events"))

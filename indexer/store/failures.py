@@ -1,0 +1,74 @@
+"""Documents that could not be fetched or parsed: the error, where, and the raw bytes kept for later."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from indexer.clock import now_iso
+from indexer.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    id: int
+    at: str
+    source: str | None
+    location: str  # file path, zip member or URL
+    record_id: str | None
+    error: str
+    raw_hash: str | None  # the document as received (`RecordStore.get_raw`)
+    http_status: int | None
+    resolved_at: str | None  # a later fetch or ingest of the same location succeeded
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_COLUMNS = "id, at, source, location, record_id, error, raw_hash, http_status, resolved_at"
+
+
+class FailureLog:
+    def __init__(self, db: Database, put_raw: Callable[[bytes], str]):
+        self._db = db
+        self._put_raw = put_raw
+
+    def record(
+        self,
+        location: str,
+        error: str,
+        *,
+        source: str | None = None,
+        record_id: str | None = None,
+        raw: bytes | None = None,
+        http_status: int | None = None,
+    ) -> int:
+        """Keep one failure (inside a transaction) with its raw bytes; returns its id."""
+        raw_hash = self._put_raw(raw) if raw is not None else None
+        cur = self._db.execute(
+            "INSERT INTO failures (at, source, location, record_id, error, raw_hash, http_status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now_iso(), source, location, record_id, error, raw_hash, http_status),
+        )
+        return int(cur.lastrowid or 0)
+
+    def resolve(self, stored: Iterable[tuple[str, str]]) -> None:
+        """Mark open failures resolved (inside a transaction) whose location, or trial, was stored since.
+
+        `stored` holds (location, trial id) pairs of what was just stored.
+        """
+        now = now_iso()
+        self._db.executemany(
+            "UPDATE failures SET resolved_at = ? WHERE resolved_at IS NULL AND (location = ? OR record_id = ?)",
+            ((now, loc, nct_id) for loc, nct_id in stored),
+        )
+
+    def list(self, *, include_resolved: bool = False) -> list[Failure]:
+        where = "" if include_resolved else " WHERE resolved_at IS NULL"
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM failures{where} ORDER BY id")
+        return [Failure(*row) for row in rows]
+
+    def count(self, *, include_resolved: bool = False) -> int:
+        where = "" if include_resolved else " WHERE resolved_at IS NULL"
+        return int(self._db.one(f"SELECT count(*) FROM failures{where}"))

@@ -1,0 +1,35 @@
+"""What the records say about names: drugs and their other names, lone conditions and their MeSH term."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from indexer.store.db import Database
+
+
+class Vocabulary:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def intervention_names(self) -> Iterator[list[str]]:
+        """Each intervention's name followed by its other names."""
+        sql = "SELECT j.value FROM records, json_each(records.record, '$.interventions') AS j"
+        for (value,) in self._db.execute(sql):
+            iv = json.loads(value)
+            yield [n for n in (iv.get("name"), *(iv.get("other_names") or ())) if n]
+
+    def lone_condition_mesh(self) -> Iterator[tuple[str, str]]:
+        """(condition, MeSH term) of records that name exactly one of each."""
+        sql = (
+            "SELECT json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh') FROM records"
+            " WHERE json_array_length(record, '$.conditions') = 1"
+            " AND json_array_length(record, '$.condition_mesh') = 1"
+        )
+        for conditions, mesh in self._db.execute(sql):
+            yield json.loads(conditions)[0], json.loads(mesh)[0]
+
+    def state(self) -> tuple[int, str | None]:
+        """(record count, newest write time): changes whenever the records do."""
+        count, newest = self._db.execute("SELECT count(*), max(updated_at) FROM records").fetchone()
+        return int(count), newest

@@ -1,0 +1,84 @@
+"""A data directory written by an older Trialscout opens and upgrades in place; a read-only one still reads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.store import RecordStore, StoreReadOnly
+from indexer.store.schema import SCHEMA_VERSION
+from tests.conftest import FIXTURES, ROOT, Trials
+
+# Made by Trialscout's schema-1 code (commit a1b9f14): an ingest of five versions of NCT02798588, two
+# more trials and an EU CTR page, one failed file, a watch run once, and a completed crawl's state.
+V1 = FIXTURES / "store_v1" / "trials.sqlite"
+
+
+def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(V1, data / "trials.sqlite")
+    store = RecordStore(data / "trials.sqlite")
+    try:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert store.count() == 4 and len(store.history("NCT02798588")) == 4
+        [failure] = store.failures.list()
+        assert failure.error.startswith("invalid JSON") and failure.http_status is None and failure.resolved_at is None
+        state = store.crawls.get("abc123")
+        assert state is not None and state.high_water == "2018-05-11" and state.query == {"condition": "lupus"}
+        assert store.crawls.members("abc123") == {"NCT02798588", "NCT04077684"}
+        assert store.watches.names() == ["lupus"]
+    finally:
+        store.close()
+    trials = Trials(data)
+    assert trials("search", "lupus", ok=False).exit_code == 1  # no index came with it: said, not guessed
+    trials("--quiet", "reindex")
+    assert {r["nct_id"] for r in trials.json("search", "--condition", "lupus")} == {"NCT04077684"}
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml" / "NCT02084238.xml"))  # and it takes writes
+    assert trials.json("show", "NCT02084238")["nct_id"] == "NCT02084238"
+
+
+def _as_nobody(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, *args],
+        capture_output=True, text=True, cwd=cwd, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )  # fmt: skip
+
+
+def test_read_commands_work_on_a_directory_nobody_may_write(tmp_path_factory: pytest.TempPathFactory) -> None:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run trials as another user on a directory it cannot write")
+    probe = _as_nobody("-c", "import indexer, search_cli", cwd=ROOT)
+    if probe.returncode != 0:
+        pytest.skip(f"user nobody cannot run this checkout's Python ({probe.stderr.strip()[-200:]})")
+    base = Path(os.environ.get("TMPDIR", "/tmp")) / f"trials-ro-{os.getpid()}"
+    data = base / "data"
+    try:
+        data.mkdir(parents=True)
+        base.chmod(0o755)
+        trials = Trials(data)
+        trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml"), str(FIXTURES / "ctgov_xml_versions"))
+        for path in [data, *data.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        cli = ["-m", "search_cli.main", "--data-dir", str(data)]
+        for command in (["search", "lupus"], ["show", "NCT04077684"], ["history", "NCT02798588"], ["stats"],
+                        ["changes", "--since", "2016-01-01"], ["failures"], ["similar", "NCT04077684"]):  # fmt: skip
+            done = _as_nobody(*cli, *command, cwd=ROOT)
+            assert done.returncode == 0, (command, done.stderr)
+            assert "Traceback" not in done.stderr
+        written = _as_nobody(*cli, "ingest", str(FIXTURES / "ctgov" / "NCT00057759.json"), cwd=ROOT)
+        assert written.returncode == 1 and "read-only" in written.stderr and "Traceback" not in written.stderr
+    finally:
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_missing_store_in_a_read_only_place_is_said(tmp_path: Path) -> None:
+    with pytest.raises(StoreReadOnly, match="holds no record store"):
+        RecordStore(tmp_path / "nowhere" / "trials.sqlite", readonly=True)
