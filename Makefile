@@ -28,7 +28,7 @@ opensearch-down:
 	bash scripts/opensearch.sh down
 
 lint: setup
-	$(BIN)/ruff check crawler indexer search_cli tests bench
+	$(BIN)/ruff check crawler indexer search_cli devtools tests bench
 
 bench: setup
 	$(BIN)/python -m bench.ingest

@@ -176,7 +176,7 @@ def test_top10_overlap_between_backends(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["tantivy", "opensearch"])
 def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
     """A crawl given --engine (not only TRIALS_ENGINE) indexes into that engine as it goes."""
-    from tests.mockserver import MockRegistry, MockState, load_studies
+    from devtools.mockserver import MockRegistry, MockState, load_studies
 
     engine = engine_url(name)
     with MockRegistry(MockState(load_studies([shared("ctgov", "v2")]))) as mock:

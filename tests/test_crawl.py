@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.catalog import Catalog
 from indexer.config import load
 from tests.conftest import CTGOV, run_trials, shared
-from tests.mockserver import MockRegistry, MockState, load_studies
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.mockserver import MockRegistry, MockState, load_studies
 from tests.conftest import ROOT, shared
-from tests.mockserver import MockRegistry, MockState, load_studies
 
 
 @pytest.fixture(scope="module")

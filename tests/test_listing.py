@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.sitemock import StaticSite
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.merge import merged
 from indexer.parsers import ParseError, parse
 from tests.conftest import FIXTURES, ROOT, Trials, shared
-from tests.sitemock import StaticSite
 
 SITE = FIXTURES / "listing" / "site"
 TRIAL_PAGE = next((SITE / "clinical-trials" / "listings" / "NCT04077684").glob("*.html"))

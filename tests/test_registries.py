@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.sitemock import StaticSite
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.merge import merged
 from indexer.parsers import euctr, gsk, parse, sniff, takeda
 from tests.conftest import FIXTURES, ROOT, Trials
-from tests.sitemock import StaticSite
 
 
 def one(folder: str, name: str) -> object:

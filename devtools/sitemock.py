@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.mockserver import LocalServer
+from devtools.mockserver import LocalServer
 
 
 class _Handler(BaseHTTPRequestHandler):
