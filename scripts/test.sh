@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 $BIN/ruff check crawler indexer search_cli devtools tests bench
+$BIN/ruff format --check crawler indexer search_cli devtools tests bench
 $BIN/mypy crawler indexer search_cli devtools
 
 started=""

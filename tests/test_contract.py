@@ -69,7 +69,11 @@ def load(tmp: Path, engine: str | None) -> Backend:
     return b
 
 
-@pytest.fixture(scope="module", params=list(ENGINES))
+# A cluster node is slow to start and load: its cases are `slow`; the embedded index is the fast loop's.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()],
+)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     return load(tmp_path_factory.mktemp(request.param), engine_url(request.param))
 
@@ -129,6 +133,7 @@ def test_stats_and_show(backend: Backend, records: list[dict[str, Any]]) -> None
     assert backend.json("show", "NCT04077684")["nct_id"] == "NCT04077684"
 
 
+@pytest.mark.slow
 def test_reindex_under_concurrent_searches(backend: Backend) -> None:
     """Searches in other processes while the index is rebuilt: no errors, never an empty answer."""
     engine = ["--engine", backend.engine] if backend.engine else []
@@ -159,6 +164,7 @@ def test_reindex_under_concurrent_searches(backend: Backend) -> None:
     assert len(counts) >= 2 and min(counts) > 0  # never an empty or half-built index
 
 
+@pytest.mark.slow
 def test_top10_overlap_between_backends(tmp_path: Path) -> None:
     """On the same data the engines rank alike: mean Jaccard of top-10 at least 0.7."""
     other = next((name for name in ("opensearch", "elasticsearch") if os.environ.get(ENGINES[name] or "")), None)
@@ -173,6 +179,7 @@ def test_top10_overlap_between_backends(tmp_path: Path) -> None:
     assert sum(scores) / len(scores) >= 0.7, list(zip([" ".join(q) for q in QUERIES], scores, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["tantivy", "opensearch"])
 def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
     """A crawl given --engine (not only TRIALS_ENGINE) indexes into that engine as it goes."""

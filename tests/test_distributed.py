@@ -16,6 +16,8 @@ import pytest
 from devtools.mockserver import MockRegistry, MockState, load_studies
 from tests.conftest import ROOT, shared
 
+pytestmark = pytest.mark.slow  # Redis, and real crawls in subprocesses
+
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -80,6 +80,7 @@ def test_a_page_without_an_id_is_an_error() -> None:
         parse(body.encode(), source="listing")
 
 
+@pytest.mark.slow
 def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     with StaticSite(SITE) as site:
         proc = crawl(data_dir, f"{site.url}/browse/", f"{site.url}/sitemap.xml")
@@ -112,9 +113,11 @@ def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     assert t.json("show", "NCT00000003")["lead_sponsor"] == "Hôpital Édouard Herriot, Lyon"  # ISO-8859-1 page
 
 
+@pytest.mark.slow
 def test_revisits_are_conditional(data_dir: Path) -> None:
     with StaticSite(SITE) as site:
-        crawl(data_dir, f"{site.url}/browse/")
+        first = crawl(data_dir, f"{site.url}/browse/")
+        assert first.returncode == 0, first.stderr
         site.log.clear()
         proc = crawl(data_dir, f"{site.url}/browse/")
         answers = {e["path"]: (e["status"], e["conditional"]) for e in site.log}
