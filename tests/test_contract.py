@@ -85,8 +85,8 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return [json.loads(line) for line in b("export").stdout.splitlines()]
 
 
-def ids(b: Backend, *args: str) -> list[str]:
-    return [r["nct_id"] for r in b.json("search", *args, "--limit", "1000")]
+def ids(b: Backend, *args: str, limit: int = 1000) -> list[str]:
+    return [r["nct_id"] for r in b.json("search", *args, "--limit", str(limit))]
 
 
 def test_structured_filters_match_the_records(backend: Backend, records: list[dict[str, Any]]) -> None:
@@ -120,9 +120,38 @@ def test_text_and_synonyms(backend: Backend) -> None:
     assert any(label.startswith("SLE") for label in explained["conditions"])
 
 
-def test_user_text_is_quoted(backend: Backend) -> None:
-    for text in ['"', "title:x AND (", "*", "\\", "a^2 ~ [1 TO 5]", '{"match_all": {}}']:
-        backend("search", text)
+# (hostile, plain): the same request without query syntax. Read as syntax, the hostile one would differ:
+# AND would require both sides, NOT exclude, ^ boost, * widen, a field name restrict, a JSON body match
+# everything. "melanoma" has no synonyms, which are looked up word by word and would differ between the two.
+SAME_AS_PLAIN = [
+    ("melanoma AND (", "melanoma and"),
+    ("NOT melanoma", "not melanoma"),
+    ('"melanoma', "melanoma"),
+    ("melanoma*", "melanoma"),
+    ("melanoma^2", "melanoma-2"),
+    ("title:melanoma", "title-melanoma"),
+    ('{"match_all": {}}', "match-all"),
+    ("melanoma ~ [1 TO 5]", "melanoma 1 to 5"),
+]
+
+
+@pytest.mark.parametrize(("hostile", "plain"), SAME_AS_PLAIN)
+def test_user_text_is_quoted(backend: Backend, hostile: str, plain: str) -> None:
+    # The first 50 in rank order: equal queries rank alike (the whole lists can run to every record).
+    assert ids(backend, hostile, limit=50) == ids(backend, plain, limit=50)
+    assert ids(backend, "--condition", hostile) == ids(backend, "--condition", plain)
+
+
+def test_quoted_text_gives_the_expected_counts(backend: Backend, records: list[dict[str, Any]]) -> None:
+    assert sorted(ids(backend, '"')) == sorted(r["nct_id"] for r in records)  # no words: the same as no text
+    melanoma = {r["nct_id"] for r in records if any("melanoma" in c.lower() for c in r["conditions"])}
+    assert melanoma and set(ids(backend, "--condition", '"melanoma')) >= melanoma
+    for text in ["*", "\\", "(", "-"]:
+        assert set(ids(backend, text, "--condition", "melanoma")) == set(ids(backend, "--condition", "melanoma"))
+        assert ids(backend, "--condition", text) == []  # a filter on no words matches nothing
+    assert ids(backend, '{"match_all": {}}') == []  # no record has the words "match all" in a row
+    assert ids(backend, "title:melanoma") == []  # nor "title melanoma": a field name is a word like any other
+    assert set(ids(backend, "NOT melanoma", "--condition", "melanoma")) == set(ids(backend, "--condition", "melanoma"))
 
 
 def test_stats_and_show(backend: Backend, records: list[dict[str, Any]]) -> None:
