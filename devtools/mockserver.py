@@ -85,8 +85,8 @@ def _query_key(params: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(stable).encode()).hexdigest()[:12]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing (tests read the servers' own logs) and sends whole bodies."""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -101,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+
+class _Handler(QuietHandler):
+    server: _Server
 
     def do_GET(self) -> None:
         state = self.server.state
