@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := $(CURDIR)/.demo-data
+LINTED := crawler indexer search_cli devtools tests bench
+TYPED := crawler indexer search_cli devtools
 
-.PHONY: setup demo test lint bench clean opensearch-up opensearch-down
+.PHONY: setup demo check test lint bench clean opensearch-up opensearch-down
 
 setup: $(STAMP)
 
@@ -18,6 +20,13 @@ $(STAMP): pyproject.toml
 demo: setup
 	bash scripts/demo.sh "$(DEMO_DATA)"
 
+# The fast loop (under a minute): lint, format, types, and every test not marked `slow`.
+check: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy $(TYPED)
+	$(BIN)/pytest -q -m "not slow"
+
 test: setup
 	bash scripts/test.sh
 
@@ -28,7 +37,7 @@ opensearch-down:
 	bash scripts/opensearch.sh down
 
 lint: setup
-	$(BIN)/ruff check crawler indexer search_cli tests bench
+	$(BIN)/ruff check $(LINTED)
 
 bench: setup
 	$(BIN)/python -m bench.ingest

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, SHARED, Timer, report
+from devtools.sitemock import StaticSite
 from indexer.parsers import listing
 from tests.fixtures.listing.make_site import browse, trial_page
-from tests.sitemock import StaticSite
 
 PAGES = 1000
 PER_BROWSE_PAGE = 20

@@ -12,10 +12,10 @@ export TRIALS_DATA="$DATA" TRIALS_DOWNLOAD_DELAY=0
 step() { if [ -t 1 ]; then printf '\n\033[1m$ %s\033[0m\n' "$*"; else printf '\n$ %s\n' "$*"; fi; "$@"; }
 
 # A local stand-in for clinicaltrials.gov, serving the shipped API v2 records.
-$BIN/python -m tests.mockserver demo/data/ctgov --max-page-size 100 --port-file "$DATA/mock.port" >/dev/null &
+$BIN/python -m devtools.mockserver demo/data/ctgov --max-page-size 100 --port-file "$DATA/mock.port" >/dev/null &
 MOCK=$!
 # A local stand-in for a trial-finder site, carrying the seed page's text (tests/fixtures/listing).
-$BIN/python -m tests.sitemock tests/fixtures/listing/site --port-file "$DATA/site.port" >/dev/null &
+$BIN/python -m devtools.sitemock tests/fixtures/listing/site --port-file "$DATA/site.port" >/dev/null &
 SITE=$!
 trap 'kill $MOCK $SITE 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$DATA/mock.port" ] && [ -s "$DATA/site.port" ] && break; sleep 0.1; done

@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/ruff check crawler indexer search_cli tests bench
-$BIN/mypy crawler indexer search_cli
+$BIN/ruff check crawler indexer search_cli devtools tests bench
+$BIN/ruff format --check crawler indexer search_cli devtools tests bench
+$BIN/mypy crawler indexer search_cli devtools
 
 started=""
 if [ -z "${TRIALS_TEST_OPENSEARCH_URL:-}" ]; then

@@ -69,7 +69,11 @@ def load(tmp: Path, engine: str | None) -> Backend:
     return b
 
 
-@pytest.fixture(scope="module", params=list(ENGINES))
+# A cluster node is slow to start and load: its cases are `slow`; the embedded index is the fast loop's.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()],
+)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     return load(tmp_path_factory.mktemp(request.param), engine_url(request.param))
 
@@ -81,8 +85,8 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return [json.loads(line) for line in b("export").stdout.splitlines()]
 
 
-def ids(b: Backend, *args: str) -> list[str]:
-    return [r["nct_id"] for r in b.json("search", *args, "--limit", "1000")]
+def ids(b: Backend, *args: str, limit: int = 1000) -> list[str]:
+    return [r["nct_id"] for r in b.json("search", *args, "--limit", str(limit))]
 
 
 def test_structured_filters_match_the_records(backend: Backend, records: list[dict[str, Any]]) -> None:
@@ -116,9 +120,40 @@ def test_text_and_synonyms(backend: Backend) -> None:
     assert any(label.startswith("SLE") for label in explained["conditions"])
 
 
-def test_user_text_is_quoted(backend: Backend) -> None:
-    for text in ['"', "title:x AND (", "*", "\\", "a^2 ~ [1 TO 5]", '{"match_all": {}}']:
-        backend("search", text)
+# (hostile, plain): the same request without query syntax. Read as syntax, the hostile one would differ:
+# AND would require both sides, NOT exclude, ^ boost, * widen, a field name restrict, a JSON body match
+# everything. "melanoma" has no synonyms, which are looked up word by word and would differ between the two.
+# Each plain text splits into words as its hostile one does (a word with punctuation, such as "melanoma.",
+# is searched as a phrase), so that the cluster's query has the same shape and ranks alike.
+SAME_AS_PLAIN = [
+    ("melanoma AND (", "melanoma and"),
+    ("NOT melanoma", "not melanoma"),
+    ('"melanoma', "melanoma."),
+    ("melanoma*", "melanoma."),
+    ("melanoma^2", "melanoma-2"),
+    ("title:melanoma", "title-melanoma"),
+    ('{"match_all": {}}', "match_all"),
+    ("melanoma ~ [1 TO 5]", "melanoma -1 to -5"),
+]
+
+
+@pytest.mark.parametrize(("hostile", "plain"), SAME_AS_PLAIN)
+def test_user_text_is_quoted(backend: Backend, hostile: str, plain: str) -> None:
+    # The first 50 in rank order: equal queries rank alike (the whole lists can run to every record).
+    assert ids(backend, hostile, limit=50) == ids(backend, plain, limit=50)
+    assert ids(backend, "--condition", hostile) == ids(backend, "--condition", plain)
+
+
+def test_quoted_text_gives_the_expected_counts(backend: Backend, records: list[dict[str, Any]]) -> None:
+    assert sorted(ids(backend, '"')) == sorted(r["nct_id"] for r in records)  # no words: the same as no text
+    melanoma = {r["nct_id"] for r in records if any("melanoma" in c.lower() for c in r["conditions"])}
+    assert melanoma and set(ids(backend, "--condition", '"melanoma')) >= melanoma
+    for text in ["*", "\\", "(", "-"]:
+        assert set(ids(backend, text, "--condition", "melanoma")) == set(ids(backend, "--condition", "melanoma"))
+        assert ids(backend, "--condition", text) == []  # a filter on no words matches nothing
+    assert ids(backend, '{"match_all": {}}') == []  # no record has the words "match all" in a row
+    assert ids(backend, "title:melanoma") == []  # nor "title melanoma": a field name is a word like any other
+    assert set(ids(backend, "NOT melanoma", "--condition", "melanoma")) == set(ids(backend, "--condition", "melanoma"))
 
 
 def test_stats_and_show(backend: Backend, records: list[dict[str, Any]]) -> None:
@@ -129,6 +164,7 @@ def test_stats_and_show(backend: Backend, records: list[dict[str, Any]]) -> None
     assert backend.json("show", "NCT04077684")["nct_id"] == "NCT04077684"
 
 
+@pytest.mark.slow
 def test_reindex_under_concurrent_searches(backend: Backend) -> None:
     """Searches in other processes while the index is rebuilt: no errors, never an empty answer."""
     engine = ["--engine", backend.engine] if backend.engine else []
@@ -159,6 +195,7 @@ def test_reindex_under_concurrent_searches(backend: Backend) -> None:
     assert len(counts) >= 2 and min(counts) > 0  # never an empty or half-built index
 
 
+@pytest.mark.slow
 def test_top10_overlap_between_backends(tmp_path: Path) -> None:
     """On the same data the engines rank alike: mean Jaccard of top-10 at least 0.7."""
     other = next((name for name in ("opensearch", "elasticsearch") if os.environ.get(ENGINES[name] or "")), None)
@@ -173,10 +210,11 @@ def test_top10_overlap_between_backends(tmp_path: Path) -> None:
     assert sum(scores) / len(scores) >= 0.7, list(zip([" ".join(q) for q in QUERIES], scores, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["tantivy", "opensearch"])
 def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
     """A crawl given --engine (not only TRIALS_ENGINE) indexes into that engine as it goes."""
-    from tests.mockserver import MockRegistry, MockState, load_studies
+    from devtools.mockserver import MockRegistry, MockState, load_studies
 
     engine = engine_url(name)
     with MockRegistry(MockState(load_studies([shared("ctgov", "v2")]))) as mock:

@@ -47,6 +47,7 @@ def _close(a: float | None, b: float | None) -> bool:
     return a == b or (a is not None and b is not None and abs(a - b) < 0.001)
 
 
+@pytest.mark.slow
 def test_every_record_ingests(exported: tuple[dict[str, dict[str, Any]], Any]) -> None:
     records, stats = exported
     files = sum(len(list(shared("ctgov", f).glob("NCT*"))) for f in FOLDERS)
@@ -55,6 +56,7 @@ def test_every_record_ingests(exported: tuple[dict[str, dict[str, Any]], Any]) -
     assert len(records) > 2700
 
 
+@pytest.mark.slow
 def test_v2_exports_agree_with_source(exported: tuple[dict[str, dict[str, Any]], Any]) -> None:
     records, _ = exported
     checked = 0
@@ -83,6 +85,7 @@ def _status(text: str) -> str:
     return "UNKNOWN" if text == "Unknown status" else re.sub(r"[^A-Za-z]+", "_", text).strip("_").upper()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["xml", "xml_2021"])
 def test_xml_exports_agree_with_source(exported: tuple[dict[str, dict[str, Any]], Any], folder: str) -> None:
     records, _ = exported
@@ -131,6 +134,7 @@ def _download(root: ET.Element) -> str | None:
     return f"{m.group(3)}-{months.index(m.group(1)) + 1:02d}-{int(m.group(2)):02d}"
 
 
+@pytest.mark.slow
 def test_criteria_are_split_for_nearly_every_record(exported: tuple[dict[str, dict[str, Any]], Any]) -> None:
     records, _ = exported
     with_text = [r for r in records.values() if r["eligibility"]["criteria_text"]]

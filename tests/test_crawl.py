@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.catalog import Catalog
 from indexer.config import load
 from tests.conftest import CTGOV, run_trials, shared
-from tests.mockserver import MockRegistry, MockState, load_studies
+
+pytestmark = pytest.mark.slow  # real crawls in subprocesses
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +116,12 @@ def test_broken_page_is_kept_and_the_crawl_ends_cleanly(data_dir: Path, studies:
 
 def test_recrawl_is_idempotent(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
     with MockRegistry(MockState(studies)) as m:
-        crawl(data_dir, m, "--condition", "lupus")
+        code, err = crawl(data_dir, m, "--condition", "lupus")
+        assert code == 0, err
         first = stored_ids(data_dir)
         code, err = crawl(data_dir, m, "--condition", "lupus", "--full")
-    assert code == 0 and stored_ids(data_dir) == first and f"{len(first)} unchanged" in err
+    assert code == 0, err
+    assert stored_ids(data_dir) == first and f"{len(first)} unchanged" in err
     assert CTGOV.exists()
 
 
@@ -143,13 +147,15 @@ def test_incremental_recrawl_asks_only_since_the_high_water_mark(data_dir: Path,
         assert {k: v for k, v in again["params"].items() if k != "filter.advanced"} == first[0]["params"]
         state.log.clear()
         code, err = crawl(data_dir, m, "--condition", "cancer", "--full")
+        assert code == 0, err
         assert "filter.advanced" not in next(e for e in state.log if e["path"] == "/api/v2/studies")["params"]
 
 
 def test_full_recrawl_checks_missing_trials_by_id(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
     state = MockState(dict(studies))
     with MockRegistry(state) as m:
-        crawl(data_dir, m, "--condition", "lupus")
+        code, err = crawl(data_dir, m, "--condition", "lupus")
+        assert code == 0, err
         members = sorted(stored_ids(data_dir))
         assert len(members) >= 2
         del state.studies[members[0]]  # the registry drops one trial
@@ -159,8 +165,10 @@ def test_full_recrawl_checks_missing_trials_by_id(data_dir: Path, studies: dict)
         assert [e["path"] for e in state.log if "/studies/" in e["path"]] == [f"/api/v2/studies/{members[0]}"]
         assert "1 no longer in the registry" in err
         state.log.clear()
-        crawl(data_dir, m, "--condition", "lupus", "--full")  # remembered: not checked again
+        code, err = crawl(data_dir, m, "--condition", "lupus", "--full")  # remembered: not checked again
+        assert code == 0, err
         assert not [e for e in state.log if "/studies/" in e["path"]]
     proc = run_trials(data_dir, "--quiet", "changes", "--since", "2000-01-01", "--event", "removed", "--json")
+    assert proc.returncode == 0, proc.stderr
     [event] = json.loads(proc.stdout)
     assert event["nct_id"] == members[0] and event["type"] == "removed"

@@ -37,6 +37,7 @@ def trec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_sle_and_il2_find_the_low_dose_il2_lupus_trials(corpus: Path) -> None:
     t = Trials(corpus)
     ids = {r["nct_id"] for r in t.json("search", "--condition", "SLE", "--drug", "IL-2")}
@@ -63,6 +64,7 @@ def test_user_synonyms_file_extends_the_curated_one(trials: Trials) -> None:
     assert [r["nct_id"] for r in trials.json("search", "--drug", "lowdoseil2")] == ["NCT04077684"]
 
 
+@pytest.mark.slow
 def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
     rows = Trials(corpus).json("similar", "NCT04077684", "--limit", "10")
     ids = [r["nct_id"] for r in rows]

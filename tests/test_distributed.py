@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.store import RecordStore
 from tests.conftest import ROOT, shared
-from tests.mockserver import MockRegistry, MockState, load_studies
+
+pytestmark = pytest.mark.slow  # Redis, and real crawls in subprocesses
 
 
 @pytest.fixture(scope="module")

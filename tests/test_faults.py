@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.ingest.plan import query_key
 from indexer.store import RecordStore
 from tests.conftest import FIXTURES, run_trials, shared
-from tests.mockserver import MockRegistry, MockState, load_studies
 
 pytestmark = pytest.mark.slow
 

@@ -65,10 +65,74 @@ def test_free_text_ranks_and_counts(cat: Catalog) -> None:
     assert result.hits[0].score >= result.hits[1].score > 0
 
 
-@pytest.mark.parametrize("text", ['"', "title:x AND (", "*", "\\", "NOT", "a^2 ~ [1 TO 5]", "-", "ünïcødé"])
-def test_user_text_is_never_query_syntax(cat: Catalog, text: str) -> None:
-    cat.search(SearchQuery(text=text))
-    cat.search(SearchQuery(conditions=(text,)))
+# Conditions made of query syntax, each with words no real record has: a search for a piece of one
+# must find the trials that literally contain that piece, and only them.
+PROBES = {
+    "NCT90000101": "Zorblax title:quuxite AND ( syndrome",
+    "NCT90000102": "Frobnic a^2 ~ [7 TO 9] disorder",
+    "NCT90000103": 'Wumpus {"match_all": {}} fever',
+    "NCT90000104": 'Snark "grue disease',
+    "NCT90000105": "Ünïcødé-ïtis",
+    "NCT90000106": "Glorp\\snurf palsy",
+    "NCT90000107": "Plonk NOT blorft",
+    "NCT90000108": "Zorblax-quuxite-and syndrome",  # the same words as the first, without the syntax
+}
+HOSTILE = [
+    "title:quuxite AND (",
+    "a^2 ~ [7 TO 9]",
+    '{"match_all": {}}',
+    '"grue',
+    "ünïcødé-ïtis",
+    "glorp\\snurf",
+    "NOT blorft",
+]
+# Hostile strings whose words are all rare, so that free text (any word) finds exactly the literal matches.
+HOSTILE_RARE_WORDS = ["title:quuxite", '{"match_all": {}}', '"grue', "ünïcødé-ïtis", "glorp\\snurf"]
+NO_WORDS = ['"', "*", "\\", "-", "(", "~^:"]
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    [seed] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    c = Catalog(load(tmp_path_factory.mktemp("probes")))
+    records = [seed] + [
+        dataclasses.replace(seed, nct_id=i, conditions=(text,), condition_mesh=(), keywords=())
+        for i, text in PROBES.items()
+    ]
+    write_records(c, records)
+    return c
+
+
+def literally(text: str) -> set[str]:
+    return {i for i, probe in PROBES.items() if text.lower() in probe.lower()}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_condition_finds_the_trials_that_literally_contain_it(probes: Catalog, text: str) -> None:
+    result, _ = probes.search(SearchQuery(conditions=(text,), limit=50))
+    assert {h.nct_id for h in result.hits} == literally(text) and result.total == len(literally(text)) == 1
+
+
+@pytest.mark.parametrize("text", HOSTILE_RARE_WORDS)
+def test_hostile_free_text_finds_the_trials_that_literally_contain_it(probes: Catalog, text: str) -> None:
+    result, _ = probes.search(SearchQuery(text=text, limit=50))
+    assert {h.nct_id for h in result.hits} == literally(text) and result.total == 1
+
+
+def test_operators_are_words(probes: Catalog) -> None:
+    # As operators, AND would require both sides and NOT would exclude: as words, both are just asked for.
+    assert ids(probes, conditions=("zorblax AND quuxite",)) == {"NCT90000101", "NCT90000108"}
+    assert ids(probes, conditions=("plonk NOT blorft",)) == {"NCT90000107"}
+    assert ids(probes, conditions=("zorblax NOT quuxite",)) == set()  # no trial has the word "not" with them
+
+
+@pytest.mark.parametrize("text", NO_WORDS)
+def test_text_without_words_asks_for_nothing(probes: Catalog, text: str) -> None:
+    everything = probes.search(SearchQuery(limit=50))[0]
+    assert everything.total == len(PROBES) + 1
+    result = probes.search(SearchQuery(text=text, limit=50))[0]
+    assert (result.total, [h.nct_id for h in result.hits]) == (everything.total, [h.nct_id for h in everything.hits])
+    assert probes.search(SearchQuery(conditions=(text,), limit=50))[0].total == 0  # a filter on no words: no match
 
 
 def test_explain_names_the_matching_field(cat: Catalog) -> None:

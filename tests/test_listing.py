@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.sitemock import StaticSite
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.merge import merged
 from indexer.parsers import ParseError, parse
 from tests.conftest import FIXTURES, ROOT, Trials, shared
-from tests.sitemock import StaticSite
 
 SITE = FIXTURES / "listing" / "site"
 TRIAL_PAGE = next((SITE / "clinical-trials" / "listings" / "NCT04077684").glob("*.html"))
@@ -80,6 +80,7 @@ def test_a_page_without_an_id_is_an_error() -> None:
         parse(body.encode(), source="listing")
 
 
+@pytest.mark.slow
 def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     with StaticSite(SITE) as site:
         proc = crawl(data_dir, f"{site.url}/browse/", f"{site.url}/sitemap.xml")
@@ -114,9 +115,11 @@ def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     assert t.json("show", "NCT00000003")["lead_sponsor"] == "Hôpital Édouard Herriot, Lyon"  # ISO-8859-1 page
 
 
+@pytest.mark.slow
 def test_revisits_are_conditional(data_dir: Path) -> None:
     with StaticSite(SITE) as site:
-        crawl(data_dir, f"{site.url}/browse/")
+        first = crawl(data_dir, f"{site.url}/browse/")
+        assert first.returncode == 0, first.stderr
         site.log.clear()
         proc = crawl(data_dir, f"{site.url}/browse/")
         answers = {e["path"]: (e["status"], e["conditional"]) for e in site.log}

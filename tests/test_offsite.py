@@ -14,6 +14,8 @@ from crawler.sites import Sites, origin
 from indexer.store import RecordStore
 from tests.conftest import FIXTURES, run_trials
 
+pytestmark = pytest.mark.slow  # real crawls in subprocesses
+
 TRIAL = (FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html").read_bytes()
 
 

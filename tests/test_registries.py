@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.sitemock import StaticSite
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.merge import merged
 from indexer.parsers import euctr, gsk, parse, sniff, takeda
 from tests.conftest import FIXTURES, ROOT, Trials
-from tests.sitemock import StaticSite
 
 
 def one(folder: str, name: str) -> object:
@@ -93,6 +93,7 @@ def test_records_sharing_an_id_are_one_trial(data_dir: Path) -> None:
     assert len(Trials(data_dir).json("search", "--limit", "100")) == 1
 
 
+@pytest.mark.slow
 def test_registry_spiders_crawl_local_copies(data_dir: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "browse" / "summary").mkdir(parents=True)

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from indexer.store import RecordStore, StoreError
 from indexer.store.audit import Snapshot
 from tests.conftest import ROOT, run_trials, shared
@@ -21,6 +23,7 @@ def snapshot(data_dir: Path) -> Snapshot:
         store.close()
 
 
+@pytest.mark.slow  # three ingests of 1,000+ records in subprocesses, one killed
 def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     folders = [str(shared("ctgov", "xml_versions")), str(shared("ctgov", "xml"))]
     clean, killed = tmp_path / "clean", tmp_path / "killed"
@@ -67,5 +70,5 @@ def test_two_ingests_at_once_wait_for_each_other(tmp_path: Path) -> None:
     assert [p.returncode for p in procs] == [0, 0], results
     together = snapshot(data)
     alone = tmp_path / "alone"
-    run_trials(alone, "--quiet", "ingest", folder)
+    assert run_trials(alone, "--quiet", "ingest", folder).returncode == 0
     assert (together.versions, together.record_ids) == (snapshot(alone).versions, snapshot(alone).record_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
-import time
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import pytest
@@ -106,23 +106,25 @@ def test_malformed_document_is_counted_and_kept(data_dir: Path, tmp_path: Path) 
         assert c.store.get_raw(failure.raw_hash) == bad.read_bytes()
 
 
-def _hold_lock(path: str, seconds: float) -> None:
+def _hold_lock(path: str, held: EventType, release: EventType) -> None:
     with WriteLock(Path(path), 60):
-        time.sleep(seconds)
+        held.set()
+        release.wait(60)  # a bound, should the test die before releasing
 
 
 def test_second_writer_waits_then_gives_a_clear_error(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
-    proc = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(str(data_dir / "write.lock"), 5))
+    ctx = multiprocessing.get_context("spawn")
+    held, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(data_dir / "write.lock"), held, release))
     proc.start()
     try:
-        deadline = time.monotonic() + 10
-        while not (data_dir / "write.lock").exists() or not (data_dir / "write.lock").read_text():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        assert held.wait(30), "the holder process never took the lock"
         with catalog(data_dir, lock_timeout=0.5) as c, pytest.raises(StoreBusy, match="TRIALS_LOCK_TIMEOUT"):
             ingest_paths(c, [FIXTURES / "ctgov_xml"])
     finally:
-        proc.join()
+        release.set()
+        proc.join(30)
+    assert proc.exitcode == 0
     with catalog(data_dir) as c:  # the holder has gone: the lock is free again
         assert ingest_paths(c, [FIXTURES / "ctgov_xml"])["new"] == 3

@@ -5,20 +5,17 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.mockserver import LocalServer
+from devtools.mockserver import LocalServer, QuietHandler
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _SiteServer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802  (http.server calls do_<METHOD>)
         site = self.server
         path = self.path.split("?")[0]
         entry = {"path": path, "status": 0, "at": time.monotonic(), "conditional": "If-None-Match" in self.headers}
@@ -58,15 +55,6 @@ class _Handler(BaseHTTPRequestHandler):
         # answers with validators; it refetches them whole.)
         modified = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(file.stat().st_mtime))
         self._send(200, body, ctype, {"ETag": etag, "Last-Modified": modified, "Cache-Control": "max-age=0"})
-
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
 
 class _SiteServer(ThreadingHTTPServer):

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,7 +83,7 @@ def _bad_id(body: dict[str, Any]) -> None:
 
 
 # Faults in a page's content: each takes the page about to be served and changes it in place.
-BODY_FAULTS = {
+BODY_FAULTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "poison": _poison,  # one study's enrollment count is 10**30
     "int_title": _int_title,  # one study's title is a number
     "list_identification": _list_identification,  # one study's identificationModule is a list
@@ -92,7 +92,7 @@ BODY_FAULTS = {
     "string_study": lambda body: body["studies"].insert(1, "not a study"),
 }
 # Faults in a page's bytes: (the page's JSON text) -> what is served instead.
-RAW_FAULTS = {
+RAW_FAULTS: dict[str, Callable[[str], str | bytes]] = {
     "nested": lambda text: text.replace('"studies": [', '"studies": [' + "[" * 5000 + "]" * 5000 + ", ", 1),
     "invalid_utf8": lambda text: text.encode().replace(b'"briefTitle": "', b'"briefTitle": "\xff', 1),
 }
@@ -134,8 +134,8 @@ def _query_key(params: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(stable).encode()).hexdigest()[:12]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing (tests read the servers' own logs) and sends whole bodies."""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -150,6 +150,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+
+class _Handler(QuietHandler):
+    server: _Server
 
     def do_GET(self) -> None:
         state = self.server.state

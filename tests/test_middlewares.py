@@ -1,0 +1,173 @@
+"""RetryAfterMiddleware in isolation (Scrapy's style: get_crawler + from_crawler), no reactor, no real waits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from crawler import middlewares
+from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (b" 7 ", 7.0),
+        ("0", 0.0),
+        (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),  # "Sun, 01 Mar 2026 12:00:30 GMT"
+        ("Sun, 01 Mar 2026 12:01:00 GMT", 60.0),
+        ("Sun, 01 Mar 2026 11:00:00 GMT", 0.0),  # already past: retry now, never a negative wait
+        ("Sun, 01 Mar 2026 12:00:05", 5.0),  # no zone: HTTP dates are GMT
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),  # delta-seconds is an integer (RFC 9110 §10.2.3)
+    ],
+)
+def test_retry_after_seconds(header: bytes | str | None, seconds: float | None) -> None:
+    assert retry_after_seconds(header, now=NOW) == seconds
+
+
+class Sleeps:
+    """Stands in for asyncio.sleep: records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.waits.append(delay)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    s = Sleeps()
+    monkeypatch.setattr(middlewares.asyncio, "sleep", s)
+    return s
+
+
+def make(settings: dict[str, Any] | None = None) -> tuple[RetryAfterMiddleware, Crawler]:
+    crawler = get_crawler(Spider, {"RETRY_TIMES": 3, "TRIALS_RETRY_BACKOFF_BASE": 0.5, **(settings or {})})
+    crawler.spider = crawler._create_spider("test")
+    return RetryAfterMiddleware.from_crawler(crawler), crawler
+
+
+def attach_engine(crawler: Crawler, delays: dict[str, float]) -> dict[str, Slot]:
+    """A downloader with one slot per host, as the engine has during a crawl."""
+    slots = {host: Slot(concurrency=2, delay=d, jitter=0) for host, d in delays.items()}
+    downloader = SimpleNamespace(slots=slots, get_slot_key=lambda request: urlsplit(request.url).hostname)
+    crawler.engine = SimpleNamespace(downloader=downloader)  # type: ignore[assignment]
+    return slots
+
+
+def respond(mw: RetryAfterMiddleware, request: Request, status: int, **headers: str) -> Request | Response:
+    response = Response(request.url, status=status, headers=headers, request=request)
+    return asyncio.run(mw.process_response(request, response))
+
+
+def test_retry_after_seconds_are_waited_then_the_request_is_retried(sleeps: Sleeps) -> None:
+    mw, crawler = make()
+    retried = respond(mw, Request("https://api.example/studies"), 503, **{"Retry-After": "7"})
+    assert isinstance(retried, Request) and retried.url == "https://api.example/studies"
+    assert retried.meta["retry_times"] == 1 and retried.dont_filter
+    assert sleeps.waits == [7.0]
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("trialscout/retry/503") == 1
+    assert crawler.stats.get_value("trialscout/retry/wait_ms") == 7000
+
+
+def test_retry_after_http_date_is_waited(sleeps: Sleeps) -> None:
+    mw, _ = make()
+    when = datetime.now(UTC) + timedelta(seconds=40)
+    respond(mw, Request("https://api.example/a"), 503, **{"Retry-After": format_datetime(when, usegmt=True)})
+    [wait] = sleeps.waits
+    assert 37.0 <= wait <= 40.0  # whole seconds in the header, and some time passes before it is read
+
+
+def test_wait_is_capped_by_the_setting(sleeps: Sleeps) -> None:
+    mw, crawler = make({"TRIALS_MAX_RETRY_DELAY": 60})
+    attach_engine(crawler, {"api.example": 0.0})
+    respond(mw, Request("https://api.example/a"), 429, **{"Retry-After": "86400"})
+    assert sleeps.waits == [60.0]
+    assert crawler.engine.downloader.slots["api.example"].delay == 60.0
+
+
+def test_without_retry_after_the_wait_doubles_each_time(sleeps: Sleeps) -> None:
+    mw, _ = make({"RETRY_TIMES": 4})
+    request: Request | Response = Request("https://api.example/a")
+    for _ in range(4):
+        assert isinstance(request, Request)
+        request = respond(mw, request, 502)
+    assert sleeps.waits == [0.5, 1.0, 2.0, 4.0]  # TRIALS_RETRY_BACKOFF_BASE * 2**retries
+
+
+def test_backoff_is_capped_too(sleeps: Sleeps) -> None:
+    mw, _ = make({"TRIALS_MAX_RETRY_DELAY": 1.5})
+    request = Request("https://api.example/a", meta={"retry_times": 2})
+    respond(mw, request, 500)
+    assert sleeps.waits == [1.5]  # 0.5 * 2**2 = 2.0, capped
+
+
+def test_429_slows_the_whole_domain_and_only_that_domain(sleeps: Sleeps) -> None:
+    mw, crawler = make()
+    slots = attach_engine(crawler, {"api.example": 0.25, "other.example": 0.25})
+    respond(mw, Request("https://api.example/studies?page=2"), 429, **{"Retry-After": "9"})
+    assert slots["api.example"].delay == 9.0
+    assert slots["other.example"].delay == 0.25
+    respond(mw, Request("https://api.example/studies?page=3"), 429, **{"Retry-After": "2"})
+    assert slots["api.example"].delay == 9.0  # a shorter ask never speeds the domain up again
+
+
+def test_a_5xx_does_not_slow_the_domain(sleeps: Sleeps) -> None:
+    mw, crawler = make()
+    slots = attach_engine(crawler, {"api.example": 0.25})
+    respond(mw, Request("https://api.example/a"), 503, **{"Retry-After": "9"})
+    assert sleeps.waits == [9.0] and slots["api.example"].delay == 0.25
+
+
+def test_gives_up_after_the_retry_budget(sleeps: Sleeps) -> None:
+    mw, crawler = make({"RETRY_TIMES": 2})
+    attach_engine(crawler, {"api.example": 0.0})
+    request: Request | Response = Request("https://api.example/a")
+    for _ in range(2):
+        assert isinstance(request, Request)
+        request = respond(mw, request, 429)
+    assert isinstance(request, Request) and request.meta["retry_times"] == 2
+    final = respond(mw, request, 429, **{"Retry-After": "30"})
+    assert isinstance(final, Response) and final.status == 429  # handed on to the spider's errback
+    assert sleeps.waits == [0.5, 1.0]  # no wait before giving up
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("retry/max_reached") == 1
+    assert crawler.stats.get_value("trialscout/retry/429") == 2
+
+
+def test_per_request_budget_is_honoured(sleeps: Sleeps) -> None:
+    mw, _ = make()
+    final = respond(mw, Request("https://api.example/a", meta={"max_retry_times": 0}), 503)
+    assert isinstance(final, Response) and sleeps.waits == []
+
+
+@pytest.mark.parametrize(
+    ("status", "meta"), [(200, {}), (404, {}), (301, {}), (503, {"dont_retry": True}), (429, {"dont_retry": True})]
+)
+def test_other_responses_pass_through_untouched(sleeps: Sleeps, status: int, meta: dict[str, Any]) -> None:
+    mw, crawler = make()
+    request = Request("https://api.example/a", meta=meta)
+    response = Response(request.url, status=status, request=request)
+    assert asyncio.run(mw.process_response(request, response)) is response
+    assert sleeps.waits == []
+    assert crawler.stats is not None and crawler.stats.get_stats() == {}
