@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -31,6 +31,19 @@ class Settings:
     # TRIALS_ENGINE: None for the embedded tantivy index, or a cluster, e.g. opensearch://127.0.0.1:9200
     # or elasticsearch+https://host:9243/alias (credentials: TRIALS_ENGINE_USER/_PASSWORD/_API_KEY).
     engine: str | None = None
+    # Watches (`trials watch run`).
+    feed_entries: int = 100  # TRIALS_FEED_ENTRIES: entries a watch's Atom feed keeps across runs
+    smtp_host: str = "localhost"  # TRIALS_SMTP_HOST: mail server for --mail-to
+    smtp_port: int = 25  # TRIALS_SMTP_PORT (587 for submission with STARTTLS, 465 with TRIALS_SMTP_TLS=ssl)
+    # TRIALS_SMTP_TLS: auto (STARTTLS when the server offers it), starttls (required), ssl, or none.
+    smtp_tls: str = "auto"
+    smtp_user: str | None = None  # TRIALS_SMTP_USER: log in when set (never over an unencrypted link)
+    smtp_password: str | None = field(default=None, repr=False)  # TRIALS_SMTP_PASSWORD
+    smtp_timeout: float = 30.0  # TRIALS_SMTP_TIMEOUT: seconds
+    mail_from: str | None = None  # TRIALS_MAIL_FROM; default trialscout@<this host's name>
+    webhook_timeout: float = 10.0  # TRIALS_WEBHOOK_TIMEOUT: seconds per attempt of --webhook
+    webhook_retries: int = 3  # TRIALS_WEBHOOK_RETRIES: further attempts after a failed POST (5xx, 429, network)
+    webhook_retry_delay: float = 2.0  # TRIALS_WEBHOOK_RETRY_DELAY: seconds before the first retry, doubling
 
     @property
     def db_path(self) -> Path:
@@ -43,6 +56,15 @@ class Settings:
     @property
     def failed_dir(self) -> Path:
         return self.data_dir / "failed"
+
+
+SMTP_TLS = ("auto", "starttls", "ssl", "none")
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() not in allowed:
+        raise ValueError(f"{name}={value!r}: use one of {', '.join(allowed)}")
+    return value.lower()
 
 
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
@@ -60,6 +82,17 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
         "engine": env.get("TRIALS_ENGINE") or None,
+        "feed_entries": int(env.get("TRIALS_FEED_ENTRIES", "100")),
+        "smtp_host": env.get("TRIALS_SMTP_HOST") or "localhost",
+        "smtp_port": int(env.get("TRIALS_SMTP_PORT", "25")),
+        "smtp_tls": _choice(env.get("TRIALS_SMTP_TLS", "auto"), "TRIALS_SMTP_TLS", SMTP_TLS),
+        "smtp_user": env.get("TRIALS_SMTP_USER") or None,
+        "smtp_password": env.get("TRIALS_SMTP_PASSWORD") or None,
+        "smtp_timeout": float(env.get("TRIALS_SMTP_TIMEOUT", "30")),
+        "mail_from": env.get("TRIALS_MAIL_FROM") or None,
+        "webhook_timeout": float(env.get("TRIALS_WEBHOOK_TIMEOUT", "10")),
+        "webhook_retries": int(env.get("TRIALS_WEBHOOK_RETRIES", "3")),
+        "webhook_retry_delay": float(env.get("TRIALS_WEBHOOK_RETRY_DELAY", "2")),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]

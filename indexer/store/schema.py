@@ -78,4 +78,35 @@ CREATE TABLE IF NOT EXISTS failures (
     error TEXT NOT NULL,
     raw_hash TEXT                   -- the document, kept for reprocessing
 );
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,            -- SearchQuery fields, JSON
+    created_at TEXT NOT NULL,
+    last_run_at TEXT,
+    last_event_id INTEGER NOT NULL DEFAULT 0,
+    matched TEXT NOT NULL DEFAULT '[]'  -- trial ids that matched at the last run, JSON
+);
+CREATE TABLE IF NOT EXISTS watch_runs (
+    watch TEXT NOT NULL,
+    run INTEGER NOT NULL,           -- 1, 2, ...: part of the feed's entry ids, so they stay stable
+    ran_at TEXT NOT NULL,
+    new_matches INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    left_count INTEGER NOT NULL,
+    PRIMARY KEY (watch, run)
+);
+CREATE TABLE IF NOT EXISTS watch_entries (
+    watch TEXT NOT NULL,
+    entry_id TEXT NOT NULL,         -- the Atom entry id
+    run INTEGER NOT NULL,
+    kind TEXT NOT NULL,             -- new | changed | left
+    nct_id TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    link TEXT,
+    lines TEXT NOT NULL,            -- JSON list of detail lines (the events)
+    PRIMARY KEY (watch, entry_id)
+);
+CREATE INDEX IF NOT EXISTS watch_entries_by_run ON watch_entries(watch, run);
 """
