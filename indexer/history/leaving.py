@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.index.document import MAX_AGE_OPEN, MIN_AGE_OPEN, SearchQuery
+from indexer.index.document import MAX_AGE_OPEN, MIN_AGE_OPEN, SearchQuery, sex_values
 from indexer.record import TrialRecord
 from indexer.store.events import StoredEvent
 
@@ -72,7 +72,7 @@ def _age(query: SearchQuery, record: TrialRecord, events: Sequence[StoredEvent])
 
 def _sex(query: SearchQuery, record: TrialRecord, events: Sequence[StoredEvent]) -> Reason | None:
     sex = record.eligibility.sex
-    if not query.sex or sex in (None, "ALL", query.sex):
+    if not query.sex or (sex or "ALL") in sex_values(query.sex):
         return None
     moved = _last(events, "eligibility.sex")
     text = f"sex {moved[0]} → {moved[1]}" if moved else f"open to {sex} only"
