@@ -76,6 +76,8 @@ def _feed_targets(atom: Path, names: list[str]) -> dict[str, Path]:
             f"--atom {atom} names one file but {len(names)} watches run; give a folder (one NAME.xml per watch)"
             " or a watch NAME"
         )
+    if atom.parent.exists() and not atom.parent.is_dir():
+        raise click.ClickException(f"--atom {atom}: {atom.parent} is a file, not a folder")
     if not atom.parent.is_dir():
         raise click.ClickException(
             f"--atom {atom}: the folder {atom.parent} does not exist; create it with `mkdir -p {atom.parent}`"
