@@ -1,8 +1,16 @@
-"""Every Trialscout setting, its environment variable and its documented default, in one place."""
+"""Every Trialscout setting, its environment variable and its documented default, in one place.
+
+Each setting can also be given in a TOML config file, by its field name (`smtp_host = "mail.example.org"`):
+the file named by TRIALS_CONFIG, else config.toml in the per-user config directory
+(e.g. ~/.config/trialscout/config.toml). The environment wins over the file.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,17 +69,61 @@ class Settings:
 SMTP_TLS = ("auto", "starttls", "ssl", "none")
 
 
+class ConfigError(ValueError):
+    """A setting's value, or the config file, cannot be used; the message names which."""
+
+
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     if value.lower() not in allowed:
-        raise ValueError(f"{name}={value!r}: use one of {', '.join(allowed)}")
+        raise ConfigError(f"{name}={value!r}: use one of {', '.join(allowed)}")
     return value.lower()
 
 
+def _env_name(field_name: str) -> str:
+    return "TRIALS_DATA" if field_name == "data_dir" else f"TRIALS_{field_name.upper()}"
+
+
+def config_file(env: Mapping[str, str]) -> Path:
+    named = env.get("TRIALS_CONFIG")
+    return Path(named).expanduser() if named else Path(platformdirs.user_config_dir("trialscout")) / "config.toml"
+
+
+def _from_file(env: Mapping[str, str]) -> dict[str, str]:
+    """The config file's settings, as the environment variables they stand for."""
+    path = config_file(env)
+    if not path.is_file():
+        if env.get("TRIALS_CONFIG"):
+            raise ConfigError(f"TRIALS_CONFIG={path}: no such file")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    known = {f.name for f in dataclasses.fields(Settings)}
+    out = {}
+    for key, value in data.items():
+        if key not in known or isinstance(value, dict | list):
+            raise ConfigError(f"{path}: unknown setting {key!r}; the settings are {', '.join(sorted(known))}")
+        out[_env_name(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
+
+
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
-    """Settings from arguments, then the environment, then defaults."""
-    env = os.environ
+    """Settings from arguments, then the environment, then the config file, then defaults."""
+    env = {**_from_file(os.environ), **os.environ}
     path = data_dir or env.get("TRIALS_DATA") or platformdirs.user_data_dir("trialscout")
-    values: dict[str, object] = {
+    try:
+        values = _values(env)
+    except ConfigError:
+        raise
+    except ValueError as exc:  # int("x") and the like
+        raise ConfigError(f"a TRIALS_* setting is not a number: {exc}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]
+
+
+def _values(env: Mapping[str, str]) -> dict[str, object]:
+    return {
         "api_url": env.get("TRIALS_API_URL", API_URL),
         "user_agent": env.get("TRIALS_USER_AGENT", USER_AGENT),
         "page_size": int(env.get("TRIALS_PAGE_SIZE", "1000")),
@@ -94,5 +146,3 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "webhook_retries": int(env.get("TRIALS_WEBHOOK_RETRIES", "3")),
         "webhook_retry_delay": float(env.get("TRIALS_WEBHOOK_RETRY_DELAY", "2")),
     }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]

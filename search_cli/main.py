@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from indexer import __version__
+from indexer.config import ConfigError
 from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
 from indexer.parsers import ParseError
 from indexer.store.lock import StoreBusy
@@ -20,7 +21,7 @@ class TrialsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StoreBusy, FileNotFoundError, ParseError) as exc:
+        except (StoreBusy, FileNotFoundError, ParseError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         except EngineUnavailable as exc:
             raise click.ClickException(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import socket
 import threading
 import time
@@ -183,6 +184,25 @@ def test_mail_is_sent_when_there_is_news(watched: tuple[Trials, list[Path]], smt
     trials("watch", "run", "--mail-to", "a@example.org")
     body = smtp.messages[-1][1].get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "status NOT_YET_RECRUITING -> RECRUITING" in body
+
+
+def test_smtp_settings_from_the_config_file(
+    watched: tuple[Trials, list[Path]], smtp: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trials, _ = watched
+    # The fixture's server, named by the config file instead of the environment.
+    port = int(os.environ["TRIALS_SMTP_PORT"])
+    for name in ("TRIALS_SMTP_HOST", "TRIALS_SMTP_PORT", "TRIALS_MAIL_FROM"):
+        monkeypatch.delenv(name)
+    config = tmp_path / "trialscout.toml"
+    config.write_text(f'smtp_host = "127.0.0.1"\nsmtp_port = {port}\nmail_from = "cfg@x.test"\n')
+    monkeypatch.setenv("TRIALS_CONFIG", str(config))
+    trials("watch", "run", "--mail-to", "a@example.org")
+    [(_, msg)] = smtp.messages
+    assert msg["From"] == "cfg@x.test"
+    config.write_text("smtp_hots = 1\n")
+    bad = trials("watch", "run", "--mail-to", "a@example.org", ok=False)
+    assert bad.exit_code == 1 and "unknown setting 'smtp_hots'" in bad.output
 
 
 def test_failed_mail_leaves_the_run_to_repeat(

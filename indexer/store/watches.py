@@ -96,7 +96,7 @@ class WatchStore:
             FeedEntry(e, run, kind, nct, updated, title, summary, link, tuple(json.loads(lines)))
             for e, run, kind, nct, updated, title, summary, link, lines in self.db.execute(
                 "SELECT entry_id, run, kind, nct_id, updated, title, summary, link, lines FROM watch_entries"
-                " WHERE watch = ? ORDER BY run DESC, rowid DESC LIMIT ?",
+                " WHERE watch = ? ORDER BY run DESC, rowid LIMIT ?",
                 (name, limit),
             )
         ]
@@ -130,6 +130,6 @@ class WatchStore:
                 )
                 self.db.execute(
                     "DELETE FROM watch_entries WHERE watch = ? AND rowid NOT IN"
-                    " (SELECT rowid FROM watch_entries WHERE watch = ? ORDER BY run DESC, rowid DESC LIMIT ?)",
+                    " (SELECT rowid FROM watch_entries WHERE watch = ? ORDER BY run DESC, rowid LIMIT ?)",
                     (r.watch, r.watch, keep),
                 )
