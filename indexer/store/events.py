@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.history.events import Event
+
 
 @dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(Event):
+    """An event as recorded: which trial and version, its registry date, when it was recorded."""
+
     id: int
     nct_id: str
     version: int | None
     date: str | None
     recorded_at: str
-    type: str
-    field: str
-    old: Any
-    new: Any
-    summary: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "nct_id": self.nct_id,
-            "version": self.version,
-            "date": self.date,
-            "recorded_at": self.recorded_at,
-            "type": self.type,
-            "field": self.field,
-            "old": self.old,
-            "new": self.new,
-            "summary": self.summary,
-        }
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def last_event_id(db: sqlite3.Connection) -> int:
@@ -53,7 +42,7 @@ def events_between(db: sqlite3.Connection, ids: Sequence[str], after_id: int, up
             (after_id, up_to, *chunk),
         )
         out.extend(
-            StoredEvent(i, n, v, d, r, t, f, json.loads(o) if o else None, json.loads(w) if w else None, s)
+            StoredEvent(t, f, json.loads(o) if o else None, json.loads(w) if w else None, s, i, n, v, d, r)
             for i, n, v, d, r, t, f, o, w, s in rows
         )
     out.sort(key=lambda e: e.id)
