@@ -108,6 +108,8 @@ def test_atom_folder_and_file_targets(watched: tuple[Trials, list[Path]], tmp_pa
     one = trials("watch", "run", "--atom", str(tmp_path / "x.xml"), ok=False)
     assert one.exit_code == 2 and "give a folder" in one.output
     assert trials.json("watch", "list")[0]["last_run_at"] is None  # checked before anything ran
+    folder = trials("watch", "run", "--atom", f"{tmp_path / 'feeds'}/", ok=False)
+    assert folder.exit_code == 1 and "mkdir -p" in folder.output
     trials("watch", "run", "--atom", str(tmp_path))
     assert sorted(p.name for p in tmp_path.glob("*.xml")) == ["coma.xml", "recruiting.xml"]
     for p in tmp_path.glob("*.xml"):
@@ -296,3 +298,4 @@ def test_dry_run_delivers_nothing(watched: tuple[Trials, list[Path]], tmp_path: 
     result = trials("watch", "run", "--dry-run", "--atom", str(tmp_path), ok=False)
     assert result.exit_code == 2
     assert trials("watch", "run", "--webhook", "ftp://x", ok=False).exit_code == 2
+    assert trials("watch", "add", "../evil", "--condition", "x", ok=False).exit_code == 2

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import feedparser
 import pytest
 
 from tests.conftest import Trials, shared
@@ -66,7 +67,9 @@ def rounds() -> list[dict[str, Path]]:
     return [{nct: files[k] for nct, files in studies.items() if len(files) > k} for k in range(depth)]
 
 
-def test_replay_rounds_against_the_xml(trials: Trials, tmp_path: Path) -> None:
+def test_replay_rounds_against_the_xml(trials: Trials, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_FEED_ENTRIES", "1000")  # keep every entry, to compare the feeds with the runs
+    reported: dict[str, list[tuple[str, str, str]]] = {name: [] for name in WATCHES}  # (kind, nct_id, text)
     for name, (filters, _, _) in WATCHES.items():
         trials("watch", "add", name, *filters)
     feeds = tmp_path / "feeds"
@@ -111,6 +114,9 @@ def test_replay_rounds_against_the_xml(trials: Trials, tmp_path: Path) -> None:
                         assert f"eligibility.{attr}_years" in fields, (where, nct, attr)
                 if nct in changed:
                     assert changed[nct]["still_matches"] == (nct in now), (where, nct)
+            reported[name] += [("new", r["nct_id"], "") for r in run["new_matches"]]
+            reported[name] += [("left", t["nct_id"], t["reason"]) for t in run["left"]]
+            reported[name] += [("changed", c["nct_id"], "") for c in run["changed"] if c["still_matches"]]
             seen["entered"] += len(now - before) if k else 0
             seen["left"] += len(before - now)
             seen["changed"] += len(changed)
@@ -118,6 +124,14 @@ def test_replay_rounds_against_the_xml(trials: Trials, tmp_path: Path) -> None:
         # The watches remembered this round: running again reports nothing.
         again = trials.json("watch", "run")
         assert all(not (r["new_matches"] or r["changed"] or r["left"]) for r in again), k
+    # Each feed holds what the runs reported, the reason of a trial leaving in its entry's title.
+    for name, items in reported.items():
+        parsed = feedparser.parse((feeds / f"{name}.xml").read_bytes())
+        assert not parsed.bozo and parsed.version == "atom10"
+        found = [(e.tags[0].term, e.link.rsplit("/", 1)[-1], e.title) for e in parsed.entries]
+        assert sorted((kind, nct) for kind, nct, _ in found) == sorted((kind, nct) for kind, nct, _ in items)
+        left_titles = {(nct, title) for kind, nct, title in found if kind == "left"}
+        assert left_titles == {(nct, f"Left: {nct}, {reason}") for kind, nct, reason in items if kind == "left"}
     # The data holds real entries, changes and exits; the check above is not vacuous.
     assert seen["entered"] >= 5 and seen["left"] >= 5 and seen["changed"] >= 10, seen
 

@@ -10,12 +10,16 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from indexer.config import USER_AGENT, Settings
+from indexer.history import feed, report
+from indexer.history.watches import Watches, WatchRun
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +110,38 @@ def post_json(url: str, payload: dict[str, Any], *, timeout: float, retries: int
             log.warning("webhook %s: %s; retrying in %.1f s", redact(url), problem, wait)
             time.sleep(wait)
     raise DeliveryError(f"the webhook {redact(url)} failed {retries + 1} times (last: {problem})")
+
+
+def deliver(
+    watches: Watches,
+    runs: Sequence[WatchRun],
+    *,
+    feeds: Mapping[str, Path],
+    mail_to: Sequence[str] = (),
+    webhook: str | None = None,
+) -> None:
+    """Feeds first (rewriting one is harmless), then mail and webhook, those only when a run found something.
+
+    Raises DeliveryError at the first failure; the caller then does not remember the runs."""
+    settings = watches.catalog.settings
+    for run in runs:
+        path = feeds.get(run.name)
+        if path is None:
+            continue
+        body = feed.render(run.watch, watches.feed_entries(run, settings.feed_entries), run.ran_at)
+        try:
+            feed.write_atomic(path, body)
+        except OSError as exc:
+            raise DeliveryError(f"could not write the feed {path}: {exc.strerror or exc}") from exc
+    news = [r for r in runs if r.has_news]
+    if news and mail_to:
+        counts = [f"{r.name}: {len(r.new_matches)} new, {len(r.changed)} changed, {len(r.left)} left" for r in news]
+        send_mail(settings, list(mail_to), "Trialscout watches: " + "; ".join(counts), report.mail_text(news))
+    if news and webhook:
+        post_json(
+            webhook,
+            {"source": "trialscout", "runs": [r.to_dict() for r in news]},
+            timeout=settings.webhook_timeout,
+            retries=settings.webhook_retries,
+            retry_delay=settings.webhook_retry_delay,
+        )

@@ -118,7 +118,9 @@ class WatchRun:
         ]
         for t in self.left:
             lines = next((_event_lines(c.events) for c in self.changed if c.nct_id == t.nct_id), ())
-            out.append(entry("left", t.nct_id, f"Left: {t.nct_id} {t.brief_title or ''}".strip(), t.reason.text, lines))
+            # The reason goes in the title: for someone watching recruiting trials it is the news.
+            summary = f"{t.brief_title}: {t.reason.text}" if t.brief_title else t.reason.text
+            out.append(entry("left", t.nct_id, f"Left: {t.nct_id}, {t.reason.text}", summary, lines))
         for c in self.changed:
             if c.still_matches:
                 summary = "; ".join(e.summary for e in c.events[:3])

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
-from indexer.history import feed, report
-from indexer.history.delivery import DeliveryError, post_json, send_mail
-from indexer.history.watches import WatchConflict, Watches, WatchRun
+from indexer.history import report
+from indexer.history.delivery import DeliveryError, deliver
+from indexer.history.watches import WatchConflict, Watches
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, query_from_options
 from search_cli.output import dumps, emit_rows
@@ -29,6 +31,10 @@ def watch() -> None:
 def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: Any) -> None:
     """Save a search as NAME (same TEXT and filters as `trials search`)."""
     options.pop("limit")
+    if _file_name(name) != name:
+        raise click.BadParameter(
+            "use letters, digits, '.', '-' and '_' (it names the watch's feed file)", param_hint="NAME"
+        )
     query = query_from_options(" ".join(text), limit=1, **options)
     try:
         Watches(app.catalog()).add(name, query)
@@ -65,11 +71,16 @@ def watch_rm(app: AppContext, name: str) -> None:
         raise click.ClickException(f"no watch named {name!r}; `trials watch list` shows them")
 
 
-def _feed_targets(atom: Path, names: list[str]) -> dict[str, Path]:
+def _file_name(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name).lstrip(".") or "watch"
+
+
+def _feed_targets(given: str, names: list[str]) -> dict[str, Path]:
     """--atom DIR: NAME.xml per watch; --atom FILE: one watch only. Checked before anything runs."""
+    atom = Path(given).expanduser()
     if atom.is_dir():
-        return {n: atom / f"{n}.xml" for n in names}
-    if str(atom).endswith(("/", "\\")):
+        return {n: atom / f"{_file_name(n)}.xml" for n in names}
+    if given.endswith(("/", os.sep)):
         raise click.ClickException(f"--atom {atom}: no such folder; create it with `mkdir -p {atom}`")
     if len(names) != 1:
         raise click.UsageError(
@@ -91,47 +102,12 @@ def _webhook(url: str | None) -> str | None:
     return url
 
 
-def _deliver(
-    app: AppContext,
-    watches: Watches,
-    runs: list[WatchRun],
-    targets: dict[str, Path],
-    mail_to: tuple[str, ...],
-    webhook: str | None,
-) -> None:
-    """Feeds first (they can be rewritten), then mail and webhook, only when a run found something."""
-    settings = app.catalog().settings
-    for run in runs:
-        path = targets.get(run.name)
-        if path is None:
-            continue
-        body = feed.render(run.watch, watches.feed_entries(run, settings.feed_entries), run.ran_at)
-        try:
-            feed.write_atomic(path, body)
-        except OSError as exc:
-            raise DeliveryError(f"could not write the feed {path}: {exc.strerror or exc}") from exc
-    news = [r for r in runs if r.has_news]
-    if not news:
-        return
-    if mail_to:
-        counts = [f"{r.name}: {len(r.new_matches)} new, {len(r.changed)} changed, {len(r.left)} left" for r in news]
-        send_mail(settings, list(mail_to), "Trialscout watches: " + "; ".join(counts), report.mail_text(news))
-    if webhook:
-        post_json(
-            webhook,
-            {"source": "trialscout", "runs": [r.to_dict() for r in news]},
-            timeout=settings.webhook_timeout,
-            retries=settings.webhook_retries,
-            retry_delay=settings.webhook_retry_delay,
-        )
-
-
 @watch.command("run")
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per watch.")
 @click.option(
     "--atom",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write each watch's Atom feed: into a folder as NAME.xml, or to this file for one watch.",
 )
 @click.option("--mail-to", multiple=True, metavar="ADDR", help="Mail what is new here (TRIALS_SMTP_*); repeatable.")
@@ -142,7 +118,7 @@ def watch_run(
     app: AppContext,
     name: str | None,
     as_json: bool,
-    atom: Path | None,
+    atom: str | None,
     mail_to: tuple[str, ...],
     webhook: str | None,
     dry_run: bool,
@@ -165,7 +141,7 @@ def watch_run(
     runs = [watches.run(n) for n in names]
     if not dry_run:
         try:
-            _deliver(app, watches, runs, targets, mail_to, webhook)
+            deliver(watches, runs, feeds=targets, mail_to=mail_to, webhook=webhook)
             watches.remember(runs, app.catalog().settings.feed_entries)
         except (DeliveryError, WatchConflict) as exc:
             raise click.ClickException(
