@@ -20,6 +20,9 @@ import feedparser
 import pytest
 from aiosmtpd.controller import Controller
 
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.history.watches import WatchConflict, Watches
 from tests.conftest import Trials, shared
 
 NS = "{http://www.w3.org/2005/Atom}"
@@ -299,3 +302,25 @@ def test_dry_run_delivers_nothing(watched: tuple[Trials, list[Path]], tmp_path: 
     assert result.exit_code == 2
     assert trials("watch", "run", "--webhook", "ftp://x", ok=False).exit_code == 2
     assert trials("watch", "add", "../evil", "--condition", "x", ok=False).exit_code == 2
+
+
+def test_password_is_not_sent_in_clear(
+    watched: tuple[Trials, list[Path]], smtp: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trials, _ = watched
+    monkeypatch.setenv("TRIALS_SMTP_USER", "me")
+    monkeypatch.setenv("TRIALS_SMTP_PASSWORD", "hunter2")
+    failed = trials("watch", "run", "--mail-to", "a@example.org", ok=False)  # the local server offers no TLS
+    assert failed.exit_code == 1 and "offers no TLS" in failed.output and "hunter2" not in failed.output
+    assert smtp.messages == []
+
+
+def test_two_runs_of_one_watch_cannot_both_land(watched: tuple[Trials, list[Path]]) -> None:
+    trials, _ = watched
+    with Catalog(load(trials.data_dir)) as catalog:
+        watches = Watches(catalog)
+        first, second = watches.run("coma"), watches.run("coma")  # e.g. two cron jobs overlapping
+        watches.remember([first], keep=100)
+        with pytest.raises(WatchConflict):
+            watches.remember([second], keep=100)
+        assert watches.get("coma").runs == 1  # type: ignore[union-attr]
