@@ -1,9 +1,17 @@
-"""Every Trialscout setting, its environment variable and its documented default, in one place."""
+"""Every Trialscout setting, its environment variable and its documented default, in one place.
+
+Each setting can also be given in a TOML config file, by its field name (`smtp_host = "mail.example.org"`):
+the file named by TRIALS_CONFIG, else config.toml in the per-user config directory
+(e.g. ~/.config/trialscout/config.toml). The environment wins over the file.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -33,6 +41,19 @@ class Settings:
     # TRIALS_ENGINE: None for the embedded tantivy index, or a cluster, e.g. opensearch://127.0.0.1:9200
     # or elasticsearch+https://host:9243/alias (credentials: TRIALS_ENGINE_USER/_PASSWORD/_API_KEY).
     engine: str | None = None
+    # Watches (`trials watch run`).
+    feed_entries: int = 100  # TRIALS_FEED_ENTRIES: entries a watch's Atom feed keeps across runs
+    smtp_host: str = "localhost"  # TRIALS_SMTP_HOST: mail server for --mail-to
+    smtp_port: int = 25  # TRIALS_SMTP_PORT (587 for submission with STARTTLS, 465 with TRIALS_SMTP_TLS=ssl)
+    # TRIALS_SMTP_TLS: auto (STARTTLS when the server offers it), starttls (required), ssl, or none.
+    smtp_tls: str = "auto"
+    smtp_user: str | None = None  # TRIALS_SMTP_USER: log in when set (never over an unencrypted link)
+    smtp_password: str | None = field(default=None, repr=False)  # TRIALS_SMTP_PASSWORD
+    smtp_timeout: float = 30.0  # TRIALS_SMTP_TIMEOUT: seconds
+    mail_from: str | None = None  # TRIALS_MAIL_FROM; default trialscout@<this host's name>
+    webhook_timeout: float = 10.0  # TRIALS_WEBHOOK_TIMEOUT: seconds per attempt of --webhook
+    webhook_retries: int = 3  # TRIALS_WEBHOOK_RETRIES: further attempts after a failed POST (5xx, 429, network)
+    webhook_retry_delay: float = 2.0  # TRIALS_WEBHOOK_RETRY_DELAY: seconds before the first retry, doubling
 
     @property
     def db_path(self) -> Path:
@@ -43,11 +64,64 @@ class Settings:
         return self.data_dir / "index"
 
 
+SMTP_TLS = ("auto", "starttls", "ssl", "none")
+
+
+class ConfigError(ValueError):
+    """A setting's value, or the config file, cannot be used; the message names which."""
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() not in allowed:
+        raise ConfigError(f"{name}={value!r}: use one of {', '.join(allowed)}")
+    return value.lower()
+
+
+def _env_name(field_name: str) -> str:
+    return "TRIALS_DATA" if field_name == "data_dir" else f"TRIALS_{field_name.upper()}"
+
+
+def config_file(env: Mapping[str, str]) -> Path:
+    named = env.get("TRIALS_CONFIG")
+    return Path(named).expanduser() if named else Path(platformdirs.user_config_dir("trialscout")) / "config.toml"
+
+
+def _from_file(env: Mapping[str, str]) -> dict[str, str]:
+    """The config file's settings, as the environment variables they stand for."""
+    path = config_file(env)
+    if not path.is_file():
+        if env.get("TRIALS_CONFIG"):
+            raise ConfigError(f"TRIALS_CONFIG={path}: no such file")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    known = {f.name for f in dataclasses.fields(Settings)}
+    out = {}
+    for key, value in data.items():
+        if key not in known or isinstance(value, dict | list):
+            raise ConfigError(f"{path}: unknown setting {key!r}; the settings are {', '.join(sorted(known))}")
+        out[_env_name(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
+
+
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
-    """Settings from arguments, then the environment, then defaults."""
-    env = os.environ
+    """Settings from arguments, then the environment, then the config file, then defaults."""
+    env = {**_from_file(os.environ), **os.environ}
     path = data_dir or env.get("TRIALS_DATA") or platformdirs.user_data_dir("trialscout")
-    values: dict[str, object] = {
+    try:
+        values = _values(env)
+    except ConfigError:
+        raise
+    except ValueError as exc:  # int("x") and the like
+        raise ConfigError(f"a TRIALS_* setting is not a number: {exc}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]
+
+
+def _values(env: Mapping[str, str]) -> dict[str, object]:
+    return {
         "api_url": env.get("TRIALS_API_URL", API_URL),
         "user_agent": env.get("TRIALS_USER_AGENT", USER_AGENT),
         "page_size": int(env.get("TRIALS_PAGE_SIZE", "1000")),
@@ -59,6 +133,15 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
         "max_document_mb": int(env.get("TRIALS_MAX_DOCUMENT_MB", "200")),
         "engine": env.get("TRIALS_ENGINE") or None,
+        "feed_entries": int(env.get("TRIALS_FEED_ENTRIES", "100")),
+        "smtp_host": env.get("TRIALS_SMTP_HOST") or "localhost",
+        "smtp_port": int(env.get("TRIALS_SMTP_PORT", "25")),
+        "smtp_tls": _choice(env.get("TRIALS_SMTP_TLS", "auto"), "TRIALS_SMTP_TLS", SMTP_TLS),
+        "smtp_user": env.get("TRIALS_SMTP_USER") or None,
+        "smtp_password": env.get("TRIALS_SMTP_PASSWORD") or None,
+        "smtp_timeout": float(env.get("TRIALS_SMTP_TIMEOUT", "30")),
+        "mail_from": env.get("TRIALS_MAIL_FROM") or None,
+        "webhook_timeout": float(env.get("TRIALS_WEBHOOK_TIMEOUT", "10")),
+        "webhook_retries": int(env.get("TRIALS_WEBHOOK_RETRIES", "3")),
+        "webhook_retry_delay": float(env.get("TRIALS_WEBHOOK_RETRY_DELAY", "2")),
     }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]

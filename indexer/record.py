@@ -11,6 +11,16 @@ import orjson
 
 # Fetch metadata: describes one download, not the trial, so it never makes a new version.
 FETCH_FIELDS = frozenset({"source", "source_url", "fetched_at"})
+# Lists whose order means nothing: registries reorder them between downloads. A record keeps them
+# sorted and without repeats, so a reordering changes neither the content hash nor the history.
+UNORDERED_FIELDS = (
+    "conditions",
+    "keywords",
+    "condition_mesh",
+    "condition_mesh_ancestors",
+    "intervention_mesh",
+    "collaborators",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,14 @@ class TrialRecord:
     source_url: str | None = None
     fetched_at: str | None = None
 
+    def __post_init__(self) -> None:
+        for name in UNORDERED_FIELDS:
+            value = getattr(self, name)
+            if len(value) > 1:
+                canonical = tuple(sorted(set(value), key=_term_order))
+                if canonical != value:
+                    object.__setattr__(self, name, canonical)  # frozen: only construction may set it
+
     def to_json(self) -> bytes:
         """The record as UTF-8 JSON, fields in declaration order."""
         return orjson.dumps(self)
@@ -147,6 +165,10 @@ class TrialRecord:
             for name in (iv.name, *iv.other_names):
                 seen.setdefault(name, None)
         return list(seen)
+
+
+def _term_order(term: str) -> tuple[str, str]:
+    return (term.casefold(), term)
 
 
 def serialise(record: TrialRecord) -> tuple[bytes, str]:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from indexer import __version__
+from indexer.config import ConfigError
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
 from indexer.parsers.errors import ParseError
@@ -23,7 +24,7 @@ class TrialsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StoreBusy, StoreError, IndexUnavailable, FileNotFoundError, ParseError) as exc:
+        except (StoreBusy, StoreError, IndexUnavailable, FileNotFoundError, ParseError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         except DATABASE_ERRORS as exc:  # raised while reading rows: said as the store's errors are
             settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else None

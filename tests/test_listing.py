@@ -51,7 +51,7 @@ def test_listing_page_agrees_with_the_registry_xml() -> None:
     assert (len(page.eligibility.inclusion), len(page.eligibility.exclusion)) == (6, 14)
     assert (page.eligibility.min_age_years, page.eligibility.max_age_years) == (18, 75)
     assert page.eligibility.provenance == {"age": "criteria: age:18 to 75 years, weight 45-80Kg"}
-    assert page.keywords[:3] == ("corticosteroids", "cyclophosphamide", "immunosuppressive agents")
+    assert {"corticosteroids", "cyclophosphamide", "immunosuppressive agents"} <= set(page.keywords)
     text = json.dumps(page.to_dict())
     assert "Lorem ipsum" not in text and "Sign up" not in text and "Clear my responses" not in text
 

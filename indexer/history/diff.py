@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.record import FETCH_FIELDS
+from indexer.record import FETCH_FIELDS, UNORDERED_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,10 @@ def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
         old_keys = {_key(v) for v in old}
         new_keys = {_key(v) for v in new}
         if old_keys == new_keys:
-            out.append(Change(path, old, new))  # the same items, reordered or repeated
+            # The same items reordered or repeated: a change only where order means something
+            # (records keep unordered lists sorted; versions stored before they did may not be).
+            if path not in UNORDERED_FIELDS:
+                out.append(Change(path, old, new))
             return
         identity = _IDENTITY.get(path)
         if identity:

@@ -1,33 +1,71 @@
-"""Saved watches: a search remembered by name; each run reports new matches and changes since the last run."""
+"""Saved watches: a search remembered by name; each run reports trials entering, changing and leaving it."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from indexer.catalog import Catalog
-from indexer.history import changes as tracking
+from indexer.history.feed import feed_id
+from indexer.history.leaving import Reason, explain
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
-from indexer.store import now_iso
+from indexer.store import StoredEvent, now_iso
+from indexer.store.watches import FeedEntry, RunRecord, Watch, WatchConflict
+
+__all__ = ["MAX_WATCHED", "ChangedTrial", "LeftTrial", "Watch", "WatchConflict", "WatchRun", "Watches"]
 
 # A watch follows at most this many trials: enough for any focused question, bounded for memory.
 MAX_WATCHED = 10_000
+TRIAL_URL = "https://clinicaltrials.gov/study/{}"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class ChangedTrial:
+    nct_id: str
+    brief_title: str | None
+    still_matches: bool
+    events: tuple[StoredEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftTrial:
+    nct_id: str
+    brief_title: str | None
+    overall_status: str | None
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
 class WatchRun:
-    name: str
-    first_run: bool
-    new_matches: list[TrialRecord] = field(default_factory=list)
-    changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    titles: dict[str, str | None] = field(default_factory=dict)
-    ran_at: str = ""
+    """One run's findings; `Watches.remember` records it once its outputs were delivered."""
+
+    watch: Watch
+    number: int
+    ran_at: str
+    new_matches: tuple[TrialRecord, ...]
+    changed: tuple[ChangedTrial, ...]
+    left: tuple[LeftTrial, ...]
+    matched: tuple[str, ...]
+    high_water: int
+
+    @property
+    def name(self) -> str:
+        return self.watch.name
+
+    @property
+    def first_run(self) -> bool:
+        return self.watch.last_run_at is None
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.new_matches or self.changed or self.left)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "watch": self.name,
+            "run": self.number,
             "ran_at": self.ran_at,
             "first_run": self.first_run,
             "new_matches": [
@@ -39,61 +77,149 @@ class WatchRun:
                 }
                 for r in self.new_matches
             ],
-            "changed": [{"nct_id": k, "brief_title": self.titles.get(k), "events": v} for k, v in self.changed.items()],
+            "changed": [
+                {
+                    "nct_id": c.nct_id,
+                    "brief_title": c.brief_title,
+                    "still_matches": c.still_matches,
+                    "events": [e.to_dict() for e in c.events],
+                }
+                for c in self.changed
+            ],
+            "left": [
+                {
+                    "nct_id": t.nct_id,
+                    "reason": t.reason.text,
+                    "brief_title": t.brief_title,
+                    "overall_status": t.overall_status,
+                    "field": t.reason.field,
+                    "old": t.reason.old,
+                    "new": t.reason.new,
+                }
+                for t in self.left
+            ],
         }
+
+    def entries(self) -> list[FeedEntry]:
+        """Feed entries; their ids depend only on the watch, the run number and the trial, so a
+        repeated (undelivered) run gives the same ids."""
+        base = f"{feed_id(self.watch)}/run/{self.number}"
+
+        def entry(kind: str, nct_id: str, title: str, summary: str, lines: tuple[str, ...] = ()) -> FeedEntry:
+            link = TRIAL_URL.format(nct_id) if nct_id.startswith("NCT") else None
+            return FeedEntry(
+                f"{base}/{kind}/{nct_id}", self.number, kind, nct_id, self.ran_at, title, summary, link, lines
+            )
+
+        out = [
+            entry("new", r.nct_id, f"New match: {r.nct_id} {r.brief_title or ''}".strip(), f"status {r.overall_status}")
+            for r in self.new_matches
+        ]
+        for t in self.left:
+            lines = next((_event_lines(c.events) for c in self.changed if c.nct_id == t.nct_id), ())
+            # The reason goes in the title: for someone watching recruiting trials it is the news.
+            summary = f"{t.brief_title}: {t.reason.text}" if t.brief_title else t.reason.text
+            out.append(entry("left", t.nct_id, f"Left: {t.nct_id}, {t.reason.text}", summary, lines))
+        for c in self.changed:
+            if c.still_matches:
+                summary = "; ".join(e.summary for e in c.events[:3])
+                if len(c.events) > 3:
+                    summary += f"; and {len(c.events) - 3} more"
+                title = f"Changed: {c.nct_id} {c.brief_title or ''}".strip()
+                out.append(entry("changed", c.nct_id, title, summary, _event_lines(c.events)))
+        return out
+
+    def record(self) -> RunRecord:
+        counts = (len(self.new_matches), len(self.changed), len(self.left))
+        return RunRecord(
+            self.name, self.number, self.ran_at, self.high_water, self.matched, tuple(self.entries()), counts
+        )
+
+
+def _event_lines(events: tuple[StoredEvent, ...]) -> tuple[str, ...]:
+    return tuple(f"{e.date or '?'}  {e.summary}" for e in events)
 
 
 def _query_dict(q: SearchQuery) -> dict[str, Any]:
     return {f.name: getattr(q, f.name) for f in dataclasses.fields(q) if f.name not in ("limit", "offset")}
 
 
+def stored_query(watch: Watch) -> SearchQuery:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in watch.query.items()}
+    return SearchQuery(**fields, limit=MAX_WATCHED)
+
+
 class Watches:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self.stored = catalog.store.watches
+        self.store = catalog.store.watches
 
     def add(self, name: str, query: SearchQuery) -> None:
-        if not self.stored.add(name, _query_dict(query)):
+        if not self.store.add(name, _query_dict(query), now_iso()):
             raise ValueError(f"a watch named {name!r} exists; remove it first with `trials watch rm {name}`")
 
-    def get(self, name: str) -> dict[str, Any] | None:
-        found = self.stored.get(name)
-        return found.to_dict() if found else None
+    def get(self, name: str) -> Watch | None:
+        return self.store.get(name)
 
-    def list(self) -> list[dict[str, Any]]:
-        return [w.to_dict() for w in (self.stored.get(n) for n in self.stored.names()) if w is not None]
+    def all(self) -> list[Watch]:
+        return self.store.all()
 
     def remove(self, name: str) -> bool:
-        return self.stored.remove(name)
+        return self.store.remove(name)
 
-    def run(self, name: str, *, remember: bool = True) -> WatchRun:
-        watch = self.stored.get(name)
+    def run(self, name: str) -> WatchRun:
+        """What is new since the watch's last remembered run; nothing is written (see `remember`)."""
+        watch = self.store.get(name)
         if watch is None:
             raise KeyError(name)
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in watch.query.items()}
-        query = SearchQuery(**fields, limit=MAX_WATCHED)
-        result = self.catalog.search_ids(query)
-        matched = [h.nct_id for h in result.hits]
-        previous = set(watch.matched)
-        first_run = watch.last_run_at is None
+        # The high-water mark is read before searching: an event recorded meanwhile is left for the next run.
+        high_water = self.catalog.store.events.last_id()
+        query = stored_query(watch)
+        matched = tuple(h.nct_id for h in self.catalog.search_ids(query).hits)
+        now, previous = set(matched), set(watch.matched)
         newly = [i for i in matched if i not in previous]
-        high_water = tracking.last_event_id(self.catalog.store)
-        # Changes are counted for trials that matched before: a new match is reported as new instead.
-        changed: dict[str, list[dict[str, Any]]] = {}
-        if not first_run:
-            watched = [i for i in matched if i in previous]
-            events = tracking.events(self.catalog.store, ids=watched, after_id=watch.last_event_id, up_to_id=high_water)
-            for e in events:
-                changed.setdefault(e.nct_id, []).append(e.to_dict())
-        records = self.catalog.store.get_many([*newly, *changed])
-        run = WatchRun(
-            name,
-            first_run,
-            [records[i] for i in newly if i in records],
-            changed,
-            {i: records[i].brief_title for i in changed if i in records},
-            now_iso(),
+        gone = [i for i in watch.matched if i not in now]
+        # Every trial that matched at the previous run is followed, whether it still matches or not;
+        # a new match is reported as new instead.
+        by_trial: dict[str, list[StoredEvent]] = {}
+        if watch.last_run_at is not None:
+            for e in self.catalog.store.events.between(watch.matched, watch.last_event_id, high_water):
+                by_trial.setdefault(e.nct_id, []).append(e)
+        records = self.catalog.store.get_many([*newly, *gone, *by_trial])
+        changed = tuple(
+            ChangedTrial(i, records[i].brief_title if i in records else None, i in now, tuple(by_trial[i]))
+            for i in watch.matched
+            if i in by_trial
         )
-        if remember:
-            self.stored.remember_run(name, run.ran_at, high_water, matched)
-        return run
+        left = []
+        for i in gone:
+            record = records.get(i)
+            left.append(
+                LeftTrial(
+                    i,
+                    record.brief_title if record else None,
+                    record.overall_status if record else None,
+                    explain(query, record, by_trial.get(i, ())),
+                )
+            )
+        return WatchRun(
+            watch,
+            watch.runs + 1,
+            now_iso(),
+            tuple(records[i] for i in newly if i in records),
+            changed,
+            tuple(left),
+            matched,
+            high_water,
+        )
+
+    def feed_entries(self, run: WatchRun, limit: int) -> list[FeedEntry]:
+        """The watch's feed as it will be once `run` is remembered: its entries, then earlier ones."""
+        fresh = run.entries()
+        ids = {e.entry_id for e in fresh}
+        earlier = [e for e in self.store.entries(run.name, limit) if e.entry_id not in ids]
+        return (fresh + earlier)[:limit]
+
+    def remember(self, runs: list[WatchRun], keep: int) -> None:
+        """Record runs whose outputs were delivered, all in one transaction."""
+        self.store.remember([r.record() for r in runs], keep)

@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.history.events import Event
 from indexer.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(Event):
+    """An event as recorded: which trial and version, its registry date, when it was recorded."""
+
     id: int  # increasing: a watch remembers the last one it reported
     nct_id: str
     version: int | None  # None for an event not tied to a version ("removed")
     date: str | None  # the version's registry date, or when it was detected
     recorded_at: str
-    type: str
-    field: str
-    old: Any
-    new: Any
-    summary: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "nct_id": self.nct_id,
-            "version": self.version,
-            "date": self.date,
-            "recorded_at": self.recorded_at,
-            "type": self.type,
-            "field": self.field,
-            "old": self.old,
-            "new": self.new,
-            "summary": self.summary,
-        }
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 _COLUMNS = "id, nct_id, version, date, recorded_at, type, field, old, new, summary"
@@ -44,8 +32,8 @@ _COLUMNS = "id, nct_id, version, date, recorded_at, type, field, old, new, summa
 def _event(row: tuple[Any, ...]) -> StoredEvent:
     id_, nct, version, date, recorded, type_, field, old, new, summary = row
     return StoredEvent(
-        id_, nct, version, date, recorded, type_, field,
-        json.loads(old) if old else None, json.loads(new) if new else None, summary,
+        type_, field, json.loads(old) if old else None, json.loads(new) if new else None, summary,
+        id_, nct, version, date, recorded,
     )  # fmt: skip
 
 
@@ -96,6 +84,17 @@ class EventLog:
     def for_trial(self, nct_id: str) -> list[StoredEvent]:
         """One trial's events, oldest first."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE nct_id = ? ORDER BY date, id", (nct_id,))
+        return [_event(row) for row in rows]
+
+    def between(self, ids: Sequence[str], after_id: int, up_to: int) -> list[StoredEvent]:
+        """Events of these trials with after_id < id <= up_to, in the order they were recorded."""
+        if not ids:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE id > ? AND id <= ?"
+            " AND nct_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (after_id, up_to, json.dumps(list(ids))),
+        )
         return [_event(row) for row in rows]
 
     def has_removed(self, nct_id: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexer.store.db import Database, StoreError
+from indexer.store.rehash import rehash_records
 
 SCHEMA_VERSION = 2
 
@@ -111,6 +112,29 @@ CREATE TABLE IF NOT EXISTS watches (
     last_event_id INTEGER NOT NULL DEFAULT 0,
     matched TEXT NOT NULL DEFAULT '[]'  -- trial ids that matched at the last run, JSON
 );
+CREATE TABLE IF NOT EXISTS watch_runs (
+    watch TEXT NOT NULL,
+    run INTEGER NOT NULL,           -- 1, 2, ...: part of the feed's entry ids, so they stay stable
+    ran_at TEXT NOT NULL,
+    new_matches INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    left_count INTEGER NOT NULL,
+    PRIMARY KEY (watch, run)
+);
+CREATE TABLE IF NOT EXISTS watch_entries (
+    watch TEXT NOT NULL,
+    entry_id TEXT NOT NULL,         -- the Atom entry id
+    run INTEGER NOT NULL,
+    kind TEXT NOT NULL,             -- new | changed | left
+    nct_id TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    link TEXT,
+    lines TEXT NOT NULL,            -- JSON list of detail lines (the events)
+    PRIMARY KEY (watch, entry_id)
+);
+CREATE INDEX IF NOT EXISTS watch_entries_by_run ON watch_entries(watch, run);
 """
 
 
@@ -128,6 +152,8 @@ def _v1_to_v2(db: Database) -> None:
             db.execute(f"ALTER TABLE failures ADD COLUMN {column} {kind}")
     if "records" not in _columns(db, "seen_raw"):
         db.execute("ALTER TABLE seen_raw ADD COLUMN records INTEGER NOT NULL DEFAULT 1")
+    # Records now keep unordered lists sorted, which changes their serialisation and content hash.
+    rehash_records(db)
 
 
 # From version N to N + 1; each runs in the upgrade's one transaction.

@@ -36,9 +36,14 @@ class Version:
     changes: list[Change]
 
 
-def _order_key(date: str | None, fetched_at: str | None) -> tuple[str, str]:
+# At equal registry update dates the richer format is the later version, whatever order the
+# documents arrive in: API v2 JSON (ctgov) over the legacy XML (ctgov_xml), e.g. for its coordinates.
+_SOURCE_RANK = {"ctgov": 2, "ctgov_xml": 1}
+
+
+def _order_key(date: str | None, fetched_at: str | None, source: str | None) -> tuple[str, int, str]:
     # Registry update date first: a file's download date can be anything (a copy's mtime).
-    return (date or "", fetched_at or "")
+    return (date or "", _SOURCE_RANK.get(source or "", 0), fetched_at or "")
 
 
 def add_version(
@@ -52,10 +57,10 @@ def add_version(
     """
     nct_id = record.nct_id
     rows = db.execute(
-        "SELECT version, date, fetched_at, content_hash FROM versions WHERE nct_id = ? ORDER BY version",
+        "SELECT version, date, fetched_at, content_hash, source FROM versions WHERE nct_id = ? ORDER BY version",
         (nct_id,),
     ).fetchall()
-    key = _order_key(record.last_update_posted, record.fetched_at)
+    key = _order_key(record.last_update_posted, record.fetched_at, record.source)
     if not rows:
         _insert(db, 1, record, None, digest, raw_hash)
         # No diff for a first version; its one event needs two fields, not the whole record decoded.
@@ -67,11 +72,11 @@ def add_version(
             [first_seen({"nct_id": nct_id, "overall_status": record.overall_status})],
         )
         return VersionResult("new", 1, digest)
-    latest_version, latest_date, latest_fetched, latest_hash = rows[-1]
+    latest_version, latest_date, latest_fetched, latest_hash, latest_source = rows[-1]
     if latest_hash == digest:
         _seen_earlier(db, nct_id, latest_version, record.fetched_at)
         return VersionResult("unchanged", latest_version, digest)
-    if key >= _order_key(latest_date, latest_fetched):
+    if key >= _order_key(latest_date, latest_fetched, latest_source):
         version = latest_version + 1
         previous = current.encode("utf-8") if current is not None else _record_json(db, nct_id, latest_version)
         db.execute(
@@ -85,7 +90,7 @@ def add_version(
         known = next(r[0] for r in rows if r[3] == digest)
         _seen_earlier(db, nct_id, known, record.fetched_at)
         return VersionResult("unchanged", known, digest)
-    position = next(r[0] for r in rows if key < _order_key(r[1], r[2]))
+    position = next(r[0] for r in rows if key < _order_key(r[1], r[2], r[4]))
     for table in ("versions", "changes", "events"):
         # Two steps, so the (nct_id, version) key never collides while shifting.
         db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?", (nct_id, position))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import click
@@ -11,14 +10,10 @@ import click
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
 from indexer.index.document import SearchQuery
+from search_cli import diffview
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
 from search_cli.output import dumps, emit_rows
-
-
-def _short(value: Any, width: int = 90) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @click.command()
@@ -59,10 +54,23 @@ def history(app: AppContext, trial_id: str, fmt: str) -> None:
 @click.argument("trial_id")
 @click.option("--from", "start", type=click.IntRange(1), help="Older version (default: the one before --to).")
 @click.option("--to", "end", type=click.IntRange(1), help="Newer version (default: the latest).")
+@click.option(
+    "--width",
+    type=click.IntRange(10),
+    default=60,
+    show_default=True,
+    help="Characters of unchanged text shown around each changed word.",
+)
+@click.option("--full", is_flag=True, help="Whole old and new values instead of the changed words in context.")
 @click.option("--json", "as_json", is_flag=True, help="The changes as a JSON array of {field, old, new}.")
 @pass_app
-def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, as_json: bool) -> None:
-    """Field-level differences between two versions of a trial."""
+def diff(
+    app: AppContext, trial_id: str, start: int | None, end: int | None, width: int, full: bool, as_json: bool
+) -> None:
+    """Field-level differences between two versions of a trial.
+
+    Text shows the changed words as [-old-]{+new+} in context; list items (criteria, sites,
+    outcomes) show as lines, - removed and + added, an edited item as its changed words."""
     try:
         changes = tracking.diff(app.catalog().store, trial_id, start, end)
     except KeyError:
@@ -74,13 +82,8 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, as_
         return
     if not changes:
         app.info("no differences")
-    for c in changes:
-        if c.old is None:
-            click.secho(f"+ {c.field}: {_short(c.new)}", fg="green")
-        elif c.new is None:
-            click.secho(f"- {c.field}: {_short(c.old)}", fg="red")
-        else:
-            click.echo(f"~ {c.field}: {_short(c.old, 60)} -> {_short(c.new, 60)}")
+    for line in diffview.render(changes, width=width, full=full):
+        click.echo(line.styled())
 
 
 def matching_ids(app: AppContext, query: SearchQuery) -> list[str] | None:

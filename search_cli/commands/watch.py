@@ -1,14 +1,18 @@
-"""`trials watch`: saved searches that report new matches and changes since their last run."""
+"""`trials watch`: saved searches that report trials entering, changing and leaving them."""
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
-from indexer.history.watches import Watches
-from search_cli import atom
+from indexer.history import report
+from indexer.history.delivery import DeliveryError, deliver
+from indexer.history.watches import WatchConflict, Watches
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, query_from_options
 from search_cli.output import dumps, emit_rows
@@ -27,6 +31,10 @@ def watch() -> None:
 def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: Any) -> None:
     """Save a search as NAME (same TEXT and filters as `trials search`)."""
     options.pop("limit")
+    if _file_name(name) != name:
+        raise click.BadParameter(
+            "use letters, digits, '.', '-' and '_' (it names the watch's feed file)", param_hint="NAME"
+        )
     query = query_from_options(" ".join(text), limit=1, **options)
     try:
         Watches(app.catalog()).add(name, query)
@@ -40,19 +48,58 @@ def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: A
 @pass_app
 def watch_list(app: AppContext, as_json: bool) -> None:
     """Saved watches and when each last ran."""
-    rows = Watches(app.catalog()).list()
-    for r in rows:
-        r["query"] = {k: v for k, v in r["query"].items() if v not in (None, [], "")}
-    emit_rows(rows, "json" if as_json else "table", ["name", "query", "created_at", "last_run_at"])
+    rows = [
+        {
+            "name": w.name,
+            "query": {k: v for k, v in w.query.items() if v not in (None, [], "")},
+            "created_at": w.created_at,
+            "last_run_at": w.last_run_at,
+            "runs": w.runs,
+            "matching": len(w.matched),
+        }
+        for w in Watches(app.catalog()).all()
+    ]
+    emit_rows(rows, "json" if as_json else "table", ["name", "query", "created_at", "last_run_at", "matching"])
 
 
 @watch.command("rm")
 @click.argument("name")
 @pass_app
 def watch_rm(app: AppContext, name: str) -> None:
-    """Forget a watch."""
+    """Forget a watch (and its feed entries)."""
     if not Watches(app.catalog()).remove(name):
         raise click.ClickException(f"no watch named {name!r}; `trials watch list` shows them")
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name).lstrip(".") or "watch"
+
+
+def _feed_targets(given: str, names: list[str]) -> dict[str, Path]:
+    """--atom DIR: NAME.xml per watch; --atom FILE: one watch only. Checked before anything runs."""
+    atom = Path(given).expanduser()
+    if atom.is_dir():
+        return {n: atom / f"{_file_name(n)}.xml" for n in names}
+    if given.endswith(("/", os.sep)):
+        raise click.ClickException(f"--atom {atom}: no such folder; create it with `mkdir -p {atom}`")
+    if len(names) != 1:
+        raise click.UsageError(
+            f"--atom {atom} names one file but {len(names)} watches run; give a folder (one NAME.xml per watch)"
+            " or a watch NAME"
+        )
+    if atom.parent.exists() and not atom.parent.is_dir():
+        raise click.ClickException(f"--atom {atom}: {atom.parent} is a file, not a folder")
+    if not atom.parent.is_dir():
+        raise click.ClickException(
+            f"--atom {atom}: the folder {atom.parent} does not exist; create it with `mkdir -p {atom.parent}`"
+        )
+    return {names[0]: atom}
+
+
+def _webhook(url: str | None) -> str | None:
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise click.BadParameter("give an http:// or https:// address", param_hint="--webhook")
+    return url
 
 
 @watch.command("run")
@@ -60,37 +107,53 @@ def watch_rm(app: AppContext, name: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per watch.")
 @click.option(
     "--atom",
-    "atom_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write an Atom feed here (one watch: this file; several: NAME.xml beside it).",
+    type=click.Path(),
+    help="Write each watch's Atom feed: into a folder as NAME.xml, or to this file for one watch.",
 )
-@click.option("--dry-run", is_flag=True, help="Report, but do not remember this run.")
+@click.option("--mail-to", multiple=True, metavar="ADDR", help="Mail what is new here (TRIALS_SMTP_*); repeatable.")
+@click.option("--webhook", metavar="URL", help="POST what is new here as JSON (retried; TRIALS_WEBHOOK_*).")
+@click.option("--dry-run", is_flag=True, help="Report, but neither deliver nor remember this run.")
 @pass_app
-def watch_run(app: AppContext, name: str | None, as_json: bool, atom_file: Path | None, dry_run: bool) -> None:
-    """For each watch (or NAME): trials that newly match it, and matching trials that changed since its last run."""
+def watch_run(
+    app: AppContext,
+    name: str | None,
+    as_json: bool,
+    atom: str | None,
+    mail_to: tuple[str, ...],
+    webhook: str | None,
+    dry_run: bool,
+) -> None:
+    """For each watch (or NAME): trials that newly match, changed, or left its results since its last run.
+
+    A run is remembered only once its feed, mail and webhook were delivered; if one fails, the
+    command exits 1 and the next run reports the same trials again.
+    """
+    webhook = _webhook(webhook)
+    if dry_run and (atom or mail_to or webhook):
+        raise click.UsageError("--dry-run delivers nothing: leave out --atom, --mail-to and --webhook")
     watches = Watches(app.catalog())
-    names = [name] if name else [w["name"] for w in watches.list()]
+    names = [name] if name else [w.name for w in watches.all()]
     if name and watches.get(name) is None:
         raise click.ClickException(f"no watch named {name!r}; `trials watch list` shows them")
-    runs = [watches.run(n, remember=not dry_run) for n in names]
-    if atom_file:
-        for run in runs:
-            target = atom_file if len(runs) == 1 else atom_file.with_name(f"{run.name}.xml")
-            target.write_bytes(atom.render(run))
+    if not names:
+        app.info("no watches yet; add one with `trials watch add NAME [TEXT] [filters]`")
+    targets = _feed_targets(atom, names) if atom else {}
+    runs = [watches.run(n) for n in names]
+    if not dry_run:
+        try:
+            deliver(watches, runs, feeds=targets, mail_to=mail_to, webhook=webhook)
+            watches.remember(runs, app.catalog().settings.feed_entries)
+        except (DeliveryError, WatchConflict) as exc:
+            raise click.ClickException(
+                f"{exc}. Nothing was remembered: the next run reports the same trials."
+            ) from None
     if as_json:
         click.echo(dumps([r.to_dict() for r in runs]))
         return
     for run in runs:
-        click.secho(
-            f"{run.name}: {len(run.new_matches)} new matches, {len(run.changed)} changed trials"
-            + (" (first run)" if run.first_run else ""),
-            bold=True,
-        )
-        for r in run.new_matches:
-            click.echo(f"  new      {r.nct_id}  {(r.overall_status or '').lower():22}  {r.brief_title}")
-        for nct_id, events in run.changed.items():
-            for e in events:
-                click.echo(f"  changed  {nct_id}  {e['date']}  {e['summary']}")
+        click.secho(report.headline(run), bold=True)
+        for line in report.lines(run):
+            click.echo(line)
 
 
 COMMANDS = [watch]
