@@ -14,6 +14,12 @@ EUDRACT = re.compile(r"\d{4}-\d{6}-\d{2}")
 TRIAL_ID = re.compile(r"(?:NCT\d{8}|EUCTR\d{4}-\d{6}-\d{2}|(?:GSK|TAKEDA)[A-Za-z0-9][A-Za-z0-9_.-]{0,79})")
 
 
+def register_id(prefix: str, raw: str) -> str | None:
+    """A trial id from a register's own id: the prefix, then the id with anything but `A-Za-z0-9_.-` as "-"."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.")[:80]
+    return f"{prefix}{safe}" if safe else None
+
+
 def is_nct(value: str) -> bool:
     return NCT.fullmatch(value) is not None
 

@@ -168,7 +168,8 @@ class TrialRecord:
 
 
 def _term_order(term: str) -> tuple[str, str]:
-    return (term.casefold(), term)
+    # str(): a parser's wrong-typed value must reach validation (which names it), not fail here.
+    return (str(term).casefold(), str(term))
 
 
 def serialise(record: TrialRecord) -> tuple[bytes, str]:

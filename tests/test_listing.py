@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -149,3 +150,18 @@ def test_one_trial_from_two_sources(data_dir: Path) -> None:
     assert len(Trials(data_dir).json("search", "--condition", "lupus")) == 1  # one row per trial
     text = Trials(data_dir)("show", "2018PHB041-01").stdout
     assert "disagree on overall_status" in text and "listing says RECRUITING (2022-03-02)" in text
+
+
+def test_keyword_tags_written_as_links_in_a_block_are_kept() -> None:
+    """Tag chips are often links in a div, not list items: the same tags either way."""
+    html = TRIAL_PAGE.read_text(encoding="utf-8")
+    chips = re.sub(
+        r'<ul class="listing-tags">(.*?)</ul>',
+        lambda m: '<div class="chips">' + re.sub(r"</?li>", "", m.group(1)) + "</div>",
+        html,
+        flags=re.S,
+    )
+    assert chips != html
+    [as_list], [as_chips] = parse(html.encode(), source="listing"), parse(chips.encode(), source="listing")
+    assert as_chips.keywords == as_list.keywords and "interleukin-2" in as_chips.keywords
+    assert len(as_chips.keywords) == 7

@@ -162,7 +162,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             acronym=ident.get("acronym"),
             org_study_id=(ident.get("orgStudyIdInfo") or {}).get("id"),
             secondary_ids=tuple(s["id"] for s in ident.get("secondaryIdInfos") or () if s.get("id")),
-            nct_aliases=tuple(ident.get("nctIdAliases") or ()),
+            nct_aliases=_list(ident.get("nctIdAliases"), "nctIdAliases"),
             overall_status=status.get("overallStatus"),
             why_stopped=status.get("whyStopped"),
             start_date=_date(status, "startDateStruct"),
@@ -174,7 +174,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             lead_sponsor=(sponsors.get("leadSponsor") or {}).get("name"),
             collaborators=tuple(c["name"] for c in sponsors.get("collaborators") or () if c.get("name")),
             study_type=design.get("studyType"),
-            phases=tuple(design.get("phases") or ()),
+            phases=_list(design.get("phases"), "phases"),
             enrollment=_int(enrollment.get("count")),
             enrollment_type=enrollment.get("type"),
             design=Design(
@@ -185,8 +185,8 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
                 observational_model=design_info.get("observationalModel"),
                 time_perspective=design_info.get("timePerspective"),
             ),
-            conditions=tuple(conds.get("conditions") or ()),
-            keywords=tuple(conds.get("keywords") or ()),
+            conditions=_list(conds.get("conditions"), "conditions"),
+            keywords=_list(conds.get("keywords"), "keywords"),
             condition_mesh=_mesh(derived, "conditionBrowseModule", "meshes"),
             condition_mesh_ancestors=_mesh(derived, "conditionBrowseModule", "ancestors"),
             intervention_mesh=_mesh(derived, "interventionBrowseModule", "meshes"),
@@ -194,9 +194,9 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
                 Intervention(
                     type=iv.get("type"),
                     name=iv.get("name") or "",
-                    other_names=tuple(iv.get("otherNames") or ()),
+                    other_names=_list(iv.get("otherNames"), "otherNames"),
                     description=iv.get("description"),
-                    arm_labels=tuple(iv.get("armGroupLabels") or ()),
+                    arm_labels=_list(iv.get("armGroupLabels"), "armGroupLabels"),
                 )
                 for iv in arms_mod.get("interventions") or ()
             ),
@@ -205,7 +205,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
                     label=a.get("label") or "",
                     type=a.get("type"),
                     description=a.get("description"),
-                    intervention_names=tuple(a.get("interventionNames") or ()),
+                    intervention_names=_list(a.get("interventionNames"), "interventionNames"),
                 )
                 for a in arms_mod.get("armGroups") or ()
             ),
@@ -238,6 +238,15 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
 
 def _date(status: dict[str, Any], key: str) -> str | None:
     return n.iso_date((status.get(key) or {}).get("date"))
+
+
+def _list(value: Any, name: str) -> tuple[Any, ...]:
+    """A JSON list as a tuple; a string or an object where a list belongs is refused, not split into letters."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ParseError(f"{name} should be a list, not {type(value).__name__}")
+    return tuple(value)
 
 
 def _int(value: Any) -> int | None:

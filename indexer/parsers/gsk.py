@@ -5,6 +5,7 @@ from __future__ import annotations
 from bs4 import Tag
 
 from indexer import normalize as n
+from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of, text
 from indexer.record import Design, Eligibility, Intervention, Location, TrialRecord
@@ -42,7 +43,7 @@ def parse_document(
     generic, trade = v("generic name"), v("trade name")
     return [
         TrialRecord(
-            nct_id=nct or f"GSK{study_id}",
+            nct_id=nct or register_id("GSK", study_id) or "",
             brief_title=title if title and title != "See Detailed Description" else v("brief summary"),
             official_title=v("detailed description") if title == "See Detailed Description" else None,
             org_study_id=study_id,

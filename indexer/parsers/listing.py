@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
@@ -107,6 +108,22 @@ def derived_ages(criteria: tuple[Criterion, ...]) -> tuple[float | None, float |
     return None, None, None
 
 
+def _tags(updated: Any, stop: Tag | None) -> list[str]:
+    """The keyword tags between "Updated on" and the summary: list items, or links in a block (chips)."""
+    if updated is None:
+        return []
+    for el in updated.find_all_next(True):
+        if el is stop:
+            return []
+        if el.name in ("ul", "ol"):
+            return [t for t in (_text(li) for li in el.find_all("li")) if t]
+        if el.name in ("div", "p", "nav", "section") and (links := el.find_all("a", recursive=True)):
+            if stop is not None and stop in el.descendants:
+                return []  # a block that holds the summary too is the page, not a tag list
+            return [t for t in (_text(a) for a in links) if t]
+    return []
+
+
 def parse_document(
     body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
 ) -> list[TrialRecord]:
@@ -125,11 +142,8 @@ def parse_document(
     if nct is None:
         raise ParseError("no trial identifier on the page (truncated, or not a trial page)")
     updated = soup.find(string=re.compile(r"^\s*Updated on\s", re.I))
-    tags: list[str] = []
-    if updated is not None and (tag_list := updated.find_next("ul")) is not None:
-        summary_heading, _ = _section(soup, r"summary")
-        if summary_heading is None or tag_list in summary_heading.find_all_previous("ul"):
-            tags = [_text(li) for li in tag_list.find_all("li")]
+    summary_heading, _ = _section(soup, r"summary")
+    tags = _tags(updated, summary_heading)
     _, summary = _section(soup, r"(brief )?summary")
     _, description = _section(soup, r"(detailed )?description")
     _, inclusion_els = _section(soup, r"(key )?inclusion criteria:?")

@@ -7,6 +7,7 @@ import re
 from bs4 import Tag
 
 from indexer import normalize as n
+from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, label, lines, soup_of, text
 from indexer.record import Eligibility, Intervention, Location, TrialRecord
@@ -49,7 +50,7 @@ def parse_document(
     countries = [c.strip() for c in (v("locations") or "").split(",") if c.strip()]
     return [
         TrialRecord(
-            nct_id=first_nct(v("nct number") or "") or f"TAKEDA{trial_id}",
+            nct_id=first_nct(v("nct number") or "") or register_id("TAKEDA", trial_id) or "",
             official_title=v("official title"),
             brief_title=v("official title"),
             org_study_id=trial_id,
