@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.ingest.plan import query_key
 from indexer.store import RecordStore
-from tests.conftest import FIXTURES, run_trials, shared
+from tests.conftest import FIXTURES, ROOT, run_trials, shared
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +172,23 @@ def test_the_http_cache_never_replays_an_error_or_a_broken_page(data_dir: Path, 
     assert len(pages) >= 2  # page 1 may come from the cache; pages 2 and 3 cannot
     versions, _, mark = stored(data_dir)
     assert set(versions) == set(studies) and mark is not None
+
+
+def test_scrapy_crawl_exits_as_trials_crawl_does(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    def scrapy_crawl(api: str) -> subprocess.CompletedProcess[str]:
+        settings = ["-s", f"TRIALS_API_URL={api}", "-s", f"TRIALS_DATA={data_dir}", "-s", "TRIALS_RETRY_TIMES=0"]
+        return subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "ctgov", "-a", "term=a", *settings, "-s", "LOG_LEVEL=WARNING"],
+            capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"},
+        )  # fmt: skip
+
+    offline = scrapy_crawl("http://127.0.0.1:9/api/v2")
+    assert offline.returncode == 1 and "nothing could be fetched" in offline.stderr
+    assert "Traceback" not in offline.stderr
+    with MockRegistry(MockState(studies, max_page_size=PAGE, body_faults={2: "null_studies"})) as mock:
+        partial = scrapy_crawl(mock.url)
+        assert partial.returncode == 3 and "incomplete" in partial.stderr, partial.stderr
+        complete = scrapy_crawl(mock.url)
+    assert complete.returncode == 0, complete.stderr
+    versions, _, mark = stored(data_dir)
+    assert set(versions) == set(studies) and mark is not None  # scrapy crawl keeps the same crawl state
