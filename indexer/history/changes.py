@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.catalog import Catalog
 from indexer.history.diff import Change, diff_records
+from indexer.index.document import SearchQuery
 from indexer.store import RecordStore, StoredEvent
 
 
@@ -98,6 +101,19 @@ def events(
     return store.events.query(
         since=since, types=types, field=field, ids=ids, after_id=after_id, up_to_id=up_to_id, limit=limit
     )
+
+
+def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:
+    """Every trial the query's filters match (for narrowing events), or None when it has no filter."""
+    if not (
+        query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
+        or query.age is not None or query.sex or query.text
+    ):  # fmt: skip
+        return None
+    total = catalog.search_ids(dataclasses.replace(query, limit=1, offset=0)).total
+    if total == 0:
+        return []
+    return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=total, offset=0)).hits]
 
 
 def last_event_id(store: RecordStore) -> int:

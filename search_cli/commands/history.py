@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import click
 
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
-from indexer.index.document import SearchQuery
 from search_cli import diffview
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
@@ -86,22 +84,6 @@ def diff(
         click.echo(line.styled())
 
 
-def matching_ids(app: AppContext, query: SearchQuery) -> list[str] | None:
-    """Trials matching the search filters, or None when no filter was given."""
-    if not (
-        query.conditions
-        or query.drugs
-        or query.statuses
-        or query.phases
-        or query.sponsor
-        or query.age is not None
-        or query.sex
-        or query.text
-    ):
-        return None
-    return [h.nct_id for h in app.catalog().search_ids(dataclasses.replace(query, limit=100_000)).hits]
-
-
 @click.command()
 @click.option("--since", required=True, help="Registry update date YYYY-MM-DD (or YYYY-MM).")
 @click.option(
@@ -121,7 +103,7 @@ def changes(
     """What changed across the registry since a date, newest first (search filters narrow the trials)."""
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
-    ids = matching_ids(app, query)
+    ids = tracking.matching_ids(app.catalog(), query)
     # One more than asked for, to say whether there are more; the limit runs in SQL.
     found = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids, limit=limit + 1)
     shown = [e.to_dict() for e in found[:limit]]
