@@ -120,7 +120,7 @@ def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
 def test_revisits_are_conditional(data_dir: Path) -> None:
     with StaticSite(SITE) as site:
         first = crawl(data_dir, f"{site.url}/browse/")
-        assert first.returncode == 0, first.stderr
+        assert first.returncode == 3, first.stderr  # the fixture site's broken pages: a partial crawl
         site.log.clear()
         proc = crawl(data_dir, f"{site.url}/browse/")
         answers = {e["path"]: (e["status"], e["conditional"]) for e in site.log}
