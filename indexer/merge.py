@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from indexer.record import FETCH_FIELDS, TrialRecord
@@ -33,8 +34,49 @@ def _empty(value: Any) -> bool:
     return value in (None, "", [], {})
 
 
-def merged(store: RecordStore, trial_id: str) -> dict[str, Any] | None:
-    """The trial's record, completed from its other sources, with `sources`, `provenance`, `disagreements`."""
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    source: str
+    url: str | None
+    fetched_at: str | None
+    last_update_posted: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceValue:
+    source: str
+    value: Any
+    date: str | None  # the source's update date, or when it was fetched
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    field: str  # a dotted path, e.g. "eligibility.max_age_years"
+    values: tuple[SourceValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MergedTrial:
+    """The registry's record completed from the trial's other sources, with where each field came from."""
+
+    record: TrialRecord
+    sources: tuple[SourceRef, ...]
+    provenance: dict[str, str]  # field -> the source it came from
+    disagreements: tuple[Disagreement, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record's fields, then `sources`, `provenance` and `disagreements` (the JSON of `show`)."""
+        return {
+            **self.record.to_dict(),
+            "sources": [asdict(s) for s in self.sources],
+            "provenance": dict(self.provenance),
+            "disagreements": [{"field": d.field, "values": [asdict(v) for v in d.values]} for d in self.disagreements],
+        }
+
+
+def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
+    """The trial's record, completed from its other sources, with its sources, provenance and disagreements."""
     base = store.get(trial_id)
     if base is None:
         return None
@@ -43,34 +85,18 @@ def merged(store: RecordStore, trial_id: str) -> dict[str, Any] | None:
     out = base.to_dict()
     provenance = {k: base.source for k, v in out.items() if k not in FETCH_FIELDS and not _empty(v)}
     for other in others:
-        data = other.to_dict()
-        for key, value in data.items():
+        for key, value in other.to_dict().items():
             if key not in FETCH_FIELDS and _empty(out.get(key)) and not _empty(value):
                 out[key] = value  # the registry says nothing here; this source does
                 provenance[key] = other.source
     disagreements = []
     for path in COMPARED:
         values = [
-            {
-                "source": r.source,
-                "value": _get(r.to_dict(), path),
-                "date": r.last_update_posted or r.fetched_at,
-                "url": r.source_url,
-            }
+            SourceValue(r.source, _get(r.to_dict(), path), r.last_update_posted or r.fetched_at, r.source_url)
             for r in records
         ]
-        known = [v for v in values if not _empty(v["value"])]
-        if len({repr(v["value"]) for v in known}) > 1:
-            disagreements.append({"field": path, "values": known})
-    out["sources"] = [
-        {
-            "source": r.source,
-            "url": r.source_url,
-            "fetched_at": r.fetched_at,
-            "last_update_posted": r.last_update_posted,
-        }
-        for r in records
-    ]
-    out["provenance"] = provenance
-    out["disagreements"] = disagreements
-    return out
+        known = tuple(v for v in values if not _empty(v.value))
+        if len({repr(v.value) for v in known}) > 1:
+            disagreements.append(Disagreement(path, known))
+    sources = tuple(SourceRef(r.source, r.source_url, r.fetched_at, r.last_update_posted) for r in records)
+    return MergedTrial(TrialRecord.from_dict(out), sources, provenance, tuple(disagreements))

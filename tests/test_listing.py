@@ -137,7 +137,8 @@ def test_one_trial_from_two_sources(data_dir: Path) -> None:
         write_records(c, [page])
         assert c.store.get("NCT04077684").source == "listing"  # provisional, so it can be found
         write_records(c, [later])
-        view = merged(c.store, "NCT04077684")
+        found = merged(c.store, "NCT04077684")
+        view = found.to_dict() if found else None
         assert c.store.resolve("2018PHB041-01") == "NCT04077684"  # the sponsor's protocol id
     assert view is not None and view["source"] == "ctgov_xml"
     assert [s["source"] for s in view["sources"]] == ["ctgov_xml", "listing"]

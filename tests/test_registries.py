@@ -86,7 +86,8 @@ def test_records_sharing_an_id_are_one_trial(data_dir: Path) -> None:
         write_records(c, [tk])
         write_records(c, [eu])
         assert c.store.resolve("2006-004028-35") == "NCT00770497"
-        view = merged(c.store, "NCT00770497")
+        found = merged(c.store, "NCT00770497")
+        view = found.to_dict() if found else None
     assert view is not None and {s["source"] for s in view["sources"]} == {"takeda", "euctr"}
     sponsors = next(d for d in view["disagreements"] if d["field"] == "lead_sponsor")
     assert {v["source"] for v in sponsors["values"]} == {"takeda", "euctr"}

@@ -57,11 +57,12 @@ def show(app: AppContext, trial_id: str, fmt: str) -> None:
     store = app.catalog().store
     resolved = store.resolve(trial_id) or trial_id
     record = _lookup(app, resolved)
-    view = merged(store, record.nct_id) or record.to_dict()
+    found = merged(store, record.nct_id)
+    view = found.to_dict() if found else record.to_dict()
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
-        click.echo(render(TrialRecord.from_dict(view)))
+        click.echo(render(found.record if found else record))
         click.echo(render_sources(view))
     else:
         emit_records([record], fmt)
