@@ -10,7 +10,6 @@ import pytest
 
 from indexer.catalog import Catalog
 from indexer.config import load
-from indexer.discover import matching
 from indexer.discover.evaluate import load_qrels, ndcg
 from indexer.discover.synonyms import Synonyms
 from indexer.ingest.files import ingest_paths
@@ -74,22 +73,6 @@ def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
     assert "IL-2" in rows[1]["shares"]["mentions"]
     completed = Trials(corpus).json("similar", "NCT04077684", "--status", "recruiting")
     assert all(r["overall_status"] == "RECRUITING" for r in completed)
-
-
-@pytest.mark.parametrize(
-    ("text", "age", "sex"),
-    [
-        ("A 45-year-old man with anaplastic astrocytoma", 45, "M"),
-        ("a 32 yo woman with headache", 32, "F"),
-        ("I am 34 and have lupus", 34, None),
-        ("3 month old boy with fever", 0.25, "M"),
-        ("I weigh 80 kg", None, None),
-    ],
-)
-def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
-    patient = matching.read_patient(text)
-    assert (patient.age, patient.sex) == (age, sex)
-    assert matching.read_patient(text, age=50, sex="F").age == 50
 
 
 def test_matching_respects_age_and_sex(trec: Path) -> None:

@@ -6,15 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.catalog import Catalog
+from indexer.discover.patient import Patient, read_patient
 from indexer.index.document import SearchQuery
 from indexer.parsers.criteria import flatten
 from indexer.record import TrialRecord
 
-_AGE_RE = re.compile(r"\b(\d{1,3})[- ]?(?:years?[- ]old|year|yrs?\b|yo\b|y/o|y\.o\.)", re.I)
-_AGE_SAID_RE = re.compile(r"\b(?:aged?|I am|I'm|im)\s+(\d{1,3})\b(?!\s*(?:kg|lb|cm|mg|%|weeks|days))", re.I)
-_MONTHS_RE = re.compile(r"\b(\d{1,2})[- ]?months?[- ]old\b", re.I)
-_FEMALE = re.compile(r"\b(she|her|hers|woman|women|female|girl|lady|mother|pregnant|pregnancy)\b", re.I)
-_MALE = re.compile(r"\b(he|his|him|man|men|male|boy|gentleman|father)\b", re.I)
+__all__ = ["Match", "Patient", "match", "query_text", "read_patient"]
+
 # A negation and what follows it up to the end of the clause: "denies chest pain, ..." -> gone.
 _NEGATED = re.compile(r"\b(no|denies|denied|negative for|without|not)\b[^.;,]*", re.I)
 # Words every case description uses: they match every trial and say nothing about the patient.
@@ -144,38 +142,11 @@ _SHORT_ITEM_WORDS = 12
 CANDIDATES = 100
 
 
-@dataclass(frozen=True)
-class Patient:
-    text: str
-    age: float | None = None
-    sex: str | None = None  # F or M
-    age_source: str = "given"
-    sex_source: str = "given"
-
-
 @dataclass
 class Match:
     record: TrialRecord
     score: float
     possible_exclusions: list[str] = field(default_factory=list)
-
-
-def read_patient(text: str, age: float | None = None, sex: str | None = None) -> Patient:
-    """Age and sex as given, else as the description states them ("a 45-year-old man")."""
-    age_source = sex_source = "given"
-    if age is None:
-        age_source = "text"
-        if m := _AGE_RE.search(text) or _AGE_SAID_RE.search(text):
-            age = float(m.group(1))
-        elif m := _MONTHS_RE.search(text):
-            age = round(int(m.group(1)) / 12, 2)
-        else:
-            age_source = "unknown"
-    if sex is None:
-        female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
-        sex = "F" if female > male else "M" if male > female else None
-        sex_source = "text" if sex else "unknown"
-    return Patient(text, age, sex.upper()[:1] if sex else None, age_source, sex_source)
 
 
 def query_text(text: str) -> str:
