@@ -1,130 +1,22 @@
-"""Patient-to-trial matching: read a description, search with its structure, push down likely exclusions."""
+"""Patient-to-trial matching: search with the description, learn from the first results, check the criteria."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
+from indexer.discover.criteria_match import FAILS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.facts import Facts, read_facts
 from indexer.discover.patient import Patient, read_patient
-from indexer.index.document import SearchQuery
-from indexer.parsers.criteria import flatten
+from indexer.discover.prf import Feedback, expansion
+from indexer.discover.words import query_text
+from indexer.index.document import Hit, SearchQuery
 from indexer.record import TrialRecord
 
-__all__ = ["Match", "Patient", "match", "query_text", "read_patient"]
+__all__ = ["JOINABLE_STATUSES", "Match", "MatchSettings", "Patient", "match", "match_ids", "query_text", "read_patient"]
 
-# A negation and what follows it up to the end of the clause: "denies chest pain, ..." -> gone.
-_NEGATED = re.compile(r"\b(no|denies|denied|negative for|without|not)\b[^.;,]*", re.I)
-# Words every case description uses: they match every trial and say nothing about the patient.
-_FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "for",
-        "from",
-        "has",
-        "had",
-        "have",
-        "he",
-        "her",
-        "his",
-        "him",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "she",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "were",
-        "which",
-        "who",
-        "with",
-        "without",
-        "patient",
-        "patients",
-        "history",
-        "presents",
-        "presented",
-        "presenting",
-        "year",
-        "years",
-        "old",
-        "yo",
-        "man",
-        "woman",
-        "male",
-        "female",
-        "boy",
-        "girl",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "time",
-        "reports",
-        "reported",
-        "states",
-        "denies",
-        "showed",
-        "shows",
-        "found",
-        "noted",
-        "given",
-        "started",
-        "also",
-        "after",
-        "before",
-        "since",
-        "then",
-        "well",
-        "normal",
-        "exam",
-        "examination",
-        "physical",
-        "admitted",
-        "hospital",
-        "mother",
-        "father",
-        "family",
-        "past",
-        "medical",
-        "recent",
-        "recently",
-        "currently",
-        "current",
-        "prior",
-        "last",
-        "two",
-        "three",
-        "one",
-        "four",
-        "five",
-        "new",
-        "left",
-        "right",
-    ]
-)
+# Statuses a patient can still join: what `trials match` shows unless asked for `--status any`.
+JOINABLE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE")
 
 # Field weights for a long patient description (measured on the TREC 2021 development set, see
 # docs/benchmarks.md): criteria count more here than in a short search, since they describe the patient.
@@ -137,33 +29,125 @@ MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("keywords", 1.0),
     ("interventions", 0.5),
 )
-EXCLUSION_PENALTY = 0.1  # score x (1 - penalty) when a short exclusion item names the patient's condition
-_SHORT_ITEM_WORDS = 12
 CANDIDATES = 100
+FEEDBACK = Feedback()
 
 
-@dataclass
+@dataclass(frozen=True)
+class MatchSettings:
+    """Every choice the ranking makes; bench/quality.py cross-validates them (docs/benchmarks.md)."""
+
+    weights: tuple[tuple[str, float], ...] = MATCH_WEIGHTS
+    synonyms: bool = True
+    feedback: Feedback | None = FEEDBACK
+    # score x (1 - penalty) when the patient fails an exclusion item (has the condition it names).
+    exclusion_penalty: float = 0.1
+    # score x (1 + boost x n) for n of the trial's own conditions (up to 2) that the patient has.
+    concept_boost: float = 0.0
+    # score x (1 + weight x (met - failed inclusion items)), bounded to [0.5, 1.5].
+    inclusion_weight: float = 0.0
+    candidates: int = CANDIDATES
+    rerank: int = 50  # how many of the best candidates are checked criterion by criterion
+
+
+DEFAULT = MatchSettings()
+
+
+@dataclass(frozen=True)
 class Match:
     record: TrialRecord
     score: float
-    possible_exclusions: list[str] = field(default_factory=list)
+    possible_exclusions: tuple[str, ...] = ()
+    criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
+    concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
 
 
-def query_text(text: str) -> str:
-    """The description without negated clauses and filler words."""
-    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", _NEGATED.sub(" ", text))
-    return " ".join(w for w in words if w.lower() not in _FILLER)
+@dataclass
+class _DocFreq:
+    """How many trials contain a word, asked of the index once per word (feedback weighs words by idf)."""
+
+    catalog: Catalog
+    cache: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, word: str) -> int:
+        if word not in self.cache:
+            self.cache[word] = self.catalog.index.search(SearchQuery(text=word, limit=1)).total
+        return self.cache[word]
 
 
-def _norm(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
+_doc_freqs: dict[int, _DocFreq] = {}
 
 
-def _conditions_in(text: str, records: list[TrialRecord]) -> set[str]:
-    """Condition names of the candidate trials that the description (negations removed) states."""
-    said = _norm(_NEGATED.sub(" ", text))
-    names = {_norm(c).strip() for r in records for c in (*r.conditions, *r.condition_mesh)}
-    return {n for n in names if len(n) > 4 and f" {n} " in said}
+def _doc_freq(catalog: Catalog) -> _DocFreq:
+    key = id(catalog)
+    if key not in _doc_freqs or _doc_freqs[key].catalog is not catalog:
+        _doc_freqs[key] = _DocFreq(catalog)
+    return _doc_freqs[key]
+
+
+def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
+    return (catalog.search_ids(query) if synonyms else catalog.index.search(query)).hits
+
+
+def _load(catalog: Catalog, hits: list[Hit]) -> list[TrialRecord]:
+    found = catalog.store.get_many(h.nct_id for h in hits)
+    return [found[h.nct_id] for h in hits if h.nct_id in found]
+
+
+def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings) -> list[Hit]:
+    """The first search, then (with feedback on) a second one with the words its best results share."""
+    text = query_text(patient.text) or patient.text
+    query = SearchQuery(
+        text=text,
+        age=patient.age,
+        sex=patient.sex,
+        statuses=statuses,
+        limit=settings.candidates,
+        field_weights=settings.weights,
+    )
+    hits = _search(catalog, query, settings.synonyms)
+    if settings.feedback is not None and hits:
+        top = hits[: settings.feedback.docs]
+        records = _load(catalog, top)
+        scores = {h.nct_id: h.score for h in top}
+        terms = expansion(
+            text,
+            records,
+            [scores[r.nct_id] for r in records],
+            _doc_freq(catalog),
+            catalog.store.count(),
+            settings.feedback,
+        )
+        if terms:
+            hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
+    return hits
+
+
+def rerank(record: TrialRecord, score: float, patient: Patient, facts: Facts, settings: MatchSettings) -> Match:
+    """The search score, moved by the criteria the patient meets or fails and the conditions shared."""
+    summary = check_criteria(record, patient, facts)
+    failed = tuple(c.text for c in summary.checks if c.kind == "exclusion" and c.verdict == FAILS)
+    shared = concepts_shared(record, facts)
+    factor = 1.0 - settings.exclusion_penalty if failed else 1.0
+    factor *= 1.0 + settings.concept_boost * min(len(shared), 2)
+    if settings.inclusion_weight:
+        met, unmet = summary.count("meets", "inclusion"), summary.count(FAILS, "inclusion")
+        factor *= min(1.5, max(0.5, 1.0 + settings.inclusion_weight * (met - unmet)))
+    return Match(record, score * factor, failed, summary, tuple(shared))
+
+
+def _ranking(
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings
+) -> tuple[list[Match], list[Hit]]:
+    """The best `settings.rerank` candidates checked and reordered, and the rest in search order."""
+    hits = candidates(catalog, patient, statuses, settings)
+    head, rest = hits[: settings.rerank], hits[settings.rerank :]
+    records = _load(catalog, head)
+    scores = {h.nct_id: h.score for h in head}
+    facts = read_facts(patient.text, records, catalog.synonyms)
+    matches = [rerank(r, scores[r.nct_id], patient, facts, settings) for r in records]
+    matches.sort(key=lambda m: -m.score)
+    return matches, rest
 
 
 def match(
@@ -172,28 +156,23 @@ def match(
     *,
     statuses: tuple[str, ...] = (),
     limit: int = 10,
-    exclusion_penalty: float = EXCLUSION_PENALTY,
+    settings: MatchSettings = DEFAULT,
 ) -> list[Match]:
     """Trials the patient could join, best first; hard limits (age, sex, status) are filters."""
-    query = SearchQuery(
-        text=query_text(patient.text) or patient.text,
-        age=patient.age,
-        sex=patient.sex,
-        statuses=statuses,
-        limit=max(limit, CANDIDATES),
-        field_weights=MATCH_WEIGHTS,
-    )
-    result, records = catalog.search(query)
-    scores = {h.nct_id: h.score for h in result.hits}
-    conditions = _conditions_in(patient.text, records)
-    matches = []
-    for record in records:
-        hits = []
-        for item in flatten(record.eligibility.exclusion):
-            norm = _norm(item)
-            if len(norm.split()) <= _SHORT_ITEM_WORDS and any(f" {c} " in norm for c in conditions):
-                hits.append(item)
-        penalty = (1 - exclusion_penalty) if hits else 1.0
-        matches.append(Match(record, scores[record.nct_id] * penalty, hits))
-    matches.sort(key=lambda m: -m.score)
-    return matches[:limit]
+    head, rest = _ranking(catalog, patient, statuses, replace(settings, candidates=max(limit, settings.candidates)))
+    tail = rest[: max(0, limit - len(head))]
+    tail_scores = {h.nct_id: h.score for h in tail}
+    return [*head, *(Match(r, tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
+
+
+def match_ids(
+    catalog: Catalog,
+    patient: Patient,
+    *,
+    statuses: tuple[str, ...] = (),
+    limit: int = 100,
+    settings: MatchSettings = DEFAULT,
+) -> list[tuple[str, float]]:
+    """(trial id, score) as `match` ranks them, without loading the records past the checked head."""
+    head, rest = _ranking(catalog, patient, statuses, replace(settings, candidates=max(limit, settings.candidates)))
+    return [*((m.record.nct_id, m.score) for m in head), *((h.nct_id, h.score) for h in rest)][:limit]
