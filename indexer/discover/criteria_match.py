@@ -16,6 +16,9 @@ MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
 SHORT_ITEM_WORDS = 12
 _PREGNANCY = re.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b", re.I)
 _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
+# "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
+_AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+_AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
 _MEN = re.compile(r"\b(men|males?)\b", re.I)
 _WOMEN = re.compile(r"\b(women|females?)\b", re.I)
 
@@ -79,9 +82,22 @@ def _sex(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
     )
 
 
+def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
+    if kind != "inclusion" or patient.age is None or "age" not in item.lower():
+        return None
+    if m := _AGE_RANGE.search(item):
+        low, high = float(m.group(1)), float(m.group(2))
+    elif m := _AGE_MIN.search(item):
+        low, high = float(m.group(1)), 999.0
+    else:
+        return None
+    ok = low <= patient.age <= high
+    return CriterionCheck(kind, item, MEETS if ok else FAILS, f"you are {patient.age:g}")
+
+
 def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:
-    """The verdict on one item: a condition the patient has or denies, pregnancy, sex; else unknown."""
-    for special in (_pregnancy(kind, item, patient, facts), _sex(kind, item, patient)):
+    """The verdict on one item: age, a condition the patient has or denies, pregnancy, sex; else unknown."""
+    for special in (_age(kind, item, patient), _pregnancy(kind, item, patient, facts), _sex(kind, item, patient)):
         if special is not None:
             return special
     short = len(item.split()) <= SHORT_ITEM_WORDS

@@ -49,11 +49,17 @@ def _found(names: Iterable[str], text: str) -> set[str]:
     return {n for n in names if f" {n} " in text}
 
 
+def _synonyms_in(text: str, synonyms: Synonyms | None) -> list[tuple[str, list[str]]]:
+    return synonyms.find_in_text(text) if synonyms is not None else []
+
+
+def _key(name: str) -> str:
+    return norm(name).strip()
+
+
 def _with_synonyms(text: str, synonyms: Synonyms | None) -> str:
     """The text plus the synonyms of what it names, so "SLE" also reads as "systemic lupus erythematosus"."""
-    if synonyms is None:
-        return norm(text)
-    extra = [alt for _, alts in synonyms.find_in_text(text) for alt in alts]
+    extra = [alt for _, alts in _synonyms_in(text, synonyms) for alt in alts]
     return norm(text + " \n " + " \n ".join(extra))
 
 
@@ -65,6 +71,13 @@ def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | N
     said, unsaid = _with_synonyms(positive, synonyms), _with_synonyms(negated, synonyms)
     present = _found(conditions, said)
     denied = _found(conditions, unsaid) - present
+    # The patient's own words for a condition found through a synonym ("lupus" for "systemic lupus
+    # erythematosus") name it in criteria too.
+    own = {
+        norm(phrase).strip()
+        for phrase, alts in _synonyms_in(positive, synonyms)
+        if _found(map(_key, alts), said) & present
+    }
     pregnant: bool | None = None
     if _PREGNANT.search(positive):
         pregnant = True
@@ -75,7 +88,7 @@ def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | N
         frozenset(denied),
         frozenset(_found(drug_names, said)),
         pregnant,
-        _names(present, synonyms),
+        _names(present | {o for o in own if len(o) >= _MIN_CHARS}, synonyms),
         _names(denied, synonyms),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
-from indexer.discover.criteria_match import FAILS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
 from indexer.discover.facts import Facts, read_facts
 from indexer.discover.patient import Patient, read_patient
 from indexer.discover.prf import Feedback, expansion
@@ -38,7 +38,9 @@ class MatchSettings:
     """Every choice the ranking makes; bench/quality.py cross-validates them (docs/benchmarks.md)."""
 
     weights: tuple[tuple[str, float], ...] = MATCH_WEIGHTS
-    synonyms: bool = True
+    limits: bool = True  # the age and sex the description states filter the trials
+    clean: bool = True  # negated clauses and filler words left out of the query
+    synonyms: bool = False
     feedback: Feedback | None = FEEDBACK
     # score x (1 - penalty) when the patient fails an exclusion item (has the condition it names).
     exclusion_penalty: float = 0.1
@@ -51,15 +53,6 @@ class MatchSettings:
 
 
 DEFAULT = MatchSettings()
-
-
-@dataclass(frozen=True)
-class Match:
-    record: TrialRecord
-    score: float
-    possible_exclusions: tuple[str, ...] = ()
-    criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
-    concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
 
 
 @dataclass
@@ -78,7 +71,8 @@ class _DocFreq:
 _doc_freqs: dict[int, _DocFreq] = {}
 
 
-def _doc_freq(catalog: Catalog) -> _DocFreq:
+def doc_freq(catalog: Catalog) -> _DocFreq:
+    """How many trials of `catalog` contain a word (cached per catalog)."""
     key = id(catalog)
     if key not in _doc_freqs or _doc_freqs[key].catalog is not catalog:
         _doc_freqs[key] = _DocFreq(catalog)
@@ -96,11 +90,11 @@ def _load(catalog: Catalog, hits: list[Hit]) -> list[TrialRecord]:
 
 def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings) -> list[Hit]:
     """The first search, then (with feedback on) a second one with the words its best results share."""
-    text = query_text(patient.text) or patient.text
+    text = (query_text(patient.text) if settings.clean else "") or patient.text
     query = SearchQuery(
         text=text,
-        age=patient.age,
-        sex=patient.sex,
+        age=patient.age if settings.limits else None,
+        sex=patient.sex if settings.limits else None,
         statuses=statuses,
         limit=settings.candidates,
         field_weights=settings.weights,
@@ -114,7 +108,7 @@ def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], se
             text,
             records,
             [scores[r.nct_id] for r in records],
-            _doc_freq(catalog),
+            doc_freq(catalog),
             catalog.store.count(),
             settings.feedback,
         )
@@ -123,31 +117,54 @@ def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], se
     return hits
 
 
-def rerank(record: TrialRecord, score: float, patient: Patient, facts: Facts, settings: MatchSettings) -> Match:
-    """The search score, moved by the criteria the patient meets or fails and the conditions shared."""
+@dataclass(frozen=True)
+class Match:
+    record: TrialRecord
+    score: float  # after the criteria and concepts moved it
+    search_score: float = 0.0  # as the search ranked it
+    possible_exclusions: tuple[str, ...] = ()  # exclusion items the patient seems to fail
+    criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
+    concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
+
+
+def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
+    """The trial's criteria checked against the patient, not yet scored (see `rescore`)."""
     summary = check_criteria(record, patient, facts)
     failed = tuple(c.text for c in summary.checks if c.kind == "exclusion" and c.verdict == FAILS)
-    shared = concepts_shared(record, facts)
-    factor = 1.0 - settings.exclusion_penalty if failed else 1.0
-    factor *= 1.0 + settings.concept_boost * min(len(shared), 2)
+    return Match(record, score, score, failed, summary, tuple(concepts_shared(record, facts)))
+
+
+def rescore(m: Match, settings: MatchSettings) -> Match:
+    """The search score, moved by the criteria the patient meets or fails and the conditions shared."""
+    factor = 1.0 - settings.exclusion_penalty if m.possible_exclusions else 1.0
+    factor *= 1.0 + settings.concept_boost * min(len(m.concepts), 2)
     if settings.inclusion_weight:
-        met, unmet = summary.count("meets", "inclusion"), summary.count(FAILS, "inclusion")
+        met, unmet = m.criteria.count(MEETS, "inclusion"), m.criteria.count(FAILS, "inclusion")
         factor *= min(1.5, max(0.5, 1.0 + settings.inclusion_weight * (met - unmet)))
-    return Match(record, score * factor, failed, summary, tuple(shared))
+    return replace(m, score=m.search_score * factor)
 
 
-def _ranking(
+def checked(
     catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings
 ) -> tuple[list[Match], list[Hit]]:
-    """The best `settings.rerank` candidates checked and reordered, and the rest in search order."""
+    """The best `settings.rerank` candidates with their criteria checked, and the rest of the hits."""
     hits = candidates(catalog, patient, statuses, settings)
     head, rest = hits[: settings.rerank], hits[settings.rerank :]
     records = _load(catalog, head)
     scores = {h.nct_id: h.score for h in head}
     facts = read_facts(patient.text, records, catalog.synonyms)
-    matches = [rerank(r, scores[r.nct_id], patient, facts, settings) for r in records]
-    matches.sort(key=lambda m: -m.score)
-    return matches, rest
+    return [check(r, scores[r.nct_id], patient, facts) for r in records], rest
+
+
+def order(head: list[Match], settings: MatchSettings) -> list[Match]:
+    return sorted((rescore(m, settings) for m in head), key=lambda m: -m.score)
+
+
+def _ranking(
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings
+) -> tuple[list[Match], list[Hit]]:
+    head, rest = checked(catalog, patient, statuses, settings)
+    return order(head, settings), rest
 
 
 def match(
@@ -162,7 +179,7 @@ def match(
     head, rest = _ranking(catalog, patient, statuses, replace(settings, candidates=max(limit, settings.candidates)))
     tail = rest[: max(0, limit - len(head))]
     tail_scores = {h.nct_id: h.score for h in tail}
-    return [*head, *(Match(r, tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
+    return [*head, *(Match(r, tail_scores[r.nct_id], tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
 
 
 def match_ids(

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import tantivy
 
+from indexer.discover.words import FILLER
 from indexer.record import TrialRecord
 
 # Words of trial records that say nothing about a patient or a disease.
@@ -63,6 +64,12 @@ def feedback_text(record: TrialRecord) -> str:
             record.brief_summary or "",
         ]
     )
+
+
+def is_common_word(word: str) -> bool:
+    """A word every trial or every case description uses."""
+    w = word.lower()
+    return len(w) < 3 or w.isdigit() or w in _STOP or w in FILLER
 
 
 def stems(text: str) -> list[str]:

@@ -1,0 +1,108 @@
+"""Why a trial matched a patient: criteria met, failed or unknown, and the words shared, field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.catalog import Catalog
+from indexer.discover import matching
+from indexer.discover.criteria_match import FAILS, MEETS, UNKNOWN, CriterionCheck
+from indexer.discover.matching import Match
+from indexer.discover.patient import Patient
+from indexer.discover.prf import is_common_word, stems
+from indexer.discover.words import query_text
+from indexer.record import TrialRecord
+
+# A word of the patient's found in more than this share of the trials says nothing about them.
+COMMON_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class MatchExplanation:
+    """What the web page and `trials match --explain` show for one trial."""
+
+    nct_id: str
+    score: float
+    meets: tuple[CriterionCheck, ...]
+    fails: tuple[CriterionCheck, ...]
+    unknown: tuple[CriterionCheck, ...]
+    concepts: tuple[str, ...]  # the trial's conditions the patient has
+    matched_terms: tuple[tuple[str, tuple[str, ...]], ...]  # (field, the patient's words found there)
+
+    @property
+    def only_common_words(self) -> bool:
+        """Nothing but words most trials share: the trial is no better than any other."""
+        return not self.concepts and not self.matched_terms
+
+    def to_dict(self) -> dict[str, Any]:
+        def checks(cs: tuple[CriterionCheck, ...]) -> list[dict[str, str]]:
+            return [{"kind": c.kind, "text": c.text, "reason": c.reason} for c in cs]
+
+        return {
+            "meets": checks(self.meets),
+            "fails": checks(self.fails),
+            "unknown": len(self.unknown),
+            "concepts": list(self.concepts),
+            "matched_terms": dict(self.matched_terms),
+        }
+
+
+def _fields(record: TrialRecord) -> list[tuple[str, str]]:
+    return [
+        ("title", "\n".join(t for t in (record.brief_title, record.official_title) if t)),
+        ("conditions", "\n".join((*record.conditions, *record.condition_mesh))),
+        ("keywords", "\n".join(record.keywords)),
+        ("interventions", "\n".join(record.drug_names())),
+        ("summary", record.brief_summary or ""),
+        ("criteria", record.eligibility.criteria_text or ""),
+    ]
+
+
+def shared_words(
+    record: TrialRecord, text: str, common: Callable[[str], bool]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The patient's own (not common) words found in each field of the trial, as the patient wrote them."""
+    words: dict[str, str] = {}
+    for word in query_text(text).split():
+        for stem in stems(word):
+            if not common(stem):
+                words.setdefault(stem, word)
+    out = []
+    for name, value in _fields(record):
+        found = set(stems(value)) & words.keys()
+        if found:
+            out.append((name, tuple(sorted({words[s] for s in found}, key=str.lower))))
+    return tuple(out)
+
+
+def explain(m: Match, text: str, common: Callable[[str], bool]) -> MatchExplanation:
+    by = {v: tuple(c for c in m.criteria.checks if c.verdict == v) for v in (MEETS, FAILS, UNKNOWN)}
+    return MatchExplanation(
+        m.record.nct_id,
+        m.score,
+        by[MEETS],
+        by[FAILS],
+        by[UNKNOWN],
+        m.concepts,
+        shared_words(m.record, text, common),
+    )
+
+
+def explain_matches(catalog: Catalog, patient: Patient, matches: Sequence[Match]) -> list[MatchExplanation]:
+    """One explanation per match, in order (the library call behind `match --explain` and the web page)."""
+    doc_freq, total = matching.doc_freq(catalog), catalog.store.count()
+
+    def common(word: str) -> bool:
+        return is_common_word(word) or doc_freq(word) > COMMON_SHARE * total
+
+    return [explain(m, patient.text, common) for m in matches]
+
+
+def drop_padding(explained: list[MatchExplanation]) -> tuple[list[MatchExplanation], int]:
+    """The list without its tail of trials that share only common words with the patient, and how many that was."""
+    keep = len(explained)
+    while keep and explained[keep - 1].only_common_words:
+        keep -= 1
+    return explained[:keep], len(explained) - keep
