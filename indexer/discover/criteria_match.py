@@ -19,6 +19,7 @@ _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\
 # "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
 _AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
 _AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+_NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
 _MEN = re.compile(r"\b(men|males?)\b", re.I)
 _WOMEN = re.compile(r"\b(women|females?)\b", re.I)
 
@@ -61,18 +62,20 @@ def _named(text: str, names: tuple[str, ...]) -> str | None:
 def _pregnancy(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck | None:
     if not _PREGNANCY.search(item) or _CHILDBEARING.search(item):
         return None  # "women of childbearing potential must use contraception" asks nothing we know
+    # "Negative pregnancy test" includes those whom pregnancy would exclude.
+    excludes_pregnancy = kind == "exclusion" or bool(_NOT_PREGNANT.search(item))
     if patient.sex == "M" or facts.pregnant is False:
         why = "you are male" if patient.sex == "M" else "you are not pregnant"
-        return CriterionCheck(kind, item, MEETS if kind == "exclusion" else FAILS, why)
+        return CriterionCheck(kind, item, MEETS if excludes_pregnancy else FAILS, why)
     if facts.pregnant:
-        return CriterionCheck(kind, item, FAILS if kind == "exclusion" else MEETS, "you are pregnant")
+        return CriterionCheck(kind, item, FAILS if excludes_pregnancy else MEETS, "you are pregnant")
     return None
 
 
 def _sex(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
     words = item.split()
-    if kind != "inclusion" or len(words) > SHORT_ITEM_WORDS or not patient.sex:
-        return None
+    if kind != "inclusion" or len(words) > SHORT_ITEM_WORDS or not patient.sex or _CHILDBEARING.search(item):
+        return None  # "women of childbearing potential must ..." is a rule for some women, not a limit
     men, women = bool(_MEN.search(item)), bool(_WOMEN.search(item))
     if men == women:
         return None

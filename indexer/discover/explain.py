@@ -33,8 +33,9 @@ class MatchExplanation:
 
     @property
     def only_common_words(self) -> bool:
-        """Nothing but words most trials share: the trial is no better than any other."""
-        return not self.concepts and not self.matched_terms
+        """No condition and no distinctive word in what the trial is about (title, conditions, keywords,
+        drugs, summary): a word in the long criteria alone is most often one said in passing."""
+        return not self.concepts and all(name == "criteria" for name, _ in self.matched_terms)
 
     def to_dict(self) -> dict[str, Any]:
         def checks(cs: tuple[CriterionCheck, ...]) -> list[dict[str, str]]:
@@ -101,8 +102,6 @@ def explain_matches(catalog: Catalog, patient: Patient, matches: Sequence[Match]
 
 
 def drop_padding(explained: list[MatchExplanation]) -> tuple[list[MatchExplanation], int]:
-    """The list without its tail of trials that share only common words with the patient, and how many that was."""
-    keep = len(explained)
-    while keep and explained[keep - 1].only_common_words:
-        keep -= 1
-    return explained[:keep], len(explained) - keep
+    """The list without the trials that share only common words with the patient, and how many those were."""
+    kept = [e for e in explained if not e.only_common_words]
+    return kept, len(explained) - len(kept)

@@ -131,7 +131,8 @@ def match(
     )
     found = matching.match(catalog, patient, statuses=status, limit=limit)
     explained, padding = drop_padding(explain_matches(catalog, patient, found))
-    found = found[: len(explained)]
+    shown = {e.nct_id for e in explained}
+    found = [m for m in found if m.record.nct_id in shown]
     if padding:
         app.info(
             f"{padding} more trial(s) share nothing but common words with the description; not shown. "
