@@ -126,3 +126,44 @@ def test_ndcg_definition() -> None:
     assert 0 < ndcg(["b", "a"], grades) < 1
     qrels = load_qrels(shared("bench", TREC, "qrels.txt"))
     assert len(qrels) == 38 and qrels["1"]["NCT00002814"] == 2
+
+
+JOINABLE = {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"}
+
+
+def test_match_shows_trials_a_patient_can_join_unless_asked(trec: Path) -> None:
+    t = Trials(trec)
+    rows = t.json("match", "--text", "34-year-old woman with lupus")
+    assert rows and {r["overall_status"] for r in rows} <= JOINABLE
+    every = t.json("match", "--text", "34-year-old woman with lupus", "--status", "any")
+    assert {r["overall_status"] for r in every} - JOINABLE  # completed and other trials come back
+    done = t.json("match", "--text", "34-year-old woman with lupus", "--status", "completed")
+    assert done and {r["overall_status"] for r in done} == {"COMPLETED"}
+
+
+@pytest.mark.parametrize("sex", ["F", "f", "FEMALE", "female"])
+def test_match_sex_spellings(trec: Path, sex: str) -> None:
+    rows = Trials(trec).json("match", "--text", "breast cancer", "--sex", sex, "--age", "45", "--status", "any")
+    assert rows and all(r["eligibility"]["sex"] in (None, "ALL", "FEMALE") for r in rows)
+
+
+def test_match_explain_says_which_criteria_are_met_and_why(trec: Path) -> None:
+    t = Trials(trec)
+    result = t("match", "--text", "45F with systemic lupus erythematosus", "--explain", "--json")
+    rows = json.loads(result.stdout)
+    assert "age 45.0 (text), sex F (text)" in result.stderr
+    seed = next(r for r in rows if r["nct_id"] == "NCT04077684")
+    meets = {c["text"]: c["reason"] for c in seed["explain"]["meets"]}
+    assert meets["age:18 to 75 years, weight 45-80Kg"] == "you are 45"
+    assert "lupus" in seed["explain"]["matched_terms"]["title"]
+    assert seed["explain"]["unknown"] > 0
+    table = t("match", "--text", "45F with systemic lupus erythematosus", "--explain").stdout
+    assert "meets (inclusion, you are 45): age:18 to 75 years" in table
+
+
+def test_match_does_not_pad_with_trials_sharing_only_common_words(trec: Path) -> None:
+    result = Trials(trec)("match", "--text", "I feel tired and have had pain for two years", "--json")
+    rows = json.loads(result.stdout)
+    assert 0 < len(rows) < 10
+    assert "share nothing but common words" in result.stderr
+    assert all("pain" in json.dumps(r).lower() for r in rows)
