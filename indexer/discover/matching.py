@@ -30,7 +30,7 @@ MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("interventions", 0.5),
 )
 CANDIDATES = 100
-FEEDBACK = Feedback()
+FEEDBACK = Feedback(docs=10, terms=20, weight=1.0)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class MatchSettings:
     synonyms: bool = False
     feedback: Feedback | None = FEEDBACK
     # score x (1 - penalty) when the patient fails an exclusion item (has the condition it names).
-    exclusion_penalty: float = 0.1
+    # Off: out of fold it gained nothing (docs/benchmarks.md); such trials are still flagged.
+    exclusion_penalty: float = 0.0
     # score x (1 + boost x n) for n of the trial's own conditions (up to 2) that the patient has.
     concept_boost: float = 0.0
     # score x (1 + weight x (met - failed inclusion items)), bounded to [0.5, 1.5].
@@ -144,12 +145,22 @@ def rescore(m: Match, settings: MatchSettings) -> Match:
     return replace(m, score=m.search_score * factor)
 
 
+def reorders(settings: MatchSettings) -> bool:
+    """Whether the criteria checks move any score (else they are only needed for what is shown)."""
+    return bool(settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight)
+
+
 def checked(
-    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int | None = None
 ) -> tuple[list[Match], list[Hit]]:
-    """The best `settings.rerank` candidates with their criteria checked, and the rest of the hits."""
+    """The best candidates with their criteria checked, and the rest of the hits.
+
+    As many are checked as the ranking uses (`settings.rerank`), or only the `shown` ones when the
+    checks move no score: batch ranking then loads no record past the feedback's few.
+    """
     hits = candidates(catalog, patient, statuses, settings)
-    head, rest = hits[: settings.rerank], hits[settings.rerank :]
+    depth = settings.rerank if shown is None or reorders(settings) else shown
+    head, rest = hits[:depth], hits[depth:]
     records = _load(catalog, head)
     scores = {h.nct_id: h.score for h in head}
     facts = read_facts(patient.text, records, catalog.synonyms)
@@ -161,9 +172,9 @@ def order(head: list[Match], settings: MatchSettings) -> list[Match]:
 
 
 def _ranking(
-    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int
 ) -> tuple[list[Match], list[Hit]]:
-    head, rest = checked(catalog, patient, statuses, settings)
+    head, rest = checked(catalog, patient, statuses, settings, shown)
     return order(head, settings), rest
 
 
@@ -176,7 +187,8 @@ def match(
     settings: MatchSettings = DEFAULT,
 ) -> list[Match]:
     """Trials the patient could join, best first; hard limits (age, sex, status) are filters."""
-    head, rest = _ranking(catalog, patient, statuses, replace(settings, candidates=max(limit, settings.candidates)))
+    wide = replace(settings, candidates=max(limit, settings.candidates))
+    head, rest = _ranking(catalog, patient, statuses, wide, limit)
     tail = rest[: max(0, limit - len(head))]
     tail_scores = {h.nct_id: h.score for h in tail}
     return [*head, *(Match(r, tail_scores[r.nct_id], tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
@@ -191,5 +203,6 @@ def match_ids(
     settings: MatchSettings = DEFAULT,
 ) -> list[tuple[str, float]]:
     """(trial id, score) as `match` ranks them, without loading the records past the checked head."""
-    head, rest = _ranking(catalog, patient, statuses, replace(settings, candidates=max(limit, settings.candidates)))
+    wide = replace(settings, candidates=max(limit, settings.candidates))
+    head, rest = _ranking(catalog, patient, statuses, wide, 0)
     return [*((m.record.nct_id, m.score) for m in head), *((h.nct_id, h.score) for h in rest)][:limit]
