@@ -16,6 +16,7 @@ from bench.sigir import sigir_scores
 from indexer.catalog import Catalog
 from indexer.config import load
 from indexer.discover import matching
+from indexer.discover.embed import embedder
 from indexer.discover.evaluate import Scores, Topic, cross_validate, evaluate, load_qrels, load_topics
 from indexer.discover.matching import Match, MatchSettings
 from indexer.discover.prf import Feedback
@@ -67,6 +68,8 @@ ROWS: list[tuple[str, str, list[Any]]] = [
     ("trial's own conditions the patient has (concepts)", "concept_boost", [0.0, 0.05, 0.1, 0.2]),
     ("inclusion items met minus failed", "inclusion_weight", [0.0, 0.025, 0.05, 0.1]),
 ]
+if embedder() is not None:  # the optional extra
+    ROWS.append(("text embeddings (WordLlama, optional extra)", "embedding_weight", [0.0, 0.3, 0.5, 1.0]))
 
 
 class Runner:
@@ -78,7 +81,13 @@ class Runner:
         self.ms_per_topic: dict[MatchSettings, float] = {}
 
     def scores(self, settings: MatchSettings) -> Scores:
-        search_part = dataclasses.replace(settings, exclusion_penalty=0.0, concept_boost=0.0, inclusion_weight=0.0)
+        search_part = dataclasses.replace(
+            settings,
+            exclusion_penalty=0.0,
+            concept_boost=0.0,
+            inclusion_weight=0.0,
+            embedding_weight=1.0 if settings.embedding_weight else 0.0,  # similarities computed, weighed later
+        )
         elapsed = 0.0
 
         def rank(topic: Topic) -> list[str]:
@@ -129,21 +138,23 @@ def quality(catalog: Catalog) -> dict[str, Any]:
         "alone": [],
     }
     # Together: cumulative, each row on top of the library's choices above it.
+    final = matching.default_settings()
     settings = BASELINE
     for name, field, values in ROWS:
-        chosen = getattr(matching.DEFAULT, field)
+        chosen = getattr(final, field)
         results["together"].append(_row(runner, name, settings, field, values, chosen))
         settings = dataclasses.replace(settings, **{field: chosen})
-    assert settings == matching.DEFAULT, "the rows must end at the library's default ranking"
+    assert settings == final, "the rows must end at the library's default ranking"
     # Alone: each new signal on top of the ranking of issue 6 without synonyms and push-down.
     core = dataclasses.replace(matching.DEFAULT, feedback=None, exclusion_penalty=0.0, concept_boost=0.0)
     core = dataclasses.replace(core, inclusion_weight=0.0)
     for name, field, values in ROWS[3:]:
-        results["alone"].append(_row(runner, name, core, field, values, getattr(matching.DEFAULT, field)))
+        results["alone"].append(_row(runner, name, core, field, values, getattr(final, field)))
     results["joint"] = _joint(runner)
-    final = runner.scores(matching.DEFAULT)
-    results["default"] = {"ndcg@10": round(final.ndcg, 4), "P@10": round(final.precision, 4)}
-    results["default"]["recall@100"] = round(final.recall, 4)
+    for label, chosen in (("default", matching.DEFAULT), ("default_with_extras", final)):
+        scores = runner.scores(chosen)
+        results[label] = {"ndcg@10": round(scores.ndcg, 4), "P@10": round(scores.precision, 4)}
+        results[label]["recall@100"] = round(scores.recall, 4)
     return results
 
 
@@ -159,16 +170,23 @@ def _joint(runner: Runner) -> dict[str, Any]:
     return {"cv_ndcg@10": round(cv.mean, 4), "cv_folds": [round(f, 4) for f in cv.folds], "cv_chose": list(cv.chosen)}
 
 
-def latency(catalog: Catalog, topics: list[Topic]) -> dict[str, float]:
+def latency(catalog: Catalog, topics: list[Topic]) -> dict[str, Any]:
+    out: dict[str, Any] = {"default": _latency(catalog, topics, matching.DEFAULT)}
+    if embedder() is not None:
+        out["with_embeddings"] = _latency(catalog, topics, matching.default_settings(True))
+    return out
+
+
+def _latency(catalog: Catalog, topics: list[Topic], settings: MatchSettings) -> dict[str, float]:
     """Milliseconds per patient for `match_ids` (100 results), as `trials match --batch` ranks them.
 
     CPU time is given beside wall time: on a shared machine the wall clock also counts the others' work.
     """
     for topic in topics[:3]:  # warm caches
-        matching.match_ids(catalog, matching.read_patient(topic.text))
+        matching.match_ids(catalog, matching.read_patient(topic.text), settings=settings)
     wall, cpu = time.perf_counter(), time.process_time()
     for topic in topics:
-        matching.match_ids(catalog, matching.read_patient(topic.text))
+        matching.match_ids(catalog, matching.read_patient(topic.text), settings=settings)
     n = len(topics)
     return {
         "wall_ms": round(1000 * (time.perf_counter() - wall) / n, 1),

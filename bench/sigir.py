@@ -11,6 +11,7 @@ from bench.common import SHARED
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.discover import matching
+from indexer.discover.embed import embedder
 from indexer.discover.evaluate import Topic, evaluate, load_qrels
 from indexer.discover.matching import MatchSettings
 from indexer.index.document import SearchQuery
@@ -57,6 +58,11 @@ def sigir_scores() -> dict[str, Any]:
             ],
             "match": lambda t: [i for i, _ in matching.match_ids(catalog, matching.read_patient(t.text))],
         }
+        if embedder() is not None:
+            extras = matching.default_settings(True)
+            runs["match_with_embeddings"] = lambda t: [
+                i for i, _ in matching.match_ids(catalog, matching.read_patient(t.text), settings=extras)
+            ]
         for name, rank in runs.items():
             s = evaluate(topics, qrels, rank)
             out[name] = {"topics": s.topics, "ndcg@10": round(s.ndcg, 4), "P@10": round(s.precision, 4)}

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
 from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.embed import embedder
 from indexer.discover.facts import Facts, read_facts
 from indexer.discover.patient import Patient, read_patient
-from indexer.discover.prf import Feedback, expansion
+from indexer.discover.prf import Feedback, expansion, feedback_text
 from indexer.discover.words import query_text
 from indexer.index.document import Hit, SearchQuery
 from indexer.record import TrialRecord
@@ -49,11 +50,23 @@ class MatchSettings:
     concept_boost: float = 0.0
     # score x (1 + weight x (met - failed inclusion items)), bounded to [0.5, 1.5].
     inclusion_weight: float = 0.0
+    # score = top score x (score / top score + weight x cosine) / (1 + weight), cosine between the
+    # patient's words and the trial's title, conditions and summary. Needs the `embeddings` extra.
+    embedding_weight: float = 0.0
     candidates: int = CANDIDATES
     rerank: int = 50  # how many of the best candidates are checked criterion by criterion
 
 
 DEFAULT = MatchSettings()
+EMBEDDING_WEIGHT = 0.5  # chosen on both halves of the development set (docs/benchmarks.md)
+
+
+def default_settings(embeddings: bool | None = None) -> MatchSettings:
+    """The default ranking, with text embeddings when asked (None: when the extra is installed)."""
+    use = embedder() is not None if embeddings is None else embeddings
+    if use and embedder() is None:
+        raise RuntimeError("text embeddings need the extra: pip install 'trialscout[embeddings]'")
+    return replace(DEFAULT, embedding_weight=EMBEDDING_WEIGHT) if use else DEFAULT
 
 
 @dataclass
@@ -126,6 +139,7 @@ class Match:
     possible_exclusions: tuple[str, ...] = ()  # exclusion items the patient seems to fail
     criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
     concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
+    similarity: float | None = None  # cosine of the text embeddings, when used
 
 
 def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
@@ -135,19 +149,26 @@ def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> 
     return Match(record, score, score, failed, summary, tuple(concepts_shared(record, facts)))
 
 
-def rescore(m: Match, settings: MatchSettings) -> Match:
-    """The search score, moved by the criteria the patient meets or fails and the conditions shared."""
+def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
+    """The search score, moved by the criteria the patient meets or fails, the conditions shared, and
+    the embeddings' similarity; `top` is the best search score of the list."""
+    score = m.search_score
+    if settings.embedding_weight and m.similarity is not None and top > 0:
+        w = settings.embedding_weight
+        score = top * (score / top + w * m.similarity) / (1 + w)
     factor = 1.0 - settings.exclusion_penalty if m.possible_exclusions else 1.0
     factor *= 1.0 + settings.concept_boost * min(len(m.concepts), 2)
     if settings.inclusion_weight:
         met, unmet = m.criteria.count(MEETS, "inclusion"), m.criteria.count(FAILS, "inclusion")
         factor *= min(1.5, max(0.5, 1.0 + settings.inclusion_weight * (met - unmet)))
-    return replace(m, score=m.search_score * factor)
+    return replace(m, score=score * factor)
 
 
 def reorders(settings: MatchSettings) -> bool:
     """Whether the criteria checks move any score (else they are only needed for what is shown)."""
-    return bool(settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight)
+    return bool(
+        settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight or settings.embedding_weight
+    )
 
 
 def checked(
@@ -164,11 +185,25 @@ def checked(
     records = _load(catalog, head)
     scores = {h.nct_id: h.score for h in head}
     facts = read_facts(patient.text, records, catalog.synonyms)
-    return [check(r, scores[r.nct_id], patient, facts) for r in records], rest
+    # Criteria are checked where they move the score or will be shown; elsewhere only the search
+    # score (and the embeddings) order the candidates.
+    by_criteria = bool(settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight)
+    matches = [
+        check(r, scores[r.nct_id], patient, facts)
+        if by_criteria or shown is None or i < shown
+        else Match(r, scores[r.nct_id], scores[r.nct_id])
+        for i, r in enumerate(records)
+    ]
+    model = embedder() if settings.embedding_weight else None
+    if model is not None and matches:
+        sims = model.similarities(query_text(patient.text) or patient.text, records, feedback_text)
+        matches = [replace(m, similarity=x) for m, x in zip(matches, sims, strict=True)]
+    return matches, rest
 
 
 def order(head: list[Match], settings: MatchSettings) -> list[Match]:
-    return sorted((rescore(m, settings) for m in head), key=lambda m: -m.score)
+    top = max((m.search_score for m in head), default=0.0)
+    return sorted((rescore(m, settings, top) for m in head), key=lambda m: -m.score)
 
 
 def _ranking(
