@@ -57,6 +57,21 @@ def _shares(shares: dict[str, list[str]]) -> str:
     return "; ".join(f"{k} {', '.join(v)}" for k, v in shares.items())
 
 
+def embeddings_option(f: Any) -> Any:
+    return click.option(
+        "--embeddings/--no-embeddings",
+        default=None,
+        help="Blend in text embeddings (the optional `embeddings` extra). Default: when installed.",
+    )(f)
+
+
+def _settings(embeddings: bool | None) -> matching.MatchSettings:
+    try:
+        return matching.default_settings(embeddings)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _match_status(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Trials a patient can join unless told otherwise; `any` for every status."""
     if not values:
@@ -94,6 +109,7 @@ def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 )
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--explain", is_flag=True, help="Show the criteria each trial seems met, failed or unknown, and why.")
+@embeddings_option
 @output_options
 @pass_app
 def match(
@@ -105,6 +121,7 @@ def match(
     status: tuple[str, ...],
     limit: int,
     explain: bool,
+    embeddings: bool | None,
     fmt: str,
 ) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
@@ -112,12 +129,13 @@ def match(
     if bool(text) == bool(batch):
         raise click.UsageError("give --text or --batch (one of them)")
     catalog = app.catalog()
+    settings = _settings(embeddings)
     if batch:
         out = sys.stdout
         for topic in load_topics(batch):
             patient = matching.read_patient(topic.text, age, sex)
             for rank, (nct_id, score) in enumerate(
-                matching.match_ids(catalog, patient, statuses=status, limit=limit), 1
+                matching.match_ids(catalog, patient, statuses=status, limit=limit, settings=settings), 1
             ):
                 out.write(
                     json.dumps({"query_id": topic.id, "rank": rank, "nct_id": nct_id, "score": round(score, 4)}) + "\n"
@@ -129,7 +147,7 @@ def match(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
     )
-    found = matching.match(catalog, patient, statuses=status, limit=limit)
+    found = matching.match(catalog, patient, statuses=status, limit=limit, settings=settings)
     explained, padding = drop_padding(explain_matches(catalog, patient, found))
     shown = {e.nct_id for e in explained}
     found = [m for m in found if m.record.nct_id in shown]
@@ -201,16 +219,20 @@ def _match_table(found: list[matching.Match], explained: list[MatchExplanation],
     "--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cut-off for nDCG and precision."
 )
 @click.option("--json", "as_json", is_flag=True, help="Also per-topic nDCG.")
+@embeddings_option
 @pass_app
-def evaluate_cmd(app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool) -> None:
+def evaluate_cmd(
+    app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool, embeddings: bool | None
+) -> None:
     """nDCG@N, P@N and recall@100 of `trials match` over the current index (trec_eval's definitions)."""
     catalog = app.catalog()
+    settings = _settings(embeddings)
     judged = load_qrels(qrels)
     timings: list[float] = []
 
     def rank(topic: Any) -> list[str]:
         start = time.perf_counter()
-        found = matching.match_ids(catalog, matching.read_patient(topic.text), limit=max(100, limit))
+        found = matching.match_ids(catalog, matching.read_patient(topic.text), limit=max(100, limit), settings=settings)
         timings.append(time.perf_counter() - start)
         return [nct_id for nct_id, _ in found]
 
