@@ -105,3 +105,28 @@ def drop_padding(explained: list[MatchExplanation]) -> tuple[list[MatchExplanati
     """The list without the trials that share only common words with the patient, and how many those were."""
     kept = [e for e in explained if not e.only_common_words]
     return kept, len(explained) - len(kept)
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """A patient's matches with their explanations, as `trials match` and the web page show them."""
+
+    patient: Patient
+    matches: tuple[Match, ...]
+    explanations: tuple[MatchExplanation, ...]  # one per match, same order
+    hidden: int  # trials left out because they share nothing but common words with the description
+
+
+def find_trials(
+    catalog: Catalog,
+    patient: Patient,
+    *,
+    statuses: tuple[str, ...] = matching.JOINABLE_STATUSES,
+    limit: int = 10,
+    settings: matching.MatchSettings | None = None,
+) -> MatchReport:
+    """Trials the patient could join (by default: that are open to them), explained, without padding."""
+    found = matching.match(catalog, patient, statuses=statuses, limit=limit, settings=settings or matching.DEFAULT)
+    explained, hidden = drop_padding(explain_matches(catalog, patient, found))
+    shown = {e.nct_id for e in explained}
+    return MatchReport(patient, tuple(m for m in found if m.record.nct_id in shown), tuple(explained), hidden)

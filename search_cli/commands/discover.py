@@ -12,7 +12,7 @@ import click
 
 from indexer.discover import matching
 from indexer.discover.evaluate import evaluate, load_qrels, load_topics
-from indexer.discover.explain import MatchExplanation, drop_padding, explain_matches
+from indexer.discover.explain import MatchExplanation, find_trials
 from indexer.discover.patient import normalise_sex
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
@@ -147,10 +147,8 @@ def match(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
     )
-    found = matching.match(catalog, patient, statuses=status, limit=limit, settings=settings)
-    explained, padding = drop_padding(explain_matches(catalog, patient, found))
-    shown = {e.nct_id for e in explained}
-    found = [m for m in found if m.record.nct_id in shown]
+    report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings)
+    found, explained, padding = list(report.matches), list(report.explanations), report.hidden
     if padding:
         app.info(
             f"{padding} more trial(s) share nothing but common words with the description; not shown. "
