@@ -184,6 +184,8 @@ def checked(
     head, rest = hits[:depth], hits[depth:]
     records = _load(catalog, head)
     scores = {h.nct_id: h.score for h in head}
+    if not records:
+        return [], rest
     facts = read_facts(patient.text, records, catalog.synonyms)
     # Criteria are checked where they move the score or will be shown; elsewhere only the search
     # score (and the embeddings) order the candidates.

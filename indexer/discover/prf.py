@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -130,5 +131,8 @@ def expansion(
     return [(word, round(settings.weight * w / top_weight, 4)) for word, w in picked]
 
 
+_WORD = re.compile(r"[^\W_]{3,}")
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 2]
+    return _WORD.findall(text)
