@@ -93,7 +93,8 @@ def explain(m: Match, text: str, common: Callable[[str], bool]) -> MatchExplanat
 
 def explain_matches(catalog: Catalog, patient: Patient, matches: Sequence[Match]) -> list[MatchExplanation]:
     """One explanation per match, in order (the library call behind `match --explain` and the web page)."""
-    doc_freq, total = matching.doc_freq(catalog), catalog.store.count()
+    doc_freq = matching.doc_freq(catalog)
+    total = doc_freq.total()
 
     def common(word: str) -> bool:
         return is_common_word(word) or doc_freq(word) > COMMON_SHARE * total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
@@ -69,12 +70,26 @@ def default_settings(embeddings: bool | None = None) -> MatchSettings:
     return replace(DEFAULT, embedding_weight=EMBEDDING_WEIGHT) if use else DEFAULT
 
 
-@dataclass
 class _DocFreq:
-    """How many trials contain a word, asked of the index once per word (feedback weighs words by idf)."""
+    """How many trials contain a word, asked of the index once per word (feedback weighs words by idf).
 
-    catalog: Catalog
-    cache: dict[str, int] = field(default_factory=dict)
+    The cache is bounded, and starts afresh when the number of trials changed (a long-running
+    server that ingests keeps its figures current enough for idf).
+    """
+
+    _MAX_WORDS = 100_000
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.cache: dict[str, int] = {}
+        self.trials = -1
+
+    def total(self) -> int:
+        trials = self.catalog.store.count()
+        if trials != self.trials or len(self.cache) > self._MAX_WORDS:
+            self.cache.clear()
+            self.trials = trials
+        return trials
 
     def __call__(self, word: str) -> int:
         if word not in self.cache:
@@ -82,15 +97,14 @@ class _DocFreq:
         return self.cache[word]
 
 
-_doc_freqs: dict[int, _DocFreq] = {}
+_doc_freqs: weakref.WeakKeyDictionary[Catalog, _DocFreq] = weakref.WeakKeyDictionary()
 
 
 def doc_freq(catalog: Catalog) -> _DocFreq:
     """How many trials of `catalog` contain a word (cached per catalog)."""
-    key = id(catalog)
-    if key not in _doc_freqs or _doc_freqs[key].catalog is not catalog:
-        _doc_freqs[key] = _DocFreq(catalog)
-    return _doc_freqs[key]
+    if catalog not in _doc_freqs:
+        _doc_freqs[catalog] = _DocFreq(catalog)
+    return _doc_freqs[catalog]
 
 
 def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
@@ -118,14 +132,8 @@ def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], se
         top = hits[: settings.feedback.docs]
         records = _load(catalog, top)
         scores = {h.nct_id: h.score for h in top}
-        terms = expansion(
-            text,
-            records,
-            [scores[r.nct_id] for r in records],
-            doc_freq(catalog),
-            catalog.store.count(),
-            settings.feedback,
-        )
+        df = doc_freq(catalog)
+        terms = expansion(text, records, [scores[r.nct_id] for r in records], df, df.total(), settings.feedback)
         if terms:
             hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
     return hits
