@@ -233,3 +233,16 @@ def test_crawls_write_to_the_engine(name: str, tmp_path: Path) -> None:
     totals = {r["what"]: r["count"] for r in b.json("stats")}
     assert totals["indexed"] == totals["records"] > 0
     assert ids(b, "--condition", "lupus")
+
+
+def test_match_with_feedback_on_every_backend(backend: Backend) -> None:
+    """Feedback words (weighted terms) go through each backend's query; the best trials agree."""
+    rows = backend.json(
+        "match",
+        "--text",
+        "34-year-old woman with systemic lupus erythematosus, to be treated with low-dose IL-2",
+        "--status",
+        "any",
+        "--no-embeddings",
+    )
+    assert {"NCT04077684", "NCT02084238"} & {r["nct_id"] for r in rows}

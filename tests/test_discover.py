@@ -76,22 +76,6 @@ def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
     assert all(r["overall_status"] == "RECRUITING" for r in completed)
 
 
-@pytest.mark.parametrize(
-    ("text", "age", "sex"),
-    [
-        ("A 45-year-old man with anaplastic astrocytoma", 45, "M"),
-        ("a 32 yo woman with headache", 32, "F"),
-        ("I am 34 and have lupus", 34, None),
-        ("3 month old boy with fever", 0.25, "M"),
-        ("I weigh 80 kg", None, None),
-    ],
-)
-def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
-    patient = matching.read_patient(text)
-    assert (patient.age, patient.sex) == (age, sex)
-    assert matching.read_patient(text, age=50, sex="F").age == 50
-
-
 def test_matching_respects_age_and_sex(trec: Path) -> None:
     t = Trials(trec)
     for text in (
@@ -129,11 +113,12 @@ def test_eval_reproduces_the_documented_figures(trec: Path) -> None:
         str(shared("bench", TREC, "topics.jsonl")),
         "--qrels",
         str(shared("bench", TREC, "qrels.txt")),
+        "--no-embeddings",  # the documented figure is the one every install gives
     )
     assert result["topics"] == 38
     for got, documented in zip((result["ndcg@10"], result["P@10"], result["recall@100"]), m.groups(), strict=True):
         assert got == pytest.approx(float(documented), abs=0.0006)
-    assert result["ndcg@10"] >= 0.72  # the goal
+    assert result["ndcg@10"] >= 0.75  # issue 6's goal was 0.72; feedback (issue 16) brought it past 0.75
 
 
 def test_ndcg_definition() -> None:
@@ -143,3 +128,63 @@ def test_ndcg_definition() -> None:
     assert 0 < ndcg(["b", "a"], grades) < 1
     qrels = load_qrels(shared("bench", TREC, "qrels.txt"))
     assert len(qrels) == 38 and qrels["1"]["NCT00002814"] == 2
+
+
+JOINABLE = {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"}
+
+
+def test_match_shows_trials_a_patient_can_join_unless_asked(trec: Path) -> None:
+    t = Trials(trec)
+    rows = t.json("match", "--text", "34-year-old woman with lupus")
+    assert rows and {r["overall_status"] for r in rows} <= JOINABLE
+    every = t.json("match", "--text", "34-year-old woman with lupus", "--status", "any")
+    assert {r["overall_status"] for r in every} - JOINABLE  # completed and other trials come back
+    done = t.json("match", "--text", "34-year-old woman with lupus", "--status", "completed")
+    assert done and {r["overall_status"] for r in done} == {"COMPLETED"}
+
+
+@pytest.mark.parametrize("sex", ["F", "f", "FEMALE", "female"])
+def test_match_sex_spellings(trec: Path, sex: str) -> None:
+    rows = Trials(trec).json("match", "--text", "breast cancer", "--sex", sex, "--age", "45", "--status", "any")
+    assert rows and all(r["eligibility"]["sex"] in (None, "ALL", "FEMALE") for r in rows)
+
+
+def test_match_explain_says_which_criteria_are_met_and_why(trec: Path) -> None:
+    t = Trials(trec)
+    result = t("match", "--text", "45F with systemic lupus erythematosus", "--explain", "--json")
+    rows = json.loads(result.stdout)
+    assert "age 45.0 (text), sex F (text)" in result.stderr
+    seed = next(r for r in rows if r["nct_id"] == "NCT04077684")
+    meets = {c["text"]: c["reason"] for c in seed["explain"]["meets"]}
+    assert meets["age:18 to 75 years, weight 45-80Kg"] == "you are 45"
+    assert "lupus" in seed["explain"]["matched_terms"]["title"]
+    assert seed["explain"]["unknown"] > 0
+    table = t("match", "--text", "45F with systemic lupus erythematosus", "--explain").stdout
+    assert "meets (inclusion, you are 45): age:18 to 75 years" in table
+
+
+def test_match_does_not_pad_with_trials_sharing_only_common_words(trec: Path) -> None:
+    result = Trials(trec)("match", "--text", "I feel tired and have had pain for two years", "--json")
+    rows = json.loads(result.stdout)
+    assert 0 < len(rows) < 10
+    assert "share nothing but common words" in result.stderr
+    assert all("pain" in json.dumps(r).lower() for r in rows)
+
+
+def test_embeddings_asked_for_without_the_extra_is_a_clear_error(trec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matching, "embedder", lambda: None)
+    result = Trials(trec)("match", "--text", "lupus", "--embeddings", ok=False)
+    assert result.exit_code == 1
+    assert "pip install 'trialscout[embeddings]'" in result.output
+    assert Trials(trec).json("match", "--text", "lupus")  # without the flag: ranks without them
+
+
+def test_embeddings_when_installed(trec: Path) -> None:
+    pytest.importorskip("wordllama", reason="the optional `embeddings` extra is not installed")
+    t = Trials(trec)
+    ask = ("match", "--text", "45F with lupus nephritis", "--status", "any")
+    with_them = {r["nct_id"]: r["score"] for r in t.json(*ask, "--embeddings")}
+    without = {r["nct_id"]: r["score"] for r in t.json(*ask, "--no-embeddings", "-n", "50")}
+    assert len(with_them) == 10
+    assert set(with_them) <= set(without)  # they reorder the best candidates; they bring in no other
+    assert any(with_them[n] != pytest.approx(without[n]) for n in with_them)

@@ -214,3 +214,14 @@ def test_engine_urls(text: str, kind: str, base: str, alias: str) -> None:
 def test_bad_engine_urls(text: str) -> None:
     with pytest.raises(ValueError, match="engine URL"):
         parse_engine_url(text)
+
+
+def test_cluster_query_carries_weighted_feedback_terms() -> None:
+    from indexer.index.cluster_dsl import build_query
+
+    query = build_query(SearchQuery(text="lupus", weighted_terms=(("cataract", 2.0), ("ignored", 0.0))))
+    [text] = [clause for clause in query["bool"]["must"] if "bool" in clause]
+    should = [c["multi_match"] for c in text["bool"]["should"] if "multi_match" in c]
+    feedback = [m for m in should if m["query"] == "cataract"]
+    assert [(f["boost"], f["operator"]) for f in feedback] == [(2.0, "and")]
+    assert "ignored" not in str(query)

@@ -151,3 +151,18 @@ def test_exclude_and_restrict_ids(cat: Catalog) -> None:
 def test_sex_value_is_checked(cat: Catalog, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="F or M"):
         cat.search(SearchQuery(sex="X"))
+
+
+def test_weighted_terms_add_their_weight_and_never_filter(cat: Catalog) -> None:
+    plain = {h.nct_id: h.score for h in cat.index.search(SearchQuery(text="lupus", limit=10)).hits}
+    more = {
+        h.nct_id: h.score
+        for h in cat.index.search(SearchQuery(text="lupus", limit=10, weighted_terms=(("cataract", 2.0),))).hits
+    }
+    assert set(more) == set(plain)  # the same trials: only scores move
+    # Only the seed trial's criteria name cataracts (its variants here have no criteria text).
+    risen = {n for n in more if more[n] > plain[n] + 1e-6}
+    assert risen == {"NCT04077684"}
+    assert more["NCT02084238"] == pytest.approx(plain["NCT02084238"])
+    zero = cat.index.search(SearchQuery(text="lupus", limit=10, weighted_terms=(("cataract", 0.0),))).hits
+    assert {h.nct_id: h.score for h in zero} == pytest.approx(plain)

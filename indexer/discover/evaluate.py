@@ -94,3 +94,36 @@ def evaluate(
         r_sum += recall(ranked, grades, 100)
     n = len(judged) or 1
     return Scores(len(judged), sum(per.values()) / n, p_sum / n, r_sum / n, per)
+
+
+@dataclass(frozen=True)
+class CrossValidated:
+    """Two-fold cross-validation: choose on one half of the topics, score on the other, and the reverse."""
+
+    mean: float  # out-of-fold nDCG over every topic
+    folds: tuple[float, ...]  # each held-out half's nDCG
+    chosen: tuple[str, ...]  # the setting chosen on the other half, per fold
+
+
+def folds(topic_ids: Sequence[str], k: int = 2) -> list[list[str]]:
+    """Topics dealt in turn into k folds, in the order given (fixed, so every run splits alike)."""
+    return [list(topic_ids[i::k]) for i in range(k)]
+
+
+def cross_validate(per_topic: dict[str, dict[str, float]], k: int = 2) -> CrossValidated:
+    """`per_topic` maps each candidate setting to its per-topic nDCG (same topics for all)."""
+    names = list(per_topic)
+    topic_ids = list(per_topic[names[0]])
+    parts = folds(topic_ids, k)
+    held_out: list[float] = []
+    chosen: list[str] = []
+    total = 0.0
+    for i, test in enumerate(parts):
+        train = [t for j, part in enumerate(parts) if j != i for t in part]
+        # Ties go to the earlier (simpler) setting in the caller's order.
+        best = max(names, key=lambda n: (sum(per_topic[n][t] for t in train), -names.index(n)))
+        score = sum(per_topic[best][t] for t in test)
+        held_out.append(score / len(test))
+        chosen.append(best)
+        total += score
+    return CrossValidated(total / len(topic_ids), tuple(held_out), tuple(chosen))

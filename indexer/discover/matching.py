@@ -1,132 +1,24 @@
-"""Patient-to-trial matching: read a description, search with its structure, push down likely exclusions."""
+"""Patient-to-trial matching: search with the description, learn from the first results, check the criteria."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
-from indexer.index.document import SearchQuery
-from indexer.parsers.criteria import flatten
+from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.embed import embedder
+from indexer.discover.facts import Facts, read_facts
+from indexer.discover.patient import Patient, read_patient
+from indexer.discover.prf import Feedback, expansion, feedback_text
+from indexer.discover.words import query_text
+from indexer.index.document import Hit, SearchQuery
 from indexer.record import TrialRecord
 
-_AGE_RE = re.compile(r"\b(\d{1,3})[- ]?(?:years?[- ]old|year|yrs?\b|yo\b|y/o|y\.o\.)", re.I)
-_AGE_SAID_RE = re.compile(r"\b(?:aged?|I am|I'm|im)\s+(\d{1,3})\b(?!\s*(?:kg|lb|cm|mg|%|weeks|days))", re.I)
-_MONTHS_RE = re.compile(r"\b(\d{1,2})[- ]?months?[- ]old\b", re.I)
-_FEMALE = re.compile(r"\b(she|her|hers|woman|women|female|girl|lady|mother|pregnant|pregnancy)\b", re.I)
-_MALE = re.compile(r"\b(he|his|him|man|men|male|boy|gentleman|father)\b", re.I)
-# A negation and what follows it up to the end of the clause: "denies chest pain, ..." -> gone.
-_NEGATED = re.compile(r"\b(no|denies|denied|negative for|without|not)\b[^.;,]*", re.I)
-# Words every case description uses: they match every trial and say nothing about the patient.
-_FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "for",
-        "from",
-        "has",
-        "had",
-        "have",
-        "he",
-        "her",
-        "his",
-        "him",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "she",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "were",
-        "which",
-        "who",
-        "with",
-        "without",
-        "patient",
-        "patients",
-        "history",
-        "presents",
-        "presented",
-        "presenting",
-        "year",
-        "years",
-        "old",
-        "yo",
-        "man",
-        "woman",
-        "male",
-        "female",
-        "boy",
-        "girl",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "time",
-        "reports",
-        "reported",
-        "states",
-        "denies",
-        "showed",
-        "shows",
-        "found",
-        "noted",
-        "given",
-        "started",
-        "also",
-        "after",
-        "before",
-        "since",
-        "then",
-        "well",
-        "normal",
-        "exam",
-        "examination",
-        "physical",
-        "admitted",
-        "hospital",
-        "mother",
-        "father",
-        "family",
-        "past",
-        "medical",
-        "recent",
-        "recently",
-        "currently",
-        "current",
-        "prior",
-        "last",
-        "two",
-        "three",
-        "one",
-        "four",
-        "five",
-        "new",
-        "left",
-        "right",
-    ]
-)
+__all__ = ["JOINABLE_STATUSES", "Match", "MatchSettings", "Patient", "match", "match_ids", "query_text", "read_patient"]
+
+# Statuses a patient can still join: what `trials match` shows unless asked for `--status any`.
+JOINABLE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE")
 
 # Field weights for a long patient description (measured on the TREC 2021 development set, see
 # docs/benchmarks.md): criteria count more here than in a short search, since they describe the patient.
@@ -139,60 +31,196 @@ MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("keywords", 1.0),
     ("interventions", 0.5),
 )
-EXCLUSION_PENALTY = 0.1  # score x (1 - penalty) when a short exclusion item names the patient's condition
-_SHORT_ITEM_WORDS = 12
 CANDIDATES = 100
+FEEDBACK = Feedback(docs=10, terms=20, weight=1.0)
 
 
 @dataclass(frozen=True)
-class Patient:
-    text: str
-    age: float | None = None
-    sex: str | None = None  # F or M
-    age_source: str = "given"
-    sex_source: str = "given"
+class MatchSettings:
+    """Every choice the ranking makes; bench/quality.py cross-validates them (docs/benchmarks.md)."""
+
+    weights: tuple[tuple[str, float], ...] = MATCH_WEIGHTS
+    limits: bool = True  # the age and sex the description states filter the trials
+    clean: bool = True  # negated clauses and filler words left out of the query
+    synonyms: bool = False
+    feedback: Feedback | None = FEEDBACK
+    # score x (1 - penalty) when the patient fails an exclusion item (has the condition it names).
+    # Off: out of fold it gained nothing (docs/benchmarks.md); such trials are still flagged.
+    exclusion_penalty: float = 0.0
+    # score x (1 + boost x n) for n of the trial's own conditions (up to 2) that the patient has.
+    concept_boost: float = 0.0
+    # score x (1 + weight x (met - failed inclusion items)), bounded to [0.5, 1.5].
+    inclusion_weight: float = 0.0
+    # score = top score x (score / top score + weight x cosine) / (1 + weight), cosine between the
+    # patient's words and the trial's title, conditions and summary. Needs the `embeddings` extra.
+    embedding_weight: float = 0.0
+    candidates: int = CANDIDATES
+    rerank: int = 50  # how many of the best candidates are checked criterion by criterion
 
 
-@dataclass
+DEFAULT = MatchSettings()
+EMBEDDING_WEIGHT = 0.5  # chosen on both halves of the development set (docs/benchmarks.md)
+
+
+def default_settings(embeddings: bool | None = None) -> MatchSettings:
+    """The default ranking, with text embeddings when asked (None: when the extra is installed)."""
+    use = embedder() is not None if embeddings is None else embeddings
+    if use and embedder() is None:
+        raise RuntimeError("text embeddings need the extra: pip install 'trialscout[embeddings]'")
+    return replace(DEFAULT, embedding_weight=EMBEDDING_WEIGHT) if use else DEFAULT
+
+
+class _DocFreq:
+    """How many trials contain a word, asked of the index once per word (feedback weighs words by idf).
+
+    The cache is bounded, and starts afresh when the number of trials changed (a long-running
+    server that ingests keeps its figures current enough for idf).
+    """
+
+    _MAX_WORDS = 100_000
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.cache: dict[str, int] = {}
+        self.trials = -1
+
+    def total(self) -> int:
+        trials = self.catalog.store.count()
+        if trials != self.trials or len(self.cache) > self._MAX_WORDS:
+            self.cache.clear()
+            self.trials = trials
+        return trials
+
+    def __call__(self, word: str) -> int:
+        if word not in self.cache:
+            self.cache[word] = self.catalog.index.search(SearchQuery(text=word, limit=1)).total
+        return self.cache[word]
+
+
+_doc_freqs: weakref.WeakKeyDictionary[Catalog, _DocFreq] = weakref.WeakKeyDictionary()
+
+
+def doc_freq(catalog: Catalog) -> _DocFreq:
+    """How many trials of `catalog` contain a word (cached per catalog)."""
+    if catalog not in _doc_freqs:
+        _doc_freqs[catalog] = _DocFreq(catalog)
+    return _doc_freqs[catalog]
+
+
+def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
+    return (catalog.search_ids(query) if synonyms else catalog.index.search(query)).hits
+
+
+def _load(catalog: Catalog, hits: list[Hit]) -> list[TrialRecord]:
+    found = catalog.store.get_many(h.nct_id for h in hits)
+    return [found[h.nct_id] for h in hits if h.nct_id in found]
+
+
+def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings) -> list[Hit]:
+    """The first search, then (with feedback on) a second one with the words its best results share."""
+    text = (query_text(patient.text) if settings.clean else "") or patient.text
+    query = SearchQuery(
+        text=text,
+        age=patient.age if settings.limits else None,
+        sex=patient.sex if settings.limits else None,
+        statuses=statuses,
+        limit=settings.candidates,
+        field_weights=settings.weights,
+    )
+    hits = _search(catalog, query, settings.synonyms)
+    if settings.feedback is not None and hits:
+        top = hits[: settings.feedback.docs]
+        records = _load(catalog, top)
+        scores = {h.nct_id: h.score for h in top}
+        df = doc_freq(catalog)
+        terms = expansion(text, records, [scores[r.nct_id] for r in records], df, df.total(), settings.feedback)
+        if terms:
+            hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
+    return hits
+
+
+@dataclass(frozen=True)
 class Match:
     record: TrialRecord
-    score: float
-    possible_exclusions: list[str] = field(default_factory=list)
+    score: float  # after the criteria and concepts moved it
+    search_score: float = 0.0  # as the search ranked it
+    possible_exclusions: tuple[str, ...] = ()  # exclusion items the patient seems to fail
+    criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
+    concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
+    similarity: float | None = None  # cosine of the text embeddings, when used
 
 
-def read_patient(text: str, age: float | None = None, sex: str | None = None) -> Patient:
-    """Age and sex as given, else as the description states them ("a 45-year-old man")."""
-    age_source = sex_source = "given"
-    if age is None:
-        age_source = "text"
-        if m := _AGE_RE.search(text) or _AGE_SAID_RE.search(text):
-            age = float(m.group(1))
-        elif m := _MONTHS_RE.search(text):
-            age = round(int(m.group(1)) / 12, 2)
-        else:
-            age_source = "unknown"
-    if sex is None:
-        female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
-        sex = "F" if female > male else "M" if male > female else None
-        sex_source = "text" if sex else "unknown"
-    return Patient(text, age, sex.upper()[:1] if sex else None, age_source, sex_source)
+def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
+    """The trial's criteria checked against the patient, not yet scored (see `rescore`)."""
+    summary = check_criteria(record, patient, facts)
+    failed = tuple(c.text for c in summary.checks if c.kind == "exclusion" and c.verdict == FAILS)
+    return Match(record, score, score, failed, summary, tuple(concepts_shared(record, facts)))
 
 
-def query_text(text: str) -> str:
-    """The description without negated clauses and filler words."""
-    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", _NEGATED.sub(" ", text))
-    return " ".join(w for w in words if w.lower() not in _FILLER)
+def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
+    """The search score, moved by the criteria the patient meets or fails, the conditions shared, and
+    the embeddings' similarity; `top` is the best search score of the list."""
+    score = m.search_score
+    if settings.embedding_weight and m.similarity is not None and top > 0:
+        w = settings.embedding_weight
+        score = top * (score / top + w * m.similarity) / (1 + w)
+    factor = 1.0 - settings.exclusion_penalty if m.possible_exclusions else 1.0
+    factor *= 1.0 + settings.concept_boost * min(len(m.concepts), 2)
+    if settings.inclusion_weight:
+        met, unmet = m.criteria.count(MEETS, "inclusion"), m.criteria.count(FAILS, "inclusion")
+        factor *= min(1.5, max(0.5, 1.0 + settings.inclusion_weight * (met - unmet)))
+    return replace(m, score=score * factor)
 
 
-def _norm(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
+def reorders(settings: MatchSettings) -> bool:
+    """Whether the criteria checks move any score (else they are only needed for what is shown)."""
+    return bool(
+        settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight or settings.embedding_weight
+    )
 
 
-def _conditions_in(text: str, records: list[TrialRecord]) -> set[str]:
-    """Condition names of the candidate trials that the description (negations removed) states."""
-    said = _norm(_NEGATED.sub(" ", text))
-    names = {_norm(c).strip() for r in records for c in (*r.conditions, *r.condition_mesh)}
-    return {n for n in names if len(n) > 4 and f" {n} " in said}
+def checked(
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int | None = None
+) -> tuple[list[Match], list[Hit]]:
+    """The best candidates with their criteria checked, and the rest of the hits.
+
+    As many are checked as the ranking uses (`settings.rerank`), or only the `shown` ones when the
+    checks move no score: batch ranking then loads no record past the feedback's few.
+    """
+    hits = candidates(catalog, patient, statuses, settings)
+    depth = settings.rerank if shown is None or reorders(settings) else shown
+    head, rest = hits[:depth], hits[depth:]
+    records = _load(catalog, head)
+    scores = {h.nct_id: h.score for h in head}
+    if not records:
+        return [], rest
+    facts = read_facts(patient.text, records, catalog.synonyms)
+    # Criteria are checked where they move the score or will be shown; elsewhere only the search
+    # score (and the embeddings) order the candidates.
+    by_criteria = bool(settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight)
+    matches = [
+        check(r, scores[r.nct_id], patient, facts)
+        if by_criteria or shown is None or i < shown
+        else Match(r, scores[r.nct_id], scores[r.nct_id])
+        for i, r in enumerate(records)
+    ]
+    model = embedder() if settings.embedding_weight else None
+    if model is not None and matches:
+        sims = model.similarities(query_text(patient.text) or patient.text, records, feedback_text)
+        matches = [replace(m, similarity=x) for m, x in zip(matches, sims, strict=True)]
+    return matches, rest
+
+
+def order(head: list[Match], settings: MatchSettings) -> list[Match]:
+    top = max((m.search_score for m in head), default=0.0)
+    return sorted((rescore(m, settings, top) for m in head), key=lambda m: -m.score)
+
+
+def _ranking(
+    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int
+) -> tuple[list[Match], list[Hit]]:
+    head, rest = checked(catalog, patient, statuses, settings, shown)
+    return order(head, settings), rest
 
 
 def match(
@@ -201,28 +229,25 @@ def match(
     *,
     statuses: tuple[str, ...] = (),
     limit: int = 10,
-    exclusion_penalty: float = EXCLUSION_PENALTY,
+    settings: MatchSettings = DEFAULT,
 ) -> list[Match]:
     """Trials the patient could join, best first; hard limits (age, sex, status) are filters."""
-    query = SearchQuery(
-        text=query_text(patient.text) or patient.text,
-        age=patient.age,
-        sex=patient.sex,
-        statuses=statuses,
-        limit=max(limit, CANDIDATES),
-        field_weights=MATCH_WEIGHTS,
-    )
-    result, records = catalog.search(query)
-    scores = {h.nct_id: h.score for h in result.hits}
-    conditions = _conditions_in(patient.text, records)
-    matches = []
-    for record in records:
-        hits = []
-        for item in flatten(record.eligibility.exclusion):
-            norm = _norm(item)
-            if len(norm.split()) <= _SHORT_ITEM_WORDS and any(f" {c} " in norm for c in conditions):
-                hits.append(item)
-        penalty = (1 - exclusion_penalty) if hits else 1.0
-        matches.append(Match(record, scores[record.nct_id] * penalty, hits))
-    matches.sort(key=lambda m: -m.score)
-    return matches[:limit]
+    wide = replace(settings, candidates=max(limit, settings.candidates))
+    head, rest = _ranking(catalog, patient, statuses, wide, limit)
+    tail = rest[: max(0, limit - len(head))]
+    tail_scores = {h.nct_id: h.score for h in tail}
+    return [*head, *(Match(r, tail_scores[r.nct_id], tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
+
+
+def match_ids(
+    catalog: Catalog,
+    patient: Patient,
+    *,
+    statuses: tuple[str, ...] = (),
+    limit: int = 100,
+    settings: MatchSettings = DEFAULT,
+) -> list[tuple[str, float]]:
+    """(trial id, score) as `match` ranks them, without loading the records past the checked head."""
+    wide = replace(settings, candidates=max(limit, settings.candidates))
+    head, rest = _ranking(catalog, patient, statuses, wide, 0)
+    return [*((m.record.nct_id, m.score) for m in head), *((h.nct_id, h.score) for h in rest)][:limit]

@@ -154,7 +154,10 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
                 if phrase in q.text
                 for alt in alts
             ]
-            must.append({"bool": {"should": [text, *alternatives]}})
+            feedback = [
+                _multi_match(w, weights, "most_fields", operator="and", boost=x) for w, x in q.weighted_terms if x > 0
+            ]
+            must.append({"bool": {"should": [text, *alternatives, *feedback]}})
     if q.like:
         should.append(
             {

@@ -53,6 +53,9 @@ class SearchQuery:
     field_weights: tuple[tuple[str, float], ...] = ()
     # (term as asked, its synonyms): filled by synonyms.expand_query, applied by every backend.
     expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Extra words with their own weight, scored in the text fields besides `text` (feedback terms
+    # that patient matching takes from its first results). They rank; they do not filter.
+    weighted_terms: tuple[tuple[str, float], ...] = ()
 
     def text_weights(self) -> dict[str, float]:
         return dict(self.field_weights) if self.field_weights else dict(TEXT_FIELDS)

@@ -300,6 +300,13 @@ class TantivyIndex:
                             for alt in (self._phrase(a, weights) for a in alternatives)
                             if alt is not None
                         ]
+                should += [
+                    (Occur.Should, Query.boost_query(term, weight))
+                    for term, weight in (
+                        (self._text(w, list(weights), all_words=True, weights=weights), x) for w, x in q.weighted_terms
+                    )
+                    if term is not None and weight > 0
+                ]
                 must.append((Occur.Must, Query.boolean_query(should)))
         if q.like:
             must.append((Occur.Should, self._like(q.like)))

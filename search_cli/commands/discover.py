@@ -12,6 +12,8 @@ import click
 
 from indexer.discover import matching
 from indexer.discover.evaluate import evaluate, load_qrels, load_topics
+from indexer.discover.explain import MatchExplanation, find_trials
+from indexer.discover.patient import normalise_sex
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options
@@ -55,6 +57,34 @@ def _shares(shares: dict[str, list[str]]) -> str:
     return "; ".join(f"{k} {', '.join(v)}" for k, v in shares.items())
 
 
+def embeddings_option(f: Any) -> Any:
+    return click.option(
+        "--embeddings/--no-embeddings",
+        default=None,
+        help="Blend in text embeddings (the optional `embeddings` extra). Default: when installed.",
+    )(f)
+
+
+def _settings(embeddings: bool | None) -> matching.MatchSettings:
+    try:
+        return matching.default_settings(embeddings)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _match_status(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Trials a patient can join unless told otherwise; `any` for every status."""
+    if not values:
+        return matching.JOINABLE_STATUSES
+    if any(v.strip().lower() == "any" for value in values for v in value.split(",")):
+        return ()
+    return _status(ctx, param, values)
+
+
+def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return normalise_sex(value) if value else None
+
+
 @click.command()
 @click.option("--text", help="The patient, in words: diagnosis, age, sex, history, treatments.")
 @click.option(
@@ -63,9 +93,23 @@ def _shares(shares: dict[str, list[str]]) -> str:
     help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.',
 )
 @click.option("--age", type=click.FloatRange(0, 150), help="Age in years (else read from the text).")
-@click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False), help="Sex (else read from the text).")
-@click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
+@click.option(
+    "--sex",
+    type=click.Choice(["F", "M", "FEMALE", "MALE"], case_sensitive=False),
+    callback=_sex,
+    help="Sex (else read from the text).",
+)
+@click.option(
+    "--status",
+    "-s",
+    multiple=True,
+    callback=_match_status,
+    help="Only trials with this status; repeatable. Default: those a patient can join "
+    "(recruiting, not yet recruiting, enrolling by invitation, available); `any` for all.",
+)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Show the criteria each trial seems met, failed or unknown, and why.")
+@embeddings_option
 @output_options
 @pass_app
 def match(
@@ -76,24 +120,25 @@ def match(
     sex: str | None,
     status: tuple[str, ...],
     limit: int,
+    explain: bool,
+    embeddings: bool | None,
     fmt: str,
 ) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
-    when not given); trials whose exclusion criteria name the patient's condition are pushed down."""
+    when not given); each trial's criteria are checked against what the text says."""
     if bool(text) == bool(batch):
         raise click.UsageError("give --text or --batch (one of them)")
     catalog = app.catalog()
+    settings = _settings(embeddings)
     if batch:
-        topics = load_topics(batch)
         out = sys.stdout
-        for topic in topics:
+        for topic in load_topics(batch):
             patient = matching.read_patient(topic.text, age, sex)
-            for rank, m in enumerate(matching.match(catalog, patient, statuses=status, limit=limit), 1):
+            for rank, (nct_id, score) in enumerate(
+                matching.match_ids(catalog, patient, statuses=status, limit=limit, settings=settings), 1
+            ):
                 out.write(
-                    json.dumps(
-                        {"query_id": topic.id, "rank": rank, "nct_id": m.record.nct_id, "score": round(m.score, 4)}
-                    )
-                    + "\n"
+                    json.dumps({"query_id": topic.id, "rank": rank, "nct_id": nct_id, "score": round(score, 4)}) + "\n"
                 )
         return
     assert text is not None
@@ -102,27 +147,57 @@ def match(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
     )
-    found = matching.match(catalog, patient, statuses=status, limit=limit)
-    extra: list[dict[str, Any]] = [
-        {"score": round(m.score, 4), "possible_exclusions": m.possible_exclusions} for m in found
-    ]
-    if fmt == "table":
-        emit_rows(
-            [
-                {
-                    "nct_id": m.record.nct_id,
-                    "score": round(m.score, 2),
-                    "status": (m.record.overall_status or "").lower(),
-                    "title": m.record.brief_title,
-                    "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
-                }
-                for m in found
-            ],
-            fmt,
-            ["nct_id", "score", "status", "title", "note"],
+    report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings)
+    found, explained, padding = list(report.matches), list(report.explanations), report.hidden
+    if padding:
+        app.info(
+            f"{padding} more trial(s) share nothing but common words with the description; not shown. "
+            "Name the condition or treatment more precisely, or try `--status any`."
         )
+    elif not found:
+        app.info("no trial matches; try `--status any` or fewer details")
+    if fmt == "table":
+        _match_table(found, explained, explain)
         return
+    extra: list[dict[str, Any]] = [
+        {
+            "score": round(m.score, 4),
+            "possible_exclusions": list(m.possible_exclusions),
+            **({"explain": e.to_dict()} if explain else {}),
+        }
+        for m, e in zip(found, explained, strict=True)
+    ]
     emit_records([m.record for m in found], fmt, extra)
+
+
+def _match_table(found: list[matching.Match], explained: list[MatchExplanation], explain: bool) -> None:
+    emit_rows(
+        [
+            {
+                "nct_id": m.record.nct_id,
+                "score": round(m.score, 2),
+                "status": (m.record.overall_status or "").lower(),
+                "criteria": f"{len(e.meets)} met, {len(e.fails)} failed, {len(e.unknown)} unknown",
+                "title": m.record.brief_title,
+                "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
+            }
+            for m, e in zip(found, explained, strict=True)
+        ],
+        "table",
+        ["nct_id", "score", "status", "criteria", "title", "note"],
+    )
+    if not explain:
+        return
+    for e in explained:
+        click.echo(f"\n{e.nct_id}")
+        if e.concepts:
+            click.echo(f"  about: {', '.join(e.concepts)}")
+        for name, words in e.matched_terms:
+            click.echo(f"  {name}: {', '.join(words)}")
+        for label, checks in (("meets", e.meets), ("fails", e.fails)):
+            for c in checks:
+                click.echo(f"  {label} ({c.kind}, {c.reason}): {c.text}")
+        click.echo(f"  unknown: {len(e.unknown)} criteria the description does not settle")
 
 
 @click.command("eval")
@@ -142,18 +217,22 @@ def match(
     "--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cut-off for nDCG and precision."
 )
 @click.option("--json", "as_json", is_flag=True, help="Also per-topic nDCG.")
+@embeddings_option
 @pass_app
-def evaluate_cmd(app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool) -> None:
+def evaluate_cmd(
+    app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool, embeddings: bool | None
+) -> None:
     """nDCG@N, P@N and recall@100 of `trials match` over the current index (trec_eval's definitions)."""
     catalog = app.catalog()
+    settings = _settings(embeddings)
     judged = load_qrels(qrels)
     timings: list[float] = []
 
     def rank(topic: Any) -> list[str]:
         start = time.perf_counter()
-        found = matching.match(catalog, matching.read_patient(topic.text), limit=max(100, limit))
+        found = matching.match_ids(catalog, matching.read_patient(topic.text), limit=max(100, limit), settings=settings)
         timings.append(time.perf_counter() - start)
-        return [m.record.nct_id for m in found]
+        return [nct_id for nct_id, _ in found]
 
     scores = evaluate(load_topics(topics), judged, rank, k=limit)
     result = scores.to_dict()

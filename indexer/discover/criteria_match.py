@@ -1,0 +1,129 @@
+"""Criterion by criterion: which of a trial's inclusion and exclusion items a patient meets, fails or leaves open."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.discover.facts import Facts, norm
+from indexer.discover.patient import Patient
+from indexer.parsers.criteria import flatten
+from indexer.record import TrialRecord
+
+MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
+# A long item names many conditions in passing ("... other than diabetes, hypertension or ..."):
+# only short ones are read as being about one condition.
+SHORT_ITEM_WORDS = 12
+_PREGNANCY = re.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b", re.I)
+_CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
+# "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
+_AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+_AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+_NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
+_MEN = re.compile(r"\b(men|males?)\b", re.I)
+_WOMEN = re.compile(r"\b(women|females?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """One eligibility item, and whether the patient seems to meet it (for an exclusion: stay clear of it)."""
+
+    kind: str  # inclusion or exclusion
+    text: str
+    verdict: str  # meets, fails or unknown
+    reason: str = ""  # e.g. "you have lupus erythematosus, systemic"
+
+
+@dataclass(frozen=True)
+class CriteriaSummary:
+    checks: tuple[CriterionCheck, ...]
+
+    def count(self, verdict: str, kind: str | None = None) -> int:
+        return sum(1 for c in self.checks if c.verdict == verdict and (kind is None or c.kind == kind))
+
+    @property
+    def meets(self) -> int:
+        return self.count(MEETS)
+
+    @property
+    def fails(self) -> int:
+        return self.count(FAILS)
+
+    @property
+    def unknown(self) -> int:
+        return self.count(UNKNOWN)
+
+
+def _named(text: str, names: tuple[str, ...]) -> str | None:
+    """The first (longest) of `names` in `text`, normalised by `norm`."""
+    return next((n for n in names if f" {n} " in text), None)
+
+
+def _pregnancy(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck | None:
+    if not _PREGNANCY.search(item) or _CHILDBEARING.search(item):
+        return None  # "women of childbearing potential must use contraception" asks nothing we know
+    # "Negative pregnancy test" includes those whom pregnancy would exclude.
+    excludes_pregnancy = kind == "exclusion" or bool(_NOT_PREGNANT.search(item))
+    if patient.sex == "M" or facts.pregnant is False:
+        why = "you are male" if patient.sex == "M" else "you are not pregnant"
+        return CriterionCheck(kind, item, MEETS if excludes_pregnancy else FAILS, why)
+    if facts.pregnant:
+        return CriterionCheck(kind, item, FAILS if excludes_pregnancy else MEETS, "you are pregnant")
+    return None
+
+
+def _sex(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
+    words = item.split()
+    if kind != "inclusion" or len(words) > SHORT_ITEM_WORDS or not patient.sex or _CHILDBEARING.search(item):
+        return None  # "women of childbearing potential must ..." is a rule for some women, not a limit
+    men, women = bool(_MEN.search(item)), bool(_WOMEN.search(item))
+    if men == women:
+        return None
+    ok = (patient.sex == "M") == men
+    return CriterionCheck(
+        kind, item, MEETS if ok else FAILS, "you are male" if patient.sex == "M" else "you are female"
+    )
+
+
+def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
+    if kind != "inclusion" or patient.age is None or "age" not in item.lower():
+        return None
+    if m := _AGE_RANGE.search(item):
+        low, high = float(m.group(1)), float(m.group(2))
+    elif m := _AGE_MIN.search(item):
+        low, high = float(m.group(1)), 999.0
+    else:
+        return None
+    ok = low <= patient.age <= high
+    return CriterionCheck(kind, item, MEETS if ok else FAILS, f"you are {patient.age:g}")
+
+
+def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:
+    """The verdict on one item: age, a condition the patient has or denies, pregnancy, sex; else unknown."""
+    for special in (_age(kind, item, patient), _pregnancy(kind, item, patient, facts), _sex(kind, item, patient)):
+        if special is not None:
+            return special
+    short = len(item.split()) <= SHORT_ITEM_WORDS
+    text = norm(item)
+    if has := _named(text, facts.present_names):
+        if kind == "inclusion":
+            return CriterionCheck(kind, item, MEETS, f"you have {has}")
+        if short:
+            return CriterionCheck(kind, item, FAILS, f"you have {has}")
+    if short and (denied := _named(text, facts.denied_names)):
+        verdict = MEETS if kind == "exclusion" else FAILS
+        return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
+    return CriterionCheck(kind, item, UNKNOWN)
+
+
+def check_criteria(record: TrialRecord, patient: Patient, facts: Facts) -> CriteriaSummary:
+    e = record.eligibility
+    checks = [check_item("inclusion", item, patient, facts) for item in flatten(e.inclusion)]
+    checks += [check_item("exclusion", item, patient, facts) for item in flatten(e.exclusion)]
+    return CriteriaSummary(tuple(checks))
+
+
+def concepts_shared(record: TrialRecord, facts: Facts) -> list[str]:
+    """The trial's own conditions (as it names them) that the patient has."""
+    names = {norm(c).strip(): c for c in (*record.conditions, *record.condition_mesh)}
+    return sorted({label for n, label in names.items() if n in facts.present})

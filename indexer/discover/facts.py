@@ -1,0 +1,101 @@
+"""A patient's stated facts in the corpus's own vocabulary: conditions present and denied, drugs, pregnancy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from indexer.discover.synonyms import Synonyms
+from indexer.discover.words import NEGATED
+from indexer.record import TrialRecord
+
+_PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
+_MIN_CHARS = 4  # shorter names ("pain", "MS") match too much of free text to be read as facts
+
+
+_PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+
+
+def norm(text: str) -> str:
+    """Lower case, punctuation as spaces, padded: `f" {name} " in norm(text)` finds whole words."""
+    return " " + " ".join(text.lower().translate(_PUNCTUATION).split()) + " "
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the description says, each as the corpus names it (normalised: lower case, single spaces)."""
+
+    present: frozenset[str]  # conditions the patient has
+    denied: frozenset[str]  # conditions the description rules out ("no history of diabetes")
+    drugs: frozenset[str]  # treatments the patient has had or takes
+    pregnant: bool | None  # None: not said
+    # Every name the patient's facts go by, synonyms included, longest first, for matching criteria text.
+    present_names: tuple[str, ...] = ()
+    denied_names: tuple[str, ...] = ()
+
+
+def vocabulary(records: Iterable[TrialRecord]) -> tuple[set[str], set[str]]:
+    """Condition and drug names of these trials, normalised."""
+    conditions: set[str] = set()
+    drugs: set[str] = set()
+    for r in records:
+        conditions.update(norm(c).strip() for c in (*r.conditions, *r.condition_mesh, *r.keywords))
+        drugs.update(norm(d).strip() for d in (*r.drug_names(), *r.intervention_mesh))
+    return {c for c in conditions if len(c) >= _MIN_CHARS}, {d for d in drugs if len(d) >= _MIN_CHARS}
+
+
+def _found(names: Iterable[str], text: str) -> set[str]:
+    return {n for n in names if f" {n} " in text}
+
+
+def _synonyms_in(text: str, synonyms: Synonyms | None) -> list[tuple[str, list[str]]]:
+    return synonyms.find_in_text(text) if synonyms is not None else []
+
+
+def _key(name: str) -> str:
+    return norm(name).strip()
+
+
+def _with_synonyms(text: str, synonyms: Synonyms | None) -> str:
+    """The text plus the synonyms of what it names, so "SLE" also reads as "systemic lupus erythematosus"."""
+    extra = [alt for _, alts in _synonyms_in(text, synonyms) for alt in alts]
+    return norm(text + " \n " + " \n ".join(extra))
+
+
+def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | None = None) -> Facts:
+    """The facts of `text`, named as these candidate trials name conditions and drugs."""
+    conditions, drug_names = vocabulary(records)
+    negated = " ".join(m.group(0) for m in NEGATED.finditer(text))
+    positive = NEGATED.sub(" ", text)
+    said, unsaid = _with_synonyms(positive, synonyms), _with_synonyms(negated, synonyms)
+    present = _found(conditions, said)
+    denied = _found(conditions, unsaid) - present
+    # The patient's own words for a condition found through a synonym ("lupus" for "systemic lupus
+    # erythematosus") name it in criteria too.
+    own = {
+        norm(phrase).strip()
+        for phrase, alts in _synonyms_in(positive, synonyms)
+        if _found(map(_key, alts), said) & present
+    }
+    pregnant: bool | None = None
+    if _PREGNANT.search(positive):
+        pregnant = True
+    elif _PREGNANT.search(negated):
+        pregnant = False
+    return Facts(
+        frozenset(present),
+        frozenset(denied),
+        frozenset(_found(drug_names, said)),
+        pregnant,
+        _names(present | {o for o in own if len(o) >= _MIN_CHARS}, synonyms),
+        _names(denied, synonyms),
+    )
+
+
+def _names(concepts: set[str], synonyms: Synonyms | None) -> tuple[str, ...]:
+    out = set(concepts)
+    if synonyms is not None:
+        for c in concepts:
+            out.update(n for n in (norm(s).strip() for s in synonyms.expand(c)) if len(n) >= _MIN_CHARS)
+    return tuple(sorted(out, key=lambda n: (-len(n), n)))

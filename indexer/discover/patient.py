@@ -1,0 +1,143 @@
+"""Reading a patient's age and sex from how people write them: "45F", "woman, 45", "my mother is 80"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+)
+_NUMBER_WORDS = {w: n for n, w in enumerate(_UNITS.split())}
+_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}  # noqa: SIM905
+# "sixty-five", "eighty", "seven": a number written out, as case reports often do ("A sixty-year-old man").
+_WORDS_NUM = (
+    r"(?:(?:"
+    + "|".join(_TENS)
+    + r")(?:[- ](?:"
+    + "|".join(list(_NUMBER_WORDS)[1:10])
+    + r"))?|"
+    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+    + r")"
+)
+_NUM = rf"(\d{{1,3}}(?:\.\d)?|{_WORDS_NUM})"
+# "45-year-old", "45 yo", "45yo", "45 y/o", "45 years of age", "sixty-year-old"; not "smoked for 20 years".
+_YEARS = r"(?:(?:years?|yrs?|y)[- ]?old\b|(?:years?|yrs?)\s+of\s+age\b|(?:yo|y/o|y\.o\.?)(?=[^a-z]|[fm]\b|$))"
+_AGE_YEARS = re.compile(rf"\b{_NUM}[- ]?{_YEARS}", re.I)
+_AGE_SMALL = re.compile(rf"\b{_NUM}[- ]?(months?|weeks?|days?)[- ]old\b", re.I)
+# "age: 45", "aged 45", "Age 45", "age of 45".
+_AGE_LABEL = re.compile(r"\bage[ds]?\s*(?:[:=]|of|is)?\s*(\d{1,3})\b", re.I)
+# "45F", "45 M", "F45", "M/45": the clinical shorthand. Spaced letters only in capitals ("45 m" is a distance).
+_SHORT_AGE_SEX = re.compile(r"\b(\d{1,3})\s?(?:yo\s?|y/o\s?)?([FM])\b|\b(\d{1,3})([fm])\b")
+_SHORT_SEX_AGE = re.compile(r"\b([FM])\s?/?\s?(\d{1,3})\b")
+_SEX_WORDS = (
+    r"(?:woman|man|female|male|girl|boy|lady|gentleman|patient|mother|father|mom|mum|dad|wife|husband"
+    r"|son|daughter|sister|brother|grandmother|grandfather|grandma|grandpa|aunt|uncle|friend|child|baby)"
+)
+# "woman, 45", "Female 45", "my father, 72,": a person word, then the age.
+_PERSON_COMMA_AGE = re.compile(rf"\b{_SEX_WORDS}\s*[,:]?\s*(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))", re.I)
+# "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
+_IS_AGE = re.compile(
+    rf"\b(?:I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"
+    rf"\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d|weeks|days|months|pounds|kilos))",
+    re.I,
+)
+_FEMALE = re.compile(
+    r"\b(woman|women|female|girl|lady|mother|mom|mum|wife|daughter|sister|grandmother|grandma|aunt|niece"
+    r"|pregnant|pregnancy|postmenopausal|premenopausal)\b",
+    re.I,
+)
+_MALE = re.compile(
+    r"\b(man|men|male|boy|gentleman|father|dad|husband|son|brother|grandfather|grandpa|uncle|nephew)\b", re.I
+)
+_SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
+_HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
+# "his mother", "her husband", "family history of ...": relatives of the patient, not the patient.
+_RELATIVE = re.compile(
+    r"\b(?:his|her|their|whose|family|maternal|paternal)\s+(?:history\s+(?:of\s+)?)?(?:\w+\s+)?"
+    r"(mother|father|mom|dad|wife|husband|son|daughter|sister|brother|grandmother|grandfather|aunt|uncle)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Patient:
+    text: str
+    age: float | None = None
+    sex: str | None = None  # F or M
+    age_source: str = "given"  # given, text or unknown
+    sex_source: str = "given"
+
+
+def _number(word: str) -> float | None:
+    w = word.lower().replace(" ", "-")
+    try:
+        return float(w)
+    except ValueError:
+        pass
+    if w in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[w])
+    tens, _, unit = w.partition("-")
+    if tens in _TENS:
+        return float(_TENS[tens] + (_NUMBER_WORDS.get(unit, 0) if unit else 0))
+    return None
+
+
+def read_age(text: str) -> float | None:
+    """Age in years as the text states it; the most explicit phrasing wins."""
+    if m := _AGE_YEARS.search(text):
+        age = _number(m.group(1))
+        if age is not None and age <= 120:
+            return age
+    if m := _AGE_SMALL.search(text):
+        n, unit = _number(m.group(1)), m.group(2).lower()
+        if n is not None:
+            per_year = 12 if unit.startswith("month") else 52 if unit.startswith("week") else 365
+            return round(n / per_year, 2)
+    later = ((_AGE_LABEL, 1), (_SHORT_AGE_SEX, 0), (_SHORT_SEX_AGE, 2), (_PERSON_COMMA_AGE, 1), (_IS_AGE, 1))
+    for pattern, group in later:
+        if m := pattern.search(text):
+            raw = m.group(group) if group else (m.group(1) or m.group(3))
+            age = _number(raw)
+            if age is not None and 0 < age <= 120:
+                return age
+    return None
+
+
+def read_sex(text: str) -> str | None:
+    """F or M: the clinical shorthand first ("45F"), then words about the patient, then pronouns."""
+    if m := _SHORT_AGE_SEX.search(text):
+        return (m.group(2) or m.group(4)).upper()
+    if m := _SHORT_SEX_AGE.search(text):
+        return m.group(1)
+    about_patient = _RELATIVE.sub(" ", text)
+    for female_re, male_re in ((_FEMALE, _MALE), (_SHE, _HE)):
+        female, male = len(female_re.findall(about_patient)), len(male_re.findall(about_patient))
+        if female != male:
+            return "F" if female > male else "M"
+    return None
+
+
+def normalise_sex(sex: str) -> str:
+    """F, M, female, MALE, woman... -> F or M."""
+    s = sex.strip().lower()
+    if s in ("f", "female", "woman", "w"):
+        return "F"
+    if s in ("m", "male", "man"):
+        return "M"
+    raise ValueError(f"sex must be F or M (or female, male), not {sex!r}")
+
+
+def read_patient(text: str, age: float | None = None, sex: str | None = None) -> Patient:
+    """Age and sex as given, else as the description states them ("a 45-year-old man", "45F")."""
+    age_source = sex_source = "given"
+    if age is None:
+        age = read_age(text)
+        age_source = "text" if age is not None else "unknown"
+    if sex is None:
+        sex = read_sex(text)
+        sex_source = "text" if sex else "unknown"
+    else:
+        sex = normalise_sex(sex)
+    return Patient(text, age, sex, age_source, sex_source)

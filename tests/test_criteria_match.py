@@ -1,0 +1,111 @@
+"""Patient facts, criterion-by-criterion checks, feedback words and cross-validation, on a real trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.discover.criteria_match import FAILS, MEETS, UNKNOWN, check_criteria, check_item
+from indexer.discover.evaluate import cross_validate, folds
+from indexer.discover.facts import Facts, read_facts
+from indexer.discover.patient import read_patient
+from indexer.discover.prf import Feedback, expansion
+from indexer.discover.synonyms import Synonyms, curated
+from indexer.parsers import parse
+from indexer.record import TrialRecord
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ctgov_xml"
+
+
+def _record(nct: str) -> TrialRecord:
+    [record] = parse((FIXTURES / f"{nct}.xml").read_bytes(), filename=f"{nct}.xml")
+    return record
+
+
+@pytest.fixture(scope="module")
+def sle() -> TrialRecord:
+    """Low-dose IL-2 in SLE: age 18 to 75, negative pregnancy test, excludes pregnancy and neuropsychiatric SLE."""
+    return _record("NCT04077684")
+
+
+def test_facts_are_named_as_the_trials_name_them(sle: TrialRecord) -> None:
+    facts = read_facts("45F with SLE, not pregnant", [sle], Synonyms(curated()))
+    assert "systemic lupus erythematosus" in facts.present  # through the synonym SLE
+    assert facts.pregnant is False
+    assert read_facts("She has no lupus.", [sle], Synonyms(curated())).denied >= {"systemic lupus erythematosus"}
+    assert read_facts("pregnant at 20 weeks", [sle]).pregnant is True
+
+
+def test_each_criterion_of_a_real_trial(sle: TrialRecord) -> None:
+    patient = read_patient("A 45-year-old woman with systemic lupus erythematosus, not pregnant")
+    facts = read_facts(patient.text, [sle], Synonyms(curated()))
+    checks = {c.text: c for c in check_criteria(sle, patient, facts).checks}
+    age = checks["age:18 to 75 years, weight 45-80Kg"]
+    assert (age.verdict, age.reason) == (MEETS, "you are 45")
+    assert checks["Negative urine pregnancy test"].verdict == MEETS
+    assert checks["pregnancy or lactation in females."].verdict == MEETS  # exclusion she is clear of
+    assert checks["active severe neuropsychiatric manifestations of SLE;"].verdict == UNKNOWN  # long, not hers
+    assert checks["Written informed consent form"].verdict == UNKNOWN
+    old = read_patient("An 80-year-old pregnant woman")
+    old_checks = {c.text: c for c in check_criteria(sle, old, read_facts(old.text, [sle])).checks}
+    assert old_checks["age:18 to 75 years, weight 45-80Kg"].verdict == FAILS
+    assert old_checks["pregnancy or lactation in females."].verdict == FAILS
+    assert old_checks["Negative urine pregnancy test"].verdict == FAILS
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict"),
+    [
+        ("inclusion", "Diagnosis of type 2 diabetes", MEETS),
+        ("exclusion", "Type 2 diabetes", FAILS),
+        ("exclusion", "History of heart failure", MEETS),  # denied
+        ("inclusion", "Heart failure NYHA class II-III", FAILS),  # denied
+        ("inclusion", "Men aged 40 or older", FAILS),
+        ("exclusion", "Women who are pregnant or breastfeeding", UNKNOWN),  # not said
+        ("inclusion", "Women of childbearing potential must use contraception", UNKNOWN),
+        (
+            "exclusion",
+            "Any other serious illness such as cancer, heart failure or type 2 diabetes that in the opinion of "
+            "the investigator would interfere with participation",
+            UNKNOWN,  # a long list in passing, not a statement about one condition
+        ),
+    ],
+)
+def test_item_verdicts(kind: str, item: str, verdict: str) -> None:
+    patient = read_patient("A 60-year-old woman with type 2 diabetes; denies heart failure")
+    facts = Facts(
+        frozenset({"type 2 diabetes"}),
+        frozenset({"heart failure"}),
+        frozenset(),
+        None,
+        ("type 2 diabetes",),
+        ("heart failure",),
+    )
+    assert check_item(kind, item, patient, facts).verdict == verdict
+
+
+def test_feedback_words_come_from_the_best_results(sle: TrialRecord) -> None:
+    other = _record("NCT02084238")  # the same sponsor's earlier low-dose IL-2 SLE trial
+    words = expansion(
+        "lupus", [sle, other], [10.0, 9.0], doc_freq=lambda w: 5, total=1000, settings=Feedback(2, 8, 1.0, 0.5)
+    )
+    assert 0 < len(words) <= 8
+    assert "lupus" not in {w for w, _ in words}  # already asked
+    assert {"systemic", "erythematosus"} & {w for w, _ in words}
+    assert max(x for _, x in words) == pytest.approx(0.5)
+    assert [x for _, x in words] == sorted((x for _, x in words), reverse=True)
+    assert expansion("lupus", [sle], [1.0], lambda w: 1, 1000) == []  # words of one trial only are names
+
+
+def test_two_fold_cross_validation() -> None:
+    assert folds(["a", "b", "c", "d", "e"]) == [["a", "c", "e"], ["b", "d"]]
+    per_topic = {
+        "off": {"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5},
+        # Better on fold 1 (a, c), worse on fold 2 (b, d): chosen on one half, it loses on the other.
+        "on": {"a": 0.9, "b": 0.1, "c": 0.9, "d": 0.1},
+    }
+    cv = cross_validate(per_topic)
+    assert cv.chosen == ("off", "on")  # fold 1 is scored with the choice made on fold 2, and back
+    assert cv.folds == pytest.approx((0.5, 0.1))
+    assert cv.mean == pytest.approx((0.5 + 0.5 + 0.1 + 0.1) / 4)

@@ -1,0 +1,70 @@
+"""Reading age and sex from the ways patients and clinicians write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.discover.patient import normalise_sex, read_patient
+
+CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient issue asks
+    ("45F with lupus", 45, "F"),
+    ("45 yo M, chest pain", 45, "M"),
+    ("woman, 45, lupus", 45, "F"),
+    ("Female, age: 45", 45, "F"),
+    ("My mother is 80 and has breast cancer", 80, "F"),
+    ("34-year-old woman with lupus", 34, "F"),
+    ("A 45-year-old man with anaplastic astrocytoma", 45, "M"),
+    ("a 32 yo woman with headache", 32, "F"),
+    ("I am 34 and have lupus", 34, None),
+    ("3 month old boy with fever", 0.25, "M"),
+    ("I weigh 80 kg", None, None),
+    ("62M with COPD", 62, "M"),
+    ("M 62, COPD", 62, "M"),
+    ("F45, migraine", 45, "F"),
+    ("45f, migraine", 45, "F"),
+    ("55 y/o female with diabetes", 55, "F"),
+    ("Male, 70, prostate cancer", 70, "M"),
+    ("male 70 prostate cancer", 70, "M"),
+    ("Patient is a sixty-five-year-old gentleman", 65, "M"),
+    ("An eighty year old lady with dementia", 80, "F"),
+    ("aged 50, he has gout", 50, "M"),
+    ("Age 29. Pregnant, gestational diabetes", 29, "F"),
+    ("I'm 41, diagnosed with MS last year", 41, None),
+    ("my father, 72, has Parkinson's disease", 72, "M"),
+    ("My dad is 68 with heart failure", 68, "M"),
+    ("She is 52 and has rheumatoid arthritis", 52, "F"),
+    ("he's 60; type 2 diabetes", 60, "M"),
+    ("Smoked for 20 years, now has emphysema; he is 66", 66, "M"),
+    ("47 years of age, woman, asthma", 47, "F"),
+    ("8-week-old infant girl with jaundice", 0.15, "F"),
+    ("A 45-year-old man whose mother had breast cancer", 45, "M"),
+    ("Her blood pressure is 140/90; she is 58", 58, "F"),
+    ("70 year old female, type 2 diabetes, obese, on metformin", 70, "F"),
+    ("Woman age 33 with endometriosis", 33, "F"),
+    ("my wife is 39 and has lupus", 39, "F"),
+    ("12yo boy with asthma", 12, "M"),
+    ("Son, 9, with autism", 9, "M"),
+    ("BMI 31, HbA1c 8.2%", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "age", "sex"), CASES)
+def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
+    patient = read_patient(text)
+    assert (patient.age, patient.sex) == (age, sex)
+    assert patient.age_source == ("text" if age is not None else "unknown")
+
+
+def test_given_age_and_sex_win_over_the_text() -> None:
+    patient = read_patient("45F with lupus", age=50, sex="male")
+    assert (patient.age, patient.sex, patient.age_source, patient.sex_source) == (50, "M", "given", "given")
+
+
+@pytest.mark.parametrize(("given", "sex"), [("F", "F"), ("f", "F"), ("FEMALE", "F"), ("Male", "M"), ("m", "M")])
+def test_sex_spellings(given: str, sex: str) -> None:
+    assert normalise_sex(given) == sex
+
+
+def test_unknown_sex_spelling_is_refused() -> None:
+    with pytest.raises(ValueError, match="F or M"):
+        normalise_sex("x")
