@@ -3,6 +3,7 @@
 # distribution plus the project's analysis plugin (scripts/es-analysis-plugin). Usage:
 #   scripts/elasticsearch.sh up|down|status
 # Env: ELASTICSEARCH_PORT (HTTP, default 9210), ELASTICSEARCH_TRANSPORT_PORT (default HTTP + 100),
+#      ELASTICSEARCH_HEAP (default 256m: enough for the test suite; the benchmark gives it 1g),
 #      ELASTICSEARCH_DIR (run directory; default in the system's temporary folder, since the node runs
 #      as `nobody` when we are root and must reach it), ES_JAVA_HOME (a JDK 21+; found when unset).
 # Exit status 3 means a prerequisite cannot be had (Maven, a JDK 21+, the artifact): callers skip.
@@ -15,6 +16,7 @@ TRANSPORT=${ELASTICSEARCH_TRANSPORT_PORT:-$((PORT + 100))}
 DIR=${ELASTICSEARCH_DIR:-${TMPDIR:-/tmp}/trialscout-elasticsearch-$PORT}
 HOME_DIR=$DIR/elasticsearch-$VERSION
 PLUGIN_SRC=$REPO/scripts/es-analysis-plugin
+HEAP=${ELASTICSEARCH_HEAP:-256m}
 HEALTH="http://127.0.0.1:$PORT/_cluster/health"
 
 unavailable() { echo "elasticsearch: $*" >&2; exit 3; }
@@ -127,7 +129,7 @@ up() {
     echo "elasticsearch: $DIR is not reachable by the node's user (nobody); set ELASTICSEARCH_DIR to a folder it can reach" >&2
     return 1
   fi
-  as_node_user env ES_JAVA_HOME="$jdk" ES_JAVA_OPTS="-Xms256m -Xmx256m" ES_TMPDIR="$DIR/tmp" \
+  as_node_user env ES_JAVA_HOME="$jdk" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" ES_TMPDIR="$DIR/tmp" \
     "$HOME_DIR/bin/elasticsearch" -d -p "$DIR/pid" > "$DIR/start.log" 2>&1 \
     || { echo "elasticsearch did not start; see $DIR/start.log and $DIR/logs" >&2; cat "$DIR/start.log" >&2; return 1; }
   for _ in $(seq 90); do
@@ -155,9 +157,18 @@ down() {
   rm -rf "$DIR/data" "$DIR/tmp"
 }
 
+# One up or down at a time per run directory: a down waits for a start in progress, a second up
+# finds the first one's node.
+locked() {
+  mkdir -p "$DIR"
+  exec 9>"$DIR/.lock"
+  flock -w 300 9 || { echo "elasticsearch: $DIR is locked by another up/down for 300 s" >&2; exit 1; }
+  "$@"
+}
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) locked up ;;
+  down) locked down ;;
   status) curl -sf "$HEALTH" && echo || { echo "down"; exit 1; } ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac

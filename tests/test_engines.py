@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +19,7 @@ from indexer.discover.synonyms import Synonyms
 from indexer.index import cluster
 from indexer.index.cluster import ClusterIndex
 from indexer.index.document import SearchQuery
-from indexer.index.engines import EngineError, EngineUnavailable, connect, parse_engine_url
+from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable, connect, parse_engine_url
 from indexer.parsers import parse
 from tests.conftest import FIXTURES
 
@@ -48,7 +52,11 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("X-Elastic-Product", "Elasticsearch")
-        self.send_header("Content-Type", "application/vnd.elasticsearch+json;compatible-with=9")
+        # opensearch-py (the TLS test talks to this server with both clients) reads plain JSON only.
+        elastic = "vnd.elasticsearch" in (self.headers.get("Accept") or "")
+        self.send_header(
+            "Content-Type", "application/vnd.elasticsearch+json;compatible-with=9" if elastic else "application/json"
+        )
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -113,7 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def es() -> Iterator[FakeElasticsearch]:
-    server = FakeElasticsearch()
+    yield from _serve(FakeElasticsearch())
+
+
+def _serve(server: FakeElasticsearch) -> Iterator[FakeElasticsearch]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -214,3 +225,63 @@ def test_engine_urls(text: str, kind: str, base: str, alias: str) -> None:
 def test_bad_engine_urls(text: str) -> None:
     with pytest.raises(ValueError, match="engine URL"):
         parse_engine_url(text)
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA of our own and a certificate it signed for 127.0.0.1, as an Elasticsearch 8/9 cluster makes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder(
+            name("trialscout test CA"), name("trialscout test CA"), ca_key.public_key(), 1, now, now + timedelta(days=1)
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder(ca.subject, name("127.0.0.1"), key.public_key(), 2, now, now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "http_ca.crt", folder / "node.crt", folder / "node.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return paths
+
+
+@pytest.fixture
+def tls_es(tmp_path: Path) -> Iterator[tuple[FakeElasticsearch, Path]]:
+    ca, cert, key = _certificates(tmp_path)
+    server = FakeElasticsearch()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    for s in _serve(server):
+        yield s, ca
+
+
+@pytest.mark.parametrize("kind", ["elasticsearch", "opensearch"])
+def test_tls_with_the_clusters_own_ca(
+    kind: str, tls_es: tuple[FakeElasticsearch, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = tls_es
+    url = f"{kind}+https://127.0.0.1:{server.server_address[1]}/trials"
+    monkeypatch.delenv("TRIALS_ENGINE_CA_CERTS", raising=False)
+    with pytest.raises(EngineTLSError, match="TRIALS_ENGINE_CA_CERTS"):
+        connect(url).request("GET", "/_alias/trials")
+    assert server.requests == []  # refused before any request was sent
+    monkeypatch.setenv("TRIALS_ENGINE_CA_CERTS", str(ca))
+    index = ClusterIndex(connect(url), Synonyms([]))
+    assert index.needs_rebuild and index.count() == 0
+    assert server.requests and all(r["path"] for r in server.requests)
