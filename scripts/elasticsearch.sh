@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop one real Elasticsearch 9 node for the engine tests, from Maven Central's server
 # distribution plus the project's analysis plugin (scripts/es-analysis-plugin). Usage:
-#   scripts/elasticsearch.sh up|down|status
+#   scripts/elasticsearch.sh up|down|status|clean   (clean also removes the unzipped distribution)
 # Env: ELASTICSEARCH_PORT (HTTP, default 9210), ELASTICSEARCH_TRANSPORT_PORT (default HTTP + 100),
 #      ELASTICSEARCH_HEAP (default 256m: enough for the test suite; the benchmark gives it 1g),
 #      ELASTICSEARCH_DIR (run directory; default in the system's temporary folder, since the node runs
@@ -170,5 +170,6 @@ case "${1:-}" in
   up) locked up ;;
   down) locked down ;;
   status) curl -sf "$HEALTH" && echo || { echo "down"; exit 1; } ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  clean) locked down; rm -rf "$DIR" ;;
+  *) echo "usage: $0 up|down|status|clean" >&2; exit 2 ;;
 esac
