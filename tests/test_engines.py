@@ -36,6 +36,7 @@ class FakeElasticsearch(ThreadingHTTPServer):
         self.docs: dict[str, dict[str, Any]] = {}
         self.bulk_statuses: list[dict[str, int]] = []  # per bulk call: {nct_id: status}
         self.fail_next: list[int] = []
+        self.major = 9  # 8: refuses the 9.x API as an 8.x node does
 
     @property
     def url(self) -> str:
@@ -66,6 +67,19 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         s = self.server
         s.requests.append({"method": method, "path": self.path, "headers": dict(self.headers), "body": raw})
+        asked = f"{self.headers.get('Accept')} {self.headers.get('Content-Type')}"
+        if s.major == 8 and "compatible-with=9" in asked:
+            # Elasticsearch 8's answer (RestRequest.MediaTypeHeaderException around the version check).
+            cause = {
+                "type": "status_exception",
+                "reason": "Accept version must be either version 8 or 7, but found 9. Accept=" + asked.split()[0],
+            }
+            error = {
+                "type": "media_type_header_exception",
+                "reason": "Invalid media-type value on headers [Accept, Content-Type]",
+            }
+            self._answer(400, {"error": {"root_cause": [error], **error, "caused_by": cause}, "status": 400})
+            return
         if s.fail_next:
             status = s.fail_next.pop(0)
             self._answer(status, {"error": {"type": "x", "reason": f"scripted {status}"}, "status": status})
@@ -225,6 +239,18 @@ def test_engine_urls(text: str, kind: str, base: str, alias: str) -> None:
 def test_bad_engine_urls(text: str) -> None:
     with pytest.raises(ValueError, match="engine URL"):
         parse_engine_url(text)
+
+
+def test_an_elasticsearch_8_node_is_asked_for_its_own_api(es: FakeElasticsearch) -> None:
+    es.major = 8
+    index = ClusterIndex(connect(es.url), Synonyms([]))
+    index.upsert(records())
+    assert index.count() == len(es.docs) == 3
+    refused = [r for r in es.requests if "compatible-with=9" in r["headers"]["accept"]]
+    assert len(refused) == 1  # once per session; then the 8.x API for every request, bulk included
+    assert all(r["headers"]["accept"].endswith("compatible-with=8") for r in es.requests[1:])
+    bulk = next(r for r in es.requests if r["path"] == "/_bulk")
+    assert bulk["headers"]["content-type"] == "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
 
 
 def _certificates(folder: Path) -> tuple[Path, Path, Path]:

@@ -124,13 +124,16 @@ class OpenSearchAdapter:
 
 class ElasticsearchAdapter:
     # The client refuses servers that are not Elasticsearch (its product check), hence OpenSearch's own.
-    _JSON = "application/vnd.elasticsearch+json; compatible-with=9"
-    _NDJSON = "application/vnd.elasticsearch+x-ndjson; compatible-with=9"
+    # It asks for the API of its own major version, 9. An 8.x node refuses that with a 400 ("Accept
+    # version must be either version 8 or 7"); it is then asked, for the rest of the session, for the
+    # 8.x API, which 9.x nodes serve too. Our requests mean the same in both.
+    _OLDER_NODE = "must be either version 8 or 7"
 
     def __init__(self, url: EngineURL):
         from elasticsearch import Elasticsearch
 
         self.url = url
+        self.api_version = 9
         auth: dict[str, Any] = {}
         if url.api_key:
             auth["api_key"] = url.api_key
@@ -141,20 +144,24 @@ class ElasticsearchAdapter:
         self.client = Elasticsearch(hosts=[url.base], request_timeout=60, max_retries=0, **auth)
 
     def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        params: dict[str, str] | None = None,
-        content_type: str | None = None,
+        self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None, ndjson: bool = False
     ) -> Any:
+        try:
+            return self._request(method, path, body, params, ndjson)
+        except _OlderNode:
+            self.api_version = 8
+            return self._request(method, path, body, params, ndjson)
+
+    def _request(self, method: str, path: str, body: Any, params: dict[str, str] | None, ndjson: bool) -> Any:
         from elastic_transport import ConnectionError as TransportConnectionError
         from elastic_transport import ConnectionTimeout, TlsError
         from elasticsearch import ApiError
 
-        headers = {"accept": self._JSON}
+        compat = f"; compatible-with={self.api_version}"
+        headers = {"accept": "application/vnd.elasticsearch+json" + compat}
         if body is not None:
-            headers["content-type"] = content_type or self._JSON
+            kind = "x-ndjson" if ndjson else "json"
+            headers["content-type"] = f"application/vnd.elasticsearch+{kind}{compat}"
         try:
             response = self.client.perform_request(method, path, params=params, headers=headers, body=body)
             return response.body
@@ -163,10 +170,17 @@ class ElasticsearchAdapter:
         except (TransportConnectionError, ConnectionTimeout) as exc:
             raise EngineUnavailable(f"{self.url.redacted()}: {exc.__class__.__name__}") from None
         except ApiError as exc:
+            # The reason is in the cause: "Invalid media-type value on headers [Accept, Content-Type]".
+            if exc.meta.status == 400 and self.api_version == 9 and self._OLDER_NODE in str(exc.body):
+                raise _OlderNode from None
             raise EngineError(exc.meta.status, _reason(exc.body)) from None
 
     def bulk(self, payload: bytes) -> Any:
-        return self.request("POST", "/_bulk", body=payload, content_type=self._NDJSON)
+        return self.request("POST", "/_bulk", body=payload, ndjson=True)
+
+
+class _OlderNode(Exception):
+    """An Elasticsearch 8.x node refused the 9.x API."""
 
 
 def _reason(info: Any) -> str:
