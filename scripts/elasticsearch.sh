@@ -18,6 +18,8 @@ HOME_DIR=$DIR/elasticsearch-$VERSION
 PLUGIN_SRC=$REPO/scripts/es-analysis-plugin
 HEAP=${ELASTICSEARCH_HEAP:-256m}
 HEALTH="http://127.0.0.1:$PORT/_cluster/health"
+# shellcheck source=scripts/maven-fetch.sh
+. scripts/maven-fetch.sh
 
 unavailable() { echo "elasticsearch: $*" >&2; exit 3; }
 
@@ -46,25 +48,7 @@ fetch() { # the distribution, unzipped once per run directory (Maven caches the 
   [ -f "$HOME_DIR/.complete" ] && return 0
   command -v mvn >/dev/null || unavailable "Maven (mvn) is not installed"
   command -v unzip >/dev/null || unavailable "unzip is not installed"
-  mkdir -p "$DIR/download"
-  cat > "$DIR/download/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>org.trialscout</groupId>
-  <artifactId>elasticsearch-node</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.elasticsearch.distribution.integ-test-zip</groupId>
-      <artifactId>elasticsearch</artifactId>
-      <version>$VERSION</version>
-      <type>zip</type>
-    </dependency>
-  </dependencies>
-</project>
-POM
-  (cd "$DIR/download" && mvn -B -q dependency:copy-dependencies -DoutputDirectory=lib) \
+  maven_fetch "$DIR/download" org.elasticsearch.distribution.integ-test-zip elasticsearch "$VERSION" zip \
     || unavailable "could not fetch org.elasticsearch.distribution.integ-test-zip:elasticsearch:$VERSION:zip from Maven Central"
   rm -rf "$HOME_DIR"
   # unzip, not Maven's unpack: it keeps the executable bits of bin/.

