@@ -248,6 +248,7 @@ def _analyzed(url: str, body: dict[str, Any], requests: list[dict[str, Any]]) ->
         adapter.request("DELETE", f"/{index}")
 
 
+@pytest.mark.slow
 def test_clusters_analyze_text_alike(records: list[dict[str, Any]]) -> None:
     """The Elasticsearch test node's analysis components are the project's stand-in plugin
     (scripts/es-analysis-plugin); OpenSearch's are its own analysis-common. Both analyzers of the
