@@ -7,7 +7,7 @@ DEMO_DATA := $(CURDIR)/.demo-data
 LINTED := crawler indexer search_cli devtools tests bench
 TYPED := crawler indexer search_cli devtools
 
-.PHONY: setup demo check test lint bench clean opensearch-up opensearch-down
+.PHONY: setup demo check test lint bench clean opensearch-up opensearch-down elasticsearch-up elasticsearch-down
 
 setup: $(STAMP)
 
@@ -36,6 +36,12 @@ opensearch-up:
 opensearch-down:
 	bash scripts/opensearch.sh down
 
+elasticsearch-up:
+	bash scripts/elasticsearch.sh up
+
+elasticsearch-down:
+	bash scripts/elasticsearch.sh down
+
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 
@@ -47,4 +53,5 @@ bench: setup
 	$(BIN)/python -m bench.listing
 
 clean:
+	bash scripts/elasticsearch.sh clean
 	rm -rf $(VENV) $(DEMO_DATA) .opensearch .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,9 @@
-"""Bulk loading and search latency, embedded index vs OpenSearch, at synthesised corpus sizes.
+"""Bulk loading and search latency, embedded index vs OpenSearch vs Elasticsearch, at synthesised corpus sizes.
 
 One configuration per process (`--backend`, `--size`), so each peak-memory figure is its own;
-without those options it runs them all and reports them together. OpenSearch: TRIALS_BENCH_OPENSEARCH
-(default opensearch://127.0.0.1:9200), e.g. after `make opensearch-up`.
+without those options it runs them all (`--backends`) and reports them together. The clusters:
+TRIALS_BENCH_OPENSEARCH (default opensearch://127.0.0.1:9200, `make opensearch-up`) and
+TRIALS_BENCH_ELASTICSEARCH (default elasticsearch://127.0.0.1:9210, `make elasticsearch-up`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from indexer.discover.synonyms import Synonyms, curated
 from indexer.index.base import SearchIndex
 from indexer.index.tantivy_index import TantivyIndex
 
+BACKENDS = ("tantivy", "opensearch", "elasticsearch")
+CLUSTER_DEFAULTS = {"opensearch": "opensearch://127.0.0.1:9200", "elasticsearch": "elasticsearch://127.0.0.1:9210"}
+
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -41,7 +45,7 @@ def run_one(backend: str, size: int) -> dict[str, object]:
             from indexer.index.cluster import ClusterIndex
             from indexer.index.engines import connect
 
-            url = os.environ.get("TRIALS_BENCH_OPENSEARCH", "opensearch://127.0.0.1:9200")
+            url = os.environ.get(f"TRIALS_BENCH_{backend.upper()}", CLUSTER_DEFAULTS[backend])
             index = ClusterIndex(connect(f"{url}/bench-{size}"), Synonyms(curated()))
         with Timer() as t:
             count = index.rebuild(synthesise(base, size))
@@ -74,7 +78,8 @@ def run_one(backend: str, size: int) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--backend", choices=["tantivy", "opensearch"])
+    ap.add_argument("--backend", choices=BACKENDS)
+    ap.add_argument("--backends", default=",".join(BACKENDS), help="for the full run, comma-separated")
     ap.add_argument("--size", type=int)
     ap.add_argument("--sizes", default="100000,500000")
     args = ap.parse_args()
@@ -83,7 +88,7 @@ def main() -> None:
         return
     runs = []
     for size in (int(s) for s in args.sizes.split(",")):
-        for backend in ("tantivy", "opensearch"):
+        for backend in args.backends.split(","):
             proc = subprocess.run(
                 [sys.executable, "-m", "bench.cluster", "--backend", backend, "--size", str(size)],
                 capture_output=True,

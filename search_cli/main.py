@@ -10,7 +10,7 @@ import click
 from indexer import __version__
 from indexer.config import ConfigError
 from indexer.index.base import IndexUnavailable
-from indexer.index.engines import EngineError, EngineUnavailable, parse_engine_url
+from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable, parse_engine_url
 from indexer.parsers.errors import ParseError
 from indexer.store import StoreBusy, StoreError
 from indexer.store.db import DATABASE_ERRORS, explain
@@ -34,6 +34,8 @@ class TrialsGroup(click.Group):
             raise click.ClickException(
                 f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
             ) from exc
+        except EngineTLSError as exc:
+            raise click.ClickException(f"no secure connection to the search engine: {exc}") from exc
         except EngineError as exc:
             raise click.ClickException(f"the search engine refused the request: {exc}") from exc
         except BrokenPipeError:  # `trials export | head`

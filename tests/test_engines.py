@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +19,7 @@ from indexer.discover.synonyms import Synonyms
 from indexer.index import cluster
 from indexer.index.cluster import ClusterIndex
 from indexer.index.document import SearchQuery
-from indexer.index.engines import EngineError, EngineUnavailable, connect, parse_engine_url
+from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable, connect, parse_engine_url
 from indexer.parsers import parse
 from tests.conftest import FIXTURES
 
@@ -32,6 +36,7 @@ class FakeElasticsearch(ThreadingHTTPServer):
         self.docs: dict[str, dict[str, Any]] = {}
         self.bulk_statuses: list[dict[str, int]] = []  # per bulk call: {nct_id: status}
         self.fail_next: list[int] = []
+        self.major = 9  # 8: refuses the 9.x API as an 8.x node does
 
     @property
     def url(self) -> str:
@@ -48,7 +53,11 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("X-Elastic-Product", "Elasticsearch")
-        self.send_header("Content-Type", "application/vnd.elasticsearch+json;compatible-with=9")
+        # opensearch-py (the TLS test talks to this server with both clients) reads plain JSON only.
+        elastic = "vnd.elasticsearch" in (self.headers.get("Accept") or "")
+        self.send_header(
+            "Content-Type", "application/vnd.elasticsearch+json;compatible-with=9" if elastic else "application/json"
+        )
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -58,6 +67,19 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         s = self.server
         s.requests.append({"method": method, "path": self.path, "headers": dict(self.headers), "body": raw})
+        asked = f"{self.headers.get('Accept')} {self.headers.get('Content-Type')}"
+        if s.major == 8 and "compatible-with=9" in asked:
+            # Elasticsearch 8's answer (RestRequest.MediaTypeHeaderException around the version check).
+            cause = {
+                "type": "status_exception",
+                "reason": "Accept version must be either version 8 or 7, but found 9. Accept=" + asked.split()[0],
+            }
+            error = {
+                "type": "media_type_header_exception",
+                "reason": "Invalid media-type value on headers [Accept, Content-Type]",
+            }
+            self._answer(400, {"error": {"root_cause": [error], **error, "caused_by": cause}, "status": 400})
+            return
         if s.fail_next:
             status = s.fail_next.pop(0)
             self._answer(status, {"error": {"type": "x", "reason": f"scripted {status}"}, "status": status})
@@ -113,7 +135,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def es() -> Iterator[FakeElasticsearch]:
-    server = FakeElasticsearch()
+    yield from _serve(FakeElasticsearch())
+
+
+def _serve(server: FakeElasticsearch) -> Iterator[FakeElasticsearch]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -225,3 +250,75 @@ def test_cluster_query_carries_weighted_feedback_terms() -> None:
     feedback = [m for m in should if m["query"] == "cataract"]
     assert [(f["boost"], f["operator"]) for f in feedback] == [(2.0, "and")]
     assert "ignored" not in str(query)
+
+
+def test_an_elasticsearch_8_node_is_asked_for_its_own_api(es: FakeElasticsearch) -> None:
+    es.major = 8
+    index = ClusterIndex(connect(es.url), Synonyms([]))
+    index.upsert(records())
+    assert index.count() == len(es.docs) == 3
+    refused = [r for r in es.requests if "compatible-with=9" in r["headers"]["accept"]]
+    assert len(refused) == 1  # once per session; then the 8.x API for every request, bulk included
+    assert all(r["headers"]["accept"].endswith("compatible-with=8") for r in es.requests[1:])
+    bulk = next(r for r in es.requests if r["path"] == "/_bulk")
+    assert bulk["headers"]["content-type"] == "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA of our own and a certificate it signed for 127.0.0.1, as an Elasticsearch 8/9 cluster makes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder(
+            name("trialscout test CA"), name("trialscout test CA"), ca_key.public_key(), 1, now, now + timedelta(days=1)
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder(ca.subject, name("127.0.0.1"), key.public_key(), 2, now, now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "http_ca.crt", folder / "node.crt", folder / "node.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return paths
+
+
+@pytest.fixture
+def tls_es(tmp_path: Path) -> Iterator[tuple[FakeElasticsearch, Path]]:
+    ca, cert, key = _certificates(tmp_path)
+    server = FakeElasticsearch()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    for s in _serve(server):
+        yield s, ca
+
+
+@pytest.mark.parametrize("kind", ["elasticsearch", "opensearch"])
+def test_tls_with_the_clusters_own_ca(
+    kind: str, tls_es: tuple[FakeElasticsearch, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = tls_es
+    url = f"{kind}+https://127.0.0.1:{server.server_address[1]}/trials"
+    monkeypatch.delenv("TRIALS_ENGINE_CA_CERTS", raising=False)
+    with pytest.raises(EngineTLSError, match="TRIALS_ENGINE_CA_CERTS"):
+        connect(url).request("GET", "/_alias/trials")
+    assert server.requests == []  # refused before any request was sent
+    monkeypatch.setenv("TRIALS_ENGINE_CA_CERTS", str(ca))
+    index = ClusterIndex(connect(url), Synonyms([]))
+    assert index.needs_rebuild and index.count() == 0
+    assert server.requests and all(r["path"] for r in server.requests)
