@@ -202,9 +202,16 @@ def match(
     statuses: tuple[str, ...] = (),
     limit: int = 10,
     exclusion_penalty: float = EXCLUSION_PENALTY,
+    where: SearchQuery | None = None,
 ) -> list[Match]:
-    """Trials the patient could join, best first; hard limits (age, sex, status) are filters."""
+    """Trials the patient could join, best first; hard limits (age, sex, status) are filters, and
+    so are the place and freshness of `where` (its near, within_km, countries, fresh)."""
+    w = where or SearchQuery()
     query = SearchQuery(
+        near=w.near,
+        within_km=w.within_km,
+        countries=w.countries,
+        fresh=w.fresh,
         text=query_text(patient.text) or patient.text,
         age=patient.age,
         sex=patient.sex,

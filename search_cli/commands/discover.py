@@ -14,41 +14,36 @@ from indexer.discover import matching
 from indexer.discover.evaluate import evaluate, load_qrels, load_topics
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
-from search_cli.options import _status, output_options
-from search_cli.output import dumps, emit_records, emit_rows
+from search_cli.options import _status, output_options, sex_option, where_options, where_query
+from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
 
 
 @click.command()
 @click.argument("trial_id")
 @click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@where_options
 @output_options
 @pass_app
-def similar(app: AppContext, trial_id: str, status: tuple[str, ...], limit: int, fmt: str) -> None:
+def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: int, fmt: str, **place: Any) -> None:
     """Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares."""
+    where = where_query(**place)
     try:
-        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit)
+        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit, where=where)
     except KeyError:
         raise click.ClickException(
             f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`"
         ) from None
+    extras = [{"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near)} for s in found]
     if fmt == "table":
         emit_rows(
-            [
-                {
-                    "nct_id": s.record.nct_id,
-                    "score": s.score,
-                    "status": (s.record.overall_status or "").lower(),
-                    "title": s.record.brief_title,
-                    "shares": _shares(s.shares),
-                }
-                for s in found
-            ],
+            [{**result_row(s.record, x), "shares": _shares(s.shares)} for s, x in zip(found, extras, strict=True)],
             fmt,
-            ["nct_id", "score", "status", "title", "shares"],
+            result_columns(where.near, "shares"),
+            cut=RESULT_CUT,
         )
         return
-    emit_records([s.record for s in found], fmt, [{"score": s.score, "shares": s.shares} for s in found])
+    emit_records([s.record for s in found], fmt, extras)
 
 
 def _shares(shares: dict[str, list[str]]) -> str:
@@ -63,13 +58,15 @@ def _shares(shares: dict[str, list[str]]) -> str:
     help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.',
 )
 @click.option("--age", type=click.FloatRange(0, 150), help="Age in years (else read from the text).")
-@click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False), help="Sex (else read from the text).")
+@sex_option
 @click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@where_options
 @output_options
 @pass_app
 def match(
     app: AppContext,
+    /,
     text: str | None,
     batch: Path | None,
     age: float | None,
@@ -77,18 +74,20 @@ def match(
     status: tuple[str, ...],
     limit: int,
     fmt: str,
+    **place: Any,
 ) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
     when not given); trials whose exclusion criteria name the patient's condition are pushed down."""
     if bool(text) == bool(batch):
         raise click.UsageError("give --text or --batch (one of them)")
     catalog = app.catalog()
+    where = where_query(**place)
     if batch:
         topics = load_topics(batch)
         out = sys.stdout
         for topic in topics:
             patient = matching.read_patient(topic.text, age, sex)
-            for rank, m in enumerate(matching.match(catalog, patient, statuses=status, limit=limit), 1):
+            for rank, m in enumerate(matching.match(catalog, patient, statuses=status, limit=limit, where=where), 1):
                 out.write(
                     json.dumps(
                         {"query_id": topic.id, "rank": rank, "nct_id": m.record.nct_id, "score": round(m.score, 4)}
@@ -102,24 +101,23 @@ def match(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
     )
-    found = matching.match(catalog, patient, statuses=status, limit=limit)
+    found = matching.match(catalog, patient, statuses=status, limit=limit, where=where)
     extra: list[dict[str, Any]] = [
-        {"score": round(m.score, 4), "possible_exclusions": m.possible_exclusions} for m in found
+        {"score": round(m.score, 4), "possible_exclusions": m.possible_exclusions, **trial_extra(m.record, where.near)}
+        for m in found
     ]
     if fmt == "table":
         emit_rows(
             [
                 {
-                    "nct_id": m.record.nct_id,
-                    "score": round(m.score, 2),
-                    "status": (m.record.overall_status or "").lower(),
-                    "title": m.record.brief_title,
+                    **result_row(m.record, x, round(m.score, 2)),
                     "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
                 }
-                for m in found
+                for m, x in zip(found, extra, strict=True)
             ],
             fmt,
-            ["nct_id", "score", "status", "title", "note"],
+            result_columns(where.near, "note"),
+            cut=RESULT_CUT,
         )
         return
     emit_records([m.record for m in found], fmt, extra)
