@@ -70,10 +70,10 @@ def load(tmp: Path, engine: str | None) -> Backend:
 
 
 # A cluster node is slow to start and load: its cases are `slow`; the embedded index is the fast loop's.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()],
-)
+BACKENDS = [pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     return load(tmp_path_factory.mktemp(request.param), engine_url(request.param))
 
@@ -264,7 +264,7 @@ def _nearest_v2_site(study: dict[str, Any], point: tuple[float, float]) -> float
     return min(found) if found else None
 
 
-@pytest.fixture(scope="module", params=list(ENGINES))
+@pytest.fixture(scope="module", params=BACKENDS)
 def v2_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     b = Backend(tmp_path_factory.mktemp(f"v2-{request.param}"), engine_url(request.param))
     b("--quiet", "ingest", str(shared("ctgov", "v2")), str(FIXTURES / "ctgov_xml" / "NCT04077684.xml"))
