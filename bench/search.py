@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +47,16 @@ def latencies(catalog: Catalog, queries: list[SearchQuery]) -> dict[str, float]:
     }
 
 
+def with_near(queries: list[SearchQuery], base: list[TrialRecord]) -> list[SearchQuery]:
+    """The same queries, each near a real site of the corpus (cycled), within 100 km."""
+    points = [(loc.lat, loc.lon) for r in base for loc in r.locations if loc.lat is not None and loc.lon is not None]
+    step = max(1, len(points) // len(queries))
+    return [
+        dataclasses.replace(q, near=points[(i * step) % len(points)], within_km=100.0)  # type: ignore[arg-type]
+        for i, q in enumerate(queries)
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="100000", help="comma-separated synthesised corpus sizes")
@@ -56,6 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         catalog, secs = build(Path(tmp) / "real", base, base, len(base))
         results[f"real_{len(base)}"] = {"build_s": round(secs, 1), **latencies(catalog, queries)}
+        results[f"real_{len(base)}_near_100km"] = latencies(catalog, with_near(queries, base))
         catalog.close()
     for n in (int(s) for s in args.sizes.split(",") if s):
         with tempfile.TemporaryDirectory() as tmp:
@@ -65,6 +77,7 @@ def main() -> None:
                 "records_per_s": round(n / secs),
                 **latencies(catalog, queries),
             }
+            results[f"synth_{n}_near_100km"] = latencies(catalog, with_near(queries, base))
             catalog.close()
     report("search", results)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 
 from indexer.config import Settings
 from indexer.config import load as load_settings
+from indexer.discover.mesh import MeshTree
+from indexer.discover.mesh import expand_query as expand_mesh
+from indexer.discover.mesh import explain as explain_mesh
+from indexer.discover.mesh import load as load_mesh
 from indexer.discover.synonyms import Synonyms, expand_query
 from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import IndexUnavailable, SearchIndex
@@ -15,6 +20,7 @@ from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
+from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
 
@@ -38,6 +44,7 @@ class Catalog:
         self.store = RecordStore(self.settings.db_path)
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
+        self._mesh: MeshTree | None = None
 
     @property
     def readonly(self) -> bool:
@@ -49,8 +56,24 @@ class Catalog:
             self._synonyms = load_synonyms(self.store, self.settings.data_dir)
         return self._synonyms
 
+    @property
+    def mesh(self) -> MeshTree:
+        if self._mesh is None:
+            self._mesh = load_mesh(self.store, self.settings.data_dir)
+        return self._mesh
+
     def expand(self, query: SearchQuery) -> SearchQuery:
-        return expand_query(query, self.synonyms)
+        """The query as the indexes take it: text folded (accents, full-width forms), synonyms
+        added, and each condition's MeSH concept with the narrower terms under it."""
+        folded = dataclasses.replace(
+            query,
+            text=fold(query.text) if query.text else query.text,
+            conditions=tuple(fold(c) for c in query.conditions),
+            drugs=tuple(fold(d) for d in query.drugs),
+            sponsor=fold(query.sponsor) if query.sponsor else query.sponsor,
+        )
+        expanded = expand_query(folded, self.synonyms)
+        return expand_mesh(expanded, self.mesh, self.synonyms) if expanded.conditions else expanded
 
     def close(self) -> None:
         if self._index is not None:
@@ -110,8 +133,15 @@ class Catalog:
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 
     def explain(self, query: SearchQuery, nct_id: str) -> dict[str, list[str]]:
+        """Which words matched which fields of one result, and which MeSH term or ancestor made a
+        condition match ("condition_mesh")."""
         index = self._readable_index()
-        return index.explain(self.expand(query), nct_id) if index else {}
+        q = self.expand(query)
+        found = index.explain(q, nct_id) if index else {}
+        record = self.get(nct_id) if q.mesh else None
+        if record is not None and (via_mesh := explain_mesh(q, record)):
+            found["condition_mesh"] = via_mesh
+        return found
 
     def indexed_count(self) -> int:
         index = self._readable_index()

@@ -70,15 +70,31 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """A person to reach, or a responsible investigator. Contact details are shown, never logged."""
+
+    name: str | None = None
+    # CONTACT, BACKUP_CONTACT, or an investigator role (PRINCIPAL_INVESTIGATOR, STUDY_CHAIR, ...).
+    role: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     facility: str | None = None
     city: str | None = None
     state: str | None = None
     zip: str | None = None
     country: str | None = None
-    status: str | None = None
+    status: str | None = None  # the site's own recruitment status
     lat: float | None = None
     lon: float | None = None
+    # Where lat/lon came from: "registry", or "gazetteer" (geocoded offline at ingest).
+    geo_source: str | None = None
+    contacts: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +124,8 @@ class TrialRecord:
     first_submitted: str | None = None
     first_posted: str | None = None
     last_update_posted: str | None = None
+    # When the registry last verified the status (statusVerifiedDate, <verification_date>).
+    status_verified: str | None = None
     lead_sponsor: str | None = None
     collaborators: tuple[str, ...] = ()
     study_type: str | None = None
@@ -128,6 +146,8 @@ class TrialRecord:
     detailed_description: str | None = None
     eligibility: Eligibility = field(default_factory=Eligibility)
     locations: tuple[Location, ...] = ()
+    central_contacts: tuple[Contact, ...] = ()
+    overall_officials: tuple[Contact, ...] = ()
     has_results: bool = False
     # Fetch metadata last: the serialised record is then its content followed by FETCH_FIELDS.
     source: str
@@ -193,6 +213,9 @@ _NESTED: dict[tuple[type, str], type] = {
     (TrialRecord, "primary_outcomes"): Outcome,
     (TrialRecord, "secondary_outcomes"): Outcome,
     (TrialRecord, "locations"): Location,
+    (TrialRecord, "central_contacts"): Contact,
+    (TrialRecord, "overall_officials"): Contact,
+    (Location, "contacts"): Contact,
     (Eligibility, "inclusion"): Criterion,
     (Eligibility, "exclusion"): Criterion,
     (Criterion, "children"): Criterion,

@@ -40,10 +40,13 @@ echo; echo "== Low-dose IL-2 for lupus, best match first =="
 step $BIN/trials search "low-dose IL-2 lupus" --limit 5
 echo; echo "== Anyone: trials of a drug, by any of its names =="
 step $BIN/trials search --drug aldesleukin --phase 2 --limit 5
-step $BIN/trials show NCT04077684
+step $BIN/trials show NCT04077684 --near "Beijing, China"
+echo; echo "== Near a place, open and fresh, nearest first =="
+step $BIN/trials search --condition lupus --near "Beijing, China" --within 50 --sort distance
+step $BIN/trials search --condition "lung cancer" --fresh --limit 5
 step $BIN/trials similar NCT04077684 --limit 5
 echo; echo "== A patient describes themself =="
-step $BIN/trials match --text "I am 34, female, with systemic lupus; my doctor mentioned low-dose IL-2" --limit 5
+step $BIN/trials match --text "I am 34, female, with systemic lupus; my doctor mentioned low-dose IL-2" --limit 5 --near Beijing
 
 echo; echo "== A researcher: what changed, and following a search =="
 step $BIN/trials history NCT02798588

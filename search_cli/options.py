@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from indexer import normalize
-from indexer.index.document import SearchQuery
+from indexer.geo import gazetteer
+from indexer.geo.gazetteer import Place
+from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,13 +104,80 @@ def filter_options(f: F) -> F:
         ),
         click.option("--sponsor", help="Lead sponsor or collaborator (all words must match)."),
         click.option("--age", type=click.FloatRange(0, 150), help="A participant's age in years."),
-        click.option(
-            "--sex",
-            type=click.Choice(["F", "M"], case_sensitive=False),
-            help="A participant's sex; trials open to all match both.",
-        ),
+        sex_option,
+        *where_options_list,
+        place_options[2],
         click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True),
     )(f)
+
+
+def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    s = value.strip().upper()
+    if s in ("F", "FEMALE", "W", "WOMAN"):
+        return "F"
+    if s in ("M", "MALE", "MAN"):
+        return "M"
+    raise click.BadParameter(f"{value!r} is not a sex; use F, M, female or male (any case)")
+
+
+sex_option = click.option(
+    "--sex",
+    callback=_sex,
+    metavar="F|M",
+    help="A participant's sex: F, M, female, male; trials open to all match both.",
+)
+place_options = (
+    click.option(
+        "--near",
+        "near_text",
+        metavar="PLACE",
+        help='Trials with a site near PLACE: "City", "City, Country", "City, State", a US ZIP code or "lat,lon".',
+    ),
+    click.option(
+        "--within",
+        "within_km",
+        type=click.FloatRange(0.1, 20000),
+        default=DEFAULT_WITHIN_KM,
+        show_default=True,
+        help="Distance in km for --near.",
+    ),
+    click.option(
+        "--sort",
+        type=click.Choice(["relevance", "distance", "updated"]),
+        default="relevance",
+        show_default=True,
+        help="Order: best match, nearest site (with --near), or last updated.",
+    ),
+)
+
+
+where_options_list = (
+    click.option("--country", multiple=True, help="A site in this country (name or ISO code); repeatable."),
+    *place_options[:2],
+    click.option("--fresh", is_flag=True, help="Only open trials whose status is probably current."),
+)
+
+
+def resolve_place(text: str | None) -> Place | None:
+    """The place a user named, or a usage error with the gazetteer's suggestions."""
+    if not text:
+        return None
+    try:
+        return gazetteer.resolve(text)
+    except gazetteer.UnknownPlace as exc:
+        raise click.BadParameter(str(exc), param_hint="--near") from None
+
+
+def _countries(values: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for v in values:
+        code = gazetteer.country_code(v)
+        if code is None:
+            raise click.BadParameter(f"{v!r} is not a country the gazetteer knows", param_hint="--country")
+        out.append(code)
+    return tuple(out)
 
 
 def query_from_options(
@@ -120,9 +190,18 @@ def query_from_options(
     age: float | None,
     sex: str | None,
     limit: int,
+    country: tuple[str, ...] = (),
+    near_text: str | None = None,
+    within_km: float = DEFAULT_WITHIN_KM,
+    fresh: bool = False,
+    sort: str = "relevance",
     **_: Any,
 ) -> SearchQuery:
-    return SearchQuery(
+    if sort == "distance" and not near_text:
+        raise click.UsageError("--sort distance needs --near PLACE")
+    return dataclasses.replace(
+        where_query(country, near_text, within_km, fresh),
+        sort=sort,
         text=text or None,
         conditions=condition,
         drugs=drug,
@@ -130,9 +209,45 @@ def query_from_options(
         phases=phase,
         sponsor=sponsor,
         age=age,
-        sex=sex.upper() if sex else None,
+        sex=sex,
         limit=limit,
     )
 
 
-FILTER_KEYS = ("condition", "drug", "status", "phase", "sponsor", "age", "sex", "limit")
+FILTER_KEYS = (
+    "condition",
+    "drug",
+    "status",
+    "phase",
+    "sponsor",
+    "age",
+    "sex",
+    "country",
+    "near_text",
+    "within_km",
+    "fresh",
+    "sort",
+    "limit",
+)
+
+
+def where_options(f: F) -> F:
+    """Place and freshness filters for commands that rank their own way (similar, match)."""
+    return _compose(*where_options_list)(f)
+
+
+def where_query(
+    country: tuple[str, ...] = (),
+    near_text: str | None = None,
+    within_km: float = DEFAULT_WITHIN_KM,
+    fresh: bool = False,
+) -> SearchQuery:
+    """The place and freshness part of a query, for `similar` and `match`."""
+    place = resolve_place(near_text)
+    return SearchQuery(
+        near=(place.lat, place.lon) if place else None,
+        near_label=place.label if place else None,
+        within_km=within_km,
+        countries=_countries(country),
+        fresh=fresh,
+    )

@@ -12,6 +12,8 @@ from typing import Any, TextIO
 
 import click
 
+from indexer.freshness import freshness
+from indexer.geo.near import counted_sites, nearest, site_summary
 from indexer.record import TrialRecord
 
 CSV_COLUMNS = (
@@ -31,8 +33,36 @@ CSV_COLUMNS = (
     "start_date",
     "completion_date",
     "last_update_posted",
+    "status_verified",
+    "stale",
     "source_url",
 )
+
+
+def status_text(status: str | None) -> str:
+    """A status as tables and `show` both print it: "not yet recruiting"."""
+    return (status or "unknown").replace("_", " ").lower()
+
+
+def phase_text(phases: Sequence[str]) -> str:
+    """Phases as tables and `show` both print them: "1/2", "early 1", "n/a"."""
+    return "/".join(p.replace("EARLY_PHASE", "early ").replace("PHASE", "").replace("NA", "n/a") for p in phases)
+
+
+def status_cell(r: TrialRecord) -> str:
+    """The status, marked when it is probably stale (the JSON says why)."""
+    return status_text(r.overall_status) + (" (stale?)" if freshness(r).stale else "")
+
+
+def trial_extra(r: TrialRecord, near: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Fields every result row carries beside the record: how fresh it is, and with `near` the
+    nearest counted site (geo.near.counted_sites) and its distance."""
+    extra: dict[str, Any] = {"freshness": freshness(r).to_dict()}
+    if near is not None:
+        best = nearest(counted_sites(r), *near)
+        extra["nearest_site"] = site_summary(r, *best) if best else None
+        extra["distance_km"] = round(best[1], 1) if best else None
+    return extra
 
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:
@@ -54,6 +84,8 @@ def csv_row(r: TrialRecord) -> dict[str, Any]:
         "start_date": r.start_date,
         "completion_date": r.completion_date,
         "last_update_posted": r.last_update_posted,
+        "status_verified": r.status_verified,
+        "stale": freshness(r).stale,
         "source_url": r.source_url,
     }
 
@@ -98,25 +130,48 @@ def emit_records(
         for r, x in zip(rows, extras, strict=True):
             w.writerow({**csv_row(r), **{k: v if not isinstance(v, list | dict) else dumps(v) for k, v in x.items()}})
     else:
-        table(
-            ["NCT ID", "STATUS", "PHASE", "TITLE", "CONDITIONS"],
-            [
+        near = any("nearest_site" in x for x in extras)
+        header = [
+            "NCT ID",
+            "STATUS",
+            "PHASE",
+            "UPDATED",
+            *(["KM", "NEAREST SITE"] if near else []),
+            "TITLE",
+            "CONDITIONS",
+        ]
+        cells = []
+        for r, x in zip(rows, extras, strict=True):
+            site = x.get("nearest_site") or {}
+            where = ", ".join(v for v in (site.get("facility"), site.get("city"), site.get("country")) if v)
+            dist = [f"{site['distance_km']:.0f}" if site else "", where] if near else []
+            cells.append(
                 [
                     r.nct_id,
-                    (r.overall_status or "").replace("_", " ").lower(),
-                    "/".join(p.replace("PHASE", "") for p in r.phases),
+                    status_cell(r),
+                    phase_text(r.phases),
+                    r.last_update_posted or "",
+                    *dist,
                     r.brief_title or "",
                     "; ".join(r.conditions),
                 ]
-                for r in rows
-            ],
-            out=out,
-        )
+            )
+        # The title is cut last, then the conditions; the site's name gives way first.
+        cut = {len(header) - 2: (3, 40), len(header) - 1: (2, 24)}
+        if near:
+            cut[5] = (1, 16)  # the nearest site's name
+        table(header, cells, out=out, cut=cut)
     return len(rows)
 
 
-def emit_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], out: TextIO | None = None) -> None:
-    """Plain dict rows (stats, history) in any output format."""
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str],
+    out: TextIO | None = None,
+    cut: dict[str, tuple[int, int]] | None = None,
+) -> None:
+    """Plain dict rows (stats, history) in any output format; `cut` as in `table`, by column name."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(dumps(list(rows)) + "\n")
@@ -133,6 +188,7 @@ def emit_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], 
             [c.upper().replace("_", " ") for c in columns],
             [[_cell(row.get(c)) for c in columns] for row in rows],
             out=out,
+            cut={list(columns).index(k): v for k, v in cut.items() if k in columns} if cut else None,
         )
 
 
@@ -142,23 +198,32 @@ def _cell(value: Any) -> str:
     return dumps(value) if isinstance(value, list | dict) else str(value)
 
 
-def table(header: list[str], rows: list[list[str]], out: TextIO | None = None) -> None:
-    """Columns sized to the content; the widest text column is cut to fit the terminal."""
+def table(
+    header: list[str],
+    rows: list[list[str]],
+    out: TextIO | None = None,
+    cut: dict[int, tuple[int, int]] | None = None,
+) -> None:
+    """Columns sized to the content. On a terminal, text too wide is cut to fit: the columns in
+    `cut` ({column: (priority, minimum width)}), lowest priority first and never below their
+    minimum, then any wide column. Piped output is never cut: a script gets every character."""
     out = out or sys.stdout
     if not rows:
         return
     rows = [[printable(str(cell)) for cell in r] for r in rows]
-    width = shutil.get_terminal_size((120, 24)).columns
     widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
-    overflow = sum(widths) + 2 * (len(widths) - 1) - width
-    if overflow > 0:
-        # Shrink the widest columns first, never below 12 characters.
-        for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-            cut = min(overflow, max(0, widths[i] - 12))
-            widths[i] -= cut
-            overflow -= cut
+    terminal = out.isatty() if hasattr(out, "isatty") else False
+    if terminal:
+        width = shutil.get_terminal_size((120, 24)).columns
+        overflow = sum(widths) + 2 * (len(widths) - 1) - width
+        plan = cut if cut is not None else {i: (0, 12) for i in range(len(header))}
+        order = sorted(plan, key=lambda i: (plan[i][0], -widths[i]))
+        for i in order:
             if overflow <= 0:
                 break
+            shrink = min(overflow, max(0, widths[i] - max(plan[i][1], len(header[i]))))
+            widths[i] -= shrink
+            overflow -= shrink
 
     def fmt_row(cells: list[str]) -> str:
         parts = []
@@ -170,3 +235,26 @@ def table(header: list[str], rows: list[list[str]], out: TextIO | None = None) -
     click.echo(click.style(fmt_row(header), bold=True), file=out)  # echo drops the style when piped
     for r in rows:
         out.write(fmt_row(r) + "\n")
+
+
+# Result tables: the title is cut last, then what the result shares or notes; sites give way first.
+RESULT_CUT = {"title": (3, 40), "shares": (2, 24), "note": (2, 24), "nearest_site": (1, 16)}
+
+
+def result_columns(near: tuple[float, float] | None, last: str) -> list[str]:
+    return ["nct_id", "score", "status", "phase", "updated", *(["km", "nearest_site"] if near else []), "title", last]
+
+
+def result_row(r: TrialRecord, extra: dict[str, Any], score: float | None = None) -> dict[str, Any]:
+    """The columns every result table shares, as `emit_records` prints them."""
+    site = extra.get("nearest_site") or {}
+    return {
+        "nct_id": r.nct_id,
+        "score": extra.get("score") if score is None else score,
+        "status": status_cell(r),
+        "phase": phase_text(r.phases),
+        "updated": r.last_update_posted or "",
+        "km": f"{site['distance_km']:.0f}" if site else "",
+        "nearest_site": ", ".join(v for v in (site.get("facility"), site.get("city"), site.get("country")) if v),
+        "title": r.brief_title or "",
+    }

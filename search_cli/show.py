@@ -7,7 +7,10 @@ from typing import Any
 
 import click
 
-from indexer.record import Criterion, TrialRecord
+from indexer.freshness import freshness
+from indexer.geo.distance import km
+from indexer.record import Contact, Criterion, Location, TrialRecord
+from search_cli.output import phase_text, status_text
 
 
 def _age(years: float | None) -> str:
@@ -37,18 +40,64 @@ def _criteria(items: tuple[Criterion, ...], depth: int = 0) -> list[str]:
     return lines
 
 
-def render(r: TrialRecord, max_sites: int = 10) -> str:
+def contact_line(c: Contact) -> str:
+    """ "Xia Zhang (contact), +86 152 ..., ext 12, x@y.org" ."""
+    role = (c.role or "").replace("_", " ").lower()
+    phone = c.phone + (f" ext {c.phone_ext}" if c.phone_ext else "") if c.phone else None
+    parts = [f"{c.name or '(no name)'}" + (f" ({role})" if role else ""), phone, c.email, c.affiliation]
+    return ", ".join(p for p in parts if p)
+
+
+def site_line(loc: Location, distance_km: float | None = None) -> str:
+    place = ", ".join(x for x in (loc.facility, loc.city, loc.state, loc.zip, loc.country) if x)
+    extra = [status_text(loc.status)] if loc.status else []
+    if distance_km is not None:
+        extra.append(f"{distance_km:.0f} km")
+    return place + (f"  [{'; '.join(extra)}]" if extra else "")
+
+
+def _take_part(r: TrialRecord, near: tuple[float, float] | None, max_sites: int | None) -> list[str]:
+    """Who to contact and where: central contacts, officials, then sites (nearest first with `near`)."""
+    out = [
+        "",
+        click.style("How to take part", bold=True),
+        f"  Status: {status_text(r.overall_status)}, {freshness(r).summary()}",
+    ]
+    for label, people in (("Contacts", r.central_contacts), ("Responsible", r.overall_officials)):
+        if people:
+            out.append(f"  {label}:")
+            out += [f"    {contact_line(c)}" for c in people]
+    if not (r.central_contacts or r.overall_officials or any(loc.contacts for loc in r.locations)):
+        out.append(f"  No contact given by the registry; see {r.source_url or 'the registry page'}")
+    sites = [
+        (loc, None if near is None or loc.lat is None or loc.lon is None else km(*near, loc.lat, loc.lon))
+        for loc in r.locations
+    ]
+    if near is not None:
+        sites.sort(key=lambda s: (s[1] is None, s[1] or 0.0))
+    if sites:
+        out.append(f"  Sites ({len(sites)}{', nearest first' if near else ''}):")
+        for loc, dist in sites[:max_sites]:
+            out.append(f"    {site_line(loc, dist)}")
+            out += [f"      {contact_line(c)}" for c in loc.contacts]
+        if max_sites is not None and len(sites) > max_sites:
+            out.append(f"    … and {len(sites) - max_sites} more (--all-sites lists them; --near orders them)")
+    return out
+
+
+def render(r: TrialRecord, max_sites: int | None = 10, near: tuple[float, float] | None = None) -> str:
     e = r.eligibility
     out = [click.style(f"{r.nct_id}  {r.brief_title or ''}", bold=True)]
     if r.official_title and r.official_title != r.brief_title:
         out.append(textwrap.fill(r.official_title, 100))
     ids = [i for i in (r.org_study_id, *r.secondary_ids, *r.nct_aliases) if i]
     field_rows = [
-        ("Status", (r.overall_status or "?") + (f" (why stopped: {r.why_stopped})" if r.why_stopped else "")),
+        ("Status", status_text(r.overall_status) + (f" (why stopped: {r.why_stopped})" if r.why_stopped else "")),
+        ("Information", freshness(r).summary()),
         ("Other ids", ", ".join(ids)),
         ("Sponsor", r.lead_sponsor),
         ("Collaborators", ", ".join(r.collaborators)),
-        ("Type / phase", " / ".join(x for x in (r.study_type, ", ".join(r.phases)) if x)),
+        ("Type / phase", " / ".join(x for x in ((r.study_type or "").lower(), phase_text(r.phases)) if x)),
         (
             "Enrollment",
             f"{r.enrollment}" + (f" ({r.enrollment_type.lower()})" if r.enrollment_type else "")
@@ -97,13 +146,7 @@ def render(r: TrialRecord, max_sites: int = 10) -> str:
     for title, items in (("Inclusion criteria", e.inclusion), ("Exclusion criteria", e.exclusion)):
         if items:
             out += ["", click.style(f"{title} ({len(items)})", bold=True), *_criteria(items)]
-    if r.locations:
-        out += ["", click.style(f"Locations ({len(r.locations)})", bold=True)]
-        for loc in r.locations[:max_sites]:
-            place = ", ".join(x for x in (loc.facility, loc.city, loc.state, loc.country) if x)
-            out.append(f"  {place}" + (f"  [{loc.status.lower()}]" if loc.status else ""))
-        if len(r.locations) > max_sites:
-            out.append(f"  … and {len(r.locations) - max_sites} more (--json shows all)")
+    out += _take_part(r, near, max_sites)
     return "\n".join(out)
 
 

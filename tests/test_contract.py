@@ -72,10 +72,10 @@ def load(tmp: Path, engine: str | None) -> Backend:
 
 
 # A cluster node is slow to start and load: its cases are `slow`; the embedded index is the fast loop's.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()],
-)
+BACKENDS = [pytest.param(n, marks=[] if var is None else [pytest.mark.slow]) for n, var in ENGINES.items()]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     return load(tmp_path_factory.mktemp(request.param), engine_url(request.param))
 
@@ -290,3 +290,143 @@ def test_clusters_analyze_text_alike(records: list[dict[str, Any]]) -> None:
     for request, a, b in zip(requests, first, second, strict=True):
         assert a == b, request
     assert any(t["type"] == "SYNONYM" for tokens in first for t in tokens)  # the synonym rules were applied
+
+
+# -- patients: places, freshness, folding, MeSH (issue "patients") ----------------------------------
+OPEN = {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"}
+BOSTON = (42.3601, -71.0589)
+BEIJING = (39.9042, 116.4074)
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The oracle's own haversine (mean Earth radius), independent of indexer.geo."""
+    import math
+
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def _v2_studies() -> list[dict[str, Any]]:
+    return [json.loads(p.read_bytes()) for p in sorted(shared("ctgov", "v2").glob("NCT*.json"))]
+
+
+def _nearest_v2_site(study: dict[str, Any], point: tuple[float, float]) -> float | None:
+    """Straight from the registry JSON: an open trial counts only its open sites (when sites say)."""
+    p = study["protocolSection"]
+    sites = (p.get("contactsLocationsModule") or {}).get("locations") or []
+    if p["statusModule"].get("overallStatus") in OPEN and any(s.get("status") for s in sites):
+        sites = [s for s in sites if s.get("status") in OPEN]
+    found = [_km(point, (s["geoPoint"]["lat"], s["geoPoint"]["lon"])) for s in sites if s.get("geoPoint")]
+    return min(found) if found else None
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def v2_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    b = Backend(tmp_path_factory.mktemp(f"v2-{request.param}"), engine_url(request.param))
+    b("--quiet", "ingest", str(shared("ctgov", "v2")), str(FIXTURES / "ctgov_xml" / "NCT04077684.xml"))
+    return b
+
+
+@pytest.mark.parametrize(("name", "point"), [("Boston", BOSTON), ("Beijing", BEIJING)])
+def test_near_finds_every_site_within_the_radius(v2_backend: Backend, name: str, point: tuple[float, float]) -> None:
+    distances = {
+        s["protocolSection"]["identificationModule"]["nctId"]: _nearest_v2_site(s, point) for s in _v2_studies()
+    }
+    expected = {i for i, d in distances.items() if d is not None and d <= 50}
+    # A site on the circle itself may fall either side of it with another engine's rounding.
+    edge = {i for i, d in distances.items() if d is not None and 49.9 <= d <= 50.1}
+    assert expected, f"the oracle found no v2 site near {name}"
+    rows = v2_backend.json("search", "--near", f"{point[0]},{point[1]}", "--within", "50", "--limit", "5000")
+    found = {r["nct_id"] for r in rows} - {"NCT04077684"}
+    assert found - edge == expected - edge
+    for r in rows:
+        if r["nct_id"] in distances and distances[r["nct_id"]] is not None:
+            assert r["distance_km"] == pytest.approx(distances[r["nct_id"]], abs=0.2)
+    by_distance = v2_backend.json("search", "--near", f"{point[0]},{point[1]}", "--within", "50", "--sort", "distance")
+    assert [r["distance_km"] for r in by_distance] == sorted(r["distance_km"] for r in by_distance)
+
+
+def test_the_seed_trial_near_beijing_with_its_contact(v2_backend: Backend) -> None:
+    rows = v2_backend.json("search", "--condition", "lupus", "--near", "Beijing, China", "--limit", "100")
+    seed = next(r for r in rows if r["nct_id"] == "NCT04077684")
+    assert seed["nearest_site"]["city"] == "Beijing" and seed["nearest_site"]["geo_source"] == "gazetteer"
+    assert seed["distance_km"] < 20
+    assert seed["central_contacts"][0]["email"] == "haoxiamei@163.com"
+    shown = v2_backend.json("show", "NCT04077684", "--near", "Beijing, China")
+    assert shown["central_contacts"][0]["phone"] == "8615201303563"
+    assert shown["locations"][0]["contacts"][0]["name"] == "Xia Zhang, MD"
+    assert shown["freshness"]["stale"] is True  # completion date 2024-12-31 has passed
+
+
+def test_free_text_searches_sites(v2_backend: Backend) -> None:
+    assert "NCT04077684" in ids(v2_backend, "Beijing", "--condition", "lupus")
+
+
+def test_country_filter_matches_the_records(v2_backend: Backend) -> None:
+    expected = {
+        s["protocolSection"]["identificationModule"]["nctId"]
+        for s in _v2_studies()
+        for loc in (s["protocolSection"].get("contactsLocationsModule") or {}).get("locations") or []
+        if loc.get("country") == "Brazil"
+    }
+    assert expected and set(ids(v2_backend, "--country", "Brazil")) == expected
+    assert set(ids(v2_backend, "--country", "BR")) == expected
+
+
+def test_fresh_keeps_open_trials_with_a_current_status(v2_backend: Backend) -> None:
+    import calendar
+    from datetime import date, timedelta
+
+    def end(value: str | None) -> date | None:
+        if not value:
+            return None
+        parts = [int(x) for x in value.split("-")]
+        if len(parts) == 1:
+            return date(parts[0], 12, 31)
+        if len(parts) == 2:
+            return date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
+        return date(*parts)
+
+    today = date.today()
+    expected = set()
+    for s in _v2_studies():
+        status = s["protocolSection"]["statusModule"]
+        verified = end(status.get("statusVerifiedDate"))
+        completion = end((status.get("completionDateStruct") or {}).get("date"))
+        if (
+            status.get("overallStatus") in OPEN
+            and verified is not None
+            and today - verified <= timedelta(days=730)
+            and (completion is None or completion >= today)
+        ):
+            expected.add(s["protocolSection"]["identificationModule"]["nctId"])
+    assert set(ids(v2_backend, "--fresh")) == expected
+    for row in v2_backend.json("search", "--status", "recruiting", "--limit", "1000"):
+        assert row["freshness"]["stale"] == (row["nct_id"] not in expected)
+
+
+def test_lung_cancer_follows_the_mesh_tree(v2_backend: Backend) -> None:
+    def under(concept: str) -> set[str]:
+        out = set()
+        for s in _v2_studies():
+            browse = (s.get("derivedSection") or {}).get("conditionBrowseModule") or {}
+            terms = {m.get("term") for m in (*(browse.get("meshes") or ()), *(browse.get("ancestors") or ()))}
+            if concept in terms:
+                out.add(s["protocolSection"]["identificationModule"]["nctId"])
+        return out
+
+    for condition, concept in (("lung cancer", "Lung Neoplasms"), ("cancer", "Neoplasms")):
+        expected = under(concept)
+        found = set(ids(v2_backend, "--condition", condition))
+        assert len(found & expected) / len(expected) >= 0.9, (condition, len(found & expected), len(expected))
+    row = v2_backend.json("search", "--condition", "lung cancer", "--explain", "--limit", "200")
+    reasons = [r["explain"].get("condition_mesh", []) for r in row]
+    assert any("MeSH ancestor Lung Neoplasms" in x for rs in reasons for x in rs)
+
+
+def test_accents_and_full_width_forms_fold(backend: Backend) -> None:
+    assert ids(backend, "--condition", "Sjögren syndrome") == ids(backend, "--condition", "Sjogren syndrome")
+    assert ids(backend, "--condition", "Sjogren syndrome")
+    assert ids(backend, "--condition", "ＳＬＥ") == ids(backend, "--condition", "SLE")
+    assert ids(backend, "ｌｕｐｕｓ") == ids(backend, "lupus")

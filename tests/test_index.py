@@ -149,8 +149,10 @@ def test_exclude_and_restrict_ids(cat: Catalog) -> None:
 
 
 def test_sex_value_is_checked(cat: Catalog, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="F or M"):
+    with pytest.raises(ValueError, match="F, M, FEMALE or MALE"):
         cat.search(SearchQuery(sex="X"))
+    for sex in ("F", "female", "FEMALE", "Female"):
+        assert ids(cat, sex=sex) == ids(cat, sex="F")
 
 
 def test_weighted_terms_add_their_weight_and_never_filter(cat: Catalog) -> None:

@@ -13,6 +13,7 @@ from indexer.discover.matching import Match
 from indexer.discover.patient import Patient
 from indexer.discover.prf import is_common_word, stems
 from indexer.discover.words import query_text
+from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 
 # A word of the patient's found in more than this share of the trials says nothing about them.
@@ -125,9 +126,15 @@ def find_trials(
     statuses: tuple[str, ...] = matching.JOINABLE_STATUSES,
     limit: int = 10,
     settings: matching.MatchSettings | None = None,
+    where: SearchQuery | None = None,
 ) -> MatchReport:
-    """Trials the patient could join (by default: that are open to them), explained, without padding."""
-    found = matching.match(catalog, patient, statuses=statuses, limit=limit, settings=settings or matching.DEFAULT)
+    """Trials the patient could join (by default: that are open to them), explained, without padding.
+
+    `where` narrows them by place and freshness (near, within_km, countries, fresh).
+    """
+    found = matching.match(
+        catalog, patient, statuses=statuses, limit=limit, settings=settings or matching.DEFAULT, where=where
+    )
     explained, hidden = drop_padding(explain_matches(catalog, patient, found))
     shown = {e.nct_id for e in explained}
     return MatchReport(patient, tuple(m for m in found if m.record.nct_id in shown), tuple(explained), hidden)

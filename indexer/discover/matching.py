@@ -116,10 +116,24 @@ def _load(catalog: Catalog, hits: list[Hit]) -> list[TrialRecord]:
     return [found[h.nct_id] for h in hits if h.nct_id in found]
 
 
-def candidates(catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings) -> list[Hit]:
-    """The first search, then (with feedback on) a second one with the words its best results share."""
+def candidates(
+    catalog: Catalog,
+    patient: Patient,
+    statuses: tuple[str, ...],
+    settings: MatchSettings,
+    where: SearchQuery | None = None,
+) -> list[Hit]:
+    """The first search, then (with feedback on) a second one with the words its best results share.
+
+    `where` adds its place and freshness filters (near, within_km, countries, fresh) to both.
+    """
     text = (query_text(patient.text) if settings.clean else "") or patient.text
+    w = where or SearchQuery()
     query = SearchQuery(
+        near=w.near,
+        within_km=w.within_km,
+        countries=w.countries,
+        fresh=w.fresh,
         text=text,
         age=patient.age if settings.limits else None,
         sex=patient.sex if settings.limits else None,
@@ -180,14 +194,19 @@ def reorders(settings: MatchSettings) -> bool:
 
 
 def checked(
-    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int | None = None
+    catalog: Catalog,
+    patient: Patient,
+    statuses: tuple[str, ...],
+    settings: MatchSettings,
+    shown: int | None = None,
+    where: SearchQuery | None = None,
 ) -> tuple[list[Match], list[Hit]]:
     """The best candidates with their criteria checked, and the rest of the hits.
 
     As many are checked as the ranking uses (`settings.rerank`), or only the `shown` ones when the
     checks move no score: batch ranking then loads no record past the feedback's few.
     """
-    hits = candidates(catalog, patient, statuses, settings)
+    hits = candidates(catalog, patient, statuses, settings, where)
     depth = settings.rerank if shown is None or reorders(settings) else shown
     head, rest = hits[:depth], hits[depth:]
     records = _load(catalog, head)
@@ -217,9 +236,14 @@ def order(head: list[Match], settings: MatchSettings) -> list[Match]:
 
 
 def _ranking(
-    catalog: Catalog, patient: Patient, statuses: tuple[str, ...], settings: MatchSettings, shown: int
+    catalog: Catalog,
+    patient: Patient,
+    statuses: tuple[str, ...],
+    settings: MatchSettings,
+    shown: int,
+    where: SearchQuery | None = None,
 ) -> tuple[list[Match], list[Hit]]:
-    head, rest = checked(catalog, patient, statuses, settings, shown)
+    head, rest = checked(catalog, patient, statuses, settings, shown, where)
     return order(head, settings), rest
 
 
@@ -230,10 +254,12 @@ def match(
     statuses: tuple[str, ...] = (),
     limit: int = 10,
     settings: MatchSettings = DEFAULT,
+    where: SearchQuery | None = None,
 ) -> list[Match]:
-    """Trials the patient could join, best first; hard limits (age, sex, status) are filters."""
+    """Trials the patient could join, best first; hard limits (age, sex, status) are filters, and
+    so are the place and freshness of `where` (its near, within_km, countries, fresh)."""
     wide = replace(settings, candidates=max(limit, settings.candidates))
-    head, rest = _ranking(catalog, patient, statuses, wide, limit)
+    head, rest = _ranking(catalog, patient, statuses, wide, limit, where)
     tail = rest[: max(0, limit - len(head))]
     tail_scores = {h.nct_id: h.score for h in tail}
     return [*head, *(Match(r, tail_scores[r.nct_id], tail_scores[r.nct_id]) for r in _load(catalog, tail))][:limit]
@@ -246,8 +272,9 @@ def match_ids(
     statuses: tuple[str, ...] = (),
     limit: int = 100,
     settings: MatchSettings = DEFAULT,
+    where: SearchQuery | None = None,
 ) -> list[tuple[str, float]]:
     """(trial id, score) as `match` ranks them, without loading the records past the checked head."""
     wide = replace(settings, candidates=max(limit, settings.candidates))
-    head, rest = _ranking(catalog, patient, statuses, wide, 0)
+    head, rest = _ranking(catalog, patient, statuses, wide, 0, where)
     return [*((m.record.nct_id, m.score) for m in head), *((h.nct_id, h.score) for h in rest)][:limit]

@@ -84,13 +84,17 @@ def shared(a: TrialRecord, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]
     return out
 
 
-def _queries(source: TrialRecord, statuses: tuple[str, ...], limit: int) -> tuple[SearchQuery, SearchQuery]:
+def _queries(
+    source: TrialRecord, statuses: tuple[str, ...], limit: int, where: SearchQuery
+) -> tuple[SearchQuery, SearchQuery]:
     """Two candidate searches: what the trial is about (conditions, drugs, title), and its
     distinctive words (more like this), which find trials of the same mechanism under other names."""
     words = " ".join([*_conditions(source), *_drugs(source), source.brief_title or ""])
+    place = {"near": where.near, "within_km": where.within_km, "countries": where.countries, "fresh": where.fresh}
     about = SearchQuery(
         text=re.sub(r"\s+", " ", words),
         statuses=statuses,
+        **place,  # type: ignore[arg-type]
         exclude_ids=(source.nct_id,),
         limit=limit,
         field_weights=(
@@ -110,7 +114,13 @@ def _queries(source: TrialRecord, statuses: tuple[str, ...], limit: int) -> tupl
         )
         if t
     )
-    return about, SearchQuery(like=like, statuses=statuses, exclude_ids=(source.nct_id,), limit=limit)
+    return about, SearchQuery(
+        like=like,
+        statuses=statuses,
+        exclude_ids=(source.nct_id,),
+        limit=limit,
+        **place,  # type: ignore[arg-type]
+    )
 
 
 def _normalised(scores: dict[str, float]) -> dict[str, float]:
@@ -119,13 +129,21 @@ def _normalised(scores: dict[str, float]) -> dict[str, float]:
 
 
 def similar(
-    catalog: Catalog, nct_id: str, *, statuses: tuple[str, ...] = (), limit: int = 10, candidates: int = 200
+    catalog: Catalog,
+    nct_id: str,
+    *,
+    statuses: tuple[str, ...] = (),
+    limit: int = 10,
+    candidates: int = 200,
+    where: SearchQuery | None = None,
 ) -> list[SimilarTrial]:
-    """Other trials ranked by what they share with `nct_id`, plus how alike their texts are."""
+    """Other trials ranked by what they share with `nct_id`, plus how alike their texts are.
+
+    `where` restricts them by place and freshness (its near, within_km, countries and fresh)."""
     source = catalog.get(nct_id)
     if source is None:
         raise KeyError(nct_id)
-    about_q, like_q = _queries(source, statuses, candidates)
+    about_q, like_q = _queries(source, statuses, candidates, where or SearchQuery())
     about_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(about_q).hits})
     like_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(like_q).hits})
     # The two candidate lists overlap: load each record once.

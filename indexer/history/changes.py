@@ -107,13 +107,15 @@ def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:
     """Every trial the query's filters match (for narrowing events), or None when it has no filter."""
     if not (
         query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
-        or query.age is not None or query.sex or query.text
+        or query.age is not None or query.sex or query.text or query.near or query.countries or query.fresh
     ):  # fmt: skip
         return None
-    total = catalog.search_ids(dataclasses.replace(query, limit=1, offset=0)).total
-    if total == 0:
+    first = catalog.search_ids(dataclasses.replace(query, limit=1, offset=0))
+    if first.total == 0:
         return []
-    return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=total, offset=0)).hits]
+    # A search near a place estimates its total; every trial the index holds is a safe bound then.
+    limit = catalog.indexed_count() if first.total_is_estimate else first.total
+    return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=max(limit, 1), offset=0)).hits]
 
 
 def last_event_id(store: RecordStore) -> int:

@@ -14,12 +14,28 @@ from typing import Any
 import orjson
 
 from indexer.discover.synonyms import Synonyms
+from indexer.geo.near import nearest
 from indexer.index import cluster_dsl as dsl
 from indexer.index.document import Hit, SearchQuery, SearchResult
 from indexer.index.engines import Adapter, EngineError, EngineUnavailable
 from indexer.record import TrialRecord
 
 log = logging.getLogger(__name__)
+
+
+def _hit(h: dict[str, Any], q: SearchQuery, scored: bool) -> Hit:
+    """One answer; with --near, its nearest counted site from the stored points (the engine checked
+    the distance; the point is found again here to say which site it was)."""
+    source = h["_source"]
+    score = float(h["_score"] or 0.0) if scored else 0.0
+    if q.near is None:
+        return Hit(source["nct_id"], score)
+    sites = [
+        (i, p["lat"], p["lon"]) for i, p in zip(source.get("geo_site") or [], source.get("geo") or [], strict=True)
+    ]
+    best = nearest(sites, *q.near)
+    return Hit(source["nct_id"], score, best[0] if best else None, best[1] if best else None)
+
 
 MAX_CHUNK_BYTES = 5 * 1024 * 1024  # per bulk request: well under the default 100 MB http.max_content_length
 MAX_CHUNK_DOCS = 1000
@@ -202,10 +218,8 @@ class ClusterIndex:
 
     def search(self, q: SearchQuery) -> SearchResult:
         answer = self.adapter.request("POST", f"/{self.alias}/_search", body=dsl.search_body(q))
-        hits = [
-            Hit(h["_source"]["nct_id"], float(h["_score"] or 0.0) if q.has_scoring_terms else 0.0)
-            for h in answer["hits"]["hits"]
-        ]
+        scored = q.has_scoring_terms and q.sort == "relevance"
+        hits = [_hit(h, q, scored) for h in answer["hits"]["hits"]]
         total = answer["hits"]["total"]
         return SearchResult(hits, int(total["value"] if isinstance(total, dict) else total))
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from indexer.discover.synonyms import Synonyms, is_abbreviation
+from indexer.freshness import OPEN_STATUSES, fresh_cutoffs
 from indexer.index.document import (
     CONDITION_FIELDS,
     DRUG_FIELDS,
@@ -15,12 +16,13 @@ from indexer.index.document import (
     SearchQuery,
     explain_terms,
     index_document,
+    mesh_key,
     sex_values,
 )
 from indexer.record import TrialRecord
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 SYNONYM_WEIGHT = 0.5
 # Trialscout's own queries carry their synonyms explicitly (SearchQuery.expansions), as on the
 # embedded index; the synonym filter of the search analyzer would apply them a second time. It
@@ -60,6 +62,12 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
             "min_age": {"type": "float"},
             "max_age": {"type": "float"},
             "enrollment": {"type": "integer"},
+            "verified": {"type": "integer"},
+            "completion_end": {"type": "integer"},
+            # Counted sites (geo.near.counted_sites): geo_point for geo_distance, and in the same
+            # order the index of each in the record's locations (kept in _source, not indexed).
+            "geo": {"type": "geo_point"},
+            "geo_site": {"type": "integer", "index": False, "doc_values": False},
             "last_update": {"type": "date", "format": _DATE_FORMAT},
             "start_date": {"type": "date", "format": _DATE_FORMAT},
             "completion_date": {"type": "date", "format": _DATE_FORMAT},
@@ -69,7 +77,7 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
         "trials_possessive": {"type": "stemmer", "language": "possessive_english"},
         "trials_stemmer": {"type": "stemmer", "language": "english"},
     }
-    search_filters = ["trials_possessive", "lowercase"]
+    search_filters = ["trials_possessive", "lowercase", "asciifolding"]
     rules = _synonym_rules(syn)
     if rules:
         filters["trials_synonyms"] = {"type": "synonym_graph", "synonyms": rules, "lenient": True}
@@ -84,7 +92,9 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
                     "trials_text": {
                         "type": "custom",
                         "tokenizer": "standard",
-                        "filter": ["trials_possessive", "lowercase", "trials_stemmer"],
+                        # asciifolding for other clients of the index; Trialscout folds the text
+                        # itself (normalize.fold: NFKC, then accents dropped) before it gets here.
+                        "filter": ["trials_possessive", "lowercase", "asciifolding", "trials_stemmer"],
                     },
                     "trials_search": {
                         "type": "custom",
@@ -101,6 +111,9 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
 def document(record: TrialRecord) -> dict[str, Any]:
     """The backend-neutral document, with dates as dates."""
     doc = index_document(record)
+    sites = doc.pop("sites")
+    doc["geo"] = [{"lat": lat, "lon": lon} for _, lat, lon in sites]
+    doc["geo_site"] = [i for i, _, _ in sites]
     doc["last_update"] = record.last_update_posted
     doc["start_date"] = record.start_date
     doc["completion_date"] = record.completion_date
@@ -176,6 +189,11 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ()),
     ):
         options = [_all_words(v, fields) for v in (value, *q.alternatives(value)) if _WORD.search(v)]
+        if fields is CONDITION_FIELDS and (terms := q.mesh_terms(value)):
+            # Filed under the MeSH concept the condition names, or a narrower one (as the embedded index).
+            options.append(
+                {"constant_score": {"filter": {"terms": {"condition_mesh_all": [mesh_key(t) for t in terms]}}}}
+            )
         must.append({"bool": {"should": options, "minimum_should_match": 1}} if options else {"match_none": {}})
     for field, values in (
         ("status", q.statuses),
@@ -188,6 +206,15 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
             filters.append({"terms": {field: list(values)}})
     if q.sex:
         filters.append({"terms": {"sex": list(sex_values(q.sex))}})
+    if q.near is not None:
+        # Arc distance on the same sphere as geo.distance.km; the shared geo_point of the sites.
+        lat, lon = q.near
+        filters.append({"geo_distance": {"distance": f"{q.within_km}km", "geo": {"lat": lat, "lon": lon}}})
+    if q.fresh:
+        completion_from, verified_from = fresh_cutoffs()
+        filters.append({"terms": {"status": list(OPEN_STATUSES)}})
+        filters.append({"range": {"completion_end": {"gte": completion_from}}})
+        filters.append({"range": {"verified": {"gte": verified_from}}})
     if q.age is not None:
         # Open bounds were stored as 0 / 999, as in the embedded index.
         filters.append({"range": {"min_age": {"lte": q.age}}})
@@ -209,11 +236,19 @@ def search_body(q: SearchQuery) -> dict[str, Any]:
         "query": build_query(q),
         "size": q.limit,
         "from": q.offset,
-        "_source": ["nct_id"],
+        "_source": ["nct_id", "geo", "geo_site"] if q.near else ["nct_id"],
         "track_total_hits": True,
     }
-    if not q.has_scoring_terms:
-        body["sort"] = [{"last_update": {"order": "desc", "missing": "_last"}}, {"nct_id": "asc"}]
+    newest = [{"last_update": {"order": "desc", "missing": "_last"}}, {"nct_id": "asc"}]
+    if q.sort == "distance" and q.near is not None:
+        lat, lon = q.near
+        # The sort distance is the nearest of the trial's points: the counted sites.
+        body["sort"] = [
+            {"_geo_distance": {"geo": {"lat": lat, "lon": lon}, "order": "asc", "unit": "km", "mode": "min"}},
+            {"nct_id": "asc"},
+        ]
+    elif q.sort == "updated" or not q.has_scoring_terms:
+        body["sort"] = newest
     return body
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.freshness import as_int, parse_date
+from indexer.geo.gazetteer import country_code
+from indexer.geo.near import counted_sites
+from indexer.normalize import fold
 from indexer.record import TrialRecord
 
 # Open age bounds are stored as these, so a range filter treats a missing bound as open.
 MIN_AGE_OPEN = 0.0
 MAX_AGE_OPEN = 999.0
+# Dates as yyyymmdd integers; a missing completion date never ends, a missing verification is oldest.
+NO_END = 99991231
+DEFAULT_WITHIN_KM = 100.0
 
 # Text fields and their weight in free-text ranking. Title and conditions say what a trial
 # is about; criteria are long and mention many diseases only to exclude them.
@@ -22,11 +29,23 @@ TEXT_FIELDS: dict[str, float] = {
     "description": 0.7,
     "criteria": 0.5,
     "sponsor": 0.5,
+    # Where the sites are: "Beijing lupus" finds the lupus trial with a site in Beijing.
+    "places": 0.5,
 }
 CONDITION_FIELDS = ("conditions", "keywords")
 DRUG_FIELDS = ("interventions",)
 SPONSOR_FIELDS = ("sponsor",)
-KEYWORD_FIELDS = ("nct_id", "ids", "status", "phase", "study_type", "sex", "healthy_volunteers", "country")
+KEYWORD_FIELDS = (
+    "nct_id",
+    "ids",
+    "status",
+    "phase",
+    "study_type",
+    "sex",
+    "healthy_volunteers",
+    "country",
+    "condition_mesh_all",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +75,24 @@ class SearchQuery:
     # Extra words with their own weight, scored in the text fields besides `text` (feedback terms
     # that patient matching takes from its first results). They rank; they do not filter.
     weighted_terms: tuple[tuple[str, float], ...] = ()
+    # (condition as asked, MeSH terms it names, with the narrower terms known under them): filled
+    # by mesh.expand_query; a trial whose condition MeSH terms include one matches the condition.
+    mesh: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A place (lat, lon) and a radius: trials with a counted site within it (geo.near.counted_sites).
+    near: tuple[float, float] | None = None
+    near_label: str | None = None
+    within_km: float = DEFAULT_WITHIN_KM
+    fresh: bool = False  # only open trials whose status is probably current (freshness.py)
+    sort: str = "relevance"  # relevance, distance (with near), updated
 
     def text_weights(self) -> dict[str, float]:
         return dict(self.field_weights) if self.field_weights else dict(TEXT_FIELDS)
 
     def alternatives(self, term: str) -> tuple[str, ...]:
         return next((alts for t, alts in self.expansions if t == term), ())
+
+    def mesh_terms(self, condition: str) -> tuple[str, ...]:
+        return next((terms for c, terms in self.mesh if c == condition), ())
 
     @property
     def has_scoring_terms(self) -> bool:
@@ -72,16 +103,31 @@ class SearchQuery:
 class Hit:
     nct_id: str
     score: float
+    # With SearchQuery.near: the nearest counted site (index into the record's locations) and its distance.
+    site: int | None = None
+    distance_km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     hits: list[Hit]
     total: int
+    # True when the total was estimated (--near stops measuring once a page is full).
+    total_is_estimate: bool = False
 
 
 def _join(*parts: Any) -> str:
-    return "\n".join(p for p in parts if p)
+    return fold("\n".join(p for p in parts if p))
+
+
+def mesh_key(term: str) -> str:
+    """MeSH terms as the keyword field stores them: folded, lower case."""
+    return fold(term).lower()
+
+
+def date_int(value: str | None, default: int, *, end: bool = False) -> int:
+    d = parse_date(value, end=end)
+    return as_int(d) if d else default
 
 
 def index_document(r: TrialRecord) -> dict[str, Any]:
@@ -95,20 +141,27 @@ def index_document(r: TrialRecord) -> dict[str, Any]:
         "condition_tree": _join(*r.condition_mesh_ancestors),
         "interventions": _join(*r.drug_names(), *r.intervention_mesh),
         "keywords": _join(*r.keywords),
-        "summary": r.brief_summary or "",
-        "description": r.detailed_description or "",
-        "criteria": e.criteria_text or "",
+        "summary": fold(r.brief_summary or ""),
+        "description": fold(r.detailed_description or ""),
+        "criteria": fold(e.criteria_text or ""),
         "sponsor": _join(r.lead_sponsor, *r.collaborators),
+        "places": _join(
+            *dict.fromkeys(x for loc in r.locations for x in (loc.facility, loc.city, loc.state, loc.country) if x)
+        ),
         "status": r.overall_status or "UNKNOWN",
         "phase": list(r.phases) or ["NONE"],
         "study_type": r.study_type or "UNKNOWN",
         "sex": e.sex or "ALL",
         "healthy_volunteers": {True: "yes", False: "no"}.get(e.healthy_volunteers, "unknown"),  # type: ignore[arg-type]
-        "country": sorted({loc.country for loc in r.locations if loc.country}),
+        "country": sorted({country_code(loc.country) or loc.country for loc in r.locations if loc.country}),
+        "condition_mesh_all": sorted({mesh_key(t) for t in (*r.condition_mesh, *r.condition_mesh_ancestors)}),
         "min_age": float(e.min_age_years) if e.min_age_years is not None else MIN_AGE_OPEN,
         "max_age": float(e.max_age_years) if e.max_age_years is not None else MAX_AGE_OPEN,
         "last_update": int((r.last_update_posted or "0").replace("-", "").ljust(8, "0")[:8]),
         "enrollment": r.enrollment or 0,
+        "verified": date_int(r.status_verified or r.last_update_posted, 0, end=True),
+        "completion_end": date_int(r.completion_date, NO_END, end=True),
+        "sites": counted_sites(r),
     }
 
 
@@ -133,12 +186,12 @@ def explain_terms(q: SearchQuery) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def sex_values(sex: str | None) -> tuple[str, ...]:
-    """Index values a patient of `sex` matches: their own and ALL."""
+    """Index values a patient of `sex` (F, M, FEMALE, MALE, any case) matches: their own and ALL."""
     if not sex:
         return ()
-    s = sex.strip().upper()[:1]
-    if s == "F":
+    s = sex.strip().upper()
+    if s in ("F", "FEMALE"):
         return ("FEMALE", "ALL")
-    if s == "M":
+    if s in ("M", "MALE"):
         return ("MALE", "ALL")
-    raise ValueError(f"sex must be F or M, not {sex!r}")
+    raise ValueError(f"sex must be F, M, FEMALE or MALE, not {sex!r}")

@@ -12,9 +12,12 @@ from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 from tantivy import Occur, Query
 
+from indexer.freshness import OPEN_STATUSES, fresh_cutoffs
+from indexer.geo.near import by_latitude
 from indexer.index import generations
 from indexer.index.base import IndexUnavailable
 from indexer.index.document import (
@@ -28,12 +31,14 @@ from indexer.index.document import (
     SearchResult,
     explain_terms,
     index_document,
+    mesh_key,
     sex_values,
 )
+from indexer.index.tantivy_geo import box_query, cells, search_near
 from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 SYNONYM_WEIGHT = 0.5
 _LIKE_STOP_WORDS = frozenset(
     [
@@ -82,9 +87,27 @@ def _schema() -> tantivy.Schema:
         b.add_text_field(name, stored=False, tokenizer_name="en_stem")
     b.add_float_field("min_age", indexed=True, fast=True)
     b.add_float_field("max_age", indexed=True, fast=True)
-    b.add_integer_field("last_update", indexed=True, fast=True)
+    b.add_integer_field("last_update", stored=True, indexed=True, fast=True)
     b.add_integer_field("enrollment", indexed=True, fast=True)
+    b.add_integer_field("verified", indexed=True, fast=True)
+    b.add_integer_field("completion_end", indexed=True, fast=True)
+    # Counted sites (geo.near.counted_sites): lat and lon for the bounding-box prefilter, and the
+    # sites themselves, stored, for the exact great-circle check.
+    b.add_float_field("geo_lat", indexed=True, fast=False)
+    b.add_float_field("geo_lon", indexed=True, fast=False)
+    b.add_bytes_field("geo_sites", stored=True, indexed=False)
+    b.add_text_field("geo_cell", stored=False, tokenizer_name="raw", index_option="basic")
     return b.build()
+
+
+def _document(r: TrialRecord) -> tantivy.Document:
+    doc = index_document(r)
+    sites = doc.pop("sites")
+    doc["geo_lat"] = [lat for _, lat, _ in sites]
+    doc["geo_lon"] = [lon for _, _, lon in sites]
+    doc["geo_sites"] = orjson.dumps(by_latitude(sites))
+    doc["geo_cell"] = cells(sites)
+    return tantivy.Document(**doc)
 
 
 def quote_text(text: str) -> str:
@@ -165,7 +188,7 @@ class TantivyIndex:
         w = self.writer
         for r in records:
             w.delete_documents_by_term("nct_id", r.nct_id)
-            w.add_document(tantivy.Document(**index_document(r)))
+            w.add_document(_document(r))
 
     def rebuild(self, records: Iterable[TrialRecord]) -> int:
         """A new generation from `records`, swapped in when complete: searchers see the old one until then.
@@ -178,7 +201,7 @@ class TantivyIndex:
         writer = index.writer(heap_size=128_000_000, num_threads=1)
         count = 0
         for r in records:
-            writer.add_document(tantivy.Document(**index_document(r)))
+            writer.add_document(_document(r))
             count += 1
         writer.commit()
         writer.wait_merging_threads()
@@ -214,9 +237,10 @@ class TantivyIndex:
             raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
 
     def _search(self, q: SearchQuery, searcher: tantivy.Searcher, query: Query) -> SearchResult:
-        if q.has_scoring_terms:
-            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
-        else:
+        if q.near is not None:
+            return search_near(searcher, self.build_query, q)
+        by_date = q.sort == "updated" or not q.has_scoring_terms
+        if by_date:
             res = searcher.search(
                 query,
                 limit=q.limit,
@@ -225,10 +249,9 @@ class TantivyIndex:
                 order_by_field="last_update",
                 order=tantivy.Order.Desc,
             )
-        hits = []
-        for score, address in res.hits:
-            doc = searcher.doc(address)
-            hits.append(Hit(doc["nct_id"][0], float(score) if q.has_scoring_terms else 0.0))
+        else:
+            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
+        hits = [Hit(searcher.doc(a)["nct_id"][0], 0.0 if by_date else float(score)) for score, a in res.hits]
         # `count` is set when count=True; the type stub does not declare it.
         return SearchResult(hits, int(getattr(res, "count", 0) or 0))
 
@@ -282,6 +305,9 @@ class TantivyIndex:
             stop_words=sorted(_LIKE_STOP_WORDS),
         )
 
+    def _int_range(self, field: str, low: int | None, high: int | None) -> Query:
+        return Query.range_query(self.schema, field, tantivy.FieldType.Integer, lower_bound=low, upper_bound=high)
+
     def _any_term(self, field: str, values: Sequence[str]) -> Query:
         return Query.term_set_query(self.schema, field, list(values))
 
@@ -320,6 +346,11 @@ class TantivyIndex:
                 for p in (self._text(v, fields, all_words=True) for v in (value, *q.alternatives(value)))
                 if p is not None
             ]
+            if fields is CONDITION_FIELDS and (terms := q.mesh_terms(value)):
+                # Filed under the MeSH concept the condition names, or a narrower one.
+                options.append(
+                    Query.const_score_query(self._any_term("condition_mesh_all", [mesh_key(t) for t in terms]), 1.0)
+                )
             must.append(
                 (
                     Occur.Must,
@@ -334,6 +365,13 @@ class TantivyIndex:
             must.append((Occur.Must, self._any_term("study_type", q.study_types)))
         if q.countries:
             must.append((Occur.Must, self._any_term("country", q.countries)))
+        if q.near is not None:
+            must.append((Occur.Must, box_query(self.schema, q.near, q.within_km)))
+        if q.fresh:
+            completion_from, verified_from = fresh_cutoffs()
+            must.append((Occur.Must, self._any_term("status", OPEN_STATUSES)))
+            must.append((Occur.Must, self._int_range("completion_end", completion_from, None)))
+            must.append((Occur.Must, self._int_range("verified", verified_from, None)))
         if q.ids:
             must.append((Occur.Must, self._any_term("nct_id", q.ids)))
         if q.exclude_ids:

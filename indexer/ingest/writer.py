@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.clock import today_iso
+from indexer.geo.gazetteer import geocode
 from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
@@ -175,6 +176,7 @@ class BatchWriter:
         self._flush_if_full()
 
     def _queue_record(self, record: TrialRecord, raw: bytes | None, raw_hash: str | None, location: str) -> None:
+        record = geocode(record)  # sites without the registry's coordinates get the gazetteer's
         self._batch.append(_Pending(record, raw, raw_hash, location))
 
     def _flush_if_full(self) -> None:

@@ -15,6 +15,7 @@ from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
 from indexer.parsers.validate import validate
 from indexer.record import (
     Arm,
+    Contact,
     Design,
     Eligibility,
     Intervention,
@@ -153,6 +154,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
     arms_mod = p.get("armsInterventionsModule") or {}
     outcomes = p.get("outcomesModule") or {}
     derived = study.get("derivedSection") or {}
+    contacts = p.get("contactsLocationsModule") or {}
     try:
         return TrialRecord(
             nct_id=nct_id,
@@ -171,6 +173,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             first_submitted=n.iso_date(status.get("studyFirstSubmitDate")),
             first_posted=_date(status, "studyFirstPostDateStruct"),
             last_update_posted=_date(status, "lastUpdatePostDateStruct"),
+            status_verified=n.iso_date(status.get("statusVerifiedDate")),
             lead_sponsor=(sponsors.get("leadSponsor") or {}).get("name"),
             collaborators=tuple(c["name"] for c in sponsors.get("collaborators") or () if c.get("name")),
             study_type=design.get("studyType"),
@@ -214,19 +217,9 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             brief_summary=desc.get("briefSummary"),
             detailed_description=desc.get("detailedDescription"),
             eligibility=_eligibility(p.get("eligibilityModule") or {}),
-            locations=tuple(
-                Location(
-                    facility=loc.get("facility"),
-                    city=loc.get("city"),
-                    state=loc.get("state"),
-                    zip=loc.get("zip"),
-                    country=loc.get("country"),
-                    status=loc.get("status"),
-                    lat=(loc.get("geoPoint") or {}).get("lat"),
-                    lon=(loc.get("geoPoint") or {}).get("lon"),
-                )
-                for loc in (p.get("contactsLocationsModule") or {}).get("locations") or ()
-            ),
+            locations=tuple(_location(loc) for loc in contacts.get("locations") or ()),
+            central_contacts=_contacts(contacts.get("centralContacts")),
+            overall_officials=_contacts(contacts.get("overallOfficials")),
             has_results=bool(study.get("hasResults") or "resultsSection" in study),
             source_url=source_url or STUDY_URL.format(nct_id),
             fetched_at=fetched_at,
@@ -234,6 +227,38 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
     except (AttributeError, TypeError, KeyError) as exc:
         # A module of an unexpected shape: report it against the study, do not guess.
         raise ParseError(f"{nct_id}: unexpected structure ({exc})") from exc
+
+
+def _location(loc: dict[str, Any]) -> Location:
+    geo = loc.get("geoPoint") or {}
+    lat, lon = geo.get("lat"), geo.get("lon")
+    return Location(
+        facility=loc.get("facility"),
+        city=loc.get("city"),
+        state=loc.get("state"),
+        zip=loc.get("zip"),
+        country=loc.get("country"),
+        status=loc.get("status"),
+        lat=lat,
+        lon=lon,
+        geo_source="registry" if lat is not None and lon is not None else None,
+        contacts=_contacts(loc.get("contacts")),
+    )
+
+
+def _contacts(items: list[dict[str, Any]] | None) -> tuple[Contact, ...]:
+    return tuple(
+        Contact(
+            name=c.get("name"),
+            role=c.get("role"),
+            phone=c.get("phone"),
+            phone_ext=c.get("phoneExt"),
+            email=c.get("email"),
+            affiliation=c.get("affiliation"),
+        )
+        for c in items or ()
+        if any(c.get(k) for k in ("name", "phone", "email"))
+    )
 
 
 def _date(status: dict[str, Any], key: str) -> str | None:

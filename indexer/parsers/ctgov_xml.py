@@ -12,6 +12,7 @@ from indexer.parsers.criteria import split_criteria, unwrap
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import (
     Arm,
+    Contact,
     Design,
     Eligibility,
     Intervention,
@@ -81,7 +82,33 @@ def _location(loc: etree._Element) -> Location:
         zip=_text(address.get("zip")),
         country=_text(address.get("country")),
         status=n.status(_text(kids.get("status"))),
+        contacts=_people(loc, (("contact", "CONTACT"), ("contact_backup", "BACKUP_CONTACT"), ("investigator", None))),
     )
+
+
+def _person(el: etree._Element, role: str | None) -> Contact | None:
+    """<overall_contact>, <contact>, <investigator>, ...: first/middle/last name and degrees make the name."""
+    kids = _children(el)
+    name = " ".join(t for t in (_text(kids.get(k)) for k in ("first_name", "middle_name", "last_name")) if t)
+    degrees = _text(kids.get("degrees"))
+    if name and degrees:
+        name = f"{name}, {degrees}"
+    contact = Contact(
+        name=name or None,
+        role=role or n.enum_value(_text(kids.get("role"))),
+        phone=_text(kids.get("phone")),
+        phone_ext=_text(kids.get("phone_ext")),
+        email=_text(kids.get("email")),
+        affiliation=_text(kids.get("affiliation")),
+    )
+    return contact if contact.name or contact.phone or contact.email else None
+
+
+def _people(el: etree._Element, tags: tuple[tuple[str, str | None], ...]) -> tuple[Contact, ...]:
+    """People under these tags, in document order; `None` as role means the element's own <role>."""
+    roles = dict(tags)
+    found = (_person(child, roles[child.tag]) for child in el if child.tag in roles)
+    return tuple(c for c in found if c is not None)
 
 
 def _all(el: etree._Element, path: str) -> tuple[str, ...]:
@@ -126,6 +153,7 @@ def parse_study(root: etree._Element, *, source_url: str | None = None, fetched_
         first_submitted=n.iso_date(get("study_first_submitted") or get("firstreceived_date")),
         first_posted=n.iso_date(get("study_first_posted")),
         last_update_posted=n.iso_date(get("last_update_posted") or get("lastchanged_date")),
+        status_verified=n.iso_date(get("verification_date")),
         lead_sponsor=get("sponsors/lead_sponsor/agency"),
         collaborators=_all(root, "sponsors/collaborator/agency"),
         study_type=n.study_type(get("study_type")),
@@ -161,6 +189,8 @@ def parse_study(root: etree._Element, *, source_url: str | None = None, fetched_
         detailed_description=_block(root, "detailed_description/textblock"),
         eligibility=_eligibility(elig),
         locations=tuple(_location(loc) for loc in root.iterchildren("location")),
+        central_contacts=_people(root, (("overall_contact", "CONTACT"), ("overall_contact_backup", "BACKUP_CONTACT"))),
+        overall_officials=_people(root, (("overall_official", None),)),
         has_results=root.find("clinical_results") is not None,
         source_url=source_url or get("required_header/url"),
         fetched_at=fetched_at,

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup, Tag
 from indexer import normalize as n
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, soup_of, text
-from indexer.record import Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Contact, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "euctr"
 _EUDRACT = re.compile(r"\b(\d{4}-\d{6}-\d{2})\b")
@@ -117,6 +117,12 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
             provenance=provenance,
         ),
         locations=tuple(Location(country=c) for c in _countries(v("A.1"))),
+        # B.5: the contact point the sponsor designates for information on the trial.
+        central_contacts=(
+            (Contact(name=v("B.5.2"), role="CONTACT", phone=v("B.5.4"), email=v("B.5.6"), affiliation=v("B.5.1")),)
+            if v("B.5.4") or v("B.5.6")
+            else ()
+        ),
         source=SOURCE,
         source_url=url,
         fetched_at=fetched_at,

@@ -8,7 +8,7 @@ from indexer import normalize as n
 from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of, text
-from indexer.record import Design, Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Contact, Design, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "gsk"
 
@@ -90,6 +90,11 @@ def parse_document(
                 healthy_volunteers=n.yes_no(v("healthy volunteers")),
             ),
             locations=tuple(site for site in sites if site is not None),
+            central_contacts=tuple(
+                Contact(name=v("central contact"), role="CONTACT", phone=v("central contact phone"), email=email)
+                for email in (v("central contact email"),)
+                if email or v("central contact phone")
+            ),
             source=SOURCE,
             source_url=source_url,
             fetched_at=fetched_at,

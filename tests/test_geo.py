@@ -1,0 +1,116 @@
+"""Places: the offline gazetteer, geocoding at ingest, distances, and the CLI's place options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.geo import gazetteer
+from indexer.geo.distance import bounding_box, km
+from indexer.parsers import parse
+from tests.conftest import FIXTURES, Trials, shared
+
+
+def test_distance_and_bounding_box() -> None:
+    # Boston to New York, about 306 km by great circle.
+    assert km(42.3601, -71.0589, 40.7128, -74.0060) == pytest.approx(306, abs=2)
+    lo, hi, lons = bounding_box(42.36, -71.06, 50)
+    assert lo < 42.36 < hi and len(lons) == 1
+    # Every point on the circle is inside the box.
+    for bearing_lat, bearing_lon in ((42.36 + 0.449, -71.06), (42.36, -71.06 + 0.608), (42.36, -71.06 - 0.608)):
+        assert km(42.36, -71.06, bearing_lat, bearing_lon) <= 50.5
+        assert lo <= bearing_lat <= hi and any(w <= bearing_lon <= e for w, e in lons)
+    _, _, across = bounding_box(0.0, 179.9, 100)  # crosses the antimeridian: two ranges
+    assert len(across) == 2 and any(w <= -179.5 <= e for w, e in across)
+    assert bounding_box(89.9, 0.0, 100)[2] == [(-180.0, 180.0)]  # a pole: every longitude
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [
+        ("Beijing, China", 39.9, 116.4),
+        ("Boston, MA", 42.36, -71.06),
+        ("Boston, Massachusetts", 42.36, -71.06),
+        ("02115", 42.34, -71.09),
+        ("São Paulo", -23.55, -46.63),
+        ("42.5,-71.25", 42.5, -71.25),
+    ],
+)
+def test_places_users_name(text: str, lat: float, lon: float) -> None:
+    place = gazetteer.resolve(text)
+    assert km(place.lat, place.lon, lat, lon) < 15
+
+
+def test_unknown_places_get_suggestions() -> None:
+    with pytest.raises(gazetteer.UnknownPlace, match="Did you mean: Springfield"):
+        gazetteer.resolve("Springfeld, IL")
+    with pytest.raises(gazetteer.UnknownPlace, match="not a country or US state"):
+        gazetteer.resolve("Paris, Narnia")
+    with pytest.raises(gazetteer.UnknownPlace, match="latitude"):
+        gazetteer.resolve("95,10")
+
+
+def test_legacy_xml_sites_are_geocoded() -> None:
+    """About 90% of the XML sites' cities are in the gazetteer (the issue's measurement)."""
+    total = located = 0
+    for path in sorted(shared("ctgov", "xml").glob("NCT*.xml"))[:200]:
+        for r in parse(path.read_bytes()):
+            for loc in gazetteer.geocode(r).locations:
+                if loc.city:
+                    total += 1
+                    located += loc.geo_source == "gazetteer"
+    assert total > 500 and located / total >= 0.9
+
+
+def test_registry_coordinates_are_kept_and_marked() -> None:
+    [r] = parse((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
+    located = [loc for loc in r.locations if loc.lat is not None]
+    assert located and all(loc.geo_source == "registry" for loc in located)
+    assert gazetteer.geocode(r).locations == r.locations
+
+
+def test_cli_place_errors_and_sex_spellings(tmp_path: Path) -> None:
+    trials = Trials(tmp_path)
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml"))
+    bad = trials("search", "--near", "Xyzzyville", ok=False)
+    assert bad.exit_code == 2 and "not a place the gazetteer knows" in bad.output
+    assert trials("search", "--sort", "distance", ok=False).exit_code == 2
+    for sex in ("F", "f", "female", "FEMALE"):
+        assert [r["nct_id"] for r in trials.json("search", "--sex", sex)] == [
+            r["nct_id"] for r in trials.json("search", "--sex", "F")
+        ]
+    assert trials("search", "--sex", "x", ok=False).exit_code == 2
+
+
+def test_show_lists_how_to_take_part(tmp_path: Path) -> None:
+    trials = Trials(tmp_path)
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml" / "NCT04077684.xml"))
+    out = trials("show", "NCT04077684", "--near", "Beijing, China").output
+    part = out[out.index("How to take part") :]
+    assert "Xia Zhang (contact), 8615201303563, haoxiamei@163.com" in part
+    assert "Peking University People's Hospital, Beijing, 100044, China  [recruiting;" in part
+    assert "probably stale: completion date 2024-12-31 has passed" in part
+    csv_out = trials("--quiet", "search", "--near", "Beijing", "--csv").output
+    assert "distance_km" in csv_out.splitlines()[0] and "NCT04077684" in csv_out
+
+
+def test_piped_tables_are_never_cut(tmp_path: Path) -> None:
+    trials = Trials(tmp_path)
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml"))
+    out = trials("search", "--condition", "lupus").output
+    assert (
+        "Efficacy and Safety of Low-dose IL-2 in Patients With SLE: a Multicenter, Randomised, Placebo-controlled Trial"
+        in out
+    )
+    assert "UPDATED" in out.splitlines()[0] and "2020-03-27" in out
+
+
+def test_contact_details_are_never_logged(tmp_path: Path) -> None:
+    trials = Trials(tmp_path)
+    logged = trials("-vv", "ingest", str(FIXTURES / "ctgov_xml" / "NCT04077684.xml")).output
+    logged += trials("-vv", "search", "lupus", "--near", "Beijing").output
+    logged += trials("-vv", "reindex").output
+    assert "NCT04077684" in logged
+    for detail in ("haoxiamei@163.com", "8615201303563", "Xia Zhang"):
+        assert detail not in logged
