@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 _MONTHS = {
@@ -184,6 +185,50 @@ def phases(text: str | None) -> tuple[str, ...]:
             value = token
         if value not in out:
             out.append(value)
+    return tuple(out)
+
+
+# The values `--status` and `--phase` (and the web app's `status`, `phase`) accept, as stored.
+STATUSES = (
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
+)
+PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+
+
+def status_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
+    out = []
+    for value in values:
+        for v in value.split(","):
+            s = status(v)
+            if s not in STATUSES:
+                raise ValueError(f"{v!r} is not a status; use one of {', '.join(STATUSES)}")
+            out.append(s)
+    return tuple(out)
+
+
+def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User phase input (repeated or comma-separated) to stored enums; ValueError names a bad one."""
+    out = []
+    for value in values:
+        for v in value.split(","):
+            p = phase_filter(v)
+            if p not in PHASES:
+                raise ValueError(f"{v!r} is not a phase; use 1, 2, 3, 4, early1 or na")
+            out.append(p)
     return tuple(out)
 
 
