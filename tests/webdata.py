@@ -1,0 +1,39 @@
+"""A data directory for the web tests: real registry records, version history, a listing page and a watch."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from indexer.catalog import Catalog, write_records
+from indexer.config import load
+from indexer.parsers import euctr, parse, takeda
+from tests.conftest import FIXTURES, Trials, shared
+
+LISTING_PAGE = (
+    FIXTURES / "listing/site/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle.html"
+)
+LISTING_URL = "http://listing.test/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle"
+EUDRACT = "2006-004028-35"  # the EudraCT number the Takeda page lists for NCT00770497
+
+
+def build(data_dir: Path) -> Path:
+    """Ingest the real legacy XML (523 trials, the seed's NCT04077684 among them) and dated versions."""
+    trials = Trials(data_dir)
+    trials("--quiet", "ingest", str(shared("ctgov", "xml")), str(shared("ctgov", "xml_versions")))
+    listing = parse(LISTING_PAGE.read_bytes(), source="listing", source_url=LISTING_URL)
+    tk = takeda.parse_document(
+        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
+        source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023",
+    )[0]
+    # Constructed as in test_registries: a real EU CTR page given the EudraCT number the Takeda page lists.
+    eu = euctr.parse_document(
+        (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
+        source_url=f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{EUDRACT}/DE",
+    )[0]
+    eu = dataclasses.replace(eu, nct_id=f"EUCTR{EUDRACT}", secondary_ids=(EUDRACT,))
+    with Catalog(load(data_dir)) as c:
+        for record in (*listing, tk, eu):
+            write_records(c, [record])
+    trials("--quiet", "watch", "add", "lupus-il2", "--condition", "SLE", "--drug", "IL-2")
+    return data_dir

@@ -1,0 +1,186 @@
+"""The JSON API (/api/...): the same answers as the CLI's --json, over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from indexer.catalog import Catalog
+from indexer.discover import matching
+from indexer.history import changes as tracking
+from indexer.history.events import EVENT_TYPES
+from indexer.normalize import iso_date
+from indexer.store import stats as store_stats
+from web import params, views
+from web.app import NotFound
+from web.params import SearchParams
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+MAX_SIMILAR = 50
+MAX_MATCHES = 50
+MAX_EVENTS = 1000
+MAX_TEXT = 5000  # a patient's description
+
+TrialId = Annotated[
+    str, Path(min_length=1, max_length=100, description="Any id a source gives: NCT, EudraCT, the sponsor's.")
+]
+
+
+def catalog(request: Request) -> Catalog:
+    c: Catalog = request.app.state.catalog
+    return c
+
+
+Cat = Annotated[Catalog, Depends(catalog)]
+
+
+def found_trial(cat: Catalog, trial_id: str) -> str:
+    """The trial's NCT (or provisional) id, or 404 naming how to fetch it."""
+    nct_id = views.resolve(cat, trial_id)
+    if nct_id is None:
+        raise NotFound(
+            f"no trial {trial_id!r} here; fetch it with `trials crawl ctgov --nct ID` or `trials ingest FILE`"
+        )
+    return nct_id
+
+
+@router.get("/search", summary="Ranked search, as `trials search`")
+async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> dict[str, Any]:
+    total, found = views.search(cat, p)
+    return {"total": total, "page": p.page, "limit": p.limit, "results": [f.to_dict() for f in found]}
+
+
+@router.get("/trials/{trial_id}", summary="One trial from every source, as `trials show --json`")
+async def trial(cat: Cat, trial_id: TrialId) -> dict[str, Any]:
+    view = views.trial(cat, found_trial(cat, trial_id))
+    if view is None:
+        raise NotFound(f"no trial {trial_id!r} here")
+    return view
+
+
+@router.get("/trials/{trial_id}/similar", summary="Trials like this one and what each shares, as `trials similar`")
+async def similar(
+    cat: Cat,
+    trial_id: TrialId,
+    status: Annotated[list[str], Query(description="Only trials with this status; repeatable.")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
+) -> list[dict[str, Any]]:
+    found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
+    return [{**s.record.to_dict(), "score": s.score, "shares": s.shares} for s in found]
+
+
+@router.get("/trials/{trial_id}/history", summary="Every stored version with its changes, as `trials history --json`")
+async def history(cat: Cat, trial_id: TrialId) -> dict[str, Any]:
+    found = views.history(cat, found_trial(cat, trial_id))
+    if found is None:
+        raise NotFound(f"{trial_id} has no stored versions")
+    return found
+
+
+@router.get("/trials/{trial_id}/diff", summary="Field-level changes between two versions, as `trials diff --json`")
+async def diff(
+    cat: Cat,
+    trial_id: TrialId,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000, description="Older version.")] = None,
+    to: Annotated[int | None, Query(ge=1, le=1_000_000, description="Newer version (default: latest).")] = None,
+) -> list[dict[str, Any]]:
+    nct_id = found_trial(cat, trial_id)
+    try:
+        changes = tracking.diff(cat.store, nct_id, from_, to)
+    except KeyError:
+        raise NotFound(f"{trial_id} has no stored versions") from None
+    except ValueError as exc:
+        bad = "from" if from_ is not None and str(exc).endswith(f"not {from_}") else "to"
+        raise params.BadParameter(bad, str(exc)) from None
+    return [c.to_dict() for c in changes]
+
+
+def changes_since(since: str | None) -> str | None:
+    value = params.text("since", since)
+    if value is None:
+        return None
+    iso = iso_date(value)
+    if iso is None:
+        raise params.BadParameter("since", f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
+    return iso
+
+
+@router.get("/changes", summary="What changed across the registry, newest first, as `trials changes`")
+async def changes(
+    cat: Cat,
+    p: Annotated[SearchParams, Depends(params.api_search_params)],
+    since: Annotated[str | None, Query(description="Registry update date YYYY-MM-DD or YYYY-MM.")] = None,
+    event: Annotated[list[str], Query(description=f"Only these kinds: {', '.join(EVENT_TYPES)}.")] = [],  # noqa: B006
+    field: Annotated[str | None, Query(description="Only changes of this field, e.g. overall_status.")] = None,
+) -> dict[str, Any]:
+    return changes_page(cat, p, since, event, field)
+
+
+def changes_page(
+    cat: Catalog, p: SearchParams, since: str | None, event: list[str], field: str | None
+) -> dict[str, Any]:
+    """One page of events (the researcher page shows the same)."""
+    types = params.texts("event", event)
+    for t in types:
+        if t not in EVENT_TYPES:
+            raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
+    ids = tracking.matching_ids(cat, p.query())
+    limit = min(p.limit * p.page, MAX_EVENTS)
+    rows = tracking.events(
+        cat.store, since=changes_since(since), types=types, field=params.text("field", field), ids=ids, limit=limit + 1
+    )
+    start = (p.page - 1) * p.limit
+    return {
+        "page": p.page,
+        "limit": p.limit,
+        "more": len(rows) > start + p.limit,
+        "events": rows[start : start + p.limit],
+    }
+
+
+class MatchRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
+    age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
+    sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
+    status: list[str] = Field(default_factory=list, max_length=params.MAX_VALUES)
+    limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
+
+
+def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
+    if "\x00" in body.text:
+        raise params.BadParameter("text", "must not contain a NUL character")
+    patient = matching.read_patient(body.text, body.age, body.sex.upper() if body.sex else None)
+    found = matching.match(cat, patient, statuses=params.statuses(body.status), limit=body.limit)
+    return {
+        "patient": {
+            "age": patient.age,
+            "age_source": patient.age_source,
+            "sex": patient.sex,
+            "sex_source": patient.sex_source,
+        },
+        "results": [
+            {**m.record.to_dict(), "score": round(m.score, 4), "possible_exclusions": m.possible_exclusions}
+            for m in found
+        ],
+    }
+
+
+@router.post("/match", summary="Trials a patient could join, as `trials match`; nothing of the text is stored")
+async def match(cat: Cat, body: MatchRequest) -> dict[str, Any]:
+    return run_match(cat, body)
+
+
+@router.get("/stats", summary="Counts, as `trials stats`")
+async def stats(
+    cat: Cat,
+    by: Annotated[str | None, Query(description=f"One of {', '.join(sorted(store_stats.FACETS))}.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[dict[str, Any]]:
+    if by is None:
+        return store_stats.summary(cat.store, cat.index.count())
+    if by not in store_stats.FACETS:
+        raise params.BadParameter("by", f"use one of {', '.join(sorted(store_stats.FACETS))}")
+    return store_stats.facet(cat.store, by, limit)

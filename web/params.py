@@ -1,0 +1,150 @@
+"""Request parameters shared by the pages and the API, named as the CLI's options, checked with clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query
+
+from indexer import normalize
+from indexer.index.document import SearchQuery
+from web.present import OPEN_STATUSES
+
+MAX_TEXT = 500  # characters of one text parameter
+MAX_VALUES = 10  # values of one repeatable parameter
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100  # deep pages are for scripts: `trials search --json` has no such bound
+ANY_STATUS = "any"
+
+
+class BadParameter(ValueError):
+    """A parameter the user can fix: answered with 422 and a message naming it."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+def text(param: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise BadParameter(param, f"at most {MAX_TEXT} characters")
+    if "\x00" in value:
+        raise BadParameter(param, "must not contain a NUL character")
+    return value or None
+
+
+def texts(param: str, values: list[str]) -> tuple[str, ...]:
+    if len(values) > MAX_VALUES:
+        raise BadParameter(param, f"at most {MAX_VALUES} values")
+    return tuple(t for t in (text(param, v) for v in values) if t)
+
+
+def statuses(values: list[str], default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """`status` values (repeated or comma-separated); none given -> `default`; "any" -> no filter."""
+    given = texts("status", values)
+    if not given:
+        return default
+    if any(v.lower() == ANY_STATUS for v in given):
+        return ()
+    try:
+        return normalize.status_filters(given)
+    except ValueError as exc:
+        raise BadParameter("status", str(exc)) from None
+
+
+def phases(values: list[str]) -> tuple[str, ...]:
+    try:
+        return normalize.phase_filters(texts("phase", values))
+    except ValueError as exc:
+        raise BadParameter("phase", str(exc)) from None
+
+
+def sex_code(value: str | None) -> str | None:
+    v = text("sex", value)
+    if v is None:
+        return None
+    if v.upper() not in ("F", "M"):
+        raise BadParameter("sex", "use F or M")
+    return v.upper()
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A search as a page or the API received it; `query()` is what the library answers."""
+
+    q: str | None
+    condition: tuple[str, ...]
+    drug: tuple[str, ...]
+    status: tuple[str, ...]
+    phase: tuple[str, ...]
+    sponsor: str | None
+    age: float | None
+    sex: str | None
+    page: int
+    limit: int
+    status_given: bool  # False: the default statuses applied
+
+    def query(self) -> SearchQuery:
+        return SearchQuery(
+            text=self.q,
+            conditions=self.condition,
+            drugs=self.drug,
+            statuses=self.status,
+            phases=self.phase,
+            sponsor=self.sponsor,
+            age=self.age,
+            sex=self.sex,
+            limit=self.limit,
+            offset=(self.page - 1) * self.limit,
+        )
+
+    @property
+    def has_terms(self) -> bool:
+        return bool(self.q or self.condition or self.drug or self.sponsor)
+
+
+Text = Annotated[str | None, Query(description="Free text, every word quoted (no query syntax).")]
+Values = Annotated[list[str], Query()]
+
+
+def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def dependency(
+        q: Text = None,
+        condition: Annotated[list[str], Query(description="Condition (all words must match); repeatable.")] = [],  # noqa: B006
+        drug: Annotated[list[str], Query(description="Drug or other intervention, any of its names; repeatable.")] = [],  # noqa: B006
+        status: Annotated[
+            list[str],
+            Query(description="Overall status, e.g. recruiting; repeatable or comma-separated; 'any' for all."),
+        ] = [],  # noqa: B006
+        phase: Annotated[list[str], Query(description="Phase: 1, 2, 3, 4, early1 or na; repeatable.")] = [],  # noqa: B006
+        sponsor: Annotated[str | None, Query(description="Lead sponsor or collaborator.")] = None,
+        age: Annotated[float | None, Query(ge=0, le=150, description="A participant's age in years.")] = None,
+        sex: Annotated[str | None, Query(description="A participant's sex: F or M.")] = None,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Results per page.")] = PER_PAGE,
+    ) -> SearchParams:
+        return SearchParams(
+            q=text("q", q),
+            condition=texts("condition", condition),
+            drug=texts("drug", drug),
+            status=statuses(status, default_statuses),
+            phase=phases(phase),
+            sponsor=text("sponsor", sponsor),
+            age=age,
+            sex=sex_code(sex),
+            page=page,
+            limit=limit,
+            status_given=bool(status),
+        )
+
+    return dependency
+
+
+api_search_params = _search_params(())
+page_search_params = _search_params(OPEN_STATUSES)

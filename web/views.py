@@ -1,0 +1,62 @@
+"""What the pages and the API both show, gathered from the library: search hits, one trial, similar trials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.catalog import Catalog
+from indexer.discover.similar import SimilarTrial
+from indexer.discover.similar import similar as find_similar
+from indexer.history import changes as tracking
+from indexer.merge import merged
+from indexer.record import TrialRecord
+from web.params import SearchParams
+
+SIMILAR_ON_PAGE = 6
+
+
+@dataclass
+class Found:
+    record: TrialRecord
+    score: float
+    # Words of the query that matched through a synonym, per field: {"conditions": ["lupus (as SLE)"]}.
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.record.to_dict(), "score": round(self.score, 4), "matched_synonyms": self.synonyms}
+
+
+def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
+    """(total matching, this page's results) with the synonyms each result matched through."""
+    query = params.query()
+    result, records = catalog.search(query)
+    scores = {h.nct_id: h.score for h in result.hits}
+    expanded = catalog.expand(query)
+    found = []
+    for r in records:
+        synonyms: dict[str, list[str]] = {}
+        if expanded.expansions:  # only then can a word match through a synonym
+            explained = catalog.index.explain(expanded, r.nct_id)
+            synonyms = {f: [t for t in terms if " (as " in t] for f, terms in explained.items()}
+            synonyms = {f: t for f, t in synonyms.items() if t}
+        found.append(Found(r, scores.get(r.nct_id, 0.0), synonyms))
+    return result.total, found
+
+
+def resolve(catalog: Catalog, trial_id: str) -> str | None:
+    """The NCT id (or provisional id) of the trial any of its ids names."""
+    return catalog.store.resolve(trial_id.strip()) if trial_id.strip() else None
+
+
+def trial(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
+    """The trial as `trials show --json` gives it: completed from every source, with disagreements."""
+    return merged(catalog.store, nct_id)
+
+
+def similar(catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int) -> list[SimilarTrial]:
+    return find_similar(catalog, nct_id, statuses=statuses, limit=limit)
+
+
+def history(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
+    return tracking.history(catalog.store, nct_id)
