@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := $(CURDIR)/.demo-data
-LINTED := crawler indexer search_cli devtools tests bench
+LINTED := crawler indexer search_cli devtools web tests bench
 TYPED := crawler indexer search_cli devtools
 
 .PHONY: setup demo check test lint bench clean opensearch-up opensearch-down elasticsearch-up elasticsearch-down

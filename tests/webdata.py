@@ -11,9 +11,12 @@ from indexer.parsers import euctr, parse, takeda
 from tests.conftest import FIXTURES, Trials, shared
 
 LISTING_PAGE = (
-    FIXTURES / "listing/site/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle.html"
+    FIXTURES
+    / "listing/site/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle.html"
 )
-LISTING_URL = "http://listing.test/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle"
+LISTING_URL = (
+    "http://listing.test/clinical-trials/listings/NCT04077684/efficacy-and-safety-of-low-dose-il-2-in-patients-with-sle"
+)
 EUDRACT = "2006-004028-35"  # the EudraCT number the Takeda page lists for NCT00770497
 
 

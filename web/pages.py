@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,7 +18,7 @@ from indexer.record import TrialRecord
 from web import api, present, views
 from web.api import Cat, TrialId, found_trial
 from web.app import NotFound
-from web.params import ANY_STATUS, SearchParams, api_search_params, page_search_params
+from web.params import SearchParams, api_search_params, page_search_params
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -68,7 +68,7 @@ async def search(request: Request, cat: Cat, p: Annotated[SearchParams, Depends(
 async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
     nct_id = found_trial(cat, trial_id)
     if nct_id != trial_id:  # one address per trial, whichever id led here
-        return RedirectResponse(request.url_for("trial", trial_id=nct_id), status_code=307)
+        return RedirectResponse(f"/trials/{quote(nct_id)}", status_code=307)
     view = views.trial(cat, nct_id)
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")
@@ -90,12 +90,20 @@ async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
             "sites": sites[:MAX_SITES],
             "more_sites": max(0, len(sites) - MAX_SITES),
             "contacts": view.get("contacts") or [],
-            "similar": views.similar(cat, nct_id, present.OPEN_STATUSES, views.SIMILAR_ON_PAGE),
             "recent": recent,
             "versions": len([v for v in history["versions"] if v["version"]]),
             "share_words": present.share_words,
         },
     )
+
+
+@router.get("/trials/{trial_id}/similar")
+async def similar(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+    """Open trials like this one; the trial page loads this section after itself (or links to it)."""
+    nct_id = found_trial(cat, trial_id)
+    record = cat.get(nct_id)
+    found = views.similar(cat, nct_id, present.OPEN_STATUSES, views.SIMILAR_ON_PAGE)
+    return render(request, "similar.html", {"r": record, "similar": found, "share_words": present.share_words})
 
 
 @router.get("/trials/{trial_id}/history")
@@ -170,6 +178,3 @@ async def watch_feed(cat: Cat, name: str) -> Response:
     if w.get(name) is None:
         raise NotFound(f"no watch named {name!r}; `trials watch add` saves one")
     return Response(atom.render(w.run(name, remember=False)), media_type=WATCH_FEED_TYPE)
-
-
-__all__ = ["ANY_STATUS", "router"]

@@ -80,3 +80,25 @@
     });
   }
 })();
+
+// -- similar trials: loaded after the trial page, from the same server-rendered (escaped) page ----
+(function () {
+  var section = document.querySelector("section.similar[data-src]");
+  if (!section || !window.fetch || !window.DOMParser) { return; }
+  var link = section.querySelector(".similar-link");
+  link.textContent = "Loading similar trials…";
+  fetch(section.getAttribute("data-src"), { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+    .then(function (html) {
+      var list = new DOMParser().parseFromString(html, "text/html").querySelector(".similar-list");
+      if (!list) { throw new Error("no list"); }
+      link.replaceWith(document.importNode(list, true));
+    })
+    .catch(function () {
+      link.innerHTML = "";
+      var a = document.createElement("a");
+      a.href = section.getAttribute("data-src");
+      a.textContent = "See open trials like this one";
+      link.appendChild(a);
+    });
+})();
