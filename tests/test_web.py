@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
-from tests.conftest import ROOT, Trials, shared
-from tests.webdata import EUDRACT, LISTING_URL, build
+from tests.conftest import Trials, shared
+from tests.webdata import EUDRACT, LISTING_URL, served
 from web.app import CSP, create_app
 
+pytest_plugins = ("tests.webdata",)  # the web_data fixture
+
 SEED = "NCT04077684"
-
-
-@pytest.fixture(scope="module")
-def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("web") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -386,24 +382,11 @@ def test_watch_feed_is_atom_at_a_stable_url(client: TestClient, cli: Trials) -> 
 
 
 def test_serve_binds_localhost_and_answers(web_data: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search_cli.main", "--data-dir", str(web_data), "serve", "--port", "0"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert m, line
-        import httpx
-
-        r = httpx.get(f"http://127.0.0.1:{m.group(1)}/api/trials/{SEED}", timeout=30)
+    with served(web_data) as base:
+        assert base.startswith("http://127.0.0.1:")
+        r = httpx.get(f"{base}/api/trials/{SEED}", timeout=30)
         assert r.status_code == 200 and r.json()["nct_id"] == SEED
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        assert "Looking for participants" in httpx.get(f"{base}/trials/{SEED}", timeout=30).text
 
 
 def test_serve_without_data_says_what_to_do(tmp_path: Path) -> None:

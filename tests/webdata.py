@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.parsers import euctr, parse, takeda
-from tests.conftest import FIXTURES, Trials, shared
+from tests.conftest import FIXTURES, ROOT, Trials, shared
 
 LISTING_PAGE = (
     FIXTURES
@@ -40,3 +47,29 @@ def build(data_dir: Path) -> Path:
             write_records(c, [record])
     trials("--quiet", "watch", "add", "lupus-il2", "--condition", "SLE", "--drug", "IL-2")
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per test session; the web app only reads it."""
+    return build(tmp_path_factory.mktemp("web") / "data")
+
+
+@contextmanager
+def served(data_dir: Path, *args: str) -> Iterator[str]:
+    """`trials serve --port 0` in a subprocess; yields its base URL (from the line it prints), then stops it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0", *args],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"(http://\S+?)/ ", line)
+        assert found, f"trials serve printed {line!r}"
+        yield found.group(1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -140,7 +140,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             sex=sex_code(sex),
             page=page,
             limit=limit,
-            status_given=bool(status),
+            status_given=bool(texts("status", status)),
         )
 
     return dependency

@@ -102,3 +102,16 @@
       link.appendChild(a);
     });
 })();
+
+// -- search forms leave their empty fields out of the URL, so shared links stay short ----------
+document.querySelectorAll("form[method=get]").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (field.name && !field.value) { field.disabled = true; }
+    });
+    // A back navigation shows the form again: give its fields back.
+    window.setTimeout(function () {
+      form.querySelectorAll("[disabled]").forEach(function (f) { f.disabled = false; });
+    }, 0);
+  });
+});
