@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,7 +18,27 @@ from web import params, views
 from web.app import NotFound
 from web.params import SearchParams
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class Problem(BaseModel):
+    param: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: a message naming the parameter (422) or saying what to do (404), never a trace."""
+
+    error: str
+    detail: list[Problem] | None = None
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses={
+        404: {"model": ErrorBody, "description": "Unknown trial"},
+        422: {"model": ErrorBody, "description": "A parameter is wrong; the message names it"},
+    },
+)
 
 MAX_SIMILAR = 50
 MAX_MATCHES = 50
@@ -65,7 +86,14 @@ async def trial(cat: Cat, trial_id: TrialId) -> dict[str, Any]:
 async def similar(
     cat: Cat,
     trial_id: TrialId,
-    status: Annotated[list[str], Query(description="Only trials with this status; repeatable.")] = [],  # noqa: B006
+    status: Annotated[
+        list[str],
+        Query(
+            max_length=params.MAX_VALUES,
+            description="Only trials with this status; repeatable.",
+            json_schema_extra=params.one_of(params.STATUS_VALUES),
+        ),
+    ] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
 ) -> list[dict[str, Any]]:
     found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
@@ -98,10 +126,14 @@ async def diff(
     return [c.to_dict() for c in changes]
 
 
+SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
 def changes_since(since: str | None) -> str | None:
+    """A registry date to compare with (as text, so any YYYY[-MM[-DD]] works), or "March 2020" and the like."""
     value = params.text("since", since)
-    if value is None:
-        return None
+    if value is None or re.match(SINCE_PATTERN, value):
+        return value
     iso = iso_date(value)
     if iso is None:
         raise params.BadParameter("since", f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
@@ -112,9 +144,21 @@ def changes_since(since: str | None) -> str | None:
 async def changes(
     cat: Cat,
     p: Annotated[SearchParams, Depends(params.api_search_params)],
-    since: Annotated[str | None, Query(description="Registry update date YYYY-MM-DD or YYYY-MM.")] = None,
-    event: Annotated[list[str], Query(description=f"Only these kinds: {', '.join(EVENT_TYPES)}.")] = [],  # noqa: B006
-    field: Annotated[str | None, Query(description="Only changes of this field, e.g. overall_status.")] = None,
+    since: Annotated[
+        str | None,
+        Query(pattern=SINCE_PATTERN, description="Registry update date YYYY-MM-DD or YYYY-MM."),
+    ] = None,
+    event: Annotated[
+        list[str],
+        Query(
+            max_length=params.MAX_VALUES,
+            description="Only these kinds of event; repeatable.",
+            json_schema_extra=params.one_of(list(EVENT_TYPES)),
+        ),
+    ] = [],  # noqa: B006
+    field: Annotated[
+        str | None, Query(max_length=params.MAX_TEXT, description="Only changes of this field, e.g. overall_status.")
+    ] = None,
 ) -> dict[str, Any]:
     return changes_page(cat, p, since, event, field)
 
@@ -145,15 +189,18 @@ class MatchRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
     age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
     sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
-    status: list[str] = Field(default_factory=list, max_length=params.MAX_VALUES)
+    status: list[str] = Field(
+        default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
+    )
     limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
 
 
 def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
-    if "\x00" in body.text:
-        raise params.BadParameter("text", "must not contain a NUL character")
-    patient = matching.read_patient(body.text, body.age, body.sex.upper() if body.sex else None)
-    found = matching.match(cat, patient, statuses=params.statuses(body.status), limit=body.limit)
+    text = params.clean(body.text)
+    patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
+    statuses = params.statuses(body.status)
+    # Only control characters or spaces: no words to match, so no trial is said to fit.
+    found = matching.match(cat, patient, statuses=statuses, limit=body.limit) if text else []
     return {
         "patient": {
             "age": patient.age,
@@ -176,7 +223,12 @@ async def match(cat: Cat, body: MatchRequest) -> dict[str, Any]:
 @router.get("/stats", summary="Counts, as `trials stats`")
 async def stats(
     cat: Cat,
-    by: Annotated[str | None, Query(description=f"One of {', '.join(sorted(store_stats.FACETS))}.")] = None,
+    by: Annotated[
+        str | None,
+        Query(
+            description="Count records per value of this field.", json_schema_extra={"enum": sorted(store_stats.FACETS)}
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[dict[str, Any]]:
     if by is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,14 +29,20 @@ class BadParameter(ValueError):
         self.message = message
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: str) -> str:
+    """Control characters (NUL included) as spaces: they are never part of a word anyone searches."""
+    return _CONTROL.sub(" ", value).strip()
+
+
 def text(param: str, value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = clean(value)
     if len(value) > MAX_TEXT:
         raise BadParameter(param, f"at most {MAX_TEXT} characters")
-    if "\x00" in value:
-        raise BadParameter(param, "must not contain a NUL character")
     return value or None
 
 
@@ -109,23 +116,55 @@ class SearchParams:
         return bool(self.q or self.condition or self.drug or self.sponsor)
 
 
-Text = Annotated[str | None, Query(description="Free text, every word quoted (no query syntax).")]
-Values = Annotated[list[str], Query()]
+# The values documented in the OpenAPI document; the parsers accept the CLI's other spellings too
+# ("Recruiting", "not yet recruiting", comma-separated lists, "phase 2").
+STATUS_VALUES = [s.lower() for s in normalize.STATUSES] + [ANY_STATUS]
+PHASE_VALUES = ["early1", "1", "2", "3", "4", "na"]
+
+
+def one_of(values: list[str]) -> dict[str, object]:
+    return {"items": {"type": "string", "enum": values}}
+
+
+Text = Annotated[str | None, Query(max_length=MAX_TEXT, description="Free text, every word quoted (no query syntax).")]
+SEX_PATTERN = "^[FfMm]$"
+TEXT_ITEMS: dict[str, object] = {"items": {"type": "string", "maxLength": MAX_TEXT}}
 
 
 def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untyped-def]
     def dependency(
         q: Text = None,
-        condition: Annotated[list[str], Query(description="Condition (all words must match); repeatable.")] = [],  # noqa: B006
-        drug: Annotated[list[str], Query(description="Drug or other intervention, any of its names; repeatable.")] = [],  # noqa: B006
+        condition: Annotated[
+            list[str],
+            Query(
+                max_length=MAX_VALUES,
+                description="Condition (all words must match); repeatable.",
+                json_schema_extra=TEXT_ITEMS,
+            ),
+        ] = [],  # noqa: B006
+        drug: Annotated[
+            list[str],
+            Query(
+                max_length=MAX_VALUES,
+                description="Drug or other intervention, any of its names.",
+                json_schema_extra=TEXT_ITEMS,
+            ),
+        ] = [],  # noqa: B006
         status: Annotated[
             list[str],
-            Query(description="Overall status, e.g. recruiting; repeatable or comma-separated; 'any' for all."),
+            Query(
+                max_length=MAX_VALUES,
+                description="Overall status; repeatable (or comma-separated); 'any' for all.",
+                json_schema_extra=one_of(STATUS_VALUES),
+            ),
         ] = [],  # noqa: B006
-        phase: Annotated[list[str], Query(description="Phase: 1, 2, 3, 4, early1 or na; repeatable.")] = [],  # noqa: B006
-        sponsor: Annotated[str | None, Query(description="Lead sponsor or collaborator.")] = None,
+        phase: Annotated[
+            list[str],
+            Query(max_length=MAX_VALUES, description="Phase; repeatable.", json_schema_extra=one_of(PHASE_VALUES)),
+        ] = [],  # noqa: B006
+        sponsor: Annotated[str | None, Query(max_length=MAX_TEXT, description="Lead sponsor or collaborator.")] = None,
         age: Annotated[float | None, Query(ge=0, le=150, description="A participant's age in years.")] = None,
-        sex: Annotated[str | None, Query(description="A participant's sex: F or M.")] = None,
+        sex: Annotated[str | None, Query(pattern=SEX_PATTERN, description="A participant's sex: F or M.")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Results per page.")] = PER_PAGE,
     ) -> SearchParams:
