@@ -88,7 +88,9 @@ def test_api_search_reports_synonyms_that_matched(client: TestClient) -> None:
     got = client.get("/api/search", params={"condition": "SLE", "status": "recruiting"}).json()
     seed = next(r for r in got["results"] if r["nct_id"] == SEED)
     assert "SLE" not in " ".join(seed["conditions"]).split()  # the record says "Systemic Lupus Erythematosus"
-    assert any("(as " in t for terms in seed["matched_synonyms"].values() for t in terms)
+    assert "sle (as systemic lupus erythematosus)" in [t.lower() for t in seed["matched_synonyms"]]
+    page = client.get("/search", params={"condition": "SLE"}).text
+    assert re.search(r"Matched SLE \(as systemic lupus erythematosus\)", page, re.I)
 
 
 def test_api_trial_by_any_id_is_cli_show(client: TestClient, cli: Trials) -> None:

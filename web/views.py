@@ -8,6 +8,7 @@ from typing import Any
 from indexer.catalog import Catalog
 from indexer.discover.similar import SimilarTrial
 from indexer.discover.similar import similar as find_similar
+from indexer.discover.synonym_hits import synonym_hits
 from indexer.history import changes as tracking
 from indexer.merge import merged
 from indexer.record import TrialRecord
@@ -20,8 +21,8 @@ SIMILAR_ON_PAGE = 6
 class Found:
     record: TrialRecord
     score: float
-    # Words of the query that matched through a synonym, per field: {"conditions": ["lupus (as SLE)"]}.
-    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # Terms of the query this trial matched through a synonym: ["lupus (as SLE)"].
+    synonyms: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.record.to_dict(), "score": round(self.score, 4), "matched_synonyms": self.synonyms}
@@ -32,16 +33,8 @@ def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
     query = params.query()
     result, records = catalog.search(query)
     scores = {h.nct_id: h.score for h in result.hits}
-    expanded = catalog.expand(query)
-    found = []
-    for r in records:
-        synonyms: dict[str, list[str]] = {}
-        if expanded.expansions:  # only then can a word match through a synonym
-            explained = catalog.index.explain(expanded, r.nct_id)
-            synonyms = {f: [t for t in terms if " (as " in t] for f, terms in explained.items()}
-            synonyms = {f: t for f, t in synonyms.items() if t}
-        found.append(Found(r, scores.get(r.nct_id, 0.0), synonyms))
-    return result.total, found
+    synonyms = synonym_hits(catalog, query, [r.nct_id for r in records])
+    return result.total, [Found(r, scores.get(r.nct_id, 0.0), synonyms.get(r.nct_id, [])) for r in records]
 
 
 def resolve(catalog: Catalog, trial_id: str) -> str | None:
