@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from indexer.catalog import Catalog
@@ -16,6 +16,7 @@ from indexer.normalize import iso_date
 from indexer.store import stats as store_stats
 from web import params, views
 from web.app import NotFound
+from web.jsonresp import JSONResponse
 from web.params import SearchParams
 
 
@@ -68,21 +69,27 @@ def found_trial(cat: Catalog, trial_id: str) -> str:
     return nct_id
 
 
-@router.get("/search", summary="Ranked search, as `trials search`")
-async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> dict[str, Any]:
+@router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
+async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> Response:
     total, found = views.search(cat, p)
-    return {"total": total, "page": p.page, "limit": p.limit, "results": [f.to_dict() for f in found]}
+    return JSONResponse({"total": total, "page": p.page, "limit": p.limit, "results": [f.to_dict() for f in found]})
 
 
-@router.get("/trials/{trial_id}", summary="One trial from every source, as `trials show --json`")
-async def trial(cat: Cat, trial_id: TrialId) -> dict[str, Any]:
+@router.get(
+    "/trials/{trial_id}", summary="One trial from every source, as `trials show --json`", response_model=dict[str, Any]
+)
+async def trial(cat: Cat, trial_id: TrialId) -> Response:
     view = views.trial(cat, found_trial(cat, trial_id))
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")
-    return view
+    return JSONResponse(view)
 
 
-@router.get("/trials/{trial_id}/similar", summary="Trials like this one and what each shares, as `trials similar`")
+@router.get(
+    "/trials/{trial_id}/similar",
+    summary="Trials like this one and what each shares, as `trials similar`",
+    response_model=list[dict[str, Any]],
+)
 async def similar(
     cat: Cat,
     trial_id: TrialId,
@@ -95,26 +102,34 @@ async def similar(
         ),
     ] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
-) -> list[dict[str, Any]]:
+) -> Response:
     found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
-    return [{**s.record.to_dict(), "score": s.score, "shares": s.shares} for s in found]
+    return JSONResponse([{**s.record.to_dict(), "score": s.score, "shares": s.shares} for s in found])
 
 
-@router.get("/trials/{trial_id}/history", summary="Every stored version with its changes, as `trials history --json`")
-async def history(cat: Cat, trial_id: TrialId) -> dict[str, Any]:
+@router.get(
+    "/trials/{trial_id}/history",
+    summary="Every stored version with its changes, as `trials history --json`",
+    response_model=dict[str, Any],
+)
+async def history(cat: Cat, trial_id: TrialId) -> Response:
     found = views.history(cat, found_trial(cat, trial_id))
     if found is None:
         raise NotFound(f"{trial_id} has no stored versions")
-    return found
+    return JSONResponse(found)
 
 
-@router.get("/trials/{trial_id}/diff", summary="Field-level changes between two versions, as `trials diff --json`")
+@router.get(
+    "/trials/{trial_id}/diff",
+    summary="Field-level changes between two versions, as `trials diff --json`",
+    response_model=list[dict[str, Any]],
+)
 async def diff(
     cat: Cat,
     trial_id: TrialId,
     from_: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000, description="Older version.")] = None,
     to: Annotated[int | None, Query(ge=1, le=1_000_000, description="Newer version (default: latest).")] = None,
-) -> list[dict[str, Any]]:
+) -> Response:
     nct_id = found_trial(cat, trial_id)
     try:
         changes = tracking.diff(cat.store, nct_id, from_, to)
@@ -123,7 +138,7 @@ async def diff(
     except ValueError as exc:
         bad = "from" if from_ is not None and str(exc).endswith(f"not {from_}") else "to"
         raise params.BadParameter(bad, str(exc)) from None
-    return [c.to_dict() for c in changes]
+    return JSONResponse([c.to_dict() for c in changes])
 
 
 SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
@@ -140,7 +155,11 @@ def changes_since(since: str | None) -> str | None:
     return iso
 
 
-@router.get("/changes", summary="What changed across the registry, newest first, as `trials changes`")
+@router.get(
+    "/changes",
+    summary="What changed across the registry, newest first, as `trials changes`",
+    response_model=dict[str, Any],
+)
 async def changes(
     cat: Cat,
     p: Annotated[SearchParams, Depends(params.api_search_params)],
@@ -159,8 +178,8 @@ async def changes(
     field: Annotated[
         str | None, Query(max_length=params.MAX_TEXT, description="Only changes of this field, e.g. overall_status.")
     ] = None,
-) -> dict[str, Any]:
-    return changes_page(cat, p, since, event, field)
+) -> Response:
+    return JSONResponse(changes_page(cat, p, since, event, field))
 
 
 def changes_page(
@@ -215,12 +234,16 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/match", summary="Trials a patient could join, as `trials match`; nothing of the text is stored")
-async def match(cat: Cat, body: MatchRequest) -> dict[str, Any]:
-    return run_match(cat, body)
+@router.post(
+    "/match",
+    summary="Trials a patient could join, as `trials match`; nothing of the text is stored",
+    response_model=dict[str, Any],
+)
+async def match(cat: Cat, body: MatchRequest) -> Response:
+    return JSONResponse(run_match(cat, body))
 
 
-@router.get("/stats", summary="Counts, as `trials stats`")
+@router.get("/stats", summary="Counts, as `trials stats`", response_model=list[dict[str, Any]])
 async def stats(
     cat: Cat,
     by: Annotated[
@@ -230,9 +253,9 @@ async def stats(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> list[dict[str, Any]]:
+) -> Response:
     if by is None:
-        return store_stats.summary(cat.store, cat.index.count())
+        return JSONResponse(store_stats.summary(cat.store, cat.index.count()))
     if by not in store_stats.FACETS:
         raise params.BadParameter("by", f"use one of {', '.join(sorted(store_stats.FACETS))}")
-    return store_stats.facet(cat.store, by, limit)
+    return JSONResponse(store_stats.facet(cat.store, by, limit))

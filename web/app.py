@@ -72,6 +72,7 @@ def templates() -> Jinja2Templates:
         age_words=present.age_words,
         sex_words=present.SEX_WORDS,
         stale_warning=present.stale_warning,
+        sites_line=present.sites_line,
         version=__version__,
     )
     return t

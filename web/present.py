@@ -147,3 +147,13 @@ def sites_nearest_first(locations: list[dict[str, object]]) -> list[dict[str, ob
         return (float(distance) if isinstance(distance, int | float) else float("inf"), open_now, place)
 
     return sorted(locations, key=order)
+
+
+def sites_line(locations: tuple[object, ...] | list[object]) -> str:
+    """ "Beijing, China and 3 more": the first site still recruiting (else the first), and how many others."""
+    if not locations:
+        return ""
+    first = next((loc for loc in locations if getattr(loc, "status", None) == "RECRUITING"), locations[0])
+    place = ", ".join(str(x) for x in (getattr(first, "city", None), getattr(first, "country", None)) if x)
+    more = len(locations) - 1
+    return place + (f" and {more} more" if more else "") if place else f"{len(locations)} sites"
