@@ -110,49 +110,57 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    cmd = [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0"]
+    proc = subprocess.Popen([*cmd, "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
     found = re.search(r"(http://\S+?)/ ", line)
     if not found:
         proc.kill()
         raise SystemExit(f"trials serve did not start: {line}")
+    for _ in range(600):  # worker processes start after the line is printed
+        try:
+            if httpx.get(found.group(1) + "/api/stats", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
     return proc, found.group(1)
 
 
-def run(data_dir: Path, records: list[TrialRecord] | None, base: list[TrialRecord], n: int, total: int) -> Any:
+def run(
+    data_dir: Path, records: list[TrialRecord] | None, base: list[TrialRecord], n: int, total: int, workers: list[int]
+) -> Any:
     catalog, build_s = build(data_dir, records, base, n)
     ids = [r.nct_id for r in (records or [])] or [f"NCT9{i:07d}" for i in range(n)]
     catalog.close()
-    proc, url = serve(data_dir)
-    try:
-        queries = make_queries(base)
-        asyncio.run(load(url, requests_mix(queries, ids, 200, seed=1), CLIENTS))  # warm the caches
-        result = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    return {"trials": n, "build_s": round(build_s, 1), **result}
+    out: dict[str, Any] = {"trials": n, "build_s": round(build_s, 1)}
+    queries = make_queries(base)
+    for w in workers:
+        proc, url = serve(data_dir, w)
+        try:
+            asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))  # warm the caches
+            out[f"workers_{w}"] = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="100000", help="comma-separated synthesised corpus sizes")
-    ap.add_argument("--requests", type=int, default=6000, help="requests per corpus")
+    ap.add_argument("--requests", type=int, default=6000, help="requests per corpus and server")
+    ap.add_argument("--workers", default="1,2", help="comma-separated `trials serve --workers` values to measure")
     args = ap.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
     base = real_records()
     results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
     with tempfile.TemporaryDirectory() as tmp:
-        results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests)
+        results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests, workers)
     for n in (int(s) for s in args.sizes.split(",") if s):
         with tempfile.TemporaryDirectory() as tmp:
-            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests)
+            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers)
     report("web", results)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 
 import click
@@ -34,8 +35,17 @@ def bind(host: str, port: int) -> socket.socket:
 @click.option("--data-dir", type=click.Path(file_okay=False), help="As the global --data-dir (overrides it).")
 @click.option("--engine", help="As the global --engine (overrides it).")
 @click.option("--access-log", is_flag=True, help="Log every request (off by default: URLs hold what patients search).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests; one per core serves the most.",
+)
 @pass_app
-def serve(app: AppContext, host: str, port: int, data_dir: str | None, engine: str | None, access_log: bool) -> None:
+def serve(
+    app: AppContext, host: str, port: int, data_dir: str | None, engine: str | None, access_log: bool, workers: int
+) -> None:
     """The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only."""
     import uvicorn  # the web stack loads only for this command
 
@@ -55,8 +65,27 @@ def serve(app: AppContext, host: str, port: int, data_dir: str | None, engine: s
     click.echo(f"serving {settings.data_dir} on http://{shown}:{bound}/ (Ctrl-C stops)", err=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         app.warn(f"listening on {host}: anyone who can reach this machine can use the pages")
-    config = uvicorn.Config(web, log_level="warning", access_log=access_log, server_header=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    if workers == 1:
+        config = uvicorn.Config(web, log_level="warning", access_log=access_log, server_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    # Worker processes import the app themselves and bind the port again (uvicorn takes no TCP socket
+    # for them); the checks above ran here, so the workers start on a data directory known to be good.
+    web.state.catalog.close()
+    sock.close()
+    os.environ["TRIALS_DATA"] = str(settings.data_dir)
+    if settings.engine:
+        os.environ["TRIALS_ENGINE"] = settings.engine
+    uvicorn.run(
+        "web.asgi:from_env",
+        factory=True,
+        host=host,
+        port=bound,
+        workers=workers,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+    )
 
 
 COMMANDS = [serve]
