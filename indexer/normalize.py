@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 _MONTHS = {
@@ -208,28 +208,27 @@ STATUSES = (
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 
 
-def status_filters(values: Iterable[str]) -> tuple[str, ...]:
-    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
+def _filters(
+    values: Iterable[str], parse: Callable[[str], str | None], allowed: tuple[str, ...], what: str
+) -> tuple[str, ...]:
     out = []
     for value in values:
         for v in value.split(","):
-            s = status(v)
-            if s not in STATUSES:
-                raise ValueError(f"{v!r} is not a status; use one of {', '.join(STATUSES)}")
-            out.append(s)
+            parsed = parse(v)
+            if parsed not in allowed:
+                raise ValueError(f"{v!r} is not {what}")
+            out.append(parsed)
     return tuple(out)
+
+
+def status_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
+    return _filters(values, status, STATUSES, f"a status; use one of {', '.join(STATUSES)}")
 
 
 def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
     """User phase input (repeated or comma-separated) to stored enums; ValueError names a bad one."""
-    out = []
-    for value in values:
-        for v in value.split(","):
-            p = phase_filter(v)
-            if p not in PHASES:
-                raise ValueError(f"{v!r} is not a phase; use 1, 2, 3, 4, early1 or na")
-            out.append(p)
-    return tuple(out)
+    return _filters(values, phase_filter, PHASES, "a phase; use 1, 2, 3, 4, early1 or na")
 
 
 def phase_filter(text: str) -> str:

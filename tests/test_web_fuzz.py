@@ -33,33 +33,23 @@ def operations(schema: Any) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
 
+PATHS = [
+    "/api/search",
+    "/api/trials/{trial_id}",
+    "/api/trials/{trial_id}/similar",
+    "/api/trials/{trial_id}/history",
+    "/api/trials/{trial_id}/diff",
+    "/api/changes",
+    "/api/match",
+    "/api/stats",
+]
+
+
 def test_every_api_route_is_in_the_openapi_document(api_schema: Any) -> None:
-    paths = {op.path for op in operations(api_schema)}
-    assert paths == {
-        "/api/search",
-        "/api/trials/{trial_id}",
-        "/api/trials/{trial_id}/similar",
-        "/api/trials/{trial_id}/history",
-        "/api/trials/{trial_id}/diff",
-        "/api/changes",
-        "/api/match",
-        "/api/stats",
-    }
+    assert {op.path for op in operations(api_schema)} == set(PATHS)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/search",
-        "/api/trials/{trial_id}",
-        "/api/trials/{trial_id}/similar",
-        "/api/trials/{trial_id}/history",
-        "/api/trials/{trial_id}/diff",
-        "/api/changes",
-        "/api/match",
-        "/api/stats",
-    ],
-)
+@pytest.mark.parametrize("path", PATHS)
 def test_api_conforms_to_its_openapi(api_schema: Any, path: str) -> None:
     """No 5xx; status codes, content types and bodies as documented; bad input refused with a 4xx."""
     [operation] = [op for op in operations(api_schema) if op.path == path]

@@ -15,6 +15,7 @@ import pytest
 from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.parsers import euctr, parse, takeda
+from indexer.record import TrialRecord
 from tests.conftest import FIXTURES, ROOT, Trials, shared
 
 LISTING_PAGE = (
@@ -27,21 +28,26 @@ LISTING_URL = (
 EUDRACT = "2006-004028-35"  # the EudraCT number the Takeda page lists for NCT00770497
 
 
+def one_trial_two_registers() -> tuple[TrialRecord, TrialRecord]:
+    """NCT00770497 from Takeda's page, and an EU CTR record linked to it by the EudraCT number that page lists."""
+    tk = takeda.parse_document(
+        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
+        source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023",
+    )[0]
+    # Constructed: a real EU CTR record given the EudraCT number that the Takeda page lists.
+    eu = euctr.parse_document(
+        (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
+        source_url=f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{EUDRACT}/DE",
+    )[0]
+    return tk, dataclasses.replace(eu, nct_id=f"EUCTR{EUDRACT}", secondary_ids=(EUDRACT,))
+
+
 def build(data_dir: Path) -> Path:
     """Ingest the real legacy XML (523 trials, the seed's NCT04077684 among them) and dated versions."""
     trials = Trials(data_dir)
     trials("--quiet", "ingest", str(shared("ctgov", "xml")), str(shared("ctgov", "xml_versions")))
     listing = parse(LISTING_PAGE.read_bytes(), source="listing", source_url=LISTING_URL)
-    tk = takeda.parse_document(
-        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
-        source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023",
-    )[0]
-    # Constructed as in test_registries: a real EU CTR page given the EudraCT number the Takeda page lists.
-    eu = euctr.parse_document(
-        (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
-        source_url=f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{EUDRACT}/DE",
-    )[0]
-    eu = dataclasses.replace(eu, nct_id=f"EUCTR{EUDRACT}", secondary_ids=(EUDRACT,))
+    tk, eu = one_trial_two_registers()
     with Catalog(load(data_dir)) as c:
         for record in (*listing, tk, eu):
             write_records(c, [record])
