@@ -391,6 +391,12 @@ def test_serve_binds_localhost_and_answers(web_data: Path) -> None:
         assert "Looking for participants" in httpx.get(f"{base}/trials/{SEED}", timeout=30).text
 
 
+def test_serve_with_two_worker_processes(web_data: Path) -> None:
+    with served(web_data, "--workers", "2") as base:
+        answers = {httpx.get(f"{base}/api/trials/{SEED}", timeout=30).json()["nct_id"] for _ in range(6)}
+        assert answers == {SEED}
+
+
 def test_serve_without_data_says_what_to_do(tmp_path: Path) -> None:
     r = Trials(tmp_path / "empty")("serve", ok=False)
     assert r.exit_code == 1 and "trials ingest" in r.output

@@ -6,10 +6,12 @@ import dataclasses
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from indexer.catalog import Catalog, write_records
@@ -75,6 +77,12 @@ def served(data_dir: Path, *args: str) -> Iterator[str]:
         line = proc.stderr.readline()
         found = re.search(r"(http://\S+?)/ ", line)
         assert found, f"trials serve printed {line!r}"
+        for _ in range(600):  # with --workers, the worker processes start after the line
+            try:
+                httpx.get(found.group(1) + "/api/stats", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
         yield found.group(1)
     finally:
         proc.terminate()
