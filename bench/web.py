@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import subprocess
@@ -20,6 +21,8 @@ from bench.common import ROOT, percentile, report
 from bench.queries import make_queries
 from bench.search import build
 from bench.synth import real_records
+from indexer.catalog import Catalog
+from indexer.config import load as load_settings
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 
@@ -121,9 +124,9 @@ def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
         raise SystemExit(f"trials serve did not start: {line}")
     for _ in range(600):  # worker processes start after the line is printed
         try:
-            if httpx.get(found.group(1) + "/api/stats", timeout=5).status_code == 200:
+            if httpx.get(found.group(1) + "/static/app.js", timeout=60).status_code == 200:
                 break
-        except httpx.TransportError:
+        except httpx.ConnectError:  # not listening yet (a slow answer is no reason to ask again)
             time.sleep(0.1)
     return proc, found.group(1)
 
@@ -131,7 +134,10 @@ def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
 def run(
     data_dir: Path, records: list[TrialRecord] | None, base: list[TrialRecord], n: int, total: int, workers: list[int]
 ) -> Any:
-    catalog, build_s = build(data_dir, records, base, n)
+    if (data_dir / "trials.sqlite").exists():  # --synth-dir: a corpus an earlier run built
+        catalog, build_s = Catalog(load_settings(data_dir)), 0.0
+    else:
+        catalog, build_s = build(data_dir, records, base, n)
     ids = [r.nct_id for r in (records or [])] or [f"NCT9{i:07d}" for i in range(n)]
     catalog.close()
     out: dict[str, Any] = {"trials": n, "build_s": round(build_s, 1)}
@@ -141,6 +147,7 @@ def run(
         try:
             asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))  # warm the caches
             out[f"workers_{w}"] = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
+            print(f"{n} trials, {w} workers:", json.dumps(out[f"workers_{w}"]), file=sys.stderr, flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -152,13 +159,19 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000", help="comma-separated synthesised corpus sizes")
     ap.add_argument("--requests", type=int, default=6000, help="requests per corpus and server")
     ap.add_argument("--workers", default="1,2", help="comma-separated `trials serve --workers` values to measure")
+    ap.add_argument("--synth-dir", type=Path, help="keep the synthesised corpus here (built when missing) and reuse it")
+    ap.add_argument("--skip-real", action="store_true", help="only the synthesised sizes")
     args = ap.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
     base = real_records()
     results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
-    with tempfile.TemporaryDirectory() as tmp:
-        results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests, workers)
+    if not args.skip_real:
+        with tempfile.TemporaryDirectory() as tmp:
+            results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests, workers)
     for n in (int(s) for s in args.sizes.split(",") if s):
+        if args.synth_dir:
+            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, args.requests, workers)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers)
     report("web", results)

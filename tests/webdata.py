@@ -79,9 +79,9 @@ def served(data_dir: Path, *args: str) -> Iterator[str]:
         assert found, f"trials serve printed {line!r}"
         for _ in range(600):  # with --workers, the worker processes start after the line
             try:
-                httpx.get(found.group(1) + "/api/stats", timeout=5)
+                httpx.get(found.group(1) + "/static/app.js", timeout=60)
                 break
-            except httpx.TransportError:
+            except httpx.ConnectError:  # not listening yet (a slow answer is no reason to ask again)
                 time.sleep(0.1)
         yield found.group(1)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -45,6 +46,7 @@ MAX_SIMILAR = 50
 MAX_MATCHES = 50
 MAX_EVENTS = 1000
 MAX_TEXT = 5000  # a patient's description
+STATS_TTL = 60.0  # seconds
 
 TrialId = Annotated[
     str, Path(min_length=1, max_length=100, description="Any id a source gives: NCT, EudraCT, the sponsor's.")
@@ -243,8 +245,9 @@ async def match(cat: Cat, body: MatchRequest) -> Response:
     return JSONResponse(run_match(cat, body))
 
 
-@router.get("/stats", summary="Counts, as `trials stats`", response_model=list[dict[str, Any]])
+@router.get("/stats", summary="Counts, as `trials stats` (at most a minute old)", response_model=list[dict[str, Any]])
 async def stats(
+    request: Request,
     cat: Cat,
     by: Annotated[
         str | None,
@@ -254,8 +257,15 @@ async def stats(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> Response:
-    if by is None:
-        return JSONResponse(store_stats.summary(cat.store, cat.index.count()))
-    if by not in store_stats.FACETS:
+    if by is not None and by not in store_stats.FACETS:
         raise params.BadParameter("by", f"use one of {', '.join(sorted(store_stats.FACETS))}")
-    return JSONResponse(store_stats.facet(cat.store, by, limit))
+    # Counting walks every record (seconds at 100k): a minute-old answer is kept, so that asking
+    # often cannot keep the server busy.
+    cache: dict[tuple[str | None, int], tuple[float, list[dict[str, Any]]]] = request.app.state.stats_cache
+    key = (by, limit)
+    if key not in cache or time.monotonic() - cache[key][0] > STATS_TTL:
+        rows = (
+            store_stats.summary(cat.store, cat.index.count()) if by is None else store_stats.facet(cat.store, by, limit)
+        )
+        cache[key] = (time.monotonic(), rows)
+    return JSONResponse(cache[key][1])

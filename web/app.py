@@ -113,6 +113,7 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     )
     app.state.catalog = catalog or Catalog(settings)
     app.state.templates = templates()
+    app.state.stats_cache = {}
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
