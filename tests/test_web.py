@@ -251,13 +251,13 @@ def test_static_files_and_their_licence_are_served(client: TestClient) -> None:
 def test_serving_writes_nothing_and_needs_no_write_lock(web_data: Path) -> None:
     with Catalog(load(web_data)) as writer, writer.write_lock():  # a crawl is writing meanwhile
         app = create_app(load(web_data))
-        db = app.state.catalog.store.db
-        before = db.total_changes
+        store = app.state.catalog.store
+        before = store.snapshot()
         with TestClient(app) as c:
             for url in (f"/trials/{SEED}", "/search?q=lupus", "/watches/lupus-il2.atom", "/api/stats", "/changes"):
                 assert c.get(url).status_code == 200, url
             assert c.post("/api/match", json={"text": "lupus"}).status_code == 200
-            assert db.total_changes == before
+            assert store.snapshot() == before
 
 
 # -- patient pages ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 from tests.webdata import LISTING_URL, served
 
 pytest_plugins = ("tests.webdata",)  # the web_data fixture
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SEED = "NCT04077684"
 # As root, Chromium needs --no-sandbox; without the background-networking flags it opens connections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from typing import Annotated, Any
@@ -9,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from indexer import stats as store_stats
 from indexer.catalog import Catalog
 from indexer.discover import matching
+from indexer.discover.explain import find_trials
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
 from indexer.normalize import iso_date
-from indexer.store import stats as store_stats
 from web import params, views
 from web.app import NotFound
 from web.jsonresp import JSONResponse
@@ -216,12 +218,29 @@ class MatchRequest(BaseModel):
     limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
 
 
+@functools.cache
+def match_settings() -> matching.MatchSettings:
+    """As `trials match`: text embeddings blended in when the optional extra is installed."""
+    return matching.default_settings(None)
+
+
 def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
+    """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
     text = params.clean(body.text)
     patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
-    statuses = params.statuses(body.status)
-    # Only control characters or spaces: no words to match, so no trial is said to fit.
-    found = matching.match(cat, patient, statuses=statuses, limit=body.limit) if text else []
+    statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
+    results: list[dict[str, Any]] = []
+    if text:  # only control characters or spaces: no words to match, so no trial is said to fit
+        report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings())
+        results = [
+            {
+                **m.record.to_dict(),
+                "score": round(m.score, 4),
+                "possible_exclusions": list(m.possible_exclusions),
+                "explain": e.to_dict(),
+            }
+            for m, e in zip(report.matches, report.explanations, strict=True)
+        ]
     return {
         "patient": {
             "age": patient.age,
@@ -229,10 +248,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
             "sex": patient.sex,
             "sex_source": patient.sex_source,
         },
-        "results": [
-            {**m.record.to_dict(), "score": round(m.score, 4), "possible_exclusions": m.possible_exclusions}
-            for m in found
-        ],
+        "results": results,
     }
 
 
@@ -264,8 +280,6 @@ async def stats(
     cache: dict[tuple[str | None, int], tuple[float, list[dict[str, Any]]]] = request.app.state.stats_cache
     key = (by, limit)
     if key not in cache or time.monotonic() - cache[key][0] > STATS_TTL:
-        rows = (
-            store_stats.summary(cat.store, cat.index.count()) if by is None else store_stats.facet(cat.store, by, limit)
-        )
+        rows = store_stats.summary(cat) if by is None else store_stats.facet(cat, by, limit)
         cache[key] = (time.monotonic(), rows)
     return JSONResponse(cache[key][1])

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from indexer.history import atom
+from indexer.history.delivery import feed_body
 from indexer.history.events import EVENT_TYPES
 from indexer.history.watches import Watches
 from indexer.normalize import STATUSES
@@ -130,8 +130,8 @@ async def match(request: Request, cat: Cat) -> Response:
         fields["age"] = form["age"].strip()
     if form.get("sex", "").strip():
         fields["sex"] = form["sex"].strip()
-    if form.get("open"):
-        fields["status"] = list(present.OPEN_STATUSES)
+    if not form.get("open"):
+        fields["status"] = ["any"]
     try:
         body = api.MatchRequest.model_validate(fields)
     except ValidationError as exc:
@@ -168,7 +168,7 @@ async def changes(
 
 @router.get("/watches")
 async def watches(request: Request, cat: Cat) -> Response:
-    return render(request, "watches.html", {"watches": Watches(cat).list()})
+    return render(request, "watches.html", {"watches": Watches(cat).all()})
 
 
 @router.get("/watches/{name}.atom")
@@ -177,4 +177,4 @@ async def watch_feed(cat: Cat, name: str) -> Response:
     w = Watches(cat)
     if w.get(name) is None:
         raise NotFound(f"no watch named {name!r}; `trials watch add` saves one")
-    return Response(atom.render(w.run(name, remember=False)), media_type=WATCH_FEED_TYPE)
+    return Response(feed_body(w, w.run(name)), media_type=WATCH_FEED_TYPE)

@@ -44,7 +44,8 @@ def resolve(catalog: Catalog, trial_id: str) -> str | None:
 
 def trial(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
     """The trial as `trials show --json` gives it: completed from every source, with disagreements."""
-    return merged(catalog.store, nct_id)
+    found = merged(catalog.store, nct_id)
+    return found.to_dict() if found is not None else None
 
 
 def similar(catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int) -> list[SimilarTrial]:
@@ -52,4 +53,5 @@ def similar(catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int
 
 
 def history(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
-    return tracking.history(catalog.store, nct_id)
+    found = tracking.history(catalog.store, nct_id)
+    return found.to_dict() if found is not None else None
