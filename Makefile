@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := $(CURDIR)/.demo-data
-LINTED := crawler indexer search_cli devtools tests bench
-TYPED := crawler indexer search_cli devtools
+LINTED := crawler indexer search_cli devtools web tests bench
+TYPED := crawler indexer search_cli devtools web
 
 .PHONY: setup demo check test lint bench clean opensearch-up opensearch-down elasticsearch-up elasticsearch-down
 

@@ -100,3 +100,19 @@ def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
             disagreements.append(Disagreement(path, known))
     sources = tuple(SourceRef(r.source, r.source_url, r.fetched_at, r.last_update_posted) for r in records)
     return MergedTrial(TrialRecord.from_dict(out), sources, provenance, tuple(disagreements))
+
+
+def trial_view(store: RecordStore, trial_id: str, near: tuple[float, float] | None = None) -> dict[str, Any] | None:
+    """What `trials show --json` and the web API give for one trial: the merged record, with how fresh its
+    status is and, given a place, its sites nearest first."""
+    from indexer.freshness import freshness  # light modules, imported here to keep merge.py's imports few
+    from indexer.geo.near import sites_by_distance
+
+    found = merged(store, trial_id)
+    if found is None:
+        return None
+    view = found.to_dict()
+    view["freshness"] = freshness(found.record).to_dict()
+    if near is not None:
+        view["sites_by_distance"] = sites_by_distance(found.record, *near)
+    return view

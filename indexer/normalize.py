@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 _MONTHS = {
@@ -186,6 +187,49 @@ def phases(text: str | None) -> tuple[str, ...]:
         if value not in out:
             out.append(value)
     return tuple(out)
+
+
+# The values `--status` and `--phase` (and the web app's `status`, `phase`) accept, as stored.
+STATUSES = (
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
+)
+PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+
+
+def _filters(
+    values: Iterable[str], parse: Callable[[str], str | None], allowed: tuple[str, ...], what: str
+) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        for v in value.split(","):
+            parsed = parse(v)
+            if parsed not in allowed:
+                raise ValueError(f"{v!r} is not {what}")
+            out.append(parsed)
+    return tuple(out)
+
+
+def status_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
+    return _filters(values, status, STATUSES, f"a status; use one of {', '.join(STATUSES)}")
+
+
+def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User phase input (repeated or comma-separated) to stored enums; ValueError names a bad one."""
+    return _filters(values, phase_filter, PHASES, "a phase; use 1, 2, 3, 4, early1 or na")
 
 
 def phase_filter(text: str) -> str:

@@ -55,3 +55,13 @@ step $BIN/trials watch add lupus-il2 --condition SLE --drug IL-2
 step $BIN/trials watch run --atom "$DATA/lupus-il2.xml"
 echo; echo "== The same trial as JSON, for scripts =="
 $BIN/trials show NCT04077684 --json | $BIN/python -c 'import json,sys; r=json.load(sys.stdin); print({k: r[k] for k in ("nct_id","overall_status","enrollment","phases")}, "inclusion:", len(r["eligibility"]["inclusion"]), "exclusion:", len(r["eligibility"]["exclusion"]))'
+
+echo; echo "== The web page and JSON API: \`trials serve\` for a few seconds =="
+$BIN/trials serve --port 0 2> "$DATA/serve.log" &
+SERVE=$!
+trap 'kill $MOCK $SITE $SERVE 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "serving" "$DATA/serve.log" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://[^ ]*[0-9]' "$DATA/serve.log" | head -1)
+$BIN/python scripts/web_peek.py "$URL" NCT04077684
+kill $SERVE; wait $SERVE 2>/dev/null || true
+echo; echo "Keep it running with: TRIALS_DATA=$DATA $BIN/trials serve   (then open http://127.0.0.1:8000/)"

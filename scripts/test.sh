@@ -3,9 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/ruff check crawler indexer search_cli devtools tests bench
-$BIN/ruff format --check crawler indexer search_cli devtools tests bench
-$BIN/mypy crawler indexer search_cli devtools
+$BIN/ruff check crawler indexer search_cli devtools web tests bench
+$BIN/ruff format --check crawler indexer search_cli devtools web tests bench
+$BIN/mypy crawler indexer search_cli devtools web
 
 started_os=""
 started_es=""

@@ -14,7 +14,7 @@ from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
 from indexer.parsers.errors import ParseError
 from indexer.store import StoreBusy, StoreError
 from indexer.store.db import DATABASE_ERRORS, explain
-from search_cli.commands import discover, harvest, history, query, watch
+from search_cli.commands import discover, harvest, history, query, serve, watch
 from search_cli.context import AppContext, setup_logging
 
 
@@ -74,7 +74,7 @@ def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: boo
     ctx.obj = AppContext(data_dir, engine=engine, quiet=quiet, verbose=verbose)
 
 
-for module in (harvest, query, history, watch, discover):
+for module in (harvest, query, history, watch, discover, serve):
     for command in module.COMMANDS:
         cli.add_command(command)
 

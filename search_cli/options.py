@@ -15,24 +15,6 @@ from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STATUSES = (
-    "ACTIVE_NOT_RECRUITING",
-    "COMPLETED",
-    "ENROLLING_BY_INVITATION",
-    "NOT_YET_RECRUITING",
-    "RECRUITING",
-    "SUSPENDED",
-    "TERMINATED",
-    "WITHDRAWN",
-    "AVAILABLE",
-    "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE",
-    "APPROVED_FOR_MARKETING",
-    "WITHHELD",
-    "UNKNOWN",
-)
-PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
-
 
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     def apply(f: F) -> F:
@@ -44,25 +26,17 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 def _status(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        for v in value.split(","):
-            s = normalize.status(v)
-            if s not in STATUSES:
-                raise click.BadParameter(f"{v!r} is not a status; use one of {', '.join(STATUSES)}")
-            out.append(s)
-    return tuple(out)
+    try:
+        return normalize.status_filters(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _phase(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        for v in value.split(","):
-            p = normalize.phase_filter(v)
-            if p not in PHASES:
-                raise click.BadParameter(f"{v!r} is not a phase; use 1, 2, 3, 4, early1 or na")
-            out.append(p)
-    return tuple(out)
+    try:
+        return normalize.phase_filters(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def output_options(f: F) -> F:

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import click
 
 from indexer.freshness import freshness
-from indexer.geo.near import counted_sites, nearest, site_summary
+from indexer.geo.near import nearest_site
 from indexer.record import TrialRecord
 
 CSV_COLUMNS = (
@@ -59,9 +59,9 @@ def trial_extra(r: TrialRecord, near: tuple[float, float] | None = None) -> dict
     nearest counted site (geo.near.counted_sites) and its distance."""
     extra: dict[str, Any] = {"freshness": freshness(r).to_dict()}
     if near is not None:
-        best = nearest(counted_sites(r), *near)
-        extra["nearest_site"] = site_summary(r, *best) if best else None
-        extra["distance_km"] = round(best[1], 1) if best else None
+        site = nearest_site(r, near)
+        extra["nearest_site"] = site
+        extra["distance_km"] = site["distance_km"] if site else None
     return extra
 
 

@@ -166,3 +166,15 @@ def test_keyword_tags_written_as_links_in_a_block_are_kept() -> None:
     [as_list], [as_chips] = parse(html.encode(), source="listing"), parse(chips.encode(), source="listing")
     assert as_chips.keywords == as_list.keywords and "interleukin-2" in as_chips.keywords
     assert len(as_chips.keywords) == 7
+
+
+def test_a_listing_page_never_replaces_the_registry_record_in_the_index(data_dir: Path) -> None:
+    """The trial's indexed document stays the registry's: its sites and coordinates still find it."""
+    trials = Trials(data_dir)
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml" / "NCT04077684.xml"))
+    before = trials.json("search", "Beijing", "--condition", "lupus")
+    [page] = parse(TRIAL_PAGE.read_bytes(), source="listing", source_url="http://listing.test/x")
+    with Catalog(load(data_dir)) as c:
+        write_records(c, [page])
+    assert [r["nct_id"] for r in before] == ["NCT04077684"]
+    assert trials.json("search", "Beijing", "--condition", "lupus") == before

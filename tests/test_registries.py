@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from indexer.config import load
 from indexer.merge import merged
 from indexer.parsers import euctr, gsk, parse, sniff, takeda
 from tests.conftest import FIXTURES, ROOT, Trials
+from tests.webdata import one_trial_two_registers
 
 
 def one(folder: str, name: str) -> object:
@@ -72,16 +72,7 @@ def test_gsk_and_takeda_link_their_nct_ids() -> None:
 
 
 def test_records_sharing_an_id_are_one_trial(data_dir: Path) -> None:
-    tk = takeda.parse_document(
-        (FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html").read_bytes(),
-        source_url="https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023",
-    )[0]
-    # Constructed: a real EU CTR record given the EudraCT number that the Takeda page lists.
-    eu = euctr.parse_document(
-        (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes(),
-        source_url="https://www.clinicaltrialsregister.eu/ctr-search/trial/2006-004028-35/DE",
-    )[0]
-    eu = dataclasses.replace(eu, nct_id="EUCTR2006-004028-35", secondary_ids=("2006-004028-35",))
+    tk, eu = one_trial_two_registers()
     with Catalog(load(data_dir)) as c:
         write_records(c, [tk])
         write_records(c, [eu])

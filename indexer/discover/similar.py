@@ -49,25 +49,49 @@ def _conditions(r: TrialRecord) -> list[str]:
     return [*r.conditions, *r.condition_mesh]
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What `shared` compares against, worked out once per source trial instead of once per candidate."""
+
+    record: TrialRecord
+    conditions: dict[str, str]
+    family: frozenset[str]
+    drugs: dict[str, str]
+    drug_names: tuple[tuple[str, str], ...]  # (name, its words) of the drugs and their synonyms, to look for in a text
+
+
+def _source(a: TrialRecord, syn: Synonyms) -> _Source:
+    names = tuple((t, _words(t)) for d in _drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
+    return _Source(
+        a,
+        _keys(_conditions(a), syn),
+        frozenset(key(t) for t in (*a.condition_mesh_ancestors, *a.condition_mesh)),
+        _keys(_drugs(a), syn),
+        names,
+    )
+
+
 def shared(a: TrialRecord, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
     """What trial `b` has in common with `a`, feature by feature, in `b`'s words."""
+    return _shared(_source(a, syn), b, syn)
+
+
+def _shared(src: _Source, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
+    a = src.record
     out: dict[str, list[str]] = {}
-    a_conditions = _keys(_conditions(a), syn)
-    found = sorted({c for c in _conditions(b) if any(k in a_conditions for k in _keys([c], syn))})
+    found = sorted({c for c in _conditions(b) if any(k in src.conditions for k in _keys([c], syn))})
     if found:
         out["condition"] = found
-    a_family = {key(t) for t in (*a.condition_mesh_ancestors, *a.condition_mesh)}
-    family = sorted({t for t in (*b.condition_mesh_ancestors, *b.condition_mesh) if key(t) in a_family} - set(found))
+    family = sorted({t for t in (*b.condition_mesh_ancestors, *b.condition_mesh) if key(t) in src.family} - set(found))
     if family and not found:
         out["condition_family"] = family[:3]
-    a_drugs = _keys(_drugs(a), syn)
-    drugs = sorted({d for d in _drugs(b) if any(k in a_drugs for k in _keys([d], syn))})
+    drugs = sorted({d for d in _drugs(b) if any(k in src.drugs for k in _keys([d], syn))})
     if drugs:
         out["intervention"] = drugs
     else:
         # The same agent or pathway named in the text ("targets the interleukin (IL-2) receptor").
         text = _words(" ".join(filter(None, (b.brief_title, b.brief_summary, b.detailed_description, *b.keywords))))
-        named = sorted({t for d in _drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2 and _words(t) in text})
+        named = sorted({t for t, words in src.drug_names if words in text})
         if named:
             out["mentions"] = named[:3]
     if a.phases and set(a.phases) & set(b.phases) and a.phases != ("NA",):
@@ -149,9 +173,10 @@ def similar(
     # The two candidate lists overlap: load each record once.
     records = catalog.store.get_many(dict.fromkeys([*about_score, *like_score]))
     syn = catalog.synonyms
+    src = _source(source, syn)
     out = []
     for r in records.values():
-        shares = shared(source, r, syn)
+        shares = _shared(src, r, syn)
         disease = max((DISEASE[k] for k in shares if k in DISEASE), default=NO_SHARED_DISEASE)
         text = like_score.get(r.nct_id, 0.0)
         treatment = 1.0 if "intervention" in shares else MENTION if "mentions" in shares else text * 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -66,9 +67,13 @@ def _name_like(term: str) -> bool:
 _CACHE_VERSION = 4
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z]+")
+
+
+@functools.lru_cache(maxsize=65_536)  # called for every term of every candidate when ranking similar trials
 def key(term: str) -> str:
     """Spelling-insensitive key: "IL-2", "IL 2" and "il2" are one term."""
-    return re.sub(r"[^0-9a-z]+", "", term.lower())
+    return _NOT_KEY.sub("", term.lower())
 
 
 def is_abbreviation(term: str) -> bool:

@@ -100,3 +100,11 @@ def sites_by_distance(r: TrialRecord, lat: float, lon: float) -> list[dict[str, 
         if loc.lat is not None and loc.lon is not None
     ]
     return sorted(out, key=lambda s: s["distance_km"])
+
+
+def nearest_site(r: TrialRecord, near: tuple[float, float] | None) -> dict[str, Any] | None:
+    """The trial's nearest counted site (open sites of an open trial) to `near`, with its distance."""
+    if near is None:
+        return None
+    best = nearest(counted_sites(r), *near)
+    return site_summary(r, *best) if best else None

@@ -112,6 +112,11 @@ def post_json(url: str, payload: dict[str, Any], *, timeout: float, retries: int
     raise DeliveryError(f"the webhook {redact(url)} failed {retries + 1} times (last: {problem})")
 
 
+def feed_body(watches: Watches, run: WatchRun) -> bytes:
+    """The watch's Atom feed as it will be once `run` is remembered (`watch run --atom`, the web app)."""
+    return feed.render(run.watch, watches.feed_entries(run, watches.catalog.settings.feed_entries), run.ran_at)
+
+
 def deliver(
     watches: Watches,
     runs: Sequence[WatchRun],
@@ -128,7 +133,7 @@ def deliver(
         path = feeds.get(run.name)
         if path is None:
             continue
-        body = feed.render(run.watch, watches.feed_entries(run, settings.feed_entries), run.ran_at)
+        body = feed_body(watches, run)
         try:
             feed.write_atomic(path, body)
         except OSError as exc:

@@ -250,12 +250,13 @@ class BatchWriter:
                     status, stored = result.status, result.record
                 else:
                     record = self._link(record)
-                    status, stored = self.store.put_source(record, item.raw, item.raw_hash), record
+                    status = self.store.put_source(record, item.raw, item.raw_hash)
+                    stored = None  # the registry's record stays the trial's, and its indexed document
                     if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
                         # Known from this source only: a provisional trial row, so it can be found.
                         stored = self.store.put(record).record
                 counts[status] += 1
-                if status in ("new", "updated"):
+                if status in ("new", "updated") and stored is not None:
                     changed[record.nct_id] = stored
                 if record.last_update_posted and (newest or "") < record.last_update_posted:
                     newest = record.last_update_posted

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from indexer.freshness import freshness
-from indexer.geo.near import sites_by_distance
-from indexer.merge import merged
+from indexer import stats as counts
+from indexer.merge import merged, trial_view
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options, resolve_place
@@ -65,16 +64,13 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     resolved = store.resolve(trial_id) or trial_id
     record = _lookup(app, resolved)
     place = resolve_place(near_text)
+    near = (place.lat, place.lon) if place else None
     found = merged(store, record.nct_id)
     shown = found.record if found else record
-    view = found.to_dict() if found else record.to_dict()
-    view["freshness"] = freshness(shown).to_dict()
-    if place is not None:
-        view["sites_by_distance"] = sites_by_distance(shown, place.lat, place.lon)
+    view = trial_view(store, record.nct_id, near) or record.to_dict()
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
-        near = (place.lat, place.lon) if place else None
         click.echo(render(shown, max_sites=None if all_sites else 10, near=near))
         click.echo(render_sources(view))
     else:
@@ -96,39 +92,17 @@ def export(app: AppContext, fmt: str) -> None:
         emit_records(records, fmt)
 
 
-FACETS = {
-    "status": "$.overall_status",
-    "phase": "$.phases",
-    "study_type": "$.study_type",
-    "sponsor": "$.lead_sponsor",
-    "sex": "$.eligibility.sex",
-    "source": "$.source",
-    "condition": "$.conditions",
-    "country": None,  # per trial, not per site: counted by its own query below
-}
-
-
 @click.command()
-@click.option("--by", type=click.Choice(sorted(FACETS)), help="Count records per value of this field.")
+@click.option("--by", type=click.Choice(sorted(counts.FACETS)), help="Count records per value of this field.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True)
 @output_options
 @pass_app
 def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
     """How many records, and how they split by a field."""
-    catalog = app.catalog()
-    store = catalog.store
     if by is None:
-        rows = [
-            {"what": "records", "count": store.count()},
-            {"what": "indexed", "count": catalog.indexed_count()},
-            {"what": "versions", "count": store.count_versions()},
-            {"what": "failures", "count": store.failures.count()},
-        ]
-        rows += [{"what": f"status {v or 'none'}", "count": c} for v, c in store.facet("$.overall_status")]
-        emit_rows(rows, fmt, ["what", "count"])
+        emit_rows(counts.summary(app.catalog()), fmt, ["what", "count"])
         return
-    facet = store.country_facet() if by == "country" else store.facet(str(FACETS[by]))
-    emit_rows([{by: v, "count": c} for v, c in facet[:limit]], fmt, [by, "count"])
+    emit_rows(counts.facet(app.catalog(), by, limit), fmt, [by, "count"])
 
 
 COMMANDS = [search, show, export, stats]

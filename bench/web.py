@@ -1,0 +1,181 @@
+"""Web latency under load: 16 concurrent clients in this process against `trials serve` in another, on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import ROOT, percentile, report
+from bench.queries import make_queries
+from bench.search import build
+from bench.synth import real_records
+from indexer.catalog import Catalog
+from indexer.config import load as load_settings
+from indexer.index.document import SearchQuery
+from indexer.record import TrialRecord
+
+CLIENTS = 16
+# The fixed mix: what a patient's visit asks for most (search, then a trial page), plus the API.
+MIX = (
+    ("search page", 35),
+    ("trial page", 25),
+    ("similar", 10),
+    ("api search", 15),
+    ("api trial", 15),
+)
+
+
+def search_params(q: SearchQuery) -> list[tuple[str, str]]:
+    """A bench query as the URL a person (or script) would use; no status given means every status here."""
+    out: list[tuple[str, str]] = []
+    if q.text:
+        out.append(("q", q.text))
+    out += [("condition", c) for c in q.conditions] + [("drug", d) for d in q.drugs]
+    out += [("status", s.lower()) for s in q.statuses] or [("status", "any")]
+    out += [("phase", p) for p in q.phases]
+    if q.age is not None:
+        out.append(("age", f"{q.age:g}"))
+    if q.sex:
+        out.append(("sex", q.sex))
+    return out
+
+
+def requests_mix(queries: list[SearchQuery], ids: list[str], n: int, seed: int = 11) -> list[tuple[str, str, Any]]:
+    """`n` requests (kind, path, params) in the MIX's proportions, in a reproducible random order."""
+    rng = random.Random(seed)
+    kinds = [k for k, weight in MIX for _ in range(weight)]
+    out = []
+    for i in range(n):
+        kind = rng.choice(kinds)
+        q, trial = queries[i % len(queries)], rng.choice(ids)
+        if kind == "search page":
+            out.append((kind, "/search", search_params(q)))
+        elif kind == "api search":
+            out.append((kind, "/api/search", search_params(q)))
+        elif kind == "trial page":
+            out.append((kind, f"/trials/{trial}", None))
+        elif kind == "similar":
+            out.append((kind, f"/trials/{trial}/similar", None))
+        else:
+            out.append((kind, f"/api/trials/{trial}", None))
+    return out
+
+
+async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dict[str, Any]:
+    """Each client takes the next request of the plan as soon as its previous one is answered."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    queue = iter(plan)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            for kind, path, params in queue:
+                t0 = time.perf_counter()
+                r = await client.get(path, params=params)
+                latencies[kind].append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors[f"{kind} {r.status_code}"] += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        seconds = time.perf_counter() - start
+    every = [x for v in latencies.values() for x in v]
+    out: dict[str, Any] = {
+        "requests": len(every),
+        "seconds": round(seconds, 1),
+        "requests_per_s": round(len(every) / seconds),
+        "all": _summary(every),
+        "errors": dict(errors),
+    }
+    for kind, values in latencies.items():
+        out[kind] = _summary(values)
+    return out
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 50), 1),
+        "p95_ms": round(percentile(values, 95), 1),
+        "p99_ms": round(percentile(values, 99), 1),
+    }
+
+
+def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    cmd = [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0"]
+    proc = subprocess.Popen([*cmd, "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    found = re.search(r"(http://\S+?)/ ", line)
+    if not found:
+        proc.kill()
+        raise SystemExit(f"trials serve did not start: {line}")
+    for _ in range(600):  # worker processes start after the line is printed
+        try:
+            if httpx.get(found.group(1) + "/static/app.js", timeout=60).status_code == 200:
+                break
+        except httpx.ConnectError:  # not listening yet (a slow answer is no reason to ask again)
+            time.sleep(0.1)
+    return proc, found.group(1)
+
+
+def run(
+    data_dir: Path, records: list[TrialRecord] | None, base: list[TrialRecord], n: int, total: int, workers: list[int]
+) -> Any:
+    if (data_dir / "trials.sqlite").exists():  # --synth-dir: a corpus an earlier run built
+        catalog, build_s = Catalog(load_settings(data_dir)), 0.0
+    else:
+        catalog, build_s = build(data_dir, records, base, n)
+    ids = [r.nct_id for r in (records or [])] or [f"NCT9{i:07d}" for i in range(n)]
+    catalog.close()
+    out: dict[str, Any] = {"trials": n, "build_s": round(build_s, 1)}
+    queries = make_queries(base)
+    for w in workers:
+        proc, url = serve(data_dir, w)
+        try:
+            asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))  # warm the caches
+            out[f"workers_{w}"] = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
+            print(f"{n} trials, {w} workers:", json.dumps(out[f"workers_{w}"]), file=sys.stderr, flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="100000", help="comma-separated synthesised corpus sizes")
+    ap.add_argument("--requests", type=int, default=6000, help="requests per corpus and server")
+    ap.add_argument("--workers", default="1,2", help="comma-separated `trials serve --workers` values to measure")
+    ap.add_argument("--synth-dir", type=Path, help="keep the synthesised corpus here (built when missing) and reuse it")
+    ap.add_argument("--skip-real", action="store_true", help="only the synthesised sizes")
+    args = ap.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
+    base = real_records()
+    results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
+    if not args.skip_real:
+        with tempfile.TemporaryDirectory() as tmp:
+            results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests, workers)
+    for n in (int(s) for s in args.sizes.split(",") if s):
+        if args.synth_dir:
+            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, args.requests, workers)
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers)
+    report("web", results)
+
+
+if __name__ == "__main__":
+    main()

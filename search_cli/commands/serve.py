@@ -1,0 +1,91 @@
+"""`trials serve`: the web pages and JSON API over this data directory, read-only."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+
+import click
+
+from indexer.config import load
+from search_cli.context import AppContext, pass_app
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, opened here so that a busy port is a clear error, not a log line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} on {host} is in use; choose another with --port") from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="As the global --data-dir (overrides it).")
+@click.option("--engine", help="As the global --engine (overrides it).")
+@click.option("--access-log", is_flag=True, help="Log every request (off by default: URLs hold what patients search).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests; one per core serves the most.",
+)
+@pass_app
+def serve(
+    app: AppContext, host: str, port: int, data_dir: str | None, engine: str | None, access_log: bool, workers: int
+) -> None:
+    """The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only."""
+    import uvicorn  # the web stack loads only for this command
+
+    from web.app import create_app
+
+    settings = load(data_dir or app.data_dir, engine=engine or app.engine)
+    if not settings.db_path.exists():
+        raise click.ClickException(
+            f"no trials in {settings.data_dir}; load some first with `trials ingest PATH` or `trials crawl ctgov`"
+        )
+    web = create_app(settings)
+    if web.state.catalog.index.needs_rebuild:
+        raise click.ClickException(f"the search index of {settings.data_dir} must be rebuilt: run `trials reindex`")
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {settings.data_dir} on http://{shown}:{bound}/ (Ctrl-C stops)", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        app.warn(f"listening on {host}: anyone who can reach this machine can use the pages")
+    if workers == 1:
+        config = uvicorn.Config(web, log_level="warning", access_log=access_log, server_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    # Worker processes import the app themselves and bind the port again (uvicorn takes no TCP socket
+    # for them); the checks above ran here, so the workers start on a data directory known to be good.
+    web.state.catalog.close()
+    sock.close()
+    os.environ["TRIALS_DATA"] = str(settings.data_dir)
+    if settings.engine:
+        os.environ["TRIALS_ENGINE"] = settings.engine
+    uvicorn.run(
+        "web.asgi:from_env",
+        factory=True,
+        host=host,
+        port=bound,
+        workers=workers,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+    )
+
+
+COMMANDS = [serve]

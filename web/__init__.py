@@ -1,0 +1,1 @@
+"""`trials serve`: the patient and researcher web pages and the JSON API, over the library API."""

@@ -1,0 +1,285 @@
+"""The JSON API (/api/...): the same answers as the CLI's --json, over HTTP."""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from indexer import stats as store_stats
+from indexer.catalog import Catalog
+from indexer.discover import matching
+from indexer.discover.explain import find_trials
+from indexer.history import changes as tracking
+from indexer.history.events import EVENT_TYPES
+from indexer.normalize import iso_date
+from web import params, views
+from web.app import NotFound
+from web.jsonresp import JSONResponse
+from web.params import SearchParams
+
+
+class Problem(BaseModel):
+    param: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: a message naming the parameter (422) or saying what to do (404), never a trace."""
+
+    error: str
+    detail: list[Problem] | None = None
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses={
+        404: {"model": ErrorBody, "description": "Unknown trial"},
+        422: {"model": ErrorBody, "description": "A parameter is wrong; the message names it"},
+    },
+)
+
+MAX_SIMILAR = 50
+MAX_MATCHES = 50
+MAX_EVENTS = 1000
+MAX_TEXT = 5000  # a patient's description
+STATS_TTL = 60.0  # seconds
+
+TrialId = Annotated[
+    str, Path(min_length=1, max_length=100, description="Any id a source gives: NCT, EudraCT, the sponsor's.")
+]
+
+
+def catalog(request: Request) -> Catalog:
+    c: Catalog = request.app.state.catalog
+    return c
+
+
+Cat = Annotated[Catalog, Depends(catalog)]
+
+
+def found_trial(cat: Catalog, trial_id: str) -> str:
+    """The trial's NCT (or provisional) id, or 404 naming how to fetch it."""
+    nct_id = views.resolve(cat, trial_id)
+    if nct_id is None:
+        raise NotFound(
+            f"no trial {trial_id!r} here; fetch it with `trials crawl ctgov --nct ID` or `trials ingest FILE`"
+        )
+    return nct_id
+
+
+@router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
+async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> Response:
+    total, found = views.search(cat, p)
+    return JSONResponse({"total": total, "page": p.page, "limit": p.limit, "results": [f.to_dict() for f in found]})
+
+
+@router.get(
+    "/trials/{trial_id}", summary="One trial from every source, as `trials show --json`", response_model=dict[str, Any]
+)
+async def trial(cat: Cat, trial_id: TrialId) -> Response:
+    view = views.trial(cat, found_trial(cat, trial_id))
+    if view is None:
+        raise NotFound(f"no trial {trial_id!r} here")
+    return JSONResponse(view)
+
+
+@router.get(
+    "/trials/{trial_id}/similar",
+    summary="Trials like this one and what each shares, as `trials similar`",
+    response_model=list[dict[str, Any]],
+)
+async def similar(
+    cat: Cat,
+    trial_id: TrialId,
+    status: Annotated[
+        list[str],
+        Query(
+            max_length=params.MAX_VALUES,
+            description="Only trials with this status; repeatable.",
+            json_schema_extra=params.one_of(params.STATUS_VALUES),
+        ),
+    ] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
+) -> Response:
+    found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
+    return JSONResponse([{**s.record.to_dict(), "score": s.score, "shares": s.shares} for s in found])
+
+
+@router.get(
+    "/trials/{trial_id}/history",
+    summary="Every stored version with its changes, as `trials history --json`",
+    response_model=dict[str, Any],
+)
+async def history(cat: Cat, trial_id: TrialId) -> Response:
+    found = views.history(cat, found_trial(cat, trial_id))
+    if found is None:
+        raise NotFound(f"{trial_id} has no stored versions")
+    return JSONResponse(found)
+
+
+@router.get(
+    "/trials/{trial_id}/diff",
+    summary="Field-level changes between two versions, as `trials diff --json`",
+    response_model=list[dict[str, Any]],
+)
+async def diff(
+    cat: Cat,
+    trial_id: TrialId,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000, description="Older version.")] = None,
+    to: Annotated[int | None, Query(ge=1, le=1_000_000, description="Newer version (default: latest).")] = None,
+) -> Response:
+    nct_id = found_trial(cat, trial_id)
+    try:
+        changes = tracking.diff(cat.store, nct_id, from_, to)
+    except KeyError:
+        raise NotFound(f"{trial_id} has no stored versions") from None
+    except ValueError as exc:
+        bad = "from" if from_ is not None and str(exc).endswith(f"not {from_}") else "to"
+        raise params.BadParameter(bad, str(exc)) from None
+    return JSONResponse([c.to_dict() for c in changes])
+
+
+SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+def changes_since(since: str | None) -> str | None:
+    """A registry date to compare with (as text, so any YYYY[-MM[-DD]] works), or "March 2020" and the like."""
+    value = params.text("since", since)
+    if value is None or re.match(SINCE_PATTERN, value):
+        return value
+    iso = iso_date(value)
+    if iso is None:
+        raise params.BadParameter("since", f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
+    return iso
+
+
+@router.get(
+    "/changes",
+    summary="What changed across the registry, newest first, as `trials changes`",
+    response_model=dict[str, Any],
+)
+async def changes(
+    cat: Cat,
+    p: Annotated[SearchParams, Depends(params.api_search_params)],
+    since: Annotated[
+        str | None,
+        Query(pattern=SINCE_PATTERN, description="Registry update date YYYY-MM-DD or YYYY-MM."),
+    ] = None,
+    event: Annotated[
+        list[str],
+        Query(
+            max_length=params.MAX_VALUES,
+            description="Only these kinds of event; repeatable.",
+            json_schema_extra=params.one_of(list(EVENT_TYPES)),
+        ),
+    ] = [],  # noqa: B006
+    field: Annotated[
+        str | None, Query(max_length=params.MAX_TEXT, description="Only changes of this field, e.g. overall_status.")
+    ] = None,
+) -> Response:
+    return JSONResponse(changes_page(cat, p, since, event, field))
+
+
+def changes_page(
+    cat: Catalog, p: SearchParams, since: str | None, event: list[str], field: str | None
+) -> dict[str, Any]:
+    """One page of events (the researcher page shows the same)."""
+    types = params.texts("event", event)
+    for t in types:
+        if t not in EVENT_TYPES:
+            raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
+    ids = tracking.matching_ids(cat, p.query())
+    limit = min(p.limit * p.page, MAX_EVENTS)
+    rows = tracking.events(
+        cat.store, since=changes_since(since), types=types, field=params.text("field", field), ids=ids, limit=limit + 1
+    )
+    start = (p.page - 1) * p.limit
+    return {
+        "page": p.page,
+        "limit": p.limit,
+        "more": len(rows) > start + p.limit,
+        "events": rows[start : start + p.limit],
+    }
+
+
+class MatchRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
+    age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
+    sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
+    status: list[str] = Field(
+        default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
+    )
+    limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
+
+
+@functools.cache
+def match_settings() -> matching.MatchSettings:
+    """As `trials match`: text embeddings blended in when the optional extra is installed."""
+    return matching.default_settings(None)
+
+
+def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
+    """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
+    text = params.clean(body.text)
+    patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
+    statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
+    results: list[dict[str, Any]] = []
+    if text:  # only control characters or spaces: no words to match, so no trial is said to fit
+        report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings())
+        results = [
+            {
+                **m.record.to_dict(),
+                "score": round(m.score, 4),
+                "possible_exclusions": list(m.possible_exclusions),
+                "explain": e.to_dict(),
+            }
+            for m, e in zip(report.matches, report.explanations, strict=True)
+        ]
+    return {
+        "patient": {
+            "age": patient.age,
+            "age_source": patient.age_source,
+            "sex": patient.sex,
+            "sex_source": patient.sex_source,
+        },
+        "results": results,
+    }
+
+
+@router.post(
+    "/match",
+    summary="Trials a patient could join, as `trials match`; nothing of the text is stored",
+    response_model=dict[str, Any],
+)
+async def match(cat: Cat, body: MatchRequest) -> Response:
+    return JSONResponse(run_match(cat, body))
+
+
+@router.get("/stats", summary="Counts, as `trials stats` (at most a minute old)", response_model=list[dict[str, Any]])
+async def stats(
+    request: Request,
+    cat: Cat,
+    by: Annotated[
+        str | None,
+        Query(
+            description="Count records per value of this field.", json_schema_extra={"enum": sorted(store_stats.FACETS)}
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> Response:
+    if by is not None and by not in store_stats.FACETS:
+        raise params.BadParameter("by", f"use one of {', '.join(sorted(store_stats.FACETS))}")
+    # Counting walks every record (seconds at 100k): a minute-old answer is kept, so that asking
+    # often cannot keep the server busy.
+    cache: dict[tuple[str | None, int], tuple[float, list[dict[str, Any]]]] = request.app.state.stats_cache
+    key = (by, limit)
+    if key not in cache or time.monotonic() - cache[key][0] > STATS_TTL:
+        rows = store_stats.summary(cat) if by is None else store_stats.facet(cat, by, limit)
+        cache[key] = (time.monotonic(), rows)
+    return JSONResponse(cache[key][1])

@@ -1,0 +1,163 @@
+"""The FastAPI application: one read-only catalog, security headers, and errors without stack traces."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from indexer import __version__
+from indexer.catalog import Catalog
+from indexer.config import Settings
+from indexer.index.engines import EngineError
+from web import present
+from web.jsonresp import JSONResponse
+from web.params import BadParameter
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+# No inline script or style anywhere: every script and stylesheet is a file under /static.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # A patient's search (condition, age) must not reach the registries through the Referer header.
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "geolocation=(self), camera=(), microphone=()",
+}
+
+
+class DropEmptyFormFields:
+    """An HTML form sends its empty fields (`age=`): on the pages they mean "not given", as if absent."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/api/") and scope.get("query_string"):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(k, v) for k, v in pairs if v.strip()]
+            if len(kept) != len(pairs):
+                scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await self.app(scope, receive, send)
+
+
+class NotFound(LookupError):
+    """An unknown trial or watch: 404 with what to do."""
+
+
+def templates() -> Jinja2Templates:
+    t = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html (select_autoescape)
+    t.env.autoescape = True  # every template, whatever its name
+    t.env.globals.update(
+        status_words=present.status_words,
+        is_open=present.is_open,
+        phase_words=present.phase_words,
+        date_words=present.date_words,
+        ago=present.ago,
+        age_words=present.age_words,
+        sex_words=present.SEX_WORDS,
+        stale_warning=present.stale_warning,
+        sites_line=present.sites_line,
+        geo=True,  # the place box: the library searches by place (indexer.geo)
+        version=__version__,
+    )
+    return t
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _error(request: Request, status: int, message: str, detail: object = None) -> Response:
+    if _wants_json(request):
+        body: dict[str, object] = {"error": message}
+        if detail is not None:
+            body["detail"] = detail
+        return JSONResponse(body, status_code=status)
+    t: Jinja2Templates = request.app.state.templates
+    return t.TemplateResponse(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
+    """The app over one data directory (and engine); `catalog` is for tests that already hold one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if catalog is None:
+            app.state.catalog.close()
+
+    app = FastAPI(
+        title="Trialscout",
+        version=__version__,
+        description="Clinical trials harvested from the registries: search, one trial, similar trials, "
+        "patient matching, history and changes. Read-only. JSON uses the record's field names.",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: /openapi.json is served instead
+        redoc_url=None,
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    app.state.catalog = catalog or Catalog(settings)
+    app.state.templates = templates()
+    app.state.stats_cache = {}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(BadParameter)
+    async def bad_parameter(request: Request, exc: BadParameter) -> Response:
+        return _error(request, 422, str(exc), [{"param": exc.param, "message": exc.message}])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
+            problems.append({"param": ".".join(loc) or "body", "message": str(e.get("msg", "invalid"))})
+        message = "; ".join(f"{p['param']}: {p['message']}" for p in problems) or "invalid request"
+        return _error(request, 422, message, problems)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(EngineError)
+    async def engine_error(request: Request, exc: EngineError) -> Response:
+        log.error("search engine error on %s: %s", request.url.path, exc)
+        return _error(request, 503, "the search engine did not answer; try again shortly")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Logged with its traceback for the operator; the user gets a message, never the trace.
+        log.exception("error serving %s", request.url.path)
+        return _error(request, 500, "something went wrong on our side; the error was logged")
+
+    from web import api, pages  # the routers need NotFound from this module
+
+    app.add_middleware(DropEmptyFormFields)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return app

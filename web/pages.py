@@ -1,0 +1,180 @@
+"""The HTML pages: search, one trial, patient matching, history, changes, watches and their Atom feeds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from indexer.history.delivery import feed_body
+from indexer.history.events import EVENT_TYPES
+from indexer.history.watches import Watches
+from indexer.normalize import STATUSES
+from indexer.record import TrialRecord
+from web import api, present, views
+from web.api import Cat, TrialId, found_trial
+from web.app import NotFound
+from web.params import SearchParams, api_search_params, page_search_params
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+MAX_SITES = 50
+MAX_RECENT_CHANGES = 10
+WATCH_FEED_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    t: Jinja2Templates = request.app.state.templates
+    return t.TemplateResponse(request, name, context, status_code=status)
+
+
+def page_link(request: Request):  # type: ignore[no-untyped-def]
+    """page_url(n): this page's URL with its parameters, at page n (shareable, no state elsewhere)."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+
+    def page_url(n: int) -> str:
+        return f"{request.url.path}?{urlencode([*items, ('page', str(n))])}"
+
+    return page_url
+
+
+@router.get("/")
+async def home(request: Request, cat: Cat) -> Response:
+    return render(request, "index.html", {"count": cat.store.count(), "p": None, "statuses": STATUSES})
+
+
+@router.get("/search")
+async def search(request: Request, cat: Cat, p: Annotated[SearchParams, Depends(page_search_params)]) -> Response:
+    total, found = views.search(cat, p)
+    return render(
+        request,
+        "search.html",
+        {
+            "p": p,
+            "total": total,
+            "found": found,
+            "statuses": STATUSES,
+            "page_url": page_link(request),
+            "last_page": min(-(-total // p.limit), 100),
+        },
+    )
+
+
+@router.get("/trials/{trial_id}")
+async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+    nct_id = found_trial(cat, trial_id)
+    if nct_id != trial_id:  # one address per trial, whichever id led here
+        return RedirectResponse(f"/trials/{quote(nct_id)}", status_code=307)
+    view = views.trial(cat, nct_id)
+    if view is None:
+        raise NotFound(f"no trial {trial_id!r} here")
+    record = TrialRecord.from_dict(view)
+    history = views.history(cat, nct_id) or {"versions": []}
+    recent = [
+        {**e, "date": v["date"], "version": v["version"]}
+        for v in reversed(history["versions"])
+        for e in v["events"]
+        if v["version"] != 1
+    ][:MAX_RECENT_CHANGES]
+    sites = present.sites_nearest_first(view.get("locations") or [])
+    return render(
+        request,
+        "trial.html",
+        {
+            "r": record,
+            "view": view,
+            "sites": sites[:MAX_SITES],
+            "more_sites": max(0, len(sites) - MAX_SITES),
+            "contacts": view.get("contacts") or [],
+            "recent": recent,
+            "versions": len([v for v in history["versions"] if v["version"]]),
+            "share_words": present.share_words,
+        },
+    )
+
+
+@router.get("/trials/{trial_id}/similar")
+async def similar(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+    """Open trials like this one; the trial page loads this section after itself (or links to it)."""
+    nct_id = found_trial(cat, trial_id)
+    record = cat.get(nct_id)
+    found = views.similar(cat, nct_id, present.OPEN_STATUSES, views.SIMILAR_ON_PAGE)
+    return render(request, "similar.html", {"r": record, "similar": found, "share_words": present.share_words})
+
+
+@router.get("/trials/{trial_id}/history")
+async def history(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+    nct_id = found_trial(cat, trial_id)
+    found = views.history(cat, nct_id)
+    if found is None:
+        raise NotFound(f"{trial_id} has no stored versions")
+    record = cat.get(nct_id)
+    return render(request, "history.html", {"h": found, "r": record})
+
+
+@router.get("/match")
+async def match_form(request: Request) -> Response:
+    return render(request, "match.html", {"form": {"open": "1"}, "result": None})
+
+
+@router.post("/match")
+async def match(request: Request, cat: Cat) -> Response:
+    """A form post, so the patient's words stay out of URLs, histories and access logs."""
+    form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    fields: dict[str, Any] = {"text": form.get("text", "").strip(), "limit": 20}
+    if form.get("age", "").strip():
+        fields["age"] = form["age"].strip()
+    if form.get("sex", "").strip():
+        fields["sex"] = form["sex"].strip()
+    if not form.get("open"):
+        fields["status"] = ["any"]
+    try:
+        body = api.MatchRequest.model_validate(fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors())
+        return render(request, "match.html", {"form": form, "result": None, "error": problems}, status=422)
+    result = api.run_match(cat, body)
+    return render(request, "match.html", {"form": form, "result": result})
+
+
+@router.get("/changes")
+async def changes(
+    request: Request,
+    cat: Cat,
+    p: Annotated[SearchParams, Depends(api_search_params)],
+    since: str | None = None,
+    event: Annotated[list[str], api.Query()] = [],  # noqa: B006
+    field: str | None = None,
+) -> Response:
+    found = api.changes_page(cat, p, since, event, field)
+    return render(
+        request,
+        "changes.html",
+        {
+            "p": p,
+            "since": since or "",
+            "event": event,
+            "field": field or "",
+            "found": found,
+            "event_types": EVENT_TYPES,
+            "page_url": page_link(request),
+        },
+    )
+
+
+@router.get("/watches")
+async def watches(request: Request, cat: Cat) -> Response:
+    return render(request, "watches.html", {"watches": Watches(cat).all()})
+
+
+@router.get("/watches/{name}.atom")
+async def watch_feed(cat: Cat, name: str) -> Response:
+    """The watch's news since its last `trials watch run`; serving it remembers nothing (read-only)."""
+    w = Watches(cat)
+    if w.get(name) is None:
+        raise NotFound(f"no watch named {name!r}; `trials watch add` saves one")
+    return Response(feed_body(w, w.run(name)), media_type=WATCH_FEED_TYPE)

@@ -1,0 +1,69 @@
+"""What the pages and the API both show, gathered from the library: search hits, one trial, similar trials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.catalog import Catalog
+from indexer.discover.similar import SimilarTrial
+from indexer.discover.similar import similar as find_similar
+from indexer.discover.synonym_hits import synonym_hits
+from indexer.freshness import freshness
+from indexer.geo.near import nearest_site
+from indexer.history import changes as tracking
+from indexer.merge import trial_view
+from indexer.record import TrialRecord
+from web.params import SearchParams
+
+SIMILAR_ON_PAGE = 6
+
+
+@dataclass
+class Found:
+    record: TrialRecord
+    score: float
+    # Terms of the query this trial matched through a synonym: ["lupus (as SLE)"].
+    synonyms: list[str] = field(default_factory=list)
+    # With a place asked for: the nearest counted site (open sites of an open trial), with distance_km.
+    nearest_site: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        near = {"nearest_site": self.nearest_site, "distance_km": (self.nearest_site or {}).get("distance_km")}
+        return {
+            **self.record.to_dict(),
+            "score": round(self.score, 4),
+            "matched_synonyms": self.synonyms,
+            "freshness": freshness(self.record).to_dict(),
+            **(near if self.nearest_site is not None else {}),
+        }
+
+
+def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
+    """(total matching, this page's results) with the synonyms each result matched through."""
+    query = params.query()
+    result, records = catalog.search(query)
+    scores = {h.nct_id: h.score for h in result.hits}
+    synonyms = synonym_hits(catalog, query, [r.nct_id for r in records])
+    return result.total, [
+        Found(r, scores.get(r.nct_id, 0.0), synonyms.get(r.nct_id, []), nearest_site(r, query.near)) for r in records
+    ]
+
+
+def resolve(catalog: Catalog, trial_id: str) -> str | None:
+    """The NCT id (or provisional id) of the trial any of its ids names."""
+    return catalog.store.resolve(trial_id.strip()) if trial_id.strip() else None
+
+
+def trial(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
+    """The trial as `trials show --json` gives it: completed from every source, with disagreements."""
+    return trial_view(catalog.store, nct_id)
+
+
+def similar(catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int) -> list[SimilarTrial]:
+    return find_similar(catalog, nct_id, statuses=statuses, limit=limit)
+
+
+def history(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
+    found = tracking.history(catalog.store, nct_id)
+    return found.to_dict() if found is not None else None
