@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from indexer.catalog import Catalog
 from indexer.config import load
@@ -57,6 +58,11 @@ def test_api_conforms_to_its_openapi(api_schema: Any, path: str) -> None:
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case: Any) -> None:
-        case.call_and_validate()
+        # A place or a country is checked against the gazetteer, which no schema can express: a
+        # schema-valid one it does not know is refused (422 naming the parameter), not accepted.
+        by_gazetteer = any(case.query and case.query.get(name) for name in ("near", "country"))
+        response = case.call_and_validate(excluded_checks=[positive_data_acceptance] if by_gazetteer else None)
+        if by_gazetteer and response.status_code == 422:
+            assert response.json()["error"]  # said in words, never a stack trace
 
     check()
