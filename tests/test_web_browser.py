@@ -77,16 +77,19 @@ def patient_finds_the_trial(browser: Any, base_url: str, viewport: dict[str, int
     context.route("https://clinicaltrials.gov/**", registry)
     context.route("http://listing.test/**", registry)
 
-    # Search: lupus, low-dose IL-2 (Beijing's sites show in the results).
+    # Search: lupus, low-dose IL-2, near Beijing (the nearest site and its distance show in the result).
     page.goto(base_url + "/")
     page.fill("input[name=condition]", "lupus")
     page.fill("input[name=q]", "IL-2")
+    page.fill("input[name=near]", "Beijing, China")
+    page.fill("input[name=within]", "50")
     page.click("form.search button[type=submit]")
     page.wait_for_url("**/search?**")
-    assert "condition=lupus" in page.url
+    assert "condition=lupus" in page.url and "near=Beijing" in page.url
     result = page.locator(f"li.result:has(a[href='/trials/{SEED}'])")
     assert result.count() == 1
-    assert "Looking for participants" in result.inner_text() and "Beijing" in result.inner_text()
+    text = result.inner_text()
+    assert "Looking for participants" in text and "Beijing" in text and "km away" in text
     page.screenshot(path=str(shots / "search.png"), full_page=True)
 
     # The trial page.
