@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -112,16 +113,18 @@ def test_two_processes_share_a_paged_search(tmp_path: Path, redis_url: str) -> N
 # writer that holds the store (`trials ingest --from-redis`).
 
 
-def trials(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+def trials(data_dir: Path, *args: str, **env_vars: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), *args]
-    env = {**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"}
+    env = {**os.environ, "TRIALS_DOWNLOAD_DELAY": "0", **env_vars}
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def stream_crawler(data_dir: Path, mock: MockRegistry, redis_url: str, crawl_id: str) -> subprocess.Popen[str]:
+def stream_crawler(
+    data_dir: Path, mock: MockRegistry, redis_url: str, crawl_id: str, page_size: int = 10, **env: str
+) -> subprocess.Popen[str]:
     return trials(
-        data_dir, "crawl", "ctgov", "--api-url", mock.url, "--term", "cancer", "--page-size", "10",
-        "--redis-url", redis_url, "--crawl-id", crawl_id, "--stream",
+        data_dir, "crawl", "ctgov", "--api-url", mock.url, "--term", "cancer", "--page-size", str(page_size),
+        "--redis-url", redis_url, "--crawl-id", crawl_id, "--stream", **env,
     )  # fmt: skip
 
 
@@ -255,3 +258,33 @@ def test_kill_9_of_a_crawler_and_of_the_writer_loses_nothing_and_stores_nothing_
         assert failures.failures.list() == []
     finally:
         failures.close()
+
+
+def test_a_writer_that_falls_behind_holds_the_crawlers_back(tmp_path: Path, redis_url: str) -> None:
+    studies = load_studies([shared("ctgov", "v2")])
+    state = MockState(studies, max_page_size=50)
+    crawl_id = uuid.uuid4().hex
+    redis = Redis.from_url(redis_url)
+    with MockRegistry(state) as mock:
+        slow = writer(tmp_path / "store", redis_url, crawl_id)
+        crawlers = [
+            stream_crawler(tmp_path / name, mock, redis_url, crawl_id, 50, TRIALS_STREAM_MAX_MB="1")
+            for name in ("one", "two")
+        ]
+        wait_until(lambda: bool(redis.exists(f"trialscout:{crawl_id}:plan")), timeout=60)
+        os.kill(slow.pid, signal.SIGSTOP)  # a writer that stores nothing for a while
+        try:
+            time.sleep(8)
+            backlog = int(redis.get(f"trialscout:{crawl_id}:backlog") or 0)
+            waiting = int(redis.xlen(f"trialscout:{crawl_id}:docs"))
+            served = sum(e["path"] == "/api/v2/studies" for e in state.log)
+        finally:
+            os.kill(slow.pid, signal.SIGCONT)
+        results = [finish(p) for p in (slow, *crawlers)]
+    assert [r.returncode for r in results] == [0, 0, 0], [r.stderr[-1500:] for r in results]
+    pages = -(-len(cancer(studies)) // 50)
+    # Each crawler sends once the backlog is under the limit, then waits: Redis holds a page or two, and the
+    # crawl fetches little more than that ahead of the writer.
+    assert 1 <= waiting <= 2 and backlog > 1024 * 1024 and served < pages, (waiting, backlog, served, pages)
+    ids, versions = stored(tmp_path / "store")
+    assert set(ids) == cancer(studies) and set(versions.values()) == {1}
