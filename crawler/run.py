@@ -52,7 +52,6 @@ def distribute(settings: Settings, redis_url: str, crawl_id: str, crawler_name: 
     settings.set("DUPEFILTER_KEY", f"trialscout:{crawl_id}:dupefilter", priority="cmdline")
     # Wait a little for work the other processes are about to queue before calling the crawl done.
     settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 2, priority="cmdline")
-    settings.set("TRIALS_DISTRIBUTED", True, priority="cmdline")
     # scrapy-redis 0.9 still passes `spider` to the stats collector; it works, and it is theirs to fix.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 

@@ -202,23 +202,23 @@ class Relay:
         holder = text(self.r.get(self.key("writer")))
         host, _, pid = holder.rpartition(":")
         if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-            with self.r.pipeline() as p:  # replace exactly that dead holder, not a writer that just took over
+            with self.r.pipeline() as pipe:  # replace exactly that dead holder, not a writer that just took over
                 try:
-                    p.watch(self.key("writer"))  # type: ignore[no-untyped-call]
-                    if text(p.get(self.key("writer"))) == holder:
-                        p.multi()
-                        p.set(self.key("writer"), me, px=ttl)
-                        p.execute()
+                    pipe.watch(self.key("writer"))  # type: ignore[no-untyped-call]
+                    if text(pipe.get(self.key("writer"))) == holder:
+                        pipe.multi()
+                        pipe.set(self.key("writer"), me, px=ttl)
+                        pipe.execute()
                         return None
                 except redis.WatchError:
                     pass
         return holder or None
 
     def register(self, name: str) -> None:
-        with self.r.pipeline() as p:
-            p.hset(self.key("crawlers"), name, json.dumps({"state": "running"}))
-            p.set(self.key(f"alive:{name}"), "1", px=int(HEARTBEAT_TTL * 1000))
-            p.execute()
+        with self.r.pipeline() as pipe:
+            pipe.hset(self.key("crawlers"), name, json.dumps({"state": "running"}))
+            pipe.set(self.key(f"alive:{name}"), "1", px=int(HEARTBEAT_TTL * 1000))
+            pipe.execute()
 
     def crawlers(self) -> dict[str, dict[str, Any]]:
         return {text(k): json.loads(v) for k, v in self.r.hgetall(self.key("crawlers")).items()}
@@ -251,10 +251,10 @@ class Relay:
 
     # -- documents ---------------------------------------------------------------------------
     def send(self, doc: StreamDocument) -> None:
-        with self.r.pipeline() as p:  # MULTI: the entry and the backlog it adds, together
-            p.xadd(self.key("docs"), doc.fields())  # type: ignore[arg-type]
-            p.incrby(self.key("backlog"), len(doc.body) + len(doc.url) + 64)
-            p.execute()
+        with self.r.pipeline() as pipe:  # MULTI: the entry and the backlog it adds, together
+            pipe.xadd(self.key("docs"), doc.fields())  # type: ignore[arg-type]
+            pipe.incrby(self.key("backlog"), len(doc.body) + len(doc.url) + 64)
+            pipe.execute()
 
     def backlog(self) -> int:
         """Bytes sent and not yet stored: crawlers wait while it is over the limit."""

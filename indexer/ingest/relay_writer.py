@@ -161,17 +161,17 @@ class RelayWriter:
             done[name] = delta
         # Committed: only now are the entries acknowledged (and dropped), and counted for their crawlers.
         ids = [entry_id for entry_id, _ in entries]
-        with self.relay.r.pipeline() as p:
-            p.xack(self.docs, GROUP, *ids)
-            p.xdel(self.docs, *ids)
-            p.decrby(self.relay.key("backlog"), size)
+        with self.relay.r.pipeline() as pipe:
+            pipe.xack(self.docs, GROUP, *ids)
+            pipe.xdel(self.docs, *ids)
+            pipe.decrby(self.relay.key("backlog"), size)
             for name, delta in done.items():
                 for key, value in delta.items():
                     if value:
-                        p.hincrby(self.relay.key("stored"), f"{name}/{key}", value)
+                        pipe.hincrby(self.relay.key("stored"), f"{name}/{key}", value)
             if writer.max_last_update:
-                p.set(self.relay.key("high_water"), writer.max_last_update)
-            p.execute()
+                pipe.set(self.relay.key("high_water"), writer.max_last_update)
+            pipe.execute()
         if self.progress:
             self.progress(len(ids))
 
