@@ -18,6 +18,8 @@ from redis import Redis, ResponseError
 
 from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.ingest.plan import query_key
+from indexer.ingest.relay import Relay, RelayError
+from indexer.ingest.relay_writer import store_identity
 from indexer.store import QueryState, RecordStore
 from tests.conftest import ROOT, shared
 
@@ -288,3 +290,25 @@ def test_a_writer_that_falls_behind_holds_the_crawlers_back(tmp_path: Path, redi
     assert 1 <= waiting <= 2 and backlog > 1024 * 1024 and served < pages, (waiting, backlog, served, pages)
     ids, versions = stored(tmp_path / "store")
     assert set(ids) == cancer(studies) and set(versions.values()) == {1}
+
+
+def test_one_store_and_one_query_per_crawl(tmp_path: Path, redis_url: str) -> None:
+    query = Relay(Redis.from_url(redis_url), uuid.uuid4().hex)
+    query.post_query("ctgov", {"term": "cancer"})
+    query.post_query("ctgov", {"term": "cancer"})  # the same query joins
+    with pytest.raises(RelayError, match=r"ctgov crawl of term=cancer, not term=lupus: .* another --crawl-id"):
+        query.post_query("ctgov", {"term": "lupus"})
+    query.reset()
+    crawl_id = uuid.uuid4().hex
+    relay = Relay(Redis.from_url(redis_url), crawl_id)
+    # A crawler that would store into another data directory than the crawl's is refused, and told why.
+    relay.claim_store(store_identity(tmp_path / "store" / "trials.sqlite"))
+    with MockRegistry(MockState({})) as mock:
+        proc = trials(
+            tmp_path / "elsewhere", "crawl", "ctgov", "--api-url", mock.url, "--term", "cancer",
+            "--redis-url", redis_url, "--crawl-id", crawl_id,
+        )  # fmt: skip
+        result = finish(proc)
+    assert result.returncode == 1 and "--stream" in result.stderr, result.stderr
+    assert not (tmp_path / "elsewhere").exists()
+    relay.reset()

@@ -124,6 +124,10 @@ def connect(url: str) -> redis.Redis:
     return client
 
 
+def _shown(args: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(args.items()) if v) or "nothing"
+
+
 def _safe(url: str) -> str:
     """The URL without a password: credentials are never printed."""
     if "@" in url:
@@ -149,9 +153,10 @@ class Relay:
         self.r.set(self.key("query"), wanted, nx=True)
         current = text(self.r.get(self.key("query")))
         if current and current != wanted:
+            theirs = json.loads(current)
             raise RelayError(
-                f"crawl {self.crawl_id} is a crawl of {current}, not {wanted}: give the same query, "
-                "or another --crawl-id"
+                f"crawl {self.crawl_id} is a {theirs['spider']} crawl of {_shown(theirs['args'])}, not "
+                f"{_shown(args)}: give the same query, or another --crawl-id"
             )
 
     def query(self) -> tuple[str, dict[str, Any]] | None:
@@ -217,7 +222,7 @@ class Relay:
     def register(self, name: str) -> None:
         with self.r.pipeline() as pipe:
             pipe.hset(self.key("crawlers"), name, json.dumps({"state": "running"}))
-            pipe.set(self.key(f"alive:{name}"), "1", px=int(HEARTBEAT_TTL * 1000))
+            pipe.set(self.key(f"alive:{name}"), name, px=int(HEARTBEAT_TTL * 1000))
             pipe.execute()
 
     def crawlers(self) -> dict[str, dict[str, Any]]:
@@ -233,9 +238,11 @@ class Relay:
 
         def beat() -> None:
             while not stop.wait(HEARTBEAT_EVERY):
-                # A failure is said by the next command of the process that needs Redis.
+                # Only while it exists: a mark that expired (the writer judged us gone) or that the
+                # writer removed with the finished crawl stays so. A failure is said by the next
+                # command of the process that needs Redis.
                 with suppress(redis.RedisError):
-                    self.r.set(self.key(key), name, px=int(HEARTBEAT_TTL * 1000))
+                    self.r.set(self.key(key), name, px=int(HEARTBEAT_TTL * 1000), xx=True)
 
         thread = threading.Thread(target=beat, name=f"heartbeat {key}", daemon=True)
         thread.start()

@@ -224,7 +224,9 @@ class RelayWriter:
             totals.update(counts)
         if totals["failed"]:
             problems.append(f"{totals['failed']} documents or studies failed")
-        stats: dict[str, Any] = {f"trialscout/records/{k}": v for k, v in totals.items() if k not in ("entries",)}
+        stats: dict[str, Any] = {
+            f"trialscout/records/{k}": v for k, v in totals.items() if k not in ("entries", "documents")
+        }
         stats["trialscout/documents"] = totals["documents"]
         stats["trialscout/crawlers"] = len(crawlers)
         if totals["removed"]:
