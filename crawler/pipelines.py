@@ -64,9 +64,8 @@ class StorePipeline:
                 engine=settings.get("TRIALS_ENGINE"),
             )
         )
-        # Distributed crawls share the data directory: take the write lock per batch, not throughout.
-        self.distributed = settings.getbool("TRIALS_DISTRIBUTED")
-        self._writer_cm = self.catalog.writer(hold_lock=not self.distributed, track_updates=True)
+        # A crawl shared through Redis stores through its writer instead (crawler.stream, relay_writer).
+        self._writer_cm = self.catalog.writer(track_updates=True)
         self.writer = self._writer_cm.__enter__()
 
     def _stop(self, exc: BaseException) -> None:
@@ -107,7 +106,7 @@ class StorePipeline:
         if not isinstance(spider, PlannedSpider) or spider.plan is None or self.writer is None:
             return
         progress, plan = spider.progress, spider.plan
-        if not plan.ids and not plan.distributed:  # a process of a distributed crawl sees only its share
+        if not plan.ids:
             progress.check_total()
         failed = self.writer.stats.counts["failed"]
         problems = list(progress.problems)
@@ -126,7 +125,6 @@ class StorePipeline:
             return
         assert self.catalog is not None
         try:
-            # A process of a distributed crawl saw only its share: it adds members, never replaces them.
             with self.catalog.write_lock():
                 crawl_plan.finish(self.catalog.store, plan, progress, self.writer.max_last_update)
         except WRITE_FAILURES as exc:

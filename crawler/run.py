@@ -28,12 +28,21 @@ def crawl_settings(data_dir: str, api_url: str | None = None, log_level: str = "
     return settings
 
 
-def distribute(settings: Settings, redis_url: str, crawl_id: str) -> None:
-    """Share one crawl between processes: scrapy-redis's scheduler queue and duplicate filter in Redis.
+def distribute(settings: Settings, redis_url: str, crawl_id: str, crawler_name: str) -> None:
+    """Share one crawl between processes: scrapy-redis's scheduler queue and duplicate filter in Redis,
+    and the documents sent to the crawl's one writer through a Redis stream (crawler.stream).
 
     Keys are per crawl id, so that different crawls never mix. The queue persists when a process
-    finishes, since the others may still need it.
+    finishes, since the others may still need it; the writer removes it when the crawl is settled.
     """
+    from indexer.config import load
+
+    config = load(settings.get("TRIALS_DATA"))
+    settings.set("ITEM_PIPELINES", {"crawler.stream.StreamPipeline": 300}, priority="cmdline")
+    settings.set("TRIALS_CRAWL_ID", crawl_id, priority="cmdline")
+    settings.set("TRIALS_CRAWLER_NAME", crawler_name, priority="cmdline")
+    settings.set("TRIALS_STREAM_MAX_MB", config.stream_max_mb, priority="cmdline")
+    settings.set("TRIALS_STREAM_WAIT", config.stream_wait, priority="cmdline")
     settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="cmdline")
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
     settings.set("REDIS_URL", redis_url, priority="cmdline")
@@ -43,7 +52,6 @@ def distribute(settings: Settings, redis_url: str, crawl_id: str) -> None:
     settings.set("DUPEFILTER_KEY", f"trialscout:{crawl_id}:dupefilter", priority="cmdline")
     # Wait a little for work the other processes are about to queue before calling the crawl done.
     settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 2, priority="cmdline")
-    settings.set("TRIALS_DISTRIBUTED", True, priority="cmdline")
     # scrapy-redis 0.9 still passes `spider` to the stats collector; it works, and it is theirs to fix.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 

@@ -36,6 +36,11 @@ class Settings:
     retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
     batch_size: int = 1000  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
     lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
+    # Crawls shared through Redis (`--redis-url`): TRIALS_STREAM_MAX_MB, the documents sent and not yet
+    # stored beyond which crawlers wait for the writer; TRIALS_STREAM_WAIT, seconds a crawler waits for
+    # the writer (its plan, room in the stream, its documents stored) and the writer for a first crawler.
+    stream_max_mb: int = 256
+    stream_wait: float = 600.0
     # TRIALS_MAX_DOCUMENT_MB: a file or zip member larger than this is a counted failure, not read
     max_document_mb: int = 200
     # TRIALS_ENGINE: None for the embedded tantivy index, or a cluster, e.g. opensearch://127.0.0.1:9200
@@ -131,6 +136,8 @@ def _values(env: Mapping[str, str]) -> dict[str, object]:
         "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
         "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
+        "stream_max_mb": int(env.get("TRIALS_STREAM_MAX_MB", "256")),
+        "stream_wait": float(env.get("TRIALS_STREAM_WAIT", "600")),
         "max_document_mb": int(env.get("TRIALS_MAX_DOCUMENT_MB", "200")),
         "engine": env.get("TRIALS_ENGINE") or None,
         "feed_entries": int(env.get("TRIALS_FEED_ENTRIES", "100")),

@@ -84,15 +84,17 @@ def plan_ctgov(
         raise ValueError("say what to crawl: a condition, intervention, term, status, since date or ids")
     plan = CrawlPlan("ctgov", query, (), since, distributed=distributed)
     key = plan.key
-    if store is None or key is None or distributed:
-        # Processes of a distributed crawl must ask for the same pages: no per-process since date.
+    if store is None or key is None:
         return plan
+    # A distributed crawl's plan is made once, by its writer from the store, and shared by its crawlers.
     if since is None and not full:
         state = store.crawls.get(key)
         if state is not None and state.high_water:
             mark = (date.fromisoformat(state.high_water[:10]) - OVERLAP).isoformat()
-            return CrawlPlan("ctgov", query, (), mark, incremental=True)
-    if since is None:
+            return CrawlPlan("ctgov", query, (), mark, incremental=True, distributed=distributed)
+    if since is None and not distributed:
+        # Former members are checked by id once every page is in; no crawler of a distributed crawl
+        # sees every page, so a distributed crawl only adds members (`finish`).
         return CrawlPlan("ctgov", query, (), None, verify_ids=tuple(sorted(store.crawls.members(key))))
     return plan
 

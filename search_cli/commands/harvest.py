@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from indexer.catalog import IngestStats
 from indexer.ingest.files import count_documents, ingest_paths
-from indexer.ingest.plan import default_crawl_id, plan_ctgov
+from indexer.ingest.plan import CrawlPlan, default_crawl_id, plan_ctgov
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status
 from search_cli.output import emit_rows
+
+if TYPE_CHECKING:
+    from crawler.outcome import Outcome
 
 
 def _summary(app: AppContext, stats: IngestStats, what: str) -> None:
@@ -27,13 +30,41 @@ def _summary(app: AppContext, stats: IngestStats, what: str) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--from-redis",
+    "redis_url",
+    metavar="URL",
+    help="Store a shared crawl's documents, sent by its crawlers through Redis, then settle the crawl.",
+)
+@click.option("--crawl-id", help="With --from-redis: the crawl's name, as its crawlers were given it.")
+@click.option(
+    "--crawlers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="With --from-redis: crawlers to wait for before the crawl can end.",
+)
 @pass_app
-def ingest(app: AppContext, paths: tuple[Path, ...]) -> None:
+def ingest(
+    app: AppContext, paths: tuple[Path, ...], redis_url: str | None, crawl_id: str | None, crawlers: int
+) -> None:
     """Load registry files: API v2 JSON (studies, search pages, exports), legacy XML, folders, .zip.
 
-    Identical documents are skipped cheaply; changed ones become new versions.
+    Identical documents are skipped cheaply; changed ones become new versions. With --from-redis,
+    store what the crawlers of a shared crawl fetch instead (exit codes as `trials crawl`).
     """
+    if redis_url:
+        if paths or not crawl_id:
+            raise click.UsageError("--from-redis takes --crawl-id and no paths")
+        from search_cli.commands.shared import write_from_redis
+
+        _exit(
+            app, _crawl_summary(app, write_from_redis(app, redis_url, crawl_id, crawlers), f"stored crawl {crawl_id}")
+        )
+        return
+    if not paths:
+        raise click.UsageError("give files or folders to ingest, or --from-redis")
     catalog = app.catalog()
     total = count_documents(paths) if app.show_progress else None
     with app.progress(total, "ingesting") as advance:
@@ -64,6 +95,11 @@ def crawl() -> None:
 @click.option(
     "--crawl-id", help="Name of the shared crawl, the same in every process [default: the query and today's date]."
 )
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="With --redis-url: store nothing here; send what is fetched to the crawl's writer through Redis.",
+)
 @pass_app
 def crawl_ctgov(
     app: AppContext,
@@ -78,6 +114,7 @@ def crawl_ctgov(
     full: bool,
     redis_url: str | None,
     crawl_id: str | None,
+    stream: bool,
 ) -> None:
     """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id.
 
@@ -88,6 +125,8 @@ def crawl_ctgov(
     """
     from crawler.run import distribute  # Scrapy loads slowly; only crawls need it
 
+    if stream and not redis_url:
+        raise click.UsageError("--stream sends documents through Redis: give --redis-url too")
     if not (condition or intervention or term or status or since or nct):
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
     try:
@@ -104,12 +143,25 @@ def crawl_ctgov(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if redis_url:
+        from search_cli.commands.shared import crawl_shared
+
+        name = crawl_id or default_crawl_id(plan)
+
+        def crawl(shared: CrawlPlan, me: str) -> dict[str, Any]:
+            scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
+            distribute(scrapy_settings, redis_url, name, me)
+            return _crawl(app, "ctgov", scrapy_settings, {"plan": shared, "page_size": page_size})
+
+        mine, whole = crawl_shared(app, plan, full, redis_url, name, stream_only=stream, crawl=crawl)
+        result = _crawl_summary(app, mine)
+        if whole is not None:  # this process wrote the crawl: its outcome is the whole crawl's
+            result = _crawl_summary(app, whole, f"stored crawl {name}")
+        _exit(app, result)
+        return
     if plan.incremental:
         app.info(f"incremental: asking for records updated since {plan.since} (--full for all)")
-    scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
-    if redis_url:
-        distribute(scrapy_settings, redis_url, crawl_id or default_crawl_id(plan))
-    _run(app, "ctgov", scrapy_settings, {"plan": plan, "page_size": page_size})
+    _run(app, "ctgov", _scrapy_settings(app, api_url or app.settings.api_url), {"plan": plan, "page_size": page_size})
 
 
 @crawl.command("listing")
@@ -156,11 +208,14 @@ for _slug, _what in (
 
 def _run(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> None:
     """Crawl with a progress count on stderr, then say what happened (exit 1 if cut short)."""
+    _exit(app, _crawl_summary(app, _crawl(app, spider, scrapy_settings, args)))
+
+
+def _crawl(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> dict[str, Any]:
     from crawler.run import run_spider
 
     with app.progress(None, "crawling") as advance:
-        stats = run_spider(spider, scrapy_settings, {k: v for k, v in args.items() if v}, on_item=lambda: advance(1))
-    _crawl_summary(app, stats)
+        return run_spider(spider, scrapy_settings, {k: v for k, v in args.items() if v}, on_item=lambda: advance(1))
 
 
 def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
@@ -174,16 +229,17 @@ def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
     return settings
 
 
-def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
-    """One line of counts, then the outcome: exit 0, 1 (nothing fetched, or the store failed) or 3 (partial)."""
-    from crawler.outcome import EXIT_OK, EXIT_PARTIAL, outcome
+def _crawl_summary(app: AppContext, stats: dict[str, object], what: str = "crawled") -> Outcome:
+    """One line of counts, and the outcome: 0, 1 (nothing fetched, or the store failed) or 3 (partial)."""
+    from crawler.outcome import outcome
 
     def n(key: str) -> int:
         value = stats.get(key, 0)
         return value if isinstance(value, int) else 0
 
+    crawlers = f" from {n('trialscout/crawlers')} crawlers," if n("trialscout/crawlers") else ""
     app.info(
-        f"crawled {n('trialscout/documents')} documents: {n('trialscout/records/new')} new, "
+        f"{what}{crawlers} {n('trialscout/documents')} documents: {n('trialscout/records/new')} new, "
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
@@ -193,7 +249,13 @@ def _crawl_summary(app: AppContext, stats: dict[str, object]) -> None:
             else ""
         )
     )
-    result = outcome(stats)
+    return outcome(stats)
+
+
+def _exit(app: AppContext, result: Outcome) -> None:
+    """Exit 0 (saying the outcome's message, if any), 1, or 3 for a partial crawl."""
+    from crawler.outcome import EXIT_OK, EXIT_PARTIAL
+
     if result.code == EXIT_OK:
         if result.message:
             app.info(result.message)
