@@ -196,8 +196,8 @@ def changes_page(
             raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
     ids = tracking.matching_ids(cat, p.query())
     limit = min(p.limit * p.page, MAX_EVENTS)
-    rows = tracking.events(
-        cat.store, since=changes_since(since), types=types, field=params.text("field", field), ids=ids, limit=limit + 1
+    rows = cat.store.events.query(
+        since=changes_since(since), types=types, field=params.text("field", field), ids=ids, limit=limit + 1
     )
     start = (p.page - 1) * p.limit
     return {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,23 +85,6 @@ def diff(store: RecordStore, nct_id: str, start: int | None = None, end: int | N
     return diff_records(by_number[start].record, by_number[end].record)
 
 
-def events(
-    store: RecordStore,
-    *,
-    since: str | None = None,
-    types: Sequence[str] = (),
-    field: str | None = None,
-    ids: Sequence[str] | None = None,
-    after_id: int | None = None,
-    up_to_id: int | None = None,
-    limit: int | None = None,
-) -> list[StoredEvent]:
-    """Events across the store, newest first; `since` compares the registry date of each change."""
-    return store.events.query(
-        since=since, types=types, field=field, ids=ids, after_id=after_id, up_to_id=up_to_id, limit=limit
-    )
-
-
 def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:
     """Every trial the query's filters match (for narrowing events), or None when it has no filter."""
     if not (
@@ -116,7 +98,3 @@ def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:
     # A search near a place estimates its total; every trial the index holds is a safe bound then.
     limit = catalog.indexed_count() if first.total_is_estimate else first.total
     return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=max(limit, 1), offset=0)).hits]
-
-
-def last_event_id(store: RecordStore) -> int:
-    return store.events.last_id()

@@ -105,7 +105,7 @@ def changes(
     query = query_from_options(None, limit=limit, **options)
     ids = tracking.matching_ids(app.catalog(), query)
     # One more than asked for, to say whether there are more; the limit runs in SQL.
-    found = tracking.events(app.catalog().store, since=since, types=event_types, field=field, ids=ids, limit=limit + 1)
+    found = app.catalog().store.events.query(since=since, types=event_types, field=field, ids=ids, limit=limit + 1)
     shown = [e.to_dict() for e in found[:limit]]
     emit_rows(
         shown,
