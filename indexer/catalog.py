@@ -23,6 +23,7 @@ from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
 from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
+from indexer.store.synonyms import LinkCollector
 
 __all__ = ["REGISTRY_SOURCES", "BatchWriter", "Catalog", "IngestStats", "write_records"]
 
@@ -204,10 +205,19 @@ class Catalog:
         return len(pending)
 
     def _rebuild(self) -> int:
-        count = self.index.rebuild(self.store.iter_records())
+        links = LinkCollector()
+
+        def learning() -> Iterator[TrialRecord]:  # one pass over the records feeds both
+            for record in self.store.iter_records():
+                links.add_record(record)
+                yield record
+
+        count = self.index.rebuild(learning())
         with self.store.transaction():
+            self.store.synonyms.rebuild(links)  # exact again: what incremental updates approximated
             self.store.mark_all_indexed()
             self.store.set_meta("index_engine", self.engine)
+        self._synonyms = None
         log.info("built the %s index from %d stored records", self.engine, count)
         return count
 

@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from indexer.discover.terms import key, name_like
 from indexer.store import RecordStore, StoreReadOnly
 from indexer.store.schema import SCHEMA_VERSION
 from tests.conftest import FIXTURES, ROOT, Trials
@@ -25,8 +27,20 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
+        # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
+        records = list(store.iter_records())
+        by_status = Counter(r.overall_status for r in records)
+        assert dict(store.facet("status")) == dict(by_status)
+        by_phase = Counter(p for r in records for p in r.phases) + Counter(None for r in records if not r.phases)
+        assert dict(store.facet("phase")) == dict(by_phase)
+        countries = Counter(c for r in records for c in {loc.country for loc in r.locations if loc.country})
+        assert dict(store.facet("country")) == dict(countries)
+        drug_links = [names for r in records for iv in r.interventions if len(names := [iv.name, *iv.other_names]) > 1]
+        assert drug_links  # the fixture's trials name drugs with other names
+        for names in drug_links:
+            assert set(store.synonyms.lookup([key(names[0])])[0]) >= {n for n in names if name_like(n)}
         [failure] = store.failures.list()
         assert failure.error.startswith("invalid JSON") and failure.http_status is None and failure.resolved_at is None
         state = store.crawls.get("abc123")

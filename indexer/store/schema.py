@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer.store.db import Database, StoreError
-from indexer.store.rehash import rehash_records
+import orjson
 
-SCHEMA_VERSION = 2
+from indexer.record import TrialRecord
+from indexer.store.db import Database, StoreError
+from indexer.store.facets import Facets
+from indexer.store.rehash import rehash_records
+from indexer.store.synonyms import DerivedSynonyms, LinkCollector
+
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -28,6 +33,29 @@ CREATE TABLE IF NOT EXISTS records (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_raw ON records(raw_hash);
+-- Newest write first (`vocabulary.state()`): a cache's stamp without reading every row.
+CREATE INDEX IF NOT EXISTS records_updated ON records(updated_at);
+-- Records the index lacks or holds stale: a writer finds them without reading every row.
+CREATE INDEX IF NOT EXISTS records_pending ON records(nct_id) WHERE indexed_hash IS NOT content_hash;
+CREATE TABLE IF NOT EXISTS facets (     -- what `stats` counts, written with each record
+    field TEXT NOT NULL,            -- status, phase, study_type, sponsor, sex, source, condition, country
+    value TEXT,                     -- NULL: the record has none (not for country)
+    nct_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facets_by_value ON facets(field, value);
+CREATE INDEX IF NOT EXISTS facets_by_trial ON facets(nct_id);
+CREATE TABLE IF NOT EXISTS synonym_terms (  -- groups the records make, updated as they are written
+    key TEXT PRIMARY KEY,           -- the term's spelling-insensitive key
+    grp INTEGER NOT NULL,
+    pos INTEGER NOT NULL,           -- order within the group: the order learned
+    term TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS synonym_terms_by_group ON synonym_terms(grp, pos);
+CREATE TABLE IF NOT EXISTS synonym_partners (  -- which keys a link joined: too many partners make a hub
+    key TEXT NOT NULL,
+    partner TEXT NOT NULL,
+    PRIMARY KEY (key, partner)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seen_raw (
     hash TEXT PRIMARY KEY,          -- a document stored whole: its records need no parsing again
     nct_id TEXT NOT NULL,           -- its first record's trial
@@ -156,8 +184,29 @@ def _v1_to_v2(db: Database) -> None:
     rehash_records(db)
 
 
+def _create(db: Database) -> None:
+    # One statement at a time: executescript() would commit the transaction half-way.
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2_to_v3(db: Database) -> None:
+    # New: facets and the record-derived synonym groups, both filled from the records once here and
+    # kept up to date by every write after; the partial index of records pending indexing.
+    _create(db)
+    facets, links = Facets(db), LinkCollector()
+    rows = db.execute("SELECT record FROM records ORDER BY rowid")
+    while chunk := rows.fetchmany(1000):
+        records = [TrialRecord.from_dict(orjson.loads(r)) for (r,) in chunk]
+        facets.put(records)
+        for r in records:
+            links.add_record(r)
+    DerivedSynonyms(db).rebuild(links)
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
-UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def _version(db: Database) -> int | None:
@@ -189,8 +238,5 @@ def prepare(db: Database) -> None:
             for step in range(found, SCHEMA_VERSION):
                 if step in UPGRADES:
                     UPGRADES[step](db)
-        # One statement at a time: executescript() would commit the transaction half-way.
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
+        _create(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from itertools import islice
 from typing import Any
 
 import click
@@ -83,13 +84,14 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
 def export(app: AppContext, fmt: str) -> None:
     """Every stored record (default NDJSON, streamed)."""
     fmt = "ndjson" if fmt == "table" else fmt
-    records = app.catalog().store.iter_records()
-    if fmt == "ndjson":
+    store = app.catalog().store
+    if fmt == "ndjson":  # the stored JSON as it is: no record is decoded
         out = sys.stdout
-        for r in records:
-            out.write(dumps(r.to_dict()) + "\n")
+        rows = store.iter_json()
+        while chunk := list(islice(rows, 1000)):
+            out.write("\n".join(chunk) + "\n")
     else:
-        emit_records(records, fmt)
+        emit_records(store.iter_records(), fmt)
 
 
 @click.command()

@@ -1,0 +1,180 @@
+"""Pure term logic shared by the store and query expansion: spelling keys, synonym groups, record links."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+# Intervention names too generic to link drugs through (every trial has a placebo).
+GENERIC = {
+    "placebo",
+    "placebos",
+    "saline",
+    "standard of care",
+    "standard care",
+    "usual care",
+    "control",
+    "treatment",
+    "therapy",
+    "intervention",
+    "healthy",
+    "healthy volunteers",
+    "biopsy",
+    "sham",
+    "vehicle",
+    "no intervention",
+    "observation",
+    "chemotherapy",
+    "surgery",
+    "radiation",
+    "radiotherapy",
+    "best supportive care",
+    "questionnaire",
+    "survey",
+    "drug",
+    "other",
+}
+# A term linked to more partners than this is a hub (a lab code, a generic class): not a bridge.
+MAX_PARTNERS = 8
+# Record-derived links never grow a group past this: long chains join unrelated drugs.
+MAX_DERIVED_GROUP = 16
+# Other names that are not names: doses, combinations, sentences.
+_NOT_A_NAME = re.compile(
+    r"\d\s*(mg|ml|mcg|µg|g|iu|%)\b"
+    r"|\b(plus|and|with|or|versus|vs|then|followed|no|group|arm|section|inhibitors?)\b"
+    r"|[+/:;]|\.$",
+    re.IGNORECASE,
+)
+
+
+def key(term: str) -> str:
+    """Spelling-insensitive key: "IL-2", "IL 2" and "il2" are one term."""
+    return re.sub(r"[^0-9a-z]+", "", term.lower())
+
+
+def name_like(term: str) -> bool:
+    return len(term) <= 40 and len(term.split()) <= 5 and not _NOT_A_NAME.search(term) and term.lower() not in GENERIC
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def same_concept(condition: str, mesh: str) -> bool:
+    """A record's lone condition and lone MeSH term name one concept only if they share a word stem
+    ("Prostate Cancer", "Prostatic Neoplasms") and neither is a narrower wording of the other
+    ("Pain", "Chronic Pain"). MeSH terms are assigned by an algorithm, from the whole record."""
+    a, b = _stems(condition), _stems(mesh)
+    return bool(a & b) and not (a <= b or b <= a)
+
+
+def intervention_link(names: Iterable[str | None]) -> list[str] | None:
+    """A drug's name and other names as one link, when at least two of them are names."""
+    found = [n for n in names if n and name_like(n)]
+    return found if len(found) > 1 else None
+
+
+def record_links(
+    interventions: Iterable[tuple[str | None, Iterable[str]]], conditions: Sequence[str], mesh: Sequence[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The links one record makes: (each drug with its other names, its lone condition with its lone
+    MeSH term when the two name one concept)."""
+    drugs = [link for name, others in interventions if (link := intervention_link((name, *others)))]
+    lone = (
+        [[conditions[0], mesh[0]]]
+        if len(conditions) == 1 and len(mesh) == 1 and same_concept(conditions[0], mesh[0])
+        else []
+    )
+    return drugs, lone
+
+
+def without_hubs(links: Sequence[list[str]]) -> list[list[str]]:
+    """The links with every hub term (linked to more than MAX_PARTNERS others) taken out."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for names in links:
+        for n in names:
+            partners[key(n)].update(key(m) for m in names if key(m) != key(n))
+    hubs = {k for k, p in partners.items() if len(p) > MAX_PARTNERS}
+    return [[n for n in names if key(n) not in hubs] for names in links]
+
+
+class Synonyms:
+    """Groups of terms that mean the same; `expand` gives a term's alternatives."""
+
+    def __init__(self, groups: Iterable[Iterable[str]] = ()):
+        self._group_of: dict[str, int] = {}
+        self._groups: list[list[str]] = []
+        for g in groups:
+            self.add_group(g)
+
+    def add_group(self, terms: Iterable[str], max_size: int | None = None) -> None:
+        terms = [t.strip() for t in terms if t and t.strip() and key(t)]
+        if len(terms) < 2:
+            return
+        ids = {self._group_of[key(t)] for t in terms if key(t) in self._group_of}
+        if max_size is not None and sum(len(self._groups[i]) for i in ids) + len(terms) > max_size:
+            return
+        if ids:  # merge into the first existing group
+            target = min(ids)
+            for other in sorted(ids - {target}, reverse=True):
+                self._groups[target].extend(self._groups[other])
+                for t in self._groups[other]:
+                    self._group_of[key(t)] = target
+                self._groups[other] = []
+        else:
+            target = len(self._groups)
+            self._groups.append([])
+        known = {key(t) for t in self._groups[target]}
+        for t in terms:
+            if key(t) not in known:
+                self._groups[target].append(t)
+                known.add(key(t))
+            self._group_of[key(t)] = target
+
+    def expand(self, term: str) -> list[str]:
+        """The term's alternatives (itself excluded), in the order they were learned."""
+        gid = self._group_of.get(key(term))
+        if gid is None:
+            return []
+        k = key(term)
+        return [t for t in self._groups[gid] if key(t) != k]
+
+    def groups(self) -> list[list[str]]:
+        return [g for g in self._groups if g]
+
+    def find_in_text(self, text: str, max_words: int = 6) -> list[tuple[str, list[str]]]:
+        """Terms of any group written in `text` (longest first), with their alternatives.
+
+        Abbreviations count only when written in capitals, so the word "all" is not leukaemia.
+        """
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", text)
+        keys = [key(w) for w in words]  # a phrase's key is its words' keys joined
+        self._prepare("".join(keys[i : i + size]) for size in range(1, max_words + 1) for i in range(len(words)))
+        found: list[tuple[str, list[str]]] = []
+        used: set[int] = set()
+        for size in range(max_words, 0, -1):
+            for i in range(len(words) - size + 1):
+                if "".join(keys[i : i + size]) not in self._group_of or used & set(range(i, i + size)):
+                    continue
+                phrase = " ".join(words[i : i + size])
+                alternatives = self.expand(phrase)
+                if not alternatives:
+                    continue
+                canonical = self._canonical(phrase)
+                if is_abbreviation(canonical) and (phrase != phrase.upper() or (" " in phrase) != (" " in canonical)):
+                    continue  # "all" is not ALL, "U S" is not US; "IL2" is IL-2
+                found.append((phrase, alternatives))
+                used |= set(range(i, i + size))
+        return found
+
+    def _prepare(self, keys: Iterable[str]) -> None:
+        """Hook for groups looked up on demand (the store's): make these keys' groups known."""
+
+    def _canonical(self, term: str) -> str:
+        gid = self._group_of[key(term)]
+        return next(t for t in self._groups[gid] if key(t) == key(term))
+
+
+def is_abbreviation(term: str) -> bool:
+    return len(term) <= 6 and term.upper() == term and any(ch.isalpha() for ch in term)

@@ -1,0 +1,162 @@
+"""Synonym groups derived from the records, kept in the store and updated as records are written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+
+from indexer.discover.terms import MAX_DERIVED_GROUP, MAX_PARTNERS, Synonyms, key, record_links, without_hubs
+from indexer.record import TrialRecord
+from indexer.store.db import Database
+
+
+def links_of(record: TrialRecord) -> list[list[str]]:
+    collector = LinkCollector()
+    collector.add_record(record)
+    return collector.ordered()
+
+
+class DerivedSynonyms:
+    """Groups the records make (a drug and its other names, a lone condition and its MeSH term).
+
+    `rebuild()` (reindex, schema upgrade) computes them from every record: hubs are found over all
+    links first, then the links are merged in order, no group past MAX_DERIVED_GROUP. `learn()` adds
+    one record's links as it is written, in the same transaction: a term that becomes a hub leaves its
+    group, but groups it had already joined stay joined until the next rebuild. Links of a record's
+    former version stay too. Reads look up only the keys a query uses.
+    """
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    # -- reads ---------------------------------------------------------------
+    def lookup(self, keys: Iterable[str]) -> list[list[str]]:
+        """The groups holding any of these keys, oldest group first, terms in the order learned."""
+        wanted = json.dumps(sorted(set(keys)))
+        rows = self._db.execute(
+            "SELECT grp, term FROM synonym_terms WHERE grp IN"
+            " (SELECT grp FROM synonym_terms WHERE key IN (SELECT value FROM json_each(?))) ORDER BY grp, pos",
+            (wanted,),
+        )
+        return _grouped(rows)
+
+    def groups(self) -> list[list[str]]:
+        return _grouped(self._db.execute("SELECT grp, term FROM synonym_terms ORDER BY grp, pos"))
+
+    # -- writes (inside a transaction) -----------------------------------------
+    def learn(self, record: TrialRecord) -> None:
+        for names in links_of(record):
+            self._learn(names)
+
+    def _learn(self, names: list[str]) -> None:
+        keys = list(dict.fromkeys(k for k in map(key, names) if k))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO synonym_partners (key, partner) VALUES (?, ?)",
+            [(a, b) for a in keys for b in keys if a != b],
+        )
+        hubs = {
+            k
+            for k, n in self._db.execute(
+                "SELECT key, count(*) FROM synonym_partners WHERE key IN (SELECT value FROM json_each(?)) GROUP BY key",
+                (json.dumps(keys),),
+            )
+            if n > MAX_PARTNERS
+        }
+        for hub in hubs:
+            self._drop(hub)
+        self._add_group([n for n in names if key(n) not in hubs])
+
+    def _drop(self, k: str) -> None:
+        grp = self._db.one("SELECT grp FROM synonym_terms WHERE key = ?", (k,))
+        if grp is None:
+            return
+        self._db.execute("DELETE FROM synonym_terms WHERE key = ?", (k,))
+        if self._db.one("SELECT count(*) FROM synonym_terms WHERE grp = ?", (grp,)) < 2:
+            self._db.execute("DELETE FROM synonym_terms WHERE grp = ?", (grp,))
+
+    def _add_group(self, names: list[str]) -> None:
+        """Synonyms.add_group(names, MAX_DERIVED_GROUP), on the stored groups."""
+        terms = [t.strip() for t in names if t and t.strip() and key(t)]
+        if len(terms) < 2:
+            return
+        found = dict(
+            self._db.execute(
+                "SELECT key, grp FROM synonym_terms WHERE key IN (SELECT value FROM json_each(?))",
+                (json.dumps([key(t) for t in terms]),),
+            ).fetchall()
+        )
+        ids = set(found.values())
+        members = {
+            grp: self._db.execute("SELECT key FROM synonym_terms WHERE grp = ? ORDER BY pos", (grp,)).fetchall()
+            for grp in ids
+        }
+        if sum(len(m) for m in members.values()) + len(terms) > MAX_DERIVED_GROUP:
+            return
+        if ids:
+            target = min(ids)
+            pos = int(self._db.one("SELECT max(pos) FROM synonym_terms WHERE grp = ?", (target,)))
+            for other in sorted(ids - {target}, reverse=True):
+                for (k,) in members[other]:
+                    pos += 1
+                    self._db.execute("UPDATE synonym_terms SET grp = ?, pos = ? WHERE key = ?", (target, pos, k))
+            known = {k for (k,) in members[target]} | {k for other in ids - {target} for (k,) in members[other]}
+        else:
+            target = int(self._db.one("SELECT coalesce(max(grp), 0) + 1 FROM synonym_terms"))
+            pos, known = 0, set()
+        for t in terms:
+            if key(t) not in known:
+                pos += 1
+                self._db.execute(
+                    "INSERT INTO synonym_terms (key, grp, pos, term) VALUES (?, ?, ?, ?)", (key(t), target, pos, t)
+                )
+                known.add(key(t))
+
+    def rebuild(self, links: LinkCollector) -> int:
+        """Every group again from the links of every record (inside a transaction); returns how many groups."""
+        ordered = links.ordered()
+        self._db.execute("DELETE FROM synonym_terms")
+        self._db.execute("DELETE FROM synonym_partners")
+        self._db.executemany("INSERT OR IGNORE INTO synonym_partners (key, partner) VALUES (?, ?)", _pairs(ordered))
+        folded = Synonyms()
+        for names in without_hubs(ordered):
+            folded.add_group(names, max_size=MAX_DERIVED_GROUP)
+        groups = folded.groups()
+        self._db.executemany(
+            "INSERT INTO synonym_terms (key, grp, pos, term) VALUES (?, ?, ?, ?)",
+            [(key(t), g, p, t) for g, terms in enumerate(groups, 1) for p, t in enumerate(terms, 1)],
+        )
+        return len(groups)
+
+
+class LinkCollector:
+    """The links of records seen one by one (while a rebuild streams them), in merge order."""
+
+    def __init__(self) -> None:
+        self._drugs: list[list[str]] = []
+        self._lone: list[list[str]] = []
+
+    def add(
+        self, interventions: Iterable[tuple[str | None, Iterable[str]]], conditions: Sequence[str], mesh: Sequence[str]
+    ) -> None:
+        drugs, lone = record_links(interventions, conditions, mesh)
+        self._drugs += drugs
+        self._lone += lone
+
+    def add_record(self, record: TrialRecord) -> None:
+        self.add(((iv.name, iv.other_names) for iv in record.interventions), record.conditions, record.condition_mesh)
+
+    def ordered(self) -> list[list[str]]:
+        return self._drugs + self._lone  # every drug link first, as the groups were always merged
+
+
+def _pairs(links: list[list[str]]) -> Iterator[tuple[str, str]]:
+    for names in links:
+        keys = list(dict.fromkeys(k for k in map(key, names) if k))
+        yield from ((a, b) for a in keys for b in keys if a != b)
+
+
+def _grouped(rows: Iterable[tuple[int, str]]) -> list[list[str]]:
+    out: dict[int, list[str]] = {}
+    for grp, term in rows:
+        out.setdefault(grp, []).append(term)
+    return list(out.values())
