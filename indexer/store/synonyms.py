@@ -67,12 +67,26 @@ class DerivedSynonyms:
         self._add_group([n for n in names if key(n) not in hubs])
 
     def _drop(self, k: str) -> None:
+        """A term became a hub: it leaves its group, which splits into the parts its own links still join."""
         grp = self._db.one("SELECT grp FROM synonym_terms WHERE key = ?", (k,))
         if grp is None:
             return
         self._db.execute("DELETE FROM synonym_terms WHERE key = ?", (k,))
-        if self._db.one("SELECT count(*) FROM synonym_terms WHERE grp = ?", (grp,)) < 2:
-            self._db.execute("DELETE FROM synonym_terms WHERE grp = ?", (grp,))
+        members = self._db.execute("SELECT key FROM synonym_terms WHERE grp = ? ORDER BY pos", (grp,)).fetchall()
+        keys = [m for (m,) in members]
+        edges = self._db.execute(
+            "SELECT key, partner FROM synonym_partners WHERE key IN (SELECT value FROM json_each(?))"
+            " AND partner IN (SELECT value FROM json_each(?))",
+            (json.dumps(keys), json.dumps(keys)),
+        ).fetchall()
+        parts = _components(keys, edges)
+        next_grp = int(self._db.one("SELECT coalesce(max(grp), 0) + 1 FROM synonym_terms"))
+        for i, part in enumerate(parts):
+            if len(part) < 2:
+                self._db.execute("DELETE FROM synonym_terms WHERE key = ?", (part[0],))
+            elif i > 0:  # the first part keeps the group's place in the merge order
+                self._db.executemany("UPDATE synonym_terms SET grp = ? WHERE key = ?", [(next_grp, m) for m in part])
+                next_grp += 1
 
     def _add_group(self, names: list[str]) -> None:
         """Synonyms.add_group(names, MAX_DERIVED_GROUP), on the stored groups."""
@@ -153,6 +167,26 @@ def _pairs(links: list[list[str]]) -> Iterator[tuple[str, str]]:
     for names in links:
         keys = list(dict.fromkeys(k for k in map(key, names) if k))
         yield from ((a, b) for a in keys for b in keys if a != b)
+
+
+def _components(keys: list[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The keys split into the parts the edges connect, each in the keys' order, parts by first key."""
+    parent = {k: k for k in keys}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb, key=keys.index)] = min(ra, rb, key=keys.index)
+    parts: dict[str, list[str]] = {}
+    for k in keys:
+        parts.setdefault(root(k), []).append(k)
+    return list(parts.values())
 
 
 def _grouped(rows: Iterable[tuple[int, str]]) -> list[list[str]]:
