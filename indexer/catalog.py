@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
+from typing import TYPE_CHECKING, Any
 
 from indexer.config import Settings
 from indexer.config import load as load_settings
@@ -19,15 +20,26 @@ from indexer.index.base import IndexUnavailable, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
-from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
 from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
 from indexer.store.synonyms import LinkCollector
 
+if TYPE_CHECKING:
+    from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
+
 __all__ = ["REGISTRY_SOURCES", "BatchWriter", "Catalog", "IngestStats", "write_records"]
 
 log = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    # The write path (and the parsers it needs) loads only when something writes: reads start faster.
+    if name in ("REGISTRY_SOURCES", "BatchWriter", "IngestStats"):
+        from indexer.ingest import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Catalog:
@@ -169,6 +181,8 @@ class Catalog:
                 self.reconcile()
                 if not hold_lock:
                     self.index.close()  # its writer must not stay open once our lock is released
+            from indexer.ingest.writer import BatchWriter
+
             w = BatchWriter(
                 self.store,
                 self.index,

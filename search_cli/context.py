@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from indexer.catalog import Catalog
 from indexer.config import Settings, load
+
+if TYPE_CHECKING:
+    from indexer.catalog import Catalog
 
 
 @dataclass
@@ -28,6 +31,8 @@ class AppContext:
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
+            from indexer.catalog import Catalog  # loaded by the commands that use it, not by `--help`
+
             self._catalog = Catalog(self.settings)
         return self._catalog
 

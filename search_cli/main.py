@@ -2,44 +2,112 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from indexer import __version__
-from indexer.config import ConfigError
-from indexer.index.base import IndexUnavailable
-from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable, parse_engine_url
-from indexer.parsers.errors import ParseError
-from indexer.store import StoreBusy, StoreError
-from indexer.store.db import DATABASE_ERRORS, explain
-from search_cli.commands import discover, harvest, history, query, serve, watch
 from search_cli.context import AppContext, setup_logging
+
+# Command -> (module of search_cli.commands, one-line summary). `trials --help` lists the commands from
+# here, and a command's module is imported only when it runs: start-up costs what the command uses.
+# tests/test_startup.py checks this table against the commands themselves.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "changes": (
+        "history",
+        "What changed across the registry since a date, newest first (search filters narrow the trials).",
+    ),
+    "crawl": ("harvest", "Harvest a registry over the network."),
+    "diff": ("history", "Field-level differences between two versions of a trial."),
+    "eval": (
+        "discover",
+        "nDCG@N, P@N and recall@100 of `trials match` over the current index (trec_eval's definitions).",
+    ),
+    "export": ("query", "Every stored record (default NDJSON, streamed)."),
+    "failures": ("harvest", "Documents that could not be fetched or parsed, with the error; their raw bytes are kept."),
+    "history": ("history", "Every stored version of a trial, oldest first, with what changed in each."),
+    "ingest": (
+        "harvest",
+        "Load registry files: API v2 JSON (studies, search pages, exports), legacy XML, folders, .zip.",
+    ),
+    "match": ("discover", "Trials a patient could join, best first."),
+    "reindex": ("harvest", "Rebuild the search index from the record store (after an upgrade, or to be sure)."),
+    "serve": ("serve", "The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only."),
+    "search": ("query", "Search trials by free TEXT and filters; best match first (newest first with filters only)."),
+    "show": (
+        "query",
+        "One trial, every field, by any of its ids (NCT, EudraCT, sponsor's), with every source "
+        "that describes it and where they disagree.",
+    ),
+    "similar": (
+        "discover",
+        "Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares.",
+    ),
+    "stats": ("query", "How many records, and how they split by a field."),
+    "watch": ("watch", "Follow a search: `watch add`, then `watch run` whenever you want what is new."),
+}
+
+
+def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
+    """The message for a failure the user can act on, or None for a bug (which keeps its traceback)."""
+    # Imported here, once something failed: importing them up front would cost every command's start.
+    from indexer.config import ConfigError
+    from indexer.index.base import IndexUnavailable
+    from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
+    from indexer.parsers.errors import ParseError
+    from indexer.store import StoreBusy, StoreError
+    from indexer.store.db import DATABASE_ERRORS, explain
+
+    if isinstance(exc, StoreBusy | StoreError | IndexUnavailable | FileNotFoundError | ParseError | ConfigError):
+        return str(exc)
+    if isinstance(exc, DATABASE_ERRORS):  # raised while reading rows: said as the store's errors are
+        settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else None
+        where = settings.db_path if settings else Path("trials.sqlite")
+        return str(explain(exc, where))
+    if isinstance(exc, EngineUnavailable):
+        return f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
+    if isinstance(exc, EngineTLSError):
+        return f"no secure connection to the search engine: {exc}"
+    if isinstance(exc, EngineError):
+        return f"the search engine refused the request: {exc}"
+    return None
 
 
 class TrialsGroup(click.Group):
-    """Turns expected failures into exit 1 with a message that says what to do."""
+    """Loads each command when it runs; turns expected failures into exit 1 with a message that says what to do."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"search_cli.commands.{COMMANDS[cmd_name][0]}")
+        found: click.Command = next(c for c in module.COMMANDS if c.name == cmd_name)
+        return found
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [
+            (name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)) for name in sorted(COMMANDS)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StoreBusy, StoreError, IndexUnavailable, FileNotFoundError, ParseError, ConfigError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        except DATABASE_ERRORS as exc:  # raised while reading rows: said as the store's errors are
-            settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else None
-            where = settings.db_path if settings else Path("trials.sqlite")
-            raise click.ClickException(str(explain(exc, where))) from exc
-        except EngineUnavailable as exc:
-            raise click.ClickException(
-                f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
-            ) from exc
-        except EngineTLSError as exc:
-            raise click.ClickException(f"no secure connection to the search engine: {exc}") from exc
-        except EngineError as exc:
-            raise click.ClickException(f"the search engine refused the request: {exc}") from exc
         except BrokenPipeError:  # `trials export | head`
             ctx.exit(0)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            message = _expected_failure(ctx, exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
         finally:
             if isinstance(ctx.obj, AppContext):
                 ctx.obj.close()
@@ -67,16 +135,13 @@ def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: boo
     """Harvest clinical-trial registries into a local index and search it."""
     setup_logging(verbose, quiet)
     if engine:
+        from indexer.index.engines import parse_engine_url
+
         try:
             parse_engine_url(engine)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--engine") from None
     ctx.obj = AppContext(data_dir, engine=engine, quiet=quiet, verbose=verbose)
-
-
-for module in (harvest, query, history, watch, discover, serve):
-    for command in module.COMMANDS:
-        cli.add_command(command)
 
 
 def main() -> None:

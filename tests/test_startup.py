@@ -1,0 +1,42 @@
+"""Start-up: `trials --help` lists every command without importing them; a command imports only what it uses."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import click
+
+import search_cli.commands
+from search_cli.main import COMMANDS
+from tests.conftest import ROOT
+
+
+def test_the_command_table_matches_the_commands() -> None:
+    found = {}
+    for info in pkgutil.iter_modules(search_cli.commands.__path__):
+        module = importlib.import_module(f"search_cli.commands.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            assert isinstance(command, click.Command) and command.name
+            found[command.name] = (info.name, command.get_short_help_str(limit=1000))
+    assert found == COMMANDS
+
+
+def _loaded(*argv: str) -> set[str]:
+    code = (
+        f"import sys, json\nfrom search_cli.main import cli\ntry:\n    cli({list(argv)!r}, prog_name='trials')\n"
+        "except SystemExit:\n    pass\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    heavy = {"tantivy", "bs4", "soupsieve", "lxml", "scrapy", "indexer.catalog", "indexer.parsers"}
+    assert _loaded("--help") & heavy == set()
+    searched = _loaded("--data-dir", str(tmp_path), "search", "lupus")
+    assert "indexer.catalog" in searched and "tantivy" in searched  # it did search
+    assert searched & {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers"} == set()
