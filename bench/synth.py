@@ -37,14 +37,81 @@ def _shift(value: str | None, days: int) -> str | None:
     return shifted.isoformat()[: len(value)]
 
 
+# Qualifiers real condition names carry ("Recurrent Glioblastoma", "Pediatric Crohn Disease").
+QUALIFIERS = (
+    "Recurrent",
+    "Refractory",
+    "Advanced",
+    "Early",
+    "Chronic",
+    "Acute",
+    "Pediatric",
+    "Adult",
+    "Severe",
+    "Mild",
+)
+# Affiliates real sponsors appear as ("Pfizer Japan", "Novartis Pharmaceuticals Korea").
+AFFILIATES = tuple(
+    [
+        "Japan",
+        "China",
+        "Korea",
+        "Germany",
+        "France",
+        "Italy",
+        "Spain",
+        "Canada",
+        "Brazil",
+        "India",
+        "Australia",
+        "Netherlands",
+        "Poland",
+        "Mexico",
+        "Sweden",
+        "Belgium",
+        "Israel",
+        "Turkey",
+        "Egypt",
+        "Iran",
+    ]
+)
+
+
+def _vary(r: TrialRecord, cycle: int, rng: random.Random) -> dict[str, object]:
+    """New names for a copy, so vocabularies grow with the corpus as on the registry, not stop at the base's.
+
+    Half the copies name their drugs (and other names) by a code of their own ("aldesleukin SX-17"):
+    each becomes a new synonym group when it has other names. A third qualify their conditions, and
+    half give the sponsor an affiliate. The first cycle is the real records unchanged.
+    """
+    if cycle == 0:
+        return {}
+    out: dict[str, object] = {}
+    if r.interventions and rng.random() < 0.5:
+        tag = f"SX-{cycle}"
+        out["interventions"] = tuple(
+            dataclasses.replace(iv, name=f"{iv.name} {tag}", other_names=tuple(f"{o} {tag}" for o in iv.other_names))
+            for iv in r.interventions
+        )
+    if r.conditions and rng.random() < 0.33:
+        out["conditions"] = tuple(
+            f"{QUALIFIERS[(cycle + i) % len(QUALIFIERS)]} {c}" for i, c in enumerate(r.conditions)
+        )
+    if r.lead_sponsor and rng.random() < 0.5:
+        out["lead_sponsor"] = f"{r.lead_sponsor} {AFFILIATES[cycle % len(AFFILIATES)]}"
+    return out
+
+
 def synthesise(base: list[TrialRecord], n: int, seed: int = 42) -> Iterator[TrialRecord]:
-    """`n` records cycling through `base`; ids NCT9xxxxxxx, dates moved by up to +-3 years."""
+    """`n` records cycling through `base`; ids NCT9xxxxxxx, dates moved by up to +-3 years, and from the
+    second cycle on, drugs, conditions and sponsors renamed in part (`_vary`)."""
     rng = random.Random(seed)
     for i in range(n):
         r = base[i % len(base)]
         days = rng.randint(-1095, 1095)
         yield dataclasses.replace(
             r,
+            **_vary(r, i // len(base), rng),  # type: ignore[arg-type]
             nct_id=f"NCT9{i:07d}",
             start_date=_shift(r.start_date, days),
             primary_completion_date=_shift(r.primary_completion_date, days),

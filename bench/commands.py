@@ -1,0 +1,142 @@
+"""Every everyday command timed as a user waits (a new `trials` process each run), at real size and at
+synthesised sizes, with growth ratios, peak RSS and the data directory's size per record."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import OUT, ROOT, Timer, report
+
+TRIALS = str(Path(sys.executable).with_name("trials"))
+# Files with trials the synthesised stores lack (their ids are NCT9...): each ingest is a real write.
+NEW_FILES = [ROOT / "tests" / "fixtures" / "ctgov" / f"{n}.json" for n in ("NCT00057759", "NCT00080808", "NCT00544076")]
+PATIENT = "I am 34, female, with SLE; my doctor mentioned low-dose IL-2"
+
+
+def run(argv: list[str], data_dir: Path, stdout: Any = subprocess.DEVNULL) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one process."""
+    env = {**os.environ, "TRIALS_DATA": str(data_dir)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def build(data_dir: Path, n: int) -> dict[str, Any]:
+    """A store of n synthesised records (n = 0: the real records), built in its own process."""
+    code = (
+        "import json, sys, time\n"
+        "from bench.synth import real_records, synthesise\n"
+        "from indexer.catalog import Catalog\nfrom indexer.config import load\n"
+        f"base = real_records(); n = {n} or len(base)\n"
+        f"c = Catalog(load({str(data_dir)!r}))\nt = time.perf_counter()\n"
+        "with c.writer() as w:\n    for r in synthesise(base, n):\n        w.add_record(r)\n"
+        "print(json.dumps({'records': c.store.count(), 'seconds': time.perf_counter() - t}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert proc.stdout is not None and os.waitstatus_to_exitcode(status) == 0
+    done = json.loads(proc.stdout.read())
+    return {
+        "records": done["records"],
+        "build_s": round(time.perf_counter() - start, 1),
+        "write_records_per_s": round(done["records"] / done["seconds"]),
+        "build_peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
+
+
+def _median(argv: list[str], data_dir: Path, runs: int) -> dict[str, float]:
+    times, rss = zip(*(run(argv, data_dir) for _ in range(runs)), strict=True)
+    return {"s": round(statistics.median(times), 3), "rss_mb": round(max(rss))}
+
+
+def commands(data_dir: Path, some_id: str) -> dict[str, list[str]]:
+    t = [TRIALS]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "--help": [*t, "--help"],
+        "search condition+status": [*t, "search", "--condition", "breast cancer", "--status", "recruiting"],
+        "search text": [*t, "search", "low dose interleukin-2 lupus"],
+        "search drug synonym": [*t, "search", "--drug", "Proleukin", "--json"],
+        "show": [*t, "show", some_id],
+        "similar": [*t, "similar", some_id],
+        "match": [*t, "match", "--text", PATIENT],
+        "changes --limit 20": [*t, "changes", "--since", "2020-01-01", "--limit", "20"],
+        "history": [*t, "history", some_id],
+        "stats": [*t, "stats"],
+        "stats --by status": [*t, "stats", "--by", "status"],
+        "stats --by country": [*t, "stats", "--by", "country"],
+    }
+
+
+def measure(data_dir: Path, runs: int, reindex: bool) -> dict[str, Any]:
+    count = int(json.loads(subprocess.run([TRIALS, "--data-dir", str(data_dir), "stats", "--json"],
+                                          capture_output=True, text=True, check=True).stdout)[0]["count"])  # fmt: skip
+    some_id = "NCT90001234" if count > 2000 else "NCT04077684"
+    out: dict[str, Any] = {"records": count}
+    for name, argv in commands(data_dir, some_id).items():
+        out[name] = _median(argv, data_dir, runs)
+    with open(os.devnull, "w") as sink:
+        walls = [run([TRIALS, "export"], data_dir, stdout=sink)[0] for _ in range(runs)]
+    out["export"] = {"s": round(statistics.median(walls), 3), "records_per_s": round(count / statistics.median(walls))}
+    ingest, after = [], []
+    for path in NEW_FILES:  # a real write each time, then the first search after it
+        ingest.append(run([TRIALS, "ingest", str(path)], data_dir)[0])
+        after.append(run([TRIALS, "search", "--condition", "lupus"], data_dir)[0])
+    out["ingest one file"] = {"s": round(statistics.median(ingest), 3)}
+    out["first search after a write"] = {"s": round(statistics.median(after), 3)}
+    if reindex:
+        with Timer() as t:
+            run([TRIALS, "reindex"], data_dir)
+        out["reindex"] = {"s": round(t.seconds, 1)}
+    size = sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
+    out["data_dir_mb"] = round(size / 2**20)
+    out["data_dir_kb_per_record"] = round(size / 1024 / count, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="0,100000", help="comma-separated sizes; 0 = the real records")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--stores", type=Path, default=OUT / "stores", help="where the stores are built and kept")
+    ap.add_argument("--reindex", action="store_true", help="also time `trials reindex` (minutes at 500k)")
+    args = ap.parse_args()
+    results: dict[str, Any] = {"load_before": os.getloadavg()}
+    for n in (int(s) for s in args.sizes.split(",")):
+        data_dir = args.stores / (str(n) if n else "real")
+        entry: dict[str, Any] = {}
+        if not (data_dir / "trials.sqlite").exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+            entry["build"] = build(data_dir, n)
+        entry.update(measure(data_dir, args.runs, args.reindex))
+        entry["load"] = os.getloadavg()
+        results[str(n or "real")] = entry
+        print(json.dumps({n: entry}), flush=True)
+    sizes = [k for k in results if k not in ("load_before",)]
+    if len(sizes) > 1:  # growth: each command's wall time at the largest size over the real size
+        small, large = results[sizes[0]], results[sizes[-1]]
+        results["growth"] = {
+            k: round(large[k]["s"] / small[k]["s"], 2)
+            for k in small
+            if isinstance(small[k], dict) and "s" in small[k] and k in large and small[k]["s"]
+        }
+    report("commands", results)
+
+
+if __name__ == "__main__":
+    main()
