@@ -1,0 +1,135 @@
+"""The crawl against the network's speed: `trials crawl ctgov` and a plain GET-and-decode loop over the
+same pages from a local API stand-in, side by side in one run."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from bench.common import ROOT, SHARED, report
+from devtools.mockserver import MockState, _Handler, _Server, load_studies
+
+TRIALS = str(Path(sys.executable).with_name("trials"))
+
+
+class _Cached(_Handler):
+    """Each page is encoded once and then served from memory: the stand-in must not be the bottleneck."""
+
+    cache: ClassVar[dict[str, bytes]] = {}
+
+    def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: Any = None) -> None:
+        if status == 200 and self.path.startswith("/api/"):
+            self.cache[self.path] = body
+        super()._send(status, body, ctype, headers)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if (body := self.cache.get(self.path)) is not None:
+            super()._send(200, body)
+            return
+        super().do_GET()
+
+
+def studies(n: int) -> dict[str, dict[str, Any]]:
+    """n API v2 studies: the real ones, then copies of them under new ids."""
+    real = list(load_studies([SHARED / "ctgov" / "v2"]).values())
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(n):
+        study = copy.deepcopy(real[i % len(real)]) if i >= len(real) else real[i]
+        nct = f"NCT9{i:07d}"
+        study["protocolSection"]["identificationModule"]["nctId"] = nct
+        out[nct] = study
+    return out
+
+
+def serve(n: int, port_file: Path) -> None:
+    server = _Server(("127.0.0.1", 0), _Cached)
+    server.state = MockState(studies(n))
+    port_file.write_text(str(server.server_address[1]))
+    server.serve_forever()
+
+
+def plain_loop(api: str, page_size: int) -> tuple[float, int]:
+    """GET every page and decode it (orjson), following nextPageToken: the network's speed here."""
+    start, count, token = time.perf_counter(), 0, None
+    while True:
+        url = f"{api}/studies?format=json&pageSize={page_size}&countTotal=true" + (
+            f"&pageToken={token}" if token else ""
+        )
+        with urllib.request.urlopen(url) as answer:
+            page = orjson.loads(answer.read())
+        count += len(page["studies"])
+        token = page.get("nextPageToken")
+        if not token:
+            return time.perf_counter() - start, count
+
+
+def crawl(api: str, page_size: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TRIALS_DATA": tmp, "TRIALS_DOWNLOAD_DELAY": "0"}
+        start = time.perf_counter()
+        subprocess.run(
+            [TRIALS, "-q", "crawl", "ctgov", "--api-url", api, "--page-size", str(page_size)], env=env, check=True
+        )
+        wall = time.perf_counter() - start
+        done = subprocess.run([TRIALS, "stats", "--json"], env=env, capture_output=True, text=True, check=True)
+        return wall, int(json.loads(done.stdout)[0]["count"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--studies", type=int, default=20000)
+    ap.add_argument("--page-size", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: run the stand-in, port to this file
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.studies, args.serve)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "port"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.crawl", "--studies", str(args.studies), "--serve", str(port_file)], cwd=ROOT
+        )
+        try:
+            while not port_file.exists() or not port_file.read_text():
+                time.sleep(0.2)
+            api = f"http://127.0.0.1:{port_file.read_text()}/api/v2"
+            plain_loop(api, args.page_size)  # warms the stand-in's page cache
+            loops, crawls = [], []
+            for _ in range(args.runs):  # alternated, so both see the same load
+                loops.append(plain_loop(api, args.page_size))
+                crawls.append(crawl(api, args.page_size))
+        finally:
+            server.terminate()
+    loop_s = statistics.median(t for t, _ in loops)
+    crawl_s = statistics.median(t for t, _ in crawls)
+    report(
+        "crawl",
+        {
+            "studies": args.studies,
+            "page_size": args.page_size,
+            "stored": [c for _, c in crawls],
+            "load": os.getloadavg(),
+            "plain_loop_s": [round(t, 2) for t, _ in loops],
+            "crawl_s": [round(t, 2) for t, _ in crawls],
+            "plain_loop_studies_per_s": round(args.studies / loop_s),
+            "crawl_studies_per_s": round(args.studies / crawl_s),
+            "crawl_over_plain_loop": round(crawl_s / loop_s, 2),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
