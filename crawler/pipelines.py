@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -22,6 +24,10 @@ log = logging.getLogger(__name__)
 
 # What stops a crawl: the store, the disk or the index failed. Nothing after it is stored.
 WRITE_FAILURES = (StoreError, StoreBusy, IndexUnavailable, EngineError, OSError)
+# Documents waiting for the writer thread. Each can be a decoded page of 1,000 studies (about 100 MB
+# of Python objects): two keep the writer busy while the next page is fetched, and memory flat.
+QUEUED_DOCUMENTS = 2
+_DONE = object()
 
 
 @runtime_checkable
@@ -34,6 +40,10 @@ class PlannedSpider(Protocol):
 
 class StorePipeline:
     """Holds the catalog's write lock for the whole crawl; batches are committed as they fill.
+
+    The writer runs on its own thread, fed in order through a short queue: while it parses, writes
+    SQLite and the index (both release the GIL as they work), the reactor fetches and decodes the
+    next page. The first write failure stops the crawl; documents queued after it are not stored.
 
     Stats it sets for the command that ran the crawl (crawler.outcome reads them):
     trialscout/records/<status> (committed only), trialscout/documents, trialscout/fatal (the
@@ -48,6 +58,8 @@ class StorePipeline:
         self.writer: BatchWriter | None = None
         self.fatal: str | None = None
         self._closing: object = None  # the Deferred of a close we asked for, kept so it is not collected
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUED_DOCUMENTS)
+        self._thread: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -67,18 +79,50 @@ class StorePipeline:
         # A crawl shared through Redis stores through its writer instead (crawler.stream, relay_writer).
         self._writer_cm = self.catalog.writer(track_updates=True)
         self.writer = self._writer_cm.__enter__()
+        self._thread = threading.Thread(target=self._drain, name="trialscout-writer", daemon=True)
+        self._thread.start()
 
     def _stop(self, exc: BaseException) -> None:
         """A write failed: nothing more is stored, and the crawl stops and says why."""
-        if self.fatal is None:
-            self.fatal = str(exc) or type(exc).__name__
-            log.error("stopping the crawl: %s", self.fatal)
-            if self.crawler.stats is not None:
-                self.crawler.stats.set_value("trialscout/fatal", self.fatal)
-            if self.crawler.engine is not None and self.crawler.engine.running:
-                self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+        if self._mark_fatal(exc):
+            self._close_engine()
+
+    def _mark_fatal(self, exc: BaseException) -> bool:
+        if self.fatal is not None:
+            return False
+        self.fatal = str(exc) or type(exc).__name__
+        log.error("stopping the crawl: %s", self.fatal)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("trialscout/fatal", self.fatal)
+        return True
+
+    def _close_engine(self) -> None:
+        if self.crawler.engine is not None and self.crawler.engine.running:
+            self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+
+    def _drain(self) -> None:
+        """The writer thread: store queued documents in order until told to finish."""
+        while (item := self._queue.get()) is not _DONE:
+            if self.fatal is not None or self.writer is None:
+                continue  # the crawl is stopping: nothing more is stored, and nothing is counted
+            try:
+                self._process(item, self.writer)
+            except Exception as exc:  # WRITE_FAILURES, or a bug: either way nothing after it is stored
+                if not isinstance(exc, WRITE_FAILURES):
+                    log.exception("the writer failed on %s", getattr(item, "url", item))
+                if self._mark_fatal(exc):
+                    from twisted.internet import reactor
+
+                    reactor.callFromThread(self._close_engine)
+
+    def _finish_writing(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self._thread = None
 
     def close_spider(self) -> None:
+        self._finish_writing()
         if self._writer_cm is None or self.writer is None:
             return
         try:
@@ -133,10 +177,7 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if self.fatal is not None or self.writer is None:
             return item  # the crawl is stopping: nothing more is stored, and nothing is counted
-        try:
-            self._process(item, self.writer)
-        except WRITE_FAILURES as exc:
-            self._stop(exc)
+        self._queue.put(item)  # waits while the writer is QUEUED_DOCUMENTS behind
         return item
 
     def _process(self, item: Any, writer: BatchWriter) -> None:
