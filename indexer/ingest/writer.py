@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 # The registry of record: its record is the trial's; other sources (listing pages, other
 # registries' pages) are kept beside it and shown with their differences.
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
+# How often the search index commits during a long write: records, or seconds, whichever comes first.
+INDEX_COMMIT_RECORDS = 10_000
+INDEX_COMMIT_SECONDS = 30.0
 
 
 @dataclass
@@ -95,6 +99,9 @@ class BatchWriter:
         self._seen_docs: list[tuple[str, str, int]] = []
         # Multi-record documents kept whole, written with the batch that holds their records.
         self._raw_docs: list[tuple[bytes, str]] = []
+        # Ids given to the index since its last commit (marked indexed in the store when it commits).
+        self._unindexed: set[str] = set()
+        self._indexed_at = time.monotonic()
 
     def add_document(
         self,
@@ -181,7 +188,7 @@ class BatchWriter:
 
     def _flush_if_full(self) -> None:
         if len(self._batch) >= self.batch_size:
-            self.flush()
+            self.flush(final=False)
 
     def _note_update(self, date: str | None) -> None:
         if date and (self.max_last_update or "") < date:
@@ -223,13 +230,34 @@ class BatchWriter:
         self.stats.failed.append((location, record_id, error))
         log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)
 
-    def flush(self) -> None:
+    def flush(self, final: bool = True) -> None:
+        """Commit the batch; `final` (the default, and at the end of a run) also commits the index."""
         if not self._batch and not self._seen_docs and not self._raw_docs:
+            if final and self._unindexed:
+                self._commit_index()
             return
         with self._lock():
             self._flush()
+            # The index commits every INDEX_COMMIT_RECORDS records or INDEX_COMMIT_SECONDS, not every
+            # batch: a tantivy commit writes and merges segments, and cost a third of a crawl's time.
+            # Its records stay marked unindexed in the store until then, so a crash loses nothing.
+            if (
+                final
+                or self._shared
+                or len(self._unindexed) >= INDEX_COMMIT_RECORDS
+                or time.monotonic() - self._indexed_at >= INDEX_COMMIT_SECONDS
+            ):
+                self._commit_index()
             if self._shared:
                 self.index.close()  # the embedded index's own writer lock goes with ours
+
+    def _commit_index(self) -> None:
+        if self._unindexed:
+            self.index.commit()
+            with self.store.transaction():
+                self.store.mark_indexed(self._unindexed)
+            self._unindexed.clear()
+        self._indexed_at = time.monotonic()
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
@@ -269,6 +297,4 @@ class BatchWriter:
         # The store committed first: if the process dies here, reconcile() indexes these next time.
         if changed:
             self.index.upsert(list(changed.values()))
-            self.index.commit()
-            with self.store.transaction():
-                self.store.mark_indexed(changed)
+            self._unindexed.update(changed)

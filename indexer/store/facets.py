@@ -46,10 +46,12 @@ class Facets:
     def __init__(self, db: Database):
         self._db = db
 
-    def put(self, records: Iterable[TrialRecord]) -> None:
-        """Replace these records' rows (inside the transaction that stores them)."""
+    def put(self, records: Iterable[TrialRecord], replace: Iterable[str] | None = None) -> None:
+        """Write these records' rows (inside the transaction that stores them), first removing the old
+        rows of the ids in `replace` (default: every record's; a new record has none)."""
         records = list(records)
-        self._db.executemany("DELETE FROM facets WHERE nct_id = ?", ((r.nct_id,) for r in records))
+        replace = [r.nct_id for r in records] if replace is None else replace
+        self._db.executemany("DELETE FROM facets WHERE nct_id = ?", ((i,) for i in replace))
         self._db.executemany(
             "INSERT INTO facets (field, value, nct_id) VALUES (?, ?, ?)",
             ((name, value, r.nct_id) for r in records for name, value in values(r)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +65,8 @@ class RecordStore:
         self.vocabulary = Vocabulary(self._db)
         self.facets = Facets(self._db)
         self.synonyms = DerivedSynonyms(self._db)
+        self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
+        self._replaced: set[str] = set()  # ... of which these had facet rows already
         self.watches = WatchStore(self._db)
 
     @property
@@ -77,8 +79,24 @@ class RecordStore:
     def close(self) -> None:
         self._db.close()
 
-    def transaction(self) -> AbstractContextManager[None]:
-        return self._db.transaction()
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One SQLite transaction; the facets and synonym groups of the records it stored are written
+        at its end, in one go, before it commits."""
+        try:
+            with self._db.transaction():
+                yield
+                self._write_derived()
+            self.synonyms.committed()
+        finally:
+            self._stored.clear()
+            self._replaced.clear()
+            self.synonyms.forget_pending()
+
+    def _write_derived(self) -> None:
+        self.facets.put(self._stored.values(), replace=self._replaced)
+        for record in self._stored.values():
+            self.synonyms.learn(record)
 
     # -- meta -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -147,9 +165,10 @@ class RecordStore:
                 now_iso(),
             ),
         )
-        # Kept in the same transaction: stats count and queries expand without reading record JSON.
-        self.facets.put((record,))
-        self.synonyms.learn(record)
+        # Its facets and synonym links are written when the transaction ends (`_write_derived`).
+        if result.status == "updated" or record.nct_id in self._stored:
+            self._replaced.add(record.nct_id)
+        self._stored[record.nct_id] = record
         return PutResult(record.nct_id, result.status, result.version, record)
 
     def put_source(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> str:
@@ -194,6 +213,7 @@ class RecordStore:
             self._db.execute(f"DELETE FROM {table} WHERE nct_id = ?", (nct_id,))
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))
         self.facets.drop(nct_id)
+        self._stored.pop(nct_id, None)
 
     def current_source(self, nct_id: str) -> str | None:
         found = self._db.one("SELECT source FROM records WHERE nct_id = ?", (nct_id,))

@@ -28,6 +28,17 @@ class DerivedSynonyms:
 
     def __init__(self, db: Database):
         self._db = db
+        # Links this process stored (committed), and those of the open transaction: learning one of
+        # them again changes nothing, and most records repeat links (a drug and its brand name).
+        self._known: set[tuple[str, ...]] = set()
+        self._pending: set[tuple[str, ...]] = set()
+
+    def committed(self) -> None:
+        self._known |= self._pending
+        self._pending.clear()
+
+    def forget_pending(self) -> None:
+        self._pending.clear()
 
     # -- reads ---------------------------------------------------------------
     def lookup(self, keys: Iterable[str]) -> list[list[str]]:
@@ -46,7 +57,10 @@ class DerivedSynonyms:
     # -- writes (inside a transaction) -----------------------------------------
     def learn(self, record: TrialRecord) -> None:
         for names in links_of(record):
-            self._learn(names)
+            link = tuple(names)
+            if link not in self._known and link not in self._pending:
+                self._learn(names)
+                self._pending.add(link)
 
     def _learn(self, names: list[str]) -> None:
         keys = list(dict.fromkeys(k for k in map(key, names) if k))
@@ -128,6 +142,7 @@ class DerivedSynonyms:
     def rebuild(self, links: LinkCollector) -> int:
         """Every group again from the links of every record (inside a transaction); returns how many groups."""
         ordered = links.ordered()
+        self._known.clear()
         self._db.execute("DELETE FROM synonym_terms")
         self._db.execute("DELETE FROM synonym_partners")
         self._db.executemany("INSERT OR IGNORE INTO synonym_partners (key, partner) VALUES (?, ?)", _pairs(ordered))
