@@ -256,10 +256,12 @@ class RecordStore:
         for (rec,) in self._db.execute("SELECT record FROM records ORDER BY nct_id"):
             yield TrialRecord.from_dict(orjson.loads(rec))
 
-    def iter_json(self) -> Iterator[str]:
-        """Every record's stored JSON, in id order, without decoding it (for export)."""
-        for (rec,) in self._db.execute("SELECT record FROM records ORDER BY nct_id"):
-            yield str(rec)
+    def iter_json(self) -> Iterator[bytes]:
+        """Every record's stored JSON as UTF-8 bytes, in id order, without decoding it (for export)."""
+        rows = self._db.execute("SELECT CAST(record AS BLOB) FROM records ORDER BY nct_id")
+        while chunk := rows.fetchmany(1000):
+            for (rec,) in chunk:
+                yield rec
 
     def has_record(self, nct_id: str) -> bool:
         return self._db.one("SELECT 1 FROM records WHERE nct_id = ?", (nct_id,)) is not None

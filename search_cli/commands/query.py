@@ -85,11 +85,12 @@ def export(app: AppContext, fmt: str) -> None:
     """Every stored record (default NDJSON, streamed)."""
     fmt = "ndjson" if fmt == "table" else fmt
     store = app.catalog().store
-    if fmt == "ndjson":  # the stored JSON as it is: no record is decoded
-        out = sys.stdout
+    if fmt == "ndjson":  # the stored JSON as it is, bytes to bytes: no record is decoded
+        sys.stdout.flush()
+        out = sys.stdout.buffer
         rows = store.iter_json()
         while chunk := list(islice(rows, 1000)):
-            out.write("\n".join(chunk) + "\n")
+            out.write(b"\n".join(chunk) + b"\n")
     else:
         emit_records(store.iter_records(), fmt)
 
