@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from indexer import __version__
-from search_cli.context import AppContext, setup_logging
 
 # Command -> (module of search_cli.commands, one-line summary). `trials --help` lists the commands from
 # here, and a command's module is imported only when it runs: start-up costs what the command uses.
@@ -63,7 +62,7 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     if isinstance(exc, StoreBusy | StoreError | IndexUnavailable | FileNotFoundError | ParseError | ConfigError):
         return str(exc)
     if isinstance(exc, DATABASE_ERRORS):  # raised while reading rows: said as the store's errors are
-        settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else None
+        settings = ctx.obj.settings if ctx.obj is not None else None
         where = settings.db_path if settings else Path("trials.sqlite")
         return str(explain(exc, where))
     if isinstance(exc, EngineUnavailable):
@@ -109,7 +108,7 @@ class TrialsGroup(click.Group):
                 raise
             raise click.ClickException(message) from exc
         finally:
-            if isinstance(ctx.obj, AppContext):
+            if ctx.obj is not None:  # the AppContext, once a command ran
                 ctx.obj.close()
 
 
@@ -133,6 +132,8 @@ class TrialsGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: bool, verbose: int) -> None:
     """Harvest clinical-trial registries into a local index and search it."""
+    from search_cli.context import AppContext, setup_logging  # settings and logging: not for `--help`
+
     setup_logging(verbose, quiet)
     if engine:
         from indexer.index.engines import parse_engine_url

@@ -35,7 +35,7 @@ def _loaded(*argv: str) -> set[str]:
 
 
 def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    heavy = {"tantivy", "bs4", "soupsieve", "lxml", "scrapy", "indexer.catalog", "indexer.parsers"}
+    heavy = {"tantivy", "bs4", "soupsieve", "lxml", "scrapy", "indexer.catalog", "indexer.parsers", "indexer.config"}
     assert _loaded("--help") & heavy == set()
     searched = _loaded("--data-dir", str(tmp_path), "search", "lupus")
     assert "indexer.catalog" in searched and "tantivy" in searched  # it did search
