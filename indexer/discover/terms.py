@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 # Intervention names too generic to link drugs through (every trial has a placebo).
 GENERIC = {
@@ -48,9 +49,13 @@ _NOT_A_NAME = re.compile(
 )
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 16)  # called for every term of every candidate record: `similar` asks ~40,000 times
 def key(term: str) -> str:
     """Spelling-insensitive key: "IL-2", "IL 2" and "il2" are one term."""
-    return re.sub(r"[^0-9a-z]+", "", term.lower())
+    return _NOT_KEY.sub("", term.lower())
 
 
 def name_like(term: str) -> bool:
