@@ -33,12 +33,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "match": ("discover", "Trials a patient could join, best first."),
     "reindex": ("harvest", "Rebuild the search index from the record store (after an upgrade, or to be sure)."),
-    "serve": ("serve", "The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only."),
+    "serve": (
+        "serve",
+        "The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only.",
+    ),
     "search": ("query", "Search trials by free TEXT and filters; best match first (newest first with filters only)."),
     "show": (
         "query",
         "One trial, every field, by any of its ids (NCT, EudraCT, sponsor's), with every source "
-        "that describes it and where they disagree.",
+        "that describes it and where they disagree, and how to take part: contacts and sites.",
     ),
     "similar": (
         "discover",
