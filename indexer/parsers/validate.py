@@ -6,6 +6,7 @@ import dataclasses
 import math
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -19,59 +20,87 @@ MAX_INT = 2**53
 MAX_TEXT = 1_000_000
 
 
+Check = Callable[[Any, str], None]  # (value, its path in the record) -> None, or ParseError
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _check(value: Any, hint: Any, path: str) -> None:
+def _text(value: Any, path: str) -> None:
+    if type(value) is not str:
+        raise ParseError(f"{path} should be text, not {type(value).__name__} {_show(value)}")
+    if len(value) > MAX_TEXT or "\x00" in value:
+        nul = ", NUL" if "\x00" in value else ""
+        raise ParseError(f"{path} is not registry text ({len(value)} characters{nul})")
+
+
+def _bool(value: Any, path: str) -> None:
+    if type(value) is not bool:
+        raise ParseError(f"{path} should be true or false, not {_show(value)}")
+
+
+def _int(value: Any, path: str) -> None:
+    if type(value) is not int or abs(value) > MAX_INT:
+        raise ParseError(f"{path} should be a whole number below 2**53, not {_show(value)}")
+
+
+def _float(value: Any, path: str) -> None:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ParseError(f"{path} should be a finite number, not {_show(value)}")
+    if abs(value) > MAX_INT:
+        raise ParseError(f"{path} is out of range: {_show(value)}")
+
+
+def _text_map(value: Any, path: str) -> None:
+    if type(value) is not dict or not all(type(k) is str and type(v) is str for k, v in value.items()):
+        raise ParseError(f"{path} should map text to text")
+
+
+@cache
+def _checker(hint: Any) -> Check:
+    """The check of one declared type, built once per type: validation runs for every record ingested."""
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return
-        _check(value, next(o for o in options if o is not type(None)), path)
-        return
+        options = [o for o in typing.get_args(hint) if o is not type(None)]
+        inner, optional = _checker(options[0]), len(options) < len(typing.get_args(hint))
+
+        def union(value: Any, path: str) -> None:
+            if value is None and optional:
+                return
+            inner(value, path)
+
+        return union
     if origin is tuple:
-        if not isinstance(value, tuple):
-            raise ParseError(f"{path} should be a list, not {type(value).__name__}")
-        item = typing.get_args(hint)[0]
-        for i, v in enumerate(value):
-            _check(v, item, f"{path}[{i}]")
-        return
+        item = _checker(typing.get_args(hint)[0])
+
+        def sequence(value: Any, path: str) -> None:
+            if type(value) is not tuple:
+                raise ParseError(f"{path} should be a list, not {type(value).__name__}")
+            for i, v in enumerate(value):
+                item(v, f"{path}[{i}]")
+
+        return sequence
     if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            raise ParseError(f"{path} should map text to text")
-        return
-    if hint is str:
-        if not isinstance(value, str):
-            raise ParseError(f"{path} should be text, not {type(value).__name__} {_show(value)}")
-        if len(value) > MAX_TEXT or "\x00" in value:
-            raise ParseError(
-                f"{path} is not registry text ({len(value)} characters{', NUL' if chr(0) in value else ''})"
-            )
-        return
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ParseError(f"{path} should be true or false, not {_show(value)}")
-        return
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
-            raise ParseError(f"{path} should be a whole number below 2**53, not {_show(value)}")
-        return
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ParseError(f"{path} should be a finite number, not {_show(value)}")
-        if abs(value) > MAX_INT:
-            raise ParseError(f"{path} is out of range: {_show(value)}")
-        return
+        return _text_map
+    simple: dict[Any, Check] = {str: _text, bool: _bool, int: _int, float: _float}
+    if hint in simple:
+        return simple[hint]
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        if not isinstance(value, hint):
-            raise ParseError(f"{path} should be a {hint.__name__}, not {type(value).__name__}")
-        for name, field_hint in _hints(hint).items():
-            _check(getattr(value, name), field_hint, f"{path}.{name}")
-        return
-    raise TypeError(f"no check for {hint!r} at {path}")  # a new record field type: add its check here
+        cls = hint
+        fields: list[tuple[str, Check]] = []  # filled on first use: a type may hold itself (Criterion)
+
+        def record(value: Any, path: str) -> None:
+            if not isinstance(value, cls):
+                raise ParseError(f"{path} should be a {cls.__name__}, not {type(value).__name__}")
+            if not fields:
+                fields.extend((name, _checker(field_hint)) for name, field_hint in _hints(cls).items())
+            for name, check in fields:
+                check(getattr(value, name), f"{path}.{name}" if path else name)
+
+        return record
+    raise TypeError(f"no check for {hint!r}")  # a new record field type: add its check here
 
 
 def _show(value: Any) -> str:
@@ -83,6 +112,5 @@ def validate(record: TrialRecord) -> TrialRecord:
     """The record itself, or ParseError naming the first field of the wrong type or out of range."""
     if not isinstance(record.nct_id, str) or not is_trial_id(record.nct_id):
         raise ParseError(f"nct_id {_show(record.nct_id)} is not a trial id (NCT, EudraCT or register id)")
-    for name, hint in _hints(TrialRecord).items():
-        _check(getattr(record, name), hint, name)
+    _checker(TrialRecord)(record, "")
     return record
