@@ -54,6 +54,7 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
     assert counts["records"] == counts["indexed"]
 
 
+@pytest.mark.slow  # two ingests in subprocesses
 def test_two_ingests_at_once_wait_for_each_other(tmp_path: Path) -> None:
     data = tmp_path / "data"
     folder = str(shared("ctgov", "xml_versions"))

@@ -64,6 +64,7 @@ def _as_nobody(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # runs trials as another user, in subprocesses
 def test_read_commands_work_on_a_directory_nobody_may_write(tmp_path_factory: pytest.TempPathFactory) -> None:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to run trials as another user on a directory it cannot write")

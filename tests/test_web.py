@@ -391,6 +391,7 @@ def test_serve_binds_localhost_and_answers(web_data: Path) -> None:
         assert "Looking for participants" in httpx.get(f"{base}/trials/{SEED}", timeout=30).text
 
 
+@pytest.mark.slow  # starts uvicorn worker processes
 def test_serve_with_two_worker_processes(web_data: Path) -> None:
     with served(web_data, "--workers", "2") as base:
         answers = {httpx.get(f"{base}/api/trials/{SEED}", timeout=30).json()["nct_id"] for _ in range(6)}

@@ -16,6 +16,8 @@ from indexer.catalog import Catalog
 from indexer.config import load
 from web.app import create_app
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests
+
 pytest_plugins = ("tests.webdata",)  # the web_data fixture
 
 # Examples per operation: enough to find unhandled input (bad types, huge numbers, odd Unicode,
