@@ -105,12 +105,15 @@ def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
 def trial_view(store: RecordStore, trial_id: str, near: tuple[float, float] | None = None) -> dict[str, Any] | None:
     """What `trials show --json` and the web API give for one trial: the merged record, with how fresh its
     status is and, given a place, its sites nearest first."""
+    found = merged(store, trial_id)
+    return view_of(found, near) if found is not None else None
+
+
+def view_of(found: MergedTrial, near: tuple[float, float] | None = None) -> dict[str, Any]:
+    """`trial_view` of a trial already merged."""
     from indexer.freshness import freshness  # light modules, imported here to keep merge.py's imports few
     from indexer.geo.near import sites_by_distance
 
-    found = merged(store, trial_id)
-    if found is None:
-        return None
     view = found.to_dict()
     view["freshness"] = freshness(found.record).to_dict()
     if near is not None:

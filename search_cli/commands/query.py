@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from indexer import stats as counts
-from indexer.merge import merged, trial_view
+from indexer.merge import merged, view_of
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options, resolve_place
@@ -68,7 +68,7 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     near = (place.lat, place.lon) if place else None
     found = merged(store, record.nct_id)
     shown = found.record if found else record
-    view = trial_view(store, record.nct_id, near) or record.to_dict()
+    view = view_of(found, near) if found else record.to_dict()
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
