@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from indexer.config import Settings
 from indexer.config import load as load_settings
-from indexer.discover.mesh import MeshTree
 from indexer.discover.mesh import expand_query as expand_mesh
 from indexer.discover.mesh import explain as explain_mesh
-from indexer.discover.mesh import load as load_mesh
 from indexer.discover.synonyms import Synonyms, expand_query
 from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import IndexUnavailable, SearchIndex
@@ -23,6 +21,7 @@ from indexer.index.tantivy_index import TantivyIndex
 from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
+from indexer.store.mesh import filing
 from indexer.store.synonyms import LinkCollector
 
 if TYPE_CHECKING:
@@ -57,7 +56,6 @@ class Catalog:
         self.store = RecordStore(self.settings.db_path)
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
-        self._mesh: MeshTree | None = None
 
     @property
     def readonly(self) -> bool:
@@ -68,12 +66,6 @@ class Catalog:
         if self._synonyms is None:
             self._synonyms = load_synonyms(self.store, self.settings.data_dir)
         return self._synonyms
-
-    @property
-    def mesh(self) -> MeshTree:
-        if self._mesh is None:
-            self._mesh = load_mesh(self.store, self.settings.data_dir)
-        return self._mesh
 
     def expand(self, query: SearchQuery) -> SearchQuery:
         """The query as the indexes take it: text folded (accents, full-width forms), synonyms
@@ -86,7 +78,7 @@ class Catalog:
             sponsor=fold(query.sponsor) if query.sponsor else query.sponsor,
         )
         expanded = expand_query(folded, self.synonyms)
-        return expand_mesh(expanded, self.mesh, self.synonyms) if expanded.conditions else expanded
+        return expand_mesh(expanded, self.store.mesh, self.synonyms) if expanded.conditions else expanded
 
     def close(self) -> None:
         if self._index is not None:
@@ -219,16 +211,19 @@ class Catalog:
         return len(pending)
 
     def _rebuild(self) -> int:
-        links = LinkCollector()
+        links, filings = LinkCollector(), []
 
-        def learning() -> Iterator[TrialRecord]:  # one pass over the records feeds both
+        def learning() -> Iterator[TrialRecord]:  # one pass over the records feeds all three
             for record in self.store.iter_records():
                 links.add_record(record)
+                if record.condition_mesh:
+                    filings.append(filing(record))
                 yield record
 
         count = self.index.rebuild(learning())
         with self.store.transaction():
             self.store.synonyms.rebuild(links)  # exact again: what incremental updates approximated
+            self.store.mesh.rebuild(filings)
             self.store.mark_all_indexed()
             self.store.set_meta("index_engine", self.engine)
         self._synonyms = None

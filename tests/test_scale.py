@@ -90,3 +90,60 @@ def _drug_query(name: str):  # type: ignore[no-untyped-def]
     from indexer.index.document import SearchQuery
 
     return SearchQuery(drugs=(name,))
+
+
+def _mesh_oracle(records: list) -> dict[str, set[str]]:  # type: ignore[type-arg]
+    """Each filed term's ancestors: those every record filed under it lists (set intersection)."""
+    out: dict[str, set[str]] = {}
+    for r in records:
+        for t in r.condition_mesh:
+            anc = set(r.condition_mesh_ancestors)
+            out[t] = anc if t not in out else out[t] & anc
+    return out
+
+
+def _assert_mesh_agrees(c: Catalog) -> None:
+    oracle = _mesh_oracle(list(c.store.iter_records()))
+    concepts = set(oracle) | {a for anc in oracle.values() for a in anc}
+    assert concepts, "the fixture records should file MeSH terms"
+    for concept in concepts:
+        assert c.store.mesh.narrower(concept) == sorted(t for t, anc in oracle.items() if concept in anc), concept
+
+
+def test_the_mesh_tree_follows_every_write(data_dir: Path) -> None:
+    from indexer.normalize import mesh_words
+
+    with Catalog(load(data_dir)) as c:
+        ingest_paths(c, [FIXTURES / "ctgov", FIXTURES / "ctgov_xml"])
+        _assert_mesh_agrees(c)
+        filed = [r for r in c.store.iter_records() if r.condition_mesh and r.condition_mesh_ancestors]
+        first, second = filed[0], filed[1]
+        # One record drops its terms, another files under a new term that lists one ancestor only, and a
+        # new record files under the first one's term with fewer ancestors: the tree must narrow and widen.
+        write_records(
+            c,
+            [
+                dataclasses.replace(
+                    first, condition_mesh=(), condition_mesh_ancestors=(), last_update_posted="2099-01-01"
+                ),
+                dataclasses.replace(
+                    second,
+                    condition_mesh=("Zorbliform Syndrome",),
+                    condition_mesh_ancestors=(second.condition_mesh_ancestors[0],),
+                    last_update_posted="2099-01-01",
+                ),
+                dataclasses.replace(
+                    first, nct_id="NCT99999903", condition_mesh_ancestors=first.condition_mesh_ancestors[:1]
+                ),
+            ],
+        )
+        _assert_mesh_agrees(c)
+        assert c.store.mesh.narrower(second.condition_mesh_ancestors[0]).count("Zorbliform Syndrome") == 1
+        assert c.store.mesh.concept(mesh_words("zorbliform syndromes")) == "Zorbliform Syndrome"
+        # The record that filed it is updated again: the term is gone, found by no condition.
+        write_records(c, [dataclasses.replace(second, last_update_posted="2099-02-01")])
+        _assert_mesh_agrees(c)
+        assert c.store.mesh.concept(mesh_words("Zorbliform Syndrome")) is None
+        incremental = {t: c.store.mesh.narrower(t) for t in _mesh_oracle(list(c.store.iter_records()))}
+        c.reindex()  # a full recount gives the same tree
+        assert {t: c.store.mesh.narrower(t) for t in incremental} == incremental

@@ -27,7 +27,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -41,6 +41,14 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
         assert drug_links  # the fixture's trials name drugs with other names
         for names in drug_links:
             assert set(store.synonyms.lookup([key(names[0])])[0]) >= {n for n in names if name_like(n)}
+        # 3 -> 4: the MeSH tree as counts, from the records' own MeSH fields.
+        filed = [r for r in records if r.condition_mesh]
+        assert filed
+        for r in filed:
+            for term in r.condition_mesh:
+                every = set.intersection(*(set(o.condition_mesh_ancestors) for o in filed if term in o.condition_mesh))
+                for ancestor in r.condition_mesh_ancestors:
+                    assert (term in store.mesh.narrower(ancestor)) == (ancestor in every), (term, ancestor)
         [failure] = store.failures.list()
         assert failure.error.startswith("invalid JSON") and failure.http_status is None and failure.resolved_at is None
         state = store.crawls.get("abc123")

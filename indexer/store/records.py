@@ -20,6 +20,7 @@ from indexer.store.db import Database
 from indexer.store.eventlog import EventLog
 from indexer.store.facets import BY_PATH, Facets
 from indexer.store.failures import FailureLog
+from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.versions import Version, add_version, write_events
@@ -65,8 +66,10 @@ class RecordStore:
         self.vocabulary = Vocabulary(self._db)
         self.facets = Facets(self._db)
         self.synonyms = DerivedSynonyms(self._db)
+        self.mesh = MeshCounts(self._db)
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
+        self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
         self.watches = WatchStore(self._db)
 
     @property
@@ -91,12 +94,21 @@ class RecordStore:
         finally:
             self._stored.clear()
             self._replaced.clear()
+            self._filed.clear()
             self.synonyms.forget_pending()
 
     def _write_derived(self) -> None:
         self.facets.put(self._stored.values(), replace=self._replaced)
         for record in self._stored.values():
             self.synonyms.learn(record)
+        self.mesh.apply(self._filed.values(), (filing(r) for r in self._stored.values()))
+
+    def _remember_filing(self, nct_id: str, stored_json: str | bytes | None) -> None:
+        # The MeSH counts hold what the committed rows file: take back the row as it was before this
+        # transaction first touched it (a row the transaction wrote itself was never counted).
+        if stored_json is not None and nct_id not in self._stored and nct_id not in self._filed:
+            old = orjson.loads(stored_json)
+            self._filed[nct_id] = (old.get("condition_mesh") or (), old.get("condition_mesh_ancestors") or ())
 
     # -- meta -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -147,6 +159,7 @@ class RecordStore:
         result = add_version(self._db, record, blob, digest, raw_hash, current)
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
+        self._remember_filing(record.nct_id, current)
         self._db.execute(
             "INSERT OR REPLACE INTO records (nct_id, source, source_url, fetched_at, content_hash,"
             " raw_hash, version, record, indexed_hash, updated_at)"
@@ -209,6 +222,7 @@ class RecordStore:
 
     def drop_history(self, nct_id: str) -> None:
         """Forget a provisional trial row's versions: the registry's own record replaces it."""
+        self._remember_filing(nct_id, self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id,)))
         for table in ("versions", "changes", "events"):
             self._db.execute(f"DELETE FROM {table} WHERE nct_id = ?", (nct_id,))
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))

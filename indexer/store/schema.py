@@ -9,10 +9,12 @@ import orjson
 from indexer.record import TrialRecord
 from indexer.store.db import Database, StoreError
 from indexer.store.facets import Facets
+from indexer.store.mesh import MeshCounts
 from indexer.store.rehash import rehash_records
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
+from indexer.store.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -56,6 +58,19 @@ CREATE TABLE IF NOT EXISTS synonym_partners (  -- which keys a link joined: too 
     partner TEXT NOT NULL,
     PRIMARY KEY (key, partner)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mesh_terms (  -- condition MeSH terms the records file under or list as ancestors
+    term TEXT PRIMARY KEY,
+    words TEXT NOT NULL,            -- normalize.mesh_words(term): how a condition names it
+    records INTEGER NOT NULL        -- records filed under it (0: known only as an ancestor)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mesh_terms_by_words ON mesh_terms(words);
+CREATE TABLE IF NOT EXISTS mesh_ancestors (  -- its ancestor when the pair's count is the term's (store/mesh.py)
+    term TEXT NOT NULL,
+    ancestor TEXT NOT NULL,
+    records INTEGER NOT NULL,       -- records filed under term that list ancestor
+    PRIMARY KEY (term, ancestor)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mesh_ancestors_by_ancestor ON mesh_ancestors(ancestor);
 CREATE TABLE IF NOT EXISTS seen_raw (
     hash TEXT PRIMARY KEY,          -- a document stored whole: its records need no parsing again
     nct_id TEXT NOT NULL,           -- its first record's trial
@@ -205,8 +220,15 @@ def _v2_to_v3(db: Database) -> None:
     DerivedSynonyms(db).rebuild(links)
 
 
+def _v3_to_v4(db: Database) -> None:
+    # New: the MeSH hierarchy as counts (store/mesh.py), filled once here from the records' two MeSH
+    # fields (SQLite reads them from the JSON: no record is decoded in Python) and kept by every write after.
+    _create(db)
+    MeshCounts(db).rebuild(Vocabulary(db).condition_mesh_trees())
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
-UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def _version(db: Database) -> int | None:

@@ -1,0 +1,90 @@
+"""The MeSH hierarchy the records' condition terms tell, kept as counts updated with every write."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from indexer.normalize import mesh_words
+from indexer.record import TrialRecord
+from indexer.store.db import Database
+
+# (condition MeSH terms, ancestors) of one record: what it adds to the counts.
+Filing = tuple[Sequence[str], Sequence[str]]
+
+
+def filing(record: TrialRecord) -> Filing:
+    return record.condition_mesh, record.condition_mesh_ancestors
+
+
+class MeshCounts:
+    """How many records file each term, and how many of those list each ancestor.
+
+    The records do not give the tree itself, only each record's terms and the ancestors of all of them
+    together. A term's own ancestors are those listed by every record filed under it, i.e. the ancestors
+    whose pair count equals the term's record count. Counts can be added and subtracted exactly, so the
+    tree stays right as records are written, updated and dropped, without reading the other records.
+    """
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def apply(self, removed: Iterable[Filing], added: Iterable[Filing]) -> None:
+        """Take back what the old versions filed and count what the new ones file (inside a transaction)."""
+        terms: Counter[str] = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
+        named: set[str] = set()
+        for sign, filings in ((-1, removed), (1, added)):
+            for own, ancestors in filings:
+                anc = set(ancestors)
+                named.update(own, anc)
+                for term in set(own):
+                    terms[term] += sign
+                    for a in anc:
+                        pairs[term, a] += sign
+        if not named:
+            return
+        self._db.executemany(
+            "INSERT INTO mesh_terms (term, words, records) VALUES (?, ?, 0) ON CONFLICT (term) DO NOTHING",
+            ((t, mesh_words(t)) for t in named),
+        )
+        self._db.executemany(
+            "UPDATE mesh_terms SET records = records + ? WHERE term = ?", ((n, t) for t, n in terms.items() if n)
+        )
+        self._db.executemany(
+            "INSERT INTO mesh_ancestors (term, ancestor, records) VALUES (?, ?, ?)"
+            " ON CONFLICT (term, ancestor) DO UPDATE SET records = records + excluded.records",
+            ((t, a, n) for (t, a), n in pairs.items() if n),
+        )
+        self._db.executemany(
+            "DELETE FROM mesh_ancestors WHERE term = ? AND ancestor = ? AND records <= 0",
+            ((t, a) for (t, a), n in pairs.items() if n < 0),
+        )
+        # A term no record files and none lists as an ancestor is no longer known.
+        self._db.executemany(
+            "DELETE FROM mesh_terms WHERE term = ? AND records <= 0"
+            " AND NOT EXISTS (SELECT 1 FROM mesh_ancestors WHERE ancestor = ?)",
+            ((t, t) for t in named),
+        )
+
+    def rebuild(self, filings: Iterable[Filing]) -> None:
+        """Recount from every record (a schema upgrade, `reindex`)."""
+        self._db.execute("DELETE FROM mesh_ancestors")
+        self._db.execute("DELETE FROM mesh_terms")
+        self.apply((), filings)
+
+    def concept(self, words: str) -> str | None:
+        """The term spelled with these words (`mesh_words`): one the records file under first."""
+        found = self._db.one(
+            "SELECT term FROM mesh_terms WHERE words = ? ORDER BY records > 0 DESC, term LIMIT 1", (words,)
+        )
+        return str(found) if found is not None else None
+
+    def narrower(self, concept: str) -> list[str]:
+        """The terms whose every record lists `concept` among its ancestors."""
+        rows = self._db.execute(
+            "SELECT a.term FROM mesh_ancestors AS a JOIN mesh_terms AS t ON t.term = a.term"
+            " WHERE a.ancestor = ? AND a.records = t.records ORDER BY a.term",
+            (concept,),
+        )
+        return [str(t) for (t,) in rows]
