@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from itertools import islice
 from typing import Any
 
 import click
@@ -88,9 +87,8 @@ def export(app: AppContext, fmt: str) -> None:
     if fmt == "ndjson":  # the stored JSON as it is, bytes to bytes: no record is decoded
         sys.stdout.flush()
         out = sys.stdout.buffer
-        rows = store.iter_json()
-        while chunk := list(islice(rows, 1000)):
-            out.write(b"\n".join(chunk) + b"\n")
+        for line in store.iter_json_lines():
+            out.write(line)
     else:
         emit_records(store.iter_records(), fmt)
 
