@@ -430,3 +430,28 @@ def test_accents_and_full_width_forms_fold(backend: Backend) -> None:
     assert ids(backend, "--condition", "Sjogren syndrome")
     assert ids(backend, "--condition", "ＳＬＥ") == ids(backend, "--condition", "SLE")
     assert ids(backend, "ｌｕｐｕｓ") == ids(backend, "lupus")
+
+
+def test_the_web_app_answers_from_every_backend(backend: Backend) -> None:
+    """`trials serve --engine URL`: the pages and the API search the cluster, and agree with the CLI on it."""
+    from fastapi.testclient import TestClient
+
+    from indexer.config import load as load_settings
+    from web.app import create_app
+
+    settings = load_settings(backend.data_dir, engine=backend.engine)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        for params, args in (
+            ({"condition": "lupus"}, ["--condition", "lupus"]),
+            ({"q": "low-dose IL-2 lupus"}, ["low-dose IL-2 lupus"]),
+            ({"drug": "aldesleukin", "condition": "SLE"}, ["--drug", "aldesleukin", "--condition", "SLE"]),
+        ):
+            got = client.get("/api/search", params={**params, "status": "any", "limit": 10})
+            assert got.status_code == 200, got.text
+            assert [r["nct_id"] for r in got.json()["results"]] == ids(backend, *args, limit=10)
+        page = client.get("/search", params={"condition": "SLE", "drug": "IL-2", "status": "any"})
+        assert page.status_code == 200 and "NCT04077684" in page.text
+        assert client.get("/trials/NCT04077684").status_code == 200
+        similar = client.get("/api/trials/NCT04077684/similar", params={"limit": 5}).json()
+        want = backend.json("similar", "NCT04077684", "--limit", "5")
+        assert [r["nct_id"] for r in similar] == [r["nct_id"] for r in want] and similar
