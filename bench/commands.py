@@ -73,6 +73,33 @@ def build(data_dir: Path, n: int) -> dict[str, Any]:
     }
 
 
+def grow(data_dir: Path, n: int) -> dict[str, Any]:
+    """Write `n` new synthesised trials into a store on one core (the store keeps them): the write path's
+    records per second as the store grows. `taskset`-free: the process pins itself (bench.common.one_core)."""
+    code = (
+        "import json, time\n"
+        "from bench.common import one_core\nfrom bench.synth import real_records, synthesise\n"
+        "from indexer.catalog import Catalog\nfrom indexer.config import load\n"
+        "one_core()\nbase = real_records()\n"
+        f"c = Catalog(load({str(data_dir)!r}))\nhave = c.store.count()\n"
+        "start = have if have > len(base) else len(base) + 10_000_000  # ids the store does not hold yet\n"
+        "t = time.perf_counter(); cpu = time.process_time()\n"
+        f"with c.writer() as w:\n    for r in synthesise(base, {n}, start=start):\n        w.add_record(r)\n"
+        "print(json.dumps({'before': have, 'after': c.store.count(), 'seconds': time.perf_counter() - t,"
+        " 'cpu_seconds': time.process_time() - cpu}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = json.loads(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
+                                     check=True).stdout)  # fmt: skip
+    assert done["after"] - done["before"] == n, done
+    return {
+        "records_before": done["before"],
+        "written": n,
+        "records_per_s": round(n / done["seconds"]),
+        "records_per_cpu_s": round(n / done["cpu_seconds"]),
+    }
+
+
 def _median(argv: list[str], data_dir: Path, runs: int) -> dict[str, float]:
     times, rss, cpu = zip(*(run(argv, data_dir) for _ in range(runs)), strict=True)
     return {
@@ -143,6 +170,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--stores", type=Path, default=OUT / "stores", help="where the stores are built and kept")
     ap.add_argument("--reindex", action="store_true", help="also time `trials reindex` (minutes at 500k)")
+    ap.add_argument(
+        "--write", type=int, default=0, metavar="N", help="also write N new trials into each store, on one core"
+    )
+    ap.add_argument("--only-write", action="store_true", help="time only the --write figure")
     args = ap.parse_args()
     results: dict[str, Any] = {"load_before": os.getloadavg()}
     for n in (int(s) for s in args.sizes.split(",")):
@@ -151,7 +182,10 @@ def main() -> None:
         if not (data_dir / "trials.sqlite").exists():
             shutil.rmtree(data_dir, ignore_errors=True)
             entry["build"] = build(data_dir, n)
-        entry.update(measure(data_dir, args.runs, args.reindex))
+        if not args.only_write:
+            entry.update(measure(data_dir, args.runs, args.reindex))
+        if args.write:
+            entry["write"] = grow(data_dir, args.write)
         entry["load"] = os.getloadavg()
         results[str(n or "real")] = entry
         print(json.dumps({n: entry}), flush=True)

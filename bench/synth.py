@@ -102,11 +102,12 @@ def _vary(r: TrialRecord, cycle: int, rng: random.Random) -> dict[str, object]:
     return out
 
 
-def synthesise(base: list[TrialRecord], n: int, seed: int = 42) -> Iterator[TrialRecord]:
-    """`n` records cycling through `base`; ids NCT9xxxxxxx, dates moved by up to +-3 years, and from the
-    second cycle on, drugs, conditions and sponsors renamed in part (`_vary`)."""
-    rng = random.Random(seed)
-    for i in range(n):
+def synthesise(base: list[TrialRecord], n: int, seed: int = 42, start: int = 0) -> Iterator[TrialRecord]:
+    """`n` records cycling through `base`; ids NCT9xxxxxxx (from number `start`: a store of `start` records
+    grows by new trials), dates moved by up to +-3 years, and from the second cycle on, drugs, conditions
+    and sponsors renamed in part (`_vary`)."""
+    rng = random.Random(seed + start)
+    for i in range(start, start + n):
         r = base[i % len(base)]
         days = rng.randint(-1095, 1095)
         yield dataclasses.replace(
