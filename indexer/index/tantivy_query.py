@@ -1,0 +1,199 @@
+"""SearchQuery -> tantivy query: user text quoted, synonyms and MeSH terms as alternatives, filters as terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import tantivy
+from tantivy import Occur, Query
+
+from indexer.freshness import OPEN_STATUSES, fresh_cutoffs
+from indexer.index.document import (
+    CONDITION_FIELDS,
+    DRUG_FIELDS,
+    SPONSOR_FIELDS,
+    TEXT_FIELDS,
+    SearchQuery,
+    mesh_key,
+    sex_values,
+)
+from indexer.index.tantivy_geo import box_query
+
+SYNONYM_WEIGHT = 0.5
+_LIKE_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+        "will",
+        "study",
+        "patients",
+        "participants",
+        "trial",
+    ]
+)
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+
+
+def quote_text(text: str) -> str:
+    """User text as a tantivy query that has no operators: each word a quoted phrase.
+
+    Quoting keeps `IL-2` together as the phrase "il 2" and makes `AND`, `title:`, `*`
+    or an unbalanced quote plain words instead of query syntax.
+    """
+    words = [w for w in text.split() if _WORD_RE.search(w)]
+    return " ".join('"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
+
+
+class QueryBuilder:
+    """Builds queries against one open index (its tokenizers parse the text) and its schema."""
+
+    def __init__(self, index: tantivy.Index, schema: tantivy.Schema):
+        self.index = index
+        self.schema = schema
+
+    def text(
+        self, text: str, fields: Sequence[str], *, all_words: bool, weights: dict[str, float] | None = None
+    ) -> Query | None:
+        quoted = quote_text(text)
+        if not quoted:
+            return None
+        boosts = {f: (weights or TEXT_FIELDS).get(f, 1.0) for f in fields}
+        return self.index.parse_query(quoted, list(fields), field_boosts=boosts, conjunction_by_default=all_words)
+
+    def phrase(self, text: str, weights: dict[str, float]) -> Query | None:
+        """`text` as one phrase (all its words, adjacent) in any of the weighted fields."""
+        words = re.findall(r"\w+", text)
+        if not words:
+            return None
+        return self.index.parse_query('"' + " ".join(words) + '"', list(weights), field_boosts=weights)
+
+    def like(self, like: Sequence[tuple[str, str]]) -> Query:
+        """Documents sharing the most distinctive words of these texts (tf-idf picked, as Lucene's MLT)."""
+        fields: dict[str, list[str]] = {}
+        for name, text in like:
+            fields.setdefault(name, []).append(text)
+        return Query.more_like_this_document_fields_query(
+            self.schema,
+            fields,
+            min_doc_frequency=2,
+            min_term_frequency=1,
+            max_query_terms=30,
+            stop_words=sorted(_LIKE_STOP_WORDS),
+        )
+
+    def int_range(self, field: str, low: int | None, high: int | None) -> Query:
+        return Query.range_query(self.schema, field, tantivy.FieldType.Integer, lower_bound=low, upper_bound=high)
+
+    def any_term(self, field: str, values: Sequence[str]) -> Query:
+        return Query.term_set_query(self.schema, field, list(values))
+
+    def build(self, q: SearchQuery) -> Query:
+        must: list[tuple[Occur, Query]] = []
+        if q.text:
+            weights = q.text_weights()
+            text = self.text(q.text, list(weights), all_words=False, weights=weights)
+            if text is not None:
+                should = [(Occur.Should, text)]
+                for phrase, alternatives in q.expansions:
+                    if phrase in q.text:
+                        # A synonym counts, but less than the user's own words.
+                        should += [
+                            (Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT))
+                            for alt in (self.phrase(a, weights) for a in alternatives)
+                            if alt is not None
+                        ]
+                should += [
+                    (Occur.Should, Query.boost_query(term, weight))
+                    for term, weight in (
+                        (self.text(w, list(weights), all_words=True, weights=weights), x) for w, x in q.weighted_terms
+                    )
+                    if term is not None and weight > 0
+                ]
+                must.append((Occur.Must, Query.boolean_query(should)))
+        if q.like:
+            must.append((Occur.Should, self.like(q.like)))
+        for value, fields in (
+            *((c, CONDITION_FIELDS) for c in q.conditions),
+            *((d, DRUG_FIELDS) for d in q.drugs),
+            *(((q.sponsor, SPONSOR_FIELDS),) if q.sponsor else ()),
+        ):
+            options = [
+                p
+                for p in (self.text(v, fields, all_words=True) for v in (value, *q.alternatives(value)))
+                if p is not None
+            ]
+            if fields is CONDITION_FIELDS and (terms := q.mesh_terms(value)):
+                # Filed under the MeSH concept the condition names, or a narrower one.
+                options.append(
+                    Query.const_score_query(self.any_term("condition_mesh_all", [mesh_key(t) for t in terms]), 1.0)
+                )
+            must.append(
+                (
+                    Occur.Must,
+                    Query.boolean_query([(Occur.Should, p) for p in options]) if options else Query.empty_query(),
+                )
+            )
+        if q.statuses:
+            must.append((Occur.Must, self.any_term("status", q.statuses)))
+        if q.phases:
+            must.append((Occur.Must, self.any_term("phase", q.phases)))
+        if q.study_types:
+            must.append((Occur.Must, self.any_term("study_type", q.study_types)))
+        if q.countries:
+            must.append((Occur.Must, self.any_term("country", q.countries)))
+        if q.near is not None:
+            must.append((Occur.Must, box_query(self.schema, q.near, q.within_km)))
+        if q.fresh:
+            completion_from, verified_from = fresh_cutoffs()
+            must.append((Occur.Must, self.any_term("status", OPEN_STATUSES)))
+            must.append((Occur.Must, self.int_range("completion_end", completion_from, None)))
+            must.append((Occur.Must, self.int_range("verified", verified_from, None)))
+        if q.ids:
+            must.append((Occur.Must, self.any_term("nct_id", q.ids)))
+        if q.exclude_ids:
+            must.append((Occur.MustNot, self.any_term("nct_id", q.exclude_ids)))
+        if q.sex:
+            must.append((Occur.Must, self.any_term("sex", sex_values(q.sex))))
+        if q.age is not None:
+            # A trial admits the age when min_age <= age <= max_age; open bounds were stored as 0 / 999.
+            must.append(
+                (
+                    Occur.Must,
+                    Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=float(q.age)),
+                )
+            )
+            must.append(
+                (
+                    Occur.Must,
+                    Query.range_query(self.schema, "max_age", tantivy.FieldType.Float, lower_bound=float(q.age)),
+                )
+            )
+        if not any(occ == Occur.Must for occ, _ in must):
+            must.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(must)
