@@ -290,29 +290,3 @@ def fold(text: str) -> str:
 def place_key(text: str) -> str:
     """A place name for look-ups: folded, lower case, punctuation as single spaces."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text).lower()).split())
-
-
-# Lay words and the word MeSH uses for them ("lung cancer" is filed as "Lung Neoplasms").
-_MESH_LAY = {
-    "cancer": "neoplasm",
-    "cancers": "neoplasm",
-    "tumor": "neoplasm",
-    "tumors": "neoplasm",
-    "tumour": "neoplasm",
-    "tumours": "neoplasm",
-    "renal": "kidney",
-    "cardiac": "heart",
-}
-
-
-def mesh_words(term: str) -> str:
-    """A condition or MeSH term as its set of words, to find the MeSH term a condition names: order, case,
-    accents, possessives, plurals and a few lay words ignored ("lung cancers" -> "lung neoplasm")."""
-    text = re.sub(r"'s\b", "", fold(term).lower())
-    out = set()
-    for w in re.findall(r"[a-z0-9]+", text):
-        w = _MESH_LAY.get(w, w)
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.add(w)
-    return " ".join(sorted(out))

@@ -111,7 +111,7 @@ def _assert_mesh_agrees(c: Catalog) -> None:
 
 
 def test_the_mesh_tree_follows_every_write(data_dir: Path) -> None:
-    from indexer.normalize import mesh_words
+    from indexer.store.mesh import mesh_words
 
     with Catalog(load(data_dir)) as c:
         ingest_paths(c, [FIXTURES / "ctgov", FIXTURES / "ctgov_xml"])

@@ -6,9 +6,8 @@ import dataclasses
 
 from indexer.discover.synonyms import Synonyms
 from indexer.index.document import SearchQuery, mesh_key
-from indexer.normalize import mesh_words
 from indexer.record import TrialRecord
-from indexer.store.mesh import MeshCounts
+from indexer.store.mesh import MeshCounts, mesh_words
 
 
 def expand_query(q: SearchQuery, mesh: MeshCounts, syn: Synonyms) -> SearchQuery:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from indexer.normalize import mesh_words
+from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store.db import Database
 
@@ -15,6 +16,32 @@ Filing = tuple[Sequence[str], Sequence[str]]
 
 def filing(record: TrialRecord) -> Filing:
     return record.condition_mesh, record.condition_mesh_ancestors
+
+
+# Lay words and the word MeSH uses for them ("lung cancer" is filed as "Lung Neoplasms").
+_MESH_LAY = {
+    "cancer": "neoplasm",
+    "cancers": "neoplasm",
+    "tumor": "neoplasm",
+    "tumors": "neoplasm",
+    "tumour": "neoplasm",
+    "tumours": "neoplasm",
+    "renal": "kidney",
+    "cardiac": "heart",
+}
+
+
+def mesh_words(term: str) -> str:
+    """A condition or MeSH term as its set of words, to find the MeSH term a condition names: order, case,
+    accents, possessives, plurals and a few lay words ignored ("lung cancers" -> "lung neoplasm")."""
+    text = re.sub(r"'s\b", "", fold(term).lower())
+    out = set()
+    for w in re.findall(r"[a-z0-9]+", text):
+        w = _MESH_LAY.get(w, w)
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.add(w)
+    return " ".join(sorted(out))
 
 
 class MeshCounts:
