@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import product
 
 from indexer.normalize import fold
 from indexer.record import TrialRecord
@@ -31,6 +33,7 @@ _MESH_LAY = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # the same terms come back batch after batch
 def mesh_words(term: str) -> str:
     """A condition or MeSH term as its set of words, to find the MeSH term a condition names: order, case,
     accents, possessives, plurals and a few lay words ignored ("lung cancers" -> "lung neoplasm")."""
@@ -61,16 +64,16 @@ class MeshCounts:
         terms: Counter[str] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()
         named: set[str] = set()
-        for sign, filings in ((-1, removed), (1, added)):
+        for count, filings in ((Counter.subtract, removed), (Counter.update, added)):
             for own, ancestors in filings:
-                anc = set(ancestors)
-                named.update(own, anc)
-                for term in set(own):
-                    terms[term] += sign
-                    for a in anc:
-                        pairs[term, a] += sign
+                own_set, anc = set(own), set(ancestors)
+                named |= own_set | anc
+                count(terms, own_set)
+                count(pairs, product(own_set, anc))
         if not named:
             return
+        # Only a term whose count fell, or that lost a pair as ancestor, can have become unknown.
+        fell = {t for t, n in terms.items() if n < 0} | {a for (_, a), n in pairs.items() if n < 0}
         self._db.executemany(
             "INSERT INTO mesh_terms (term, words, records) VALUES (?, ?, 0) ON CONFLICT (term) DO NOTHING",
             ((t, mesh_words(t)) for t in named),
@@ -91,7 +94,7 @@ class MeshCounts:
         self._db.executemany(
             "DELETE FROM mesh_terms WHERE term = ? AND records <= 0"
             " AND NOT EXISTS (SELECT 1 FROM mesh_ancestors WHERE ancestor = ?)",
-            ((t, t) for t in named),
+            ((t, t) for t in fell),
         )
 
     def rebuild(self, filings: Iterable[Filing]) -> None:
