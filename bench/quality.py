@@ -35,6 +35,7 @@ BASELINE = MatchSettings(
     exclusion_penalty=0.0,
     concept_boost=0.0,
     inclusion_weight=0.0,
+    overlap_weight=0.0,
 )
 # Each row: a signal, the setting it changes, and the values tried (the first is "off"). The rows are
 # cumulative: each starts from the library's defaults for the rows above it (or "off" where a row's
@@ -67,6 +68,7 @@ ROWS: list[tuple[str, str, list[Any]]] = [
     ("exclusion items the patient fails push down", "exclusion_penalty", [0.0, 0.1, 0.2, 0.3]),
     ("trial's own conditions the patient has (concepts)", "concept_boost", [0.0, 0.05, 0.1, 0.2]),
     ("inclusion items met minus failed", "inclusion_weight", [0.0, 0.025, 0.05, 0.1]),
+    ("inclusion criteria use the patient's words (idf share)", "overlap_weight", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]),
 ]
 if embedder() is not None:  # the optional extra
     ROWS.append(("text embeddings (WordLlama, optional extra)", "embedding_weight", [0.0, 0.3, 0.5, 1.0]))
@@ -87,6 +89,7 @@ class Runner:
             concept_boost=0.0,
             inclusion_weight=0.0,
             embedding_weight=1.0 if settings.embedding_weight else 0.0,  # similarities computed, weighed later
+            overlap_weight=1.0 if settings.overlap_weight else 0.0,  # overlaps computed, weighed later
         )
         elapsed = 0.0
 
@@ -147,7 +150,7 @@ def quality(catalog: Catalog) -> dict[str, Any]:
     assert settings == final, "the rows must end at the library's default ranking"
     # Alone: each new signal on top of the ranking of issue 6 without synonyms and push-down.
     core = dataclasses.replace(matching.DEFAULT, feedback=None, exclusion_penalty=0.0, concept_boost=0.0)
-    core = dataclasses.replace(core, inclusion_weight=0.0)
+    core = dataclasses.replace(core, inclusion_weight=0.0, overlap_weight=0.0)
     for name, field, values in ROWS[3:]:
         results["alone"].append(_row(runner, name, core, field, values, getattr(final, field)))
     results["joint"] = _joint(runner)

@@ -188,3 +188,25 @@ def test_embeddings_when_installed(trec: Path) -> None:
     assert len(with_them) == 10
     assert set(with_them) <= set(without)  # they reorder the best candidates; they bring in no other
     assert any(with_them[n] != pytest.approx(without[n]) for n in with_them)
+
+
+def test_inclusion_overlap_is_the_idf_share_of_the_patient_s_words_the_inclusion_criteria_use() -> None:
+    from indexer.discover.overlap import inclusion_overlap, word_weights
+    from indexer.parsers.ctgov_xml import parse_document
+
+    [record] = parse_document((ROOT / "tests" / "fixtures" / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    lines = [c.text for c in record.eligibility.inclusion] + [
+        ch.text for c in record.eligibility.inclusion for ch in c.children
+    ]
+    inclusion = " ".join(lines).lower()
+    text = "Woman of 34 with SLE, an inadequate response to standard treatment, and a broken wrist"
+    rare = {"wrist": 1, "sle": 3}  # a made-up corpus of 10 trials: the rarer a word, the more it weighs
+    weights = word_weights(text, lambda w: rare.get(w, 8), 10)
+    words = {"woman", "with", "sle", "inadequate", "response", "standard", "treatment", "and", "broken", "wrist"}
+    assert set(weights) == words
+    found = {w for w in weights if re.search(rf"\b{w}\b", inclusion)}
+    assert {"sle", "inadequate", "treatment"} <= found and "wrist" not in found
+    expected = sum(weights[w] for w in found) / sum(weights.values())
+    assert inclusion_overlap(weights, record) == pytest.approx(expected)
+    assert weights["wrist"] > weights["sle"] > weights["woman"]
+    assert inclusion_overlap({}, record) == 0.0

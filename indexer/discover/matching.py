@@ -9,6 +9,7 @@ from indexer.catalog import Catalog
 from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
 from indexer.discover.embed import embedder
 from indexer.discover.facts import Facts, read_facts
+from indexer.discover.overlap import inclusion_overlap, word_weights
 from indexer.discover.patient import Patient, read_patient
 from indexer.discover.prf import Feedback, expansion, feedback_text
 from indexer.discover.words import query_text
@@ -54,6 +55,8 @@ class MatchSettings:
     # score = top score x (score / top score + weight x cosine) / (1 + weight), cosine between the
     # patient's words and the trial's title, conditions and summary. Needs the `embeddings` extra.
     embedding_weight: float = 0.0
+    # score x (1 + weight x the share of the patient's words, by idf, that the inclusion criteria use).
+    overlap_weight: float = 1.5
     candidates: int = CANDIDATES
     rerank: int = 50  # how many of the best candidates are checked criterion by criterion
 
@@ -162,6 +165,7 @@ class Match:
     criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
     concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
     similarity: float | None = None  # cosine of the text embeddings, when used
+    overlap: float = 0.0  # share of the patient's words (by idf) that the inclusion criteria use
 
 
 def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
@@ -179,6 +183,7 @@ def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
         w = settings.embedding_weight
         score = top * (score / top + w * m.similarity) / (1 + w)
     factor = 1.0 - settings.exclusion_penalty if m.possible_exclusions else 1.0
+    factor *= 1.0 + settings.overlap_weight * m.overlap
     factor *= 1.0 + settings.concept_boost * min(len(m.concepts), 2)
     if settings.inclusion_weight:
         met, unmet = m.criteria.count(MEETS, "inclusion"), m.criteria.count(FAILS, "inclusion")
@@ -189,7 +194,11 @@ def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
 def reorders(settings: MatchSettings) -> bool:
     """Whether the criteria checks move any score (else they are only needed for what is shown)."""
     return bool(
-        settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight or settings.embedding_weight
+        settings.exclusion_penalty
+        or settings.concept_boost
+        or settings.inclusion_weight
+        or settings.embedding_weight
+        or settings.overlap_weight
     )
 
 
@@ -223,6 +232,10 @@ def checked(
         else Match(r, scores[r.nct_id], scores[r.nct_id])
         for i, r in enumerate(records)
     ]
+    if settings.overlap_weight:
+        df = doc_freq(catalog)
+        weights = word_weights(query_text(patient.text) or patient.text, df, df.total())
+        matches = [replace(m, overlap=inclusion_overlap(weights, m.record)) for m in matches]
     model = embedder() if settings.embedding_weight else None
     if model is not None and matches:
         sims = model.similarities(query_text(patient.text) or patient.text, records, feedback_text)
