@@ -39,6 +39,10 @@ def test_heading_run_into_the_previous_line() -> None:
     inc, exc = split_criteria("Inclusion Criteria:\n* Men over 18 Exclusion Criteria:\n* Nitrates")
     assert texts(inc) == ["Men over 18"]
     assert texts(exc) == ["Nitrates"]
+    inc, exc = split_criteria("Inclusion Criteria:\n* Men over 18\tKey exclusion criteria:\n* Nitrates")
+    assert texts(exc) == ["Nitrates"]
+    inc, exc = split_criteria("Inclusion Criteria:\n* Men (see exclusion criteria) over 18\n* Nitrates")
+    assert (texts(inc), texts(exc)) == (["Men (see exclusion criteria) over 18", "Nitrates"], [])
 
 
 def test_list_run_into_one_line() -> None:

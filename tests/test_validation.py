@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from typing import Any
 
 import pytest
 
 from indexer.parsers import ParseError, parse, parse_document
+from indexer.parsers.validate import MAX_TEXT, validate
+from indexer.record import Contact
 from tests.conftest import FIXTURES
 
 STUDY = json.loads((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
@@ -83,3 +87,45 @@ def test_good_records_of_every_source_pass() -> None:
         for path in sorted((FIXTURES / folder).glob("*")):
             if path.suffix in (".json", ".xml", ".html") and not path.name.endswith(".expected.json"):
                 assert parse(path.read_bytes(), source=folder), path
+
+
+def _wrong_values(record: Any, path: str = "") -> list[tuple[str, Any]]:
+    """(field path, a copy of `record` with that one field given a value of the wrong type), for every
+    field of the record and of the first item of each of its parts (locations, contacts, criteria...)."""
+    out: list[tuple[str, Any]] = []
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        wrong: Any = [value] if not isinstance(value, list) else "text"  # no field holds a list
+        out.append((f"{path}{f.name}", dataclasses.replace(record, **{f.name: wrong})))
+        part = value[0] if isinstance(value, tuple) and value else value
+        if dataclasses.is_dataclass(part) and not isinstance(part, type):
+            for sub, changed in _wrong_values(part, f"{path}{f.name}."):
+                inner: Any = (changed, *value[1:]) if isinstance(value, tuple) else changed
+                out.append((sub, dataclasses.replace(record, **{f.name: inner})))
+    return out
+
+
+def test_every_field_of_every_part_is_checked() -> None:
+    # The fast check (generated code) and the one that names the field must refuse the same values.
+    [record] = parse((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes(), source="ctgov")
+    site = dataclasses.replace(record.locations[0], contacts=(Contact(name="A site contact", role="CONTACT"),))
+    record = dataclasses.replace(
+        record,
+        eligibility=dataclasses.replace(record.eligibility, provenance={"min_age_years": "criteria"}),
+        locations=(site, *record.locations[1:]),
+        central_contacts=(Contact(name="A contact", phone="+1 555"),),
+    )
+    cases = _wrong_values(record)
+    assert len(cases) > 60 and any(p.startswith("locations.contacts.") for p, _ in cases)
+    for path, bad in cases:
+        leaf = path.rsplit(".", 1)[-1]
+        with pytest.raises(ParseError, match=rf"(^|\.){leaf}(\[0\])? (should|.* is not a trial id)"):
+            validate(bad)
+    assert validate(record) is record
+    no_age = dataclasses.replace(record.eligibility, max_age_years=math.nan)
+    with pytest.raises(ParseError, match="max_age_years should be a finite number"):
+        validate(dataclasses.replace(record, eligibility=no_age))
+    with pytest.raises(ParseError, match="enrollment should be a whole number"):
+        validate(dataclasses.replace(record, enrollment=2**60))
+    with pytest.raises(ParseError, match="lead_sponsor is not registry text"):
+        validate(dataclasses.replace(record, lead_sponsor="x" * (MAX_TEXT + 1)))

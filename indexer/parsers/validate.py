@@ -108,9 +108,91 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# The fast check: one generated function per record class, straight-line tests with no paths built.
+# It only answers "valid or not"; a record it refuses is checked again by `_checker`, which names
+# the field. Generated code ran validation in a quarter of the walker's time (every record is checked).
+_FAST_SOURCE: dict[type, str] = {}
+
+
+def _fast_test(hint: Any, var: str, ns: dict[str, Any], depth: int) -> tuple[list[str], str]:
+    """(statements to run first, then an expression) that is true when `var` passes `hint`'s check."""
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [o for o in typing.get_args(hint) if o is not type(None)]
+        pre, test = _fast_test(options[0], var, ns, depth)
+        if len(options) == len(typing.get_args(hint)):
+            return pre, test
+        if pre:  # a list or a nested record: its statements run only for a value
+            return [f"if {var} is not None:", *(f"    {line}" for line in pre)], test if test == "True" else (
+                f"({var} is None or {test})"
+            )
+        return [], f"({var} is None or {test})"
+    if origin is tuple:
+        item = f"i{depth}"
+        pre, test = _fast_test(typing.get_args(hint)[0], item, ns, depth + 1)
+        body = [*pre, f"if not {test}: return False"]
+        return [
+            f"if type({var}) is not tuple: return False",
+            f"for {item} in {var}:",
+            *(f"    {line}" for line in body),
+        ], "True"
+    if origin is dict:
+        return [], f"_text_map_ok({var})"
+    if hint is str:
+        return [], f'(type({var}) is str and len({var}) <= MAX_TEXT and "\\x00" not in {var})'
+    if hint is bool:
+        return [], f"type({var}) is bool"
+    if hint is int:
+        return [], f"(type({var}) is int and -MAX_INT <= {var} <= MAX_INT)"
+    if hint is float:
+        return [], f"(type({var}) in _NUMBERS and isfinite({var}) and -MAX_INT <= {var} <= MAX_INT)"
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        _fast_function(hint, ns)
+        return [], f"_ok_{hint.__name__}({var})"
+    raise TypeError(f"no check for {hint!r}")
+
+
+def _fast_function(cls: type, ns: dict[str, Any]) -> None:
+    if cls in _FAST_SOURCE:
+        return
+    _FAST_SOURCE[cls] = ""  # a type may hold itself (Criterion): its name is enough to call it
+    lines = [f"def _ok_{cls.__name__}(value):", f"    if not isinstance(value, _{cls.__name__}): return False"]
+    ns[f"_{cls.__name__}"] = cls
+    for name, field_hint in _hints(cls).items():
+        var = f"f_{name}"
+        pre, test = _fast_test(field_hint, var, ns, 0)
+        lines.append(f"    {var} = value.{name}")
+        lines.extend(f"    {line}" for line in pre)
+        if test != "True":
+            lines.append(f"    if not {test}: return False")
+    lines.append("    return True")
+    _FAST_SOURCE[cls] = "\n".join(lines)
+
+
+def _text_map_ok(value: Any) -> bool:
+    return type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items())
+
+
+@cache
+def _fast(cls: type) -> Callable[[Any], bool]:
+    ns: dict[str, Any] = {
+        "MAX_TEXT": MAX_TEXT, "MAX_INT": MAX_INT, "isfinite": math.isfinite, "_NUMBERS": (int, float),
+        "_text_map_ok": _text_map_ok,
+    }  # fmt: skip
+    _FAST_SOURCE.clear()
+    _fast_function(cls, ns)
+    exec("\n\n".join(_FAST_SOURCE.values()), ns)  # our own source, from the record's type hints
+    return ns[f"_ok_{cls.__name__}"]  # type: ignore[no-any-return]
+
+
 def validate(record: TrialRecord) -> TrialRecord:
     """The record itself, or ParseError naming the first field of the wrong type or out of range."""
     if not isinstance(record.nct_id, str) or not is_trial_id(record.nct_id):
         raise ParseError(f"nct_id {_show(record.nct_id)} is not a trial id (NCT, EudraCT or register id)")
+    try:
+        if _fast(TrialRecord)(record):
+            return record
+    except (OverflowError, TypeError, ValueError):
+        pass  # e.g. an integer too large for a float: the full check below names it
     _checker(TrialRecord)(record, "")
     return record
