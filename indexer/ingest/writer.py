@@ -269,13 +269,18 @@ class BatchWriter:
         with self.store.transaction():
             for body, digest in raw_docs:
                 self.store.put_raw(body, digest)
+            # Trials not stored yet (all of a first crawl's): one query for the batch, none per record.
+            unknown = self.store.missing(item.record.nct_id for item in batch)
             for item in batch:
                 record = item.record
                 if record.source in REGISTRY_SOURCES:
-                    if self.store.current_source(record.nct_id) not in (None, *REGISTRY_SOURCES):
+                    new = record.nct_id in unknown
+                    if not new and self.store.current_source(record.nct_id) not in (None, *REGISTRY_SOURCES):
                         self.store.drop_history(record.nct_id)  # the registry replaces a provisional row
-                    result = self.store.put(record, item.raw, item.raw_hash)
-                    status, stored = result.status, result.record
+                    unknown.discard(record.nct_id)  # stored now: a second record of it in this batch looks
+                    result = self.store.put(record, item.raw, item.raw_hash, new=new)
+                    # Only a changed record is indexed: the stored copy of an unchanged one is not decoded.
+                    status, stored = result.status, result.given
                 else:
                     record = self._link(record)
                     status = self.store.put_source(record, item.raw, item.raw_hash)
@@ -283,6 +288,7 @@ class BatchWriter:
                     if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
                         # Known from this source only: a provisional trial row, so it can be found.
                         stored = self.store.put(record).record
+                    unknown.discard(record.nct_id)
                 counts[status] += 1
                 if status in ("new", "updated") and stored is not None:
                     changed[record.nct_id] = stored

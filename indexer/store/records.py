@@ -148,15 +148,20 @@ class RecordStore:
         return str(found) if found is not None else None
 
     # -- records ------------------------------------------------------------
-    def put(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> PutResult:
-        """Store a record (inside a transaction); a new version only when its content changed."""
+    def put(
+        self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None, *, new: bool = False
+    ) -> PutResult:
+        """Store a record (inside a transaction); a new version only when its content changed.
+
+        `new`: the caller knows the trial has no stored record (`missing`), so it is not looked up.
+        """
         blob, digest = serialise(record)
         if raw is not None:
             raw_hash = self.put_raw(raw, raw_hash)
         if raw_hash is not None:
             self._db.execute("INSERT OR IGNORE INTO seen_raw (hash, nct_id) VALUES (?, ?)", (raw_hash, record.nct_id))
-        current = self._db.one("SELECT record FROM records WHERE nct_id = ?", (record.nct_id,))
-        result = add_version(self._db, record, blob, digest, raw_hash, current)
+        current = None if new else self._db.one("SELECT record FROM records WHERE nct_id = ?", (record.nct_id,))
+        result = add_version(self._db, record, blob, digest, raw_hash, current, new=new)
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
         self._remember_filing(record.nct_id, current)
@@ -228,6 +233,16 @@ class RecordStore:
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))
         self.facets.drop(nct_id)
         self._stored.pop(nct_id, None)
+
+    def missing(self, ids: Iterable[str]) -> set[str]:
+        """Those of these trial ids with no stored record: a batch's look-up in one query per 500 ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(i for (i,) in self._db.execute(f"SELECT nct_id FROM records WHERE nct_id IN ({marks})", chunk))
+        return set(wanted) - found
 
     def current_source(self, nct_id: str) -> str | None:
         found = self._db.one("SELECT source FROM records WHERE nct_id = ?", (nct_id,))

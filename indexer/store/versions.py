@@ -47,19 +47,31 @@ def _order_key(date: str | None, fetched_at: str | None, source: str | None) -> 
 
 
 def add_version(
-    db: Database, record: TrialRecord, blob: bytes, digest: str, raw_hash: str | None, current: str | None
+    db: Database,
+    record: TrialRecord,
+    blob: bytes,
+    digest: str,
+    raw_hash: str | None,
+    current: str | None,
+    *,
+    new: bool = False,
 ) -> VersionResult:
     """Record `record` (serialised as `blob`, content hash `digest`) as a version if its content is new.
 
     `RecordStore.put` calls this inside its transaction, with `current` the trial's stored record
     JSON, before it replaces that row: the newest version's JSON is kept only in `records`, and
-    moves into `versions` here when a newer one arrives.
+    moves into `versions` here when a newer one arrives. `new`: the trial is known to have no
+    versions (were it wrong, the first version's key would collide and the transaction fail).
     """
     nct_id = record.nct_id
-    rows = db.execute(
-        "SELECT version, date, fetched_at, content_hash, source FROM versions WHERE nct_id = ? ORDER BY version",
-        (nct_id,),
-    ).fetchall()
+    rows = (
+        []
+        if new
+        else db.execute(
+            "SELECT version, date, fetched_at, content_hash, source FROM versions WHERE nct_id = ? ORDER BY version",
+            (nct_id,),
+        ).fetchall()
+    )
     key = _order_key(record.last_update_posted, record.fetched_at, record.source)
     if not rows:
         _insert(db, 1, record, None, digest, raw_hash)
