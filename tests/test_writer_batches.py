@@ -1,0 +1,38 @@
+"""A batch of many records stores exactly what one-record batches store (the batched look-ups)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.ingest.files import iter_documents
+from tests.conftest import shared
+
+
+def _store(data_dir: Path, docs: list[tuple[str, bytes]], batch_size: int) -> Catalog:
+    catalog = Catalog(load(data_dir, batch_size=batch_size))
+    with catalog.writer() as w:
+        for location, body in docs:
+            w.add_document(body, location)
+    return catalog
+
+
+def test_one_batch_stores_what_record_by_record_stores(tmp_path: Path) -> None:
+    # Every version of three trials (several per trial land in one batch, oldest not always first),
+    # then the same trials' API v2 records on top of the stored history.
+    folders = [shared("ctgov", "xml_versions", t) for t in ("NCT00023673", "NCT00081588", "NCT00277524")]
+    docs = [(loc, body) for loc, body in iter_documents(folders) if isinstance(body, bytes)]
+    docs.reverse()
+    assert len(docs) > 6
+    one = _store(tmp_path / "one", docs, batch_size=1)
+    many = _store(tmp_path / "many", docs, batch_size=1000)
+    expected = one.store.snapshot()
+    assert len(expected.versions) > len(expected.record_ids) == 3 and expected.changes > 0
+    assert many.store.snapshot() == expected
+    assert many.store.pending_index() == []
+    # Stored already: the second run finds every trial in the store and adds nothing.
+    with many.writer() as w:
+        for location, body in docs:
+            w.add_document(body, location)
+    assert many.store.snapshot() == expected and w.stats["new"] == w.stats["updated"] == 0
