@@ -7,6 +7,7 @@ import argparse
 import copy
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,18 +78,24 @@ def plain_loop(api: str, page_size: int) -> tuple[float, int]:
             return time.perf_counter() - start, count
 
 
-def crawl(api: str, page_size: int) -> tuple[float, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def crawl(api: str, page_size: int) -> tuple[float, int, float]:
+    """(wall seconds, records stored, CPU seconds of the crawl process: every thread, user and system)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TRIALS_DATA": tmp, "TRIALS_DOWNLOAD_DELAY": "0"}
-        start = time.perf_counter()
+        cpu, start = _children_cpu(), time.perf_counter()
         subprocess.run(
             [TRIALS, "-q", "crawl", "ctgov", "--since", "1900-01-01", "--api-url", api, "--page-size", str(page_size)],
             env=env,
             check=True,
         )
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
         done = subprocess.run([TRIALS, "stats", "--json"], env=env, capture_output=True, text=True, check=True)
-        return wall, int(json.loads(done.stdout)[0]["count"])
+        return wall, int(json.loads(done.stdout)[0]["count"]), cpu
 
 
 def main() -> None:
@@ -118,16 +125,20 @@ def main() -> None:
         finally:
             server.terminate()
     loop_s = statistics.median(t for t, _ in loops)
-    crawl_s = statistics.median(t for t, _ in crawls)
+    crawl_s = statistics.median(t for t, _, _ in crawls)
+    cpu_s = statistics.median(c for _, _, c in crawls)
     report(
         "crawl",
         {
             "studies": args.studies,
             "page_size": args.page_size,
-            "stored": [c for _, c in crawls],
+            "stored": [c for _, c, _ in crawls],
             "load": os.getloadavg(),
             "plain_loop_s": [round(t, 2) for t, _ in loops],
-            "crawl_s": [round(t, 2) for t, _ in crawls],
+            "crawl_s": [round(t, 2) for t, _, _ in crawls],
+            # CPU time does not depend on what else the shared machine runs (wall time does).
+            "crawl_cpu_s": [round(c, 2) for _, _, c in crawls],
+            "crawl_cpu_us_per_study": round(cpu_s / args.studies * 1e6),
             "plain_loop_studies_per_s": round(args.studies / loop_s),
             "crawl_studies_per_s": round(args.studies / crawl_s),
             "crawl_over_plain_loop": round(crawl_s / loop_s, 2),
