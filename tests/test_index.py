@@ -168,3 +168,23 @@ def test_weighted_terms_add_their_weight_and_never_filter(cat: Catalog) -> None:
     assert more["NCT02084238"] == pytest.approx(plain["NCT02084238"])
     zero = cat.index.search(SearchQuery(text="lupus", limit=10, weighted_terms=(("cataract", 0.0),))).hits
     assert {h.nct_id: h.score for h in zero} == pytest.approx(plain)
+
+
+def test_doc_freq_is_the_commonest_field_of_the_word(tmp_path: Path) -> None:
+    [seed] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    blank = dataclasses.replace(seed, brief_title="", official_title="", brief_summary="", detailed_description="")
+    blank = dataclasses.replace(blank, conditions=(), keywords=(), condition_mesh=(), interventions=())
+    blank = dataclasses.replace(blank, eligibility=Eligibility())
+    # "Pancreatitis" in the title of two trials, in the summary of three, one of them a title's too.
+    titles = ["Pancreatitis care", "Pancreatitis pain", "", "", ""]
+    summaries = ["", "Acute pancreatitis.", "pancreatitis again", "Chronic pancreatitis", "Other words"]
+    records = [
+        dataclasses.replace(blank, nct_id=f"NCT9100000{i}", brief_title=t, brief_summary=s)
+        for i, (t, s) in enumerate(zip(titles, summaries, strict=True))
+    ]
+    with Catalog(load(tmp_path)) as c:
+        write_records(c, records)
+        assert c.index.search(SearchQuery(text="pancreatitis", limit=1)).total == 4  # any field
+        assert c.index.doc_freq("pancreatitis") == 3  # the summaries; "Pancreatitis" is stemmed alike
+        assert c.index.doc_freq("Pancreatitis") == 3
+        assert c.index.doc_freq("cataract") == 0 and c.index.doc_freq("") == 0

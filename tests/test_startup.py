@@ -40,3 +40,15 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     searched = _loaded("--data-dir", str(tmp_path), "search", "lupus")
     assert "indexer.catalog" in searched and "tantivy" in searched  # it did search
     assert searched & {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers"} == set()
+
+
+def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from indexer.catalog import Catalog, write_records
+    from indexer.config import load
+    from indexer.record import TrialRecord
+
+    with Catalog(load(tmp_path)) as catalog:  # a store and index to match against (an error would load more)
+        write_records(catalog, [TrialRecord(nct_id="NCT90000001", brief_title="Lupus in adults", source="ctgov")])
+    matched = _loaded("--data-dir", str(tmp_path), "match", "--text", "45-year-old woman with lupus")
+    assert "indexer.discover.matching" in matched and "indexer.discover.criteria_match" in matched
+    assert matched & {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers", "indexer.discover.evaluate"} == set()

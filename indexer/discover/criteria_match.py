@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from indexer.discover.facts import Facts, norm
 from indexer.discover.patient import Patient
-from indexer.parsers.criteria import flatten
-from indexer.record import TrialRecord
+from indexer.record import Criterion, TrialRecord
 
 MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
 # A long item names many conditions in passing ("... other than diabetes, hypertension or ..."):
@@ -116,10 +115,16 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
     return CriterionCheck(kind, item, UNKNOWN)
 
 
+def _items(criteria: tuple[Criterion, ...]) -> list[str]:
+    """Every item's text, sub-items included, depth first (as indexer.parsers.criteria.flatten: importing
+    that would load every parser, bs4 and lxml included, into `trials match`)."""
+    return [t for c in criteria for t in (c.text, *_items(c.children))]
+
+
 def check_criteria(record: TrialRecord, patient: Patient, facts: Facts) -> CriteriaSummary:
     e = record.eligibility
-    checks = [check_item("inclusion", item, patient, facts) for item in flatten(e.inclusion)]
-    checks += [check_item("exclusion", item, patient, facts) for item in flatten(e.exclusion)]
+    checks = [check_item("inclusion", item, patient, facts) for item in _items(e.inclusion)]
+    checks += [check_item("exclusion", item, patient, facts) for item in _items(e.exclusion)]
     return CriteriaSummary(tuple(checks))
 
 

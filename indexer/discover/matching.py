@@ -88,7 +88,8 @@ class _DocFreq:
         self.trials = -1
 
     def total(self) -> int:
-        trials = self.catalog.store.count()
+        # The index's count, not the store's: the same documents as the frequencies, and no table scan.
+        trials = self.catalog.index.count()
         if trials != self.trials or len(self.cache) > self._MAX_WORDS:
             self.cache.clear()
             self.trials = trials
@@ -96,7 +97,7 @@ class _DocFreq:
 
     def __call__(self, word: str) -> int:
         if word not in self.cache:
-            self.cache[word] = self.catalog.index.search(SearchQuery(text=word, limit=1)).total
+            self.cache[word] = self.catalog.index.doc_freq(word)
         return self.cache[word]
 
 

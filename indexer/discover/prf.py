@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import tantivy
-
 from indexer.discover.words import FILLER
+from indexer.index.tantivy_index import stem_analyzer
 from indexer.record import TrialRecord
 
 # Words of trial records that say nothing about a patient or a disease.
@@ -40,18 +39,6 @@ class Feedback:
     weight: float = 0.5  # the heaviest added word's weight; a word of the patient's text weighs 1
 
 
-@lru_cache(maxsize=1)
-def _analyzer() -> tantivy.TextAnalyzer:
-    # The index's "en_stem": simple tokens, lower case, English Snowball stems.
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
 def feedback_text(record: TrialRecord) -> str:
     """The parts of a trial that say what it is about (the long criteria would add noise)."""
     return "\n".join(
@@ -74,7 +61,7 @@ def is_common_word(word: str) -> bool:
 
 
 def stems(text: str) -> list[str]:
-    return [t for t in _analyzer().analyze(text) if len(t) > 2 and not t.isdigit()]
+    return [t for t in stem_analyzer().analyze(text) if len(t) > 2 and not t.isdigit()]
 
 
 @lru_cache(maxsize=200_000)

@@ -216,6 +216,10 @@ class ClusterIndex:
     def count(self) -> int:
         return int(self.adapter.request("GET", f"/{self.alias}/_count")["count"])
 
+    def doc_freq(self, word: str) -> int:
+        # Exact: the documents that have it in any text field (one request, as a search).
+        return self.search(SearchQuery(text=word, limit=1)).total
+
     def search(self, q: SearchQuery) -> SearchResult:
         answer = self.adapter.request("POST", f"/{self.alias}/_search", body=dsl.search_body(q))
         scored = q.has_scoring_terms and q.sort == "relevance"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import tempfile
@@ -33,6 +34,25 @@ from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
 SCHEMA_VERSION = 4
+
+
+def _tantivy_version() -> str:
+    # tantivy.__version__ is "tantivy v0.27.0, index_format v7": read without importlib.metadata's
+    # search of the installed distributions (9 ms of every command's start).
+    found = re.match(r"tantivy v(\S+),", getattr(tantivy, "__version__", ""))
+    return found.group(1) if found else pkg_version("tantivy")
+
+
+@functools.cache
+def stem_analyzer() -> tantivy.TextAnalyzer:
+    """What "en_stem" makes of text: simple tokens, long ones dropped, lower case, English Snowball stems."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
 
 
 def _schema() -> tantivy.Schema:
@@ -84,7 +104,7 @@ class TantivyIndex:
 
     def _marker_value(self) -> dict[str, Any]:
         # tantivy is pre-1.0: a new release may change the on-disk format, so rebuild then too.
-        return {"schema": SCHEMA_VERSION, "tantivy": pkg_version("tantivy")}
+        return {"schema": SCHEMA_VERSION, "tantivy": _tantivy_version()}
 
     def _open(self, folder: Path) -> tantivy.Index:
         if not os.access(folder, os.W_OK):
@@ -171,6 +191,19 @@ class TantivyIndex:
         try:
             self.index.reload()
             return int(self.index.searcher().num_docs)
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
+
+    def doc_freq(self, word: str) -> int:
+        """The documents of the text field that has `word` (its stem) most often: read from the term
+        dictionaries, where a search would count the union of every field's postings (about 2 ms a
+        word at 500,000 trials, against 0.04 ms). A lower bound of that union, which idf needs no more."""
+        searcher = self.index.searcher()
+        tokens = stem_analyzer().analyze(word)
+        if not tokens:
+            return 0
+        try:
+            return min(int(searcher.num_docs), max(searcher.doc_freq(f, tokens[0]) for f in TEXT_FIELDS))
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"the search index is damaged ({exc})") from exc
 

@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from indexer.discover import matching
-from indexer.discover.evaluate import evaluate, load_qrels, load_topics
 from indexer.discover.explain import MatchExplanation, find_trials
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
@@ -120,6 +119,8 @@ def match(
     settings = _settings(embeddings)
     where = where_query(**place)
     if batch:
+        from indexer.discover.evaluate import load_topics  # only batches read topic files
+
         out = sys.stdout
         for topic in load_topics(batch):
             patient = matching.read_patient(topic.text, age, sex)
@@ -217,6 +218,8 @@ def evaluate_cmd(
     app: AppContext, topics: Path, qrels: Path, limit: int, as_json: bool, embeddings: bool | None
 ) -> None:
     """nDCG@N, P@N and recall@100 of `trials match` over the current index (trec_eval's definitions)."""
+    from indexer.discover.evaluate import evaluate, load_qrels, load_topics  # not loaded by `trials match`
+
     catalog = app.catalog()
     settings = _settings(embeddings)
     judged = load_qrels(qrels)
