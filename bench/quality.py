@@ -36,6 +36,7 @@ BASELINE = MatchSettings(
     concept_boost=0.0,
     inclusion_weight=0.0,
     overlap_weight=0.0,
+    condition_coverage=0.0,
 )
 # Each row: a signal, the setting it changes, and the values tried (the first is "off"). The rows are
 # cumulative: each starts from the library's defaults for the rows above it (or "off" where a row's
@@ -65,6 +66,7 @@ ROWS: list[tuple[str, str, list[Any]]] = [
             Feedback(10, 30, 1.0, 0.8),
         ],
     ),
+    ("share of the trial's own condition the patient names", "condition_coverage", [0.0, 0.1, 0.2, 0.3, 0.5]),
     ("exclusion items the patient fails push down", "exclusion_penalty", [0.0, 0.1, 0.2, 0.3]),
     ("trial's own conditions the patient has (concepts)", "concept_boost", [0.0, 0.05, 0.1, 0.2]),
     ("inclusion items met minus failed", "inclusion_weight", [0.0, 0.025, 0.05, 0.1]),
@@ -150,7 +152,7 @@ def quality(catalog: Catalog) -> dict[str, Any]:
     assert settings == final, "the rows must end at the library's default ranking"
     # Alone: each new signal on top of the ranking of issue 6 without synonyms and push-down.
     core = dataclasses.replace(matching.DEFAULT, feedback=None, exclusion_penalty=0.0, concept_boost=0.0)
-    core = dataclasses.replace(core, inclusion_weight=0.0, overlap_weight=0.0)
+    core = dataclasses.replace(core, inclusion_weight=0.0, overlap_weight=0.0, condition_coverage=0.0)
     for name, field, values in ROWS[3:]:
         results["alone"].append(_row(runner, name, core, field, values, getattr(final, field)))
     results["joint"] = _joint(runner)

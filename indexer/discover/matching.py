@@ -6,6 +6,7 @@ import weakref
 from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
+from indexer.discover.coverage import condition_coverage, patient_stems
 from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
 from indexer.discover.embed import embedder
 from indexer.discover.facts import Facts, read_facts
@@ -52,6 +53,10 @@ class MatchSettings:
     concept_boost: float = 0.0
     # score x (1 + weight x (met - failed inclusion items)), bounded to [0.5, 1.5].
     inclusion_weight: float = 0.0
+    # The search score x (1 + weight x coverage), coverage the idf-weighted share of the words of the
+    # trial's own condition that the patient used (coverage.py), over the `rerank` best. 0.2 and 0.3
+    # were chosen on the halves of the development set (docs/benchmarks.md).
+    condition_coverage: float = 0.3
     # score = top score x (score / top score + weight x cosine) / (1 + weight), cosine between the
     # patient's words and the trial's title, conditions and summary. Needs the `embeddings` extra.
     embedding_weight: float = 0.0
@@ -115,9 +120,13 @@ def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
     return (catalog.search_ids(query) if synonyms else catalog.index.search(query)).hits
 
 
-def _load(catalog: Catalog, hits: list[Hit]) -> list[TrialRecord]:
-    found = catalog.store.get_many(h.nct_id for h in hits)
-    return [found[h.nct_id] for h in hits if h.nct_id in found]
+def _load(catalog: Catalog, hits: list[Hit], loaded: dict[str, TrialRecord] | None = None) -> list[TrialRecord]:
+    """The hits' records, in order; those in `loaded` are not read (nor decoded) again, new ones are added to it."""
+    have = loaded if loaded is not None else {}
+    missing = [h.nct_id for h in hits if h.nct_id not in have]
+    if missing:
+        have.update(catalog.store.get_many(missing))
+    return [have[h.nct_id] for h in hits if h.nct_id in have]
 
 
 def candidates(
@@ -126,10 +135,12 @@ def candidates(
     statuses: tuple[str, ...],
     settings: MatchSettings,
     where: SearchQuery | None = None,
+    loaded: dict[str, TrialRecord] | None = None,
 ) -> list[Hit]:
     """The first search, then (with feedback on) a second one with the words its best results share.
 
-    `where` adds its place and freshness filters (near, within_km, countries, fresh) to both.
+    `where` adds its place and freshness filters (near, within_km, countries, fresh) to both; the
+    records read for the feedback are added to `loaded`.
     """
     text = (query_text(patient.text) if settings.clean else "") or patient.text
     w = where or SearchQuery()
@@ -145,16 +156,34 @@ def candidates(
         limit=settings.candidates,
         field_weights=settings.weights,
     )
-    hits = _search(catalog, query, settings.synonyms)
-    if settings.feedback is not None and hits:
-        top = hits[: settings.feedback.docs]
-        records = _load(catalog, top)
-        scores = {h.nct_id: h.score for h in top}
+    learn = settings.feedback if settings.feedback is not None and settings.feedback.docs > 0 else None
+    # With feedback, the first search asks only for the results it learns from (reading 100 ids costs
+    # more than the search at 500,000 trials); the second one, with the learnt words, for them all.
+    hits = _search(catalog, query if learn is None else replace(query, limit=learn.docs), settings.synonyms)
+    if learn is not None and hits:
+        records = _load(catalog, hits, loaded)
+        scores = {h.nct_id: h.score for h in hits}
         df = doc_freq(catalog)
-        terms = expansion(text, records, [scores[r.nct_id] for r in records], df, df.total(), settings.feedback)
-        if terms:
-            hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
+        terms = expansion(text, records, [scores[r.nct_id] for r in records], df, df.total(), learn)
+        hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
+    if settings.condition_coverage:
+        hits = _covered(catalog, text, hits, settings)
     return hits
+
+
+def _covered(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSettings) -> list[Hit]:
+    """The best `settings.rerank` hits, each score x (1 + weight x how much of the trial's own condition
+    the description names), in their new order; only the trials' condition names are read."""
+    head, rest = hits[: settings.rerank], hits[settings.rerank :]
+    names = catalog.store.vocabulary.condition_names(h.nct_id for h in head)
+    said = patient_stems(text)
+    df = doc_freq(catalog)
+    total = df.total()
+    w = settings.condition_coverage
+    moved = [
+        Hit(h.nct_id, h.score * (1 + w * condition_coverage(names.get(h.nct_id, ()), said, df, total))) for h in head
+    ]
+    return sorted(moved, key=lambda h: -h.score) + rest
 
 
 @dataclass(frozen=True)
@@ -216,10 +245,11 @@ def checked(
     As many are checked as the ranking uses (`settings.rerank`), or only the `shown` ones when the
     checks move no score: batch ranking then loads no record past the feedback's few.
     """
-    hits = candidates(catalog, patient, statuses, settings, where)
+    loaded: dict[str, TrialRecord] = {}
+    hits = candidates(catalog, patient, statuses, settings, where, loaded)
     depth = settings.rerank if shown is None or reorders(settings) else shown
     head, rest = hits[:depth], hits[depth:]
-    records = _load(catalog, head)
+    records = _load(catalog, head, loaded)
     scores = {h.nct_id: h.score for h in head}
     if not records:
         return [], rest

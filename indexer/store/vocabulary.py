@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from indexer.store.db import Database
 
@@ -42,3 +42,17 @@ class Vocabulary:
         )
         for terms, ancestors in self._db.execute(sql):
             yield json.loads(terms), json.loads(ancestors) if ancestors else []
+
+    def condition_names(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Each record's conditions, then its condition MeSH terms, read without decoding the whole record."""
+        ids = list(ids)
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = (
+                "SELECT nct_id, json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh')"
+                f" FROM records WHERE nct_id IN ({','.join('?' * len(chunk))})"
+            )
+            for nct_id, conditions, mesh in self._db.execute(sql, chunk):
+                out[nct_id] = [*json.loads(conditions or "[]"), *json.loads(mesh or "[]")]
+        return out
