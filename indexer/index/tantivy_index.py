@@ -9,7 +9,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,11 @@ def _tantivy_version() -> str:
     # tantivy.__version__ is "tantivy v0.27.0, index_format v7": read without importlib.metadata's
     # search of the installed distributions (9 ms of every command's start).
     found = re.match(r"tantivy v(\S+),", getattr(tantivy, "__version__", ""))
-    return found.group(1) if found else pkg_version("tantivy")
+    if found:
+        return found.group(1)
+    from importlib.metadata import version
+
+    return version("tantivy")
 
 
 @functools.cache
