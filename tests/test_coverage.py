@@ -1,4 +1,4 @@
-"""How much of a trial's own condition a patient names, and the store read behind it."""
+"""Patient-matching signals: how much of a trial's own condition a patient names; the words of the query."""
 
 from __future__ import annotations
 
@@ -49,3 +49,11 @@ def test_condition_names_reads_the_conditions_then_the_mesh_terms(tmp_path: Path
         names = c.store.vocabulary.condition_names([r.nct_id for r in records] + ["NCT00000000"])
     assert names == {r.nct_id: [*r.conditions, *r.condition_mesh] for r in records}
     assert any(names.values())
+
+
+def test_the_query_keeps_what_the_patient_has_not_how_they_tell_it() -> None:
+    from indexer.discover.words import query_text
+
+    assert query_text("I am 34, female, with SLE; my doctor mentioned low-dose IL-2") == "34 SLE low-dose IL-2"
+    # Negated clauses go up to the next comma or full stop.
+    assert query_text("62-year-old man, denies chest pain, has type 2 diabetes.") == "62-year-old type 2 diabetes"

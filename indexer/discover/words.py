@@ -14,6 +14,9 @@ _FILLER_WORDS = (
     "months time reports reported states denies showed shows found noted given started also after before "
     "since then well normal exam examination physical admitted hospital mother father family past medical "
     "recent recently currently current prior last two three one four five new left right "
+    # How patients write about themselves and their visits ("I am 34; my doctor mentioned ..."): the
+    # TREC notes are in the third person, so these leave its figures as they were.
+    "am my me mine we our us i'm im doctor doctors mentioned told said "
 )
 FILLER = frozenset(_FILLER_WORDS.split())
 
