@@ -190,7 +190,7 @@ def _covered(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSettin
 class Match:
     record: TrialRecord
     score: float  # after the criteria and concepts moved it
-    search_score: float = 0.0  # as the search ranked it
+    search_score: float = 0.0  # as the search ranked it (with the condition coverage)
     possible_exclusions: tuple[str, ...] = ()  # exclusion items the patient seems to fail
     criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
     concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
