@@ -91,7 +91,6 @@ class Runner:
             concept_boost=0.0,
             inclusion_weight=0.0,
             embedding_weight=1.0 if settings.embedding_weight else 0.0,  # similarities computed, weighed later
-            overlap_weight=1.0 if settings.overlap_weight else 0.0,  # overlaps computed, weighed later
         )
         elapsed = 0.0
 

@@ -11,6 +11,7 @@ from indexer.catalog import Catalog, write_records
 from indexer.config import load
 from indexer.discover.coverage import condition_coverage, patient_stems
 from indexer.parsers import parse
+from indexer.record import Criterion
 from tests.conftest import FIXTURES
 
 DF = {"lupus": 10, "nephritis": 5, "systemic": 40, "erythematosus": 10, "type": 60, "diabetes": 20, "mellitus": 20}
@@ -42,13 +43,19 @@ def test_coverage_reads_words_by_their_stems() -> None:
     assert condition_coverage(["Type 2 Diabetes Mellitus"], said, df, 100) == pytest.approx(expected)
 
 
-def test_condition_names_reads_the_conditions_then_the_mesh_terms(tmp_path: Path) -> None:
-    records = [parse((FIXTURES / "ctgov_xml" / f"{n}.xml").read_bytes())[0] for n in ("NCT04077684", "NCT02084238")]
+def test_match_fields_reads_condition_names_and_inclusion_items(tmp_path: Path) -> None:
+    names = ("NCT04077684", "NCT02084238", "NCT00002475")  # the last one's inclusion items have sub-items
+    records = [parse((FIXTURES / "ctgov_xml" / f"{n}.xml").read_bytes())[0] for n in names]
     with Catalog(load(tmp_path)) as c:
         write_records(c, records)
-        names = c.store.vocabulary.condition_names([r.nct_id for r in records] + ["NCT00000000"])
-    assert names == {r.nct_id: [*r.conditions, *r.condition_mesh] for r in records}
-    assert any(names.values())
+        fields = c.store.vocabulary.match_fields([r.nct_id for r in records] + ["NCT00000000"])
+
+    def items(criteria: tuple[Criterion, ...]) -> list[str]:
+        return [t for x in criteria for t in (x.text, *items(x.children))]
+
+    assert fields == {r.nct_id: ([*r.conditions, *r.condition_mesh], items(r.eligibility.inclusion)) for r in records}
+    assert all(names and inclusion for names, inclusion in fields.values())
+    assert any(x.children for r in records for x in r.eligibility.inclusion)  # sub-items are read too
 
 
 def test_the_query_keeps_what_the_patient_has_not_how_they_tell_it() -> None:

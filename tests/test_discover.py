@@ -207,6 +207,6 @@ def test_inclusion_overlap_is_the_idf_share_of_the_patient_s_words_the_inclusion
     found = {w for w in weights if re.search(rf"\b{w}\b", inclusion)}
     assert {"sle", "inadequate", "treatment"} <= found and "wrist" not in found
     expected = sum(weights[w] for w in found) / sum(weights.values())
-    assert inclusion_overlap(weights, record) == pytest.approx(expected)
+    assert inclusion_overlap(weights, lines) == pytest.approx(expected)
     assert weights["wrist"] > weights["sle"] > weights["woman"]
-    assert inclusion_overlap({}, record) == 0.0
+    assert inclusion_overlap({}, lines) == 0.0

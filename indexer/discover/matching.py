@@ -60,19 +60,23 @@ class MatchSettings:
     # score = top score x (score / top score + weight x cosine) / (1 + weight), cosine between the
     # patient's words and the trial's title, conditions and summary. Needs the `embeddings` extra.
     embedding_weight: float = 0.0
-    # score x (1 + weight x the share of the patient's words, by idf, that the inclusion criteria use).
+    # The search score x (1 + weight x the share of the patient's words, by idf, that the inclusion
+    # criteria use; overlap.py), over the `rerank` best, as the condition coverage.
     overlap_weight: float = 1.5
     candidates: int = CANDIDATES
     rerank: int = 50  # how many of the best candidates are checked criterion by criterion
 
 
 DEFAULT = MatchSettings()
-EMBEDDING_WEIGHT = 0.5  # chosen on both halves of the development set (docs/benchmarks.md)
+# The embeddings' best weight on the development set when asked for. They are off by default, even
+# where the extra is installed: on top of the condition coverage and the inclusion overlap they lose
+# out of fold (docs/benchmarks.md), and loading the model costs a one-off command over a second.
+EMBEDDING_WEIGHT = 0.5
 
 
 def default_settings(embeddings: bool | None = None) -> MatchSettings:
-    """The default ranking, with text embeddings when asked (None: when the extra is installed)."""
-    use = embedder() is not None if embeddings is None else embeddings
+    """The default ranking, with text embeddings only when asked (None: without them)."""
+    use = bool(embeddings)
     if use and embedder() is None:
         raise RuntimeError("text embeddings need the extra: pip install 'trialscout[embeddings]'")
     return replace(DEFAULT, embedding_weight=EMBEDDING_WEIGHT) if use else DEFAULT
@@ -166,23 +170,29 @@ def candidates(
         df = doc_freq(catalog)
         terms = expansion(text, records, [scores[r.nct_id] for r in records], df, df.total(), learn)
         hits = _search(catalog, replace(query, weighted_terms=tuple(terms)), settings.synonyms)
-    if settings.condition_coverage:
-        hits = _covered(catalog, text, hits, settings)
+    if settings.condition_coverage or settings.overlap_weight:
+        hits = _reranked(catalog, text, hits, settings)
     return hits
 
 
-def _covered(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSettings) -> list[Hit]:
-    """The best `settings.rerank` hits, each score x (1 + weight x how much of the trial's own condition
-    the description names), in their new order; only the trials' condition names are read."""
+def _reranked(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSettings) -> list[Hit]:
+    """The best `settings.rerank` hits in their new order, each score x (1 + weight x how much of the
+    trial's own condition the description names) x (1 + weight x the share of the description's words
+    that its inclusion criteria use). Only those fields are read, no whole record."""
     head, rest = hits[: settings.rerank], hits[settings.rerank :]
-    names = catalog.store.vocabulary.condition_names(h.nct_id for h in head)
-    said = patient_stems(text)
+    fields = catalog.store.vocabulary.match_fields(h.nct_id for h in head)
     df = doc_freq(catalog)
     total = df.total()
-    w = settings.condition_coverage
-    moved = [
-        Hit(h.nct_id, h.score * (1 + w * condition_coverage(names.get(h.nct_id, ()), said, df, total))) for h in head
-    ]
+    said = patient_stems(text)
+    weights = word_weights(text, df, total) if settings.overlap_weight else {}
+
+    def factor(nct_id: str) -> float:
+        names, inclusion = fields.get(nct_id, ([], []))
+        cover = condition_coverage(names, said, df, total) if settings.condition_coverage else 0.0
+        asked = inclusion_overlap(weights, inclusion) if settings.overlap_weight else 0.0
+        return (1 + settings.condition_coverage * cover) * (1 + settings.overlap_weight * asked)
+
+    moved = [Hit(h.nct_id, h.score * factor(h.nct_id)) for h in head]
     return sorted(moved, key=lambda h: -h.score) + rest
 
 
@@ -190,12 +200,11 @@ def _covered(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSettin
 class Match:
     record: TrialRecord
     score: float  # after the criteria and concepts moved it
-    search_score: float = 0.0  # as the search ranked it (with the condition coverage)
+    search_score: float = 0.0  # as the search ranked it (with the condition coverage and inclusion overlap)
     possible_exclusions: tuple[str, ...] = ()  # exclusion items the patient seems to fail
     criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
     concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
     similarity: float | None = None  # cosine of the text embeddings, when used
-    overlap: float = 0.0  # share of the patient's words (by idf) that the inclusion criteria use
 
 
 def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
@@ -213,7 +222,6 @@ def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
         w = settings.embedding_weight
         score = top * (score / top + w * m.similarity) / (1 + w)
     factor = 1.0 - settings.exclusion_penalty if m.possible_exclusions else 1.0
-    factor *= 1.0 + settings.overlap_weight * m.overlap
     factor *= 1.0 + settings.concept_boost * min(len(m.concepts), 2)
     if settings.inclusion_weight:
         met, unmet = m.criteria.count(MEETS, "inclusion"), m.criteria.count(FAILS, "inclusion")
@@ -224,11 +232,7 @@ def rescore(m: Match, settings: MatchSettings, top: float) -> Match:
 def reorders(settings: MatchSettings) -> bool:
     """Whether the criteria checks move any score (else they are only needed for what is shown)."""
     return bool(
-        settings.exclusion_penalty
-        or settings.concept_boost
-        or settings.inclusion_weight
-        or settings.embedding_weight
-        or settings.overlap_weight
+        settings.exclusion_penalty or settings.concept_boost or settings.inclusion_weight or settings.embedding_weight
     )
 
 
@@ -263,10 +267,6 @@ def checked(
         else Match(r, scores[r.nct_id], scores[r.nct_id])
         for i, r in enumerate(records)
     ]
-    if settings.overlap_weight:
-        df = doc_freq(catalog)
-        weights = word_weights(query_text(patient.text) or patient.text, df, df.total())
-        matches = [replace(m, overlap=inclusion_overlap(weights, m.record)) for m in matches]
     model = embedder() if settings.embedding_weight else None
     if model is not None and matches:
         sims = model.similarities(query_text(patient.text) or patient.text, records, feedback_text)

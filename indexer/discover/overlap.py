@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
-
-from indexer.record import Criterion, TrialRecord
+from collections.abc import Callable, Iterable, Mapping
 
 _WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
 
@@ -16,14 +14,9 @@ def word_weights(text: str, doc_freq: Callable[[str], int], total: int) -> dict[
     return {w: math.log((total + 1) / (doc_freq(w) + 0.5)) for w in set(_WORD.findall(text.lower()))}
 
 
-def _items(criteria: tuple[Criterion, ...]) -> Iterator[str]:
-    for c in criteria:
-        yield c.text
-        yield from _items(c.children)
-
-
-def inclusion_overlap(weights: Mapping[str, float], record: TrialRecord) -> float:
-    """0 to 1: the share of the patient's words (by idf) that the trial's inclusion criteria use.
+def inclusion_overlap(weights: Mapping[str, float], inclusion: Iterable[str]) -> float:
+    """0 to 1: the share of the patient's words (by idf) that the trial's inclusion criteria (the texts of
+    its items, sub-items included) use.
 
     BM25 over the whole record rewards a word wherever it stands, in an exclusion item as well; a trial
     whose inclusion criteria name the patient's diagnosis, history and findings asks for this patient.
@@ -31,5 +24,5 @@ def inclusion_overlap(weights: Mapping[str, float], record: TrialRecord) -> floa
     whole = sum(weights.values())
     if whole <= 0:
         return 0.0
-    asked = set(_WORD.findall(" ".join(_items(record.eligibility.inclusion)).lower()))
+    asked = set(_WORD.findall(" ".join(inclusion).lower()))
     return sum(w for word, w in weights.items() if word in asked) / whole

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from indexer.store.db import Database
 
@@ -43,16 +44,26 @@ class Vocabulary:
         for terms, ancestors in self._db.execute(sql):
             yield json.loads(terms), json.loads(ancestors) if ancestors else []
 
-    def condition_names(self, ids: Iterable[str]) -> dict[str, list[str]]:
-        """Each record's conditions, then its condition MeSH terms, read without decoding the whole record."""
+    def match_fields(self, ids: Iterable[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """Each record's condition names (its conditions, then its condition MeSH terms) and the texts of
+        its inclusion criteria (sub-items included, depth first): what patient matching re-ranks by,
+        read without decoding the whole record."""
         ids = list(ids)
-        out: dict[str, list[str]] = {}
+        out: dict[str, tuple[list[str], list[str]]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             sql = (
-                "SELECT nct_id, json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh')"
+                "SELECT nct_id, json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh'),"
+                " json_extract(record, '$.eligibility.inclusion')"
                 f" FROM records WHERE nct_id IN ({','.join('?' * len(chunk))})"
             )
-            for nct_id, conditions, mesh in self._db.execute(sql, chunk):
-                out[nct_id] = [*json.loads(conditions or "[]"), *json.loads(mesh or "[]")]
+            for nct_id, conditions, mesh, inclusion in self._db.execute(sql, chunk):
+                names = [*json.loads(conditions or "[]"), *json.loads(mesh or "[]")]
+                out[nct_id] = (names, list(_texts(json.loads(inclusion or "[]"))))
         return out
+
+
+def _texts(items: list[dict[str, Any]]) -> Iterator[str]:
+    for item in items:
+        yield item["text"]
+        yield from _texts(item.get("children") or [])

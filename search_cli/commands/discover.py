@@ -54,7 +54,7 @@ def embeddings_option(f: Any) -> Any:
     return click.option(
         "--embeddings/--no-embeddings",
         default=None,
-        help="Blend in text embeddings (the optional `embeddings` extra). Default: when installed.",
+        help="Blend in text embeddings (the optional `embeddings` extra). Default: without them.",
     )(f)
 
 
