@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from indexer.catalog import Catalog
 from indexer.discover.synonyms import Synonyms, key
@@ -19,6 +20,8 @@ NO_SHARED_DISEASE = 0.1
 MINOR = {"sponsor": 0.2, "phase": 0.1, "purpose": 0.05, "ages": 0.05}
 MENTION = 0.7  # the source's drug named in the other trial's text, not given in it
 ABOUT_WEIGHT = 0.3
+# The order a trial's shared features are listed in.
+_SHARES = ("condition", "condition_family", "intervention", "mentions", "phase", "sponsor", "purpose", "ages", "text")
 
 
 @dataclass
@@ -57,11 +60,19 @@ class _Source:
     conditions: dict[str, str]
     family: frozenset[str]
     drugs: dict[str, str]
-    drug_names: tuple[tuple[str, str], ...]  # (name, its words) of the drugs and their synonyms, to look for in a text
+    # (name, a pattern finding its words in lower-case text, its longest word) of the drugs and
+    # their synonyms: the longest word, a plain substring test, rules out most texts before the pattern.
+    drug_names: tuple[tuple[str, re.Pattern[str], str], ...]
+
+
+def _name_pattern(name: str) -> tuple[re.Pattern[str], str]:
+    """The name's words, in order, as whole words of a text: what `_words(name) in _words(text)` tests."""
+    words = _words(name).split()
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(words) + r"(?![a-z0-9])"), max(words, key=len)
 
 
 def _source(a: TrialRecord, syn: Synonyms) -> _Source:
-    names = tuple((t, _words(t)) for d in _drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
+    names = tuple((t, *_name_pattern(t)) for d in _drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
     return _Source(
         a,
         _keys(_conditions(a), syn),
@@ -71,38 +82,120 @@ def _source(a: TrialRecord, syn: Synonyms) -> _Source:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """The fields of a trial that similarity compares, read from the store without decoding the record."""
+
+    nct_id: str
+    conditions: list[str]
+    family: list[str]  # its MeSH terms and their ancestors
+    drugs: list[str]
+    text: str  # title, summary, description and keywords
+    phases: list[str]
+    lead_sponsor: str | None
+    primary_purpose: str | None
+    min_age: float | None
+    max_age: float | None
+
+    @classmethod
+    def of(cls, r: TrialRecord) -> _Candidate:
+        return cls(
+            r.nct_id,
+            _conditions(r),
+            [*r.condition_mesh_ancestors, *r.condition_mesh],
+            _drugs(r),
+            " ".join(filter(None, (r.brief_title, r.brief_summary, r.detailed_description, *r.keywords))),
+            list(r.phases),
+            r.lead_sponsor,
+            r.design.primary_purpose,
+            r.eligibility.min_age_years,
+            r.eligibility.max_age_years,
+        )
+
+
+# What `_Candidate` needs of a stored record (JSON paths), read by SQLite for every candidate.
+_PATHS = (
+    "$.conditions",
+    "$.condition_mesh",
+    "$.condition_mesh_ancestors",
+    "$.interventions",
+    "$.brief_title",
+    "$.brief_summary",
+    "$.detailed_description",
+    "$.keywords",
+    "$.phases",
+    "$.lead_sponsor",
+    "$.design.primary_purpose",
+    "$.eligibility.min_age_years",
+    "$.eligibility.max_age_years",
+)
+
+
+def _candidate(nct_id: str, values: list[Any]) -> _Candidate:
+    cond, mesh, ancestors, ivs, title, summary, description, keywords, phases, sponsor, purpose, lo, hi = values
+    every = (n for iv in ivs or () for n in (iv.get("name"), *(iv.get("other_names") or ())))
+    names = dict.fromkeys(n for n in every if n is not None)  # TrialRecord.drug_names(), from the JSON
+    return _Candidate(
+        nct_id,
+        [*(cond or ()), *(mesh or ())],
+        [*(ancestors or ()), *(mesh or ())],
+        [n for n in names if n.lower() not in _GENERIC_DRUGS],
+        " ".join(filter(None, (title, summary, description, *(keywords or ())))),
+        phases or [],
+        sponsor,
+        purpose,
+        lo,
+        hi,
+    )
+
+
 def shared(a: TrialRecord, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
     """What trial `b` has in common with `a`, feature by feature, in `b`'s words."""
-    return _shared(_source(a, syn), b, syn)
+    return _shared(_source(a, syn), _Candidate.of(b), _Keys(syn))
 
 
-def _shared(src: _Source, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
+class _Keys(dict[str, frozenset[str]]):
+    """term -> the keys of it and of its synonyms, worked out once per term however many candidates use it."""
+
+    def __init__(self, syn: Synonyms):
+        super().__init__()
+        self.syn = syn
+
+    def __missing__(self, term: str) -> frozenset[str]:
+        found = self[term] = frozenset(_keys([term], self.syn))
+        return found
+
+
+def _mentions(src: _Source, text: str) -> list[str]:
+    lower = text.lower()
+    return sorted({name for name, pattern, word in src.drug_names if word in lower and pattern.search(lower)})
+
+
+def _shared(src: _Source, b: _Candidate, keys: _Keys, *, mentions: bool = True) -> dict[str, list[str]]:
+    """`mentions=False` leaves out the one costly comparison (the source's drugs in `b`'s text)."""
     a = src.record
     out: dict[str, list[str]] = {}
-    found = sorted({c for c in _conditions(b) if any(k in src.conditions for k in _keys([c], syn))})
+    found = sorted({c for c in b.conditions if not keys[c].isdisjoint(src.conditions)})
     if found:
         out["condition"] = found
-    family = sorted({t for t in (*b.condition_mesh_ancestors, *b.condition_mesh) if key(t) in src.family} - set(found))
+    family = sorted({t for t in b.family if key(t) in src.family} - set(found))
     if family and not found:
         out["condition_family"] = family[:3]
-    drugs = sorted({d for d in _drugs(b) if any(k in src.drugs for k in _keys([d], syn))})
+    drugs = sorted({d for d in b.drugs if not keys[d].isdisjoint(src.drugs)})
     if drugs:
         out["intervention"] = drugs
-    else:
+    elif mentions and (named := _mentions(src, b.text)):
         # The same agent or pathway named in the text ("targets the interleukin (IL-2) receptor").
-        text = _words(" ".join(filter(None, (b.brief_title, b.brief_summary, b.detailed_description, *b.keywords))))
-        named = sorted({t for t, words in src.drug_names if words in text})
-        if named:
-            out["mentions"] = named[:3]
+        out["mentions"] = named[:3]
     if a.phases and set(a.phases) & set(b.phases) and a.phases != ("NA",):
         out["phase"] = sorted(set(a.phases) & set(b.phases))
     if a.lead_sponsor and a.lead_sponsor == b.lead_sponsor:
         out["sponsor"] = [a.lead_sponsor]
-    if a.design.primary_purpose and a.design.primary_purpose == b.design.primary_purpose:
+    if a.design.primary_purpose and a.design.primary_purpose == b.primary_purpose:
         out["purpose"] = [a.design.primary_purpose]
-    ea, eb = a.eligibility, b.eligibility
-    lo = max(ea.min_age_years or 0, eb.min_age_years or 0)
-    hi = min(ea.max_age_years or 999, eb.max_age_years or 999)
+    ea = a.eligibility
+    lo = max(ea.min_age_years or 0, b.min_age or 0)
+    hi = min(ea.max_age_years or 999, b.max_age or 999)
     if lo < hi and (ea.min_age_years, ea.max_age_years) != (None, None):
         out["ages"] = [f"{lo:g} to {hi:g}" if hi < 999 else f"{lo:g} and over"]
     return out
@@ -170,23 +263,40 @@ def similar(
     about_q, like_q = _queries(source, statuses, candidates, where or SearchQuery())
     about_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(about_q).hits})
     like_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(like_q).hits})
-    # The two candidate lists overlap: load each record once.
-    records = catalog.store.get_many(dict.fromkeys([*about_score, *like_score]))
+    # The two candidate lists overlap: read each once, and only the fields compared (not whole records).
+    found = catalog.store.json_values(dict.fromkeys([*about_score, *like_score]), _PATHS)
+    pool = [_candidate(nct_id, values) for nct_id, values in found.items()]
     syn = catalog.synonyms
     src = _source(source, syn)
-    out = []
-    for r in records.values():
-        shares = _shared(src, r, syn)
+    syn.prepare(t for c in pool for t in (*c.conditions, *c.drugs))  # their synonym groups: one look-up
+    keys = _Keys(syn)
+
+    def score(c: _Candidate, shares: dict[str, list[str]]) -> float:
         disease = max((DISEASE[k] for k in shares if k in DISEASE), default=NO_SHARED_DISEASE)
-        text = like_score.get(r.nct_id, 0.0)
+        text = like_score.get(c.nct_id, 0.0)
         treatment = 1.0 if "intervention" in shares else MENTION if "mentions" in shares else text * 0.5
-        score = (
-            disease * (1 + treatment)
-            + sum(MINOR[k] for k in shares if k in MINOR)
-            + ABOUT_WEIGHT * about_score.get(r.nct_id, 0.0)
-        )
+        minor = sum(MINOR[k] for k in shares if k in MINOR)
+        return round(disease * (1 + treatment) + minor + ABOUT_WEIGHT * about_score.get(c.nct_id, 0.0), 4)
+
+    # Looking for the source's drugs in a candidate's text costs more than all else: do it only for
+    # candidates that could still make the list with it, best bound first (the same list as doing it for all).
+    bounded = []
+    for c in pool:
+        shares = _shared(src, c, keys, mentions=False)
+        settled = "intervention" in shares or not src.drug_names
+        bounded.append((score(c, shares if settled else {**shares, "mentions": []}), c, shares, settled))
+    bounded.sort(key=lambda b: (-b[0], b[1].nct_id))
+    best: list[tuple[float, str, dict[str, list[str]]]] = []
+    for bound, c, shares, settled in bounded:
+        if len(best) >= limit and bound < best[-1][0]:
+            break
+        if not settled and (named := _mentions(src, c.text)):
+            shares["mentions"] = named[:3]
+        text = like_score.get(c.nct_id, 0.0)
         if text >= 0.5:
             shares["text"] = [f"{text:.0%} as alike as the closest text"]
-        out.append(SimilarTrial(r, round(score, 4), shares))
-    out.sort(key=lambda s: (-s.score, s.record.nct_id))
-    return out[:limit]
+        best.append((score(c, shares), c.nct_id, {k: shares[k] for k in _SHARES if k in shares}))
+        best.sort(key=lambda s: (-s[0], s[1]))
+        del best[limit:]
+    records = catalog.store.get_many(nct_id for _, nct_id, _ in best)
+    return [SimilarTrial(records[nct_id], s, shares) for s, nct_id, shares in best]

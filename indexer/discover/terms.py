@@ -173,6 +173,10 @@ class Synonyms:
                 used |= set(range(i, i + size))
         return found
 
+    def prepare(self, terms: Iterable[str]) -> None:
+        """Make these terms' groups known in one go (one store look-up) before expanding them one by one."""
+        self._prepare({key(t) for t in terms})
+
     def _prepare(self, keys: Iterable[str]) -> None:
         """Hook for groups looked up on demand (the store's): make these keys' groups known."""
 

@@ -1,0 +1,82 @@
+"""Similar trials: the fields read from stored JSON, drug mentions in texts, and the pruned ranking."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.discover import similar as sim
+from indexer.index.base import SearchResult
+from indexer.index.document import SearchQuery
+from indexer.ingest.files import ingest_paths
+from tests.conftest import shared
+
+SEED = "NCT04077684"  # low-dose IL-2 in lupus: its drug has many other names, often written in texts
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The 524 real studies of ctgov/xml (the seed trial among them)."""
+    data = tmp_path_factory.mktemp("similar")
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [shared("ctgov", "xml")])
+    return Catalog(load(data))
+
+
+def test_fields_read_from_the_stored_json_are_the_records(catalog: Catalog) -> None:
+    records = {r.nct_id: r for r in catalog.store.iter_records()}
+    found = catalog.store.json_values(records, sim._PATHS)
+    assert found.keys() == records.keys()
+    for nct_id, values in found.items():
+        assert sim._candidate(nct_id, values) == sim._Candidate.of(records[nct_id]), nct_id
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
+
+
+def test_mentions_are_the_names_written_as_whole_words() -> None:
+    seed = sim.TrialRecord.from_dict(
+        {"nct_id": "NCT1", "source": "test", "interventions": [{"type": "DRUG", "name": "IL-2", "other_names": []}]}
+    )
+    src = sim._source(seed, sim.Synonyms())
+    assert sim._mentions(src, "Targets the interleukin (IL-2) receptor.") == ["IL-2"]
+    assert sim._mentions(src, "low-dose IL 2, then il2") == ["IL-2"]  # "IL 2"; "il2" is another word
+    assert sim._mentions(src, "FIL-2 and IL-22 and IL-2b") == []
+
+
+def test_mentions_match_comparing_the_texts_word_by_word(catalog: Catalog) -> None:
+    """The oracle normalises both texts to their words, as the first implementation did, for every trial."""
+    src = sim._source(catalog.get(SEED), catalog.synonyms)
+    assert len(src.drug_names) > 3
+    hits = 0
+    for r in catalog.store.iter_records():
+        text = sim._Candidate.of(r).text
+        words = _words(text)
+        expected = sorted({name for name, _, _ in src.drug_names if _words(name) in words})
+        assert sim._mentions(src, text) == expected, r.nct_id
+        hits += bool(expected)
+    assert hits >= 5
+
+
+def test_a_shorter_list_is_the_head_of_a_longer_one(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drug mentions are looked for only in candidates that can still make the list: that must not change it."""
+    answers: dict[str, SearchResult] = {}
+    search_ids = catalog.search_ids
+
+    def same_answer(q: SearchQuery) -> SearchResult:  # more-like-this may pick among equal terms differently
+        return answers.setdefault(repr(q), search_ids(q))
+
+    monkeypatch.setattr(catalog, "search_ids", same_answer)
+    ids = sorted(r.nct_id for r in catalog.store.iter_records())[::50]
+    mentioned = 0
+    for nct_id in [SEED, *ids]:
+        full = [(s.record.nct_id, s.score, list(s.shares.items())) for s in sim.similar(catalog, nct_id, limit=500)]
+        mentioned += any(k == "mentions" for _, _, shares in full for k, _ in shares)
+        for n in (1, 3, 6):
+            head = [(s.record.nct_id, s.score, list(s.shares.items())) for s in sim.similar(catalog, nct_id, limit=n)]
+            assert head == full[:n], (nct_id, n)
+    assert mentioned >= 3
