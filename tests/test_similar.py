@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,19 +13,16 @@ from indexer.config import load
 from indexer.discover import similar as sim
 from indexer.index.base import SearchResult
 from indexer.index.document import SearchQuery
-from indexer.ingest.files import ingest_paths
-from tests.conftest import shared
+
+pytest_plugins = ("tests.webdata",)  # the web_data fixture: the 523 real trials of ctgov/xml and more
 
 SEED = "NCT04077684"  # low-dose IL-2 in lupus: its drug has many other names, often written in texts
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    """The 524 real studies of ctgov/xml (the seed trial among them)."""
-    data = tmp_path_factory.mktemp("similar")
-    with Catalog(load(data)) as c:
-        ingest_paths(c, [shared("ctgov", "xml")])
-    return Catalog(load(data))
+def catalog(web_data: Path) -> Iterator[Catalog]:
+    with Catalog(load(web_data)) as c:
+        yield c
 
 
 def test_fields_read_from_the_stored_json_are_the_records(catalog: Catalog) -> None:

@@ -27,7 +27,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "5"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -49,6 +49,16 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
                 every = set.intersection(*(set(o.condition_mesh_ancestors) for o in filed if term in o.condition_mesh))
                 for ancestor in r.condition_mesh_ancestors:
                     assert (term in store.mesh.narrower(ancestor)) == (ancestor in every), (term, ancestor)
+        # 4 -> 5: the table of every id a trial is known by, from the records and the EU CTR page.
+        for r in records:
+            for any_id in (r.org_study_id, *r.secondary_ids):
+                if any_id is not None:
+                    assert store.resolve(any_id) in {
+                        o.nct_id for o in records if any_id in (o.org_study_id, *o.secondary_ids)
+                    }
+            for page in store.sources_for(r.nct_id):
+                assert store.resolve(page.source_url or page.nct_id) == r.nct_id
+        assert any(store.sources_for(r.nct_id) for r in records) and any(r.secondary_ids for r in records)
         [failure] = store.failures.list()
         assert failure.error.startswith("invalid JSON") and failure.http_status is None and failure.resolved_at is None
         state = store.crawls.get("abc123")

@@ -24,6 +24,7 @@ from indexer.store.failures import FailureLog
 from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
+from indexer.store.trialids import TrialIds
 from indexer.store.versions import Version, add_version, write_events
 from indexer.store.versions import history as version_history
 from indexer.store.vocabulary import Vocabulary
@@ -68,6 +69,7 @@ class RecordStore:
         self.facets = Facets(self._db)
         self.synonyms = DerivedSynonyms(self._db)
         self.mesh = MeshCounts(self._db)
+        self.ids = TrialIds(self._db)
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
@@ -184,6 +186,7 @@ class RecordStore:
                 now_iso(),
             ),
         )
+        self.ids.put_record(record)
         # Its facets and synonym links are written when the transaction ends (`_write_derived`).
         if result.status == "updated" or record.nct_id in self._stored:
             self._replaced.add(record.nct_id)
@@ -216,6 +219,7 @@ class RecordStore:
                 now_iso(),
             ),
         )
+        self.ids.put_source(record, source_id)
         return "updated" if known is not None else "new"
 
     def sources_for(self, trial_id: str) -> list[TrialRecord]:
@@ -232,6 +236,7 @@ class RecordStore:
         for table in ("versions", "changes", "events"):
             self._db.execute(f"DELETE FROM {table} WHERE nct_id = ?", (nct_id,))
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))
+        self.ids.drop_record(nct_id)
         self.facets.drop(nct_id)
         self._stored.pop(nct_id, None)
 
@@ -250,20 +255,12 @@ class RecordStore:
         return str(found) if found is not None else None
 
     def resolve(self, any_id: str) -> str | None:
-        """The trial an id names: its NCT id, a source's id or page, or a secondary or sponsor id."""
+        """The trial an id names: its NCT id, a source's id or page, or a sponsor's or secondary id.
+
+        Two index look-ups, whatever the store's size (`trial_ids` holds every id but the NCT ids)."""
         wanted = any_id.strip()
-        for sql in (
-            "SELECT nct_id FROM records WHERE nct_id = upper(?)",
-            "SELECT trial_id FROM source_records WHERE source_id = ?",
-            "SELECT nct_id FROM records WHERE json_extract(record, '$.org_study_id') = ?",
-            "SELECT records.nct_id FROM records, json_each(records.record, '$.secondary_ids') AS j WHERE j.value = ?",
-            "SELECT trial_id FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j"
-            " WHERE j.value = ?",
-        ):
-            found = self._db.one(sql, (wanted,))
-            if found is not None:
-                return str(found)
-        return None
+        found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
+        return str(found) if found is not None else self.ids.find(wanted)
 
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))

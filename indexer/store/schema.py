@@ -12,9 +12,10 @@ from indexer.store.facets import Facets
 from indexer.store.mesh import MeshCounts
 from indexer.store.rehash import rehash_records
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
+from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -123,6 +124,16 @@ CREATE TABLE IF NOT EXISTS source_records (
     PRIMARY KEY (source, source_id)
 );
 CREATE INDEX IF NOT EXISTS source_records_trial ON source_records(trial_id);
+CREATE TABLE IF NOT EXISTS trial_ids (  -- the ids a trial is known by besides its NCT id (`resolve`)
+    id TEXT NOT NULL,
+    kind INTEGER NOT NULL,          -- which wins a clash (store/trialids.py): 0 source page, 1 sponsor's, 2 secondary
+    nct_id TEXT NOT NULL,           -- the trial it names
+    source TEXT,                    -- with source_id: the source_records row it comes from (NULL: records)
+    source_id TEXT
+);
+CREATE INDEX IF NOT EXISTS trial_ids_by_id ON trial_ids(id, kind, nct_id);
+CREATE INDEX IF NOT EXISTS trial_ids_by_trial ON trial_ids(nct_id) WHERE source IS NULL;
+CREATE INDEX IF NOT EXISTS trial_ids_by_source ON trial_ids(source, source_id) WHERE source IS NOT NULL;
 CREATE TABLE IF NOT EXISTS failures (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -227,8 +238,14 @@ def _v3_to_v4(db: Database) -> None:
     MeshCounts(db).rebuild(Vocabulary(db).condition_mesh_trees())
 
 
+def _v4_to_v5(db: Database) -> None:
+    # New: the table of every id a trial is known by (`resolve` read the records' JSON for an unknown id).
+    _create(db)
+    TrialIds(db).rebuild()
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
-UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def _version(db: Database) -> int | None:

@@ -1,0 +1,57 @@
+"""Every id a trial is known by besides its NCT id, indexed and kept with each write, for `resolve`."""
+
+from __future__ import annotations
+
+from indexer.record import TrialRecord
+from indexer.store.db import Database
+
+# Which trial wins when two share an id: the first kind, then the lowest NCT id.
+SOURCE_PAGE, ORG_STUDY_ID, SECONDARY_ID, SOURCE_SECONDARY_ID = 0, 1, 2, 3
+
+# Every row, as SQLite reads the ids from the stored JSON (an upgrade fills the table with these).
+_REBUILD = (
+    "INSERT INTO trial_ids (id, kind, nct_id) SELECT json_extract(record, '$.org_study_id'), 1, nct_id"
+    " FROM records WHERE json_extract(record, '$.org_study_id') IS NOT NULL",
+    "INSERT INTO trial_ids (id, kind, nct_id) SELECT j.value, 2, nct_id"
+    " FROM records, json_each(records.record, '$.secondary_ids') AS j",
+    "INSERT INTO trial_ids SELECT source_id, 0, trial_id, source, source_id FROM source_records",
+    "INSERT INTO trial_ids SELECT j.value, 3, trial_id, source, source_id"
+    " FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j",
+)
+
+
+class TrialIds:
+    """The `trial_ids` table: written in the transaction that writes the record it comes from."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def find(self, any_id: str) -> str | None:
+        """The trial whose source page, sponsor's id or secondary id this is, if any."""
+        found = self._db.one("SELECT nct_id FROM trial_ids WHERE id = ? ORDER BY kind, nct_id LIMIT 1", (any_id,))
+        return str(found) if found is not None else None
+
+    def put_record(self, record: TrialRecord) -> None:
+        self.drop_record(record.nct_id)
+        rows = [(i, SECONDARY_ID, record.nct_id) for i in dict.fromkeys(record.secondary_ids)]
+        if record.org_study_id is not None:
+            rows.append((record.org_study_id, ORG_STUDY_ID, record.nct_id))
+        self._db.executemany("INSERT INTO trial_ids (id, kind, nct_id) VALUES (?, ?, ?)", rows)
+
+    def drop_record(self, nct_id: str) -> None:
+        self._db.execute("DELETE FROM trial_ids WHERE nct_id = ? AND source IS NULL", (nct_id,))
+
+    def put_source(self, record: TrialRecord, source_id: str) -> None:
+        """The ids of one source record (stored under `record.source`, `source_id`), replacing its earlier ones."""
+        self._db.execute("DELETE FROM trial_ids WHERE source = ? AND source_id = ?", (record.source, source_id))
+        rows = [(source_id, SOURCE_PAGE)] + [(i, SOURCE_SECONDARY_ID) for i in dict.fromkeys(record.secondary_ids)]
+        self._db.executemany(
+            "INSERT INTO trial_ids VALUES (?, ?, ?, ?, ?)",
+            [(i, kind, record.nct_id, record.source, source_id) for i, kind in rows],
+        )
+
+    def rebuild(self) -> None:
+        """Every row again from the stored records (an upgrade): SQLite reads the ids, nothing is decoded here."""
+        self._db.execute("DELETE FROM trial_ids")
+        for sql in _REBUILD:
+            self._db.execute(sql)
