@@ -85,6 +85,14 @@ class Catalog:
             self._index.close()
         self.store.close()
 
+    def refresh(self) -> None:
+        """Read what another process wrote since: the index is opened again at its current generation
+        (a reindex may have swapped it), the synonym groups looked up again. For long-lived readers."""
+        if self._index is not None:
+            self._index.close()
+        self._index = None
+        self._synonyms = None
+
     def __enter__(self) -> Catalog:
         return self
 

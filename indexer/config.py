@@ -59,6 +59,8 @@ class Settings:
     webhook_timeout: float = 10.0  # TRIALS_WEBHOOK_TIMEOUT: seconds per attempt of --webhook
     webhook_retries: int = 3  # TRIALS_WEBHOOK_RETRIES: further attempts after a failed POST (5xx, 429, network)
     webhook_retry_delay: float = 2.0  # TRIALS_WEBHOOK_RETRY_DELAY: seconds before the first retry, doubling
+    # TRIALS_WEB_CACHE_MB: answers each `trials serve` process keeps until the data changes (0: none).
+    web_cache_mb: int = 64
 
     @property
     def db_path(self) -> Path:
@@ -151,4 +153,5 @@ def _values(env: Mapping[str, str]) -> dict[str, object]:
         "webhook_timeout": float(env.get("TRIALS_WEBHOOK_TIMEOUT", "10")),
         "webhook_retries": int(env.get("TRIALS_WEBHOOK_RETRIES", "3")),
         "webhook_retry_delay": float(env.get("TRIALS_WEBHOOK_RETRY_DELAY", "2")),
+        "web_cache_mb": int(env.get("TRIALS_WEB_CACHE_MB", "64")),
     }

@@ -20,6 +20,7 @@ from indexer.catalog import Catalog
 from indexer.config import Settings
 from indexer.index.engines import EngineError
 from web import present
+from web.cache import ResponseCache
 from web.jsonresp import JSONResponse
 from web.params import BadParameter
 
@@ -157,6 +158,8 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     from web import api, pages  # the routers need NotFound from this module
 
     app.add_middleware(DropEmptyFormFields)
+    # Outermost: a kept answer skips the rest (its security headers were added when it was made).
+    app.add_middleware(ResponseCache, catalog=app.state.catalog, max_bytes=settings.web_cache_mb << 20)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -113,6 +113,10 @@ class RecordStore:
             old = orjson.loads(stored_json)
             self._filed[nct_id] = (old.get("condition_mesh") or (), old.get("condition_mesh_ancestors") or ())
 
+    def data_version(self) -> int:
+        """A number another connection's commit changes (SQLite's data_version): has the data changed?"""
+        return int(self._db.one("PRAGMA data_version"))
+
     # -- meta -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         value = self._db.one("SELECT value FROM meta WHERE key = ?", (key,))
