@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import subprocess
@@ -77,6 +78,7 @@ async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dic
     """Each client takes the next request of the plan as soon as its previous one is answered."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    hits = 0
     queue = iter(plan)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
@@ -86,6 +88,8 @@ async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dic
                 t0 = time.perf_counter()
                 r = await client.get(path, params=params)
                 latencies[kind].append((time.perf_counter() - t0) * 1000)
+                nonlocal hits
+                hits += r.headers.get("x-cache") == "hit"
                 if r.status_code != 200:
                     errors[f"{kind} {r.status_code}"] += 1
 
@@ -97,12 +101,26 @@ async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dic
         "requests": len(every),
         "seconds": round(seconds, 1),
         "requests_per_s": round(len(every) / seconds),
+        "cache_hits": hits,
+        "distinct": len({(path, str(params)) for _, path, params in plan}),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
         "all": _summary(every),
         "errors": dict(errors),
     }
     for kind, values in latencies.items():
         out[kind] = _summary(values)
     return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu(int(c)) for c in children)
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -113,9 +131,10 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+def serve(data_dir: Path, workers: int, cache_mb: int) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0"]
-    proc = subprocess.Popen([*cmd, "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, "TRIALS_WEB_CACHE_MB": str(cache_mb)}
+    proc = subprocess.Popen([*cmd, "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stderr is not None
     line = proc.stderr.readline()
     found = re.search(r"(http://\S+?)/ ", line)
@@ -132,7 +151,13 @@ def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
 
 
 def run(
-    data_dir: Path, records: list[TrialRecord] | None, base: list[TrialRecord], n: int, total: int, workers: list[int]
+    data_dir: Path,
+    records: list[TrialRecord] | None,
+    base: list[TrialRecord],
+    n: int,
+    total: int,
+    workers: list[int],
+    caches: list[int],
 ) -> Any:
     if (data_dir / "trials.sqlite").exists():  # --synth-dir: a corpus an earlier run built
         catalog, build_s = Catalog(load_settings(data_dir)), 0.0
@@ -143,14 +168,21 @@ def run(
     out: dict[str, Any] = {"trials": n, "build_s": round(build_s, 1)}
     queries = make_queries(base)
     for w in workers:
-        proc, url = serve(data_dir, w)
-        try:
-            asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))  # warm the caches
-            out[f"workers_{w}"] = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
-            print(f"{n} trials, {w} workers:", json.dumps(out[f"workers_{w}"]), file=sys.stderr, flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+        for mb in caches:
+            proc, url = serve(data_dir, w, mb)
+            # The warm-up's requests (another seed) are not those measured: the answer cache starts empty of them.
+            try:
+                asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))
+                name = f"workers_{w}_cache_{mb}mb"
+                server, client = tree_cpu(proc.pid), time.process_time()
+                out[name] = found = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
+                # What a request costs the server and this client, whatever else the machine runs.
+                found["server_cpu_ms_per_request"] = round((tree_cpu(proc.pid) - server) * 1000 / total, 2)
+                found["client_cpu_ms_per_request"] = round((time.process_time() - client) * 1000 / total, 2)
+                print(f"{n} trials, {name}:", json.dumps(out[name]), file=sys.stderr, flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=60)
     return out
 
 
@@ -159,21 +191,24 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000", help="comma-separated synthesised corpus sizes")
     ap.add_argument("--requests", type=int, default=6000, help="requests per corpus and server")
     ap.add_argument("--workers", default="1,2", help="comma-separated `trials serve --workers` values to measure")
+    ap.add_argument("--cache-mb", default="0,64", help="comma-separated TRIALS_WEB_CACHE_MB values (0: no cache)")
     ap.add_argument("--synth-dir", type=Path, help="keep the synthesised corpus here (built when missing) and reuse it")
     ap.add_argument("--skip-real", action="store_true", help="only the synthesised sizes")
     args = ap.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
+    caches = [int(c) for c in args.cache_mb.split(",")]
     base = real_records()
     results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
     if not args.skip_real:
         with tempfile.TemporaryDirectory() as tmp:
-            results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), args.requests, workers)
+            real = Path(tmp) / "real"
+            results[f"real_{len(base)}"] = run(real, base, base, len(base), args.requests, workers, caches)
     for n in (int(s) for s in args.sizes.split(",") if s):
         if args.synth_dir:
-            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, args.requests, workers)
+            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, args.requests, workers, caches)
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers)
+            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers, caches)
     report("web", results)
 
 

@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "that describes it and where they disagree, and how to take part: contacts and sites.",
     ),
     "similar": (
-        "discover",
+        "similar",
         "Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares.",
     ),
     "stats": ("query", "How many records, and how they split by a field."),

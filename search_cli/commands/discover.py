@@ -1,4 +1,4 @@
-"""Commands for finding the right trial: similar, match, eval."""
+"""Commands for finding the right trial for a patient: match, eval."""
 
 from __future__ import annotations
 
@@ -12,42 +12,9 @@ import click
 
 from indexer.discover import matching
 from indexer.discover.explain import MatchExplanation, find_trials
-from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options, sex_option, where_options, where_query
 from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
-
-
-@click.command()
-@click.argument("trial_id")
-@click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
-@where_options
-@output_options
-@pass_app
-def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: int, fmt: str, **place: Any) -> None:
-    """Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares."""
-    where = where_query(**place)
-    try:
-        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit, where=where)
-    except KeyError:
-        raise click.ClickException(
-            f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`"
-        ) from None
-    extras = [{"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near)} for s in found]
-    if fmt == "table":
-        emit_rows(
-            [{**result_row(s.record, x), "shares": _shares(s.shares)} for s, x in zip(found, extras, strict=True)],
-            fmt,
-            result_columns(where.near, "shares"),
-            cut=RESULT_CUT,
-        )
-        return
-    emit_records([s.record for s in found], fmt, extras)
-
-
-def _shares(shares: dict[str, list[str]]) -> str:
-    return "; ".join(f"{k} {', '.join(v)}" for k, v in shares.items())
 
 
 def embeddings_option(f: Any) -> Any:
@@ -244,4 +211,4 @@ def evaluate_cmd(
     click.echo(f"{'latency':12} {result['ms_per_topic']} ms per topic")
 
 
-COMMANDS = [similar, match, evaluate_cmd]
+COMMANDS = [match, evaluate_cmd]
