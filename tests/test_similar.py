@@ -10,6 +10,7 @@ import pytest
 
 from indexer.catalog import Catalog
 from indexer.config import load
+from indexer.discover import candidates
 from indexer.discover import similar as sim
 from indexer.index.base import SearchResult
 from indexer.index.document import SearchQuery
@@ -27,10 +28,17 @@ def catalog(web_data: Path) -> Iterator[Catalog]:
 
 def test_fields_read_from_the_stored_json_are_the_records(catalog: Catalog) -> None:
     records = {r.nct_id: r for r in catalog.store.iter_records()}
-    found = catalog.store.json_values(records, sim._PATHS)
+    found = catalog.store.json_values(records, candidates.PATHS)
     assert found.keys() == records.keys()
     for nct_id, values in found.items():
-        assert sim._candidate(nct_id, values) == sim._Candidate.of(records[nct_id]), nct_id
+        r = records[nct_id]
+        assert candidates.from_json(nct_id, values) == (candidates.Candidate.of(r), candidates.record_text(r)), nct_id
+    # Kept by content hash: a second reader takes them from memory, and reads the texts when asked.
+    order = sorted(records)
+    first, second = candidates.Reader(catalog.store), candidates.Reader(catalog.store)
+    assert sorted(first.read(order), key=str) == sorted(second.read(order), key=str)
+    assert first.texts and not second.texts
+    assert [second.text(order, i) for i in range(len(order))] == [first.texts[i] for i in order]
 
 
 def _words(text: str) -> str:
@@ -53,7 +61,7 @@ def test_mentions_match_comparing_the_texts_word_by_word(catalog: Catalog) -> No
     assert len(src.drug_names) > 3
     hits = 0
     for r in catalog.store.iter_records():
-        text = sim._Candidate.of(r).text
+        text = candidates.record_text(r)
         words = _words(text)
         expected = sorted({name for name, _, _ in src.drug_names if _words(name) in words})
         assert sim._mentions(src, text) == expected, r.nct_id

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from indexer.catalog import Catalog
+from indexer.discover.candidates import Candidate, Reader, drugs, record_text
 from indexer.discover.synonyms import Synonyms, key
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 
-_GENERIC_DRUGS = {"placebo", "saline", "standard of care", "usual care", "sham", "vehicle"}
 # Similarity = disease x (1 + treatment) + the rest. Multiplying makes "same disease and same
 # mechanism" outrank either alone: an IL-2 trial in HIV is less like an IL-2 lupus trial than
 # another IL-2-pathway lupus trial is.
@@ -44,10 +43,6 @@ def _words(text: str) -> str:
     return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
 
 
-def _drugs(r: TrialRecord) -> list[str]:
-    return [n for n in r.drug_names() if n.lower() not in _GENERIC_DRUGS]
-
-
 def _conditions(r: TrialRecord) -> list[str]:
     return [*r.conditions, *r.condition_mesh]
 
@@ -72,86 +67,19 @@ def _name_pattern(name: str) -> tuple[re.Pattern[str], str]:
 
 
 def _source(a: TrialRecord, syn: Synonyms) -> _Source:
-    names = tuple((t, *_name_pattern(t)) for d in _drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
+    names = tuple((t, *_name_pattern(t)) for d in drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
     return _Source(
         a,
         _keys(_conditions(a), syn),
         frozenset(key(t) for t in (*a.condition_mesh_ancestors, *a.condition_mesh)),
-        _keys(_drugs(a), syn),
+        _keys(drugs(a), syn),
         names,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """The fields of a trial that similarity compares, read from the store without decoding the record."""
-
-    nct_id: str
-    conditions: list[str]
-    family: list[str]  # its MeSH terms and their ancestors
-    drugs: list[str]
-    text: str  # title, summary, description and keywords
-    phases: list[str]
-    lead_sponsor: str | None
-    primary_purpose: str | None
-    min_age: float | None
-    max_age: float | None
-
-    @classmethod
-    def of(cls, r: TrialRecord) -> _Candidate:
-        return cls(
-            r.nct_id,
-            _conditions(r),
-            [*r.condition_mesh_ancestors, *r.condition_mesh],
-            _drugs(r),
-            " ".join(filter(None, (r.brief_title, r.brief_summary, r.detailed_description, *r.keywords))),
-            list(r.phases),
-            r.lead_sponsor,
-            r.design.primary_purpose,
-            r.eligibility.min_age_years,
-            r.eligibility.max_age_years,
-        )
-
-
-# What `_Candidate` needs of a stored record (JSON paths), read by SQLite for every candidate.
-_PATHS = (
-    "$.conditions",
-    "$.condition_mesh",
-    "$.condition_mesh_ancestors",
-    "$.interventions",
-    "$.brief_title",
-    "$.brief_summary",
-    "$.detailed_description",
-    "$.keywords",
-    "$.phases",
-    "$.lead_sponsor",
-    "$.design.primary_purpose",
-    "$.eligibility.min_age_years",
-    "$.eligibility.max_age_years",
-)
-
-
-def _candidate(nct_id: str, values: list[Any]) -> _Candidate:
-    cond, mesh, ancestors, ivs, title, summary, description, keywords, phases, sponsor, purpose, lo, hi = values
-    every = (n for iv in ivs or () for n in (iv.get("name"), *(iv.get("other_names") or ())))
-    names = dict.fromkeys(n for n in every if n is not None)  # TrialRecord.drug_names(), from the JSON
-    return _Candidate(
-        nct_id,
-        [*(cond or ()), *(mesh or ())],
-        [*(ancestors or ()), *(mesh or ())],
-        [n for n in names if n.lower() not in _GENERIC_DRUGS],
-        " ".join(filter(None, (title, summary, description, *(keywords or ())))),
-        phases or [],
-        sponsor,
-        purpose,
-        lo,
-        hi,
     )
 
 
 def shared(a: TrialRecord, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
     """What trial `b` has in common with `a`, feature by feature, in `b`'s words."""
-    return _shared(_source(a, syn), _Candidate.of(b), _Keys(syn))
+    return _shared(_source(a, syn), Candidate.of(b), _Keys(syn), text=record_text(b))
 
 
 class _Keys(dict[str, frozenset[str]]):
@@ -171,8 +99,8 @@ def _mentions(src: _Source, text: str) -> list[str]:
     return sorted({name for name, pattern, word in src.drug_names if word in lower and pattern.search(lower)})
 
 
-def _shared(src: _Source, b: _Candidate, keys: _Keys, *, mentions: bool = True) -> dict[str, list[str]]:
-    """`mentions=False` leaves out the one costly comparison (the source's drugs in `b`'s text)."""
+def _shared(src: _Source, b: Candidate, keys: _Keys, *, text: str | None = None) -> dict[str, list[str]]:
+    """Without `text` (b's), leaves out the one costly comparison: the source's drugs named in it."""
     a = src.record
     out: dict[str, list[str]] = {}
     found = sorted({c for c in b.conditions if not keys[c].isdisjoint(src.conditions)})
@@ -181,10 +109,10 @@ def _shared(src: _Source, b: _Candidate, keys: _Keys, *, mentions: bool = True) 
     family = sorted({t for t in b.family if key(t) in src.family} - set(found))
     if family and not found:
         out["condition_family"] = family[:3]
-    drugs = sorted({d for d in b.drugs if not keys[d].isdisjoint(src.drugs)})
-    if drugs:
-        out["intervention"] = drugs
-    elif mentions and (named := _mentions(src, b.text)):
+    given = sorted({d for d in b.drugs if not keys[d].isdisjoint(src.drugs)})
+    if given:
+        out["intervention"] = given
+    elif text is not None and (named := _mentions(src, text)):
         # The same agent or pathway named in the text ("targets the interleukin (IL-2) receptor").
         out["mentions"] = named[:3]
     if a.phases and set(a.phases) & set(b.phases) and a.phases != ("NA",):
@@ -206,7 +134,7 @@ def _queries(
 ) -> tuple[SearchQuery, SearchQuery]:
     """Two candidate searches: what the trial is about (conditions, drugs, title), and its
     distinctive words (more like this), which find trials of the same mechanism under other names."""
-    words = " ".join([*_conditions(source), *_drugs(source), source.brief_title or ""])
+    words = " ".join([*_conditions(source), *drugs(source), source.brief_title or ""])
     place = {"near": where.near, "within_km": where.within_km, "countries": where.countries, "fresh": where.fresh}
     about = SearchQuery(
         text=re.sub(r"\s+", " ", words),
@@ -264,14 +192,14 @@ def similar(
     about_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(about_q).hits})
     like_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(like_q).hits})
     # The two candidate lists overlap: read each once, and only the fields compared (not whole records).
-    found = catalog.store.json_values(dict.fromkeys([*about_score, *like_score]), _PATHS)
-    pool = [_candidate(nct_id, values) for nct_id, values in found.items()]
+    reader = Reader(catalog.store)
+    pool = reader.read(dict.fromkeys([*about_score, *like_score]))
     syn = catalog.synonyms
     src = _source(source, syn)
     syn.prepare(t for c in pool for t in (*c.conditions, *c.drugs))  # their synonym groups: one look-up
     keys = _Keys(syn)
 
-    def score(c: _Candidate, shares: dict[str, list[str]]) -> float:
+    def score(c: Candidate, shares: dict[str, list[str]]) -> float:
         disease = max((DISEASE[k] for k in shares if k in DISEASE), default=NO_SHARED_DISEASE)
         text = like_score.get(c.nct_id, 0.0)
         treatment = 1.0 if "intervention" in shares else MENTION if "mentions" in shares else text * 0.5
@@ -282,15 +210,17 @@ def similar(
     # candidates that could still make the list with it, best bound first (the same list as doing it for all).
     bounded = []
     for c in pool:
-        shares = _shared(src, c, keys, mentions=False)
+        shares = _shared(src, c, keys)
         settled = "intervention" in shares or not src.drug_names
         bounded.append((score(c, shares if settled else {**shares, "mentions": []}), c, shares, settled))
     bounded.sort(key=lambda b: (-b[0], b[1].nct_id))
+    unsettled = [c.nct_id for _, c, _, settled in bounded if not settled]  # texts needed, in this order
+    at = {nct_id: i for i, nct_id in enumerate(unsettled)}
     best: list[tuple[float, str, dict[str, list[str]]]] = []
     for bound, c, shares, settled in bounded:
         if len(best) >= limit and bound < best[-1][0]:
             break
-        if not settled and (named := _mentions(src, c.text)):
+        if not settled and (named := _mentions(src, reader.text(unsettled, at[c.nct_id]))):
             shares["mentions"] = named[:3]
         text = like_score.get(c.nct_id, 0.0)
         if text >= 0.5:

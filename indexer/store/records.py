@@ -280,6 +280,17 @@ class RecordStore:
                 out[nct_id] = TrialRecord.from_dict(orjson.loads(rec))
         return out
 
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """The content hash of each of these records that is stored (read without its JSON)."""
+        ids = list(ids)
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT nct_id, content_hash FROM records WHERE nct_id IN ({marks})"
+            out.update(self._db.execute(sql, chunk).fetchall())
+        return out
+
     def json_values(self, ids: Iterable[str], paths: Sequence[str]) -> dict[str, list[Any]]:
         """Some fields of these records, by JSON path ("$.design.phases"), without decoding whole records.
 
