@@ -270,26 +270,21 @@ class RecordStore:
         row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))
         return TrialRecord.from_dict(orjson.loads(row)) if row is not None else None
 
-    def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
+    def _by_id(self, select: str, ids: Iterable[str], params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows of `SELECT ... FROM records` for these ids, 500 ids a statement (SQLite caps parameters)."""
         ids = list(ids)
-        out: dict[str, TrialRecord] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for nct_id, rec in self._db.execute(f"SELECT nct_id, record FROM records WHERE nct_id IN ({marks})", chunk):
-                out[nct_id] = TrialRecord.from_dict(orjson.loads(rec))
-        return out
+            yield from self._db.execute(f"{select} FROM records WHERE nct_id IN ({marks})", [*params, *chunk])
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
+        rows = self._by_id("SELECT nct_id, record", ids)
+        return {nct_id: TrialRecord.from_dict(orjson.loads(rec)) for nct_id, rec in rows}
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""
-        ids = list(ids)
-        out: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT nct_id, content_hash FROM records WHERE nct_id IN ({marks})"
-            out.update(self._db.execute(sql, chunk).fetchall())
-        return out
+        return dict(self._by_id("SELECT nct_id, content_hash", ids))
 
     def json_values(self, ids: Iterable[str], paths: Sequence[str]) -> dict[str, list[Any]]:
         """Some fields of these records, by JSON path ("$.design.phases"), without decoding whole records.
@@ -300,16 +295,8 @@ class RecordStore:
         wanted = len(paths)
         if wanted < 2:  # json_extract with one path gives the SQL value, not a JSON array
             paths = [*paths, "$.nct_id"]
-        picks = ", ".join("?" * len(paths))
-        ids = list(ids)
-        out: dict[str, list[Any]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT nct_id, json_extract(record, {picks}) FROM records WHERE nct_id IN ({marks})"
-            for nct_id, values in self._db.execute(sql, [*paths, *chunk]):
-                out[nct_id] = orjson.loads(values)[:wanted]
-        return out
+        select = f"SELECT nct_id, json_extract(record, {', '.join('?' * len(paths))})"
+        return {nct_id: orjson.loads(values)[:wanted] for nct_id, values in self._by_id(select, ids, paths)}
 
     def iter_records(self, ids: Iterable[str] | None = None) -> Iterator[TrialRecord]:
         if ids is not None:
