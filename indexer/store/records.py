@@ -1,32 +1,30 @@
-"""The record store's one interface: latest records, raw documents, source pages, index marks, facets."""
+"""The record store's one interface: writes of records, raw documents and source pages, index marks."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from indexer.clock import now_iso
 from indexer.history.events import Event
 from indexer.record import TrialRecord, serialise
-from indexer.store.audit import Snapshot, snapshot
 from indexer.store.blobs import pack, unpack
 from indexer.store.crawlstate import CrawlStates
 from indexer.store.db import Database
 from indexer.store.eventlog import EventLog
-from indexer.store.facets import BY_PATH, Facets
+from indexer.store.facets import Facets
 from indexer.store.failures import FailureLog
 from indexer.store.mesh import Filing, MeshCounts, filing
+from indexer.store.reads import RecordReads
 from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.trialids import TrialIds
-from indexer.store.versions import Version, add_version, write_events
-from indexer.store.versions import history as version_history
+from indexer.store.versions import add_version, write_events
 from indexer.store.vocabulary import Vocabulary
 from indexer.store.watches import WatchStore
 
@@ -50,10 +48,11 @@ class PutResult:
         return TrialRecord.from_dict(orjson.loads(self.stored_json)) if self.stored_json is not None else self.given
 
 
-class RecordStore:
+class RecordStore(RecordReads):
     """One SQLite file in WAL mode. Writes go through `transaction()`; records never save themselves.
 
-    Areas other than records have their own small interfaces over the same connection:
+    Reads of records and versions come from `RecordReads` (reads.py). Areas other than records have
+    their own small interfaces over the same connection:
     `crawls` (incremental-crawl state), `events` (what changed), `failures`, `vocabulary`, `facets` (counts by
     field), `synonyms` (the groups the records make), `watches`.
     """
@@ -253,94 +252,6 @@ class RecordStore:
             marks = ",".join("?" * len(chunk))
             found.update(i for (i,) in self._db.execute(f"SELECT nct_id FROM records WHERE nct_id IN ({marks})", chunk))
         return set(wanted) - found
-
-    def current_source(self, nct_id: str) -> str | None:
-        found = self._db.one("SELECT source FROM records WHERE nct_id = ?", (nct_id,))
-        return str(found) if found is not None else None
-
-    def resolve(self, any_id: str) -> str | None:
-        """The trial an id names: its NCT id, a source's id or page, or a sponsor's or secondary id.
-
-        Two index look-ups, whatever the store's size (`trial_ids` holds every id but the NCT ids)."""
-        wanted = any_id.strip()
-        found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
-        return str(found) if found is not None else self.ids.find(wanted)
-
-    def get(self, nct_id: str) -> TrialRecord | None:
-        row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))
-        return TrialRecord.from_dict(orjson.loads(row)) if row is not None else None
-
-    def _by_id(self, select: str, ids: Iterable[str], params: Sequence[Any] = ()) -> Iterator[Any]:
-        """Rows of `SELECT ... FROM records` for these ids, 500 ids a statement (SQLite caps parameters)."""
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(f"{select} FROM records WHERE nct_id IN ({marks})", [*params, *chunk])
-
-    def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
-        rows = self._by_id("SELECT nct_id, record", ids)
-        return {nct_id: TrialRecord.from_dict(orjson.loads(rec)) for nct_id, rec in rows}
-
-    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
-        """The content hash of each of these records that is stored (read without its JSON)."""
-        return dict(self._by_id("SELECT nct_id, content_hash", ids))
-
-    def json_values(self, ids: Iterable[str], paths: Sequence[str]) -> dict[str, list[Any]]:
-        """Some fields of these records, by JSON path ("$.design.phases"), without decoding whole records.
-
-        SQLite picks the values out (one JSON array per record, None for a missing path): for a few
-        fields of 340 records, about 0.6x the CPU of loading the records' JSON (no TrialRecords built).
-        """
-        wanted = len(paths)
-        if wanted < 2:  # json_extract with one path gives the SQL value, not a JSON array
-            paths = [*paths, "$.nct_id"]
-        select = f"SELECT nct_id, json_extract(record, {', '.join('?' * len(paths))})"
-        return {nct_id: orjson.loads(values)[:wanted] for nct_id, values in self._by_id(select, ids, paths)}
-
-    def iter_records(self, ids: Iterable[str] | None = None) -> Iterator[TrialRecord]:
-        if ids is not None:
-            yield from self.get_many(ids).values()
-            return
-        for (rec,) in self._db.execute("SELECT record FROM records ORDER BY nct_id"):
-            yield TrialRecord.from_dict(orjson.loads(rec))
-
-    def iter_json_lines(self) -> Iterator[bytes]:
-        """Every record's stored JSON as one UTF-8 line (newline included), in id order, never decoded (export)."""
-        # Read through a memory map (SQLite caps it at 2 GB), and let SQLite add the newline: at 500k
-        # records this loop is a third of the time of joining fetchmany() chunks in Python.
-        self._db.execute("PRAGMA mmap_size = 2147418112")
-        for (line,) in self._db.execute("SELECT CAST(record || char(10) AS BLOB) FROM records ORDER BY nct_id"):
-            yield line
-
-    def has_record(self, nct_id: str) -> bool:
-        return self._db.one("SELECT 1 FROM records WHERE nct_id = ?", (nct_id,)) is not None
-
-    def count(self) -> int:
-        return int(self._db.one("SELECT count(*) FROM records"))
-
-    def count_versions(self) -> int:
-        return int(self._db.one("SELECT count(*) FROM versions"))
-
-    def facet(self, name: str) -> list[tuple[str | None, int]]:
-        """Counts of one field's values (list fields counted per item), most first, None last.
-
-        `name` is a facet (`indexer.store.facets.FIELDS`: status, phase, ..., country) or its JSON path.
-        """
-        return self.facets.counts(BY_PATH.get(name, name))
-
-    def country_facet(self) -> list[tuple[str | None, int]]:
-        """Trials per country of their sites (a trial counts once per country)."""
-        return self.facets.counts("country")
-
-    def snapshot(self) -> Snapshot:
-        """Every record id, version and hash, and the change and event counts (to compare two stores)."""
-        return snapshot(self._db)
-
-    # -- versions -----------------------------------------------------------
-    def history(self, nct_id: str) -> list[Version]:
-        """Every stored version of a trial, oldest first, each with its changes from the one before."""
-        return version_history(self._db, nct_id.upper())
 
     # -- index bookkeeping --------------------------------------------------
     def pending_index(self) -> list[str]:
