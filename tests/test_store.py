@@ -128,31 +128,3 @@ def test_second_writer_waits_then_gives_a_clear_error(data_dir: Path) -> None:
     assert proc.exitcode == 0
     with catalog(data_dir) as c:  # the holder has gone: the lock is free again
         assert ingest_paths(c, [FIXTURES / "ctgov_xml"])["new"] == 3
-
-
-def test_a_decoded_record_is_reused_only_while_its_content_is_the_stored_one(data_dir: Path) -> None:
-    from indexer.store import RecordStore
-
-    with Catalog(load(data_dir)) as c:
-        ingest_paths(c, [FIXTURES / "ctgov_xml"])
-        first = next(c.store.iter_records())
-        assert c.store.get(first.nct_id) is c.store.get(first.nct_id)  # decoded once
-        changed = dataclasses.replace(first, overall_status="WITHDRAWN", last_update_posted="2099-01-01")
-        write_records(c, [changed])
-        # Another process writes too: a reader that had decoded the old version must not serve it.
-        other = RecordStore(data_dir / "trials.sqlite")
-        again = dataclasses.replace(first, overall_status="SUSPENDED", last_update_posted="2099-02-01")
-        with other.transaction():
-            other.put(again)
-        other.close()
-        now = c.store.get(first.nct_id)
-        assert now == _as_stored(c, first.nct_id) and now is not None and now.overall_status == "SUSPENDED"
-        assert c.store.get_many([first.nct_id, "NCT00000000"]).keys() == {first.nct_id}
-
-
-def _as_stored(c: Catalog, nct_id: str) -> object:
-    """The record decoded straight from its stored JSON, bypassing any cache."""
-    from indexer.record import TrialRecord
-
-    [line] = [x for x in c.store.iter_json_lines() if json.loads(x)["nct_id"] == nct_id]
-    return TrialRecord.from_dict(json.loads(line))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -16,9 +15,6 @@ from indexer.store.trialids import TrialIds
 from indexer.store.versions import Version
 from indexer.store.versions import history as version_history
 
-# Decoded records a store keeps (27 KB each in Python objects on the real corpus: 54 MB at most).
-DECODED_CACHE = 2000
-
 
 class RecordReads:
     """The read half of `RecordStore` (records.py), over its connection, facets and id table."""
@@ -26,7 +22,6 @@ class RecordReads:
     _db: Database
     facets: Facets
     ids: TrialIds
-    _decoded: OrderedDict[tuple[str, str], TrialRecord]  # (id, content hash) -> record, oldest first
 
     def current_source(self, nct_id: str) -> str | None:
         found = self._db.one("SELECT source FROM records WHERE nct_id = ?", (nct_id,))
@@ -41,7 +36,8 @@ class RecordReads:
         return str(found) if found is not None else self.ids.find(wanted)
 
     def get(self, nct_id: str) -> TrialRecord | None:
-        return self.get_many([nct_id.upper()]).get(nct_id.upper())
+        row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))
+        return TrialRecord.from_dict(orjson.loads(row)) if row is not None else None
 
     def _by_id(self, select: str, ids: Iterable[str], params: Sequence[Any] = ()) -> Iterator[Any]:
         """Rows of `SELECT ... FROM records` for these ids, 500 ids a statement (SQLite caps parameters)."""
@@ -52,30 +48,8 @@ class RecordReads:
             yield from self._db.execute(f"{select} FROM records WHERE nct_id IN ({marks})", [*params, *chunk])
 
     def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
-        """The stored records of these ids (those stored), each decoded once while its content stays.
-
-        Decoding a record costs about 0.3 ms (most of a served search page): a long-running reader (the
-        web server) keeps the last DECODED_CACHE records, keyed by id and content hash. A row is only
-        rewritten when its content changes, so the hash names the stored JSON; records are immutable.
-        """
-        ids = list(ids)
-        if len(ids) > DECODED_CACHE // 2:  # a scan: nothing to gain, and it would flush the cache
-            return {n: TrialRecord.from_dict(orjson.loads(r)) for n, r in self._by_id("SELECT nct_id, record", ids)}
-        cache = self._decoded
-        out: dict[str, TrialRecord] = {}
-        missing: list[str] = []
-        for nct_id, digest in self._by_id("SELECT nct_id, content_hash", ids):
-            hit = cache.get((nct_id, digest))
-            if hit is None:
-                missing.append(nct_id)
-            else:
-                cache.move_to_end((nct_id, digest))
-                out[nct_id] = hit
-        for nct_id, digest, rec in self._by_id("SELECT nct_id, content_hash, record", missing):
-            out[nct_id] = cache[nct_id, digest] = TrialRecord.from_dict(orjson.loads(rec))
-        while len(cache) > DECODED_CACHE:
-            cache.popitem(last=False)
-        return out
+        rows = self._by_id("SELECT nct_id, record", ids)
+        return {nct_id: TrialRecord.from_dict(orjson.loads(rec)) for nct_id, rec in rows}
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,7 +69,6 @@ class RecordStore(RecordReads):
         self.synonyms = DerivedSynonyms(self._db)
         self.mesh = MeshCounts(self._db)
         self.ids = TrialIds(self._db)
-        self._decoded = OrderedDict()
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
