@@ -45,6 +45,16 @@ def test_heading_run_into_the_previous_line() -> None:
     assert (texts(inc), texts(exc)) == (["Men (see exclusion criteria) over 18", "Nitrates"], [])
 
 
+def test_a_key_heading_at_the_start_of_its_line_is_one_heading() -> None:
+    # ClinicalTrials.gov legacy XML (shared/data/ctgov/xml_2021/NCT00448292.xml): "Key" was left as an item.
+    text = "Key Inclusion Criteria:\n\n  -  Diagnosis of major depressive disorder\n\n"
+    text += "Key Exclusion Criteria:\n\n  -  Bipolar"
+    inc, exc = split_criteria(text)
+    assert (texts(inc), texts(exc)) == (["Diagnosis of major depressive disorder"], ["Bipolar"])
+    inc, exc = split_criteria("Inclusion Criteria:\n* Men over 18 Key Exclusion Criteria:\n* Nitrates")
+    assert (texts(inc), texts(exc)) == (["Men over 18"], ["Nitrates"])
+
+
 def test_list_run_into_one_line() -> None:
     inc, exc = split_criteria(
         "Inclusion Criteria:- Males with ED- Heterosexual relationship. "

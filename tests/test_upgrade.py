@@ -27,7 +27,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "5"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "6"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -115,3 +115,51 @@ def test_read_commands_work_on_a_directory_nobody_may_write(tmp_path_factory: py
 def test_a_missing_store_in_a_read_only_place_is_said(tmp_path: Path) -> None:
     with pytest.raises(StoreReadOnly, match="holds no record store"):
         RecordStore(tmp_path / "nowhere" / "trials.sqlite", readonly=True)
+
+
+def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(tmp_path: Path) -> None:
+    import dataclasses
+    import re
+
+    from indexer.catalog import Catalog
+    from indexer.config import load
+    from indexer.ingest.files import ingest_paths
+    from indexer.parsers.criteria import split_criteria
+
+    source = FIXTURES / "criteria_key" / "NCT00448292.xml"  # "Key Inclusion Criteria:" starts a line
+    data = tmp_path / "data"
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [source])
+        today = c.store.get("NCT00448292")
+        assert today is not None and today.eligibility.criteria_text
+        assert "Key" not in [x.text for x in (*today.eligibility.inclusion, *today.eligibility.exclusion)]
+        # What the code before schema 6 stored: the blank after "Key" split as if a heading ran in.
+        old_text = re.sub(
+            r"(?m)^(\s*Key)[ \t]+(?=(?:Inclusion|Exclusion) Criteria)", r"\1\n", today.eligibility.criteria_text
+        )
+        inclusion, exclusion = split_criteria(old_text)
+        assert "Key" in [x.text for x in inclusion]
+        old = dataclasses.replace(
+            today, eligibility=dataclasses.replace(today.eligibility, inclusion=inclusion, exclusion=exclusion)
+        )
+        with c.store.transaction():
+            c.store.drop_history("NCT00448292")
+            c.store.put(old)
+            c.store.set_meta("schema_version", "5")
+    store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
+    try:
+        assert store.get_meta("schema_version") == "6"
+        assert store.get("NCT00448292") == today
+        assert len(store.history("NCT00448292")) == 1
+    finally:
+        store.close()
+    # The next download of the same trial (other bytes, same content) is no change: no version, no event.
+    again = tmp_path / "again" / source.name
+    again.parent.mkdir()
+    again.write_bytes(source.read_bytes() + b"\n")
+    with Catalog(load(data)) as c:
+        before = c.store.events.for_trial("NCT00448292")
+        stats = ingest_paths(c, [again])
+        assert stats["unchanged"] == 1 and stats["updated"] == 0
+        assert len(c.store.history("NCT00448292")) == 1
+        assert c.store.events.for_trial("NCT00448292") == before

@@ -20,7 +20,7 @@ _BULLET_RE = re.compile(
     re.I,
 )
 # A heading that the registry ran into the previous line: "... the study Exclusion Criteria:".
-_INLINE_HEADING_RE = re.compile(r"(?<=\S)[ \t]+(?=(?:key\s+)?(?:inclusion|exclusion) criteria\s*[:：])", re.I)
+_INLINE_HEADING_RE = re.compile(r"(?<=\S)(?<!\bkey)[ \t]+(?=(?:key\s+)?(?:inclusion|exclusion) criteria\s*[:：])", re.I)
 # Where such a heading can start; the expensive pattern above runs only when one follows a space or tab
 # on its line (it looks at every blank of the text: a third of the splitting time when run on all).
 _HEADING_WORDS_RE = re.compile(r"(?:inclusion|exclusion) criteria\s*[:：]", re.I)

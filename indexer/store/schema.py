@@ -10,12 +10,12 @@ from indexer.record import TrialRecord
 from indexer.store.db import Database, StoreError
 from indexer.store.facets import Facets
 from indexer.store.mesh import MeshCounts
-from indexer.store.rehash import rehash_records
+from indexer.store.rehash import rehash_records, resplit_key_headings
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
 from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -244,8 +244,20 @@ def _v4_to_v5(db: Database) -> None:
     TrialIds(db).rebuild()
 
 
+def _v5_to_v6(db: Database) -> None:
+    # "Key Inclusion Criteria:" at the start of a line had left a criterion "Key" (parsers/criteria.py):
+    # the records holding one are re-split in place, so the fix is no change of the trials.
+    resplit_key_headings(db)
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
-UPGRADES: dict[int, Callable[[Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+UPGRADES: dict[int, Callable[[Database], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+}
 
 
 def _version(db: Database) -> int | None:
