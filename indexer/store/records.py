@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -105,11 +106,10 @@ class RecordStore(RecordReads):
             self.synonyms.learn(record)
         self.mesh.apply(self._filed.values(), (filing(r) for r in self._stored.values()))
 
-    def _remember_filing(self, nct_id: str, stored_json: str | bytes | None) -> None:
-        # The MeSH counts hold what the committed rows file: take back the row as it was before this
-        # transaction first touched it (a row the transaction wrote itself was never counted).
-        if stored_json is not None and nct_id not in self._stored and nct_id not in self._filed:
-            old = orjson.loads(stored_json)
+    def _remember_filing(self, nct_id: str, old: dict[str, Any] | None) -> None:
+        # The MeSH counts hold what the committed rows file: take back the row (decoded) as it was before
+        # this transaction first touched it (a row the transaction wrote itself was never counted).
+        if old is not None and nct_id not in self._stored and nct_id not in self._filed:
             self._filed[nct_id] = (old.get("condition_mesh") or (), old.get("condition_mesh_ancestors") or ())
 
     def data_version(self) -> int:
@@ -170,7 +170,7 @@ class RecordStore(RecordReads):
         result = add_version(self._db, record, blob, digest, raw_hash, current, new=new)
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
-        self._remember_filing(record.nct_id, current)
+        self._remember_filing(record.nct_id, result.replaced)
         self._db.execute(
             "INSERT OR REPLACE INTO records (nct_id, source, source_url, fetched_at, content_hash,"
             " raw_hash, version, record, indexed_hash, updated_at)"
@@ -235,7 +235,8 @@ class RecordStore(RecordReads):
 
     def drop_history(self, nct_id: str) -> None:
         """Forget a provisional trial row's versions: the registry's own record replaces it."""
-        self._remember_filing(nct_id, self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id,)))
+        row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id,))
+        self._remember_filing(nct_id, orjson.loads(row) if row is not None else None)
         for table in ("versions", "changes", "events"):
             self._db.execute(f"DELETE FROM {table} WHERE nct_id = ?", (nct_id,))
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))

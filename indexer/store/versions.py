@@ -21,6 +21,7 @@ class VersionResult:
     status: str  # new | updated | unchanged | historical
     version: int
     content_hash: str
+    replaced: dict[str, Any] | None = None  # "updated": the stored record it replaced, decoded for the diff
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +96,9 @@ def add_version(
             "UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?", (pack(previous), nct_id, latest_version)
         )
         _insert(db, version, record, None, digest, raw_hash)
-        _write_diff(db, nct_id, version, orjson.loads(previous), orjson.loads(blob))
-        return VersionResult("updated", version, digest)
+        before = orjson.loads(previous)
+        _write_diff(db, nct_id, version, before, orjson.loads(blob))
+        return VersionResult("updated", version, digest, before if current is not None else None)
     # An older document than the latest version: known content is a re-ingest, the rest is history.
     if any(r[3] == digest for r in rows):
         known = next(r[0] for r in rows if r[3] == digest)
