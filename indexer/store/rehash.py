@@ -1,14 +1,48 @@
-"""Re-serialising stored records after the normalised form changed, so content hashes compare again."""
+"""Rewriting stored records in place after their form or a parser changed, so content hashes compare again."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 
 import orjson
 
 from indexer.record import TrialRecord, serialise
 from indexer.store.blobs import pack, unpack
 from indexer.store.db import Database
+
+# Today's form of a stored record, or None when it needs no rewrite.
+Fix = Callable[[TrialRecord], TrialRecord | None]
+
+
+def _rewrite_latest(db: Database, rows: Iterable[tuple[str, int, str]], fix: Fix) -> list[str]:
+    """Rewrite these (id, version, JSON) rows of `records` and their version's hash; the ids rewritten."""
+    done = []
+    for nct_id, version, stored in rows:
+        fixed = fix(TrialRecord.from_dict(orjson.loads(stored)))
+        if fixed is None:
+            continue
+        blob, digest = serialise(fixed)
+        db.execute("UPDATE records SET record = ?, content_hash = ? WHERE nct_id = ?", (blob.decode(), digest, nct_id))
+        db.execute("UPDATE versions SET content_hash = ? WHERE nct_id = ? AND version = ?", (digest, nct_id, version))
+        done.append(nct_id)
+    return done
+
+
+def _rewrite_older(db: Database, rows: Iterable[tuple[str, int, bytes]], fix: Fix) -> None:
+    """Rewrite these (id, version, packed JSON) rows of `versions`, the older versions, with their hashes."""
+    for nct_id, version, packed in rows:
+        fixed = fix(TrialRecord.from_dict(orjson.loads(unpack(packed))))
+        if fixed is not None:
+            blob, digest = serialise(fixed)
+            db.execute(
+                "UPDATE versions SET record = ?, content_hash = ? WHERE nct_id = ? AND version = ?",
+                (pack(blob), digest, nct_id, version),
+            )
+
+
+def _as_is(record: TrialRecord) -> TrialRecord:
+    return record  # building the record from its JSON is what puts it in today's normal form
 
 
 def rehash_records(db: Database) -> None:
@@ -17,19 +51,9 @@ def rehash_records(db: Database) -> None:
     Without it, the next download of a trial whose stored form predates the change would differ by
     form alone, and become a version without a change.
     """
-    latest = db.execute("SELECT nct_id, record FROM records").fetchall()
-    for nct_id, stored in latest:
-        blob, digest = serialise(TrialRecord.from_dict(orjson.loads(stored)))
-        version = db.one("SELECT version FROM records WHERE nct_id = ?", (nct_id,))
-        db.execute("UPDATE records SET record = ?, content_hash = ? WHERE nct_id = ?", (blob.decode(), digest, nct_id))
-        db.execute("UPDATE versions SET content_hash = ? WHERE nct_id = ? AND version = ?", (digest, nct_id, version))
+    _rewrite_latest(db, db.execute("SELECT nct_id, version, record FROM records").fetchall(), _as_is)
     older = db.execute("SELECT nct_id, version, record FROM versions WHERE record IS NOT NULL").fetchall()
-    for nct_id, version, packed in older:
-        blob, digest = serialise(TrialRecord.from_dict(orjson.loads(unpack(packed))))
-        db.execute(
-            "UPDATE versions SET record = ?, content_hash = ? WHERE nct_id = ? AND version = ?",
-            (pack(blob), digest, nct_id, version),
-        )
+    _rewrite_older(db, older, _as_is)
 
 
 # How a criterion "Key" is stored (orjson writes no spaces): what "Key Inclusion Criteria:" left before
@@ -46,31 +70,18 @@ def resplit_key_headings(db: Database) -> int:
     """
     from indexer.parsers.criteria import split_criteria  # the parsers load for this upgrade only
 
-    def fixed(stored: bytes | str) -> tuple[bytes, str] | None:
-        record = TrialRecord.from_dict(orjson.loads(stored))
+    def resplit(record: TrialRecord) -> TrialRecord | None:
         inclusion, exclusion = split_criteria(record.eligibility.criteria_text)
         if (inclusion, exclusion) == (record.eligibility.inclusion, record.eligibility.exclusion):
             return None
         eligibility = dataclasses.replace(record.eligibility, inclusion=inclusion, exclusion=exclusion)
-        return serialise(dataclasses.replace(record, eligibility=eligibility))
+        return dataclasses.replace(record, eligibility=eligibility)
 
-    changed = 0
-    rows = db.execute("SELECT nct_id, version, record FROM records WHERE instr(record, ?) > 0", (_KEY_ITEM,))
-    for nct_id, version, stored in rows.fetchall():
-        found = fixed(stored)
-        if found is None:
-            continue
-        changed += 1
-        blob, digest = found
-        db.execute("UPDATE records SET record = ?, content_hash = ? WHERE nct_id = ?", (blob.decode(), digest, nct_id))
-        db.execute("UPDATE versions SET content_hash = ? WHERE nct_id = ? AND version = ?", (digest, nct_id, version))
+    latest = db.execute("SELECT nct_id, version, record FROM records WHERE instr(record, ?) > 0", (_KEY_ITEM,))
+    changed = _rewrite_latest(db, latest.fetchall(), resplit)
+    for nct_id in changed:
         older = db.execute(
-            "SELECT version, record FROM versions WHERE nct_id = ? AND record IS NOT NULL", (nct_id,)
-        ).fetchall()
-        for old_version, packed in older:
-            if (again := fixed(unpack(packed))) is not None:
-                db.execute(
-                    "UPDATE versions SET record = ?, content_hash = ? WHERE nct_id = ? AND version = ?",
-                    (pack(again[0]), again[1], nct_id, old_version),
-                )
-    return changed
+            "SELECT nct_id, version, record FROM versions WHERE nct_id = ? AND record IS NOT NULL", (nct_id,)
+        )
+        _rewrite_older(db, older.fetchall(), resplit)
+    return len(changed)
