@@ -15,7 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import OUT, ROOT, Timer, report
+from bench.common import OUT, ROOT, Timer, one_core, report
+from bench.synth import real_records, synthesise
+from indexer.catalog import Catalog
+from indexer.config import load
 
 TRIALS = str(Path(sys.executable).with_name("trials"))
 # Real API v2 studies, written under a new id for each ingest: each is a real write of a new trial.
@@ -48,49 +51,52 @@ def run(argv: list[str], data_dir: Path, stdout: Any = subprocess.DEVNULL) -> tu
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def build(data_dir: Path, n: int) -> dict[str, Any]:
-    """A store of n synthesised records (n = 0: the real records), built in its own process."""
-    code = (
-        "import json, sys, time\n"
-        "from bench.synth import real_records, synthesise\n"
-        "from indexer.catalog import Catalog\nfrom indexer.config import load\n"
-        f"base = real_records(); n = {n} or len(base)\n"
-        f"c = Catalog(load({str(data_dir)!r}))\nt = time.perf_counter()\n"
-        "with c.writer() as w:\n    for r in synthesise(base, n):\n        w.add_record(r)\n"
-        "print(json.dumps({'records': c.store.count(), 'seconds': time.perf_counter() - t}))\n"
-    )
+def write_job(data_dir: str, n: int, grow: bool) -> None:
+    """Run in a child process: write `n` synthesised trials (0: as many as the real records), and print
+    the store's count before and after and the seconds (wall, CPU) the writes took.
+
+    `grow`: on one core, under ids the store does not hold yet (a store of `have` records grows by new
+    trials); otherwise the ids from the first (a new store's build)."""
+    if grow:
+        one_core()
+    base = real_records()
+    c = Catalog(load(data_dir))
+    have = c.store.count()
+    start = (have if have > len(base) else len(base) + 10_000_000) if grow else 0
+    t, cpu = time.perf_counter(), time.process_time()
+    with c.writer() as w:
+        for r in synthesise(base, n or len(base), start=start):
+            w.add_record(r)
+    seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
+    print(json.dumps({"before": have, "after": c.store.count(), "seconds": seconds, "cpu_seconds": cpu_seconds}))
+
+
+def _write_in_child(data_dir: Path, n: int, grow: bool) -> tuple[dict[str, Any], float, float]:
+    """`write_job` in its own process: (what it printed, wall seconds, peak RSS in MB)."""
+    code = f"from bench.commands import write_job; write_job({str(data_dir)!r}, {n}, {grow})"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     assert proc.stdout is not None and os.waitstatus_to_exitcode(status) == 0
-    done = json.loads(proc.stdout.read())
+    return json.loads(proc.stdout.read()), time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def build(data_dir: Path, n: int) -> dict[str, Any]:
+    """A store of n synthesised records (n = 0: the real records), built in its own process."""
+    done, wall, rss = _write_in_child(data_dir, n, grow=False)
     return {
-        "records": done["records"],
-        "build_s": round(time.perf_counter() - start, 1),
-        "write_records_per_s": round(done["records"] / done["seconds"]),
-        "build_peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "records": done["after"],
+        "build_s": round(wall, 1),
+        "write_records_per_s": round(done["after"] / done["seconds"]),
+        "build_peak_rss_mb": round(rss),
     }
 
 
 def grow(data_dir: Path, n: int) -> dict[str, Any]:
     """Write `n` new synthesised trials into a store on one core (the store keeps them): the write path's
-    records per second as the store grows. `taskset`-free: the process pins itself (bench.common.one_core)."""
-    code = (
-        "import json, time\n"
-        "from bench.common import one_core\nfrom bench.synth import real_records, synthesise\n"
-        "from indexer.catalog import Catalog\nfrom indexer.config import load\n"
-        "one_core()\nbase = real_records()\n"
-        f"c = Catalog(load({str(data_dir)!r}))\nhave = c.store.count()\n"
-        "start = have if have > len(base) else len(base) + 10_000_000  # ids the store does not hold yet\n"
-        "t = time.perf_counter(); cpu = time.process_time()\n"
-        f"with c.writer() as w:\n    for r in synthesise(base, {n}, start=start):\n        w.add_record(r)\n"
-        "print(json.dumps({'before': have, 'after': c.store.count(), 'seconds': time.perf_counter() - t,"
-        " 'cpu_seconds': time.process_time() - cpu}))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = json.loads(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
-                                     check=True).stdout)  # fmt: skip
+    records per second as the store grows."""
+    done, _, _ = _write_in_child(data_dir, n, grow=True)
     assert done["after"] - done["before"] == n, done
     return {
         "records_before": done["before"],
