@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.catalog import Catalog
-from indexer.discover import matching
+from indexer.discover import docfreq, matching
 from indexer.discover.criteria_match import FAILS, MEETS, UNKNOWN, CriterionCheck
 from indexer.discover.matching import Match
 from indexer.discover.patient import Patient
@@ -94,7 +94,7 @@ def explain(m: Match, text: str, common: Callable[[str], bool]) -> MatchExplanat
 
 def explain_matches(catalog: Catalog, patient: Patient, matches: Sequence[Match]) -> list[MatchExplanation]:
     """One explanation per match, in order (the library call behind `match --explain` and the web page)."""
-    doc_freq = matching.doc_freq(catalog)
+    doc_freq = docfreq.doc_freq(catalog)
     total = doc_freq.total()
 
     def common(word: str) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
 from indexer.discover.coverage import condition_coverage, patient_stems
 from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.docfreq import doc_freq
 from indexer.discover.embed import embedder
 from indexer.discover.facts import Facts, read_facts
 from indexer.discover.overlap import inclusion_overlap, word_weights
@@ -80,44 +80,6 @@ def default_settings(embeddings: bool | None = None) -> MatchSettings:
     if use and embedder() is None:
         raise RuntimeError("text embeddings need the extra: pip install 'trialscout[embeddings]'")
     return replace(DEFAULT, embedding_weight=EMBEDDING_WEIGHT) if use else DEFAULT
-
-
-class _DocFreq:
-    """How many trials contain a word, asked of the index once per word (feedback weighs words by idf).
-
-    The cache is bounded, and starts afresh when the number of trials changed (a long-running
-    server that ingests keeps its figures current enough for idf).
-    """
-
-    _MAX_WORDS = 100_000
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.cache: dict[str, int] = {}
-        self.trials = -1
-
-    def total(self) -> int:
-        # The index's count, not the store's: the same documents as the frequencies, and no table scan.
-        trials = self.catalog.index.count()
-        if trials != self.trials or len(self.cache) > self._MAX_WORDS:
-            self.cache.clear()
-            self.trials = trials
-        return trials
-
-    def __call__(self, word: str) -> int:
-        if word not in self.cache:
-            self.cache[word] = self.catalog.index.doc_freq(word)
-        return self.cache[word]
-
-
-_doc_freqs: weakref.WeakKeyDictionary[Catalog, _DocFreq] = weakref.WeakKeyDictionary()
-
-
-def doc_freq(catalog: Catalog) -> _DocFreq:
-    """How many trials of `catalog` contain a word (cached per catalog)."""
-    if catalog not in _doc_freqs:
-        _doc_freqs[catalog] = _DocFreq(catalog)
-    return _doc_freqs[catalog]
 
 
 def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
