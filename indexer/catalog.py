@@ -16,7 +16,6 @@ from indexer.discover.synonyms import Synonyms, expand_query
 from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import IndexUnavailable, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
-from indexer.index.engines import connect, parse_engine_url
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.normalize import fold
 from indexer.record import TrialRecord
@@ -103,6 +102,8 @@ class Catalog:
     def engine(self) -> str:
         """Which index the store's "indexed" marks refer to; another one must be rebuilt first."""
         if self.settings.engine:
+            from indexer.index.engines import parse_engine_url  # cluster code loads only when configured
+
             return parse_engine_url(self.settings.engine).redacted()
         return "tantivy"
 
@@ -112,6 +113,7 @@ class Catalog:
             index: SearchIndex
             if self.settings.engine:
                 from indexer.index.cluster import ClusterIndex  # the cluster clients load only when used
+                from indexer.index.engines import connect
 
                 index = ClusterIndex(connect(self.settings.engine), self.synonyms)
             else:

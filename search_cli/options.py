@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from indexer import normalize
-from indexer.geo import gazetteer
-from indexer.geo.gazetteer import Place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
+
+if TYPE_CHECKING:
+    from indexer.geo.gazetteer import Place
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -138,6 +139,8 @@ def resolve_place(text: str | None) -> Place | None:
     """The place a user named, or a usage error with the gazetteer's suggestions."""
     if not text:
         return None
+    from indexer.geo import gazetteer  # the gazetteer (and its store) loads only when a place is asked for
+
     try:
         return gazetteer.resolve(text)
     except gazetteer.UnknownPlace as exc:
@@ -145,6 +148,10 @@ def resolve_place(text: str | None) -> Place | None:
 
 
 def _countries(values: tuple[str, ...]) -> tuple[str, ...]:
+    if not values:
+        return ()
+    from indexer.geo import gazetteer
+
     out = []
     for v in values:
         code = gazetteer.country_code(v)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.freshness import as_int, parse_date
-from indexer.geo.gazetteer import country_code
 from indexer.geo.near import counted_sites
 from indexer.normalize import fold
 from indexer.record import TrialRecord
@@ -132,6 +131,9 @@ def date_int(value: str | None, default: int, *, end: bool = False) -> int:
 
 def index_document(r: TrialRecord) -> dict[str, Any]:
     """Flat fields for any search backend: text for ranking, keywords and numbers for filters."""
+    # Here, not at the top: commands that only search would load the gazetteer and its store for nothing.
+    from indexer.geo.gazetteer import country_code
+
     e = r.eligibility
     return {
         "nct_id": r.nct_id,

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from indexer import stats as counts
-from indexer.merge import merged, view_of
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options, resolve_place
@@ -65,6 +64,8 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     record = _lookup(app, resolved)
     place = resolve_place(near_text)
     near = (place.lat, place.lon) if place else None
+    from indexer.merge import merged, view_of  # only `show` needs the sources compared
+
     found = merged(store, record.nct_id)
     shown = found.record if found else record
     view = view_of(found, near) if found else record.to_dict()
