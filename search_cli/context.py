@@ -29,11 +29,19 @@ class AppContext:
     def settings(self) -> Settings:
         return load(self.data_dir, engine=self.engine)
 
-    def catalog(self) -> Catalog:
+    def catalog(self, *, writes: bool = False) -> Catalog:
+        """The catalog of the data directory. Only commands that store something (`writes`) create
+        one: a read of a mistyped --data-dir says so instead of leaving an empty store there."""
         if self._catalog is None:
             from indexer.catalog import Catalog  # loaded by the commands that use it, not by `--help`
 
-            self._catalog = Catalog(self.settings)
+            settings = self.settings
+            if not writes and not settings.db_path.exists():
+                raise click.ClickException(
+                    f"no trials stored in {settings.data_dir}: fetch some with `trials crawl ctgov` or "
+                    "`trials ingest PATH`, or give the data directory that holds them (--data-dir or TRIALS_DATA)"
+                )
+            self._catalog = Catalog(settings)
         return self._catalog
 
     def close(self) -> None:

@@ -45,6 +45,30 @@ def test_zero_results_exit_0_and_usage_errors_exit_2(trials: Trials) -> None:
     assert trials("search", "--phase", "7", ok=False).exit_code == 2
 
 
+def test_reads_of_a_data_directory_without_a_store_name_the_fix_and_create_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "mistyped"
+    reads = [
+        ("search", "lupus"),
+        ("show", "NCT04077684"),
+        ("similar", "NCT04077684"),
+        ("match", "--text", "I am 34, with lupus"),
+        ("history", "NCT04077684"),
+        ("changes", "--since", "2020-01-01"),
+        ("stats",),
+        ("export",),
+        ("watch", "list"),
+    ]
+    for args in reads:
+        result = Trials(missing)(*args, ok=False)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"no trials stored in {missing}" in result.output and "trials ingest PATH" in result.output, args
+    assert not missing.exists()
+    # A command that stores something makes the directory; then reads of it work (zero results: exit 0).
+    trials = Trials(missing)
+    trials("--quiet", "watch", "add", "lupus-watch", "--condition", "lupus")
+    assert trials.json("search", "lupus") == []
+
+
 def test_show(trials: Trials) -> None:
     ingest_fixtures(trials)
     record = trials.json("show", "NCT04077684")

@@ -65,7 +65,7 @@ def ingest(
         return
     if not paths:
         raise click.UsageError("give files or folders to ingest, or --from-redis")
-    catalog = app.catalog()
+    catalog = app.catalog(writes=True)
     total = count_documents(paths) if app.show_progress else None
     with app.progress(total, "ingesting") as advance:
         stats = ingest_paths(catalog, paths, progress=advance)
@@ -131,7 +131,7 @@ def crawl_ctgov(
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
     try:
         plan = plan_ctgov(
-            None if redis_url else app.catalog().store,
+            None if redis_url else app.catalog(writes=True).store,
             condition=condition,
             intervention=intervention,
             term=term,

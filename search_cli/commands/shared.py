@@ -129,4 +129,6 @@ def write_from_redis(app: AppContext, redis_url: str, crawl_id: str, expect: int
         raise click.ClickException(str(exc)) from None
     app.info(f"storing crawl {crawl_id} from Redis; waiting for its crawlers")
     with app.progress(None, "storing") as advance:
-        return RelayWriter(app.catalog(), relay, me, expect=expect, wait=settings.stream_wait, progress=advance).run()
+        return RelayWriter(
+            app.catalog(writes=True), relay, me, expect=expect, wait=settings.stream_wait, progress=advance
+        ).run()

@@ -37,7 +37,7 @@ def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: A
         )
     query = query_from_options(" ".join(text), limit=1, **options)
     try:
-        Watches(app.catalog()).add(name, query)
+        Watches(app.catalog(writes=True)).add(name, query)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     app.info(f"watching {name!r}; `trials watch run {name}` reports what is new")
