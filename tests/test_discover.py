@@ -76,6 +76,34 @@ def test_similar_trials_for_the_seed_trial(corpus: Path) -> None:
     assert all(r["overall_status"] == "RECRUITING" for r in completed)
 
 
+@pytest.mark.slow
+def test_similar_trials_share_the_disease_or_the_treatment(corpus: Path) -> None:
+    """Few open trials share the seed trial's disease: the list is shorter rather than padded with
+    trials that share only its sponsor, phase or purpose (a spine-surgery trial for a lupus patient)."""
+    t = Trials(corpus)
+    source = t.json("show", "NCT04077684")
+
+    def terms(r: dict) -> set[str]:  # type: ignore[type-arg]
+        return {x.casefold() for x in (*r["conditions"], *r["condition_mesh"], *r["condition_mesh_ancestors"])}
+
+    def drugs(r: dict) -> set[str]:  # type: ignore[type-arg]
+        return {n.casefold() for i in r["interventions"] for n in (i["name"], *i["other_names"])}
+
+    def text(r: dict) -> str:  # type: ignore[type-arg]
+        return " ".join(str(r.get(k) or "") for k in ("brief_title", "official_title", "brief_summary")).casefold()
+
+    for status in ("recruiting", "not_yet_recruiting", "completed"):
+        rows = t.json("similar", "NCT04077684", "--status", status, "--limit", "10")
+        for row in rows:
+            other = t.json("show", row["nct_id"])
+            # The oracle reads the two records: a MeSH concept or condition in common, or a drug of the
+            # source given or named in the other trial.
+            related = terms(source) & terms(other) or drugs(source) & drugs(other)
+            named = any(d in text(other) for d in drugs(source) if len(d) > 3)
+            assert related or named, (status, row["nct_id"], row["shares"])
+    assert len(t.json("similar", "NCT04077684", "--status", "recruiting", "--limit", "10")) < 10
+
+
 def test_matching_respects_age_and_sex(trec: Path) -> None:
     t = Trials(trec)
     for text in (

@@ -19,6 +19,9 @@ NO_SHARED_DISEASE = 0.1
 MINOR = {"sponsor": 0.2, "phase": 0.1, "purpose": 0.05, "ages": 0.05}
 MENTION = 0.7  # the source's drug named in the other trial's text, not given in it
 ABOUT_WEIGHT = 0.3
+# A trial is "similar" only if it shares the disease or the treatment: a sponsor, phase or a merely
+# alike text alone would offer a lupus patient a spine-surgery trial when few lupus trials are open.
+RELATED = frozenset({"condition", "condition_family", "intervention", "mentions"})
 # The order a trial's shared features are listed in.
 _SHARES = ("condition", "condition_family", "intervention", "mentions", "phase", "sponsor", "purpose", "ages", "text")
 
@@ -222,6 +225,8 @@ def similar(
             break
         if not settled and (named := _mentions(src, reader.text(unsettled, at[c.nct_id]))):
             shares["mentions"] = named[:3]
+        if not RELATED & shares.keys():
+            continue
         text = like_score.get(c.nct_id, 0.0)
         if text >= 0.5:
             shares["text"] = [f"{text:.0%} as alike as the closest text"]
