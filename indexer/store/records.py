@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,7 +28,9 @@ from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.trialids import TrialIds
 from indexer.store.versions import add_version, write_events
 from indexer.store.vocabulary import Vocabulary
-from indexer.store.watches import WatchStore
+
+if TYPE_CHECKING:
+    from indexer.store.watches import WatchStore
 
 
 def sha256(data: bytes) -> str:
@@ -73,7 +76,12 @@ class RecordStore(RecordReads):
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
-        self.watches = WatchStore(self._db)
+
+    @cached_property
+    def watches(self) -> WatchStore:
+        from indexer.store.watches import WatchStore  # loaded by the watch commands only (6 ms of start-up)
+
+        return WatchStore(self._db)
 
     @property
     def readonly(self) -> bool:
