@@ -8,6 +8,7 @@ import pytest
 
 from indexer.geo import gazetteer
 from indexer.geo.distance import bounding_box, km
+from indexer.geo.in_text import place_in_text
 from indexer.parsers import parse
 from tests.conftest import FIXTURES, Trials, shared
 
@@ -114,3 +115,33 @@ def test_contact_details_are_never_logged(tmp_path: Path) -> None:
     assert "NCT04077684" in logged
     for detail in ("haoxiamei@163.com", "8615201303563", "Xia Zhang"):
         assert detail not in logged
+
+
+# Patients' words, and the place a reader takes them to name (None: no place).
+PLACES_IN_WORDS = [
+    ("I am 34, female, with SLE, living near Beijing", "Beijing, CN"),
+    ("52 year old man with type 2 diabetes in Boston, MA", "Boston, MA, US"),
+    ("my daughter is 9 and has leukemia, we live in Paris", "Paris, FR"),
+    ("I'm a 67 y/o woman with metastatic breast cancer (HER2+), near 02115", "Boston, MA 02115"),
+    ("45F with lupus nephritis, from Seoul, South Korea", "Seoul, KR"),
+    ("I live in New York City and have asthma", "New York City, NY, US"),
+    ("treated at Mayo Clinic in Rochester, Minnesota", "Rochester, MN, US"),
+    ("Patient with HIV, CD4 count 200, living in Johannesburg, South Africa.", "Johannesburg, ZA"),
+    ("she lives in Germany", "Germany (DE)"),
+    ("Recurrent glioblastoma. I am from the UK", "UK (GB)"),
+    ("Diagnosed in March 2019 with Crohn's disease", None),
+    ("in Down syndrome patients", None),
+    ("she was treated in Germany last year", None),
+    ("I have been in remission since May", None),
+    ("relapsing MS, seen in the ER twice", None),
+    ("from 2015 to 2019 I took methotrexate", None),
+    ("A 62-year-old man presents with chest pain", None),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), PLACES_IN_WORDS)
+def test_the_place_a_patient_names(text: str, label: str | None) -> None:
+    found = place_in_text(text)
+    assert (found.label if found else None) == label
+    if found is not None:
+        assert found.source == "text" and found.written in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -127,11 +128,51 @@ def test_api_changes_is_cli_changes(client: TestClient, cli: Trials) -> None:
 def test_api_match_reads_the_patient_and_is_cli_match(client: TestClient, cli: Trials) -> None:
     text = "I am 34, female, with systemic lupus erythematosus; my doctor mentioned low-dose IL-2"
     got = client.post("/api/match", json={"text": text, "limit": 5}).json()
-    assert got["patient"] == {"age": 34.0, "age_source": "text", "sex": "F", "sex_source": "text"}
+    assert got["patient"] == {"age": 34.0, "age_source": "text", "sex": "F", "sex_source": "text", "place": None}
     want = cli.json("match", "--text", text, "--limit", "5")
     assert [r["nct_id"] for r in got["results"]] == [r["nct_id"] for r in want]
     edited = client.post("/api/match", json={"text": text, "age": 80, "sex": "M"}).json()
     assert edited["patient"]["age"] == 80 and edited["patient"]["sex_source"] == "given"
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_api_match_looks_near_the_place_the_patient_names(client: TestClient, cli: Trials) -> None:
+    text = "I am 34, female, with systemic lupus erythematosus, and I live near Beijing"
+    got = client.post("/api/match", json={"text": text, "status": ["any"]}).json()
+    place = got["patient"]["place"]
+    assert (place["label"], place["source"], place["within_km"]) == ("Beijing, CN", "text", 100.0)
+    beijing = (39.9042, 116.4074)  # the oracle's own coordinates, not the gazetteer's
+    assert got["results"], "the seed trial is in Beijing"
+    for r in got["results"]:
+        sites = [(loc["lat"], loc["lon"]) for loc in r["locations"] if loc["lat"] is not None]
+        assert min(_km(beijing, s) for s in sites) <= 101, r["nct_id"]
+        assert r["distance_km"] == pytest.approx(min(_km((place["lat"], place["lon"]), s) for s in sites), abs=1)
+    want = cli.json("match", "--text", text, "--status", "any")
+    assert [r["nct_id"] for r in got["results"]] == [r["nct_id"] for r in want]
+    # An empty place is "anywhere": trials far from Beijing come back.
+    anywhere = client.post("/api/match", json={"text": text, "status": ["any"], "near": ""}).json()
+    assert anywhere["patient"]["place"] is None
+    assert len(anywhere["results"]) > len(got["results"])
+    given = client.post("/api/match", json={"text": text, "near": "Xyzzyville"})
+    assert given.status_code == 422 and given.json()["detail"][0]["param"] == "near"
+    page = client.post(
+        "/match",
+        content=b"text=I+am+34+with+SLE%2C+living+near+Beijing&open=1",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    ).text
+    assert re.search(r"place <strong>within 100 km of Beijing, CN</strong>\s*\(read from your words\)", page)
+    assert 'name="near" maxlength="200" placeholder="city, postal code or lat,lon" value="Beijing"' in page
+    cleared = client.post(
+        "/match",
+        content=b"text=I+am+34+with+SLE%2C+living+near+Beijing&open=1&near_shown=1&near=",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    ).text
+    assert "place <strong>anywhere</strong>" in cleared
 
 
 def test_api_stats_is_cli_stats(client: TestClient, cli: Trials) -> None:

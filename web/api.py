@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from indexer import stats as store_stats
 from indexer.catalog import Catalog
-from indexer.discover import matching
-from indexer.discover.explain import find_trials
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
 from indexer.normalize import iso_date
 from web import params, views
 from web.app import NotFound
 from web.jsonresp import JSONResponse
+from web.match import MatchRequest, run_match
 from web.params import SearchParams
 
 
@@ -45,9 +43,7 @@ router = APIRouter(
 )
 
 MAX_SIMILAR = 50
-MAX_MATCHES = 50
 MAX_EVENTS = 1000
-MAX_TEXT = 5000  # a patient's description
 STATS_TTL = 60.0  # seconds
 
 TrialId = Annotated[
@@ -205,50 +201,6 @@ def changes_page(
         "limit": p.limit,
         "more": len(rows) > start + p.limit,
         "events": rows[start : start + p.limit],
-    }
-
-
-class MatchRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
-    age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
-    sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
-    status: list[str] = Field(
-        default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
-    )
-    limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
-
-
-@functools.cache
-def match_settings() -> matching.MatchSettings:
-    """As `trials match`: text embeddings blended in when the optional extra is installed."""
-    return matching.default_settings(None)
-
-
-def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
-    """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
-    text = params.clean(body.text)
-    patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
-    statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
-    results: list[dict[str, Any]] = []
-    if text:  # only control characters or spaces: no words to match, so no trial is said to fit
-        report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings())
-        results = [
-            {
-                **m.record.to_dict(),
-                "score": round(m.score, 4),
-                "possible_exclusions": list(m.possible_exclusions),
-                "explain": e.to_dict(),
-            }
-            for m, e in zip(report.matches, report.explanations, strict=True)
-        ]
-    return {
-        "patient": {
-            "age": patient.age,
-            "age_source": patient.age_source,
-            "sex": patient.sex,
-            "sex_source": patient.sex_source,
-        },
-        "results": results,
     }
 
 

@@ -18,6 +18,7 @@ from indexer.record import TrialRecord
 from web import api, present, views
 from web.api import Cat, TrialId, found_trial
 from web.app import NotFound
+from web.match import MatchRequest, run_match
 from web.params import SearchParams, api_search_params, page_search_params
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -130,14 +131,20 @@ async def match(request: Request, cat: Cat) -> Response:
         fields["age"] = form["age"].strip()
     if form.get("sex", "").strip():
         fields["sex"] = form["sex"].strip()
+    # The place field, once shown with what was understood, is the patient's word (empty: anywhere);
+    # before that, the place the description names is used.
+    if form.get("near_shown") or form.get("near", "").strip():
+        fields["near"] = form.get("near", "").strip()
+    if form.get("within", "").strip():
+        fields["within"] = form["within"].strip()
     if not form.get("open"):
         fields["status"] = ["any"]
     try:
-        body = api.MatchRequest.model_validate(fields)
+        body = MatchRequest.model_validate(fields)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors())
         return render(request, "match.html", {"form": form, "result": None, "error": problems}, status=422)
-    result = api.run_match(cat, body)
+    result = run_match(cat, body)
     return render(request, "match.html", {"form": form, "result": result})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -12,6 +13,7 @@ import click
 
 from indexer.discover import matching
 from indexer.discover.explain import MatchExplanation, find_trials
+from indexer.index.document import SearchQuery
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options, sex_option, where_options, where_query
 from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
@@ -100,9 +102,12 @@ def match(
         return
     assert text is not None
     patient = matching.read_patient(text, age, sex)
+    said = ""
+    if not place["near_text"] and not place["country"]:
+        where, said = _place_from_text(text, where)
     app.info(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
-        f"sex {patient.sex or 'unknown'} ({patient.sex_source})"
+        f"sex {patient.sex or 'unknown'} ({patient.sex_source}){said}"
     )
     report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings, where=where)
     found, explained, padding = list(report.matches), list(report.explanations), report.hidden
@@ -126,6 +131,21 @@ def match(
         _match_table(found, explained, extra, explain, where.near)
         return
     emit_records([m.record for m in found], fmt, extra)
+
+
+def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str]:
+    """The query narrowed to the place the description names ("I live near Beijing"), and what to say."""
+    from indexer.geo.in_text import place_in_text  # the gazetteer loads only for a single patient
+
+    read = place_in_text(text)
+    if read is None:
+        return where, ""
+    if read.country is not None:
+        return dataclasses.replace(where, countries=(read.country,)), f", in {read.label} (text; --country overrides)"
+    if read.place is not None:
+        narrowed = dataclasses.replace(where, near=(read.place.lat, read.place.lon), near_label=read.place.label)
+        return narrowed, f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
+    return where, ""
 
 
 def _match_table(

@@ -1,0 +1,87 @@
+"""The place a patient's own words name ("I live near Beijing", "in Boston, MA"), found with the gazetteer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.geo import gazetteer
+from indexer.geo.gazetteer import Place
+
+# Words that say a place follows. A bare "in" says so only before "City, Region" or a ZIP code: "in
+# March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
+# called March and Down.
+_STRONG = (
+    r"near(?:by)?|around|close\s+to|not\s+far\s+from|outside(?:\s+of)?|resident\s+of|from|"
+    r"(?:live|living|lives|reside|residing|located|based|staying|stay)\s+(?:in|at|near)"
+)
+_NAME = r"[A-Z][\w'.-]*(?:\s+(?:(?:de|del|la|le|of|on|upon|am|sur|y)\s+)?[A-Z][\w'.-]*){0,3}"
+_QUALIFIER = r",\s*(?:[A-Z]{2}\b|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2})"
+_ZIP = r"\d{5}(?:-\d{4})?"
+_STRONG_RE = re.compile(rf"\b(?i:{_STRONG})\s+(?:the\s+)?({_ZIP}\b|{_NAME}(?:{_QUALIFIER})?(?:\s+{_ZIP}\b)?)")
+_WEAK_RE = re.compile(rf"\b(?i:in)\s+({_ZIP}\b|{_NAME}{_QUALIFIER}(?:\s+{_ZIP}\b)?)")
+# Capitalised words after "from" or "near" that are never the place meant.
+_MONTHS = "january february march april may june july august september october november december"
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday"
+_NOT_PLACES = frozenset(f"{_MONTHS} {_DAYS} i my the a an dr doctor hospital".split())
+
+_COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
+
+
+@dataclass(frozen=True)
+class PlaceRead:
+    """Where the patient is: a point to measure distances from, or only a country."""
+
+    written: str  # the words as the patient wrote them
+    source: str  # "given" (a place field or --near) or "text" (read from the description)
+    place: Place | None = None
+    country: str | None = None  # ISO code, when the words name a country and no town
+
+    @property
+    def label(self) -> str:
+        return self.place.label if self.place else f"{self.written} ({self.country})"
+
+
+def _candidates(phrase: str) -> list[str]:
+    """The phrase, then shorter readings of it: "Boston, MA 02115" -> the ZIP, "Boston, MA", "Boston"."""
+    out: list[str] = []
+    if zip_code := re.search(rf"\b{_ZIP}$", phrase):
+        out.append(zip_code.group(0)[:5])
+        phrase = phrase[: zip_code.start()].strip()
+    city, _, qualifier = phrase.partition(",")
+    words = city.split()
+    if qualifier.strip():
+        out.append(f"{city.strip()}, {qualifier.strip()}")
+    out += [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+    return [c for c in out if c and c.split()[0].casefold() not in _NOT_PLACES]
+
+
+def _read(phrase: str) -> PlaceRead | None:
+    for candidate in _candidates(phrase.rstrip(".")):
+        if candidate.isupper() and len(candidate) <= 3 and candidate not in _COUNTRY_ABBREVIATIONS:
+            continue  # "MS", "ER": abbreviations, not the towns or countries with these codes
+        if country := gazetteer.country_code(candidate):  # a country is no point to measure from
+            return PlaceRead(candidate, "text", country=country)
+        try:
+            return PlaceRead(candidate, "text", place=gazetteer.resolve(candidate))
+        except gazetteer.UnknownPlace:
+            continue
+    return None
+
+
+def place_in_text(text: str) -> PlaceRead | None:
+    """The first town, ZIP code or country the text names after words that announce a place, if the
+    gazetteer knows it. A bare "in" announces only "Town, Region" or a ZIP code."""
+    strong = [(m.start(1), m.group(1)) for m in _STRONG_RE.finditer(text)]
+    weak = [(m.start(1), m.group(1)) for m in _WEAK_RE.finditer(text)]
+    for _, phrase in sorted(strong + weak):
+        if found := _read(phrase):
+            return found
+    return None
+
+
+def patient_place(text: str, given: str | None) -> PlaceRead | None:
+    """The place given (UnknownPlace if the gazetteer does not know it), else the one the text names."""
+    if given and given.strip():
+        return PlaceRead(given.strip(), "given", place=gazetteer.resolve(given.strip()))
+    return place_in_text(text)

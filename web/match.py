@@ -1,0 +1,104 @@
+"""Patient matching for the page and the API: the request, where to look, and the answer as `trials match --json`."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from indexer.catalog import Catalog
+from indexer.discover import matching
+from indexer.discover.explain import find_trials
+from indexer.geo.gazetteer import UnknownPlace
+from indexer.geo.in_text import patient_place
+from indexer.geo.near import nearest_site
+from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
+from indexer.record import TrialRecord
+from web import params
+
+MAX_MATCHES = 50
+MAX_TEXT = 5000  # a patient's description
+
+
+class MatchRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
+    age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
+    sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
+    status: list[str] = Field(
+        default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
+    )
+    limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
+    near: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Where the patient is, as `near` of /api/search. Left out: the place the text names, if any "
+        '("I live near Beijing"); null or "": anywhere.',
+    )
+    within: float = Field(default=DEFAULT_WITHIN_KM, gt=0, le=20000, description="Radius around the place, km.")
+
+
+def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None]:
+    """Where to look for the patient's trials: the place given, else the one the text names."""
+    if "near" in body.model_fields_set and not (body.near or "").strip():
+        return SearchQuery(), None  # asked for anywhere
+    try:
+        read = patient_place(text, body.near)
+    except UnknownPlace as exc:
+        raise params.BadParameter("near", str(exc)) from None
+    if read is None:
+        return SearchQuery(), None
+    said: dict[str, Any] = {"written": read.written, "label": read.label, "source": read.source}
+    if read.place is None:
+        return SearchQuery(countries=(read.country or "",)), {**said, "country": read.country}
+    near = (read.place.lat, read.place.lon)
+    return SearchQuery(near=near, near_label=read.place.label, within_km=body.within), {
+        **said,
+        "lat": read.place.lat,
+        "lon": read.place.lon,
+        "within_km": body.within,
+    }
+
+
+@functools.cache
+def match_settings() -> matching.MatchSettings:
+    """As `trials match`: text embeddings blended in when the optional extra is installed."""
+    return matching.default_settings(None)
+
+
+def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
+    """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
+    text = params.clean(body.text)
+    patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
+    statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
+    where, place = match_place(text, body)
+    results: list[dict[str, Any]] = []
+    if text:  # only control characters or spaces: no words to match, so no trial is said to fit
+        report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings(), where=where)
+        results = [
+            {
+                **m.record.to_dict(),
+                "score": round(m.score, 4),
+                "possible_exclusions": list(m.possible_exclusions),
+                "explain": e.to_dict(),
+                **_nearest(m.record, where.near),
+            }
+            for m, e in zip(report.matches, report.explanations, strict=True)
+        ]
+    return {
+        "patient": {
+            "age": patient.age,
+            "age_source": patient.age_source,
+            "sex": patient.sex,
+            "sex_source": patient.sex_source,
+            "place": place,
+        },
+        "results": results,
+    }
+
+
+def _nearest(record: TrialRecord, near: tuple[float, float] | None) -> dict[str, Any]:
+    if near is None:
+        return {}
+    site = nearest_site(record, near)
+    return {"nearest_site": site, "distance_km": site["distance_km"] if site else None}
