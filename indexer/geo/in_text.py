@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from indexer.geo import gazetteer
 from indexer.geo.gazetteer import Place
 
-# Words that say a place follows. A bare "in" says so only before "City, Region" or a ZIP code: "in
-# March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
-# called March and Down.
+# Words that say where the patient is. A bare "in" says so only before "City, Region" or a ZIP code:
+# "in March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
+# called March and Down. "From" is left out: "a 34-year-old woman from Jordan" says where she comes
+# from, not where she could take part.
 _STRONG = (
-    r"near(?:by)?|around|close\s+to|not\s+far\s+from|outside(?:\s+of)?|resident\s+of|from|"
+    r"near(?:by)?|around|close\s+to|not\s+far\s+from|outside(?:\s+of)?|resident\s+of|"
     r"(?:live|living|lives|reside|residing|located|based|staying|stay)\s+(?:in|at|near)"
 )
 _NAME = r"[A-Z][\w'.-]*(?:\s+(?:(?:de|del|la|le|of|on|upon|am|sur|y)\s+)?[A-Z][\w'.-]*){0,3}"
