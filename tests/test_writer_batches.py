@@ -1,12 +1,16 @@
-"""A batch of many records stores exactly what one-record batches store (the batched look-ups)."""
+"""A batch of many records stores exactly what one-record batches store; a large page is kept as fetched."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
+
 from indexer.catalog import Catalog
 from indexer.config import load
+from indexer.ingest import packing
 from indexer.ingest.files import iter_documents
+from indexer.store import sha256
 from tests.conftest import shared
 
 
@@ -36,3 +40,21 @@ def test_one_batch_stores_what_record_by_record_stores(tmp_path: Path) -> None:
         for location, body in docs:
             w.add_document(body, location)
     assert many.store.snapshot() == expected and w.stats["new"] == w.stats["updated"] == 0
+
+
+def test_a_large_page_is_kept_as_fetched_when_compressed_on_its_own_thread(tmp_path: Path) -> None:
+    # A crawled page of many studies, over the size that sends its compression to the packer's thread.
+    studies = [orjson.loads(p.read_bytes()) for p in sorted(shared("ctgov", "v2").glob("NCT*.json"))]
+    body = orjson.dumps({"studies": studies})
+    assert len(body) >= packing.BACKGROUND_BYTES
+    catalog = Catalog(load(tmp_path, batch_size=100))
+    with catalog.writer() as w:
+        outcome = w.add_document(body, "page-1", source="ctgov")
+        assert outcome.status == "queued" and len(outcome.ids) == len(studies)
+        assert w._packer._pool is not None  # it ran on the packer's thread
+    assert w._packer._pool is None  # stopped with the last flush
+    assert catalog.store.get_raw(sha256(body)) == body
+    assert catalog.store.count() == len(studies)
+    # The same bytes again: known from the stored page, nothing parsed or stored twice.
+    with catalog.writer() as w:
+        assert w.add_document(body, "page-1", source="ctgov").status == "unchanged"

@@ -7,8 +7,9 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from indexer.clock import today_iso
@@ -16,6 +17,9 @@ from indexer.geo.gazetteer import geocode
 from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
+from indexer.ingest.outcome import DocumentOutcome
+from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
+from indexer.ingest.packing import BackgroundPacker
 from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, sha256
@@ -28,35 +32,6 @@ REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
 # How often the search index commits during a long write: records, or seconds, whichever comes first.
 INDEX_COMMIT_RECORDS = 10_000
 INDEX_COMMIT_SECONDS = 30.0
-
-
-@dataclass
-class IngestStats:
-    """Counts of one ingest or crawl, each counted once its transaction committed.
-
-    `failed` lists (location, record id, error) of the documents and items that failed.
-    """
-
-    counts: Counter[str] = field(default_factory=Counter)
-    failed: list[tuple[str, str | None, str]] = field(default_factory=list)
-
-    def __getitem__(self, key: str) -> int:
-        return self.counts[key]
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentOutcome:
-    """What `add_document` did with one document.
-
-    status: "queued" (parsed; its records are stored with the next commit), "unchanged" (the same
-    bytes were stored before), "skipped" (not a trial record), "failed" (nothing of it could be read).
-    A queued document may still have `failed_items`: studies of a page that could not be read.
-    """
-
-    status: str
-    ids: tuple[str, ...] = ()
-    error: str | None = None
-    failed_items: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +73,8 @@ class BatchWriter:
         # Multi-record documents whose records are all queued: marked seen when those are committed.
         self._seen_docs: list[tuple[str, str, int]] = []
         # Multi-record documents kept whole, written with the batch that holds their records.
-        self._raw_docs: list[tuple[bytes, str]] = []
+        self._raw_docs: list[tuple[bytes, str, Future[bytes] | None]] = []
+        self._packer = BackgroundPacker()
         # Ids given to the index since its last commit (marked indexed in the store when it commits).
         self._unindexed: set[str] = set()
         self._indexed_at = time.monotonic()
@@ -131,6 +107,7 @@ class BatchWriter:
             if self._track_updates:
                 self._note_update(self.store.last_update_of_raw(digest))
             return DocumentOutcome("unchanged", (known[0],))
+        packed = self._packer.start(body)  # compressed while it is parsed
         try:
             parsed = parse_document(
                 body, source=source, filename=location, source_url=source_url, fetched_at=fetched_at, data=data
@@ -147,9 +124,11 @@ class BatchWriter:
             error = f"parser error ({type(exc).__name__}: {str(exc)[:200]})"
             self.fail(location, error, raw=body, source=source)
             return DocumentOutcome("failed", error=error)
-        return self._queue(parsed, body, digest, location, source)
+        return self._queue(parsed, body, digest, location, source, packed)
 
-    def _queue(self, parsed: Parsed, body: bytes, digest: str, location: str, source: str | None) -> DocumentOutcome:
+    def _queue(
+        self, parsed: Parsed, body: bytes, digest: str, location: str, source: str | None, packed: Future[bytes] | None
+    ) -> DocumentOutcome:
         for item in parsed.failures:
             where = f"{location}#{item.where}" if item.where else location
             # An item without bytes of its own is kept as the whole document.
@@ -165,7 +144,7 @@ class BatchWriter:
             # only when the document held just that record.
             self._queue_record(record, body if single else None, digest if single else None, location)
         if not single and records:
-            self._batch_raw(body, digest)
+            self._raw_docs.append((body, digest, packed))
             if not parsed.failures:  # a document with failed items is parsed again next time
                 self._seen_docs.append((digest, records[0].nct_id, len(records)))
         self._flush_if_full()
@@ -173,9 +152,6 @@ class BatchWriter:
         if not records:
             return DocumentOutcome("failed", (), "no study of it could be read", len(parsed.failures))
         return DocumentOutcome("queued", ids, None, len(parsed.failures))
-
-    def _batch_raw(self, body: bytes, digest: str) -> None:
-        self._raw_docs.append((body, digest))
 
     def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
         """Queue an already-parsed record (tests, the ingest of records built in code)."""
@@ -232,6 +208,8 @@ class BatchWriter:
 
     def flush(self, final: bool = True) -> None:
         """Commit the batch; `final` (the default, and at the end of a run) also commits the index."""
+        if final:
+            self._packer.close()  # its work is awaited by the batch anyway; a later document restarts it
         if not self._batch and not self._seen_docs and not self._raw_docs:
             if final and self._unindexed:
                 self._commit_index()
@@ -267,8 +245,8 @@ class BatchWriter:
         changed: dict[str, TrialRecord] = {}
         newest: str | None = None
         with self.store.transaction():
-            for body, digest in raw_docs:
-                self.store.put_raw(body, digest)
+            for body, digest, packed in raw_docs:
+                self.store.put_raw(body, digest, packed.result() if packed is not None else None)
             # Trials not stored yet (all of a first crawl's): one query for the batch, none per record.
             unknown = self.store.missing(item.record.nct_id for item in batch)
             for item in batch:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import zstandard
 
-_compressor = zstandard.ZstdCompressor(level=3)
+LEVEL = 3
+_compressor = zstandard.ZstdCompressor(level=LEVEL)
 _decompressor = zstandard.ZstdDecompressor()
 
 
@@ -14,3 +15,8 @@ def pack(data: bytes) -> bytes:
 
 def unpack(data: bytes) -> bytes:
     return _decompressor.decompress(data)
+
+
+def compressor() -> zstandard.ZstdCompressor:
+    """A compressor of its own, for another thread (one compressor must not be used by two at once)."""
+    return zstandard.ZstdCompressor(level=LEVEL)

@@ -136,9 +136,10 @@ class RecordStore(RecordReads):
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- raw documents ------------------------------------------------------
-    def put_raw(self, body: bytes, digest: str | None = None) -> str:
+    def put_raw(self, body: bytes, digest: str | None = None, packed: bytes | None = None) -> str:
+        """Keep a source document; `packed` is its compressed form when the caller made it already."""
         digest = digest or sha256(body)
-        self._db.execute("INSERT OR IGNORE INTO raw VALUES (?, ?)", (digest, pack(body)))
+        self._db.execute("INSERT OR IGNORE INTO raw VALUES (?, ?)", (digest, pack(body) if packed is None else packed))
         return digest
 
     def get_raw(self, digest: str) -> bytes | None:
