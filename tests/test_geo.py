@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,20 @@ def test_legacy_xml_sites_are_geocoded() -> None:
                     total += 1
                     located += loc.geo_source == "gazetteer"
     assert total > 500 and located / total >= 0.9
+
+
+def test_geocoding_changes_only_a_sites_coordinates_and_their_source() -> None:
+    for path in sorted(shared("ctgov", "xml").glob("NCT*.xml"))[:100]:
+        for r in parse(path.read_bytes()):
+            sites = gazetteer.geocode(r).locations
+            assert len(sites) == len(r.locations)
+            for before, after in zip(r.locations, sites, strict=True):
+                asked = before.lat is None and (before.city or before.zip)
+                point = gazetteer.locate(before.city, before.state, before.zip, before.country) if asked else None
+                if point is None:
+                    assert after == before
+                else:
+                    assert after == dataclasses.replace(before, lat=point[0], lon=point[1], geo_source="gazetteer")
 
 
 def test_registry_coordinates_are_kept_and_marked() -> None:
