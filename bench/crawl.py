@@ -83,19 +83,52 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crawl(api: str, page_size: int) -> tuple[float, int, float]:
-    """(wall seconds, records stored, CPU seconds of the crawl process: every thread, user and system)."""
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _thread_kind(pid: int, tid: str, name: str) -> str:
+    if tid == str(pid):
+        return "main (reactor: fetch, decode)"
+    if name.startswith("trials-"):
+        return name.removeprefix("trials-")  # named by indexer.ingest.threads
+    return "tantivy indexing" if name.startswith("thrd-tantivy-in") else "other"
+
+
+def _threads_cpu(pid: int, seen: dict[str, tuple[str, float]]) -> None:
+    """Each live thread's CPU seconds so far (user + system), by thread id, into `seen`."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        seen[tid] = (_thread_kind(pid, tid, name), (int(fields[11]) + int(fields[12])) / _TICKS)
+
+
+def crawl(api: str, page_size: int) -> tuple[float, int, float, dict[str, float]]:
+    """(wall seconds, records stored, CPU seconds of the crawl process: every thread, user and system,
+    and CPU seconds by thread: the writer thread's is the crawl's critical path)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TRIALS_DATA": tmp, "TRIALS_DOWNLOAD_DELAY": "0"}
         cpu, start = _children_cpu(), time.perf_counter()
-        subprocess.run(
-            [TRIALS, "-q", "crawl", "ctgov", "--since", "1900-01-01", "--api-url", api, "--page-size", str(page_size)],
-            env=env,
-            check=True,
-        )
+        argv = ["crawl", "ctgov", "--since", "1900-01-01", "--api-url", api, "--page-size", str(page_size)]
+        process = subprocess.Popen([TRIALS, "-q", *argv], env=env)
+        seen: dict[str, tuple[str, float]] = {}
+        while process.poll() is None:  # sampled: a thread's last 0.1 s before it ends can be missed
+            _threads_cpu(process.pid, seen)
+            time.sleep(0.1)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, argv)
         wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
+        by_thread: dict[str, float] = {}
+        for kind, seconds in seen.values():
+            by_thread[kind] = by_thread.get(kind, 0.0) + seconds
         done = subprocess.run([TRIALS, "stats", "--json"], env=env, capture_output=True, text=True, check=True)
-        return wall, int(json.loads(done.stdout)[0]["count"]), cpu
+        return wall, int(json.loads(done.stdout)[0]["count"]), cpu, by_thread
 
 
 def main() -> None:
@@ -125,20 +158,24 @@ def main() -> None:
         finally:
             server.terminate()
     loop_s = statistics.median(t for t, _ in loops)
-    crawl_s = statistics.median(t for t, _, _ in crawls)
-    cpu_s = statistics.median(c for _, _, c in crawls)
+    crawl_s = statistics.median(t for t, _, _, _ in crawls)
+    cpu_s = statistics.median(c for _, _, c, _ in crawls)
+    kinds = sorted({k for *_, threads in crawls for k in threads})
+    per_thread = {k: round(statistics.median(t.get(k, 0.0) for *_, t in crawls) / args.studies * 1e6) for k in kinds}
     report(
         "crawl",
         {
             "studies": args.studies,
             "page_size": args.page_size,
-            "stored": [c for _, c, _ in crawls],
+            "stored": [c for _, c, _, _ in crawls],
             "load": os.getloadavg(),
             "plain_loop_s": [round(t, 2) for t, _ in loops],
-            "crawl_s": [round(t, 2) for t, _, _ in crawls],
+            "crawl_s": [round(t, 2) for t, _, _, _ in crawls],
             # CPU time does not depend on what else the shared machine runs (wall time does).
-            "crawl_cpu_s": [round(c, 2) for _, _, c in crawls],
+            "crawl_cpu_s": [round(c, 2) for _, _, c, _ in crawls],
             "crawl_cpu_us_per_study": round(cpu_s / args.studies * 1e6),
+            # Median CPU a study by thread (Linux /proc): the writer's bounds the crawl while it holds the GIL.
+            "cpu_us_per_study_by_thread": per_thread,
             "plain_loop_studies_per_s": round(args.studies / loop_s),
             "crawl_studies_per_s": round(args.studies / crawl_s),
             "crawl_over_plain_loop": round(crawl_s / loop_s, 2),

@@ -18,6 +18,7 @@ from indexer.config import load
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from indexer.ingest import plan as crawl_plan
+from indexer.ingest.threads import name_native_thread
 from indexer.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class StorePipeline:
 
     def _drain(self) -> None:
         """The writer thread: store queued documents in order until told to finish."""
+        name_native_thread("trials-writer")
         while (item := self._queue.get()) is not _DONE:
             if self.fatal is not None or self.writer is None:
                 continue  # the crawl is stopping: nothing more is stored, and nothing is counted

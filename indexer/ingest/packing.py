@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from indexer.ingest.threads import name_native_thread
 from indexer.store.blobs import compressor
 
 # A crawled API page (1,000 studies, about 12 MB) took the writer thread 57 ms of zstd, a fifth of
@@ -24,7 +25,7 @@ class BackgroundPacker:
         if len(body) < BACKGROUND_BYTES:
             return None
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialscout-pack")
+            self._pool = ThreadPoolExecutor(1, "trialscout-pack", name_native_thread, ("trials-pack",))
         return self._pool.submit(self._compressor.compress, body)
 
     def close(self) -> None:
