@@ -31,7 +31,7 @@ _RUN_IN_BULLET_RE = re.compile(r"\s*[-*•]\s+(?=[A-Z0-9])")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|^])")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     indent: float
     kind: str
@@ -62,7 +62,7 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
         text = _INLINE_HEADING_RE.sub("\n", text)
     for raw in text.expandtabs(4).splitlines():
         line = raw.rstrip()
-        if not line.strip():
+        if not line:  # blank (rstrip took any whitespace)
             prev_blank = True
             continue
         heading = _heading(line)
@@ -79,8 +79,8 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
             line = rest
         bullet = _BULLET_RE.match(line)
         if bullet:
-            kind = next(k for k in ("sym", "num", "alpha", "roman") if bullet.group(k))
-            node = _Node(float(bullet.end()), kind, [line[bullet.end() :]])
+            end = bullet.end()
+            node = _Node(float(end), bullet.lastgroup or "sym", [line[end:]])
             _attach(node, stack, current)
         elif stack and not prev_blank:
             stack[-1].parts.append(line.strip())
