@@ -1,4 +1,6 @@
-"""Web latency under load: 16 concurrent clients in this process against `trials serve` in another, on loopback."""
+"""Web latency under load against `trials serve` in another process, on loopback: closed loop (16 clients,
+each sending its next request when answered: saturation throughput) and open loop (requests sent at a
+fixed offered rate whatever the answers, latency from the scheduled send time: latency at a given load)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 
 CLIENTS = 16
+OPEN_CONNECTIONS = 64  # open loop: connections the client may hold; more requests than that wait (and count)
 # The fixed mix: what a patient's visit asks for most (search, then a trial page), plus the API.
 MIX = (
     ("search page", 35),
@@ -57,7 +60,7 @@ def requests_mix(queries: list[SearchQuery], ids: list[str], n: int, seed: int =
     """`n` requests (kind, path, params) in the MIX's proportions, in a reproducible random order."""
     rng = random.Random(seed)
     kinds = [k for k, weight in MIX for _ in range(weight)]
-    out = []
+    out: list[tuple[str, str, Any]] = []
     for i in range(n):
         kind = rng.choice(kinds)
         q, trial = queries[i % len(queries)], rng.choice(ids)
@@ -103,6 +106,42 @@ async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dic
         "requests_per_s": round(len(every) / seconds),
         "cache_hits": hits,
         "distinct": len({(path, str(params)) for _, path, params in plan}),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+        "all": _summary(every),
+        "errors": dict(errors),
+    }
+    for kind, values in latencies.items():
+        out[kind] = _summary(values)
+    return out
+
+
+async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> dict[str, Any]:
+    """Request i is sent at start + i / rate, answered or not: latency counts from that scheduled time, so
+    time spent queueing (in the server, or waiting for a connection here) counts; no coordinated omission."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    late: list[float] = []  # how long after its scheduled time each request was handed to the client
+    limits = httpx.Limits(max_connections=OPEN_CONNECTIONS, max_keepalive_connections=OPEN_CONNECTIONS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        start = time.perf_counter() + 0.05
+
+        async def one(i: int, kind: str, path: str, params: Any) -> None:
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            late.append(time.perf_counter() - due)
+            r = await client.get(path, params=params)
+            latencies[kind].append((time.perf_counter() - due) * 1000)
+            if r.status_code != 200:
+                errors[f"{kind} {r.status_code}"] += 1
+
+        await asyncio.gather(*(one(i, *req) for i, req in enumerate(plan)))
+        seconds = time.perf_counter() - start
+    every = [x for v in latencies.values() for x in v]
+    out: dict[str, Any] = {
+        "offered_per_s": rate,
+        "requests": len(every),
+        "answered_per_s": round(len(every) / seconds),
+        "client_late_p99_ms": round(percentile(late, 99) * 1000, 1),
         "load_avg_1min": round(os.getloadavg()[0], 2),
         "all": _summary(every),
         "errors": dict(errors),
@@ -158,6 +197,7 @@ def run(
     total: int,
     workers: list[int],
     caches: list[int],
+    rates: list[float],
 ) -> Any:
     if (data_dir / "trials.sqlite").exists():  # --synth-dir: a corpus an earlier run built
         catalog, build_s = Catalog(load_settings(data_dir)), 0.0
@@ -180,6 +220,11 @@ def run(
                 found["server_cpu_ms_per_request"] = round((tree_cpu(proc.pid) - server) * 1000 / total, 2)
                 found["client_cpu_ms_per_request"] = round((time.process_time() - client) * 1000 / total, 2)
                 print(f"{n} trials, {name}:", json.dumps(out[name]), file=sys.stderr, flush=True)
+                for rate in rates:  # the same mix, offered at a fixed rate; at least 20 s of it
+                    at = f"{name}_open_{rate:g}_per_s"
+                    plan = requests_mix(queries, ids, max(total // 2, int(rate * 20)), seed=3)
+                    out[at] = asyncio.run(offered(url, plan, rate))
+                    print(f"{n} trials, {at}:", json.dumps(out[at]), file=sys.stderr, flush=True)
             finally:
                 proc.terminate()
                 proc.wait(timeout=60)
@@ -194,21 +239,28 @@ def main() -> None:
     ap.add_argument("--cache-mb", default="0,64", help="comma-separated TRIALS_WEB_CACHE_MB values (0: no cache)")
     ap.add_argument("--synth-dir", type=Path, help="keep the synthesised corpus here (built when missing) and reuse it")
     ap.add_argument("--skip-real", action="store_true", help="only the synthesised sizes")
+    ap.add_argument("--real-dir", type=Path, help="a data directory holding the real records (built when missing)")
+    ap.add_argument(
+        "--rates", default="50,100,150,200", help="open loop: comma-separated offered requests/s ('' for none)"
+    )
     args = ap.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r]
     workers = [int(w) for w in args.workers.split(",")]
     caches = [int(c) for c in args.cache_mb.split(",")]
     base = real_records()
     results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
-    if not args.skip_real:
+    loads = (args.requests, workers, caches, rates)
+    if args.real_dir:
+        results[f"real_{len(base)}"] = run(args.real_dir, base, base, len(base), *loads)
+    elif not args.skip_real:
         with tempfile.TemporaryDirectory() as tmp:
-            real = Path(tmp) / "real"
-            results[f"real_{len(base)}"] = run(real, base, base, len(base), args.requests, workers, caches)
+            results[f"real_{len(base)}"] = run(Path(tmp) / "real", base, base, len(base), *loads)
     for n in (int(s) for s in args.sizes.split(",") if s):
         if args.synth_dir:
-            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, args.requests, workers, caches)
+            results[f"synth_{n}"] = run(args.synth_dir / str(n), None, base, n, *loads)
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, args.requests, workers, caches)
+            results[f"synth_{n}"] = run(Path(tmp) / "synth", None, base, n, *loads)
     report("web", results)
 
 
