@@ -171,6 +171,11 @@ class TrialRecord:
         """Plain JSON-ready dict using the record's field names (tuples become lists)."""
         return orjson.loads(orjson.dumps(self))  # type: ignore[no-any-return]
 
+    def json_fields(self) -> dict[str, Any]:
+        """The record's fields by name, values as they are (tuples, nested records): what orjson writes
+        as `to_dict()`'s JSON, byte for byte, without building the nested dicts (a third of the CPU)."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
         return _from_plain(cls, data)
@@ -210,6 +215,7 @@ def serialise(record: TrialRecord) -> tuple[bytes, str]:
     return blob, hashlib.sha256(blob[:cut]).hexdigest()
 
 
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrialRecord))
 T = TypeVar("T")
 
 # Which dataclass each nested field holds, so stored JSON can be turned back into records.

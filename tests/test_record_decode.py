@@ -112,3 +112,11 @@ def test_unordered_lists_are_sorted_and_deduplicated_when_not_canonical(field: s
         decoded = TrialRecord.from_dict(plain)
         assert getattr(decoded, field) == tuple(sorted(set(given), key=lambda t: (t.casefold(), t)))
         assert same(decoded, oracle(TrialRecord, plain))
+
+
+def test_json_fields_write_the_same_json_as_to_dict(web_data: Path) -> None:
+    with Catalog(load(web_data)) as c:
+        records = list(c.store.iter_records())
+    for r in records:
+        assert orjson.dumps(r.json_fields()) == orjson.dumps(r.to_dict()), r.nct_id
+    assert list(records[0].json_fields()) == [f.name for f in dataclasses.fields(TrialRecord)]

@@ -72,7 +72,7 @@ def found_trial(cat: Catalog, trial_id: str) -> str:
 @router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
 async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> Response:
     total, found = views.search(cat, p)
-    return JSONResponse({"total": total, "page": p.page, "limit": p.limit, "results": [f.to_dict() for f in found]})
+    return JSONResponse({"total": total, "page": p.page, "limit": p.limit, "results": [f.json_fields() for f in found]})
 
 
 @router.get(
@@ -104,7 +104,7 @@ async def similar(
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
 ) -> Response:
     found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
-    return JSONResponse([{**s.record.to_dict(), "score": s.score, "shares": s.shares} for s in found])
+    return JSONResponse([{**s.record.json_fields(), "score": s.score, "shares": s.shares} for s in found])
 
 
 @router.get(

@@ -28,10 +28,11 @@ class Found:
     # With a place asked for: the nearest counted site (open sites of an open trial), with distance_km.
     nearest_site: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
+        """For the JSON answer (orjson): the record's fields, score, synonyms, freshness and nearest site."""
         near = {"nearest_site": self.nearest_site, "distance_km": (self.nearest_site or {}).get("distance_km")}
         return {
-            **self.record.to_dict(),
+            **self.record.json_fields(),
             "score": round(self.score, 4),
             "matched_synonyms": self.synonyms,
             "freshness": freshness(self.record).to_dict(),
