@@ -121,7 +121,11 @@ async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> d
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     late: list[float] = []  # how long after its scheduled time each request was handed to the client
-    limits = httpx.Limits(max_connections=OPEN_CONNECTIONS, max_keepalive_connections=OPEN_CONNECTIONS)
+    # Idle connections closed here before the server does (uvicorn: after 5 s), or a request may be
+    # sent on one the server is closing (httpx.ReadError).
+    limits = httpx.Limits(
+        max_connections=OPEN_CONNECTIONS, max_keepalive_connections=OPEN_CONNECTIONS, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         start = time.perf_counter() + 0.05
 
@@ -129,7 +133,11 @@ async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> d
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             late.append(time.perf_counter() - due)
-            r = await client.get(path, params=params)
+            try:
+                r = await client.get(path, params=params)
+            except httpx.TransportError as exc:  # counted, not timed: the run goes on
+                errors[f"{kind} {type(exc).__name__}"] += 1
+                return
             latencies[kind].append((time.perf_counter() - due) * 1000)
             if r.status_code != 200:
                 errors[f"{kind} {r.status_code}"] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -15,7 +16,10 @@ from search_cli.context import AppContext, pass_app
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket, opened here so that a busy port is a clear error, not a log line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on connections of a socket that says so. Without
+    # it, an answer written in two parts (head, body) waited for the client's delayed ACK on a busy
+    # keep-alive connection: 40 ms a request (one client in a loop: 20 requests/s instead of 80).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -48,6 +52,7 @@ def serve(
 ) -> None:
     """The web page for patients and researchers, and the JSON API (/api/..., /openapi.json), read-only."""
     import uvicorn  # the web stack loads only for this command
+    from uvicorn.supervisors import Multiprocess
 
     from web.app import create_app
 
@@ -69,23 +74,22 @@ def serve(
         config = uvicorn.Config(web, log_level="warning", access_log=access_log, server_header=False)
         uvicorn.Server(config).run(sockets=[sock])
         return
-    # Worker processes import the app themselves and bind the port again (uvicorn takes no TCP socket
-    # for them); the checks above ran here, so the workers start on a data directory known to be good.
+    # Worker processes import the app themselves and share this socket; the checks above ran here,
+    # so the workers start on a data directory known to be good.
     web.state.catalog.close()
-    sock.close()
     os.environ["TRIALS_DATA"] = str(settings.data_dir)
     if settings.engine:
         os.environ["TRIALS_ENGINE"] = settings.engine
-    uvicorn.run(
+    config = uvicorn.Config(
         "web.asgi:from_env",
         factory=True,
-        host=host,
-        port=bound,
         workers=workers,
         log_level="warning",
         access_log=access_log,
         server_header=False,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock]).run()
 
 
 COMMANDS = [serve]
