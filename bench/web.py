@@ -31,6 +31,7 @@ from indexer.record import TrialRecord
 
 CLIENTS = 16
 OPEN_CONNECTIONS = 64  # open loop: connections the client may hold; more requests than that wait (and count)
+OPEN_SECONDS = 15  # open loop: how long each rate is offered
 # The fixed mix: what a patient's visit asks for most (search, then a trial page), plus the API.
 MIX = (
     ("search page", 35),
@@ -228,9 +229,9 @@ def run(
                 found["server_cpu_ms_per_request"] = round((tree_cpu(proc.pid) - server) * 1000 / total, 2)
                 found["client_cpu_ms_per_request"] = round((time.process_time() - client) * 1000 / total, 2)
                 print(f"{n} trials, {name}:", json.dumps(out[name]), file=sys.stderr, flush=True)
-                for rate in rates:  # the same mix, offered at a fixed rate; at least 20 s of it
+                for rate in rates:  # the same mix, offered at a fixed rate for OPEN_SECONDS
                     at = f"{name}_open_{rate:g}_per_s"
-                    plan = requests_mix(queries, ids, max(total // 2, int(rate * 20)), seed=3)
+                    plan = requests_mix(queries, ids, int(rate * OPEN_SECONDS), seed=3)
                     out[at] = asyncio.run(offered(url, plan, rate))
                     print(f"{n} trials, {at}:", json.dumps(out[at]), file=sys.stderr, flush=True)
             finally:
