@@ -100,20 +100,10 @@ async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dic
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         seconds = time.perf_counter() - start
-    every = [x for v in latencies.values() for x in v]
-    out: dict[str, Any] = {
-        "requests": len(every),
-        "seconds": round(seconds, 1),
-        "requests_per_s": round(len(every) / seconds),
-        "cache_hits": hits,
-        "distinct": len({(path, str(params)) for _, path, params in plan}),
-        "load_avg_1min": round(os.getloadavg()[0], 2),
-        "all": _summary(every),
-        "errors": dict(errors),
-    }
-    for kind, values in latencies.items():
-        out[kind] = _summary(values)
-    return out
+    every = sum(len(v) for v in latencies.values())
+    head = {"requests": every, "seconds": round(seconds, 1), "requests_per_s": round(every / seconds)}
+    distinct = len({(path, str(params)) for _, path, params in plan})
+    return _results({**head, "cache_hits": hits, "distinct": distinct}, latencies, errors)
 
 
 async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> dict[str, Any]:
@@ -145,19 +135,16 @@ async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> d
 
         await asyncio.gather(*(one(i, *req) for i, req in enumerate(plan)))
         seconds = time.perf_counter() - start
+    every = sum(len(v) for v in latencies.values())
+    head = {"offered_per_s": rate, "requests": every, "answered_per_s": round(every / seconds)}
+    return _results({**head, "client_late_p99_ms": round(percentile(late, 99) * 1000, 1)}, latencies, errors)
+
+
+def _results(head: dict[str, Any], latencies: dict[str, list[float]], errors: dict[str, int]) -> dict[str, Any]:
+    """`head`, the load average, latency percentiles of all requests and of each kind, and the errors."""
     every = [x for v in latencies.values() for x in v]
-    out: dict[str, Any] = {
-        "offered_per_s": rate,
-        "requests": len(every),
-        "answered_per_s": round(len(every) / seconds),
-        "client_late_p99_ms": round(percentile(late, 99) * 1000, 1),
-        "load_avg_1min": round(os.getloadavg()[0], 2),
-        "all": _summary(every),
-        "errors": dict(errors),
-    }
-    for kind, values in latencies.items():
-        out[kind] = _summary(values)
-    return out
+    out = {**head, "load_avg_1min": round(os.getloadavg()[0], 2), "all": _summary(every), "errors": dict(errors)}
+    return out | {kind: _summary(values) for kind, values in latencies.items()}
 
 
 def tree_cpu(pid: int) -> float:
