@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.discover.words import FILLER
-from indexer.index.tantivy_index import stem_analyzer
+from indexer.index.tantivy_query import stem_analyzer
 from indexer.record import TrialRecord
 
 # Words of trial records that say nothing about a patient or a disease.

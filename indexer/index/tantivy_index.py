@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import functools
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ from indexer.index.document import (
     index_document,
 )
 from indexer.index.tantivy_geo import cells, search_near
-from indexer.index.tantivy_query import QueryBuilder
+from indexer.index.tantivy_query import QueryBuilder, stem_analyzer
 from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
@@ -45,18 +44,6 @@ def _tantivy_version() -> str:
     from importlib.metadata import version
 
     return version("tantivy")
-
-
-@functools.cache
-def stem_analyzer() -> tantivy.TextAnalyzer:
-    """What "en_stem" makes of text: simple tokens, long ones dropped, lower case, English Snowball stems."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
 
 
 def _schema() -> tantivy.Schema:

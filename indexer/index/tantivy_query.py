@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Sequence
 
@@ -21,6 +23,8 @@ from indexer.index.document import (
 from indexer.index.tantivy_geo import box_query
 
 SYNONYM_WEIGHT = 0.5
+_LIKE_MAX_TERMS = 30
+_LIKE_MIN_DOC_FREQ = 2  # a word in no other trial finds nothing
 _LIKE_STOP_WORDS = frozenset(
     [
         "a",
@@ -70,6 +74,18 @@ def quote_text(text: str) -> str:
     return " ".join('"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
 
 
+@functools.cache
+def stem_analyzer() -> tantivy.TextAnalyzer:
+    """What "en_stem" makes of text: simple tokens, long ones dropped, lower case, English Snowball stems."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
 class QueryBuilder:
     """Builds queries against one open index (its tokenizers parse the text) and its schema."""
 
@@ -94,18 +110,36 @@ class QueryBuilder:
         return self.index.parse_query('"' + " ".join(words) + '"', list(weights), field_boosts=weights)
 
     def like(self, like: Sequence[tuple[str, str]]) -> Query:
-        """Documents sharing the most distinctive words of these texts (tf-idf picked, as Lucene's MLT)."""
-        fields: dict[str, list[str]] = {}
-        for name, text in like:
-            fields.setdefault(name, []).append(text)
-        return Query.more_like_this_document_fields_query(
-            self.schema,
-            fields,
-            min_doc_frequency=2,
-            min_term_frequency=1,
-            max_query_terms=30,
-            stop_words=sorted(_LIKE_STOP_WORDS),
+        """Documents sharing the most distinctive words of these texts (`like_terms`)."""
+        return Query.boolean_query(
+            [
+                (Occur.Should, Query.boost_query(Query.term_query(self.schema, name, token), boost))
+                for name, token, boost in self.like_terms(like)
+            ]
         )
+
+    def like_terms(self, like: Sequence[tuple[str, str]]) -> list[tuple[str, str, float]]:
+        """(field, word, boost) of the texts' most distinctive words, picked by term frequency x idf as
+        tantivy's and Lucene's more-like-this do, each boosted by its share of the best word's score.
+
+        Picked here, not by tantivy's MoreLikeThis: it breaks ties between equally scored words in hash
+        order, so a trial's similar trials changed from one call to the next. Ties go by field and word.
+        """
+        counts: dict[tuple[str, str], int] = {}
+        for name, text in like:
+            for token in stem_analyzer().analyze(text):
+                if token not in _LIKE_STOP_WORDS:  # compared after analysis, as tantivy's stop words
+                    counts[name, token] = counts.get((name, token), 0) + 1
+        searcher = self.index.searcher()
+        docs = int(searcher.num_docs)
+        scored = []
+        for (name, token), tf in counts.items():
+            df = int(searcher.doc_freq(name, token))
+            if df >= _LIKE_MIN_DOC_FREQ:
+                idf = math.log(1 + (docs - df + 0.5) / (df + 0.5))  # BM25's idf, as tantivy's MoreLikeThis
+                scored.append((-tf * idf, name, token))
+        best = sorted(scored)[:_LIKE_MAX_TERMS]
+        return [(name, token, score / best[0][0]) for score, name, token in best]
 
     def int_range(self, field: str, low: int | None, high: int | None) -> Query:
         return Query.range_query(self.schema, field, tantivy.FieldType.Integer, lower_bound=low, upper_bound=high)
