@@ -476,6 +476,10 @@ def test_search_near_a_place_shows_the_nearest_site(client: TestClient) -> None:
     assert "NCT04077684" in {r["nct_id"] for r in rows}
     for r in rows:
         assert r["nearest_site"] is not None and r["distance_km"] <= 50
+    near = api.json()["near"]  # which place it was taken to be, with the oracle's own coordinates of Beijing
+    assert (near["written"], near["label"], near["within_km"]) == ("Beijing, China", "Beijing, CN", 50.0)
+    assert _km((near["lat"], near["lon"]), (39.9042, 116.4074)) < 10
+    assert "near" not in client.get("/api/search", params={"condition": "lupus"}).json()
     page = client.get("/search", params={"condition": "lupus", "near": "Beijing, China", "within": "50"})
     assert page.status_code == 200 and "km away" in page.text and "within 50 km of" in page.text
     unknown = client.get("/api/search", params={"near": "Atlantisville Qq"})
