@@ -70,3 +70,33 @@ def test_without_cache_the_data_as_it_is_now(data: Path, monkeypatch: pytest.Mon
         # The server's index reader follows the other process's commit.
         totals.append(client.get("/api/search", params={"q": "lupus", "status": "any"}).json()["total"])
     assert totals[0] == totals[1] == totals[2] - 1
+
+
+def test_similar_runs_on_its_own_thread_and_sees_new_trials(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Similar trials are worked out off the event loop (quick pages do not wait behind them), with a
+    catalog of their own that another process's write refreshes, as the loop's catalog is."""
+    import threading
+
+    from web import views
+
+    monkeypatch.setenv("TRIALS_WEB_CACHE_MB", "0")
+    threads: list[str] = []
+    real = views.similar
+
+    def spied(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views, "similar", spied)
+    with TestClient(create_app(load(data))) as client:
+        before = {r["nct_id"] for r in client.get(f"/api/trials/{SEED}/similar", params={"limit": "50"}).json()}
+        assert "NCT99999992" not in before
+        with Catalog(load(data)) as writer:  # another connection commits: a copy of the seed trial
+            seed = writer.get(SEED)
+            assert seed is not None
+            write_records(writer, [dataclasses.replace(seed, nct_id="NCT99999992", org_study_id="COPY2")])
+        after = client.get(f"/api/trials/{SEED}/similar", params={"limit": "50"}).json()
+        assert after[0]["nct_id"] == "NCT99999992"  # the same trial under another id is the most alike
+        page = client.get(f"/trials/{SEED}/similar")
+        assert "NCT99999992" in page.text
+    assert threads and all(t.startswith("trials-similar") for t in threads), threads

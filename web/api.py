@@ -18,6 +18,7 @@ from web import params, views
 from web.app import NotFound
 from web.jsonresp import JSONResponse
 from web.match import MatchRequest, run_match
+from web.offload import Offload
 from web.params import SearchParams
 
 
@@ -59,6 +60,14 @@ def catalog(request: Request) -> Catalog:
 Cat = Annotated[Catalog, Depends(catalog)]
 
 
+def offload(request: Request) -> Offload:
+    o: Offload = request.app.state.offload
+    return o
+
+
+Off = Annotated[Offload, Depends(offload)]
+
+
 def found_trial(cat: Catalog, trial_id: str) -> str:
     """The trial's NCT (or provisional) id, or 404 naming how to fetch it."""
     nct_id = views.resolve(cat, trial_id)
@@ -96,6 +105,7 @@ async def trial(cat: Cat, trial_id: TrialId) -> Response:
 )
 async def similar(
     cat: Cat,
+    off: Off,
     trial_id: TrialId,
     status: Annotated[
         list[str],
@@ -107,7 +117,8 @@ async def similar(
     ] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
 ) -> Response:
-    found = views.similar(cat, found_trial(cat, trial_id), params.statuses(status), limit)
+    nct_id, statuses = found_trial(cat, trial_id), params.statuses(status)
+    found = await off.run(lambda c: views.similar(c, nct_id, statuses, limit))
     return JSONResponse([{**s.record.json_fields(), "score": s.score, "shares": s.shares} for s in found])
 
 

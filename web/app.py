@@ -23,6 +23,7 @@ from indexer.index.engines import EngineError
 from web import present
 from web.cache import ResponseCache
 from web.jsonresp import JSONResponse
+from web.offload import Offload
 from web.params import BadParameter
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.offload.close()
         if catalog is None:
             app.state.catalog.close()
 
@@ -137,6 +139,7 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
         default_response_class=JSONResponse,
     )
     app.state.catalog = catalog or Catalog(settings)
+    app.state.offload = Offload(settings)
     app.state.templates = templates()
     app.state.stats_cache = {}
 

@@ -16,7 +16,7 @@ from indexer.history.watches import Watches
 from indexer.normalize import STATUSES
 from indexer.record import TrialRecord
 from web import api, present, views
-from web.api import Cat, TrialId, found_trial
+from web.api import Cat, Off, TrialId, found_trial
 from web.app import NotFound
 from web.match import MatchRequest, run_match
 from web.params import SearchParams, api_search_params, page_search_params
@@ -99,11 +99,11 @@ async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
 
 
 @router.get("/trials/{trial_id}/similar")
-async def similar(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+async def similar(request: Request, cat: Cat, off: Off, trial_id: TrialId) -> Response:
     """Open trials like this one; the trial page loads this section after itself (or links to it)."""
     nct_id = found_trial(cat, trial_id)
     record = cat.get(nct_id)
-    found = views.similar(cat, nct_id, present.OPEN_STATUSES, views.SIMILAR_ON_PAGE)
+    found = await off.run(lambda c: views.similar(c, nct_id, present.OPEN_STATUSES, views.SIMILAR_ON_PAGE))
     return render(request, "similar.html", {"r": record, "similar": found, "share_words": present.share_words})
 
 
