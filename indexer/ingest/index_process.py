@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -143,6 +144,8 @@ def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
     from indexer.store import RecordStore
 
     name_native_thread("trials-index")
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully and then tells us to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_after = int(os.environ.get(DIE_AFTER_ENV, "0") or 0)
     try:
         store = RecordStore(db_path, readonly=True)
