@@ -65,14 +65,18 @@ def test_a_killed_index_process_stops_the_writer_and_a_rerun_indexes_what_was_pe
         for n, page in enumerate(pages):
             w.add_document(page, f"page-{n}", source="ctgov")
     assert catalog.store.pending_index() == []
-    assert _searchable(catalog) == set(catalog.store.snapshot().record_ids) == {
-        s["protocolSection"]["identificationModule"]["nctId"]
-        for page in pages
-        for s in orjson.loads(page)["studies"]
-    }
+    assert (
+        _searchable(catalog)
+        == set(catalog.store.snapshot().record_ids)
+        == {
+            s["protocolSection"]["identificationModule"]["nctId"]
+            for page in pages
+            for s in orjson.loads(page)["studies"]
+        }
+    )
 
 
-def test_a_crash_after_some_commits_loses_and_duplicates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_run_loses_and_duplicates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(index_process.DIE_AFTER_ENV, "700")
     pages = _pages(300)
     catalog = Catalog(load(tmp_path, batch_size=300))
