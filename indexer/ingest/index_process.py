@@ -159,6 +159,8 @@ def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
 
 
 def _loop(conn: Connection, store: Any, index: Any, die_after: int) -> None:
+    from indexer.index.stored import stored_document
+
     held: list[tuple[str, str]] = []
     done = 0
     since = time.monotonic()
@@ -177,7 +179,7 @@ def _loop(conn: Connection, store: Any, index: Any, die_after: int) -> None:
             kind = "final" if message == _COMMIT else "commit"
         if message != _COMMIT:
             rows = store.indexable(message)
-            index.upsert([record for _, _, record in rows])
+            index.upsert_documents([stored_document(data) for _, _, data in rows])
             held.extend((nct_id, digest) for nct_id, digest, _ in rows)
             done += len(rows)
             if die_after and done >= die_after:
