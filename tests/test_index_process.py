@@ -109,23 +109,3 @@ def test_a_crawl_whose_index_process_dies_fails_and_its_rerun_completes(data_dir
     with Catalog(load(data_dir)) as catalog:
         assert catalog.store.pending_index() == []
         assert _searchable(catalog) == set(catalog.store.snapshot().record_ids) == expected
-
-
-def test_the_document_from_stored_json_is_the_records(tmp_path: Path) -> None:
-    from indexer.index.document import index_document
-    from indexer.index.stored import stored_document
-    from indexer.record import TrialRecord
-
-    catalog = Catalog(load(tmp_path))
-    with catalog.writer() as w:
-        for n, page in enumerate(_pages(500)):
-            w.add_document(page, f"page-{n}", source="ctgov")
-    ids = list(catalog.store.snapshot().record_ids)
-    rows = catalog.store.indexable(ids)
-    assert len(rows) == len(ids) > 1000
-    for _, _, data in rows:
-        assert stored_document(data) == index_document(TrialRecord.from_dict(data))
-    # A record stored by an older version, without a field the document reads, is built the slow way.
-    old = dict(rows[0][2])
-    del old["eligibility"]
-    assert stored_document(old) == index_document(TrialRecord.from_dict(old))

@@ -81,10 +81,7 @@ def _schema() -> tantivy.Schema:
 
 
 def _document(r: TrialRecord) -> tantivy.Document:
-    return _fields_document(index_document(r))
-
-
-def _fields_document(doc: dict[str, Any]) -> tantivy.Document:
+    doc = index_document(r)
     sites = doc.pop("sites")
     doc["geo_lat"] = [lat for _, lat, _ in sites]
     doc["geo_lon"] = [lon for _, _, lon in sites]
@@ -162,13 +159,6 @@ class TantivyIndex:
         for r in records:
             w.delete_documents_by_term("nct_id", r.nct_id)
             w.add_document(_document(r))
-
-    def upsert_documents(self, docs: Sequence[dict[str, Any]]) -> None:
-        """Upsert documents already made by `index_document` (the index process: from stored JSON)."""
-        w = self.writer
-        for doc in docs:
-            w.delete_documents_by_term("nct_id", doc["nct_id"])
-            w.add_document(_fields_document(doc))
 
     def rebuild(self, records: Iterable[TrialRecord]) -> int:
         """A new generation from `records`, swapped in when complete: searchers see the old one until then.

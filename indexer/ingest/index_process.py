@@ -159,8 +159,6 @@ def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
 
 
 def _loop(conn: Connection, store: Any, index: Any, die_after: int) -> None:
-    from indexer.index.stored import stored_document
-
     held: list[tuple[str, str]] = []
     done = 0
     since = time.monotonic()
@@ -179,7 +177,7 @@ def _loop(conn: Connection, store: Any, index: Any, die_after: int) -> None:
             kind = "final" if message == _COMMIT else "commit"
         if message != _COMMIT:
             rows = store.indexable(message)
-            index.upsert_documents([stored_document(data) for _, _, data in rows])
+            index.upsert([record for _, _, record in rows])
             held.extend((nct_id, digest) for nct_id, digest, _ in rows)
             done += len(rows)
             if die_after and done >= die_after:
