@@ -94,26 +94,32 @@ def _thread_kind(pid: int, tid: str, name: str) -> str:
     return "tantivy indexing" if name.startswith("thrd-tantivy-in") else "other"
 
 
-def _threads_cpu(pid: int, seen: dict[str, tuple[str, float]]) -> None:
-    """Each live thread's CPU seconds so far (user + system), by thread id, into `seen`."""
+def _threads_cpu(pid: int, seen: dict[str, tuple[str, float]], prefix: str = "") -> None:
+    """Each live thread's CPU seconds so far (user + system), by thread id, into `seen`; then the same for
+    the process's children (the index process, TRIALS_INDEX_PROCESS), their threads' kinds prefixed."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return
+    for child in children:
+        _threads_cpu(int(child), seen, "index process: ")
     for tid in tids:
         try:
             stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
         except OSError:
             continue
         name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        seen[tid] = (_thread_kind(pid, tid, name), (int(fields[11]) + int(fields[12])) / _TICKS)
+        kind = "main" if prefix and tid == str(pid) else _thread_kind(pid, tid, name)
+        seen[tid] = (prefix + kind, (int(fields[11]) + int(fields[12])) / _TICKS)
 
 
-def crawl(api: str, page_size: int) -> tuple[float, int, float, dict[str, float]]:
+def crawl(api: str, page_size: int, index_process: bool) -> tuple[float, int, float, dict[str, float]]:
     """(wall seconds, records stored, CPU seconds of the crawl process: every thread, user and system,
     and CPU seconds by thread: the writer thread's is the crawl's critical path)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TRIALS_DATA": tmp, "TRIALS_DOWNLOAD_DELAY": "0"}
+        env["TRIALS_INDEX_PROCESS"] = "1" if index_process else "0"
         cpu, start = _children_cpu(), time.perf_counter()
         argv = ["crawl", "ctgov", "--since", "1900-01-01", "--api-url", api, "--page-size", str(page_size)]
         process = subprocess.Popen([TRIALS, "-q", *argv], env=env)
@@ -136,6 +142,12 @@ def main() -> None:
     ap.add_argument("--studies", type=int, default=20000)
     ap.add_argument("--page-size", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--index-process",
+        choices=("off", "on", "both"),
+        default="off",
+        help="TRIALS_INDEX_PROCESS for the crawls; both: each run crawls without, then with it",
+    )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: run the stand-in, port to this file
     args = ap.parse_args()
     if args.serve:
@@ -151,21 +163,35 @@ def main() -> None:
                 time.sleep(0.2)
             api = f"http://127.0.0.1:{port_file.read_text()}/api/v2"
             plain_loop(api, args.page_size)  # warms the stand-in's page cache
-            loops, crawls = [], []
+            modes = {"off": [False], "on": [True], "both": [False, True]}[args.index_process]
+            loops: list[tuple[float, int]] = []
+            crawls: dict[bool, list[tuple[float, int, float, dict[str, float]]]] = {m: [] for m in modes}
             for _ in range(args.runs):  # alternated, so both see the same load
                 loops.append(plain_loop(api, args.page_size))
-                crawls.append(crawl(api, args.page_size))
+                for mode in modes:
+                    crawls[mode].append(crawl(api, args.page_size, mode))
         finally:
             server.terminate()
+    for mode, runs in crawls.items():
+        _report(args, loops, runs, mode)
+
+
+def _report(
+    args: argparse.Namespace,
+    loops: list[tuple[float, int]],
+    crawls: list[tuple[float, int, float, dict[str, float]]],
+    index_process: bool,
+) -> None:
     loop_s = statistics.median(t for t, _ in loops)
     crawl_s = statistics.median(t for t, _, _, _ in crawls)
     cpu_s = statistics.median(c for _, _, c, _ in crawls)
     kinds = sorted({k for *_, threads in crawls for k in threads})
     per_thread = {k: round(statistics.median(t.get(k, 0.0) for *_, t in crawls) / args.studies * 1e6) for k in kinds}
     report(
-        "crawl",
+        "crawl-index-process" if index_process else "crawl",
         {
             "studies": args.studies,
+            "index_process": index_process,
             "page_size": args.page_size,
             "stored": [c for _, c, _, _ in crawls],
             "load": os.getloadavg(),

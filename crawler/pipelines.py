@@ -78,7 +78,7 @@ class StorePipeline:
             )
         )
         # A crawl shared through Redis stores through its writer instead (crawler.stream, relay_writer).
-        self._writer_cm = self.catalog.writer(track_updates=True)
+        self._writer_cm = self.catalog.writer(track_updates=True, index_process=self.catalog.settings.index_process)
         self.writer = self._writer_cm.__enter__()
         self._thread = threading.Thread(target=self._drain, name="trialscout-writer", daemon=True)
         self._thread.start()

@@ -169,13 +169,19 @@ class Catalog:
 
     @contextmanager
     def writer(
-        self, progress: Callable[[int], None] | None = None, *, hold_lock: bool = True, track_updates: bool = False
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        hold_lock: bool = True,
+        track_updates: bool = False,
+        index_process: bool = False,
     ) -> Iterator[BatchWriter]:
         """Batched writes. `hold_lock=False` takes the lock per batch instead of throughout, so that
         several crawler processes can feed one data directory (distributed crawls).
 
         The last batch is flushed on a normal exit only: after an error, what was not committed is
-        not written (the run stops, and its rerun resumes).
+        not written (the run stops, and its rerun resumes). `index_process`: the embedded index is
+        written by a process of its own (indexer.ingest.index_process), when the lock is held throughout.
         """
         whole = self.write_lock() if hold_lock else nullcontext()
         with whole:
@@ -185,6 +191,12 @@ class Catalog:
                     self.index.close()  # its writer must not stay open once our lock is released
             from indexer.ingest.writer import BatchWriter
 
+            indexer = None
+            if index_process and hold_lock and not self.settings.engine:
+                from indexer.ingest.index_process import IndexProcess
+
+                self.index.close()  # tantivy's writer lock passes to the index process
+                indexer = IndexProcess(self.settings.db_path, self.settings.index_dir)
             w = BatchWriter(
                 self.store,
                 self.index,
@@ -192,11 +204,15 @@ class Catalog:
                 progress,
                 lock=None if hold_lock else lambda: self.write_lock(expected_wait=True),
                 track_updates=track_updates,
+                indexer=indexer,
             )
             try:
                 yield w
                 w.flush()
             finally:
+                if indexer is not None:
+                    indexer.close()
+                    self._index = None  # reopened when next used, with what the index process committed
                 self.index.close()
 
     def reconcile(self) -> int:

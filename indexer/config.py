@@ -35,6 +35,9 @@ class Settings:
     max_retry_delay: float = 300.0  # TRIALS_MAX_RETRY_DELAY: cap on a Retry-After wait, seconds
     retry_times: int = 5  # TRIALS_RETRY_TIMES: retries of a request answered 429/5xx or failing
     batch_size: int = 1000  # TRIALS_BATCH_SIZE: records written per store transaction and index commit
+    # TRIALS_INDEX_PROCESS=1: a crawl's search index (the embedded one) is written by a process of its
+    # own, beside the writer thread, instead of by it (indexer.ingest.index_process). Off by default.
+    index_process: bool = False
     lock_timeout: float = 600.0  # TRIALS_LOCK_TIMEOUT: seconds a writer waits for another to finish
     # Crawls shared through Redis (`--redis-url`): TRIALS_STREAM_MAX_MB, the documents sent and not yet
     # stored beyond which crawlers wait for the writer; TRIALS_STREAM_WAIT, seconds a crawler waits for
@@ -137,6 +140,7 @@ def _values(env: Mapping[str, str]) -> dict[str, object]:
         "max_retry_delay": float(env.get("TRIALS_MAX_RETRY_DELAY", "300")),
         "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
         "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
+        "index_process": env.get("TRIALS_INDEX_PROCESS", "") not in ("", "0", "false"),
         "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
         "stream_max_mb": int(env.get("TRIALS_STREAM_MAX_MB", "256")),
         "stream_wait": float(env.get("TRIALS_STREAM_WAIT", "600")),

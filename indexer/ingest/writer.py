@@ -17,6 +17,7 @@ from indexer.geo.gazetteer import geocode
 from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
+from indexer.ingest.index_process import IndexProcess
 from indexer.ingest.outcome import DocumentOutcome
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
@@ -57,9 +58,12 @@ class BatchWriter:
         progress: Callable[[int], None] | None = None,
         lock: Callable[[], AbstractContextManager[object]] | None = None,
         track_updates: bool = False,
+        indexer: IndexProcess | None = None,
     ):
         self.store = store
         self.index = index
+        # When set, the index is written by this process (TRIALS_INDEX_PROCESS) and `index` is not.
+        self._indexer = indexer
         self._lock = lock or nullcontext
         self._shared = lock is not None
         self.batch_size = batch_size
@@ -211,11 +215,17 @@ class BatchWriter:
         if final:
             self._packer.close()  # its work is awaited by the batch anyway; a later document restarts it
         if not self._batch and not self._seen_docs and not self._raw_docs:
-            if final and self._unindexed:
+            if final and self._indexer is not None:
+                self._finish_index()
+            elif final and self._unindexed:
                 self._commit_index()
             return
         with self._lock():
             self._flush()
+            if self._indexer is not None:
+                if final:
+                    self._finish_index()
+                return
             # The index commits every INDEX_COMMIT_RECORDS records or INDEX_COMMIT_SECONDS, not every
             # batch: a tantivy commit writes and merges segments, and cost a third of a crawl's time.
             # Its records stay marked unindexed in the store until then, so a crash loses nothing.
@@ -228,6 +238,14 @@ class BatchWriter:
                 self._commit_index()
             if self._shared:
                 self.index.close()  # the embedded index's own writer lock goes with ours
+
+    def _finish_index(self) -> None:
+        """The index process commits what it holds; its answer is marked before the run counts as done."""
+        assert self._indexer is not None
+        pairs = self._indexer.finish()
+        if pairs:
+            with self.store.transaction():
+                self.store.mark_indexed_as(pairs)
 
     def _commit_index(self) -> None:
         if self._unindexed:
@@ -245,6 +263,8 @@ class BatchWriter:
         changed: dict[str, TrialRecord] = {}
         newest: str | None = None
         with self.store.transaction():
+            if self._indexer is not None:  # what the index process committed since the last batch
+                self.store.mark_indexed_as(self._indexer.committed())
             for body, digest, packed in raw_docs:
                 self.store.put_raw(body, digest, packed.result() if packed is not None else None)
             # Trials not stored yet (all of a first crawl's): one query for the batch, none per record.
@@ -279,6 +299,8 @@ class BatchWriter:
         self.stats.counts.update(counts)
         self._note_update(newest)
         # The store committed first: if the process dies here, reconcile() indexes these next time.
-        if changed:
+        if changed and self._indexer is not None:
+            self._indexer.send(list(changed))
+        elif changed:
             self.index.upsert(list(changed.values()))
             self._unindexed.update(changed)

@@ -51,6 +51,11 @@ class RecordReads:
         rows = self._by_id("SELECT nct_id, record", ids)
         return {nct_id: TrialRecord.from_dict(orjson.loads(rec)) for nct_id, rec in rows}
 
+    def indexable(self, ids: Iterable[str]) -> list[tuple[str, str, TrialRecord]]:
+        """(id, content hash, record) of these stored records, read together: what an index commit marks."""
+        rows = self._by_id("SELECT nct_id, content_hash, record", ids)
+        return [(nct_id, digest, TrialRecord.from_dict(orjson.loads(rec))) for nct_id, digest, rec in rows]
+
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""
         return dict(self._by_id("SELECT nct_id, content_hash", ids))

@@ -274,6 +274,12 @@ class RecordStore(RecordReads):
     def mark_indexed(self, ids: Iterable[str]) -> None:
         self._db.executemany("UPDATE records SET indexed_hash = content_hash WHERE nct_id = ?", ((i,) for i in ids))
 
+    def mark_indexed_as(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Mark records indexed at the content hash the index holds; one stored again since stays pending."""
+        self._db.executemany(
+            "UPDATE records SET indexed_hash = content_hash WHERE nct_id = ? AND content_hash = ?", pairs
+        )
+
     def mark_all_indexed(self) -> None:
         # Only the rows that differ (found through the partial index): rewriting every 12 KB row costs minutes.
         self._db.execute("UPDATE records SET indexed_hash = content_hash WHERE indexed_hash IS NOT content_hash")
