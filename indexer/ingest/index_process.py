@@ -1,15 +1,4 @@
-"""The search index written by a process of its own, so a crawl's writer thread only stores (TRIALS_INDEX_PROCESS).
-
-The writer sends the ids of each batch after its store transaction commits. The index process reads
-those records (JSON and content hash) from the store, upserts them into tantivy, commits every
-INDEX_COMMIT_RECORDS records or INDEX_COMMIT_SECONDS, and answers with the (id, content hash) pairs
-it committed. The writer marks exactly those indexed in its next transaction: a record stored again
-meanwhile stays pending. A crash of either process leaves records pending, never lost: the next
-writer's `reconcile` indexes them, and an upsert replaces a document (no duplicates).
-
-Only the index process holds tantivy's writer while it runs. If it dies, the next send, answer or
-final flush raises IndexProcessDied, which stops the crawl with a message saying how to finish.
-"""
+"""The search index written by a process of its own, so a crawl's writer thread only stores (TRIALS_INDEX_PROCESS)."""
 
 from __future__ import annotations
 
@@ -25,6 +14,15 @@ from typing import Any
 
 from indexer.index.base import IndexUnavailable
 
+# The writer sends the ids of each batch after its store transaction commits. The index process reads
+# those records (JSON and content hash) from the store, upserts them into tantivy, commits every
+# INDEX_COMMIT_RECORDS records or INDEX_COMMIT_SECONDS, and answers with the (id, content hash) pairs
+# it committed. The writer marks exactly those indexed in its next transaction: a record stored again
+# meanwhile stays pending. A crash of either process leaves records pending, never lost: the next
+# writer's `reconcile` indexes them, and an upsert replaces a document (no duplicates).
+#
+# Only the index process holds tantivy's writer while it runs. If it dies, the next send, answer or
+# final flush raises IndexProcessDied, which stops the crawl with a message saying how to finish.
 INDEX_COMMIT_RECORDS = 10_000
 INDEX_COMMIT_SECONDS = 30.0
 # Seconds the final flush waits for the index process's last commit before calling it stuck.
