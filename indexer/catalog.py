@@ -55,6 +55,7 @@ class Catalog:
         self.store = RecordStore(self.settings.db_path)
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
+        self._data_version: int | None = None  # as `catch_up` last saw it
 
     @property
     def readonly(self) -> bool:
@@ -91,6 +92,15 @@ class Catalog:
             self._index.close()
         self._index = None
         self._synonyms = None
+
+    def catch_up(self) -> int:
+        """The store's data_version, which another process's commit changes (an ingest, a crawl, a
+        reindex); when it changed since the last call, what they wrote is read afresh (`refresh`)."""
+        found = self.store.data_version()
+        if self._data_version is not None and found != self._data_version:
+            self.refresh()
+        self._data_version = found
+        return found
 
     def __enter__(self) -> Catalog:
         return self

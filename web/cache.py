@@ -21,7 +21,7 @@ class ResponseCache:
 
     Which state of the data an answer was made from is the store's `data_version`, which another
     process's commit (an ingest, a crawl, a reindex) changes; the catalog then reads the data afresh
-    too (`Catalog.refresh`), cache or not.
+    too (`Catalog.catch_up`), cache or not.
     """
 
     def __init__(self, app: ASGIApp, catalog: Catalog, max_bytes: int):
@@ -39,10 +39,8 @@ class ResponseCache:
         return (scope["path"].encode("utf-8", "surrogateescape"), scope.get("query_string", b""), host)
 
     def generation(self) -> int:
-        found = self.catalog.store.data_version()
+        found = self.catalog.catch_up()
         if found != self._seen:
-            if self._seen is not None:
-                self.catalog.refresh()
             self._entries.clear()
             self.size, self._seen = 0, found
         return found

@@ -26,17 +26,11 @@ class Offload:
         self.settings = settings
         self._pool: ThreadPoolExecutor | None = None  # made when needed: an app may be started again after close
         self._catalog: Catalog | None = None
-        self._seen: int | None = None
 
     def _ready(self) -> Catalog:
         if self._catalog is None:
             self._catalog = Catalog(self.settings)
-        # As the answer cache does for the loop's catalog: another process's commit (an ingest, a
-        # crawl, a reindex) changes data_version, and the index is then opened afresh.
-        found = self._catalog.store.data_version()
-        if self._seen is not None and found != self._seen:
-            self._catalog.refresh()
-        self._seen = found
+        self._catalog.catch_up()  # as the answer cache does for the event loop's catalog
         return self._catalog
 
     async def run(self, work: Callable[[Catalog], T]) -> T:
@@ -50,7 +44,6 @@ class Offload:
             if self._catalog is not None:
                 self._catalog.close()
                 self._catalog = None
-                self._seen = None
 
         if self._pool is not None:
             self._pool.submit(close_catalog).result()
