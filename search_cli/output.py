@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import click
 
 from indexer.freshness import freshness
-from indexer.geo.near import nearest_site
+from indexer.geo.near import near_fields
 from indexer.record import TrialRecord
 
 CSV_COLUMNS = (
@@ -57,12 +57,7 @@ def status_cell(r: TrialRecord) -> str:
 def trial_extra(r: TrialRecord, near: tuple[float, float] | None = None) -> dict[str, Any]:
     """Fields every result row carries beside the record: how fresh it is, and with `near` the
     nearest counted site (geo.near.counted_sites) and its distance."""
-    extra: dict[str, Any] = {"freshness": freshness(r).to_dict()}
-    if near is not None:
-        site = nearest_site(r, near)
-        extra["nearest_site"] = site
-        extra["distance_km"] = site["distance_km"] if site else None
-    return extra
+    return {"freshness": freshness(r).to_dict(), **near_fields(r, near)}
 
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:

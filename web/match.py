@@ -12,9 +12,8 @@ from indexer.discover import matching
 from indexer.discover.explain import find_trials
 from indexer.geo.gazetteer import UnknownPlace
 from indexer.geo.in_text import patient_place
-from indexer.geo.near import nearest_site
+from indexer.geo.near import near_fields
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
-from indexer.record import TrialRecord
 from web import params
 
 MAX_MATCHES = 50
@@ -48,16 +47,11 @@ def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, A
         raise params.BadParameter("near", str(exc)) from None
     if read is None:
         return SearchQuery(), None
+    where = read.narrow(SearchQuery(within_km=body.within))
     said: dict[str, Any] = {"written": read.written, "label": read.label, "source": read.source}
     if read.place is None:
-        return SearchQuery(countries=(read.country or "",)), {**said, "country": read.country}
-    near = (read.place.lat, read.place.lon)
-    return SearchQuery(near=near, near_label=read.place.label, within_km=body.within), {
-        **said,
-        "lat": read.place.lat,
-        "lon": read.place.lon,
-        "within_km": body.within,
-    }
+        return where, {**said, "country": read.country}
+    return where, {**said, "lat": read.place.lat, "lon": read.place.lon, "within_km": body.within}
 
 
 @functools.cache
@@ -81,7 +75,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
                 "score": round(m.score, 4),
                 "possible_exclusions": list(m.possible_exclusions),
                 "explain": e.to_dict(),
-                **_nearest(m.record, where.near),
+                **near_fields(m.record, where.near),
             }
             for m, e in zip(report.matches, report.explanations, strict=True)
         ]
@@ -95,10 +89,3 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
         },
         "results": results,
     }
-
-
-def _nearest(record: TrialRecord, near: tuple[float, float] | None) -> dict[str, Any]:
-    if near is None:
-        return {}
-    site = nearest_site(record, near)
-    return {"nearest_site": site, "distance_km": site["distance_km"] if site else None}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from indexer.geo import gazetteer
 from indexer.geo.gazetteer import Place
+from indexer.index.document import SearchQuery
 
 # Words that say where the patient is. A bare "in" says so only before "City, Region" or a ZIP code:
 # "in March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
@@ -41,6 +43,12 @@ class PlaceRead:
     @property
     def label(self) -> str:
         return self.place.label if self.place else f"{self.written} ({self.country})"
+
+    def narrow(self, where: SearchQuery) -> SearchQuery:
+        """`where` limited to this place: within its radius of the point, or to the country."""
+        if self.place is not None:
+            return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.label)
+        return dataclasses.replace(where, countries=(self.country,) if self.country else ())
 
 
 def _candidates(phrase: str) -> list[str]:

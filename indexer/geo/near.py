@@ -102,6 +102,15 @@ def sites_by_distance(r: TrialRecord, lat: float, lon: float) -> list[dict[str, 
     return sorted(out, key=lambda s: s["distance_km"])
 
 
+def near_fields(r: TrialRecord, near: tuple[float, float] | None) -> dict[str, Any]:
+    """A result row's `nearest_site` and `distance_km` when a place was asked for (both None if the
+    trial has no counted site), nothing otherwise."""
+    if near is None:
+        return {}
+    site = nearest_site(r, near)
+    return {"nearest_site": site, "distance_km": site["distance_km"] if site else None}
+
+
 def nearest_site(r: TrialRecord, near: tuple[float, float] | None) -> dict[str, Any] | None:
     """The trial's nearest counted site (open sites of an open trial) to `near`, with its distance."""
     if near is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
@@ -140,12 +139,9 @@ def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str]:
     read = place_in_text(text)
     if read is None:
         return where, ""
-    if read.country is not None:
-        return dataclasses.replace(where, countries=(read.country,)), f", in {read.label} (text; --country overrides)"
-    if read.place is not None:
-        narrowed = dataclasses.replace(where, near=(read.place.lat, read.place.lon), near_label=read.place.label)
-        return narrowed, f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
-    return where, ""
+    if read.place is None:
+        return read.narrow(where), f", in {read.label} (text; --country overrides)"
+    return read.narrow(where), f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
 
 
 def _match_table(
