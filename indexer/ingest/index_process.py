@@ -10,9 +10,13 @@ import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.index.base import IndexUnavailable
+
+if TYPE_CHECKING:  # loaded by the index process only, not by every writer
+    from indexer.index.tantivy_index import TantivyIndex
+    from indexer.store import RecordStore
 
 # The writer sends the ids of each batch after its store transaction commits. The index process reads
 # those records (JSON and content hash) from the store, upserts them into tantivy, commits every
@@ -23,6 +27,8 @@ from indexer.index.base import IndexUnavailable
 #
 # Only the index process holds tantivy's writer while it runs. If it dies, the next send, answer or
 # final flush raises IndexProcessDied, which stops the crawl with a message saying how to finish.
+# How often the search index commits during a long write, here or in the writer's own process:
+# records, or seconds, whichever comes first.
 INDEX_COMMIT_RECORDS = 10_000
 INDEX_COMMIT_SECONDS = 30.0
 # Seconds the final flush waits for the index process's last commit before calling it stuck.
@@ -156,7 +162,7 @@ def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
         conn.close()
 
 
-def _loop(conn: Connection, store: Any, index: Any, die_after: int) -> None:
+def _loop(conn: Connection, store: RecordStore, index: TantivyIndex, die_after: int) -> None:
     held: list[tuple[str, str]] = []
     done = 0
     since = time.monotonic()

@@ -17,7 +17,7 @@ from indexer.geo.gazetteer import geocode
 from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
-from indexer.ingest.index_process import IndexProcess
+from indexer.ingest.index_process import INDEX_COMMIT_RECORDS, INDEX_COMMIT_SECONDS, IndexProcess
 from indexer.ingest.outcome import DocumentOutcome
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
@@ -30,9 +30,6 @@ log = logging.getLogger(__name__)
 # The registry of record: its record is the trial's; other sources (listing pages, other
 # registries' pages) are kept beside it and shown with their differences.
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
-# How often the search index commits during a long write: records, or seconds, whichever comes first.
-INDEX_COMMIT_RECORDS = 10_000
-INDEX_COMMIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
