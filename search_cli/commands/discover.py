@@ -80,7 +80,8 @@ def match(
     **place: Any,
 ) -> None:
     """Trials a patient could join, best first. Age and sex limits are respected (read from the text
-    when not given); each trial's criteria are checked against what the text says."""
+    when not given); each trial's criteria are checked against what the text says. Without --near or
+    --country, a place the text names ("I live near Beijing", "near 02115") narrows the trials."""
     if bool(text) == bool(batch):
         raise click.UsageError("give --text or --batch (one of them)")
     catalog = app.catalog()
