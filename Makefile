@@ -7,7 +7,7 @@ DEMO_DATA := $(CURDIR)/.demo-data
 LINTED := crawler indexer search_cli devtools web tests bench
 TYPED := crawler indexer search_cli devtools web
 
-.PHONY: setup demo check test lint bench clean opensearch-up opensearch-down elasticsearch-up elasticsearch-down
+.PHONY: setup demo check test lint decoders bench clean opensearch-up opensearch-down elasticsearch-up elasticsearch-down
 
 setup: $(STAMP)
 
@@ -44,6 +44,10 @@ elasticsearch-down:
 
 lint: setup
 	$(BIN)/ruff check $(LINTED)
+
+# indexer/record_decoders.py is generated from the record classes: run after changing indexer/record.py.
+decoders: setup
+	$(BIN)/python -m indexer.record_codegen
 
 bench: setup
 	$(BIN)/python -m bench.ingest

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import platformdirs
 
 from indexer import __version__
 
@@ -91,9 +89,24 @@ def _env_name(field_name: str) -> str:
     return "TRIALS_DATA" if field_name == "data_dir" else f"TRIALS_{field_name.upper()}"
 
 
+def user_dir(kind: str, env: Mapping[str, str]) -> Path:
+    """The per-user "config" or "data" directory of trialscout, as platformdirs gives it."""
+    if sys.platform.startswith("linux"):
+        # The XDG base directories, which is what platformdirs returns on Linux: every command reads
+        # them, and importing platformdirs (and the tempfile and shutil it brings) costs 4-5 ms.
+        var, default = {"config": ("XDG_CONFIG_HOME", "~/.config"), "data": ("XDG_DATA_HOME", "~/.local/share")}[kind]
+        # (a relative path there is ignored, as the XDG spec says and platformdirs does).
+        named = env.get(var, "")
+        return Path(named if os.path.isabs(named) else os.path.expanduser(default)) / "trialscout"
+    import platformdirs
+
+    found = platformdirs.user_config_dir("trialscout") if kind == "config" else platformdirs.user_data_dir("trialscout")
+    return Path(found)
+
+
 def config_file(env: Mapping[str, str]) -> Path:
     named = env.get("TRIALS_CONFIG")
-    return Path(named).expanduser() if named else Path(platformdirs.user_config_dir("trialscout")) / "config.toml"
+    return Path(named).expanduser() if named else user_dir("config", env) / "config.toml"
 
 
 def _from_file(env: Mapping[str, str]) -> dict[str, str]:
@@ -103,6 +116,8 @@ def _from_file(env: Mapping[str, str]) -> dict[str, str]:
         if env.get("TRIALS_CONFIG"):
             raise ConfigError(f"TRIALS_CONFIG={path}: no such file")
         return {}
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -119,7 +134,7 @@ def _from_file(env: Mapping[str, str]) -> dict[str, str]:
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
     """Settings from arguments, then the environment, then the config file, then defaults."""
     env = {**_from_file(os.environ), **os.environ}
-    path = data_dir or env.get("TRIALS_DATA") or platformdirs.user_data_dir("trialscout")
+    path = data_dir or env.get("TRIALS_DATA") or user_dir("data", env)
     try:
         values = _values(env)
     except ConfigError:

@@ -236,52 +236,16 @@ _NESTED: dict[tuple[type, str], type] = {
 }
 
 
-# The decoder: one generated function per record class, straight-line code for its fields. It
-# fills the slots of a new object itself: a frozen dataclass's __init__ sets each field through
-# object.__setattr__, 1.7x the time of a slot's own setter, and a search page builds ~40 objects a
-# record. A missing key takes the field's default; a JSON array becomes a tuple; an object becomes
-# its nested class; other keys are ignored; __post_init__ runs as the constructor would run it.
-_MISSING = object()
-
-
-def _decoder_source(cls: type, ns: dict[str, Any]) -> str:
-    name = cls.__name__
-    ns[f"_{name}"] = cls
-    lines = [f"def _decode_{name}(d):", "    get = d.get", f"    o = _new(_{name})"]
-    for f in dataclasses.fields(cls):
-        nested = _NESTED.get((cls, f.name))
-        ref = f"{name}_{f.name}"
-        ns[f"_set_{ref}"] = cls.__dict__[f.name].__set__  # the slot's setter (frozen refuses setattr)
-        lines.append(f"    v = get({f.name!r}, _MISSING)")
-        if f.default is not dataclasses.MISSING:
-            ns[f"_default_{ref}"] = f.default
-            lines.append(f"    if v is _MISSING: v = _default_{ref}")
-        elif f.default_factory is not dataclasses.MISSING:
-            ns[f"_factory_{ref}"] = f.default_factory
-            lines.append(f"    if v is _MISSING: v = _factory_{ref}()")
-        else:  # required
-            lines.append(f"    if v is _MISSING: raise TypeError({f'{name} needs {f.name!r}'!r})")
-        if nested is None:
-            lines.append("    elif type(v) is list: v = tuple(v)")
-        else:
-            lines.append(f"    elif type(v) is list: v = tuple([_decode_{nested.__name__}(x) for x in v])")
-            lines.append(f"    elif v is not None: v = _decode_{nested.__name__}(v)")
-        lines.append(f"    _set_{ref}(o, v)")
-    if hasattr(cls, "__post_init__"):
-        lines.append("    o.__post_init__()")
-    lines.append("    return o")
-    return "\n".join(lines)
-
-
-def _make_decoders() -> dict[type, Any]:
-    classes = [TrialRecord, *dict.fromkeys(_NESTED.values())]
-    ns: dict[str, Any] = {"_MISSING": _MISSING, "_new": object.__new__}
-    exec("\n\n".join(_decoder_source(c, ns) for c in classes), ns)  # our own source, from the dataclasses
-    return {c: ns[f"_decode_{c.__name__}"] for c in classes}
-
-
-_DECODERS = _make_decoders()
+# The decoders (one straight-line function per record class) are generated into record_decoders.py
+# by record_codegen.py, and imported when the first record is decoded (they import these classes).
+_DECODERS: dict[type, Any] = {}
 
 
 def _from_plain(cls: type[T], data: dict[str, Any]) -> T:
-    return _DECODERS[cls](data)  # type: ignore[no-any-return]
+    decode = _DECODERS.get(cls)
+    if decode is None:
+        from indexer.record_decoders import DECODERS
+
+        _DECODERS.update(DECODERS)
+        decode = _DECODERS[cls]
+    return decode(data)  # type: ignore[no-any-return]

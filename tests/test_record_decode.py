@@ -120,3 +120,10 @@ def test_json_fields_write_the_same_json_as_to_dict(web_data: Path) -> None:
     for r in records:
         assert orjson.dumps(r.json_fields()) == orjson.dumps(r.to_dict()), r.nct_id
     assert list(records[0].json_fields()) == [f.name for f in dataclasses.fields(TrialRecord)]
+
+
+def test_the_generated_decoders_are_the_generators_output() -> None:
+    """record_decoders.py is committed generated code: a record class's change must regenerate it."""
+    from indexer.record_codegen import TARGET, source
+
+    assert TARGET.read_text(encoding="utf-8") == source(), "indexer/record_decoders.py is stale: run `make decoders`"

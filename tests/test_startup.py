@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import subprocess
 import sys
 
 import click
+import pytest
 
 import search_cli.commands
 from search_cli.main import COMMANDS
@@ -40,6 +42,8 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     searched = _loaded("--data-dir", str(tmp_path), "search", "lupus")
     assert "indexer.catalog" in searched and "tantivy" in searched  # it did search
     assert searched & {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers"} == set()
+    # No config file here: the per-user directories are found without platformdirs, nothing parses TOML.
+    assert searched & {"platformdirs", "tomllib"} == set()
 
 
 def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -54,3 +58,20 @@ def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert "indexer.discover.matching" in matched and "indexer.discover.criteria_match" in matched
     heavy = {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers", "indexer.discover.evaluate", "importlib.metadata"}
     assert matched & heavy == set()
+
+
+@pytest.mark.parametrize("named", [None, "", "   ", "/tmp/xdg", "/tmp/xdg/", "relative/dir", " /tmp/xdg", "~/xdg"])
+def test_user_dirs_are_where_platformdirs_puts_them(named: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-user directories found without importing platformdirs are the ones it gives (it is the oracle)."""
+    import platformdirs
+
+    from indexer.config import user_dir
+
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        if named is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, named)
+    env = dict(os.environ)
+    assert str(user_dir("data", env)) == platformdirs.user_data_dir("trialscout")
+    assert str(user_dir("config", env)) == platformdirs.user_config_dir("trialscout")
