@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -212,6 +211,8 @@ def serialise(record: TrialRecord) -> tuple[bytes, str]:
     cut = len(blob) - len(tail)  # blob = content + ',' + tail without its '{'
     if blob[cut : cut + 1] != b"," or not blob.endswith(tail[1:]):
         raise AssertionError("TrialRecord's fetch fields must be its last fields")
+    import hashlib  # here: loading OpenSSL is 3 ms of start-up, and reading commands never hash
+
     return blob, hashlib.sha256(blob[:cut]).hexdigest()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
 
 
 def sha256(data: bytes) -> str:
+    import hashlib  # here: loading OpenSSL is 3 ms of start-up, and reading commands never hash
+
     return hashlib.sha256(data).hexdigest()
 
 
