@@ -44,6 +44,8 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     assert searched & {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers"} == set()
     # No config file here: the per-user directories are found without platformdirs, nothing parses TOML.
     assert searched & {"platformdirs", "tomllib"} == set()
+    # Nor the modules only a rare path uses (a read-only index, --csv, hashing a record, pruning).
+    assert searched & {"shutil", "tempfile", "csv", "hashlib", "importlib.resources"} == set()
 
 
 def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -75,3 +77,17 @@ def test_user_dirs_are_where_platformdirs_puts_them(named: str | None, monkeypat
     env = dict(os.environ)
     assert str(user_dir("data", env)) == platformdirs.user_data_dir("trialscout")
     assert str(user_dir("config", env)) == platformdirs.user_config_dir("trialscout")
+
+
+@pytest.mark.parametrize("columns", [None, "80", "200", "", "abc", "-5", "0"])
+def test_terminal_width_is_shutils(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's width found without importing shutil is the one shutil gives (the oracle)."""
+    import shutil
+
+    from search_cli.output import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns(120) == shutil.get_terminal_size((120, 24)).columns

@@ -5,8 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,6 +105,9 @@ class TantivyIndex:
 
         tantivy takes lock files beside the index even to read it; in the shadow it can.
         """
+        import shutil  # here: with tempfile, 3 ms of every command's start, for this rare case
+        import tempfile
+
         shadow = Path(tempfile.mkdtemp(prefix="trials-index-"))
         atexit.register(shutil.rmtree, shadow, True)
         for entry in folder.iterdir():
