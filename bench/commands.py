@@ -134,6 +134,33 @@ def commands(data_dir: Path, some_id: str) -> dict[str, list[str]]:
     }
 
 
+# Run in a child process: the command once (its imports), then timed in the same process: what the
+# command costs without starting Python and importing (issue 14: `trials search` within 2x of
+# `python -c pass` plus this).
+_IN_PROCESS = """
+import contextlib, io, statistics, sys, time
+from search_cli.main import cli
+def once():
+    with contextlib.redirect_stdout(io.StringIO()):
+        cli(sys.argv[2:], prog_name="trials", standalone_mode=False)
+once()
+times = []
+for _ in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    once()
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+
+
+def in_process(argv: list[str], data_dir: Path, runs: int) -> float:
+    """Median seconds of the command `argv` (without `trials`) in a process that has already run it once."""
+    env = {**os.environ, "TRIALS_DATA": str(data_dir)}
+    child = [sys.executable, "-c", _IN_PROCESS, str(runs), *argv]
+    done = subprocess.run(child, env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def compile_packages() -> None:
     """Write the project's bytecode, as `pip install` does for a user. An editable install under
     PYTHONDONTWRITEBYTECODE (this machine sets it) would otherwise compile every module in every
@@ -150,6 +177,13 @@ def measure(data_dir: Path, runs: int, reindex: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"records": count}
     for name, argv in commands(data_dir, some_id).items():
         out[name] = _median(argv, data_dir, runs)
+    itself = in_process(commands(data_dir, some_id)["search text"][1:], data_dir, max(runs, 7))
+    goal = 2 * (out["python -c pass"]["s"] + itself)
+    out["start-up"] = {
+        "search text in process, s": round(itself, 4),
+        "goal: 2x (python -c pass + that), s": round(goal, 3),
+        "search text / goal": round(out["search text"]["s"] / goal, 2),
+    }
     with open(os.devnull, "w") as sink:
         walls, _, cpus = zip(*(run([TRIALS, "export"], data_dir, stdout=sink) for _ in range(runs)), strict=True)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
