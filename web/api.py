@@ -52,7 +52,7 @@ TrialId = Annotated[
 ]
 
 
-def catalog(request: Request) -> Catalog:
+async def catalog(request: Request) -> Catalog:  # async: no thread-pool hop
     c: Catalog = request.app.state.catalog
     return c
 
@@ -60,7 +60,7 @@ def catalog(request: Request) -> Catalog:
 Cat = Annotated[Catalog, Depends(catalog)]
 
 
-def offload(request: Request) -> Offload:
+async def offload(request: Request) -> Offload:
     o: Offload = request.app.state.offload
     return o
 

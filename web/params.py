@@ -166,7 +166,8 @@ TEXT_ITEMS: dict[str, object] = {"items": {"type": "string", "maxLength": MAX_TE
 
 
 def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    def dependency(
+    # async: FastAPI runs a plain `def` dependency on its thread pool, a hand-over each request.
+    async def dependency(
         q: Text = None,
         condition: Annotated[
             list[str],
