@@ -1,7 +1,8 @@
-"""Similar trials: the fields read from stored JSON, drug mentions in texts, and the pruned ranking."""
+"""Similar trials: the fields the store keeps for them, drug mentions in texts, and the pruned ranking."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from indexer.catalog import Catalog
 from indexer.config import load
 from indexer.discover import candidates
 from indexer.discover import similar as sim
+from indexer.discover.terms import Synonyms
 from indexer.index.base import SearchResult
 from indexer.index.document import SearchQuery
 
@@ -27,24 +29,50 @@ def catalog(web_data: Path) -> Iterator[Catalog]:
         yield c
 
 
-def test_fields_read_from_the_stored_json_are_the_records(catalog: Catalog) -> None:
+def test_the_stored_likeness_rows_are_the_records(catalog: Catalog) -> None:
+    """What `similar` reads of a candidate (the store's likeness rows) equals what the record says."""
     records = {r.nct_id: r for r in catalog.store.iter_records()}
-    found = catalog.store.json_values(records, candidates.PATHS)
-    assert found.keys() == records.keys()
-    for nct_id, values in found.items():
-        r = records[nct_id]
-        assert candidates.from_json(nct_id, values) == (candidates.Candidate.of(r), candidates.record_text(r)), nct_id
-    # Kept by content hash: a second reader takes them from memory, and reads the texts when asked.
     order = sorted(records)
-    candidates._kept.clear()  # other tests of this process may have read the same trials (same hashes)
-    first, second = candidates.Reader(catalog.store), candidates.Reader(catalog.store)
-    assert sorted(first.read(order), key=str) == sorted(second.read(order), key=str)
-    assert first.texts and not second.texts
-    assert [second.text(order, i) for i in range(len(order))] == [first.texts[i] for i in order]
+    reader = candidates.Reader(catalog.store)
+    assert {c.nct_id: c for c in reader.read(order)} == {i: candidates.Candidate.of(records[i]) for i in order}
+    assert [reader.text(order, i) for i in range(len(order))] == [
+        _words(candidates.record_text(records[i])) for i in order
+    ]
+    assert reader.text(["NCT00000000"], 0) == " "  # not stored: no words
+
+
+def test_a_record_s_likeness_row_follows_its_writes(tmp_path: Path, catalog: Catalog) -> None:
+    """Written with the record, replaced when it changes, gone with it."""
+    record = catalog.get(SEED)
+    assert record is not None
+    with Catalog(load(tmp_path)) as c:
+        with c.store.transaction():
+            c.store.put(record)
+        assert candidates.Reader(c.store).read([SEED]) == [candidates.Candidate.of(record)]
+        changed = dataclasses.replace(record, conditions=("Sjogren's Syndrome",), brief_title="IL-2 in Sjogren's")
+        with c.store.transaction():
+            c.store.put(changed)
+        reader = candidates.Reader(c.store)
+        assert reader.read([SEED]) == [candidates.Candidate.of(changed)]
+        assert reader.text([SEED], 0).startswith(" il 2 in sjogren s ")
+        with c.store.transaction():
+            c.store.drop_history(SEED)
+        assert candidates.Reader(c.store).read([SEED]) == []
 
 
 def _words(text: str) -> str:
     return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
+
+
+def test_a_term_s_keys_follow_its_group() -> None:
+    """Kept from one call to the next, and forgotten when the group changes (a merge, a new term)."""
+    syn = Synonyms([["IL-2", "aldesleukin"]])
+    assert syn.keys("il 2") == {"il2", "aldesleukin"} and syn.keys("Proleukin") == {"proleukin"}
+    syn.add_group(["Proleukin", "Aldesleukin"])  # joins IL-2's group
+    assert syn.keys("proleukin") == syn.keys("IL2") == {"il2", "aldesleukin", "proleukin"}
+    syn.add_group(["interleukin 2", "IL-2"])
+    assert syn.keys("Aldesleukin") == {"il2", "aldesleukin", "proleukin", "interleukin2"}
+    assert syn.keys("placebo") == {"placebo"}
 
 
 def test_mentions_are_the_names_written_as_whole_words() -> None:
@@ -52,9 +80,10 @@ def test_mentions_are_the_names_written_as_whole_words() -> None:
         {"nct_id": "NCT1", "source": "test", "interventions": [{"type": "DRUG", "name": "IL-2", "other_names": []}]}
     )
     src = sim._source(seed, sim.Synonyms())
-    assert sim._mentions(src, "Targets the interleukin (IL-2) receptor.") == ["IL-2"]
-    assert sim._mentions(src, "low-dose IL 2, then il2") == ["IL-2"]  # "IL 2"; "il2" is another word
-    assert sim._mentions(src, "FIL-2 and IL-22 and IL-2b") == []
+    words = candidates.plain_words
+    assert sim._mentions(src, words("Targets the interleukin (IL-2) receptor.")) == ["IL-2"]
+    assert sim._mentions(src, words("low-dose IL 2, then il2")) == ["IL-2"]  # "IL 2"; "il2" is another word
+    assert sim._mentions(src, words("FIL-2 and IL-22 and IL-2b")) == []
 
 
 def test_mentions_match_comparing_the_texts_word_by_word(catalog: Catalog) -> None:
@@ -65,8 +94,8 @@ def test_mentions_match_comparing_the_texts_word_by_word(catalog: Catalog) -> No
     for r in catalog.store.iter_records():
         text = candidates.record_text(r)
         words = _words(text)
-        expected = sorted({name for name, _, _ in src.drug_names if _words(name) in words})
-        assert sim._mentions(src, text) == expected, r.nct_id
+        expected = sorted({name for name, _ in src.drug_names if _words(name) in words})
+        assert sim._mentions(src, candidates.plain_words(text)) == expected, r.nct_id
         hits += bool(expected)
     assert hits >= 5
 

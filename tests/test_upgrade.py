@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexer.discover.terms import key, name_like
-from indexer.store import RecordStore, StoreReadOnly
+from indexer.store import RecordStore, StoreReadOnly, likeness
 from indexer.store.schema import SCHEMA_VERSION
 from tests.conftest import FIXTURES, ROOT, Trials
 
@@ -27,7 +27,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "6"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "7"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -59,6 +59,10 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
             for page in store.sources_for(r.nct_id):
                 assert store.resolve(page.source_url or page.nct_id) == r.nct_id
         assert any(store.sources_for(r.nct_id) for r in records) and any(r.secondary_ids for r in records)
+        # 6 -> 7: what `similar` compares of each record, from the records.
+        ids = [r.nct_id for r in records]
+        assert store.likeness.fields(ids) == {r.nct_id: likeness.fields(r) for r in records}
+        assert store.likeness.words(ids) == {r.nct_id: likeness.plain_words(likeness.record_text(r)) for r in records}
         [failure] = store.failures.list()
         assert failure.error.startswith("invalid JSON") and failure.http_status is None and failure.resolved_at is None
         state = store.crawls.get("abc123")
@@ -148,7 +152,7 @@ def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(
             c.store.set_meta("schema_version", "5")
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == "6"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
         assert store.get("NCT00448292") == today
         assert len(store.history("NCT00448292")) == 1
     finally:

@@ -1,21 +1,18 @@
-"""The fields of candidate trials that `similar` compares: read from the stored JSON, kept by content hash."""
+"""The fields of candidate trials that `similar` compares, from the store's likeness rows (no record JSON read)."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.record import TrialRecord
 from indexer.store import RecordStore
+from indexer.store.likeness import plain_words, record_text
+
+__all__ = ["Candidate", "Reader", "drugs", "from_fields", "plain_words", "record_text"]
 
 GENERIC_DRUGS = {"placebo", "saline", "standard of care", "usual care", "sham", "vehicle"}
-# The same trials are candidates for many others (in a served store, after a hundred trials' similar
-# sections, 96% of the next ones' candidates had been read before): their fields are kept, by content
-# hash so that a changed record is read again, in every process. Not their texts: those take the room.
-KEPT = 20_000
 TEXT_BATCH = 64  # texts read at once when the drug-mention test needs them
 
 
@@ -52,87 +49,27 @@ def drugs(r: TrialRecord) -> list[str]:
     return [n for n in r.drug_names() if n.lower() not in GENERIC_DRUGS]
 
 
-def record_text(r: TrialRecord) -> str:
-    """Title, summary, description and keywords: where another trial's drug may be named."""
-    return " ".join(filter(None, (r.brief_title, r.brief_summary, r.detailed_description, *r.keywords)))
-
-
-# What a Candidate and its text are made of (JSON paths), read by SQLite without decoding whole records.
-TEXT_PATHS = ("$.brief_title", "$.brief_summary", "$.detailed_description", "$.keywords")
-PATHS = (
-    "$.conditions",
-    "$.condition_mesh",
-    "$.condition_mesh_ancestors",
-    "$.interventions",
-    "$.phases",
-    "$.lead_sponsor",
-    "$.design.primary_purpose",
-    "$.eligibility.min_age_years",
-    "$.eligibility.max_age_years",
-    *TEXT_PATHS,
-)
-
-
-def from_json(nct_id: str, values: list[Any]) -> tuple[Candidate, str]:
-    cond, mesh, ancestors, ivs, phases, sponsor, purpose, lo, hi, *text = values
-    every = (n for iv in ivs or () for n in (iv.get("name"), *(iv.get("other_names") or ())))
-    names = dict.fromkeys(n for n in every if n is not None)  # TrialRecord.drug_names(), from the JSON
-    found = Candidate(
-        nct_id,
-        [*(cond or ()), *(mesh or ())],
-        [*(ancestors or ()), *(mesh or ())],
-        [n for n in names if n.lower() not in GENERIC_DRUGS],
-        phases or [],
-        sponsor,
-        purpose,
-        lo,
-        hi,
-    )
-    return found, _text(text)
-
-
-def _text(values: list[Any]) -> str:
-    title, summary, description, keywords = values
-    return " ".join(filter(None, (title, summary, description, *(keywords or ()))))
-
-
-_kept: OrderedDict[tuple[str, str], Candidate] = OrderedDict()
-_lock = threading.Lock()
+def from_fields(nct_id: str, values: list[Any]) -> Candidate:
+    """The candidate from its store row (`store.likeness.FIELDS`)."""
+    cond, mesh, ancestors, names, phases, sponsor, purpose, lo, hi = values
+    found = [n for n in names if n.lower() not in GENERIC_DRUGS]
+    return Candidate(nct_id, [*cond, *mesh], [*ancestors, *mesh], found, phases, sponsor, purpose, lo, hi)
 
 
 class Reader:
-    """One `similar` call's candidates: kept ones from memory, the others (with their texts) from the store."""
+    """One `similar` call's candidates, and their texts' words (`plain_words`) when asked."""
 
     def __init__(self, store: RecordStore):
         self.store = store
-        self.texts: dict[str, str] = {}
+        self.words: dict[str, str] = {}
 
     def read(self, ids: Iterable[str]) -> list[Candidate]:
-        hashes = self.store.content_hashes(ids)
-        out, missing = [], []
-        with _lock:
-            for nct_id, digest in hashes.items():
-                found = _kept.get((nct_id, digest))
-                if found is None:
-                    missing.append(nct_id)
-                else:
-                    _kept.move_to_end((nct_id, digest))
-                    out.append(found)
-        read = [from_json(nct_id, values) for nct_id, values in self.store.json_values(missing, PATHS).items()]
-        with _lock:
-            for c, text in read:
-                self.texts[c.nct_id] = text
-                _kept[(c.nct_id, hashes[c.nct_id])] = c
-                out.append(c)
-            while len(_kept) > KEPT:
-                _kept.popitem(last=False)
-        return out
+        return [from_fields(nct_id, values) for nct_id, values in self.store.likeness.fields(list(ids)).items()]
 
     def text(self, order: Sequence[str], at: int) -> str:
-        """The text of candidate `order[at]`; when it must be read, those of the next ones in `order` too."""
+        """The words of candidate `order[at]`; when they must be read, those of the next ones in `order` too."""
         nct_id = order[at]
-        if nct_id not in self.texts:
-            wanted = [i for i in order[at : at + TEXT_BATCH] if i not in self.texts]
-            for i, values in self.store.json_values(wanted, TEXT_PATHS).items():
-                self.texts[i] = _text(values)
-        return self.texts.get(nct_id, "")
+        if nct_id not in self.words:
+            wanted = [i for i in order[at : at + TEXT_BATCH] if i not in self.words]
+            self.words.update(self.store.likeness.words(wanted))
+        return self.words.get(nct_id, " ")

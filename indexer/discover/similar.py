@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.catalog import Catalog
-from indexer.discover.candidates import Candidate, Reader, drugs, record_text
+from indexer.discover.candidates import Candidate, Reader, drugs, plain_words, record_text
 from indexer.discover.synonyms import Synonyms, key
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
@@ -42,10 +42,6 @@ def _keys(terms: list[str], syn: Synonyms) -> dict[str, str]:
     return out
 
 
-def _words(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
-
-
 def _conditions(r: TrialRecord) -> list[str]:
     return [*r.conditions, *r.condition_mesh]
 
@@ -58,19 +54,13 @@ class _Source:
     conditions: dict[str, str]
     family: frozenset[str]
     drugs: dict[str, str]
-    # (name, a pattern finding its words in lower-case text, its longest word) of the drugs and
-    # their synonyms: the longest word, a plain substring test, rules out most texts before the pattern.
-    drug_names: tuple[tuple[str, re.Pattern[str], str], ...]
-
-
-def _name_pattern(name: str) -> tuple[re.Pattern[str], str]:
-    """The name's words, in order, as whole words of a text: what `_words(name) in _words(text)` tests."""
-    words = _words(name).split()
-    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(words) + r"(?![a-z0-9])"), max(words, key=len)
+    # (name, its plain_words) of the drugs and their synonyms: found in a text's plain_words by a
+    # substring test (the store keeps every record's text as plain_words).
+    drug_names: tuple[tuple[str, str], ...]
 
 
 def _source(a: TrialRecord, syn: Synonyms) -> _Source:
-    names = tuple((t, *_name_pattern(t)) for d in drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
+    names = tuple((t, plain_words(t)) for d in drugs(a) for t in (d, *syn.expand(d)) if len(key(t)) > 2)
     return _Source(
         a,
         _keys(_conditions(a), syn),
@@ -82,40 +72,28 @@ def _source(a: TrialRecord, syn: Synonyms) -> _Source:
 
 def shared(a: TrialRecord, b: TrialRecord, syn: Synonyms) -> dict[str, list[str]]:
     """What trial `b` has in common with `a`, feature by feature, in `b`'s words."""
-    return _shared(_source(a, syn), Candidate.of(b), _Keys(syn), text=record_text(b))
+    return _shared(_source(a, syn), Candidate.of(b), syn, words=plain_words(record_text(b)))
 
 
-class _Keys(dict[str, frozenset[str]]):
-    """term -> the keys of it and of its synonyms, worked out once per term however many candidates use it."""
-
-    def __init__(self, syn: Synonyms):
-        super().__init__()
-        self.syn = syn
-
-    def __missing__(self, term: str) -> frozenset[str]:
-        found = self[term] = frozenset(_keys([term], self.syn))
-        return found
+def _mentions(src: _Source, words: str) -> list[str]:
+    """The source's drugs (and their synonyms) named in a text, given as its plain_words."""
+    return sorted({name for name, name_words in src.drug_names if name_words in words})
 
 
-def _mentions(src: _Source, text: str) -> list[str]:
-    lower = text.lower()
-    return sorted({name for name, pattern, word in src.drug_names if word in lower and pattern.search(lower)})
-
-
-def _shared(src: _Source, b: Candidate, keys: _Keys, *, text: str | None = None) -> dict[str, list[str]]:
-    """Without `text` (b's), leaves out the one costly comparison: the source's drugs named in it."""
+def _shared(src: _Source, b: Candidate, syn: Synonyms, *, words: str | None = None) -> dict[str, list[str]]:
+    """Without `words` (b's text's), leaves out the one costly comparison: the source's drugs named in it."""
     a = src.record
     out: dict[str, list[str]] = {}
-    found = sorted({c for c in b.conditions if not keys[c].isdisjoint(src.conditions)})
+    found = sorted({c for c in b.conditions if not syn.keys(c).isdisjoint(src.conditions)})
     if found:
         out["condition"] = found
     family = sorted({t for t in b.family if key(t) in src.family} - set(found))
     if family and not found:
         out["condition_family"] = family[:3]
-    given = sorted({d for d in b.drugs if not keys[d].isdisjoint(src.drugs)})
+    given = sorted({d for d in b.drugs if not syn.keys(d).isdisjoint(src.drugs)})
     if given:
         out["intervention"] = given
-    elif text is not None and (named := _mentions(src, text)):
+    elif words is not None and (named := _mentions(src, words)):
         # The same agent or pathway named in the text ("targets the interleukin (IL-2) receptor").
         out["mentions"] = named[:3]
     if a.phases and set(a.phases) & set(b.phases) and a.phases != ("NA",):
@@ -200,7 +178,6 @@ def similar(
     syn = catalog.synonyms
     src = _source(source, syn)
     syn.prepare(t for c in pool for t in (*c.conditions, *c.drugs))  # their synonym groups: one look-up
-    keys = _Keys(syn)
 
     def score(c: Candidate, shares: dict[str, list[str]]) -> float:
         disease = max((DISEASE[k] for k in shares if k in DISEASE), default=NO_SHARED_DISEASE)
@@ -213,7 +190,7 @@ def similar(
     # candidates that could still make the list with it, best bound first (the same list as doing it for all).
     bounded = []
     for c in pool:
-        shares = _shared(src, c, keys)
+        shares = _shared(src, c, syn)
         settled = "intervention" in shares or not src.drug_names
         bounded.append((score(c, shares if settled else {**shares, "mentions": []}), c, shares, settled))
     bounded.sort(key=lambda b: (-b[0], b[1].nct_id))

@@ -110,6 +110,7 @@ class Synonyms:
     def __init__(self, groups: Iterable[Iterable[str]] = ()):
         self._group_of: dict[str, int] = {}
         self._groups: list[list[str]] = []
+        self._keys: dict[str, frozenset[str]] = {}  # key -> `keys`, dropped when its group changes
         for g in groups:
             self.add_group(g)
 
@@ -136,6 +137,8 @@ class Synonyms:
                 self._groups[target].append(t)
                 known.add(key(t))
             self._group_of[key(t)] = target
+        for t in self._groups[target]:  # the merged groups' terms and the new ones
+            self._keys.pop(key(t), None)
 
     def expand(self, term: str) -> list[str]:
         """The term's alternatives (itself excluded), in the order they were learned."""
@@ -144,6 +147,16 @@ class Synonyms:
             return []
         k = key(term)
         return [t for t in self._groups[gid] if key(t) != k]
+
+    def keys(self, term: str) -> frozenset[str]:
+        """The keys of the term and of its alternatives: `similar` asks for the same terms, candidate
+        after candidate and call after call."""
+        k = key(term)
+        found = self._keys.get(k)
+        if found is None:
+            alternatives = self.expand(term)  # first: looking it up may change groups
+            found = self._keys[k] = frozenset((k, *map(key, alternatives)))
+        return found
 
     def groups(self) -> list[list[str]]:
         return [g for g in self._groups if g]

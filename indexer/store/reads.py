@@ -60,18 +60,6 @@ class RecordReads:
         """The content hash of each of these records that is stored (read without its JSON)."""
         return dict(self._by_id("SELECT nct_id, content_hash", ids))
 
-    def json_values(self, ids: Iterable[str], paths: Sequence[str]) -> dict[str, list[Any]]:
-        """Some fields of these records, by JSON path ("$.design.phases"), without decoding whole records.
-
-        SQLite picks the values out (one JSON array per record, None for a missing path): for a few
-        fields of 340 records, about 0.6x the CPU of loading the records' JSON (no TrialRecords built).
-        """
-        wanted = len(paths)
-        if wanted < 2:  # json_extract with one path gives the SQL value, not a JSON array
-            paths = [*paths, "$.nct_id"]
-        select = f"SELECT nct_id, json_extract(record, {', '.join('?' * len(paths))})"
-        return {nct_id: orjson.loads(values)[:wanted] for nct_id, values in self._by_id(select, ids, paths)}
-
     def iter_records(self, ids: Iterable[str] | None = None) -> Iterator[TrialRecord]:
         if ids is not None:
             yield from self.get_many(ids).values()

@@ -20,6 +20,7 @@ from indexer.store.db import Database
 from indexer.store.eventlog import EventLog
 from indexer.store.facets import Facets
 from indexer.store.failures import FailureLog
+from indexer.store.likeness import Likeness
 from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.reads import RecordReads
 from indexer.store.schema import prepare
@@ -74,6 +75,7 @@ class RecordStore(RecordReads):
         self.synonyms = DerivedSynonyms(self._db)
         self.mesh = MeshCounts(self._db)
         self.ids = TrialIds(self._db)
+        self.likeness = Likeness(self._db)
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
@@ -114,6 +116,7 @@ class RecordStore(RecordReads):
         for record in self._stored.values():
             self.synonyms.learn(record)
         self.mesh.apply(self._filed.values(), (filing(r) for r in self._stored.values()))
+        self.likeness.put(self._stored.values())
 
     def _remember_filing(self, nct_id: str, old: dict[str, Any] | None) -> None:
         # The MeSH counts hold what the committed rows file: take back the row (decoded) as it was before
@@ -252,6 +255,7 @@ class RecordStore(RecordReads):
         self._db.execute("DELETE FROM records WHERE nct_id = ?", (nct_id,))
         self.ids.drop_record(nct_id)
         self.facets.drop(nct_id)
+        self.likeness.drop(nct_id)
         self._stored.pop(nct_id, None)
 
     def missing(self, ids: Iterable[str]) -> set[str]:

@@ -9,13 +9,14 @@ import orjson
 from indexer.record import TrialRecord
 from indexer.store.db import Database, StoreError
 from indexer.store.facets import Facets
+from indexer.store.likeness import Likeness
 from indexer.store.mesh import MeshCounts
 from indexer.store.rehash import rehash_records, resplit_key_headings
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
 from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -72,6 +73,14 @@ CREATE TABLE IF NOT EXISTS mesh_ancestors (  -- its ancestor when the pair's cou
     PRIMARY KEY (term, ancestor)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mesh_ancestors_by_ancestor ON mesh_ancestors(ancestor);
+CREATE TABLE IF NOT EXISTS likeness (   -- what `similar` compares of each record (store/likeness.py)
+    nct_id TEXT PRIMARY KEY,
+    fields BLOB NOT NULL            -- JSON: likeness.FIELDS of the record, in that order
+) WITHOUT ROWID;                    -- one B-tree look-up a row: similar reads ~350 at random
+CREATE TABLE IF NOT EXISTS likeness_words (  -- (a row of 800 bytes doubles in size WITHOUT ROWID)
+    nct_id TEXT PRIMARY KEY,
+    words BLOB NOT NULL             -- zstd: plain_words(record_text(record))
+);
 CREATE TABLE IF NOT EXISTS seen_raw (
     hash TEXT PRIMARY KEY,          -- a document stored whole: its records need no parsing again
     nct_id TEXT NOT NULL,           -- its first record's trial
@@ -250,6 +259,12 @@ def _v5_to_v6(db: Database) -> None:
     resplit_key_headings(db)
 
 
+def _v6_to_v7(db: Database) -> None:
+    # New: what `similar` compares of each record, filled once here and kept by every write after.
+    _create(db)
+    Likeness(db).rebuild()
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -257,6 +272,7 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }
 
 
