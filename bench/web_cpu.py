@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+import search_cli  # noqa: F401  (the server's GC policy, set when the package is imported)
 from bench.common import percentile
 from bench.queries import make_queries
 from bench.synth import real_records
