@@ -41,6 +41,23 @@ def test_the_stored_likeness_rows_are_the_records(catalog: Catalog) -> None:
     assert reader.text(["NCT00000000"], 0) == " "  # not stored: no words
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IL-2 (Proleukin®)",
+        "naïve T-cells",
+        "İstanbul KELVIN \u212a",
+        "ﬁbrosis",
+        "x\u00a0y\u2009z",
+        "\ud800 lone",
+        "",
+        "--",
+    ],
+)
+def test_plain_words_are_the_lower_case_runs_of_a_to_z_and_digits(text: str) -> None:
+    assert candidates.plain_words(text) == _words(text)
+
+
 def test_a_record_s_likeness_row_follows_its_writes(tmp_path: Path, catalog: Catalog) -> None:
     """Written with the record, replaced when it changes, gone with it."""
     record = catalog.get(SEED)
