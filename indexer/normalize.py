@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -44,6 +45,11 @@ def iso_date(text: str | None) -> str | None:
     """
     if not text:
         return None
+    # Dates repeat (every record of a registry export has a handful): parsed once per distinct text.
+    return _iso_date_cached(text) if type(text) is str else _iso_date(text)
+
+
+def _iso_date(text: str) -> str | None:
     s = text.strip()
     if m := _ISO_RE.match(s):
         y, mo, d = m.groups()
@@ -59,6 +65,9 @@ def iso_date(text: str | None) -> str | None:
     if m := _NUMERIC_DMY_RE.match(s):
         return _fmt(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     return None
+
+
+_iso_date_cached = functools.lru_cache(maxsize=16384)(_iso_date)
 
 
 def _fmt(year: int, month: int | None, day: int | None) -> str | None:
@@ -95,6 +104,10 @@ def age_years(text: str | None) -> float | None:
     """Age limit in years: "18 Years" -> 18, "6 Months" -> 0.5; "N/A" or none -> None."""
     if not text:
         return None
+    return _age_years_cached(text) if type(text) is str else _age_years(text)
+
+
+def _age_years(text: str) -> float | None:
     m = _AGE_RE.match(text)
     if not m:
         return None
@@ -102,12 +115,24 @@ def age_years(text: str | None) -> float | None:
     return round(years, 4) if years != int(years) else float(int(years))
 
 
+_age_years_cached = functools.lru_cache(maxsize=4096)(_age_years)
+
+
 def enum_value(text: str | None) -> str | None:
     """Legacy display text to the API v2 enum style: "Parallel Assignment" -> "PARALLEL_ASSIGNMENT"."""
     if text is None:
         return None
-    s = re.sub(r"[^A-Za-z0-9]+", "_", text.strip()).strip("_").upper()
+    return _enum_value(text) if type(text) is str else _enum_text(text)
+
+
+def _enum_text(text: str) -> str | None:
+    s = _NOT_ENUM_RE.sub("_", text.strip()).strip("_").upper()
     return s or None
+
+
+_NOT_ENUM_RE = re.compile(r"[^A-Za-z0-9]+")
+# A few dozen labels (statuses, roles, design values) on every site and person: each worked out once.
+_enum_value = functools.lru_cache(maxsize=4096)(_enum_text)
 
 
 # Legacy XML labels whose API v2 enum is not their mechanical upper-casing.
