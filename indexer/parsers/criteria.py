@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ _INLINE_HEADING_RE = re.compile(r"(?<=\S)(?<!\bkey)[ \t]+(?=(?:key\s+)?(?:inclus
 # on its line (it looks at every blank of the text: a third of the splitting time when run on all).
 _HEADING_WORDS_RE = re.compile(r"(?:inclusion|exclusion) criteria\s*[:：]", re.I)
 _KEY_BEFORE_RE = re.compile(r"key\s+$", re.I)
+_WORD_RE = re.compile(r"\w")
 # A list run into one line: "Inclusion Criteria:- Males who ...- Heterosexual relationship."
 _RUN_IN_BULLET_RE = re.compile(r"\s*[-*•]\s+(?=[A-Z0-9])")
 # Markdown escapes that the API v2 puts in criteria text ("\\>= 18", "\\*").
@@ -42,7 +44,9 @@ class _Node:
         text = " ".join(" ".join(self.parts).split())
         if "\\" in text:
             text = _MD_ESCAPE_RE.sub(r"\1", text)
-        return Criterion(text, tuple(c.freeze() for c in self.children if c.parts))
+        if not self.children:  # most items: no generator for nothing
+            return Criterion(text)
+        return Criterion(text, tuple([c.freeze() for c in self.children if c.parts]))
 
 
 def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
@@ -54,18 +58,25 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
     """
     if not text:
         return (), ()
+    return _split_cached(text) if type(text) is str else _split(text)
+
+
+def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
     sections: dict[str, list[_Node]] = {"inclusion": [], "exclusion": []}
     current = sections["inclusion"]
     stack: list[_Node] = []
     prev_blank = True
     if _has_inline_heading(text):
         text = _INLINE_HEADING_RE.sub("\n", text)
-    for raw in text.expandtabs(4).splitlines():
+    text = text.expandtabs(4)
+    # Lower-cased once for the whole text (lowering never makes or removes a line break): most lines
+    # are no heading, which the lowered line shows without a call per line.
+    for raw, low in zip(text.splitlines(), text.lower().splitlines(), strict=True):
         line = raw.rstrip()
         if not line:  # blank (rstrip took any whitespace)
             prev_blank = True
             continue
-        heading = _heading(line)
+        heading = _heading(line) if "clusion" in low or "eligib" in low else None
         if heading is not None:
             kind, rest = heading
             current = sections[kind]
@@ -109,6 +120,11 @@ def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Crite
     )
 
 
+# A study's versions, and its copies in several snapshots, repeat its criteria word for word (a quarter
+# of the real texts are repeats): each distinct text is split once. The result is immutable, so shared.
+_split_cached = functools.lru_cache(maxsize=2048)(_split)
+
+
 def _has_inline_heading(text: str) -> bool:
     low = text.lower()
     if len(low) != len(text):  # lower() lengthened a character: positions differ, so let the pattern look
@@ -117,13 +133,25 @@ def _has_inline_heading(text: str) -> bool:
     while at != -1:
         start = at - 2
         if _HEADING_WORDS_RE.match(text, start):
-            if start and text[start - 1] in " \t":
+            if _blanks_split(text, start):
                 return True
             key = _KEY_BEFORE_RE.search(text, max(0, start - 40), start)  # "... Key Inclusion Criteria:"
-            if key and key.start() and text[key.start() - 1] in " \t":
+            if key and _blanks_split(text, key.start()):
                 return True
         at = low.find("clusion criteria", at + 1)
     return False
+
+
+def _blanks_split(text: str, end: int) -> bool:
+    """Whether the spaces or tabs before `end` are where _INLINE_HEADING_RE would break the line: after
+    a non-blank that does not end a word "key" ("Key Inclusion Criteria:" is a heading, not run in)."""
+    start = end
+    while start and text[start - 1] in " \t":
+        start -= 1
+    if start == end or not start or text[start - 1].isspace():
+        return False
+    word = start - 3
+    return not (word >= 0 and text[word:start].lower() == "key" and not (word and _WORD_RE.match(text, word - 1)))
 
 
 def _heading(line: str) -> tuple[str, str] | None:
