@@ -6,13 +6,13 @@ import dataclasses
 import difflib
 import functools
 import logging
-import operator
 import os
 import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
 
@@ -21,6 +21,7 @@ from indexer.record import Location, TrialRecord
 from indexer.store.gazetteer import GazetteerStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T", Location, TrialRecord)
 
 # GeoNames cities of 1,000 people or more: 97% of the legacy XML sites' cities resolve (500 adds 0.04%).
 MIN_POPULATION = 1000
@@ -149,12 +150,24 @@ def _us_state(name: str | None) -> str | None:
     return store().country(key + " us state")
 
 
-def _variants(city: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)  # a city recurs with other streets, ZIP codes and states
+def _variants(city: str) -> tuple[str, ...]:
     """The city as written, then without parentheses or district suffixes, then its parts."""
-    keys = [place_key(city), place_key(re.sub(r"\(.*?\)", " ", city))]
-    keys += [place_key(p) for p in re.split(r"[,/(]| - ", city)]
+    keys = [place_key(city), place_key(_PARENTHESES.sub(" ", city))]
+    keys += [place_key(p) for p in _CITY_PARTS.split(city)]
     keys += [k.removesuffix(" ku").removesuffix(" shi").removeprefix("ciudad de ") for k in keys]
-    return [k for k in dict.fromkeys(keys) if k]
+    return tuple(k for k in dict.fromkeys(keys) if k)
+
+
+_PARENTHESES = re.compile(r"\(.*?\)")
+_CITY_PARTS = re.compile(r"[,/(]| - ")
+
+
+@functools.lru_cache(maxsize=65536)
+def _cities(key: str, code: str | None) -> tuple[tuple[str, str, str | None, int, float, float], ...]:
+    """The gazetteer's cities of a name in a country, asked once: 5,800 distinct (city, country) pairs
+    stand behind the 10,000 distinct site addresses of the real legacy XML and exports."""
+    return tuple(store().cities(key, code))
 
 
 @functools.lru_cache(maxsize=65536)  # sites repeat across trials (the same hospitals)
@@ -174,24 +187,35 @@ def locate(
     admin1 = _us_state(state) if code == "US" else None
     for key in _variants(city):
         for cc in codes:
-            rows = g.cities(key, cc)
+            rows = _cities(key, cc)
             if admin1:
-                rows = [r for r in rows if r[2] == admin1] or rows
+                rows = tuple(r for r in rows if r[2] == admin1) or rows
             if rows:
                 return rows[0][4], rows[0][5]
     return None
 
 
-# A site's fields, read in one call: dataclasses.replace looks the fields up again for every site
-# (10 us each; an ingest of legacy XML, whose sites have no coordinates, replaced 11 a record).
-_LOCATION_FIELDS = tuple(f.name for f in dataclasses.fields(Location))
-_location_values = operator.attrgetter(*_LOCATION_FIELDS)
+# Copies made by filling a new object's slots (what record.py's decoder does): dataclasses.replace
+# looks every field up and runs the constructor, 10 us a site and 60-100 us a record, and an ingest of
+# legacy XML (sites without coordinates) copies 11 sites and their record for every record.
+_SLOTS = {cls: tuple(cls.__dict__[f.name] for f in dataclasses.fields(cls)) for cls in (Location, TrialRecord)}
+_LAT, _LON, _GEO_SOURCE = (Location.__dict__[name] for name in ("lat", "lon", "geo_source"))
+_LOCATIONS = TrialRecord.__dict__["locations"]
+
+
+def _copy(obj: T) -> T:
+    new = object.__new__(type(obj))
+    for slot in _SLOTS[type(obj)]:
+        slot.__set__(new, slot.__get__(obj))
+    return new
 
 
 def _site(loc: Location, lat: float | None, lon: float | None, geo_source: str) -> Location:
-    fields = dict(zip(_LOCATION_FIELDS, _location_values(loc), strict=True))
-    fields.update(lat=lat, lon=lon, geo_source=geo_source)
-    return Location(**fields)
+    site = _copy(loc)
+    _LAT.__set__(site, lat)
+    _LON.__set__(site, lon)
+    _GEO_SOURCE.__set__(site, geo_source)
+    return site
 
 
 def geocode(record: TrialRecord) -> TrialRecord:
@@ -207,7 +231,9 @@ def geocode(record: TrialRecord) -> TrialRecord:
         elif loc.lat is not None and loc.geo_source is None:
             loc = _site(loc, loc.lat, loc.lon, "registry")
         sites.append(loc)
-    return dataclasses.replace(record, locations=tuple(sites))
+    copy = _copy(record)  # the other fields as they are: already canonical and validated
+    _LOCATIONS.__set__(copy, tuple(sites))
+    return copy
 
 
 def resolve(text: str) -> Place:
