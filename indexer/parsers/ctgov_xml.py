@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
 from lxml import etree
 
@@ -288,4 +287,9 @@ def _dedent(text: str | None) -> str | None:
     """The criteria block without the XML's indentation and hard wraps (structure kept for re-parsing)."""
     if not text or not text.strip():
         return None
-    return unwrap(textwrap.dedent(text.expandtabs(4))).strip("\n")
+    # textwrap.dedent for text without tabs, in one pass (dedent's regular expressions took half the time):
+    # lines of spaces only become empty, the others lose the indentation they all share.
+    lines = text.expandtabs(4).split("\n")
+    margin = min((len(line) - len(rest) for line in lines if (rest := line.lstrip(" "))), default=0)
+    dedented = "\n".join(line[margin:] if line.lstrip(" ") else "" for line in lines)
+    return unwrap(dedented).strip("\n")
