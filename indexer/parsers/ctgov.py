@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -26,27 +25,6 @@ from indexer.record import (
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
-
-
-def iter_studies(doc: Any) -> Iterator[dict[str, Any]]:
-    """The study objects in any API v2 shape: one study, a search page, or an export array."""
-    if isinstance(doc, list):
-        if doc and not any(isinstance(item, dict) and "protocolSection" in item for item in doc):
-            raise NotATrial("a JSON array with no API v2 study in it")
-        for item in doc:
-            if isinstance(item, dict) and "protocolSection" in item:
-                yield item
-            else:
-                raise ParseError("export array holds an element that is not a study")
-        return
-    if isinstance(doc, dict):
-        if "protocolSection" in doc:
-            yield doc
-            return
-        if isinstance(doc.get("studies"), list):
-            yield from iter_studies(doc["studies"])
-            return
-    raise NotATrial("not a ClinicalTrials.gov API v2 study, search page or export")
 
 
 def parse_document(
