@@ -286,11 +286,14 @@ def yes_no(text: str | None) -> bool | None:
     return None
 
 
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+
+
 def clean_text(text: str | None) -> str | None:
     """Collapse the legacy XML's hard-wrapped, indented text blocks, keeping paragraph breaks."""
     if text is None:
         return None
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = _PARAGRAPH_RE.split(text.strip())
     out = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return out or None
 
