@@ -88,3 +88,43 @@ def test_paragraph_criteria_and_non_heading_words() -> None:
 def test_empty() -> None:
     assert split_criteria(None) == ((), ())
     assert split_criteria("Inclusion Criteria:\n\nExclusion Criteria:") == ((), ())
+
+
+def test_inline_heading_precheck_never_misses_what_the_pattern_breaks() -> None:
+    """The cheap pre-check decides whether the costly pattern runs: it may say yes for nothing, never no
+    for a text the pattern changes. Every text of up to four pieces from tricky ones, against the pattern."""
+    import itertools
+
+    from indexer.parsers.criteria import _INLINE_HEADING_RE, _has_inline_heading
+
+    pieces = [
+        "a",
+        "*",
+        "key",
+        "Key",
+        "monkey",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "_",
+        "Inclusion criteria:",
+        "EXCLUSION Criteria :",
+    ]
+    missed = [
+        text
+        for n in range(1, 5)
+        for combo in itertools.product(pieces, repeat=n)
+        if _INLINE_HEADING_RE.search(text := "".join(combo)) and not _has_inline_heading(text)
+    ]
+    assert missed == []
+    assert _has_inline_heading("to the study Exclusion Criteria:")
+    assert _has_inline_heading("to the study KEY Exclusion Criteria:")
+    assert not _has_inline_heading("Key Inclusion Criteria:\n\n* Adults\n\nKey Exclusion Criteria:\n\n* None")
+
+
+def test_a_criteria_text_is_split_once_and_its_result_shared() -> None:
+    text = "Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* Pregnancy"
+    first = split_criteria(text)
+    assert split_criteria("".join(text)) is first  # an equal text, not only the same object
+    assert [c.text for c in first[1]] == ["Pregnancy"]

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from indexer.parsers import NotATrial, ParseError, parse
+from tests.conftest import shared
 from tests.regen_expected import documents, expected_path, render
 
 
@@ -92,3 +94,26 @@ def test_xml_external_entities_are_not_resolved(tmp_path: Path) -> None:
     ).encode()
     [r] = parse(body)
     assert "TOP-SECRET" not in json.dumps(r.to_dict())
+
+
+def test_legacy_xml_criteria_dedent_is_textwrap_dedent_then_unwrap() -> None:
+    """The one-pass dedent against the standard library's, on real blocks and on edge cases."""
+    import textwrap
+
+    from indexer.parsers.criteria import unwrap
+    from indexer.parsers.ctgov_xml import _dedent
+
+    cases = [
+        "\n        Inclusion Criteria:\n\n          - Age 18\n            or more\n   \n        Exclusion:\n",
+        "  a\n\t\tb\n    \n  c",
+        "x\n  y",
+        "   \r\n     z\r\n",
+        "\n\n    only\n\n",
+        " \u00a0 nbsp-indented\n  two",
+    ]
+    for path in sorted(shared("ctgov", "xml").glob("*.xml"))[:200]:
+        found = etree.fromstring(path.read_bytes()).find("eligibility/criteria/textblock")
+        if found is not None and found.text:
+            cases.append(found.text)
+    for text in cases:
+        assert _dedent(text) == unwrap(textwrap.dedent(text.expandtabs(4))).strip("\n"), text[:60]
