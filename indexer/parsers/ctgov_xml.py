@@ -69,9 +69,10 @@ def _children(el: etree._Element | None) -> dict[str, etree._Element]:
 
 
 def _text(el: etree._Element | None) -> str | None:
-    if el is None or el.text is None:
+    if el is None:
         return None
-    return el.text.strip() or None
+    text = el.text  # read once: lxml makes a new string from the tree at every read
+    return (text.strip() or None) if text is not None else None
 
 
 def _first(els: list[etree._Element] | None, tag: str) -> etree._Element | None:
@@ -93,6 +94,7 @@ def _location(loc: etree._Element) -> Location:
     kids = _children(loc)
     facility = _children(kids.get("facility"))
     address = _children(facility.get("address"))
+    people = "contact" in kids or "contact_backup" in kids or "investigator" in kids
     return Location(
         facility=_text(facility.get("name")),
         city=_text(address.get("city")),
@@ -100,7 +102,7 @@ def _location(loc: etree._Element) -> Location:
         zip=_text(address.get("zip")),
         country=_text(address.get("country")),
         status=n.status(_text(kids.get("status"))),
-        contacts=_people(loc, _SITE_PEOPLE),
+        contacts=_people(loc, _SITE_PEOPLE) if people else (),
     )
 
 
