@@ -225,6 +225,8 @@ def _location(loc: dict[str, Any]) -> Location:
 
 
 def _contacts(items: list[dict[str, Any]] | None) -> tuple[Contact, ...]:
+    if not items:  # most sites: no generator for nothing
+        return ()
     return tuple(
         Contact(
             name=c.get("name"),
@@ -234,7 +236,7 @@ def _contacts(items: list[dict[str, Any]] | None) -> tuple[Contact, ...]:
             email=c.get("email"),
             affiliation=c.get("affiliation"),
         )
-        for c in items or ()
+        for c in items
         if c.get("name") or c.get("phone") or c.get("email")  # no generator per contact (tens of thousands a page)
     )
 
