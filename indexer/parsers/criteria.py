@@ -71,12 +71,12 @@ def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
     text = text.expandtabs(4)
     # Lower-cased once for the whole text (lowering never makes or removes a line break): most lines
     # are no heading, which the lowered line shows without a call per line.
-    for raw, low in zip(text.splitlines(), text.lower().splitlines(), strict=True):
+    for raw in text.splitlines():
         line = raw.rstrip()
         if not line:  # blank (rstrip took any whitespace)
             prev_blank = True
             continue
-        heading = _heading(line) if "clusion" in low or "eligib" in low else None
+        heading = _heading(line)
         if heading is not None:
             kind, rest = heading
             current = sections[kind]
