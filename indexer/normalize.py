@@ -9,25 +9,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 _MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
+    m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                "september", "october", "november", "december"], start=1)
+}  # fmt: skip
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 
@@ -216,21 +200,10 @@ def phases(text: str | None) -> tuple[str, ...]:
 
 # The values `--status` and `--phase` (and the web app's `status`, `phase`) accept, as stored.
 STATUSES = (
-    "ACTIVE_NOT_RECRUITING",
-    "COMPLETED",
-    "ENROLLING_BY_INVITATION",
-    "NOT_YET_RECRUITING",
-    "RECRUITING",
-    "SUSPENDED",
-    "TERMINATED",
-    "WITHDRAWN",
-    "AVAILABLE",
-    "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE",
-    "APPROVED_FOR_MARKETING",
-    "WITHHELD",
-    "UNKNOWN",
-)
+    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING", "RECRUITING",
+    "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+)  # fmt: skip
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 
 

@@ -9,16 +9,7 @@ from lxml import etree
 from indexer import normalize as n
 from indexer.parsers.criteria import split_criteria, unwrap
 from indexer.parsers.errors import NotATrial, ParseError
-from indexer.record import (
-    Arm,
-    Contact,
-    Design,
-    Eligibility,
-    Intervention,
-    Location,
-    Outcome,
-    TrialRecord,
-)
+from indexer.record import Arm, Contact, Design, Eligibility, Intervention, Location, Outcome, TrialRecord
 
 SOURCE = "ctgov_xml"
 
