@@ -17,13 +17,9 @@ SOURCE = "ctgov_xml"
 # and an entity could read local files (XXE). The indentation between elements is not kept (nothing
 # reads it: a field is a leaf's stripped text), which takes a quarter off lxml's parse.
 _PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
     remove_blank_text=True,
-)
+)  # fmt: skip
 _DOWNLOAD_RE = re.compile(r"processed this data on (.+)$", re.I)
 _DESIGN_SPLIT_RE = re.compile(r",\s*(?=[A-Z][A-Za-z ]+:)")
 
