@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+import search_cli  # noqa: F401  (the CLI's GC policy, set when the package is imported: `trials ingest` runs with it)
 from bench.common import SHARED, Timer, one_core, report
 from indexer.catalog import Catalog
 from indexer.config import load
