@@ -88,7 +88,11 @@ class Likeness:
 
     def fields(self, ids: Sequence[str]) -> dict[str, list[Any]]:
         """FIELDS of each of these records that is stored."""
-        return {nct_id: orjson.loads(f) for nct_id, f in self._by_id("likeness", "fields", ids)}
+        return {nct_id: orjson.loads(f) for nct_id, f in self.stored_fields(ids).items()}
+
+    def stored_fields(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """FIELDS as stored (JSON): a reader may keep what it made of them by these bytes."""
+        return dict(self._by_id("likeness", "fields", ids))
 
     def words(self, ids: Sequence[str]) -> dict[str, str]:
         """plain_words of each of these records' text."""
