@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -122,7 +123,6 @@ def test_a_missing_store_in_a_read_only_place_is_said(tmp_path: Path) -> None:
 
 
 def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(tmp_path: Path) -> None:
-    import dataclasses
     import re
 
     from indexer.catalog import Catalog
@@ -167,3 +167,45 @@ def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(
         assert stats["unchanged"] == 1 and stats["updated"] == 0
         assert len(c.store.history("NCT00448292")) == 1
         assert c.store.events.for_trial("NCT00448292") == before
+
+
+def test_records_pending_indexing_stay_pending_through_the_schema_7_upgrade(tmp_path: Path) -> None:
+    import sqlite3
+
+    from indexer.catalog import Catalog
+    from indexer.config import load
+    from indexer.ingest.files import ingest_paths
+
+    data = tmp_path / "data"
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [FIXTURES / "ctgov_xml"])
+        ids = sorted(r.nct_id for r in c.store.iter_records())
+        assert len(ids) >= 3 and c.store.pending_index() == []
+    # Schema 6 as it was: the mark in the records' indexed_hash column, found through a partial index.
+    db = sqlite3.connect(data / "trials.sqlite")
+    with db:
+        db.execute("DROP TABLE index_pending")
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f"DROP TRIGGER {trigger}")
+        db.execute("ALTER TABLE records ADD COLUMN indexed_hash TEXT")
+        db.execute("CREATE INDEX records_pending ON records(nct_id) WHERE indexed_hash IS NOT content_hash")
+        db.execute("UPDATE records SET indexed_hash = content_hash")
+        db.execute("UPDATE records SET indexed_hash = NULL WHERE nct_id = ?", (ids[0],))  # never indexed
+        db.execute("UPDATE records SET indexed_hash = 'older' WHERE nct_id = ?", (ids[1],))  # indexed stale
+        db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    db.close()
+    store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
+    try:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+        assert store.pending_index() == [ids[0], ids[1]]
+        with store.transaction():
+            store.mark_indexed_as([(ids[0], "not its hash")])  # the index holds other content: still pending
+            store.mark_indexed([ids[1]])
+        assert store.pending_index() == [ids[0]]
+        record = store.get(ids[2])
+        assert record is not None
+        with store.transaction():  # a write of new content makes it pending again, through the new table
+            store.put(dataclasses.replace(record, brief_title=f"{record.brief_title} (amended)"))
+        assert store.pending_index() == [ids[0], ids[2]]
+    finally:
+        store.close()

@@ -186,9 +186,7 @@ class RecordStore(RecordReads):
         self._remember_filing(record.nct_id, result.replaced)
         self._db.execute(
             "INSERT OR REPLACE INTO records (nct_id, source, source_url, fetched_at, content_hash,"
-            " raw_hash, version, record, indexed_hash, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-            " (SELECT indexed_hash FROM records WHERE nct_id = ?), ?)",
+            " raw_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.nct_id,
                 record.source,
@@ -198,7 +196,6 @@ class RecordStore(RecordReads):
                 raw_hash,
                 result.version,
                 blob.decode("utf-8"),
-                record.nct_id,
                 now_iso(),
             ),
         )
@@ -269,25 +266,20 @@ class RecordStore(RecordReads):
         return set(wanted) - found
 
     # -- index bookkeeping --------------------------------------------------
+    # A write of a record makes it pending (the schema's triggers fill `index_pending`); marking deletes.
     def pending_index(self) -> list[str]:
-        """Records whose indexed copy is missing or stale (e.g. after a crash between store and index).
-
-        The WHERE clause is the partial index `records_pending`'s, so this reads only those rows.
-        """
-        return [r[0] for r in self._db.execute("SELECT nct_id FROM records WHERE indexed_hash IS NOT content_hash")]
+        """Records whose indexed copy is missing or stale (e.g. after a crash between store and index)."""
+        return [r[0] for r in self._db.execute("SELECT nct_id FROM index_pending")]
 
     def mark_indexed(self, ids: Iterable[str]) -> None:
-        self._db.executemany("UPDATE records SET indexed_hash = content_hash WHERE nct_id = ?", ((i,) for i in ids))
+        self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))
 
     def mark_indexed_as(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Mark records indexed at the content hash the index holds; one stored again since stays pending."""
-        self._db.executemany(
-            "UPDATE records SET indexed_hash = content_hash WHERE nct_id = ? AND content_hash = ?", pairs
-        )
+        self._db.executemany("DELETE FROM index_pending WHERE nct_id = ? AND content_hash = ?", pairs)
 
     def mark_all_indexed(self) -> None:
-        # Only the rows that differ (found through the partial index): rewriting every 12 KB row costs minutes.
-        self._db.execute("UPDATE records SET indexed_hash = content_hash WHERE indexed_hash IS NOT content_hash")
+        self._db.execute("DELETE FROM index_pending")
 
     # -- trials the registry no longer has -----------------------------------
     def mark_removed(self, nct_id: str, event: Event, date: str) -> bool:

@@ -16,7 +16,7 @@ from indexer.store.synonyms import DerivedSynonyms, LinkCollector
 from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -33,14 +33,18 @@ CREATE TABLE IF NOT EXISTS records (
     raw_hash TEXT,
     version INTEGER NOT NULL,
     record TEXT NOT NULL,           -- TrialRecord JSON
-    indexed_hash TEXT,              -- content_hash the search index holds (differs: pending)
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_raw ON records(raw_hash);
 -- Newest write first (`vocabulary.state()`): a cache's stamp without reading every row.
 CREATE INDEX IF NOT EXISTS records_updated ON records(updated_at);
--- Records the index lacks or holds stale: a writer finds them without reading every row.
-CREATE INDEX IF NOT EXISTS records_pending ON records(nct_id) WHERE indexed_hash IS NOT content_hash;
+-- Records the index lacks or holds stale, with the content hash to index, kept by the triggers below: every
+-- write of a record (an upgrade's too) makes it pending, and a writer deletes the rows it indexed. A small
+-- row each, where marking a 12 KB record row indexed rewrote the whole row. (No semicolons: SCHEMA is split on them.)
+CREATE TABLE IF NOT EXISTS index_pending (
+    nct_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facets (     -- what `stats` counts, written with each record
     field TEXT NOT NULL,            -- status, phase, study_type, sponsor, sex, source, condition, country
     value TEXT,                     -- NULL: the record has none (not for country)
@@ -200,6 +204,18 @@ CREATE TABLE IF NOT EXISTS watch_entries (
 CREATE INDEX IF NOT EXISTS watch_entries_by_run ON watch_entries(watch, run);
 """
 
+# Statements with ';' of their own, so not in SCHEMA (split on ';'). A REPLACE's implicit delete fires no
+# DELETE trigger (recursive_triggers is off): the INSERT trigger then makes the new content pending.
+TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS records_pending_new AFTER INSERT ON records BEGIN"
+    " INSERT OR REPLACE INTO index_pending VALUES (new.nct_id, new.content_hash); END",
+    "CREATE TRIGGER IF NOT EXISTS records_pending_changed AFTER UPDATE OF content_hash ON records"
+    " WHEN new.content_hash IS NOT old.content_hash BEGIN"
+    " INSERT OR REPLACE INTO index_pending VALUES (new.nct_id, new.content_hash); END",
+    "CREATE TRIGGER IF NOT EXISTS records_pending_gone AFTER DELETE ON records BEGIN"
+    " DELETE FROM index_pending WHERE nct_id = old.nct_id; END",
+)
+
 
 def _columns(db: Database, table: str) -> set[str]:
     return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
@@ -224,6 +240,8 @@ def _create(db: Database) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    for trigger in TRIGGERS:
+        db.execute(trigger)
 
 
 def _v2_to_v3(db: Database) -> None:
@@ -265,6 +283,21 @@ def _v6_to_v7(db: Database) -> None:
     Likeness(db).rebuild()
 
 
+def _v7_to_v8(db: Database) -> None:
+    # Records pending indexing move from the records' indexed_hash column (and its partial index) to the
+    # index_pending table: what was pending stays pending. Steps before this one wrote through the triggers.
+    # The column stays, unused (dropping it would rewrite every 12 KB row); new stores do not have it.
+    _create(db)
+    if "indexed_hash" in _columns(db, "records"):
+        db.execute(
+            "INSERT OR REPLACE INTO index_pending SELECT nct_id, content_hash FROM records"
+            " WHERE indexed_hash IS NOT content_hash"
+        )
+    else:
+        db.execute("INSERT OR REPLACE INTO index_pending SELECT nct_id, content_hash FROM records")
+    db.execute("DROP INDEX IF EXISTS records_pending")
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -273,6 +306,7 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 
 
