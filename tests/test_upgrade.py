@@ -20,6 +20,7 @@ from tests.conftest import FIXTURES, ROOT, Trials
 # Made by Trialscout's schema-1 code (commit a1b9f14): an ingest of five versions of NCT02798588, two
 # more trials and an EU CTR page, one failed file, a watch run once, and a completed crawl's state.
 V1 = FIXTURES / "store_v1" / "trials.sqlite"
+V6 = FIXTURES / "store_v6" / "trials.sqlite"
 
 
 def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
@@ -170,42 +171,21 @@ def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(
 
 
 def test_records_pending_indexing_stay_pending_through_the_schema_7_upgrade(tmp_path: Path) -> None:
-    import sqlite3
-
-    from indexer.catalog import Catalog
-    from indexer.config import load
-    from indexer.ingest.files import ingest_paths
-
-    data = tmp_path / "data"
-    with Catalog(load(data)) as c:
-        ingest_paths(c, [FIXTURES / "ctgov_xml"])
-        ids = sorted(r.nct_id for r in c.store.iter_records())
-        assert len(ids) >= 3 and c.store.pending_index() == []
-    # Schema 6 as it was: the mark in the records' indexed_hash column, found through a partial index.
-    db = sqlite3.connect(data / "trials.sqlite")
-    with db:
-        db.execute("DROP TABLE index_pending")
-        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            db.execute(f"DROP TRIGGER {trigger}")
-        db.execute("ALTER TABLE records ADD COLUMN indexed_hash TEXT")
-        db.execute("CREATE INDEX records_pending ON records(nct_id) WHERE indexed_hash IS NOT content_hash")
-        db.execute("UPDATE records SET indexed_hash = content_hash")
-        db.execute("UPDATE records SET indexed_hash = NULL WHERE nct_id = ?", (ids[0],))  # never indexed
-        db.execute("UPDATE records SET indexed_hash = 'older' WHERE nct_id = ?", (ids[1],))  # indexed stale
-        db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
-    db.close()
-    store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
+    # Made by Trialscout's schema-6 code (commit 1e53c20): the three trials of tests/fixtures/ctgov_xml
+    # ingested and indexed, then NCT02084238 stored again with another title and not indexed.
+    shutil.copy(V6, tmp_path / "trials.sqlite")
+    store = RecordStore(tmp_path / "trials.sqlite")  # opening it upgrades it
     try:
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
-        assert store.pending_index() == [ids[0], ids[1]]
+        assert store.pending_index() == ["NCT02084238"]
         with store.transaction():
-            store.mark_indexed_as([(ids[0], "not its hash")])  # the index holds other content: still pending
-            store.mark_indexed([ids[1]])
-        assert store.pending_index() == [ids[0]]
-        record = store.get(ids[2])
+            store.mark_indexed_as([("NCT02084238", "not its hash")])  # the index holds other content
+        assert store.pending_index() == ["NCT02084238"]
+        record = store.get("NCT04077684")
         assert record is not None
-        with store.transaction():  # a write of new content makes it pending again, through the new table
+        with store.transaction():  # a write of new content makes it pending, through the new table
             store.put(dataclasses.replace(record, brief_title=f"{record.brief_title} (amended)"))
-        assert store.pending_index() == [ids[0], ids[2]]
+            store.mark_indexed(["NCT02084238"])
+        assert store.pending_index() == ["NCT04077684"]
     finally:
         store.close()
