@@ -194,7 +194,7 @@ class Catalog:
         written by a process of its own (indexer.ingest.index_process), when the lock is held throughout.
         """
         whole = self.write_lock() if hold_lock else nullcontext()
-        with whole:
+        with whole, self.store.background_checkpoints():
             with nullcontext() if hold_lock else self.write_lock():
                 self.reconcile()
                 if not hold_lock:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 class StoreError(RuntimeError):
@@ -54,6 +54,14 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"the record store {path} failed: {exc}")
 
 
+class CommitWatcher(Protocol):
+    """Told of each write transaction (a Checkpointer): `begin` may raise what went wrong since the last."""
+
+    def begin(self) -> None: ...
+
+    def committed(self) -> None: ...
+
+
 def _writable(path: Path) -> bool:
     if path.exists():
         return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
@@ -69,6 +77,7 @@ class Database:
     def __init__(self, path: Path, *, readonly: bool | None = None):
         self.path = path
         self.readonly = not _writable(path) if readonly is None else readonly
+        self.watcher: CommitWatcher | None = None
         try:
             if self.readonly:
                 self._conn = self._open_readonly()
@@ -147,6 +156,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.require_writable()
+        if self.watcher is not None:
+            self.watcher.begin()
         self.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -157,3 +168,5 @@ class Database:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             raise
+        if self.watcher is not None:
+            self.watcher.committed()
