@@ -1,9 +1,11 @@
-"""What a write did: the counts of a run, and what became of one document."""
+"""What a write did: the counts of a run, what became of one document, and a record waiting for its batch."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+
+from indexer.record import TrialRecord
 
 
 @dataclass
@@ -33,3 +35,13 @@ class DocumentOutcome:
     ids: tuple[str, ...] = ()
     error: str | None = None
     failed_items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A record queued for the next batch, with its own bytes when its document held only it."""
+
+    record: TrialRecord
+    raw: bytes | None
+    raw_hash: str | None
+    location: str

@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 from indexer.clock import today_iso
@@ -18,7 +17,7 @@ from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
 from indexer.ingest.index_process import INDEX_COMMIT_RECORDS, INDEX_COMMIT_SECONDS, IndexProcess
-from indexer.ingest.outcome import DocumentOutcome
+from indexer.ingest.outcome import DocumentOutcome, Pending
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
 from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
@@ -30,14 +29,6 @@ log = logging.getLogger(__name__)
 # The registry of record: its record is the trial's; other sources (listing pages, other
 # registries' pages) are kept beside it and shown with their differences.
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    record: TrialRecord
-    raw: bytes | None
-    raw_hash: str | None
-    location: str
 
 
 class BatchWriter:
@@ -66,7 +57,7 @@ class BatchWriter:
         self.batch_size = batch_size
         self.progress = progress
         self.stats = IngestStats()
-        self._batch: list[_Pending] = []
+        self._batch: list[Pending] = []
         # For crawl state: the newest registry update date among the records committed. Crawls ask
         # for it; a file ingest does not, and skips the look-up it costs for unchanged documents.
         self.max_last_update: str | None = None
@@ -161,7 +152,7 @@ class BatchWriter:
 
     def _queue_record(self, record: TrialRecord, raw: bytes | None, raw_hash: str | None, location: str) -> None:
         record = geocode(record)  # sites without the registry's coordinates get the gazetteer's
-        self._batch.append(_Pending(record, raw, raw_hash, location))
+        self._batch.append(Pending(record, raw, raw_hash, location))
 
     def _flush_if_full(self) -> None:
         if len(self._batch) >= self.batch_size:
