@@ -32,7 +32,7 @@ class Checkpointer:
         self._wake = threading.Event()
         self._stopping = False
         self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="trials-checkpoint", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="trials-wal", daemon=True)
         self._thread.start()
 
     def begin(self) -> None:
@@ -59,7 +59,7 @@ class Checkpointer:
     def _run(self) -> None:
         from indexer.ingest.threads import name_native_thread
 
-        name_native_thread("trials-checkpoint")
+        name_native_thread("trials-wal")  # 15 bytes at most
         while True:
             self._wake.wait()
             self._wake.clear()
