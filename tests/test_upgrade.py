@@ -29,7 +29,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "7"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "8"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -170,7 +170,7 @@ def test_records_split_before_the_key_heading_fix_are_re_split_without_a_change(
         assert c.store.events.for_trial("NCT00448292") == before
 
 
-def test_records_pending_indexing_stay_pending_through_the_schema_7_upgrade(tmp_path: Path) -> None:
+def test_records_pending_indexing_stay_pending_through_the_schema_8_upgrade(tmp_path: Path) -> None:
     # Made by Trialscout's schema-6 code (commit 1e53c20): the three trials of tests/fixtures/ctgov_xml
     # ingested and indexed, then NCT02084238 stored again with another title and not indexed.
     shutil.copy(V6, tmp_path / "trials.sqlite")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.store.db import explain
+from indexer.store.db import Database, explain
 
 # The writer's own connection still checkpoints once the WAL holds this many pages (SQLite's default is
 # 1,000): a safety net should the thread fall behind, far above what one batch writes (about 4,000).
@@ -70,3 +72,21 @@ class Checkpointer:
             except sqlite3.Error as exc:
                 self._failure = explain(exc, self._path)
                 return
+
+
+@contextmanager
+def beside(db: Database) -> Iterator[None]:
+    """A Checkpointer for `db`'s writes while the block runs; the writer's own checkpoints as before after it."""
+    if db.readonly:
+        yield
+        return
+    checkpointer = Checkpointer(db.path)
+    db.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
+    db.watcher = checkpointer
+    try:
+        yield
+    finally:
+        db.watcher = None
+        db.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
+        checkpointer.close()
+    checkpointer.check()  # after a normal exit: a failure of the last checkpoint is the run's

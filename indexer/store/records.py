@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,24 +124,11 @@ class RecordStore(RecordReads):
         if old is not None and nct_id not in self._stored and nct_id not in self._filed:
             self._filed[nct_id] = (old.get("condition_mesh") or (), old.get("condition_mesh_ancestors") or ())
 
-    @contextmanager
-    def background_checkpoints(self) -> Iterator[None]:
+    def background_checkpoints(self) -> AbstractContextManager[None]:
         """While a writer commits batch after batch: WAL checkpoints on a thread of their own (checkpoint.py)."""
-        from indexer.store.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
+        from indexer.store.checkpoint import beside
 
-        if self.readonly:
-            yield
-            return
-        checkpointer = Checkpointer(self.path)
-        self._db.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
-        self._db.watcher = checkpointer
-        try:
-            yield
-        finally:
-            self._db.watcher = None
-            self._db.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
-            checkpointer.close()
-        checkpointer.check()  # after a normal exit: a failure of the last checkpoint is the run's
+        return beside(self._db)
 
     def data_version(self) -> int:
         """A number another connection's commit changes (SQLite's data_version): has the data changed?"""
