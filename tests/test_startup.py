@@ -46,6 +46,9 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     assert searched & {"platformdirs", "tomllib"} == set()
     # Nor the modules only a rare path uses (a read-only index, --csv, hashing a record, pruning).
     assert searched & {"shutil", "tempfile", "csv", "hashlib", "importlib.resources"} == set()
+    # Nor the store's areas a search never touches: versions, change events, crawl state, failures.
+    unused = {"indexer.store.versions", "indexer.history.events", "indexer.store.eventlog", "indexer.store.crawlstate"}
+    assert searched & {*unused, "indexer.store.failures", "zstandard"} == set()
 
 
 def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -12,8 +12,9 @@ from indexer.store.audit import Snapshot, snapshot
 from indexer.store.db import Database
 from indexer.store.facets import BY_PATH, Facets
 from indexer.store.trialids import TrialIds
-from indexer.store.versions import Version
-from indexer.store.versions import history as version_history
+
+if TYPE_CHECKING:
+    from indexer.store.versions import Version
 
 
 class RecordReads:
@@ -102,4 +103,6 @@ class RecordReads:
     # -- versions -----------------------------------------------------------
     def history(self, nct_id: str) -> list[Version]:
         """Every stored version of a trial, oldest first, each with its changes from the one before."""
+        from indexer.store.versions import history as version_history  # for `history` only
+
         return version_history(self._db, nct_id.upper())

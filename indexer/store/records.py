@@ -12,24 +12,23 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from indexer.clock import now_iso
-from indexer.history.events import Event
 from indexer.record import TrialRecord, serialise
 from indexer.store.blobs import pack, unpack
-from indexer.store.crawlstate import CrawlStates
 from indexer.store.db import Database
-from indexer.store.eventlog import EventLog
 from indexer.store.facets import Facets
-from indexer.store.failures import FailureLog
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.reads import RecordReads
 from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.trialids import TrialIds
-from indexer.store.versions import add_version, write_events
 from indexer.store.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
+    from indexer.history.events import Event
+    from indexer.store.crawlstate import CrawlStates
+    from indexer.store.eventlog import EventLog
+    from indexer.store.failures import FailureLog
     from indexer.store.watches import WatchStore
 
 
@@ -67,9 +66,6 @@ class RecordStore(RecordReads):
         self.path = Path(path)
         self._db = Database(self.path, readonly=readonly)
         prepare(self._db)
-        self.crawls = CrawlStates(self._db)
-        self.events = EventLog(self._db)
-        self.failures = FailureLog(self._db, self.put_raw)
         self.vocabulary = Vocabulary(self._db)
         self.facets = Facets(self._db)
         self.synonyms = DerivedSynonyms(self._db)
@@ -79,6 +75,26 @@ class RecordStore(RecordReads):
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
+
+    # The areas a reading command never touches load on first use: their modules and dataclasses
+    # (versions and change events included) were 10% of a search's start-up.
+    @cached_property
+    def crawls(self) -> CrawlStates:
+        from indexer.store.crawlstate import CrawlStates
+
+        return CrawlStates(self._db)
+
+    @cached_property
+    def events(self) -> EventLog:
+        from indexer.store.eventlog import EventLog
+
+        return EventLog(self._db)
+
+    @cached_property
+    def failures(self) -> FailureLog:
+        from indexer.store.failures import FailureLog
+
+        return FailureLog(self._db, self.put_raw)
 
     @cached_property
     def watches(self) -> WatchStore:
@@ -186,6 +202,8 @@ class RecordStore(RecordReads):
         if raw_hash is not None:
             self._db.execute("INSERT OR IGNORE INTO seen_raw (hash, nct_id) VALUES (?, ?)", (raw_hash, record.nct_id))
         current = None if new else self._db.one("SELECT record FROM records WHERE nct_id = ?", (record.nct_id,))
+        from indexer.store.versions import add_version  # 1 us a record; not loaded by reading commands
+
         result = add_version(self._db, record, blob, digest, raw_hash, current, new=new)
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
@@ -292,5 +310,7 @@ class RecordStore(RecordReads):
         """A 'removed' event for a stored trial (inside a transaction); False if unknown or already marked."""
         if not self.has_record(nct_id) or self.events.has_removed(nct_id):
             return False
+        from indexer.store.versions import write_events
+
         write_events(self._db, nct_id, None, date, [event])
         return True
