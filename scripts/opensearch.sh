@@ -32,6 +32,11 @@ up() {
   echo $! > "$DIR/pid"
   for _ in $(seq 120); do
     if curl -sf "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+      # A shared development disk may be nearly full: past 85% used, the node refuses new shards (every
+      # test index), so the disk thresholds are off for this throwaway node (elasticsearch.sh does the same).
+      curl -sf -X PUT "http://127.0.0.1:$PORT/_cluster/settings" -H 'Content-Type: application/json' \
+        -d '{"persistent": {"cluster.routing.allocation.disk.threshold_enabled": false}}' >/dev/null \
+        || { echo "opensearch on $PORT refused the disk-threshold setting" >&2; return 1; }
       echo "opensearch up on http://127.0.0.1:$PORT (pid $(cat "$DIR/pid"))"; return 0
     fi
     kill -0 "$(cat "$DIR/pid")" 2>/dev/null || { echo "opensearch exited; see $DIR/opensearch.log" >&2; return 1; }

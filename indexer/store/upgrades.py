@@ -1,0 +1,102 @@
+"""The record store's upgrades, from each older schema version to the next."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+
+from indexer.record import TrialRecord
+from indexer.store.db import Database
+from indexer.store.facets import Facets
+from indexer.store.likeness import Likeness
+from indexer.store.mesh import MeshCounts
+from indexer.store.rehash import rehash_records, resplit_key_headings
+from indexer.store.schema import create_tables
+from indexer.store.synonyms import DerivedSynonyms, LinkCollector
+from indexer.store.trialids import TrialIds
+from indexer.store.vocabulary import Vocabulary
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _v1_to_v2(db: Database) -> None:
+    # Version 1 created crawl_state, query_members and watches from the modules that used them
+    # (same columns as above), so CREATE IF NOT EXISTS in SCHEMA covers them. failures gains two columns,
+    # seen_raw one.
+    have = _columns(db, "failures")
+    for column, kind in (("http_status", "INTEGER"), ("resolved_at", "TEXT")):
+        if column not in have:
+            db.execute(f"ALTER TABLE failures ADD COLUMN {column} {kind}")
+    if "records" not in _columns(db, "seen_raw"):
+        db.execute("ALTER TABLE seen_raw ADD COLUMN records INTEGER NOT NULL DEFAULT 1")
+    # Records now keep unordered lists sorted, which changes their serialisation and content hash.
+    rehash_records(db)
+
+
+def _v2_to_v3(db: Database) -> None:
+    # New: facets and the record-derived synonym groups, both filled from the records once here and
+    # kept up to date by every write after; the partial index of records pending indexing.
+    create_tables(db)
+    facets, links = Facets(db), LinkCollector()
+    rows = db.execute("SELECT record FROM records ORDER BY rowid")
+    while chunk := rows.fetchmany(1000):
+        records = [TrialRecord.from_dict(orjson.loads(r)) for (r,) in chunk]
+        facets.put(records)
+        for r in records:
+            links.add_record(r)
+    DerivedSynonyms(db).rebuild(links)
+
+
+def _v3_to_v4(db: Database) -> None:
+    # New: the MeSH hierarchy as counts (store/mesh.py), filled once here from the records' two MeSH
+    # fields (SQLite reads them from the JSON: no record is decoded in Python) and kept by every write after.
+    create_tables(db)
+    MeshCounts(db).rebuild(Vocabulary(db).condition_mesh_trees())
+
+
+def _v4_to_v5(db: Database) -> None:
+    # New: the table of every id a trial is known by (`resolve` read the records' JSON for an unknown id).
+    create_tables(db)
+    TrialIds(db).rebuild()
+
+
+def _v5_to_v6(db: Database) -> None:
+    # "Key Inclusion Criteria:" at the start of a line had left a criterion "Key" (parsers/criteria.py):
+    # the records holding one are re-split in place, so the fix is no change of the trials.
+    resplit_key_headings(db)
+
+
+def _v6_to_v7(db: Database) -> None:
+    # New: what `similar` compares of each record, filled once here and kept by every write after.
+    create_tables(db)
+    Likeness(db).rebuild()
+
+
+def _v7_to_v8(db: Database) -> None:
+    # Records pending indexing move from the records' indexed_hash column (and its partial index) to the
+    # index_pending table: what was pending stays pending. Steps before this one wrote through the triggers.
+    # The column stays, unused (dropping it would rewrite every 12 KB row); new stores do not have it.
+    create_tables(db)
+    if "indexed_hash" in _columns(db, "records"):
+        db.execute(
+            "INSERT OR REPLACE INTO index_pending SELECT nct_id, content_hash FROM records"
+            " WHERE indexed_hash IS NOT content_hash"
+        )
+    else:
+        db.execute("INSERT OR REPLACE INTO index_pending SELECT nct_id, content_hash FROM records")
+    db.execute("DROP INDEX IF EXISTS records_pending")
+
+
+# From version N to N + 1; each runs in the upgrade's one transaction.
+UPGRADES: dict[int, Callable[[Database], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+    6: _v6_to_v7,
+    7: _v7_to_v8,
+}
