@@ -128,3 +128,22 @@ def test_second_writer_waits_then_gives_a_clear_error(data_dir: Path) -> None:
     assert proc.exitcode == 0
     with catalog(data_dir) as c:  # the holder has gone: the lock is free again
         assert ingest_paths(c, [FIXTURES / "ctgov_xml"])["new"] == 3
+
+
+def test_documents_pack_and_unpack_from_many_threads_at_once() -> None:
+    """Each thread gets its own zstd objects: round trips from eight threads at once all come back whole."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    from indexer.store.blobs import pack, unpack
+
+    def round_trips(seed: int) -> bool:
+        rng = random.Random(seed)
+        for _ in range(200):
+            body = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 4000))) * rng.randint(1, 50)
+            if unpack(pack(body)) != body:
+                return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(round_trips, range(8)))

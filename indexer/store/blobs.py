@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import zstandard
 
 LEVEL = 3
+# One compressor and decompressor per thread: python-zstandard's objects must not be used by two
+# threads at once (its calls release the GIL), and a process may read and write stores on several.
+# Made on first use: a reading command that never (de)compresses does not import zstandard (1 ms).
+_local = threading.local()
 
 
-@cache
 def _codec() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
-    # Made on first use: a reading command never (de)compresses, and importing zstandard is 1 ms.
-    import zstandard
+    try:
+        return _local.codec  # type: ignore[no-any-return]
+    except AttributeError:
+        import zstandard
 
-    return zstandard.ZstdCompressor(level=LEVEL), zstandard.ZstdDecompressor()
+        _local.codec = codec = (zstandard.ZstdCompressor(level=LEVEL), zstandard.ZstdDecompressor())
+        return codec
 
 
 def pack(data: bytes) -> bytes:
