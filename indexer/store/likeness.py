@@ -99,7 +99,4 @@ class Likeness:
         return {nct_id: unpack(w).decode("utf-8") for nct_id, w in self._by_id("likeness_words", "words", ids)}
 
     def _by_id(self, table: str, column: str, ids: Sequence[str]) -> Iterable[tuple[str, Any]]:
-        for start in range(0, len(ids), 500):  # SQLite caps a statement's parameters
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(f"SELECT nct_id, {column} FROM {table} WHERE nct_id IN ({marks})", chunk)
+        return self._db.by_ids(f"SELECT nct_id, {column} FROM {table}", ids)

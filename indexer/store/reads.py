@@ -41,12 +41,8 @@ class RecordReads:
         return TrialRecord.from_dict(orjson.loads(row)) if row is not None else None
 
     def _by_id(self, select: str, ids: Iterable[str], params: Sequence[Any] = ()) -> Iterator[Any]:
-        """Rows of `SELECT ... FROM records` for these ids, 500 ids a statement (SQLite caps parameters)."""
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(f"{select} FROM records WHERE nct_id IN ({marks})", [*params, *chunk])
+        """Rows of `SELECT ... FROM records` for these ids."""
+        return self._db.by_ids(f"{select} FROM records", ids, params)
 
     def get_many(self, ids: Iterable[str]) -> dict[str, TrialRecord]:
         rows = self._by_id("SELECT nct_id, record", ids)

@@ -281,13 +281,8 @@ class RecordStore(RecordReads):
 
     def missing(self, ids: Iterable[str]) -> set[str]:
         """Those of these trial ids with no stored record: a batch's look-up in one query per 500 ids."""
-        wanted = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(i for (i,) in self._db.execute(f"SELECT nct_id FROM records WHERE nct_id IN ({marks})", chunk))
-        return set(wanted) - found
+        wanted = set(ids)
+        return wanted - {i for (i,) in self._db.by_ids("SELECT nct_id FROM records", wanted)}
 
     # -- index bookkeeping --------------------------------------------------
     # A write of a record makes it pending (the schema's triggers fill `index_pending`); marking deletes.

@@ -48,18 +48,14 @@ class Vocabulary:
         """Each record's condition names (its conditions, then its condition MeSH terms) and the texts of
         its inclusion criteria (sub-items included, depth first): what patient matching re-ranks by,
         read without decoding the whole record."""
-        ids = list(ids)
         out: dict[str, tuple[list[str], list[str]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            sql = (
-                "SELECT nct_id, json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh'),"
-                " json_extract(record, '$.eligibility.inclusion')"
-                f" FROM records WHERE nct_id IN ({','.join('?' * len(chunk))})"
-            )
-            for nct_id, conditions, mesh, inclusion in self._db.execute(sql, chunk):
-                names = [*json.loads(conditions or "[]"), *json.loads(mesh or "[]")]
-                out[nct_id] = (names, list(_texts(json.loads(inclusion or "[]"))))
+        select = (
+            "SELECT nct_id, json_extract(record, '$.conditions'), json_extract(record, '$.condition_mesh'),"
+            " json_extract(record, '$.eligibility.inclusion') FROM records"
+        )
+        for nct_id, conditions, mesh, inclusion in self._db.by_ids(select, ids):
+            names = [*json.loads(conditions or "[]"), *json.loads(mesh or "[]")]
+            out[nct_id] = (names, list(_texts(json.loads(inclusion or "[]"))))
         return out
 
 
