@@ -90,7 +90,7 @@ def _thread_kind(pid: int, tid: str, name: str) -> str:
     if tid == str(pid):
         return "main (reactor: fetch, decode)"
     if name.startswith("trials-"):
-        return name.removeprefix("trials-")  # named by indexer.ingest.threads
+        return name.removeprefix("trials-")  # named by indexer.threads
     return "tantivy indexing" if name.startswith("thrd-tantivy-in") else "other"
 
 

@@ -18,8 +18,8 @@ from indexer.config import load
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from indexer.ingest import plan as crawl_plan
-from indexer.ingest.threads import name_native_thread
 from indexer.store import StoreBusy, StoreError
+from indexer.threads import name_native_thread
 
 log = logging.getLogger(__name__)
 

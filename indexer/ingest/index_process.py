@@ -144,8 +144,8 @@ class IndexProcess:
 def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
     """The index process: upsert the ids it is sent, commit and answer, until told to stop or orphaned."""
     from indexer.index.tantivy_index import TantivyIndex
-    from indexer.ingest.threads import name_native_thread
     from indexer.store import RecordStore
+    from indexer.threads import name_native_thread
 
     name_native_thread("trials-index")
     # Ctrl-C reaches the whole process group: the crawl stops gracefully and then tells us to stop.

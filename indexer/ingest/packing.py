@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from indexer.ingest.threads import name_native_thread
 from indexer.store.blobs import compressor
+from indexer.threads import name_native_thread
 
 # A crawled API page (1,000 studies, about 12 MB) took the writer thread 57 ms of zstd, a fifth of
 # what parsing it takes. zstd releases the GIL, so on its own thread it runs beside the parsing.

@@ -59,7 +59,7 @@ class Checkpointer:
             raise failure
 
     def _run(self) -> None:
-        from indexer.ingest.threads import name_native_thread
+        from indexer.threads import name_native_thread
 
         name_native_thread("trials-wal")  # 15 bytes at most
         while True:

@@ -1,4 +1,4 @@
-"""The write path's threads named for the operating system, so `top -H` and bench/crawl.py can tell them apart."""
+"""Threads named for the operating system (writer, WAL checkpoints, index), so `top -H` can tell them apart."""
 
 from __future__ import annotations
 
