@@ -89,18 +89,25 @@ def _env_name(field_name: str) -> str:
     return "TRIALS_DATA" if field_name == "data_dir" else f"TRIALS_{field_name.upper()}"
 
 
+_XDG = {
+    "config": ("XDG_CONFIG_HOME", "~/.config"),
+    "data": ("XDG_DATA_HOME", "~/.local/share"),
+    "cache": ("XDG_CACHE_HOME", "~/.cache"),
+}
+
+
 def user_dir(kind: str, env: Mapping[str, str]) -> Path:
-    """The per-user "config" or "data" directory of trialscout, as platformdirs gives it."""
+    """The per-user "config", "data" or "cache" directory of trialscout, as platformdirs gives it."""
     if sys.platform.startswith("linux"):
         # The XDG base directories, which is what platformdirs returns on Linux: every command reads
         # them, and importing platformdirs (and the tempfile and shutil it brings) costs 4-5 ms.
-        var, default = {"config": ("XDG_CONFIG_HOME", "~/.config"), "data": ("XDG_DATA_HOME", "~/.local/share")}[kind]
+        var, default = _XDG[kind]
         # (a relative path there is ignored, as the XDG spec says and platformdirs does).
         named = env.get(var, "")
         return Path(named if os.path.isabs(named) else os.path.expanduser(default)) / "trialscout"
     import platformdirs
 
-    found = platformdirs.user_config_dir("trialscout") if kind == "config" else platformdirs.user_data_dir("trialscout")
+    found = getattr(platformdirs, f"user_{kind}_dir")("trialscout")
     return Path(found)
 
 

@@ -72,7 +72,7 @@ def test_user_dirs_are_where_platformdirs_puts_them(named: str | None, monkeypat
 
     from indexer.config import user_dir
 
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         if named is None:
             monkeypatch.delenv(var, raising=False)
         else:
@@ -80,6 +80,7 @@ def test_user_dirs_are_where_platformdirs_puts_them(named: str | None, monkeypat
     env = dict(os.environ)
     assert str(user_dir("data", env)) == platformdirs.user_data_dir("trialscout")
     assert str(user_dir("config", env)) == platformdirs.user_config_dir("trialscout")
+    assert str(user_dir("cache", env)) == platformdirs.user_cache_dir("trialscout")
 
 
 @pytest.mark.parametrize("columns", [None, "80", "200", "", "abc", "-5", "0"])

