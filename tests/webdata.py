@@ -66,6 +66,13 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def served(data_dir: Path, *args: str) -> Iterator[str]:
     """`trials serve --port 0` in a subprocess; yields its base URL (from the line it prints), then stops it."""
+    with serving(data_dir, *args) as (base, _):
+        yield base
+
+
+@contextmanager
+def serving(data_dir: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """As `served`, with the process too."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), "serve", "--port", "0", *args],
         cwd=ROOT,
@@ -83,7 +90,7 @@ def served(data_dir: Path, *args: str) -> Iterator[str]:
                 break
             except httpx.ConnectError:  # not listening yet (a slow answer is no reason to ask again)
                 time.sleep(0.1)
-        yield found.group(1)
+        yield found.group(1), proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
