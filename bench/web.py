@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from bench import http_client
 from bench.common import ROOT, percentile, report
 from bench.queries import make_queries
 from bench.search import build
@@ -78,50 +79,50 @@ def requests_mix(queries: list[SearchQuery], ids: list[str], n: int, seed: int =
     return out
 
 
-async def load(base: str, plan: list[tuple[str, str, Any]], clients: int) -> dict[str, Any]:
+async def load(base: str, plan: list[tuple[str, str, Any]], clients: int, client_kind: str = "lean") -> dict[str, Any]:
     """Each client takes the next request of the plan as soon as its previous one is answered."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     hits = 0
     queue = iter(plan)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    client = http_client.client(client_kind, base, clients)
 
-        async def worker() -> None:
-            for kind, path, params in queue:
-                t0 = time.perf_counter()
-                r = await client.get(path, params=params)
-                latencies[kind].append((time.perf_counter() - t0) * 1000)
-                nonlocal hits
-                hits += r.headers.get("x-cache") == "hit"
-                if r.status_code != 200:
-                    errors[f"{kind} {r.status_code}"] += 1
+    async def worker() -> None:
+        for kind, path, params in queue:
+            t0 = time.perf_counter()
+            status, cache = await client.get(path, params)
+            latencies[kind].append((time.perf_counter() - t0) * 1000)
+            nonlocal hits
+            hits += cache == "hit"
+            if status != 200:
+                errors[f"{kind} {status}"] += 1
 
-        start = time.perf_counter()
+    start = time.perf_counter()
+    try:
         await asyncio.gather(*(worker() for _ in range(clients)))
-        seconds = time.perf_counter() - start
+    finally:
+        await client.aclose()
+    seconds = time.perf_counter() - start
     every = sum(len(v) for v in latencies.values())
     head = {"requests": every, "seconds": round(seconds, 1), "requests_per_s": round(every / seconds)}
     distinct = len({(path, str(params)) for _, path, params in plan})
     return _results({**head, "cache_hits": hits, "distinct": distinct}, latencies, errors)
 
 
-async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> dict[str, Any]:
+async def offered(
+    base: str, plan: list[tuple[str, str, Any]], rate: float, client_kind: str = "lean"
+) -> dict[str, Any]:
     """Request i is sent at start + i / rate, answered or not: latency counts from that scheduled time, so
     time spent queueing (in the server, or waiting for a connection here) counts; no coordinated omission."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     late: list[float] = []  # how long after its scheduled time each request was handed to the client
-    # Idle connections closed here before the server does (uvicorn: after 5 s), or a request may be
-    # sent on one the server is closing (httpx.ReadError).
-    limits = httpx.Limits(
-        max_connections=OPEN_CONNECTIONS, max_keepalive_connections=OPEN_CONNECTIONS, keepalive_expiry=2.0
-    )
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    client = http_client.client(client_kind, base, OPEN_CONNECTIONS)
+    try:
         start = time.perf_counter() + 0.05
-        # Requests beyond the connections wait here, in order: httpx's pool rescans its waiting requests
+        # Requests beyond the connections wait here, in order: httpx's pool rescanned its waiting requests
         # at every answer, and with thousands waiting (an offered rate above what the server answers)
-        # this client, not the server, became the bottleneck.
+        # the client, not the server, became the bottleneck.
         free = asyncio.Semaphore(OPEN_CONNECTIONS)
 
         async def one(i: int, kind: str, path: str, params: Any) -> None:
@@ -130,16 +131,18 @@ async def offered(base: str, plan: list[tuple[str, str, Any]], rate: float) -> d
             late.append(time.perf_counter() - due)
             try:
                 async with free:
-                    r = await client.get(path, params=params)
-            except httpx.TransportError as exc:  # counted, not timed: the run goes on
-                errors[f"{kind} {type(exc).__name__}"] += 1
+                    status, _ = await client.get(path, params)
+            except http_client.TransportError as exc:  # counted, not timed: the run goes on
+                errors[f"{kind} {str(exc).split(':')[0]}"] += 1
                 return
             latencies[kind].append((time.perf_counter() - due) * 1000)
-            if r.status_code != 200:
-                errors[f"{kind} {r.status_code}"] += 1
+            if status != 200:
+                errors[f"{kind} {status}"] += 1
 
         await asyncio.gather(*(one(i, *req) for i, req in enumerate(plan)))
         seconds = time.perf_counter() - start
+    finally:
+        await client.aclose()
     every = sum(len(v) for v in latencies.values())
     head = {"offered_per_s": rate, "requests": every, "answered_per_s": round(every / seconds)}
     return _results({**head, "client_late_p99_ms": round(percentile(late, 99) * 1000, 1)}, latencies, errors)
@@ -199,6 +202,7 @@ def run(
     workers: list[int],
     caches: list[int],
     rates: list[float],
+    client_kind: str,
 ) -> Any:
     if (data_dir / "trials.sqlite").exists():  # --synth-dir: a corpus an earlier run built
         catalog, build_s = Catalog(load_settings(data_dir)), 0.0
@@ -213,10 +217,10 @@ def run(
             proc, url = serve(data_dir, w, mb)
             # The warm-up's requests (another seed) are not those measured: the answer cache starts empty of them.
             try:
-                asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS))
+                asyncio.run(load(url, requests_mix(queries, ids, 400, seed=1), CLIENTS, client_kind))
                 name = f"workers_{w}_cache_{mb}mb"
                 server, client = tree_cpu(proc.pid), time.process_time()
-                out[name] = found = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS))
+                out[name] = found = asyncio.run(load(url, requests_mix(queries, ids, total), CLIENTS, client_kind))
                 # What a request costs the server and this client, whatever else the machine runs.
                 found["server_cpu_ms_per_request"] = round((tree_cpu(proc.pid) - server) * 1000 / total, 2)
                 found["client_cpu_ms_per_request"] = round((time.process_time() - client) * 1000 / total, 2)
@@ -224,7 +228,7 @@ def run(
                 for rate in rates:  # the same mix, offered at a fixed rate for OPEN_SECONDS
                     at = f"{name}_open_{rate:g}_per_s"
                     plan = requests_mix(queries, ids, int(rate * OPEN_SECONDS), seed=3)
-                    out[at] = asyncio.run(offered(url, plan, rate))
+                    out[at] = asyncio.run(offered(url, plan, rate, client_kind))
                     print(f"{n} trials, {at}:", json.dumps(out[at]), file=sys.stderr, flush=True)
             finally:
                 proc.terminate()
@@ -244,13 +248,19 @@ def main() -> None:
     ap.add_argument(
         "--rates", default="50,100,150,200", help="open loop: comma-separated offered requests/s ('' for none)"
     )
+    ap.add_argument(
+        "--client",
+        choices=("lean", "httpx"),
+        default="lean",
+        help="the load's HTTP client: lean (bench/http_client.py) or httpx (ten times its CPU a request)",
+    )
     args = ap.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r]
     workers = [int(w) for w in args.workers.split(",")]
     caches = [int(c) for c in args.cache_mb.split(",")]
     base = real_records()
-    results: dict[str, Any] = {"clients": CLIENTS, "mix": dict(MIX)}
-    loads = (args.requests, workers, caches, rates)
+    results: dict[str, Any] = {"clients": CLIENTS, "client": args.client, "mix": dict(MIX)}
+    loads = (args.requests, workers, caches, rates, args.client)
     if args.real_dir:
         results[f"real_{len(base)}"] = run(args.real_dir, base, base, len(base), *loads)
     elif not args.skip_real:
