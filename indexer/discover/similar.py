@@ -114,15 +114,18 @@ def _queries(
     source: TrialRecord, statuses: tuple[str, ...], limit: int, where: SearchQuery
 ) -> tuple[SearchQuery, SearchQuery]:
     """Two candidate searches: what the trial is about (conditions, drugs, title), and its
-    distinctive words (more like this), which find trials of the same mechanism under other names."""
+    distinctive words (more like this), which find trials of the same mechanism under other names.
+
+    Each asks for one trial more than `limit`, not for all but the source: a query that excludes a
+    trial costs tantivy a fifth more (24-30% at 100,000 trials), and so does counting the matches."""
     words = " ".join([*_conditions(source), *drugs(source), source.brief_title or ""])
     place = {"near": where.near, "within_km": where.within_km, "countries": where.countries, "fresh": where.fresh}
     about = SearchQuery(
         text=re.sub(r"\s+", " ", words),
         statuses=statuses,
         **place,  # type: ignore[arg-type]
-        exclude_ids=(source.nct_id,),
-        limit=limit,
+        limit=limit + 1,
+        count=False,
         field_weights=(
             ("conditions", 3.0),
             ("interventions", 3.0),
@@ -143,10 +146,16 @@ def _queries(
     return about, SearchQuery(
         like=like,
         statuses=statuses,
-        exclude_ids=(source.nct_id,),
-        limit=limit,
+        limit=limit + 1,
+        count=False,
         **place,  # type: ignore[arg-type]
     )
+
+
+def _others(catalog: Catalog, q: SearchQuery, nct_id: str, limit: int) -> dict[str, float]:
+    """The scores of the query's first `limit` hits other than `nct_id`."""
+    hits = [h for h in catalog.search_ids(q).hits if h.nct_id != nct_id][:limit]
+    return {h.nct_id: h.score for h in hits}
 
 
 def _normalised(scores: dict[str, float]) -> dict[str, float]:
@@ -170,8 +179,8 @@ def similar(
     if source is None:
         raise KeyError(nct_id)
     about_q, like_q = _queries(source, statuses, candidates, where or SearchQuery())
-    about_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(about_q).hits})
-    like_score = _normalised({h.nct_id: h.score for h in catalog.search_ids(like_q).hits})
+    about_score = _normalised(_others(catalog, about_q, nct_id, candidates))
+    like_score = _normalised(_others(catalog, like_q, nct_id, candidates))
     # The two candidate lists overlap: read each once, and only the fields compared (not whole records).
     reader = Reader(catalog.store)
     pool = reader.read(dict.fromkeys([*about_score, *like_score]))

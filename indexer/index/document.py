@@ -83,6 +83,8 @@ class SearchQuery:
     within_km: float = DEFAULT_WITHIN_KM
     fresh: bool = False  # only open trials whose status is probably current (freshness.py)
     sort: str = "relevance"  # relevance, distance (with near), updated
+    # False: the total of matching trials is not wanted (an engine may skip counting them; total is then 0).
+    count: bool = True
 
     def text_weights(self) -> dict[str, float]:
         return dict(self.field_weights) if self.field_weights else dict(TEXT_FIELDS)

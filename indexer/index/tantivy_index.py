@@ -216,12 +216,12 @@ class TantivyIndex:
                 query,
                 limit=q.limit,
                 offset=q.offset,
-                count=True,
+                count=q.count,
                 order_by_field="last_update",
                 order=tantivy.Order.Desc,
             )
         else:
-            res = searcher.search(query, limit=q.limit, offset=q.offset, count=True)
+            res = searcher.search(query, limit=q.limit, offset=q.offset, count=q.count)
         hits = [Hit(searcher.doc(a)["nct_id"][0], 0.0 if by_date else float(score)) for score, a in res.hits]
         # `count` is set when count=True; the type stub does not declare it.
         return SearchResult(hits, int(getattr(res, "count", 0) or 0))
