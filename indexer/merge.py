@@ -82,24 +82,30 @@ def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
         return None
     others = [r for r in store.sources_for(trial_id) if (r.source, r.source_url) != (base.source, base.source_url)]
     records: list[TrialRecord] = [base, *others]
-    out = base.to_dict()
+    # Each record's dict made once (they were made again for every compared field: 12 a page).
+    dicts = [r.to_dict() for r in records]
+    out = dict(dicts[0])
     provenance = {k: base.source for k, v in out.items() if k not in FETCH_FIELDS and not _empty(v)}
-    for other in others:
-        for key, value in other.to_dict().items():
+    completed = False
+    for other, fields in zip(others, dicts[1:], strict=True):
+        for key, value in fields.items():
             if key not in FETCH_FIELDS and _empty(out.get(key)) and not _empty(value):
                 out[key] = value  # the registry says nothing here; this source does
                 provenance[key] = other.source
+                completed = True
     disagreements = []
-    for path in COMPARED:
+    for path in COMPARED if others else ():  # one source cannot disagree with itself
         values = [
-            SourceValue(r.source, _get(r.to_dict(), path), r.last_update_posted or r.fetched_at, r.source_url)
-            for r in records
+            SourceValue(r.source, _get(d, path), r.last_update_posted or r.fetched_at, r.source_url)
+            for r, d in zip(records, dicts, strict=True)
         ]
         known = tuple(v for v in values if not _empty(v.value))
         if len({repr(v.value) for v in known}) > 1:
             disagreements.append(Disagreement(path, known))
     sources = tuple(SourceRef(r.source, r.source_url, r.fetched_at, r.last_update_posted) for r in records)
-    return MergedTrial(TrialRecord.from_dict(out), sources, provenance, tuple(disagreements))
+    # Completed from no other source, the record is the registry's as it stands.
+    record = TrialRecord.from_dict(out) if completed else base
+    return MergedTrial(record, sources, provenance, tuple(disagreements))
 
 
 def trial_view(store: RecordStore, trial_id: str, near: tuple[float, float] | None = None) -> dict[str, Any] | None:
