@@ -14,7 +14,8 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument
 from crawler.pipelines import PlannedSpider
-from indexer.ingest.relay import Relay, RelayError, StreamDocument, connect, progress_facts
+from indexer.ingest.relay import Relay, RelayError, connect
+from indexer.ingest.relay_messages import StreamDocument, progress_facts
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.ingest.plan import CrawlPlan, CrawlProgress
-from indexer.ingest.relay import StreamDocument, merge_progress, plan_from_json, plan_to_json, progress_facts
+from indexer.ingest.relay_messages import StreamDocument, merge_progress, plan_from_json, plan_to_json, progress_facts
 
 
 def test_a_published_plan_reads_back_the_same() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import socket
@@ -11,12 +10,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from indexer.ingest.plan import CrawlPlan, CrawlProgress
+from indexer.ingest.plan import CrawlPlan
+from indexer.ingest.relay_messages import StreamDocument, plan_from_json, plan_to_json
 
 # A crawler or writer whose heartbeat is this old is gone (killed, machine down): its share is lost.
 HEARTBEAT_TTL = 15.0
@@ -28,80 +27,6 @@ RESULT_TTL = 7 * 24 * 3600
 
 class RelayError(RuntimeError):
     """Redis cannot be reached, or the crawl's keys say this process must not take part; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class StreamDocument:
-    """One entry of the crawl's stream: what a crawler fetched, for the writer to store.
-
-    kind: "raw" (a document), "failed" (a response that could not be framed; `error` says why),
-    "gone" (a former member the registry answered 404 for: `record_id` names it).
-    """
-
-    kind: str
-    source: str
-    url: str
-    crawler: str
-    body: bytes = b""
-    fetched_at: str = ""
-    error: str = ""
-    record_id: str = ""
-    http_status: int = 0
-
-    def fields(self) -> dict[str, bytes | str | int]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_fields(cls, raw: Mapping[bytes, bytes]) -> StreamDocument:
-        text = {k.decode(): v for k, v in raw.items()}
-        return cls(
-            kind=text["kind"].decode(),
-            source=text["source"].decode(),
-            url=text["url"].decode(),
-            crawler=text["crawler"].decode(),
-            body=text.get("body", b""),
-            fetched_at=text.get("fetched_at", b"").decode(),
-            error=text.get("error", b"").decode(),
-            record_id=text.get("record_id", b"").decode(),
-            http_status=int(text.get("http_status", b"0") or 0),
-        )
-
-
-def plan_to_json(plan: CrawlPlan) -> str:
-    return json.dumps({**dataclasses.asdict(plan), "query": dict(plan.query)}, sort_keys=True)
-
-
-def plan_from_json(text: bytes | str) -> CrawlPlan:
-    data = json.loads(text)
-    return CrawlPlan(
-        data["spider"], data["query"], tuple(data["ids"]), data["since"], data["incremental"],
-        tuple(data["verify_ids"]), data["distributed"],
-    )  # fmt: skip
-
-
-def progress_facts(progress: CrawlProgress) -> dict[str, Any]:
-    return {
-        "pages": progress.pages,
-        "studies": progress.studies,
-        "total_count": progress.total_count,
-        "seen_ids": sorted(progress.seen_ids),
-        "gone": progress.gone,
-        "problems": progress.problems,
-    }
-
-
-def merge_progress(facts: list[Mapping[str, Any]]) -> CrawlProgress:
-    """The whole crawl's progress from each crawler's share of it."""
-    merged = CrawlProgress()
-    for f in facts:
-        merged.pages += f.get("pages", 0)
-        merged.studies += f.get("studies", 0)
-        if f.get("total_count") is not None:
-            merged.total_count = f["total_count"]  # only the crawler that fetched page 1 knows it
-        merged.seen_ids.update(f.get("seen_ids", ()))
-        merged.gone.extend(i for i in f.get("gone", ()) if i not in merged.gone)
-        merged.problems.extend(f.get("problems", ()))
-    return merged
 
 
 def text(value: bytes | str | None) -> str:

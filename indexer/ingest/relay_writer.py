@@ -18,7 +18,8 @@ from indexer.catalog import BatchWriter, Catalog
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from indexer.ingest import plan as crawl_plan
-from indexer.ingest.relay import GROUP, RESULT_TTL, Relay, RelayError, StreamDocument, merge_progress, text
+from indexer.ingest.relay import GROUP, RESULT_TTL, Relay, RelayError, text
+from indexer.ingest.relay_messages import StreamDocument, merge_progress
 from indexer.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
