@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
+
+from indexer.folding import fold as fold  # re-exported: where the text normalisers are looked for
 
 _MONTHS = {
     m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -269,23 +270,6 @@ def clean_text(text: str | None) -> str | None:
     paragraphs = _PARAGRAPH_RE.split(text.strip())
     out = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return out or None
-
-
-# Combining diacritical marks (and their supplements, and half marks): what NFD splits off accented
-# letters. A regular expression drops them at C speed; criteria texts run to thousands of characters.
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-def fold(text: str) -> str:
-    """Compatibility forms and accents folded away: "Sjögren" -> "Sjogren", "ＳＬＥ" -> "SLE".
-
-    NFKC maps full-width and other compatibility characters to their plain forms; NFD then splits
-    accented letters so their combining marks can be dropped. Case is kept (the analyzers lowercase).
-    """
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text))
-    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
 def place_key(text: str) -> str:
