@@ -43,7 +43,7 @@ def test_fold(text: str, expected: str) -> None:
 
 
 def test_every_real_text_folds_as_normalised_whole() -> None:
-    texts = set()
+    texts: set[str] = set()
     for path in sorted(shared("ctgov", "v2").glob("NCT*.json")):
         texts.update(t for t in _strings(orjson.loads(path.read_bytes())) if not t.isascii())
     assert len(texts) > 500
