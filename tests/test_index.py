@@ -12,7 +12,7 @@ from indexer.config import load
 from indexer.index.document import SearchQuery
 from indexer.parsers import parse
 from indexer.record import Eligibility
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, shared
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +190,17 @@ def test_doc_freq_is_the_commonest_field_of_the_word(tmp_path: Path) -> None:
         assert c.index.doc_freq("pancreatitis") == 3  # the summaries; "Pancreatitis" is stemmed alike
         assert c.index.doc_freq("Pancreatitis") == 3
         assert c.index.doc_freq("cataract") == 0 and c.index.doc_freq("") == 0
+
+
+def test_typed_documents_equal_the_guessed_ones() -> None:
+    # Document.from_dict(fields, schema) gives each value its field's type; Document(**fields) guesses
+    # it from the Python value. Every real record must give the same document both ways.
+    import tantivy
+
+    from indexer.index.tantivy_index import _document, _fields, _schema
+
+    schema = _schema()
+    records = [r for path in sorted(shared("ctgov", "v2").glob("NCT*.json")) for r in parse(path.read_bytes())]
+    records.append(dataclasses.replace(records[0], locations=(), phases=(), enrollment=None))
+    assert len(records) > 1000
+    assert [r.nct_id for r in records if _document(r, schema) != tantivy.Document(**_fields(r))] == []
