@@ -48,6 +48,7 @@ def test_the_stored_likeness_rows_are_the_records(catalog: Catalog) -> None:
     "text",
     [
         "IL-2 (Proleukin®)",
+        "Phase II\tTRIAL of ABC-123\n\n  in AZ, zz09 ",  # ASCII: lowered by the byte table
         "naïve T-cells",
         "İstanbul KELVIN \u212a",
         "ﬁbrosis",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,14 +30,20 @@ FIELDS = (
 )
 # Every byte but a-z and 0-9 to a space; `plain_words` reads a non-ASCII character as one "?" first.
 _SPACES = bytes(c if chr(c).isascii() and (chr(c).islower() or chr(c).isdigit()) else 32 for c in range(256))
+# The same, with A-Z lowered: for ASCII text, str.lower() changes only those.
+_LOWER_SPACES = bytes(c + 32 if 65 <= c <= 90 else _SPACES[c] for c in range(256))
+_RUNS = re.compile(b"  +")
 
 
 def plain_words(text: str) -> str:
     """Its lower-case runs of a-z and 0-9, one space apart and padded: `plain_words(name) in
     plain_words(text)` finds the name's words, in order, as whole words of the text."""
-    # What re.findall("[a-z0-9]+", text.lower()) gives, at a third of its cost (written with each record).
-    spaced = text.lower().encode("ascii", "replace").translate(_SPACES)
-    return " " + " ".join(spaced.decode("ascii").split()) + " "
+    # What re.findall("[a-z0-9]+", text.lower()) gives, at a fifth of its cost (written with each record).
+    if text.isascii():
+        spaced = text.encode("ascii").translate(_LOWER_SPACES)
+    else:  # str.lower() turns a few non-ASCII letters into ASCII ones (the Kelvin sign into k)
+        spaced = text.lower().encode("ascii", "replace").translate(_SPACES)
+    return " " + _RUNS.sub(b" ", spaced).strip().decode("ascii") + " "
 
 
 def record_text(r: TrialRecord) -> str:
