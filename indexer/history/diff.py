@@ -99,5 +99,9 @@ def _diff_by_identity(old: list[Any], new: list[Any], path: str, fields: tuple[s
     out.extend(Change(path, None, item) for ident, item in new_by.items() if ident not in old_by)
 
 
+# One encoder for every call: json.dumps with these options would make one per call.
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return _KEY_ENCODER.encode(value)
