@@ -106,6 +106,26 @@ def test_malformed_document_is_counted_and_kept(data_dir: Path, tmp_path: Path) 
         assert c.store.get_raw(failure.raw_hash) == bad.read_bytes()
 
 
+def test_a_stored_location_or_trial_resolves_its_open_failures_only(data_dir: Path) -> None:
+    with catalog(data_dir) as c:
+        failures = c.store.failures
+        with c.store.transaction():
+            for location, record_id in [("a.json", None), ("b.json", "NCT00000002"), ("c.json", "NCT00000003"),
+                                        ("page?1", "NCT00000004"), ("a.json", "NCT00000005")]:  # fmt: skip
+                failures.record(location, "bad", record_id=record_id)
+        with c.store.transaction():
+            failures.resolve([("page?1", "NCT00000004")])
+        first = {f.id: f.resolved_at for f in failures.list(include_resolved=True)}
+        with c.store.transaction():  # by location (a.json, twice), by trial id (NCT00000003 from another page)
+            failures.resolve([("a.json", "NCT00000009"), ("page?2", "NCT00000003")])
+        after = {(f.location, f.record_id): f.resolved_at for f in failures.list(include_resolved=True)}
+        assert [k for k, v in after.items() if v is None] == [("b.json", "NCT00000002")]
+        assert after[("page?1", "NCT00000004")] == first[4]  # an already resolved one keeps its date
+        with c.store.transaction():
+            failures.resolve([("b.json", "NCT00000002")])
+        assert failures.count() == 0
+
+
 def _hold_lock(path: str, held: EventType, release: EventType) -> None:
     with WriteLock(Path(path), 60):
         held.set()

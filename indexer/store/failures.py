@@ -58,10 +58,17 @@ class FailureLog:
 
         `stored` holds (location, trial id) pairs of what was just stored.
         """
+        # The open failures are read once, not searched once per record: record_id has no index, so
+        # each record's UPDATE read the whole table (and a crawl's batch is a thousand records).
+        open_ = self._db.execute("SELECT id, location, record_id FROM failures WHERE resolved_at IS NULL").fetchall()
+        if not open_:
+            return
+        pairs = list(stored)
+        locations, trials = {loc for loc, _ in pairs}, {nct_id for _, nct_id in pairs}
         now = now_iso()
         self._db.executemany(
-            "UPDATE failures SET resolved_at = ? WHERE resolved_at IS NULL AND (location = ? OR record_id = ?)",
-            ((now, loc, nct_id) for loc, nct_id in stored),
+            "UPDATE failures SET resolved_at = ? WHERE id = ?",
+            ((now, i) for i, loc, rid in open_ if loc in locations or rid in trials),
         )
 
     def list(self, *, include_resolved: bool = False) -> list[Failure]:
