@@ -18,7 +18,7 @@ from indexer.index.document import SearchQuery
 from indexer.ingest.files import ingest_paths
 from indexer.parsers import parse
 from indexer.store.lock import StoreBusy, WriteLock
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, shared
 
 VERSIONS = FIXTURES / "ctgov_xml_versions" / "NCT02798588"
 
@@ -124,6 +124,30 @@ def test_a_stored_location_or_trial_resolves_its_open_failures_only(data_dir: Pa
         with c.store.transaction():
             failures.resolve([("b.json", "NCT00000002")])
         assert failures.count() == 0
+
+
+def test_stored_json_is_the_serialised_record_as_text(data_dir: Path) -> None:
+    import sqlite3
+
+    from indexer.record import serialise
+
+    records = [r for p in sorted(shared("ctgov", "v2").glob("NCT*.json"))[:40] for r in parse(p.read_bytes())]
+    records = [r for r in records if not r.to_json().isascii()][:3]  # the driver would encode these
+    assert records
+    listing = dataclasses.replace(records[0], source="listing", source_url="https://example.org/trial/1")
+    with catalog(data_dir) as c:
+        with c.store.transaction():
+            for r in records:
+                c.store.put(r)
+            c.store.put_source(listing)
+        db = sqlite3.connect(c.settings.db_path)
+        rows = dict(db.execute("SELECT nct_id, record FROM records WHERE typeof(record) = 'text'"))
+        assert rows == {r.nct_id: serialise(r)[0].decode("utf-8") for r in records}
+        [(kind, text, title)] = db.execute(
+            "SELECT typeof(record), record, record ->> '$.brief_title' FROM source_records"
+        )
+        assert (kind, text, title) == ("text", listing.to_json().decode("utf-8"), listing.brief_title)
+        db.close()
 
 
 def _hold_lock(path: str, held: EventType, release: EventType) -> None:

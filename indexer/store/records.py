@@ -208,9 +208,10 @@ class RecordStore(RecordReads):
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
         self._remember_filing(record.nct_id, result.replaced)
+        # JSON bytes CAST to TEXT by SQLite: the same text, not decoded and then encoded back by the driver.
         self._db.execute(
             "INSERT OR REPLACE INTO records (nct_id, source, source_url, fetched_at, content_hash,"
-            " raw_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " raw_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)",
             (
                 record.nct_id,
                 record.source,
@@ -219,7 +220,7 @@ class RecordStore(RecordReads):
                 result.content_hash,
                 raw_hash,
                 result.version,
-                blob.decode("utf-8"),
+                blob,
                 now_iso(),
             ),
         )
@@ -244,12 +245,12 @@ class RecordStore(RecordReads):
         if known == digest:
             return "unchanged"
         self._db.execute(
-            "INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)",
             (
                 record.source,
                 source_id,
                 record.nct_id,
-                blob.decode("utf-8"),
+                blob,
                 digest,
                 raw_hash,
                 record.fetched_at,
