@@ -153,6 +153,15 @@ PLACES_IN_WORDS = [
     ("relapsing MS, seen in the ER twice", None),
     ("from 2015 to 2019 I took methotrexate", None),
     ("A 62-year-old man presents with chest pain", None),
+    # A major city written as a clause of its own, after the first clause.
+    ("female, 67, breast cancer, metastatic, Paris", "Paris, FR"),
+    ("34F, SLE, low-dose IL-2, Beijing.", "Beijing, CN"),
+    ("45 year old woman, lupus nephritis, Lyon, France", "Lyon, FR"),
+    ("I am 60, prostate cancer; Houston, TX", "Houston, TX, US"),
+    ("Madison, 34, lupus", None),  # the first clause: often the patient's own name
+    ("woman, 30, Graves", None),  # an eponym, no city of 100,000 people
+    ("male 50, Crohn's, Down", None),
+    ("relapsing MS, ER", None),
 ]
 
 

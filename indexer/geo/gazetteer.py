@@ -140,6 +140,12 @@ def country_code(name: str | None) -> str | None:
     return store().country(place_key(name)) if name else None
 
 
+def population(city: str) -> int:
+    """The most people a city of this name has anywhere (0: no city of the name)."""
+    rows = store().cities(place_key(city))
+    return int(rows[0][3]) if rows else 0
+
+
 def _us_state(name: str | None) -> str | None:
     if not name:
         return None

@@ -29,6 +29,14 @@ _DAYS = "monday tuesday wednesday thursday friday saturday sunday"
 _NOT_PLACES = frozenset(f"{_MONTHS} {_DAYS} i my the a an dr doctor hospital".split())
 
 _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
+# A city written as a clause of its own ("female, 67, metastatic breast cancer, Paris") is read only
+# when some city of the name has this many people: a disease's eponym ("Crohn's", "Down", "Graves")
+# names no such city. The text's first clause is never read so: it is often the patient's own name
+# ("Madison, 34, lupus"), and big cities share names with people.
+MAJOR_CITY = 100_000
+_CLAUSE = re.compile(r"[^,;\n]+")
+_NAME_RE = re.compile(_NAME)
+_QUALIFIER_RE = re.compile(r"[A-Z]{2}|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}")
 
 
 @dataclass(frozen=True)
@@ -78,15 +86,38 @@ def _read(phrase: str) -> PlaceRead | None:
     return None
 
 
+def _clause_city(text: str) -> PlaceRead | None:
+    """A major city written as a clause of its own after the first, with its country or state if the
+    next clause gives one ("..., Paris", "..., Lyon, France")."""
+    clauses = [
+        (m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip()) for m in _CLAUSE.finditer(text)
+    ]
+    for i, (start, clause) in enumerate(clauses[1:], start=1):
+        name = clause.rstrip(".!?").rstrip()
+        if not _NAME_RE.fullmatch(name) or name.split()[0].casefold() in _NOT_PLACES:
+            continue
+        if (name.isupper() and len(name) <= 3) or gazetteer.population(name) < MAJOR_CITY:
+            continue
+        if i + 1 < len(clauses) and _QUALIFIER_RE.fullmatch(qualifier := clauses[i + 1][1].rstrip(".!?").rstrip()):
+            written = text[start : clauses[i + 1][0] + len(qualifier)]
+            try:
+                return PlaceRead(written, "text", place=gazetteer.resolve(f"{name}, {qualifier}"))
+            except gazetteer.UnknownPlace:
+                pass  # "Paris, Lupus": the next clause is no country or state; the city alone
+        return PlaceRead(name, "text", place=gazetteer.resolve(name))
+    return None
+
+
 def place_in_text(text: str) -> PlaceRead | None:
     """The first town, ZIP code or country the text names after words that announce a place, if the
-    gazetteer knows it. A bare "in" announces only "Town, Region" or a ZIP code."""
+    gazetteer knows it. A bare "in" announces only "Town, Region" or a ZIP code. Failing those, a
+    major city written as a clause of its own."""
     strong = [(m.start(1), m.group(1)) for m in _STRONG_RE.finditer(text)]
     weak = [(m.start(1), m.group(1)) for m in _WEAK_RE.finditer(text)]
     for _, phrase in sorted(strong + weak):
         if found := _read(phrase):
             return found
-    return None
+    return _clause_city(text)
 
 
 def patient_place(text: str, given: str | None) -> PlaceRead | None:
