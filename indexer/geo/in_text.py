@@ -19,7 +19,8 @@ _STRONG = (
     r"(?:live|living|lives|reside|residing|located|based|staying|stay)\s+(?:in|at|near)"
 )
 _NAME = r"[A-Z][\w'.-]*(?:\s+(?:(?:de|del|la|le|of|on|upon|am|sur|y)\s+)?[A-Z][\w'.-]*){0,3}"
-_QUALIFIER = r",\s*(?:[A-Z]{2}\b|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2})"
+_REGION = r"[A-Z]{2}\b|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}"  # a state or country: "MA", "South Korea"
+_QUALIFIER = rf",\s*(?:{_REGION})"
 _ZIP = r"\d{5}(?:-\d{4})?"
 _STRONG_RE = re.compile(rf"\b(?i:{_STRONG})\s+(?:the\s+)?({_ZIP}\b|{_NAME}(?:{_QUALIFIER})?(?:\s+{_ZIP}\b)?)")
 _WEAK_RE = re.compile(rf"\b(?i:in)\s+({_ZIP}\b|{_NAME}{_QUALIFIER}(?:\s+{_ZIP}\b)?)")
@@ -34,9 +35,9 @@ _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
 # names no such city. The text's first clause is never read so: it is often the patient's own name
 # ("Madison, 34, lupus"), and big cities share names with people.
 MAJOR_CITY = 100_000
-_CLAUSE = re.compile(r"[^,;\n]+")
+_CLAUSE = re.compile(r"[^,;\s][^,;\n]*")
 _NAME_RE = re.compile(_NAME)
-_QUALIFIER_RE = re.compile(r"[A-Z]{2}|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}")
+_REGION_RE = re.compile(_REGION)
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,19 @@ def _candidates(phrase: str) -> list[str]:
     if qualifier.strip():
         out.append(f"{city.strip()}, {qualifier.strip()}")
     out += [" ".join(words[:n]) for n in range(len(words), 0, -1)]
-    return [c for c in out if c and c.split()[0].casefold() not in _NOT_PLACES]
+    return [c for c in out if c and _may_be_place(c)]
+
+
+def _may_be_place(words: str) -> bool:
+    """False for words that never name the place meant: "My ...", "Dr ...", or an abbreviation ("MS", "ER")
+    rather than the town or country with that code."""
+    if words.split()[0].casefold() in _NOT_PLACES:
+        return False
+    return not (words.isupper() and len(words) <= 3 and words not in _COUNTRY_ABBREVIATIONS)
 
 
 def _read(phrase: str) -> PlaceRead | None:
     for candidate in _candidates(phrase.rstrip(".")):
-        if candidate.isupper() and len(candidate) <= 3 and candidate not in _COUNTRY_ABBREVIATIONS:
-            continue  # "MS", "ER": abbreviations, not the towns or countries with these codes
         if country := gazetteer.country_code(candidate):  # a country is no point to measure from
             return PlaceRead(candidate, "text", country=country)
         try:
@@ -89,16 +96,12 @@ def _read(phrase: str) -> PlaceRead | None:
 def _clause_city(text: str) -> PlaceRead | None:
     """A major city written as a clause of its own after the first, with its country or state if the
     next clause gives one ("..., Paris", "..., Lyon, France")."""
-    clauses = [
-        (m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip()) for m in _CLAUSE.finditer(text)
-    ]
-    for i, (start, clause) in enumerate(clauses[1:], start=1):
-        name = clause.rstrip(".!?").rstrip()
-        if not _NAME_RE.fullmatch(name) or name.split()[0].casefold() in _NOT_PLACES:
+    # (where each clause starts, its words without a sentence's closing mark)
+    clauses = [(m.start(), m.group().rstrip().rstrip(".!?").rstrip()) for m in _CLAUSE.finditer(text)]
+    for i, (start, name) in enumerate(clauses[1:], start=1):
+        if not _NAME_RE.fullmatch(name) or not _may_be_place(name) or gazetteer.population(name) < MAJOR_CITY:
             continue
-        if (name.isupper() and len(name) <= 3) or gazetteer.population(name) < MAJOR_CITY:
-            continue
-        if i + 1 < len(clauses) and _QUALIFIER_RE.fullmatch(qualifier := clauses[i + 1][1].rstrip(".!?").rstrip()):
+        if i + 1 < len(clauses) and _REGION_RE.fullmatch(qualifier := clauses[i + 1][1]):
             written = text[start : clauses[i + 1][0] + len(qualifier)]
             try:
                 return PlaceRead(written, "text", place=gazetteer.resolve(f"{name}, {qualifier}"))
