@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING, Any
 from indexer.clock import now_iso
 from indexer.store.db import StoreDamaged, StoreError, StoreFull, StoreReadOnly
 from indexer.store.lock import StoreBusy, WriteLock
-from indexer.store.records import PutResult, RecordStore, sha256
+from indexer.store.rawdocs import sha256
+from indexer.store.records import PutResult, RecordStore
 
 if TYPE_CHECKING:
     from indexer.store.crawlstate import QueryState

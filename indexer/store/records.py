@@ -13,11 +13,11 @@ import orjson
 
 from indexer.clock import now_iso
 from indexer.record import TrialRecord, serialise
-from indexer.store.blobs import pack, unpack
 from indexer.store.db import Database
 from indexer.store.facets import Facets
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import Filing, MeshCounts, filing
+from indexer.store.rawdocs import RawDocuments
 from indexer.store.reads import RecordReads
 from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
     from indexer.store.eventlog import EventLog
     from indexer.store.failures import FailureLog
     from indexer.store.watches import WatchStore
-
-
-def sha256(data: bytes) -> str:
-    import hashlib  # here: loading OpenSSL is 3 ms of start-up, and reading commands never hash
-
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +47,11 @@ class PutResult:
         return TrialRecord.from_dict(orjson.loads(self.stored_json)) if self.stored_json is not None else self.given
 
 
-class RecordStore(RecordReads):
+class RecordStore(RecordReads, RawDocuments):
     """One SQLite file in WAL mode. Writes go through `transaction()`; records never save themselves.
 
-    Reads of records and versions come from `RecordReads` (reads.py). Areas other than records have
+    Reads of records and versions come from `RecordReads` (reads.py), the source documents kept
+    beside them from `RawDocuments` (rawdocs.py). Areas other than records have
     their own small interfaces over the same connection:
     `crawls` (incremental-crawl state), `events` (what changed), `failures`, `vocabulary`, `facets` (counts by
     field), `synonyms` (the groups the records make), `watches`.
@@ -160,33 +155,6 @@ class RecordStore(RecordReads):
             self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    # -- raw documents ------------------------------------------------------
-    def put_raw(self, body: bytes, digest: str | None = None, packed: bytes | None = None) -> str:
-        """Keep a source document; `packed` is its compressed form when the caller made it already."""
-        digest = digest or sha256(body)
-        self._db.execute("INSERT OR IGNORE INTO raw VALUES (?, ?)", (digest, pack(body) if packed is None else packed))
-        return digest
-
-    def get_raw(self, digest: str) -> bytes | None:
-        body = self._db.one("SELECT body FROM raw WHERE hash = ?", (digest,))
-        return unpack(body) if body is not None else None
-
-    def mark_seen(self, docs: Iterable[tuple[str, str, int]]) -> None:
-        """Remember documents (hash, first trial id, how many records) whose records are all stored."""
-        self._db.executemany("INSERT OR IGNORE INTO seen_raw (hash, nct_id, records) VALUES (?, ?, ?)", docs)
-
-    def seen_raw(self, digest: str) -> tuple[str, int] | None:
-        """(first trial id, record count) of a document already stored with exactly these bytes, if any."""
-        row = self._db.execute("SELECT nct_id, records FROM seen_raw WHERE hash = ?", (digest,)).fetchone()
-        return (str(row[0]), int(row[1])) if row else None
-
-    def last_update_of_raw(self, digest: str) -> str | None:
-        """The registry update date of the record stored from this document, if it is one record's."""
-        found = self._db.one(
-            "SELECT json_extract(record, '$.last_update_posted') FROM records WHERE raw_hash = ?", (digest,)
-        )
-        return str(found) if found is not None else None
 
     # -- records ------------------------------------------------------------
     def put(
