@@ -44,6 +44,19 @@ class AppContext:
             self._catalog = Catalog(settings)
         return self._catalog
 
+    def trial_id(self, given: str) -> str:
+        """The stored trial any of its ids names (NCT, EudraCT, sponsor's), else `given` as an NCT id would be."""
+        return self.catalog().store.resolve(given.strip()) or given.strip().upper()
+
+    def not_stored(self, given: str) -> click.ClickException:
+        """What to say of an id that names no stored trial: how to fetch it, if it can be fetched by id."""
+        from indexer.identifiers import is_nct
+
+        nct = given.strip().upper()
+        fetch = f"`trials crawl ctgov --nct {nct}` or " if is_nct(nct) else ""
+        where = self.settings.data_dir
+        return click.ClickException(f"{given} is not in {where}; fetch it with {fetch}`trials ingest FILE`")
+
     def close(self) -> None:
         if self._catalog is not None:
             self._catalog.close()

@@ -56,13 +56,15 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     """The message for a failure the user can act on, or None for a bug (which keeps its traceback)."""
     # Imported here, once something failed: importing them up front would cost every command's start.
     from indexer.config import ConfigError
+    from indexer.discover.evaluate import InputFileError
     from indexer.index.base import IndexUnavailable
     from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
     from indexer.parsers.errors import ParseError
     from indexer.store import StoreBusy, StoreError
     from indexer.store.db import DATABASE_ERRORS, explain
 
-    if isinstance(exc, StoreBusy | StoreError | IndexUnavailable | FileNotFoundError | ParseError | ConfigError):
+    expected = StoreBusy | StoreError | IndexUnavailable | FileNotFoundError | ParseError | ConfigError | InputFileError
+    if isinstance(exc, expected):
         return str(exc)
     if isinstance(exc, DATABASE_ERRORS):  # raised while reading rows: said as the store's errors are
         settings = ctx.obj.settings if ctx.obj is not None else None

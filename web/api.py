@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Annotated, Any
 
@@ -13,7 +12,6 @@ from indexer import stats as store_stats
 from indexer.catalog import Catalog
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
-from indexer.normalize import iso_date
 from web import params, views
 from web.app import NotFound
 from web.jsonresp import JSONResponse
@@ -156,18 +154,15 @@ async def diff(
     return JSONResponse([c.to_dict() for c in changes])
 
 
-SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-
-
 def changes_since(since: str | None) -> str | None:
     """A registry date to compare with (as text, so any YYYY[-MM[-DD]] works), or "March 2020" and the like."""
     value = params.text("since", since)
-    if value is None or re.match(SINCE_PATTERN, value):
-        return value
-    iso = iso_date(value)
-    if iso is None:
-        raise params.BadParameter("since", f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
-    return iso
+    if value is None:
+        return None
+    try:
+        return tracking.since_date(value)
+    except ValueError as exc:
+        raise params.BadParameter("since", str(exc)) from None
 
 
 @router.get(
@@ -180,7 +175,7 @@ async def changes(
     p: Annotated[SearchParams, Depends(params.api_search_params)],
     since: Annotated[
         str | None,
-        Query(pattern=SINCE_PATTERN, description="Registry update date YYYY-MM-DD or YYYY-MM."),
+        Query(pattern=tracking.SINCE_PATTERN, description="Registry update date YYYY-MM-DD or YYYY-MM."),
     ] = None,
     event: Annotated[
         list[str],

@@ -15,28 +15,43 @@ class Topic:
     text: str
 
 
+class InputFileError(ValueError):
+    """A topics or qrels file that cannot be read; the message names the file and line."""
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
 def load_topics(path: Path) -> list[Topic]:
     topics = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_lines(path), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError(f"a JSON {type(obj).__name__}, not an object")
             topics.append(Topic(str(obj["id"]), str(obj["text"])))
         except (ValueError, KeyError) as exc:
-            raise ValueError(f'{path}:{n}: each line must be JSON with "id" and "text" ({exc})') from exc
+            raise InputFileError(f'{path}:{n}: each line must be a JSON object with "id" and "text" ({exc})') from exc
     return topics
 
 
 def load_qrels(path: Path) -> dict[str, dict[str, int]]:
     """TREC qrels, `topic 0 doc grade` per line -> {topic: {doc: grade}}."""
     qrels: dict[str, dict[str, int]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_lines(path), 1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 4:
-            raise ValueError(f"{path}:{n}: expected 'topic 0 doc grade'")
+        if len(parts) != 4 or not parts[3].lstrip("-").isdigit():
+            raise InputFileError(f"{path}:{n}: expected 'topic 0 doc grade' (grade a whole number)")
         qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
     return qrels
 

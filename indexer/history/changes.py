@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.catalog import Catalog
 from indexer.history.diff import Change, diff_records
 from indexer.index.document import SearchQuery
+from indexer.normalize import iso_date
 from indexer.store import RecordStore, StoredEvent
 
 
@@ -79,10 +81,25 @@ def diff(store: RecordStore, nct_id: str, start: int | None = None, end: int | N
     by_number = {v.version: v for v in found}
     end = end if end is not None else found[-1].version
     start = start if start is not None else max(1, end - 1)
-    for number in (start, end):
+    for number in (end, start):  # the version asked for first: --to 99 names 99, not the 98 before it
         if number not in by_number:
             raise ValueError(f"{nct_id} has versions 1 to {found[-1].version}, not {number}")
     return diff_records(by_number[start].record, by_number[end].record)
+
+
+# A registry date as the events compare it: YYYY, YYYY-MM or YYYY-MM-DD, each part in range.
+SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+def since_date(value: str) -> str:
+    """`value` as a registry date to compare events with ("2020-03", "March 2020"); ValueError if none."""
+    value = value.strip()
+    if re.match(SINCE_PATTERN, value):
+        return value
+    iso = iso_date(value)
+    if iso is None:
+        raise ValueError(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
+    return iso
 
 
 def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:

@@ -22,12 +22,13 @@ def count_documents(paths: Iterable[Path]) -> int:
     return sum(1 for _ in _walk(paths))
 
 
-def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+def _walk(paths: Iterable[Path], named: bool = True) -> Iterator[tuple[Path, str | None]]:
+    """`named`: the user named these paths, so a file is read whatever its name (its bytes say its format)."""
     for path in paths:
         if path.is_dir():
             # Sorted, so that dated version files (NCT…/2017-01-18.xml) arrive oldest first.
             children = sorted(p for p in path.rglob("*") if p.is_file())
-            yield from _walk(children)
+            yield from _walk(children, named=False)
         elif path.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(path) as zf:
@@ -39,7 +40,7 @@ def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
                 if _is_document(name):
                     yield path, name
         elif path.is_file():
-            if _is_document(path.name):
+            if named or _is_document(path.name):
                 yield path, None
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
@@ -69,6 +70,8 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | Unr
             body = member.read(limit + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         return Unreadable(f"damaged archive member: {exc}")
+    except RuntimeError as exc:  # zipfile's word for an encrypted member (no password is given)
+        return Unreadable(f"archive member cannot be read: {exc}")
     if len(body) > limit:
         return Unreadable(f"expands past the {limit // 2**20} MB limit (TRIALS_MAX_DOCUMENT_MB)")
     return body

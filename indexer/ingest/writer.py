@@ -109,7 +109,7 @@ class BatchWriter:
             log.warning("skipped %s: %s", location, exc)
             return DocumentOutcome("skipped", error=str(exc))
         except ParseError as exc:
-            self.fail(location, str(exc), raw=body, source=source)
+            self.fail(location, str(exc), raw=body, source=source, record_id=exc.record_id)
             return DocumentOutcome("failed", error=str(exc))
         except Exception as exc:
             log.debug("parser error on %s", location, exc_info=True)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer.identifiers import is_trial_id
 from indexer.parsers import ctgov, ctgov_xml, euctr, gsk, listing, takeda
 from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
 from indexer.parsers.validate import validate
@@ -80,7 +81,9 @@ def parse_document(
         try:
             validate(record)
         except ParseError as exc:
-            raise ParseError(f"{record.nct_id!s:.40}: {exc}") from exc
+            error = ParseError(f"{record.nct_id!s:.40}: {exc}")
+            error.record_id = record.nct_id if isinstance(record.nct_id, str) and is_trial_id(record.nct_id) else None
+            raise error from exc
     return Parsed(records)
 
 

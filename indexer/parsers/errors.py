@@ -8,6 +8,9 @@ from dataclasses import dataclass
 class ParseError(ValueError):
     """The document claims to be a trial record but cannot be read; it is counted and kept."""
 
+    # The trial's id when it could be read, so the failure names it (`trials failures`).
+    record_id: str | None = None
+
 
 class NotATrial(ParseError):
     """The document is not a trial record at all (an index file, a feed); it is skipped with a note."""

@@ -29,6 +29,18 @@ class Failure:
 _COLUMNS = "id, at, source, location, record_id, error, raw_hash, http_status, resolved_at"
 
 
+def storable(text: str) -> str:
+    """`text` as SQLite takes it: a file name that is not UTF-8 (Python's lone surrogates) as `\\xNN`."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte (from JSON text, say)
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class FailureLog:
     def __init__(self, db: Database, put_raw: Callable[[bytes], str]):
         self._db = db
@@ -44,8 +56,21 @@ class FailureLog:
         raw: bytes | None = None,
         http_status: int | None = None,
     ) -> int:
-        """Keep one failure (inside a transaction) with its raw bytes; returns its id."""
+        """Keep one failure (inside a transaction) with its raw bytes; returns its id.
+
+        The same failure again (same place, trial, error and bytes, still open) is the same row, seen
+        again: a nightly ingest of a bad file does not grow the list.
+        """
         raw_hash = self._put_raw(raw) if raw is not None else None
+        location, error = storable(location), storable(error)
+        same = self._db.one(
+            "SELECT id FROM failures WHERE location = ? AND resolved_at IS NULL AND record_id IS ?"
+            " AND error = ? AND raw_hash IS ?",
+            (location, record_id, error, raw_hash),
+        )
+        if same is not None:
+            self._db.execute("UPDATE failures SET at = ?, http_status = ? WHERE id = ?", (now_iso(), http_status, same))
+            return int(same)
         cur = self._db.execute(
             "INSERT INTO failures (at, source, location, record_id, error, raw_hash, http_status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -64,7 +89,7 @@ class FailureLog:
         if not open_:
             return
         pairs = list(stored)
-        locations, trials = {loc for loc, _ in pairs}, {nct_id for _, nct_id in pairs}
+        locations, trials = {storable(loc) for loc, _ in pairs}, {nct_id for _, nct_id in pairs}
         now = now_iso()
         self._db.executemany(
             "UPDATE failures SET resolved_at = ? WHERE id = ?",

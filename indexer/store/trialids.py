@@ -28,8 +28,18 @@ class TrialIds:
 
     def find(self, any_id: str) -> str | None:
         """The trial whose source page, sponsor's id or secondary id this is, if any."""
-        found = self._db.one("SELECT nct_id FROM trial_ids WHERE id = ? ORDER BY kind, nct_id LIMIT 1", (any_id,))
-        return str(found) if found is not None else None
+        # As written, then as most registries print them (upper case: "2018phb041-01"), then a WHO
+        # ICTRP-style EudraCT id without its "EUCTR" prefix: index look-ups, not a scan.
+        tries = dict.fromkeys((any_id, any_id.upper()))
+        if any_id.upper().startswith("EUCTR") and len(any_id) > 5:
+            tries[any_id[5:].lstrip("-_ ")] = None
+        for candidate in tries:
+            found = self._db.one(
+                "SELECT nct_id FROM trial_ids WHERE id = ? ORDER BY kind, nct_id LIMIT 1", (candidate,)
+            )
+            if found is not None:
+                return str(found)
+        return None
 
     def put_record(self, record: TrialRecord) -> None:
         self.drop_record(record.nct_id)

@@ -84,6 +84,8 @@ def match(
     --country, a place the text names ("I live near Beijing", "near 02115") narrows the trials."""
     if bool(text) == bool(batch):
         raise click.UsageError("give --text or --batch (one of them)")
+    if batch and fmt in ("json", "csv"):
+        raise click.UsageError("--batch writes one JSON object per result and line: use --ndjson")
     catalog = app.catalog()
     settings = _settings(embeddings)
     where = where_query(**place)

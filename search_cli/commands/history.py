@@ -20,12 +20,9 @@ from search_cli.output import dumps, emit_rows
 @pass_app
 def history(app: AppContext, trial_id: str, fmt: str) -> None:
     """Every stored version of a trial, oldest first, with what changed in each."""
-    trail = tracking.history(app.catalog().store, trial_id)
+    trail = tracking.history(app.catalog().store, app.trial_id(trial_id))
     if trail is None:
-        raise click.ClickException(
-            f"{trial_id} has no stored versions; fetch it with "
-            f"`trials crawl ctgov --nct {trial_id}` or `trials ingest FILE`"
-        )
+        raise app.not_stored(trial_id)
     found = trail.to_dict()
     if fmt == "json":
         click.echo(dumps(found))
@@ -70,9 +67,9 @@ def diff(
     Text shows the changed words as [-old-]{+new+} in context; list items (criteria, sites,
     outcomes) show as lines, - removed and + added, an edited item as its changed words."""
     try:
-        changes = tracking.diff(app.catalog().store, trial_id, start, end)
+        changes = tracking.diff(app.catalog().store, app.trial_id(trial_id), start, end)
     except KeyError:
-        raise click.ClickException(f"{trial_id} has no stored versions") from None
+        raise app.not_stored(trial_id) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     if as_json:
@@ -101,6 +98,10 @@ def changes(
     app: AppContext, /, since: str, event_types: tuple[str, ...], field: str | None, fmt: str, **options: Any
 ) -> None:
     """What changed across the registry since a date, newest first (search filters narrow the trials)."""
+    try:
+        since = tracking.since_date(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
     ids = tracking.matching_ids(app.catalog(), query)
@@ -114,6 +115,8 @@ def changes(
         if fmt == "table"
         else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"],
     )
+    if not found:
+        app.info(f"no changes since {since}")
     if len(found) > limit:
         app.info(f"the first {limit} events; there are more: --limit shows more")
 

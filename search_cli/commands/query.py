@@ -43,10 +43,7 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
 def _lookup(app: AppContext, trial_id: str) -> TrialRecord:
     record = app.catalog().get(trial_id.strip())
     if record is None:
-        raise click.ClickException(
-            f"{trial_id} is not in {app.settings.data_dir}; fetch it with `trials crawl ctgov --nct {trial_id}` "
-            f"or `trials ingest FILE`"
-        )
+        raise app.not_stored(trial_id)
     return record
 
 

@@ -25,11 +25,9 @@ def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: i
     """Trials like TRIAL_ID (shared conditions, drugs, design, eligibility, text), and what each shares."""
     where = where_query(**place)
     try:
-        found = find_similar(app.catalog(), trial_id.strip().upper(), statuses=status, limit=limit, where=where)
+        found = find_similar(app.catalog(), app.trial_id(trial_id), statuses=status, limit=limit, where=where)
     except KeyError:
-        raise click.ClickException(
-            f"{trial_id} is not stored; fetch it with `trials crawl ctgov --nct {trial_id}`"
-        ) from None
+        raise app.not_stored(trial_id) from None
     extras = [{"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near)} for s in found]
     if fmt == "table":
         emit_rows(

@@ -1,0 +1,115 @@
+"""Bad input files and odd ids: a clear message and the right exit code, never a traceback or a lost document."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+from tests.conftest import FIXTURES, Trials
+
+STUDY = FIXTURES / "ctgov" / "NCT00080808.json"
+SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # org study id 2018PHB041-01
+VERSIONS = FIXTURES / "ctgov_xml_versions" / "NCT02798588"
+
+
+def _encrypt_first_member(archive: Path) -> None:
+    """Set the 'encrypted' flag of the archive's first member, as `zip -P` does (zipfile cannot write one)."""
+    data = bytearray(archive.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature)
+        data[at + flag_at] |= 0x01
+    archive.write_bytes(bytes(data))
+
+
+def test_an_encrypted_archive_member_fails_alone(trials: Trials, tmp_path: Path) -> None:
+    archive = tmp_path / "studies.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(STUDY, "a.json")
+        zf.write(SEED, "b.xml")
+    _encrypt_first_member(archive)
+    result = trials("ingest", str(archive))
+    assert "1 new" in result.stderr and "1 failed" in result.stderr
+    [failure] = trials.json("failures")
+    assert failure["location"] == f"{archive}!a.json" and "encrypted" in failure["error"]
+    assert [r["nct_id"] for r in map(json.loads, trials("export").stdout.splitlines())] == ["NCT04077684"]
+
+
+def test_a_bad_file_whose_name_is_not_utf8_is_kept_with_its_name_escaped(trials: Trials, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"bad\xfe.json"), "wb") as f:
+        f.write(b'{"studies": [{"protocolSection": ')
+    result = trials("ingest", str(folder))
+    assert "1 failed" in result.stderr
+    [failure] = trials.json("failures")
+    assert failure["location"] == f"{folder}/bad\\xfe.json" and "invalid JSON" in failure["error"]
+
+
+def test_the_same_failure_again_is_one_row_and_names_the_trial(trials: Trials, tmp_path: Path) -> None:
+    study = json.loads(STUDY.read_bytes())
+    study["protocolSection"]["statusModule"]["overallStatus"] = 5  # a number where the registry has text
+    bad = tmp_path / "wrong_type.json"
+    bad.write_text(json.dumps(study))
+    for _ in range(3):
+        assert "1 failed" in trials("ingest", str(bad)).stderr
+    [failure] = trials.json("failures")
+    assert failure["record_id"] == "NCT00080808" and failure["location"] == str(bad)
+
+
+def test_a_file_named_on_the_command_line_is_read_whatever_its_name(trials: Trials, tmp_path: Path) -> None:
+    plain = tmp_path / "study"  # no suffix: its bytes say it is API v2 JSON
+    plain.write_bytes(STUDY.read_bytes())
+    bom = tmp_path / "bom.json"  # saved by a Windows tool, with a byte-order mark
+    bom.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
+    text = tmp_path / "notes.txt"
+    text.write_text("not a trial")
+    result = trials("ingest", str(plain), str(bom), str(text))
+    assert "2 new" in result.stderr and "1 skipped" in result.stderr and "0 failed" in result.stderr
+    # In a folder, only registry documents are looked at (its README and INDEX.csv are not).
+    assert "0 new" in trials("ingest", str(tmp_path)).stderr
+
+
+def test_every_trial_command_takes_any_of_a_trials_ids(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(SEED), str(VERSIONS))
+    for command in ("history", "similar", "show"):
+        by_nct = trials(command, "NCT04077684").stdout
+        assert trials(command, "2018phb041-01").stdout == by_nct, command
+    assert trials("diff", "2018PHB041-01").exit_code == 0
+    missing = trials("show", "2099-000000-00", ok=False)
+    assert missing.exit_code == 1 and "trials ingest FILE" in missing.stderr and "--nct" not in missing.stderr
+    unknown_nct = trials("history", "NCT99999999", ok=False)
+    assert unknown_nct.exit_code == 1 and "trials crawl ctgov --nct NCT99999999" in unknown_nct.stderr
+
+
+def test_versions_and_dates_out_of_range_are_usage_errors_naming_the_value(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(VERSIONS))
+    result = trials("diff", "NCT02798588", "--to", "99", ok=False)
+    assert result.exit_code == 2 and "not 99" in result.stderr
+    for since in ("yesterday", "2020-13-01"):
+        bad = trials("changes", "--since", since, ok=False)
+        assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr, since
+    assert trials("changes", "--since", "March 2017", "--json").exit_code == 0
+    none = trials("changes", "--since", "2099-01-01")
+    assert none.exit_code == 0 and "no changes since 2099-01-01" in none.stderr
+
+
+def test_a_bad_batch_file_names_its_line_and_exits_1(trials: Trials, tmp_path: Path) -> None:
+    trials("--quiet", "ingest", str(SEED))
+    for content, said in (
+        (b'{"id": 1, "text": "lupus"}\nnot json\n', ":2:"),
+        (b"[1]\n", ":1:"),
+        (b'{"id": 2}\n', ":1:"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ):
+        batch = tmp_path / "topics.jsonl"
+        batch.write_bytes(content)
+        result = trials("match", "--batch", str(batch), "--ndjson", ok=False)
+        assert result.exit_code == 1 and said in result.stderr and "Traceback" not in result.output, content
+    batch.write_text('{"id": "1", "text": "woman, 34, lupus"}\n')
+    assert trials("match", "--batch", str(batch), "--json", ok=False).exit_code == 2
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("1 0 NCT04077684 two\n")
+    result = trials("eval", "--topics", str(batch), "--qrels", str(qrels), ok=False)
+    assert result.exit_code == 1 and f"{qrels}:1:" in result.stderr
