@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from indexer import stats as store_stats
 from indexer.catalog import Catalog
+from indexer.freshness import freshness
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
 from web import params, views
@@ -42,7 +43,6 @@ router = APIRouter(
 )
 
 MAX_SIMILAR = 50
-MAX_EVENTS = 1000
 STATS_TTL = 60.0  # seconds
 
 TrialId = Annotated[
@@ -117,7 +117,12 @@ async def similar(
 ) -> Response:
     nct_id, statuses = found_trial(cat, trial_id), params.statuses(status)
     found = await off.run(lambda c: views.similar(c, nct_id, statuses, limit))
-    return JSONResponse([{**s.record.json_fields(), "score": s.score, "shares": s.shares} for s in found])
+    return JSONResponse(
+        [
+            {**s.record.json_fields(), "score": s.score, "shares": s.shares, "freshness": freshness(s.record).to_dict()}
+            for s in found
+        ]
+    )
 
 
 @router.get(
@@ -201,17 +206,17 @@ def changes_page(
         if t not in EVENT_TYPES:
             raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
     ids = tracking.matching_ids(cat, p.query())
-    limit = min(p.limit * p.page, MAX_EVENTS)
+    # The page itself, and one more event to say whether there are more: OFFSET in SQL, so page 50
+    # reads no more rows into Python than page 1.
     rows = cat.store.events.query(
-        since=changes_since(since), types=types, field=params.text("field", field), ids=ids, limit=limit + 1
+        since=changes_since(since),
+        types=types,
+        field=params.text("field", field),
+        ids=ids,
+        limit=p.limit + 1,
+        offset=(p.page - 1) * p.limit,
     )
-    start = (p.page - 1) * p.limit
-    return {
-        "page": p.page,
-        "limit": p.limit,
-        "more": len(rows) > start + p.limit,
-        "events": rows[start : start + p.limit],
-    }
+    return {"page": p.page, "limit": p.limit, "more": len(rows) > p.limit, "events": rows[: p.limit]}
 
 
 @router.post(

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer import __version__
 from indexer.catalog import Catalog
 from indexer.config import Settings
+from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from web import present
 from web.cache import ResponseCache
@@ -98,6 +99,7 @@ def templates() -> Jinja2Templates:
         sex_words=present.SEX_WORDS,
         stale_warning=present.stale_warning,
         sites_line=present.sites_line,
+        value_text=present.value_text,
         geo=True,  # the place box: the library searches by place (indexer.geo)
         version=__version__,
     )
@@ -168,6 +170,11 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     async def engine_error(request: Request, exc: EngineError) -> Response:
         log.error("search engine error on %s: %s", request.url.path, exc)
         return _error(request, 503, "the search engine did not answer; try again shortly")
+
+    @app.exception_handler(IndexUnavailable)
+    async def index_unavailable(request: Request, exc: IndexUnavailable) -> Response:
+        log.error("search index unavailable on %s: %s; run `trials reindex`", request.url.path, exc)
+        return _error(request, 503, "the search index is being rebuilt or is missing; try again shortly")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from indexer.catalog import Catalog
 from indexer.discover import matching
 from indexer.discover.explain import find_trials
+from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
 from indexer.geo.in_text import patient_place
 from indexer.geo.near import near_fields
@@ -75,6 +76,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
                 "score": round(m.score, 4),
                 "possible_exclusions": list(m.possible_exclusions),
                 "explain": e.to_dict(),
+                "freshness": freshness(m.record).to_dict(),
                 **near_fields(m.record, where.near),
             }
             for m, e in zip(report.matches, report.explanations, strict=True)

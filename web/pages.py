@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from indexer.geo.distance import km
+from indexer.geo.gazetteer import UnknownPlace
 from indexer.history.delivery import feed_body
 from indexer.history.events import EVENT_TYPES
 from indexer.history.watches import Watches
@@ -19,7 +21,7 @@ from web import api, present, views
 from web.api import Cat, Off, TrialId, found_trial
 from web.app import NotFound
 from web.match import MatchRequest, run_match
-from web.params import SearchParams, api_search_params, page_search_params
+from web.params import MAX_TEXT, BadParameter, SearchParams, api_search_params, page_search_params, place
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -66,14 +68,37 @@ async def search(request: Request, cat: Cat, p: Annotated[SearchParams, Depends(
 
 
 @router.get("/trials/{trial_id}")
-async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
+async def trial(
+    request: Request,
+    cat: Cat,
+    trial_id: TrialId,
+    near: Annotated[str | None, Query(max_length=MAX_TEXT, description="Sites nearest this place first.")] = None,
+) -> Response:
     nct_id = found_trial(cat, trial_id)
     if nct_id != trial_id:  # one address per trial, whichever id led here
-        return RedirectResponse(f"/trials/{quote(nct_id)}", status_code=307)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/trials/{quote(nct_id)}{query}", status_code=307)
     view = views.trial(cat, nct_id)
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")
     record = TrialRecord.from_dict(view)
+    # The place the patient searched from (the result links carry it): sites nearest it first. A
+    # place the gazetteer does not know leaves the page whole, with a note instead of distances.
+    place_label, place_error = None, None
+    try:
+        _, point, place_label = place(near)
+    except BadParameter as exc:
+        point, place_error = None, exc.message
+    except UnknownPlace as exc:  # a country: no point to measure from
+        point, place_error = None, str(exc)
+    locations = view.get("locations") or []
+    if point is not None:
+        locations = [
+            {**loc, "distance_km": km(*point, loc["lat"], loc["lon"])}
+            if loc.get("lat") is not None and loc.get("lon") is not None
+            else loc
+            for loc in locations
+        ]
     history = views.history(cat, nct_id) or {"versions": []}
     recent = [
         {**e, "date": v["date"], "version": v["version"]}
@@ -81,7 +106,7 @@ async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
         for e in v["events"]
         if v["version"] != 1
     ][:MAX_RECENT_CHANGES]
-    sites = present.sites_nearest_first(view.get("locations") or [])
+    sites = present.sites_nearest_first(locations)
     return render(
         request,
         "trial.html",
@@ -90,7 +115,11 @@ async def trial(request: Request, cat: Cat, trial_id: TrialId) -> Response:
             "view": view,
             "sites": sites[:MAX_SITES],
             "more_sites": max(0, len(sites) - MAX_SITES),
-            "contacts": view.get("contacts") or [],
+            "contacts": view.get("central_contacts") or [],
+            "officials": view.get("overall_officials") or [],
+            "near": near if point is not None else None,
+            "near_label": place_label,
+            "place_error": place_error,
             "recent": recent,
             "versions": len([v for v in history["versions"] if v["version"]]),
             "share_words": present.share_words,
@@ -144,7 +173,10 @@ async def match(request: Request, cat: Cat) -> Response:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors())
         return render(request, "match.html", {"form": form, "result": None, "error": problems}, status=422)
-    result = run_match(cat, body)
+    try:
+        result = run_match(cat, body)
+    except BadParameter as exc:  # a place the gazetteer does not know: the form again, with what was typed
+        return render(request, "match.html", {"form": form, "result": None, "error": str(exc)}, status=422)
     return render(request, "match.html", {"form": form, "result": result})
 
 

@@ -80,6 +80,8 @@ def place(value: str | None) -> tuple[str | None, tuple[float, float] | None, st
         return None, None, None
     try:
         found = gazetteer.resolve(written)
+    except gazetteer.CountryNotPlace:
+        raise  # the search filters by the country instead (`_search_params`)
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
     return written, (found.lat, found.lon), found.label
@@ -215,7 +217,11 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         ] = [],  # noqa: B006
         fresh: Annotated[bool, Query(description="Only open trials whose status is probably current.")] = False,
     ) -> SearchParams:
-        written, point, label = place(near)
+        in_country: tuple[str, ...] = ()
+        try:
+            written, point, label = place(near)
+        except gazetteer.CountryNotPlace as exc:  # "near China" (the page has one place box): in China
+            written, point, label, in_country = text("near", near), None, None, (exc.country,)
         return SearchParams(
             q=text("q", q),
             condition=texts("condition", condition),
@@ -232,7 +238,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             near_point=point,
             near_label=label,
             within=within,
-            country=countries(country),
+            country=tuple(dict.fromkeys(countries(country) + in_country)),
             fresh=fresh,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 # What a patient can act on; the search page shows these unless asked for every status.
@@ -157,3 +158,10 @@ def sites_line(locations: tuple[object, ...] | list[object]) -> str:
     place = ", ".join(str(x) for x in (getattr(first, "city", None), getattr(first, "country", None)) if x)
     more = len(locations) - 1
     return place + (f" and {more} more" if more else "") if place else f"{len(locations)} sites"
+
+
+def value_text(value: object) -> str:
+    """A changed field's value as text: as it is, or as JSON (not HTML-escaped: the page escapes it once)."""
+    if value is None:
+        return "(none)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

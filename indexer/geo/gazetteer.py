@@ -62,6 +62,14 @@ class UnknownPlace(ValueError):
     """A place the gazetteer does not know; the message carries suggestions."""
 
 
+class CountryNotPlace(UnknownPlace):
+    """A country named where a place was asked for ("near China"): callers may filter by country instead."""
+
+    def __init__(self, text: str, country: str):
+        super().__init__(f"{text!r} is a country, not a place: filter by country (--country {text}) or name a city")
+        self.country = country
+
+
 @dataclass(frozen=True)
 class Place:
     lat: float
@@ -267,6 +275,13 @@ def resolve(text: str) -> Place:
         if country is None:
             raise UnknownPlace(f"{qualifier!r} is not a country or US state the gazetteer knows. {_hint()}")
     rows = [r for key in _variants(city) for r in g.cities(key, country)][:50]
+    if not qualifier and (named := country_code(city)) is not None:
+        # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
+        # of that very name and 100,000 people or more ("Singapore", "Djibouti") is the place.
+        key = place_key(city)
+        rows = [r for r in rows if place_key(r[0]) == key and r[3] >= 100_000]
+        if not rows:
+            raise CountryNotPlace(city.strip(), named)
     if state:
         rows = [r for r in rows if r[2] == state]
     if not rows:

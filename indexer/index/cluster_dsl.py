@@ -217,8 +217,9 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         filters.append({"range": {"verified": {"gte": verified_from}}})
     if q.age is not None:
         # Open bounds were stored as 0 / 999, as in the embedded index.
-        filters.append({"range": {"min_age": {"lte": q.age}}})
-        filters.append({"range": {"max_age": {"gte": q.age}}})
+        age = float(q.age) + 0.0  # -0.0 as 0.0, as in the embedded index
+        filters.append({"range": {"min_age": {"lte": age}}})
+        filters.append({"range": {"max_age": {"gte": age}}})
     body: dict[str, Any] = {"bool": {"filter": filters}}
     if must:
         body["bool"]["must"] = must

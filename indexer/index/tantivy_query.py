@@ -216,16 +216,18 @@ class QueryBuilder:
             must.append((Occur.Must, self.any_term("sex", sex_values(q.sex))))
         if q.age is not None:
             # A trial admits the age when min_age <= age <= max_age; open bounds were stored as 0 / 999.
+            # `+ 0.0` makes -0.0 (a user's "-0") 0.0: tantivy orders -0.0 below the stored 0.0.
+            age = float(q.age) + 0.0
             must.append(
                 (
                     Occur.Must,
-                    Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=float(q.age)),
+                    Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=age),
                 )
             )
             must.append(
                 (
                     Occur.Must,
-                    Query.range_query(self.schema, "max_age", tantivy.FieldType.Float, lower_bound=float(q.age)),
+                    Query.range_query(self.schema, "max_age", tantivy.FieldType.Float, lower_bound=age),
                 )
             )
         if not any(occ == Occur.Must for occ, _ in must):

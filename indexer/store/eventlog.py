@@ -51,8 +51,11 @@ class EventLog:
         after_id: int | None = None,
         up_to_id: int | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[StoredEvent]:
-        """Events newest first; every filter and the limit run in SQL. `since` compares registry dates."""
+        """Events newest first; every filter, the limit and the offset (a page) run in SQL.
+
+        `since` compares registry dates."""
         where, params = ["1"], []  # type: tuple[list[str], list[Any]]
         if since:
             where.append("date >= ?")
@@ -77,8 +80,8 @@ class EventLog:
             params.append(json.dumps(list(ids)))
         sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY date DESC, id DESC"
         if limit:
-            sql += " LIMIT ?"
-            params.append(int(limit))
+            sql += " LIMIT ? OFFSET ?"
+            params.extend((int(limit), int(offset)))
         return [_event(row) for row in self._db.execute(sql, params)]
 
     def for_trial(self, nct_id: str) -> list[StoredEvent]:

@@ -1,0 +1,143 @@
+"""What a patient sees on the web: contacts, the nearest sites, staleness, places, and answers that agree."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.geo.distance import km
+from tests.conftest import shared
+from web.app import create_app
+
+pytest_plugins = ("tests.webdata",)  # the web_data fixture
+
+SEED = "NCT04077684"
+MANY_SITES = "NCT02465060"  # 1,218 sites in the legacy XML: far more than the page lists
+
+
+@pytest.fixture(scope="module")
+def client(web_data: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(load(web_data)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _page_text(response_text: str) -> str:
+    return html.unescape(response_text)
+
+
+def test_the_trial_page_shows_the_central_contact_and_the_responsible_investigator(client: TestClient) -> None:
+    # The oracle: the registry's own XML, read with the standard library.
+    root = ET.parse(shared("ctgov", "xml", f"{SEED}.xml")).getroot()
+    contact, official = root.find("overall_contact"), root.find("overall_official")
+    assert contact is not None and official is not None
+    page = _page_text(client.get(f"/trials/{SEED}").text)
+    assert "Contacts" in page and "Responsible investigators" in page
+    for value in (contact.findtext("last_name"), contact.findtext("phone"), contact.findtext("email")):
+        assert value and value in page
+    for value in (official.findtext("last_name"), official.findtext("affiliation")):
+        assert value and value in page
+    assert "principal investigator" in page
+
+
+def test_the_trial_page_lists_the_sites_nearest_the_place_searched_from(client: TestClient, web_data: Path) -> None:
+    with Catalog(load(web_data)) as c:
+        record = c.get(MANY_SITES)
+    assert record is not None
+    located = [loc for loc in record.locations if loc.lat is not None and loc.lon is not None]
+    assert len(located) > 100
+    # The site that comes last in the page's default order (by country, city, facility) is the target.
+    target = max(located, key=lambda loc: (loc.country or "", loc.city or "", loc.facility or ""))
+    assert target.lat is not None and target.lon is not None
+    plain = _page_text(client.get(f"/trials/{MANY_SITES}").text)
+    near = f"{target.lat},{target.lon}"
+    page = _page_text(client.get(f"/trials/{MANY_SITES}?near={quote(near)}").text)
+    assert target.facility and target.facility not in plain.split("Study centers")[1].split("</ul>")[0]
+    listed = page.split("Study centers")[1].split("</ul>")[0]
+    assert "nearest" in page.split("Study centers")[1][:80]
+    assert target.facility in listed.split("km away")[0]  # the first site listed
+    # Distances rise down the list, and agree with an independent great-circle computation.
+    shown = [float(x) for x in re.findall(r'class="distance">([\d.]+) km away', listed)]
+    assert shown == sorted(shown) and shown[0] == 0
+    second = sorted(located, key=lambda loc: km(target.lat, target.lon, loc.lat, loc.lon))[len(shown) - 1]  # type: ignore[arg-type]
+    assert abs(shown[-1] - km(target.lat, target.lon, second.lat, second.lon)) < 1  # type: ignore[arg-type]
+    # A place the gazetteer does not know leaves the page whole, with a note.
+    unknown = client.get(f"/trials/{MANY_SITES}?near=Nowhereville%20Xyz")
+    assert unknown.status_code == 200 and "not sorted by distance" in unknown.text
+
+
+def test_search_and_match_results_link_to_the_trial_with_the_place(client: TestClient) -> None:
+    page = client.get("/search?condition=lupus&near=Beijing").text
+    assert f'href="/trials/{SEED}?near=Beijing"' in page
+    matched = client.post(
+        "/match", data={"text": "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34", "open": "1"}
+    ).text
+    assert f'href="/trials/{SEED}?near=' in matched
+    # The seed trial's completion date has passed: the match page warns as the search page does.
+    first = matched.split('class="result"')[1]
+    assert SEED in first and "may no longer be looking" in first
+
+
+def test_json_answers_say_how_fresh_each_trial_is(client: TestClient) -> None:
+    matched = client.post("/api/match", json={"text": "woman, 34, lupus, low-dose IL-2", "status": ["any"]}).json()
+    assert matched["results"] and all("stale" in r["freshness"] for r in matched["results"])
+    similar = client.get(f"/api/trials/{SEED}/similar").json()
+    assert similar and all("stale" in r["freshness"] for r in similar)
+
+
+def test_an_unknown_place_on_the_match_form_keeps_what_was_typed(client: TestClient) -> None:
+    text = "lupus, I am 34, <b>bold</b>"
+    answer = client.post("/match", data={"text": text, "near": "Nowhereville Xyz", "near_shown": "1", "open": "1"})
+    assert answer.status_code == 422
+    assert "Nowhereville" in answer.text and html.escape(text, quote=False) in answer.text
+    assert "<b>bold</b>" not in answer.text
+
+
+def test_a_country_typed_as_a_place_searches_that_country(client: TestClient) -> None:
+    by_country = client.get("/api/search?country=China&limit=1").json()["total"]
+    as_place = client.get("/api/search?near=China&limit=1").json()["total"]
+    assert by_country > 0 and as_place == by_country
+    assert "with a site in CN" in client.get("/search?near=China").text
+
+
+def test_age_minus_zero_is_age_zero(client: TestClient) -> None:
+    zero = client.get("/api/search?age=0&limit=1").json()["total"]
+    assert zero > 0 and client.get("/api/search?age=-0&limit=1").json()["total"] == zero
+
+
+def test_changes_pages_cover_every_event_once(client: TestClient, web_data: Path) -> None:
+    with Catalog(load(web_data)) as c:
+        every = [e.id for e in c.store.events.query(since="1900")]
+    assert len(every) > 60
+    seen, page = [], 1
+    while True:
+        answer = client.get(f"/api/changes?since=1900&limit=25&page={page}").json()
+        seen += [e["id"] for e in answer["events"]]
+        if not answer["more"]:
+            break
+        page += 1
+    assert seen == every and page == -(-len(every) // 25)
+
+
+def test_the_history_page_shows_changed_values_as_written(client: TestClient) -> None:
+    page = client.get("/trials/NCT00023673/history").text
+    assert "\\u003e" not in page and "\\u0026" not in page and "\\u0027" not in page
+    assert "&gt; 20 Gy" in page  # escaped once, for HTML: the browser shows "> 20 Gy"
+
+
+def test_a_missing_index_answers_503_not_500(web_data: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(web_data, data)
+    shutil.rmtree(data / "index")
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as c:
+        answer = c.get(f"/api/trials/{SEED}/similar")
+    assert answer.status_code == 503 and "index" in answer.json()["error"]
