@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -141,3 +142,51 @@ def test_a_missing_index_answers_503_not_500(web_data: Path, tmp_path: Path) -> 
     with TestClient(create_app(load(data)), raise_server_exceptions=False) as c:
         answer = c.get(f"/api/trials/{SEED}/similar")
     assert answer.status_code == 503 and "index" in answer.json()["error"]
+
+
+def test_a_watch_feed_served_twice_is_the_same_feed(client: TestClient) -> None:
+    first = client.get("/watches/lupus-il2.atom")
+    time.sleep(1.1)  # the clock moves on; the data does not
+    second = client.get("/watches/lupus-il2.atom")
+    assert first.status_code == 200 and b"<entry>" in first.content
+    assert first.content == second.content
+
+
+def test_similar_over_the_api_takes_the_places_and_freshness_of_the_cli(client: TestClient) -> None:
+    everywhere = client.get(f"/api/trials/{SEED}/similar?limit=50&status=any").json()
+    in_china = client.get(f"/api/trials/{SEED}/similar?limit=50&status=any&country=China").json()
+    near = client.get(f"/api/trials/{SEED}/similar?limit=50&status=any&near=Beijing&within=100").json()
+    assert len(everywhere) > len(in_china) > 0
+    assert all("China" in {loc["country"] for loc in r["locations"]} for r in in_china)
+    assert near and all(r["distance_km"] is not None and r["distance_km"] <= 100 for r in near)
+    assert client.get(f"/api/trials/{SEED}/similar?near=Nowhereville%20Xyz").status_code == 422
+
+
+def test_search_sorts_as_the_cli_does(client: TestClient) -> None:
+    found = client.get("/api/search?condition=lupus&status=any&sort=updated&limit=50").json()["results"]
+    dates = [r["last_update_posted"] or "" for r in found]
+    assert len(dates) > 5 and dates == sorted(dates, reverse=True)
+    near = client.get("/api/search?condition=lupus&status=any&near=Beijing&sort=distance&limit=50").json()
+    distances = [r["distance_km"] for r in near["results"]]
+    assert distances and distances == sorted(distances)
+    assert client.get("/api/search?condition=lupus&sort=distance").status_code == 422
+
+
+def test_the_search_form_keeps_filters_it_has_no_field_for(client: TestClient) -> None:
+    url = "/search?condition=lupus&condition=nephritis&phase=2&sponsor=Peking&country=China&status=completed"
+    page = client.get(url).text
+    for name, value in (("condition", "nephritis"), ("phase", "PHASE2"), ("sponsor", "Peking"), ("country", "CN")):
+        assert f'type="hidden" name="{name}" value="{value}"' in page, name
+    assert '<option value="completed" selected>' in page
+    # Submitting the form again (its fields and hidden fields, as a browser would) gives the same search.
+    shared_url = client.get("/search?condition=lupus&condition=nephritis&phase=2&status=completed").text
+    resubmitted = client.get(
+        "/search?condition=lupus&q=&near=&within=&age=&sex=&status=completed&condition=nephritis&phase=PHASE2"
+    ).text
+    counts = [re.search(r'class="count"[^>]*>([\d,]+) trial', p) for p in (shared_url, resubmitted)]
+    assert counts[0] and counts[1] and counts[0].group(1) == counts[1].group(1) != "0"
+
+
+def test_a_page_past_the_last_says_so(client: TestClient) -> None:
+    page = client.get("/search?condition=lupus&page=50").text
+    assert "past the last page" in page and "page=1" in page

@@ -11,8 +11,10 @@ from pydantic import BaseModel
 from indexer import stats as store_stats
 from indexer.catalog import Catalog
 from indexer.freshness import freshness
+from indexer.geo.near import near_fields
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
+from indexer.index.document import DEFAULT_WITHIN_KM
 from web import params, views
 from web.app import NotFound
 from web.jsonresp import JSONResponse
@@ -114,12 +116,28 @@ async def similar(
         ),
     ] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
+    near: Annotated[
+        str | None,
+        Query(max_length=params.MAX_TEXT, description="Only trials with a site near this place, as in /api/search."),
+    ] = None,
+    within: Annotated[float, Query(gt=0, le=20000, description="Radius around `near`, km.")] = DEFAULT_WITHIN_KM,
+    country: Annotated[
+        list[str], Query(max_length=params.MAX_VALUES, description="A site in this country; repeatable.")
+    ] = [],  # noqa: B006
+    fresh: Annotated[bool, Query(description="Only open trials whose status is probably current.")] = False,
 ) -> Response:
     nct_id, statuses = found_trial(cat, trial_id), params.statuses(status)
-    found = await off.run(lambda c: views.similar(c, nct_id, statuses, limit))
+    where = params.where(near, within, country, fresh)
+    found = await off.run(lambda c: views.similar(c, nct_id, statuses, limit, where))
     return JSONResponse(
         [
-            {**s.record.json_fields(), "score": s.score, "shares": s.shares, "freshness": freshness(s.record).to_dict()}
+            {
+                **s.record.json_fields(),
+                "score": s.score,
+                "shares": s.shares,
+                "freshness": freshness(s.record).to_dict(),
+                **near_fields(s.record, where.near),
+            }
             for s in found
         ]
     )

@@ -216,4 +216,4 @@ async def watch_feed(cat: Cat, name: str) -> Response:
     w = Watches(cat)
     if w.get(name) is None:
         raise NotFound(f"no watch named {name!r}; `trials watch add` saves one")
-    return Response(feed_body(w, w.run(name)), media_type=WATCH_FEED_TYPE)
+    return Response(feed_body(w, w.preview(name)), media_type=WATCH_FEED_TYPE)

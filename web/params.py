@@ -97,6 +97,22 @@ def countries(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:
+    """The place and freshness part of a query (`similar`), as the search reads them."""
+    in_country: tuple[str, ...] = ()
+    try:
+        _, point, label = place(near)
+    except gazetteer.CountryNotPlace as exc:
+        point, label, in_country = None, None, (exc.country,)
+    return SearchQuery(
+        near=point,
+        near_label=label,
+        within_km=within,
+        countries=tuple(dict.fromkeys(countries(country) + in_country)),
+        fresh=fresh,
+    )
+
+
 def sex_code(value: str | None) -> str | None:
     v = text("sex", value)
     if v is None:
@@ -127,6 +143,7 @@ class SearchParams:
     within: float = DEFAULT_WITHIN_KM
     country: tuple[str, ...] = ()  # ISO codes
     fresh: bool = False
+    sort: str = "relevance"  # relevance, distance (with near), updated: as `trials search --sort`
 
     def query(self) -> SearchQuery:
         return SearchQuery(
@@ -135,6 +152,7 @@ class SearchParams:
             within_km=self.within,
             countries=self.country,
             fresh=self.fresh,
+            sort=self.sort,
             text=self.q,
             conditions=self.condition,
             drugs=self.drug,
@@ -216,12 +234,21 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             ),
         ] = [],  # noqa: B006
         fresh: Annotated[bool, Query(description="Only open trials whose status is probably current.")] = False,
+        sort: Annotated[
+            str,
+            Query(
+                pattern="^(relevance|distance|updated)$",
+                description="Best match first, nearest first (needs `near`), or last updated first.",
+            ),
+        ] = "relevance",
     ) -> SearchParams:
         in_country: tuple[str, ...] = ()
         try:
             written, point, label = place(near)
         except gazetteer.CountryNotPlace as exc:  # "near China" (the page has one place box): in China
             written, point, label, in_country = text("near", near), None, None, (exc.country,)
+        if sort == "distance" and point is None:
+            raise BadParameter("sort", "sorting by distance needs `near`, a place")
         return SearchParams(
             q=text("q", q),
             condition=texts("condition", condition),
@@ -240,6 +267,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             within=within,
             country=tuple(dict.fromkeys(countries(country) + in_country)),
             fresh=fresh,
+            sort=sort,
         )
 
     return dependency

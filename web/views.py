@@ -12,6 +12,7 @@ from indexer.discover.synonym_hits import synonym_hits
 from indexer.freshness import freshness
 from indexer.geo.near import nearest_site
 from indexer.history import changes as tracking
+from indexer.index.document import SearchQuery
 from indexer.merge import trial_view
 from indexer.record import TrialRecord
 from web.params import SearchParams
@@ -61,8 +62,10 @@ def trial(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
     return trial_view(catalog.store, nct_id)
 
 
-def similar(catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int) -> list[SimilarTrial]:
-    return find_similar(catalog, nct_id, statuses=statuses, limit=limit)
+def similar(
+    catalog: Catalog, nct_id: str, statuses: tuple[str, ...], limit: int, where: SearchQuery | None = None
+) -> list[SimilarTrial]:
+    return find_similar(catalog, nct_id, statuses=statuses, limit=limit, where=where or SearchQuery())
 
 
 def history(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:

@@ -213,6 +213,13 @@ class Watches:
             high_water,
         )
 
+    def preview(self, name: str) -> WatchRun:
+        """`run`, dated by the newest change it could report instead of the clock: served again and
+        again (the web app's feed), its entries keep their `updated` until the registry data changes."""
+        run = self.run(name)
+        dated = self.catalog.store.events.recorded_at(run.high_water) or run.watch.last_run_at or run.ran_at
+        return dataclasses.replace(run, ran_at=dated)
+
     def feed_entries(self, run: WatchRun, limit: int) -> list[FeedEntry]:
         """The watch's feed as it will be once `run` is remembered: its entries, then earlier ones."""
         fresh = run.entries()

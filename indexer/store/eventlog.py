@@ -106,3 +106,8 @@ class EventLog:
 
     def last_id(self) -> int:
         return int(self._db.one("SELECT coalesce(max(id), 0) FROM events"))
+
+    def recorded_at(self, event_id: int) -> str | None:
+        """When the event was recorded (None for no such event)."""
+        found = self._db.one("SELECT recorded_at FROM events WHERE id = ?", (event_id,))
+        return str(found) if found is not None else None
