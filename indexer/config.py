@@ -152,32 +152,44 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
     return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]
 
 
+def _number(kind: type[float], env: Mapping[str, str], name: str, default: str, least: float) -> float:
+    """A numeric setting, or ConfigError naming it and what it takes."""
+    raw = env.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not {'a whole number' if kind is int else 'a number'}") from None
+    if value < least or value != value:  # NaN compares false to everything
+        raise ConfigError(f"{name}={raw!r} is out of range: at least {least:g}")
+    return value
+
+
 def _values(env: Mapping[str, str]) -> dict[str, object]:
     return {
         "api_url": env.get("TRIALS_API_URL", API_URL),
         "user_agent": env.get("TRIALS_USER_AGENT", USER_AGENT),
-        "page_size": int(env.get("TRIALS_PAGE_SIZE", "1000")),
+        "page_size": _number(int, env, "TRIALS_PAGE_SIZE", "1000", 1),
         "http_cache": env.get("TRIALS_HTTP_CACHE", "") not in ("", "0", "false"),
-        "download_delay": float(env.get("TRIALS_DOWNLOAD_DELAY", "0.5")),
-        "max_retry_delay": float(env.get("TRIALS_MAX_RETRY_DELAY", "300")),
-        "retry_times": int(env.get("TRIALS_RETRY_TIMES", "5")),
-        "batch_size": int(env.get("TRIALS_BATCH_SIZE", "1000")),
+        "download_delay": _number(float, env, "TRIALS_DOWNLOAD_DELAY", "0.5", 0),
+        "max_retry_delay": _number(float, env, "TRIALS_MAX_RETRY_DELAY", "300", 0),
+        "retry_times": _number(int, env, "TRIALS_RETRY_TIMES", "5", 0),
+        "batch_size": _number(int, env, "TRIALS_BATCH_SIZE", "1000", 1),
         "index_process": env.get("TRIALS_INDEX_PROCESS", "") not in ("", "0", "false"),
-        "lock_timeout": float(env.get("TRIALS_LOCK_TIMEOUT", "600")),
-        "stream_max_mb": int(env.get("TRIALS_STREAM_MAX_MB", "256")),
-        "stream_wait": float(env.get("TRIALS_STREAM_WAIT", "600")),
-        "max_document_mb": int(env.get("TRIALS_MAX_DOCUMENT_MB", "200")),
+        "lock_timeout": _number(float, env, "TRIALS_LOCK_TIMEOUT", "600", 0),
+        "stream_max_mb": _number(int, env, "TRIALS_STREAM_MAX_MB", "256", 1),
+        "stream_wait": _number(float, env, "TRIALS_STREAM_WAIT", "600", 0),
+        "max_document_mb": _number(int, env, "TRIALS_MAX_DOCUMENT_MB", "200", 1),
         "engine": env.get("TRIALS_ENGINE") or None,
-        "feed_entries": int(env.get("TRIALS_FEED_ENTRIES", "100")),
+        "feed_entries": _number(int, env, "TRIALS_FEED_ENTRIES", "100", 1),
         "smtp_host": env.get("TRIALS_SMTP_HOST") or "localhost",
-        "smtp_port": int(env.get("TRIALS_SMTP_PORT", "25")),
+        "smtp_port": _number(int, env, "TRIALS_SMTP_PORT", "25", 1),
         "smtp_tls": _choice(env.get("TRIALS_SMTP_TLS", "auto"), "TRIALS_SMTP_TLS", SMTP_TLS),
         "smtp_user": env.get("TRIALS_SMTP_USER") or None,
         "smtp_password": env.get("TRIALS_SMTP_PASSWORD") or None,
-        "smtp_timeout": float(env.get("TRIALS_SMTP_TIMEOUT", "30")),
+        "smtp_timeout": _number(float, env, "TRIALS_SMTP_TIMEOUT", "30", 0),
         "mail_from": env.get("TRIALS_MAIL_FROM") or None,
-        "webhook_timeout": float(env.get("TRIALS_WEBHOOK_TIMEOUT", "10")),
-        "webhook_retries": int(env.get("TRIALS_WEBHOOK_RETRIES", "3")),
-        "webhook_retry_delay": float(env.get("TRIALS_WEBHOOK_RETRY_DELAY", "2")),
-        "web_cache_mb": int(env.get("TRIALS_WEB_CACHE_MB", "64")),
+        "webhook_timeout": _number(float, env, "TRIALS_WEBHOOK_TIMEOUT", "10", 0),
+        "webhook_retries": _number(int, env, "TRIALS_WEBHOOK_RETRIES", "3", 0),
+        "webhook_retry_delay": _number(float, env, "TRIALS_WEBHOOK_RETRY_DELAY", "2", 0),
+        "web_cache_mb": _number(int, env, "TRIALS_WEB_CACHE_MB", "64", 0),
     }

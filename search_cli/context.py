@@ -36,7 +36,8 @@ class AppContext:
             from indexer.catalog import Catalog  # loaded by the commands that use it, not by `--help`
 
             settings = self.settings
-            if not writes and not settings.db_path.exists():
+            # An empty file (a copy that failed, a `touch`) holds no trials either.
+            if not writes and (not settings.db_path.exists() or settings.db_path.stat().st_size == 0):
                 raise click.ClickException(
                     f"no trials stored in {settings.data_dir}: fetch some with `trials crawl ctgov` or "
                     "`trials ingest PATH`, or give the data directory that holds them (--data-dir or TRIALS_DATA)"

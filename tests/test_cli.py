@@ -117,3 +117,13 @@ def test_reindex(trials: Trials) -> None:
     ingest_fixtures(trials)
     assert "indexed 13 records" in trials("reindex").stderr
     assert len(trials.json("search", "--limit", "100")) == 13
+
+
+def test_search_explain_in_the_table_names_the_words_each_result_matched(trials: Trials) -> None:
+    ingest_fixtures(trials)
+    out = trials("search", "low-dose IL-2", "--condition", "lupus", "--explain").stdout
+    ids = [row["nct_id"] for row in trials.json("search", "low-dose IL-2", "--condition", "lupus")]
+    assert ids
+    for nct_id in ids:
+        [line] = [x for x in out.splitlines() if x.startswith(f"{nct_id}  score ")]
+        assert "conditions: lupus" in line or "condition_mesh: lupus" in line

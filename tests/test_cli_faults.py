@@ -7,6 +7,8 @@ import os
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, Trials
 
 STUDY = FIXTURES / "ctgov" / "NCT00080808.json"
@@ -113,3 +115,34 @@ def test_a_bad_batch_file_names_its_line_and_exits_1(trials: Trials, tmp_path: P
     qrels.write_text("1 0 NCT04077684 two\n")
     result = trials("eval", "--topics", str(batch), "--qrels", str(qrels), ok=False)
     assert result.exit_code == 1 and f"{qrels}:1:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("TRIALS_PAGE_SIZE", "abc", "TRIALS_PAGE_SIZE='abc' is not a whole number"),
+        ("TRIALS_MAX_DOCUMENT_MB", "-5", "TRIALS_MAX_DOCUMENT_MB='-5' is out of range: at least 1"),
+        ("TRIALS_DOWNLOAD_DELAY", "nan", "TRIALS_DOWNLOAD_DELAY='nan' is out of range"),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_it_takes(
+    trials: Trials, monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = trials("stats", ok=False)
+    assert result.exit_code == 1 and said in result.stderr
+
+
+def test_stats_table_says_when_a_record_lacks_the_field(trials: Trials, tmp_path: Path) -> None:
+    study = json.loads(STUDY.read_bytes())
+    del study["protocolSection"]["eligibilityModule"]["sex"]
+    (tmp_path / "no_sex.json").write_text(json.dumps(study))
+    trials("--quiet", "ingest", str(tmp_path / "no_sex.json"))
+    assert "(not given)  1" in trials("stats", "--by", "sex").stdout
+    assert trials.json("stats", "--by", "sex") == [{"sex": None, "count": 1}]
+
+
+def test_an_empty_store_file_is_no_store(tmp_path: Path) -> None:
+    (tmp_path / "trials.sqlite").touch()
+    result = Trials(tmp_path)("search", "lupus", ok=False)
+    assert result.exit_code == 1 and "no trials stored" in result.stderr

@@ -45,6 +45,10 @@ CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient is
     ("12yo boy with asthma", 12, "M"),
     ("Son, 9, with autism", 9, "M"),
     ("BMI 31, HbA1c 8.2%", None, None),
+    ("34 female with SLE", 34, "F"),
+    ("67 man with COPD, ex-smoker", 67, "M"),
+    ("2 women in my family had lupus; I have it too", None, "F"),
+    ("mother of 2 children, lupus", None, "F"),
 ]
 
 

@@ -37,6 +37,8 @@ _SEX_WORDS = (
 )
 # "woman, 45", "Female 45", "my father, 72,": a person word, then the age.
 _PERSON_COMMA_AGE = re.compile(rf"\b{_SEX_WORDS}\s*[,:]?\s*(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))", re.I)
+# "34 female with SLE", "67 man": the age, then the person (singular: "2 women" is a count, not an age).
+_AGE_PERSON = re.compile(r"(?<!\bof )\b(\d{1,3})[- ]?(?:woman|man|female|male|girl|boy|lady|gentleman)\b", re.I)
 # "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
 _IS_AGE = re.compile(
     rf"\b(?:I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"
@@ -95,7 +97,14 @@ def read_age(text: str) -> float | None:
         if n is not None:
             per_year = 12 if unit.startswith("month") else 52 if unit.startswith("week") else 365
             return round(n / per_year, 2)
-    later = ((_AGE_LABEL, 1), (_SHORT_AGE_SEX, 0), (_SHORT_SEX_AGE, 2), (_PERSON_COMMA_AGE, 1), (_IS_AGE, 1))
+    later = (
+        (_AGE_LABEL, 1),
+        (_SHORT_AGE_SEX, 0),
+        (_SHORT_SEX_AGE, 2),
+        (_PERSON_COMMA_AGE, 1),
+        (_AGE_PERSON, 1),
+        (_IS_AGE, 1),
+    )
     for pattern, group in later:
         if m := pattern.search(text):
             raw = m.group(group) if group else (m.group(1) or m.group(3))

@@ -34,6 +34,10 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
             row["explain"] = catalog.explain(q, r.nct_id)
         extra.append(row)
     emit_records(records, fmt, extra)
+    if explain and fmt == "table":  # the words each result matched, field by field, under the table
+        for r, x in zip(records, extra, strict=True):
+            fields = "; ".join(f"{field}: {', '.join(words)}" for field, words in x["explain"].items() if words)
+            click.echo(f"{r.nct_id}  score {x['score']:g}  {fields or 'filters only'}")
     if fmt == "table":
         where = f" within {q.within_km:g} km of {q.near_label}" if q.near else ""
         about = "about " if result.total_is_estimate else ""
@@ -101,7 +105,10 @@ def stats(app: AppContext, by: str | None, limit: int, fmt: str) -> None:
     if by is None:
         emit_rows(counts.summary(app.catalog()), fmt, ["what", "count"])
         return
-    emit_rows(counts.facet(app.catalog(), by, limit), fmt, [by, "count"])
+    rows = counts.facet(app.catalog(), by, limit)
+    if fmt == "table":  # a record without the field: said in words for people; null stays null for scripts
+        rows = [{**row, by: "(not given)" if row[by] is None else row[by]} for row in rows]
+    emit_rows(rows, fmt, [by, "count"])
 
 
 COMMANDS = [search, show, export, stats]

@@ -99,10 +99,11 @@ def serve(
     from web.app import create_app
 
     settings = load(data_dir or app.data_dir, engine=engine or app.engine)
-    if not settings.db_path.exists():
-        raise click.ClickException(
-            f"no trials in {settings.data_dir}; load some first with `trials ingest PATH` or `trials crawl ctgov`"
-        )
+    empty = click.ClickException(
+        f"no trials in {settings.data_dir}; load some first with `trials ingest PATH` or `trials crawl ctgov`"
+    )
+    if not settings.db_path.exists() or settings.db_path.stat().st_size == 0:
+        raise empty
     web = create_app(settings)
     if web.state.catalog.index.needs_rebuild:
         raise click.ClickException(f"the search index of {settings.data_dir} must be rebuilt: run `trials reindex`")
