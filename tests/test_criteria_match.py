@@ -41,8 +41,9 @@ def test_each_criterion_of_a_real_trial(sle: TrialRecord) -> None:
     patient = read_patient("A 45-year-old woman with systemic lupus erythematosus, not pregnant")
     facts = read_facts(patient.text, [sle], Synonyms(curated()))
     checks = {c.text: c for c in check_criteria(sle, patient, facts).checks}
+    # Her age fits, but the item also asks a weight the text does not give: not known, not met.
     age = checks["age:18 to 75 years, weight 45-80Kg"]
-    assert (age.verdict, age.reason) == (MEETS, "you are 45")
+    assert (age.verdict, age.reason) == (UNKNOWN, "you are 45; the rest of it is not known")
     assert checks["Negative urine pregnancy test"].verdict == MEETS
     assert checks["pregnancy or lactation in females."].verdict == MEETS  # exclusion she is clear of
     assert checks["active severe neuropsychiatric manifestations of SLE;"].verdict == UNKNOWN  # long, not hers
@@ -62,6 +63,8 @@ def test_each_criterion_of_a_real_trial(sle: TrialRecord) -> None:
         ("exclusion", "History of heart failure", MEETS),  # denied
         ("inclusion", "Heart failure NYHA class II-III", FAILS),  # denied
         ("inclusion", "Men aged 40 or older", FAILS),
+        ("inclusion", "Male or female patients aged 18 to 65 years (inclusive) at the time of signing consent", MEETS),
+        ("inclusion", "Aged 18 to 70 years with a body mass index of 18-30", UNKNOWN),
         ("exclusion", "Women who are pregnant or breastfeeding", UNKNOWN),  # not said
         ("inclusion", "Women of childbearing potential must use contraception", UNKNOWN),
         (

@@ -183,12 +183,14 @@ def test_match_explain_says_which_criteria_are_met_and_why(trec: Path) -> None:
     rows = json.loads(result.stdout)
     assert "age 45.0 (text), sex F (text)" in result.stderr
     seed = next(r for r in rows if r["nct_id"] == "NCT04077684")
-    meets = {c["text"]: c["reason"] for c in seed["explain"]["meets"]}
-    assert meets["age:18 to 75 years, weight 45-80Kg"] == "you are 45"
+    # Her age fits, but the item asks a weight too: partly known, not met.
+    partly = {c["text"]: c["reason"] for c in seed["explain"]["partly"]}
+    assert partly["age:18 to 75 years, weight 45-80Kg"] == "you are 45; the rest of it is not known"
+    assert "age:18 to 75 years, weight 45-80Kg" not in {c["text"] for c in seed["explain"]["meets"]}
     assert "lupus" in seed["explain"]["matched_terms"]["title"]
     assert seed["explain"]["unknown"] > 0
     table = t("match", "--text", "45F with systemic lupus erythematosus", "--explain").stdout
-    assert "meets (inclusion, you are 45): age:18 to 75 years" in table
+    assert "partly known (inclusion, you are 45; the rest of it is not known): age:18 to 75 years" in table
 
 
 def test_match_does_not_pad_with_trials_sharing_only_common_words(trec: Path) -> None:

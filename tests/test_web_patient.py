@@ -190,3 +190,16 @@ def test_the_search_form_keeps_filters_it_has_no_field_for(client: TestClient) -
 def test_a_page_past_the_last_says_so(client: TestClient) -> None:
     page = client.get("/search?condition=lupus&page=50").text
     assert "past the last page" in page and "page=1" in page
+
+
+def test_odd_requests_get_answers_that_name_the_problem(client: TestClient) -> None:
+    every = client.get("/api/search?status=any&limit=1").json()["total"]
+    assert client.get("/api/search?status=any,recruiting&limit=1").json()["total"] == every
+    bad_json = client.post("/api/match", content=b"not json", headers={"content-type": "application/json"})
+    assert bad_json.status_code == 422 and bad_json.json()["detail"][0]["param"] == "body"
+    nan = client.get("/api/search?age=nan")
+    assert nan.status_code == 422 and "finite" in nan.json()["error"]
+    for url in ("/", f"/trials/{SEED}", "/api/search?q=lupus", "/trials/NCT99999999"):
+        head, get = client.head(url), client.get(url)
+        assert head.status_code == get.status_code and head.content == b"", url
+        assert head.headers["content-type"] == get.headers["content-type"], url

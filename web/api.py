@@ -120,7 +120,9 @@ async def similar(
         str | None,
         Query(max_length=params.MAX_TEXT, description="Only trials with a site near this place, as in /api/search."),
     ] = None,
-    within: Annotated[float, Query(gt=0, le=20000, description="Radius around `near`, km.")] = DEFAULT_WITHIN_KM,
+    within: Annotated[
+        float, Query(gt=0, le=20000, allow_inf_nan=False, description="Radius around `near`, km.")
+    ] = DEFAULT_WITHIN_KM,
     country: Annotated[
         list[str], Query(max_length=params.MAX_VALUES, description="A site in this country; repeatable.")
     ] = [],  # noqa: B006

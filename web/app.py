@@ -60,6 +60,28 @@ class DropEmptyFormFields:
         await self.app(scope, receive, send)
 
 
+class HeadAsGet:
+    """HEAD answered as GET without the body (RFC 9110 9.3.2): uptime checks and link checkers use it,
+    and FastAPI's routes take only the methods they name."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class SecurityHeaders:
     """SECURITY_HEADERS on every answer. Plain ASGI: Starlette's @app.middleware("http") runs each
     request in a task with memory streams, 0.2 ms of CPU a request on this machine."""
@@ -153,6 +175,9 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = []
         for e in exc.errors():
+            if e.get("type") == "json_invalid":  # its loc is ("body", offset): name the body, not "0"
+                problems.append({"param": "body", "message": 'not valid JSON; send an object such as {"text": "..."}'})
+                continue
             loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
             problems.append({"param": ".".join(loc) or "body", "message": str(e.get("msg", "invalid"))})
         message = "; ".join(f"{p['param']}: {p['message']}" for p in problems) or "invalid request"
@@ -188,6 +213,7 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     app.add_middleware(DropEmptyFormFields)
     # Outermost: a kept answer skips the rest (its security headers were added when it was made).
     app.add_middleware(ResponseCache, catalog=app.state.catalog, max_bytes=settings.web_cache_mb << 20)
+    app.add_middleware(HeadAsGet)  # outside the cache: a HEAD is the GET's answer, kept or made, without its body
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -23,7 +23,9 @@ MAX_TEXT = 5000  # a patient's description
 
 class MatchRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="The patient, in words.")
-    age: float | None = Field(default=None, ge=0, le=150, description="Age in years (else read from the text).")
+    age: float | None = Field(
+        default=None, ge=0, le=150, allow_inf_nan=False, description="Age in years (else read from the text)."
+    )
     sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
     status: list[str] = Field(
         default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
@@ -35,7 +37,9 @@ class MatchRequest(BaseModel):
         description="Where the patient is, as `near` of /api/search. Left out: the place the text names, if any "
         '("I live near Beijing"); null or "": anywhere.',
     )
-    within: float = Field(default=DEFAULT_WITHIN_KM, gt=0, le=20000, description="Radius around the place, km.")
+    within: float = Field(
+        default=DEFAULT_WITHIN_KM, gt=0, le=20000, allow_inf_nan=False, description="Radius around the place, km."
+    )
 
 
 def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None]:

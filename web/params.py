@@ -58,7 +58,7 @@ def statuses(values: list[str], default: tuple[str, ...] = ()) -> tuple[str, ...
     given = texts("status", values)
     if not given:
         return default
-    if any(v.lower() == ANY_STATUS for v in given):
+    if any(part.strip().lower() == ANY_STATUS for v in given for part in v.split(",")):  # "any,recruiting" too
         return ()
     try:
         return normalize.status_filters(given)
@@ -218,7 +218,9 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             Query(max_length=MAX_VALUES, description="Phase; repeatable.", json_schema_extra=one_of(PHASE_VALUES)),
         ] = [],  # noqa: B006
         sponsor: Annotated[str | None, Query(max_length=MAX_TEXT, description="Lead sponsor or collaborator.")] = None,
-        age: Annotated[float | None, Query(ge=0, le=150, description="A participant's age in years.")] = None,
+        age: Annotated[
+            float | None, Query(ge=0, le=150, allow_inf_nan=False, description="A participant's age in years.")
+        ] = None,
         sex: Annotated[str | None, Query(pattern=SEX_PATTERN, description="A participant's sex: F or M.")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Results per page.")] = PER_PAGE,
@@ -226,7 +228,9 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             str | None,
             Query(max_length=MAX_TEXT, description='A place: "City", "City, Country", a US ZIP code or "lat,lon".'),
         ] = None,
-        within: Annotated[float, Query(gt=0, le=20000, description="Radius around `near`, km.")] = DEFAULT_WITHIN_KM,
+        within: Annotated[
+            float, Query(gt=0, le=20000, allow_inf_nan=False, description="Radius around `near`, km.")
+        ] = DEFAULT_WITHIN_KM,
         country: Annotated[
             list[str],
             Query(

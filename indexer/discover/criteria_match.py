@@ -18,6 +18,95 @@ _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\
 # "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
 _AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
 _AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+# Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
+# 65 years (inclusive) at the time of signing the informed consent".
+_AGE_ITEM_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "or",
+        "the",
+        "of",
+        "to",
+        "from",
+        "in",
+        "at",
+        "on",
+        "is",
+        "are",
+        "be",
+        "was",
+        "must",
+        "should",
+        "who",
+        "whose",
+        "with",
+        "between",
+        "inclusive",
+        "inclusively",
+        "age",
+        "aged",
+        "ages",
+        "years",
+        "year",
+        "yrs",
+        "yr",
+        "old",
+        "older",
+        "than",
+        "over",
+        "above",
+        "least",
+        "equal",
+        "greater",
+        "under",
+        "younger",
+        "below",
+        "male",
+        "female",
+        "males",
+        "females",
+        "men",
+        "women",
+        "man",
+        "woman",
+        "both",
+        "sexes",
+        "sex",
+        "gender",
+        "any",
+        "all",
+        "adult",
+        "adults",
+        "patient",
+        "patients",
+        "subject",
+        "subjects",
+        "participant",
+        "participants",
+        "volunteer",
+        "volunteers",
+        "person",
+        "persons",
+        "people",
+        "time",
+        "screening",
+        "enrollment",
+        "enrolment",
+        "entry",
+        "study",
+        "consent",
+        "informed",
+        "signing",
+        "sign",
+        "signed",
+        "visit",
+        "date",
+        "day",
+        "diagnosis",
+    ]
+)
 _NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
 _MEN = re.compile(r"\b(men|males?)\b", re.I)
 _WOMEN = re.compile(r"\b(women|females?)\b", re.I)
@@ -93,8 +182,13 @@ def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
         low, high = float(m.group(1)), 999.0
     else:
         return None
-    ok = low <= patient.age <= high
-    return CriterionCheck(kind, item, MEETS if ok else FAILS, f"you are {patient.age:g}")
+    if not low <= patient.age <= high:
+        return CriterionCheck(kind, item, FAILS, f"you are {patient.age:g}")  # one failed part fails the item
+    # Met only if the age is all it asks: "aged 18-75 years, weight 45-80 kg" asks a weight we do not know.
+    rest = item[: m.start()] + " " + item[m.end() :]
+    if re.search(r"\d", rest) or any(w not in _AGE_ITEM_WORDS for w in re.findall(r"[a-z]+", rest.lower())):
+        return CriterionCheck(kind, item, UNKNOWN, f"you are {patient.age:g}; the rest of it is not known")
+    return CriterionCheck(kind, item, MEETS, f"you are {patient.age:g}")
 
 
 def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:

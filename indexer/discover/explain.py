@@ -38,6 +38,10 @@ class MatchExplanation:
         drugs, summary): a word in the long criteria alone is most often one said in passing."""
         return not self.concepts and all(name == "criteria" for name, _ in self.matched_terms)
 
+    @property
+    def partly(self) -> tuple[CriterionCheck, ...]:
+        return tuple(c for c in self.unknown if c.reason)
+
     def to_dict(self) -> dict[str, Any]:
         def checks(cs: tuple[CriterionCheck, ...]) -> list[dict[str, str]]:
             return [{"kind": c.kind, "text": c.text, "reason": c.reason} for c in cs]
@@ -46,6 +50,8 @@ class MatchExplanation:
             "meets": checks(self.meets),
             "fails": checks(self.fails),
             "unknown": len(self.unknown),
+            # Unknown items of which a part was checked ("aged 18-75, weight 45-80 kg": the age fits).
+            "partly": checks(self.partly),
             "concepts": list(self.concepts),
             "matched_terms": dict(self.matched_terms),
         }

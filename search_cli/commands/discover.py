@@ -175,7 +175,7 @@ def _match_table(
             click.echo(f"  about: {', '.join(e.concepts)}")
         for name, words in e.matched_terms:
             click.echo(f"  {name}: {', '.join(words)}")
-        for label, checks in (("meets", e.meets), ("fails", e.fails)):
+        for label, checks in (("meets", e.meets), ("fails", e.fails), ("partly known", e.partly)):
             for c in checks:
                 click.echo(f"  {label} ({c.kind}, {c.reason}): {c.text}")
         click.echo(f"  unknown: {len(e.unknown)} criteria the description does not settle")
