@@ -46,8 +46,16 @@ class AppContext:
         return self._catalog
 
     def trial_id(self, given: str) -> str:
-        """The stored trial any of its ids names (NCT, EudraCT, sponsor's), else `given` as an NCT id would be."""
-        return self.catalog().store.resolve(given.strip()) or given.strip().upper()
+        """The stored trial any of its ids names (NCT, EudraCT, sponsor's), else `given` as an NCT id would be.
+
+        An id that several trials give (a grant number) is an error that lists them."""
+        found = self.catalog().store.resolve_all(given.strip())
+        if len(found) > 1:
+            raise click.ClickException(
+                f"{given} is an id of {len(found)}{'+' if len(found) >= 20 else ''} trials "
+                f"({', '.join(found[:10])}{', ...' if len(found) > 10 else ''}): give one of their NCT ids"
+            )
+        return found[0] if found else given.strip().upper()
 
     def not_stored(self, given: str) -> click.ClickException:
         """What to say of an id that names no stored trial: how to fetch it, if it can be fetched by id."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, Trials
+from tests.conftest import FIXTURES, Trials, shared
 
 STUDY = FIXTURES / "ctgov" / "NCT00080808.json"
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # org study id 2018PHB041-01
@@ -146,3 +146,13 @@ def test_an_empty_store_file_is_no_store(tmp_path: Path) -> None:
     (tmp_path / "trials.sqlite").touch()
     result = Trials(tmp_path)("search", "lupus", ok=False)
     assert result.exit_code == 1 and "no trials stored" in result.stderr
+
+
+def test_an_id_several_trials_give_is_an_error_that_lists_them(trials: Trials) -> None:
+    grant = "P30CA006973"
+    files = [shared("ctgov", "xml", f"{n}.xml") for n in ("NCT00003243", "NCT00003414", "NCT00493025")]
+    trials("--quiet", "ingest", *map(str, files))
+    for command in ("show", "history", "similar"):
+        result = trials(command, grant, ok=False)
+        assert result.exit_code == 1, command
+        assert "an id of 3 trials (NCT00003243, NCT00003414, NCT00493025)" in result.stderr, command

@@ -100,3 +100,15 @@ def test_similar_runs_on_its_own_thread_and_sees_new_trials(data: Path, monkeypa
         page = client.get(f"/trials/{SEED}/similar")
         assert "NCT99999992" in page.text
     assert threads and all(t.startswith("trials-similar") for t in threads), threads
+
+
+def test_answers_kept_yesterday_are_not_served_today(web_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # How old a trial's entry is ("updated 3 years ago", freshness.age_days) changes with the day.
+    from web import cache
+
+    monkeypatch.setattr(cache, "today_iso", lambda: "2026-12-01")
+    with TestClient(create_app(load(web_data))) as client:
+        assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "miss"
+        assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "hit"
+        monkeypatch.setattr(cache, "today_iso", lambda: "2026-12-02")
+        assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "miss"

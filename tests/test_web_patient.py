@@ -203,3 +203,18 @@ def test_odd_requests_get_answers_that_name_the_problem(client: TestClient) -> N
         head, get = client.head(url), client.get(url)
         assert head.status_code == get.status_code and head.content == b"", url
         assert head.headers["content-type"] == get.headers["content-type"], url
+
+
+def test_an_id_several_trials_give_lists_them_to_choose_from(client: TestClient) -> None:
+    grant = "P30CA006973"  # a cancer center's grant number, listed by several trials
+    # The oracle: the registry's XML files that list it among their ids.
+    expected = sorted(
+        p.stem
+        for p in shared("ctgov", "xml").glob("*.xml")
+        if any(e.text == grant for e in ET.parse(p).getroot().iter("secondary_id"))
+    )
+    assert len(expected) > 1
+    answer = client.get(f"/api/trials/{grant}")
+    assert answer.status_code == 300 and answer.json()["trials"] == expected
+    page = client.get(f"/trials/{grant}")
+    assert page.status_code == 300 and all(f'href="/trials/{t}"' in page.text for t in expected)

@@ -16,7 +16,7 @@ from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
 from indexer.index.document import DEFAULT_WITHIN_KM
 from web import params, views
-from web.app import NotFound
+from web.app import Ambiguous, NotFound
 from web.jsonresp import JSONResponse
 from web.match import MatchRequest, run_match
 from web.offload import Offload
@@ -69,8 +69,11 @@ Off = Annotated[Offload, Depends(offload)]
 
 
 def found_trial(cat: Catalog, trial_id: str) -> str:
-    """The trial's NCT (or provisional) id, or 404 naming how to fetch it."""
-    nct_id = views.resolve(cat, trial_id)
+    """The trial's NCT (or provisional) id, or 404 naming how to fetch it (300 for an id of several)."""
+    found = views.resolve_all(cat, trial_id)
+    if len(found) > 1:
+        raise Ambiguous(trial_id, found)
+    nct_id = found[0] if found else None
     if nct_id is None:
         raise NotFound(
             f"no trial {trial_id!r} here; fetch it with `trials crawl ctgov --nct ID` or `trials ingest FILE`"

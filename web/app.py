@@ -108,6 +108,14 @@ class NotFound(LookupError):
     """An unknown trial or watch: 404 with what to do."""
 
 
+class Ambiguous(Exception):
+    """An id that several trials give (a grant number): 300 with the trials, to choose from."""
+
+    def __init__(self, given: str, trials: list[str]):
+        super().__init__(f"{given!r} is an id of {len(trials)} trials: choose one")
+        self.trials = trials
+
+
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html (select_autoescape)
     t.env.autoescape = True  # every template, whatever its name
@@ -132,14 +140,19 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
-def _error(request: Request, status: int, message: str, detail: object = None) -> Response:
+def _error(
+    request: Request, status: int, message: str, detail: object = None, trials: list[str] | None = None
+) -> Response:
     if _wants_json(request):
         body: dict[str, object] = {"error": message}
         if detail is not None:
             body["detail"] = detail
+        if trials is not None:
+            body["trials"] = trials
         return JSONResponse(body, status_code=status)
     t: Jinja2Templates = request.app.state.templates
-    return t.TemplateResponse(request, "error.html", {"status": status, "message": message}, status_code=status)
+    context = {"status": status, "message": message, "trials": trials or []}
+    return t.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
@@ -182,6 +195,10 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
             problems.append({"param": ".".join(loc) or "body", "message": str(e.get("msg", "invalid"))})
         message = "; ".join(f"{p['param']}: {p['message']}" for p in problems) or "invalid request"
         return _error(request, 422, message, problems)
+
+    @app.exception_handler(Ambiguous)
+    async def ambiguous(request: Request, exc: Ambiguous) -> Response:
+        return _error(request, 300, str(exc), trials=exc.trials)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

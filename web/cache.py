@@ -7,9 +7,10 @@ from collections import OrderedDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.catalog import Catalog
+from indexer.clock import today_iso
 
-# Pages and API answers that depend on the request and the stored data only (not the clock, unlike
-# a watch's feed): the ones people load most.
+# Pages and API answers that depend on the request, the stored data and the day (how fresh a trial's
+# entry is, "updated 3 years ago"), unlike a watch's feed: the ones people load most.
 CACHED = ("/search", "/trials/", "/api/search", "/api/trials/")
 MAX_ENTRY = 1 << 20  # a larger answer is served, not kept
 # Says whether an answer came from the cache (benchmarks count them; so can an operator).
@@ -29,7 +30,7 @@ class ResponseCache:
         self.catalog = catalog
         self.max_bytes = max_bytes
         self.size = 0
-        self._seen: int | None = None
+        self._seen: tuple[int, str] | None = None
         self._entries: OrderedDict[tuple[bytes, ...], tuple[Message, bytes]] = OrderedDict()
 
     def _key(self, scope: Scope) -> tuple[bytes, ...] | None:
@@ -38,8 +39,9 @@ class ResponseCache:
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
         return (scope["path"].encode("utf-8", "surrogateescape"), scope.get("query_string", b""), host)
 
-    def generation(self) -> int:
-        found = self.catalog.catch_up()
+    def generation(self) -> tuple[int, str]:
+        # The data's state and the day: an answer made yesterday says how old entries were yesterday.
+        found = (self.catalog.catch_up(), today_iso())
         if found != self._seen:
             self._entries.clear()
             self.size, self._seen = 0, found

@@ -52,6 +52,11 @@ def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
     ]
 
 
+def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:
+    """Every trial an id names (several for a grant number that many list)."""
+    return catalog.store.resolve_all(trial_id.strip()) if trial_id.strip() else []
+
+
 def resolve(catalog: Catalog, trial_id: str) -> str | None:
     """The NCT id (or provisional id) of the trial any of its ids names."""
     return catalog.store.resolve(trial_id.strip()) if trial_id.strip() else None

@@ -36,6 +36,12 @@ class RecordReads:
         found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
         return str(found) if found is not None else self.ids.find(wanted)
 
+    def resolve_all(self, any_id: str) -> list[str]:
+        """Every trial an id names: one for an NCT id, maybe several for a grant or sponsor's number."""
+        wanted = any_id.strip()
+        found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
+        return [str(found)] if found is not None else self.ids.find_all(wanted)
+
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))
         return TrialRecord.from_dict(orjson.loads(row)) if row is not None else None

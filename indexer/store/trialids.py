@@ -26,14 +26,31 @@ class TrialIds:
     def __init__(self, db: Database):
         self._db = db
 
-    def find(self, any_id: str) -> str | None:
-        """The trial whose source page, sponsor's id or secondary id this is, if any."""
+    def find_all(self, any_id: str, limit: int = 20) -> list[str]:
+        """The trials this id names: those giving it as the best kind of id any gives it as. One trial's
+        own protocol id names that trial, though others cite it; a grant number five trials list names five."""
+        for candidate in self._tries(any_id):
+            rows = self._db.execute(
+                "SELECT nct_id, kind FROM trial_ids WHERE id = ?"
+                " AND kind = (SELECT min(kind) FROM trial_ids WHERE id = ?) GROUP BY nct_id ORDER BY nct_id LIMIT ?",
+                (candidate, candidate, limit),
+            ).fetchall()
+            if rows:
+                return [str(r[0]) for r in rows]
+        return []
+
+    @staticmethod
+    def _tries(any_id: str) -> list[str]:
         # As written, then as most registries print them (upper case: "2018phb041-01"), then a WHO
         # ICTRP-style EudraCT id without its "EUCTR" prefix: index look-ups, not a scan.
         tries = dict.fromkeys((any_id, any_id.upper()))
         if any_id.upper().startswith("EUCTR") and len(any_id) > 5:
             tries[any_id[5:].lstrip("-_ ")] = None
-        for candidate in tries:
+        return list(tries)
+
+    def find(self, any_id: str) -> str | None:
+        """The trial whose source page, sponsor's id or secondary id this is, if any."""
+        for candidate in self._tries(any_id):
             found = self._db.one(
                 "SELECT nct_id FROM trial_ids WHERE id = ? ORDER BY kind, nct_id LIMIT 1", (candidate,)
             )

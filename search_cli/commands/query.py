@@ -61,8 +61,7 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     """One trial, every field, by any of its ids (NCT, EudraCT, sponsor's), with every source that
     describes it and where they disagree, and how to take part: contacts and sites."""
     store = app.catalog().store
-    resolved = store.resolve(trial_id) or trial_id
-    record = _lookup(app, resolved)
+    record = _lookup(app, app.trial_id(trial_id))
     place = resolve_place(near_text)
     near = (place.lat, place.lon) if place else None
     from indexer.merge import merged, view_of  # only `show` needs the sources compared
