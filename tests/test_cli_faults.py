@@ -6,6 +6,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -156,3 +157,26 @@ def test_an_id_several_trials_give_is_an_error_that_lists_them(trials: Trials) -
         result = trials(command, grant, ok=False)
         assert result.exit_code == 1, command
         assert "an id of 3 trials (NCT00003243, NCT00003414, NCT00493025)" in result.stderr, command
+
+
+def test_stats_by_country_counts_each_country_once_whatever_its_spelling(trials: Trials) -> None:
+    # A legacy XML trial with a site in "Korea, Republic of" and an API v2 one with a site in "South Korea"
+    # (found in the registry's files, read here without our parsers).
+    xml = next(
+        p
+        for p in sorted(shared("ctgov", "xml").glob("*.xml"))
+        if "Korea, Republic of" in {c.text for c in ET.parse(p).getroot().iterfind("location/facility/address/country")}
+    )
+    v2 = next(
+        p
+        for p in sorted(shared("ctgov", "v2").glob("NCT*.json"))
+        if any(
+            loc.get("country") == "South Korea"
+            for loc in json.loads(p.read_bytes())["protocolSection"]
+            .get("contactsLocationsModule", {})
+            .get("locations", [])
+        )
+    )
+    trials("--quiet", "ingest", str(xml), str(v2))
+    rows = {r["country"]: r["count"] for r in trials.json("stats", "--by", "country", "--limit", "500")}
+    assert rows.get("South Korea") == 2 and "Korea, Republic of" not in rows
