@@ -86,16 +86,19 @@ def patient_finds_the_trial(browser: Any, base_url: str, viewport: dict[str, int
     page.click("form.search button[type=submit]")
     page.wait_for_url("**/search?**")
     assert "condition=lupus" in page.url and "near=Beijing" in page.url
-    result = page.locator(f"li.result:has(a[href='/trials/{SEED}'])")
+    # Its link carries the place, so that the trial page lists the nearest sites first.
+    result = page.locator(f"li.result:has(a[href^='/trials/{SEED}?near='])")
     assert result.count() == 1
     text = result.inner_text()
     assert "Looking for participants" in text and "Beijing" in text and "km away" in text
     page.screenshot(path=str(shots / "search.png"), full_page=True)
 
     # The trial page.
-    result.locator(f"a[href='/trials/{SEED}']").click()
-    page.wait_for_url(f"**/trials/{SEED}")
+    result.locator(f"a[href^='/trials/{SEED}?near=']").click()
+    page.wait_for_url(f"**/trials/{SEED}?near=*")
     assert "Efficacy and Safety of Low-dose IL-2" in page.locator("h1").inner_text()
+    take_part = page.locator("section.take-part").inner_text()
+    assert "nearest Beijing" in take_part and "km away" in take_part and "Contacts" in take_part
 
     # Answer the checklist: only the page changes, nothing is sent.
     before = len(requests)

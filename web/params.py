@@ -252,7 +252,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         except gazetteer.CountryNotPlace as exc:  # "near China" (the page has one place box): in China
             written, point, label, in_country = text("near", near), None, None, (exc.country,)
         if sort == "distance" and point is None:
-            raise BadParameter("sort", "sorting by distance needs `near`, a place")
+            sort = "relevance"  # nearest first of no place (none asked, or a country): best match first
         return SearchParams(
             q=text("q", q),
             condition=texts("condition", condition),
