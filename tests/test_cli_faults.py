@@ -66,10 +66,12 @@ def test_a_file_named_on_the_command_line_is_read_whatever_its_name(trials: Tria
     plain.write_bytes(STUDY.read_bytes())
     bom = tmp_path / "bom.json"  # saved by a Windows tool, with a byte-order mark
     bom.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
+    utf16 = tmp_path / "utf16.json"  # as PowerShell's `>` writes it
+    utf16.write_bytes((FIXTURES / "ctgov" / "NCT00544076.json").read_text(encoding="utf-8").encode("utf-16"))
     text = tmp_path / "notes.txt"
     text.write_text("not a trial")
-    result = trials("ingest", str(plain), str(bom), str(text))
-    assert "2 new" in result.stderr and "1 skipped" in result.stderr and "0 failed" in result.stderr
+    result = trials("ingest", str(plain), str(bom), str(utf16), str(text))
+    assert "3 new" in result.stderr and "1 skipped" in result.stderr and "0 failed" in result.stderr
     # In a folder, only registry documents are looked at (its README and INDEX.csv are not).
     assert "0 new" in trials("ingest", str(tmp_path)).stderr
 

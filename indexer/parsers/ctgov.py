@@ -46,10 +46,17 @@ def parse_document(
 
 def decode_json(body: bytes | str) -> Any:
     """A JSON document, decoded once: orjson, or the standard library for what orjson refuses."""
-    # A byte-order mark (Windows tools write one) is not JSON, and orjson refuses it.
+    # A byte-order mark (Windows tools write one) is not JSON, and orjson refuses it; UTF-16 (which
+    # PowerShell's redirection writes) is read as Python's json reads it.
     if isinstance(body, bytes):
-        body = body[3:] if body.startswith(b"\xef\xbb\xbf") else body
-    elif body.startswith("\ufeff"):
+        if body.startswith(b"\xef\xbb\xbf"):
+            body = body[3:]
+        elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                body = body.decode("utf-16")
+            except UnicodeDecodeError as exc:
+                raise ParseError(f"invalid JSON: UTF-16 text that cannot be decoded ({exc.reason})") from exc
+    if isinstance(body, str) and body.startswith("\ufeff"):
         body = body[1:]
     try:
         return orjson.loads(body)
