@@ -8,6 +8,7 @@ the file named by TRIALS_CONFIG, else config.toml in the per-user config directo
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -152,15 +153,18 @@ def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
     return Settings(data_dir=Path(path).expanduser(), **values)  # type: ignore[arg-type]
 
 
-def _number(kind: type[float], env: Mapping[str, str], name: str, default: str, least: float) -> float:
+def _number(
+    kind: type[float], env: Mapping[str, str], name: str, default: str, least: float, most: float = 1e12
+) -> float:
     """A numeric setting, or ConfigError naming it and what it takes."""
     raw = env.get(name, default)
     try:
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not {'a whole number' if kind is int else 'a number'}") from None
-    if value < least or value != value:  # NaN compares false to everything
-        raise ConfigError(f"{name}={raw!r} is out of range: at least {least:g}")
+    if not math.isfinite(value) or value < least or value > most:
+        bounds = f"{least:g} to {most:g}" if most < 1e12 else f"at least {least:g}, finite"
+        raise ConfigError(f"{name}={raw!r} is out of range: {bounds}")
     return value
 
 
@@ -182,7 +186,7 @@ def _values(env: Mapping[str, str]) -> dict[str, object]:
         "engine": env.get("TRIALS_ENGINE") or None,
         "feed_entries": _number(int, env, "TRIALS_FEED_ENTRIES", "100", 1),
         "smtp_host": env.get("TRIALS_SMTP_HOST") or "localhost",
-        "smtp_port": _number(int, env, "TRIALS_SMTP_PORT", "25", 1),
+        "smtp_port": _number(int, env, "TRIALS_SMTP_PORT", "25", 1, 65535),
         "smtp_tls": _choice(env.get("TRIALS_SMTP_TLS", "auto"), "TRIALS_SMTP_TLS", SMTP_TLS),
         "smtp_user": env.get("TRIALS_SMTP_USER") or None,
         "smtp_password": env.get("TRIALS_SMTP_PASSWORD") or None,

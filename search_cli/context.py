@@ -52,7 +52,7 @@ class AppContext:
         found = self.catalog().store.resolve_all(given.strip())
         if len(found) > 1:
             raise click.ClickException(
-                f"{given} is an id of {len(found)}{'+' if len(found) >= 20 else ''} trials "
+                f"{given} is an id of {len(found) if len(found) <= 20 else 'more than 20'} trials "
                 f"({', '.join(found[:10])}{', ...' if len(found) > 10 else ''}): give one of their NCT ids"
             )
         return found[0] if found else given.strip().upper()

@@ -115,9 +115,12 @@ def test_a_bad_batch_file_names_its_line_and_exits_1(trials: Trials, tmp_path: P
     batch.write_text('{"id": "1", "text": "woman, 34, lupus"}\n')
     assert trials("match", "--batch", str(batch), "--json", ok=False).exit_code == 2
     qrels = tmp_path / "qrels.txt"
-    qrels.write_text("1 0 NCT04077684 two\n")
-    result = trials("eval", "--topics", str(batch), "--qrels", str(qrels), ok=False)
-    assert result.exit_code == 1 and f"{qrels}:1:" in result.stderr
+    for grade in ("two", "--1"):
+        qrels.write_text(f"1 0 NCT04077684 {grade}\n")
+        result = trials("eval", "--topics", str(batch), "--qrels", str(qrels), ok=False)
+        assert result.exit_code == 1 and f"{qrels}:1:" in result.stderr, grade
+    match = trials("match", "--text", "female, 45, lupus, Mexico")  # a country as the last clause
+    assert match.exit_code == 0 and "in Mexico" in match.stderr
 
 
 @pytest.mark.parametrize(
@@ -125,6 +128,8 @@ def test_a_bad_batch_file_names_its_line_and_exits_1(trials: Trials, tmp_path: P
     [
         ("TRIALS_PAGE_SIZE", "abc", "TRIALS_PAGE_SIZE='abc' is not a whole number"),
         ("TRIALS_MAX_DOCUMENT_MB", "-5", "TRIALS_MAX_DOCUMENT_MB='-5' is out of range: at least 1"),
+        ("TRIALS_SMTP_TIMEOUT", "inf", "TRIALS_SMTP_TIMEOUT='inf' is out of range"),
+        ("TRIALS_SMTP_PORT", "99999", "TRIALS_SMTP_PORT='99999' is out of range: 1 to 65535"),
         ("TRIALS_DOWNLOAD_DELAY", "nan", "TRIALS_DOWNLOAD_DELAY='nan' is out of range"),
     ],
 )

@@ -65,6 +65,9 @@ def test_each_criterion_of_a_real_trial(sle: TrialRecord) -> None:
         ("inclusion", "Men aged 40 or older", FAILS),
         ("inclusion", "Male or female patients aged 18 to 65 years (inclusive) at the time of signing consent", MEETS),
         ("inclusion", "Aged 18 to 70 years with a body mass index of 18-30", UNKNOWN),
+        ("inclusion", "Aged 18 to 70 years with type 2 diabetes", MEETS),  # both parts known
+        ("inclusion", "Men aged 18 to 70 years", FAILS),  # the age fits, the sex does not
+        ("inclusion", "Aged 18 to 50 years with type 2 diabetes", FAILS),
         ("exclusion", "Women who are pregnant or breastfeeding", UNKNOWN),  # not said
         ("inclusion", "Women of childbearing potential must use contraception", UNKNOWN),
         (

@@ -9,7 +9,7 @@ import pytest
 
 from indexer.geo import gazetteer
 from indexer.geo.distance import bounding_box, km
-from indexer.geo.in_text import place_in_text
+from indexer.geo.in_text import patient_place, place_in_text
 from indexer.parsers import parse
 from tests.conftest import FIXTURES, Trials, shared
 
@@ -171,3 +171,17 @@ def test_the_place_a_patient_names(text: str, label: str | None) -> None:
     assert (found.label if found else None) == label
     if found is not None:
         assert found.source == "text" and found.written in text
+
+
+def test_a_country_where_a_place_is_asked_for_is_that_country() -> None:
+    for name, code in (("China", "CN"), ("India", "IN"), ("Jordan", "JO"), ("Mexico", "MX")):
+        with pytest.raises(gazetteer.CountryNotPlace) as found:
+            gazetteer.resolve(name)
+        assert found.value.country == code
+    # A city of that very name and 100,000 people or more is the place.
+    assert gazetteer.resolve("Singapore").label == "Singapore, SG"
+    # As a clause of its own in a patient's words, and as the place given: the country, never a crash.
+    read = place_in_text("female, 45, lupus, Mexico")
+    assert read is not None and read.country == "MX" and read.place is None
+    given = patient_place("lupus", "China")
+    assert given is not None and given.country == "CN" and given.source == "given"

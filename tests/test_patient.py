@@ -49,6 +49,8 @@ CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient is
     ("67 man with COPD, ex-smoker", 67, "M"),
     ("2 women in my family had lupus; I have it too", None, "F"),
     ("mother of 2 children, lupus", None, "F"),
+    ("mother with 1 girl, lupus", None, "F"),
+    ("lupus; 52 man", 52, "M"),
 ]
 
 

@@ -106,9 +106,9 @@ def test_answers_kept_yesterday_are_not_served_today(web_data: Path, monkeypatch
     # How old a trial's entry is ("updated 3 years ago", freshness.age_days) changes with the day.
     from web import cache
 
-    monkeypatch.setattr(cache, "today_iso", lambda: "2026-12-01")
+    monkeypatch.setattr(cache, "today", lambda: "2026-12-01")
     with TestClient(create_app(load(web_data))) as client:
         assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "miss"
         assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "hit"
-        monkeypatch.setattr(cache, "today_iso", lambda: "2026-12-02")
+        monkeypatch.setattr(cache, "today", lambda: "2026-12-02")
         assert client.get(f"/api/trials/{SEED}").headers["x-cache"] == "miss"

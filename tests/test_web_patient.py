@@ -221,3 +221,10 @@ def test_an_id_several_trials_give_lists_them_to_choose_from(client: TestClient)
     assert answer.status_code == 300 and answer.json()["trials"] == expected
     page = client.get(f"/trials/{grant}")
     assert page.status_code == 300 and all(f'href="/trials/{t}"' in page.text for t in expected)
+
+
+def test_a_country_typed_as_the_place_is_not_kept_as_a_hidden_filter(client: TestClient) -> None:
+    page = client.get("/search?condition=lupus&near=China").text
+    assert 'name="country"' not in page and "with a site in CN" in page
+    both = client.get("/search?condition=lupus&near=China&country=Japan").text
+    assert '<input type="hidden" name="country" value="JP">' in both and 'value="CN"' not in both

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import date
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.catalog import Catalog
-from indexer.clock import today_iso
 
 # Pages and API answers that depend on the request, the stored data and the day (how fresh a trial's
 # entry is, "updated 3 years ago"), unlike a watch's feed: the ones people load most.
@@ -15,6 +15,11 @@ CACHED = ("/search", "/trials/", "/api/search", "/api/trials/")
 MAX_ENTRY = 1 << 20  # a larger answer is served, not kept
 # Says whether an answer came from the cache (benchmarks count them; so can an operator).
 HIT, MISS = (b"x-cache", b"hit"), (b"x-cache", b"miss")
+
+
+def today() -> str:
+    """The day the pages count ages from (`present.ago` and `freshness` use the local date)."""
+    return date.today().isoformat()
 
 
 class ResponseCache:
@@ -41,7 +46,7 @@ class ResponseCache:
 
     def generation(self) -> tuple[int, str]:
         # The data's state and the day: an answer made yesterday says how old entries were yesterday.
-        found = (self.catalog.catch_up(), today_iso())
+        found = (self.catalog.catch_up(), today())
         if found != self._seen:
             self._entries.clear()
             self.size, self._seen = 0, found

@@ -142,6 +142,7 @@ class SearchParams:
     near_label: str | None = None  # the place it found, in words
     within: float = DEFAULT_WITHIN_KM
     country: tuple[str, ...] = ()  # ISO codes
+    near_country: tuple[str, ...] = ()  # a country typed as the place ("near China"): searched as one
     fresh: bool = False
     sort: str = "relevance"  # relevance, distance (with near), updated: as `trials search --sort`
 
@@ -150,7 +151,7 @@ class SearchParams:
             near=self.near_point,
             near_label=self.near_label,
             within_km=self.within,
-            countries=self.country,
+            countries=tuple(dict.fromkeys(self.country + self.near_country)),
             fresh=self.fresh,
             sort=self.sort,
             text=self.q,
@@ -269,7 +270,8 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             near_point=point,
             near_label=label,
             within=within,
-            country=tuple(dict.fromkeys(countries(country) + in_country)),
+            country=countries(country),
+            near_country=in_country,
             fresh=fresh,
             sort=sort,
         )

@@ -193,20 +193,29 @@ def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
 
 def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:
     """The verdict on one item: age, a condition the patient has or denies, pregnancy, sex; else unknown."""
-    for special in (_age(kind, item, patient), _pregnancy(kind, item, patient, facts), _sex(kind, item, patient)):
+    age, sex = _age(kind, item, patient), _sex(kind, item, patient)
+    # One failed part fails the item ("Women aged 18-45" for a man of 30), whichever part it is.
+    for part in (age, sex):
+        if part is not None and part.verdict == FAILS:
+            return part
+    if age is not None and age.verdict == MEETS:
+        return age
+    for special in (_pregnancy(kind, item, patient, facts), sex):
         if special is not None:
             return special
     short = len(item.split()) <= SHORT_ITEM_WORDS
     text = norm(item)
     if has := _named(text, facts.present_names):
         if kind == "inclusion":
-            return CriterionCheck(kind, item, MEETS, f"you have {has}")
+            # "Aged 18-75 years with SLE": the age fits (when one is asked) and the condition is hers.
+            said = f"you are {patient.age:g}; " if age is not None and patient.age is not None else ""
+            return CriterionCheck(kind, item, MEETS, f"{said}you have {has}")
         if short:
             return CriterionCheck(kind, item, FAILS, f"you have {has}")
     if short and (denied := _named(text, facts.denied_names)):
         verdict = MEETS if kind == "exclusion" else FAILS
         return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
-    return CriterionCheck(kind, item, UNKNOWN)
+    return age or CriterionCheck(kind, item, UNKNOWN)  # the age fits, the rest is not known: partly known
 
 
 def _items(criteria: tuple[Criterion, ...]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 4 or not parts[3].lstrip("-").isdigit():
+        if len(parts) != 4 or not re.fullmatch(r"-?\d+", parts[3]):
             raise InputFileError(f"{path}:{n}: expected 'topic 0 doc grade' (grade a whole number)")
         qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
     return qrels

@@ -38,7 +38,10 @@ _SEX_WORDS = (
 # "woman, 45", "Female 45", "my father, 72,": a person word, then the age.
 _PERSON_COMMA_AGE = re.compile(rf"\b{_SEX_WORDS}\s*[,:]?\s*(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))", re.I)
 # "34 female with SLE", "67 man": the age, then the person (singular: "2 women" is a count, not an age).
-_AGE_PERSON = re.compile(r"(?<!\bof )\b(\d{1,3})[- ]?(?:woman|man|female|male|girl|boy|lady|gentleman)\b", re.I)
+# At the start of the text or of a clause only: "mother with 1 girl" counts a child, it is no age.
+_AGE_PERSON = re.compile(
+    r"(?:^|[,;:(]\s*|\ba\s+)(\d{1,3})[- ]?(?:woman|man|female|male|girl|boy|lady|gentleman)\b", re.I
+)
 # "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
 _IS_AGE = re.compile(
     rf"\b(?:I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"

@@ -107,6 +107,8 @@ def _clause_city(text: str) -> PlaceRead | None:
                 return PlaceRead(written, "text", place=gazetteer.resolve(f"{name}, {qualifier}"))
             except gazetteer.UnknownPlace:
                 pass  # "Paris, Lupus": the next clause is no country or state; the city alone
+        if country := gazetteer.country_code(name):  # "..., Mexico": the country, as `_read` takes it
+            return PlaceRead(name, "text", country=country)
         return PlaceRead(name, "text", place=gazetteer.resolve(name))
     return None
 
@@ -126,5 +128,8 @@ def place_in_text(text: str) -> PlaceRead | None:
 def patient_place(text: str, given: str | None) -> PlaceRead | None:
     """The place given (UnknownPlace if the gazetteer does not know it), else the one the text names."""
     if given and given.strip():
-        return PlaceRead(given.strip(), "given", place=gazetteer.resolve(given.strip()))
+        try:
+            return PlaceRead(given.strip(), "given", place=gazetteer.resolve(given.strip()))
+        except gazetteer.CountryNotPlace as exc:  # "near China": trials with a site in China
+            return PlaceRead(given.strip(), "given", country=exc.country)
     return place_in_text(text)

@@ -26,7 +26,7 @@ class TrialIds:
     def __init__(self, db: Database):
         self._db = db
 
-    def find_all(self, any_id: str, limit: int = 20) -> list[str]:
+    def find_all(self, any_id: str, limit: int = 21) -> list[str]:
         """The trials this id names: those giving it as the best kind of id any gives it as. One trial's
         own protocol id names that trial, though others cite it; a grant number five trials list names five."""
         for candidate in self._tries(any_id):
