@@ -58,6 +58,8 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
             EXIT_PARTIAL,
             f"incomplete: {what}. `trials failures` lists what failed; run the same crawl again to complete it",
         )
-    if documents == 0:
-        return Outcome(EXIT_OK, "fetched nothing: the registry returned no document for this crawl")
+    # An empty search page is a document, but no study: say so, as for no document at all.
+    studies = sum(_count(stats, f"trialscout/records/{k}") for k in ("new", "updated", "unchanged", "historical"))
+    if documents == 0 or studies == 0:
+        return Outcome(EXIT_OK, "fetched nothing: the registry returned no study for this crawl")
     return Outcome(EXIT_OK, None)

@@ -86,4 +86,8 @@ def run_spider(
 
     task.LoopingCall(gc.collect).start(GC_SECONDS, now=False)
     process.start()
-    return dict(crawler.stats.get_stats()) if crawler.stats else {}
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    # A second interrupt stops the reactor without closing the spider, so Scrapy records no reason:
+    # the crawl did not finish, and must not exit 0 (`outcome`).
+    stats.setdefault("finish_reason", "forced stop")
+    return stats

@@ -187,3 +187,39 @@ def test_stats_by_country_counts_each_country_once_whatever_its_spelling(trials:
     trials("--quiet", "ingest", str(xml), str(v2))
     rows = {r["country"]: r["count"] for r in trials.json("stats", "--by", "country", "--limit", "500")}
     assert rows.get("South Korea") == 2 and "Korea, Republic of" not in rows
+
+
+def test_a_crawl_limited_by_since_leaves_the_querys_mark_for_a_run_of_the_whole_query(data_dir: Path) -> None:
+    from indexer.catalog import Catalog
+    from indexer.config import load
+    from indexer.ingest.plan import CrawlProgress, finish, plan_ctgov
+
+    with Catalog(load(data_dir)) as c:
+        limited = plan_ctgov(c.store, condition="cancer", since="2024-01-01")
+        finish(c.store, limited, CrawlProgress(seen_ids={"NCT00000001"}), "2025-09-09")
+        # The next plain run asks for the whole query, not for what changed since 2025-09-09.
+        whole = plan_ctgov(c.store, condition="cancer")
+        assert not whole.incremental and whole.since is None
+        finish(c.store, whole, CrawlProgress(seen_ids={"NCT00000001"}), "2025-09-09")
+        # After a run of the whole query, plain runs are incremental; a --since run does not move the mark.
+        later = plan_ctgov(c.store, condition="cancer", since="2026-06-01")
+        finish(c.store, later, CrawlProgress(), "2026-07-01")
+        again = plan_ctgov(c.store, condition="cancer")
+        assert again.incremental and again.since is not None and again.since < "2025-09-09"
+    with pytest.raises(ValueError, match="2024-13-01"):
+        plan_ctgov(None, condition="cancer", since="2024-13-01")
+
+
+def test_crawl_outcomes_say_what_happened() -> None:
+    from crawler.outcome import EXIT_FAILED, EXIT_OK, outcome
+
+    empty_page = {"finish_reason": "finished", "trialscout/documents": 1}
+    nothing = outcome(empty_page)
+    assert (nothing.code, nothing.message) == (
+        EXIT_OK,
+        "fetched nothing: the registry returned no study for this crawl",
+    )
+    stored = {**empty_page, "trialscout/records/new": 3}
+    assert (outcome(stored).code, outcome(stored).message) == (EXIT_OK, None)
+    forced = outcome({**stored, "finish_reason": "forced stop"})
+    assert forced.code == EXIT_FAILED and "stopped early (forced stop)" in (forced.message or "")

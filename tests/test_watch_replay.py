@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import feedparser
 import pytest
 
-from tests.conftest import Trials, shared
+from tests.conftest import FIXTURES, Trials, shared
 
 _UNITS = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, "hour": 1 / 8766, "minute": 1 / 525960}
 
@@ -167,3 +167,19 @@ def test_a_trial_leaving_on_an_eligibility_change_says_so(trials: Trials, age_lo
     assert any(e["summary"] == "max age years 75.0 -> 65.0" for e in changed["events"]), changed
     table = trials("watch", "run", "--dry-run").stdout
     assert "0 left" in table  # remembered: the exit is reported once
+
+
+def test_a_trial_the_registry_no_longer_has_leaves_the_watch(trials: Trials) -> None:
+    from indexer.catalog import Catalog
+    from indexer.config import load
+
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml" / "NCT04077684.xml"))
+    trials("watch", "add", "sle", "--condition", "lupus")
+    [first] = trials.json("watch", "run")
+    assert [r["nct_id"] for r in first["new_matches"]] == ["NCT04077684"]
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:  # as a --full crawl does on a 404
+        assert w.mark_removed("NCT04077684", "the registry answered 404 for it")
+    [run] = trials.json("watch", "run")
+    [left] = run["left"]
+    assert left["nct_id"] == "NCT04077684" and "404" in left["reason"]
+    assert run["new_matches"] == [] and [c["still_matches"] for c in run["changed"]] == [False]

@@ -22,7 +22,9 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        result = outcome(crawler.stats.get_stats() if crawler.stats else {})
+        stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+        stats.setdefault("finish_reason", "forced stop")  # a second interrupt: the spider was never closed
+        result = outcome(stats)
         if result.message:
             print(result.message, file=sys.stderr)
         self.exitcode = result.code

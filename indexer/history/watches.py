@@ -175,7 +175,11 @@ class Watches:
         # The high-water mark is read before searching: an event recorded meanwhile is left for the next run.
         high_water = self.catalog.store.events.last_id()
         query = stored_query(watch)
-        matched = tuple(h.nct_id for h in self.catalog.search_ids(query).hits)
+        found = tuple(h.nct_id for h in self.catalog.search_ids(query).hits)
+        # The index keeps a trial the registry no longer has (its record stays, with a 'removed' event):
+        # for a watch it has left, and says why (`leaving.explain`).
+        removed = self.catalog.store.events.removed_among(found)
+        matched = tuple(i for i in found if i not in removed)
         now, previous = set(matched), set(watch.matched)
         newly = [i for i in matched if i not in previous]
         gone = [i for i in watch.matched if i not in now]

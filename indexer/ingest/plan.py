@@ -54,6 +54,17 @@ class CrawlPlan:
         return not self.since and not self.ids
 
 
+def _real_date(text: str) -> bool:
+    """YYYY-MM-DD and a day of the calendar (not 2024-13-01)."""
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def plan_ctgov(
     store: RecordStore | None,
     *,
@@ -74,7 +85,7 @@ def plan_ctgov(
     bad = [i for i in id_list if not is_nct(i)]
     if bad:
         raise ValueError(f"not NCT ids: {', '.join(bad)}")
-    if since is not None and not _DATE.fullmatch(since):
+    if since is not None and not _real_date(since):
         raise ValueError(f"since must be YYYY-MM-DD, not {since!r}")
     status = ",".join(s.strip().upper() for s in statuses if s.strip())
     query = {k: v for k, v in zip(CTGOV_QUERY, (condition, intervention, term, status), strict=True) if v}
@@ -128,11 +139,15 @@ def finish(store: RecordStore, plan: CrawlPlan, progress: CrawlProgress, high_wa
     key = plan.key
     if key is None:
         return
+    # A run the user limited with --since saw only part of the query: the mark stays where a run of the
+    # whole query left it (none yet: the next plain run fetches everything), else the records updated
+    # before that date and after the mark would never be asked for.
+    covered = plan.incremental or not plan.since
     store.crawls.finish(
         key,
         plan.spider,
         dict(plan.query),
-        high_water,
+        high_water if covered else None,
         progress.seen_ids,
         full=plan.full and not plan.distributed,
         gone=progress.gone,

@@ -104,6 +104,18 @@ class EventLog:
         sql = "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL"
         return self._db.one(sql, (nct_id,)) is not None
 
+    def removed_among(self, ids: Sequence[str]) -> set[str]:
+        """Those of these trials the registry no longer has: a 'removed' event after their last version."""
+        if not ids:
+            return set()
+        rows = self._db.execute(
+            "SELECT r.nct_id FROM events r WHERE r.type = 'removed' AND r.version IS NULL"
+            " AND r.nct_id IN (SELECT value FROM json_each(?)) AND r.id > coalesce("
+            "(SELECT max(v.id) FROM events v WHERE v.nct_id = r.nct_id AND v.version IS NOT NULL), 0)",
+            (json.dumps(list(ids)),),
+        )
+        return {str(row[0]) for row in rows}
+
     def last_id(self) -> int:
         return int(self._db.one("SELECT coalesce(max(id), 0) FROM events"))
 
