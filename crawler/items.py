@@ -48,6 +48,15 @@ class GoneDocument:
     nct_id: str
 
 
+def describe(failure: Failure) -> str:
+    """Why a request failed, in words a user acts on: the HTTP status when there was an answer (Scrapy's
+    own text for it is "Ignoring non-200 response"), else the network's error."""
+    response = getattr(failure.value, "response", None)
+    if response is not None and getattr(response, "status", None):
+        return f"HTTP {response.status}" + (" (not found)" if response.status in (404, 410) else "")
+    return failure.getErrorMessage() or repr(failure.value)
+
+
 def failed(source: str, failure: Failure, record_id: str | None = None) -> FailedDocument:
     """A request that failed for good (HTTP error after retries, redirect loop, DNS, timeout), kept."""
     request = failure.request  # type: ignore[attr-defined]
@@ -56,7 +65,7 @@ def failed(source: str, failure: Failure, record_id: str | None = None) -> Faile
         source,
         request.url,
         response.body if response is not None else b"",
-        failure.getErrorMessage() or repr(failure.value),
+        describe(failure),
         record_id,
         response.status if response is not None else None,
     )

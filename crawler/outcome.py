@@ -43,6 +43,12 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
     answers = _answers(stats)
     if documents == 0 and failed and answers <= 0:
         first = stats.get("trialscout/first_error") or "every request failed"
+        if str(first).startswith(("HTTP 404", "HTTP 410")):  # the registry answered: it has none of them
+            return Outcome(
+                EXIT_FAILED,
+                f"the registry has none of what was asked for ({first}); check the ids or the query. "
+                "`trials failures` lists each request",
+            )
         return Outcome(
             EXIT_FAILED,
             f"nothing could be fetched ({first}); check the network and the registry's address, then run "

@@ -223,3 +223,12 @@ def test_crawl_outcomes_say_what_happened() -> None:
     assert (outcome(stored).code, outcome(stored).message) == (EXIT_OK, None)
     forced = outcome({**stored, "finish_reason": "forced stop"})
     assert forced.code == EXIT_FAILED and "stopped early (forced stop)" in (forced.message or "")
+
+
+def test_a_crawl_of_unknown_ids_says_the_registry_has_none() -> None:
+    from crawler.outcome import EXIT_FAILED, outcome
+
+    said = outcome(
+        {"finish_reason": "finished", "trialscout/records/failed": 1, "trialscout/first_error": "HTTP 404 (not found)"}
+    )
+    assert said.code == EXIT_FAILED and "the registry has none of what was asked for (HTTP 404" in (said.message or "")

@@ -95,10 +95,8 @@ def test_crawl_of_the_fixture_site(data_dir: Path) -> None:
     t = Trials(data_dir)
     failures = {f["location"].split(site.url)[1]: f["error"] for f in t.json("failures")}
     assert failures == {
-        "/clinical-trials/listings/NCT09999999/gone": "Ignoring non-200 response",
-        "/clinical-trials/listings/NCT02084238/low-dose-il-2-interleukin-2-treatment-in-sle": (
-            "Ignoring non-200 response"
-        ),
+        "/clinical-trials/listings/NCT09999999/gone": "HTTP 404 (not found)",
+        "/clinical-trials/listings/NCT02084238/low-dose-il-2-interleukin-2-treatment-in-sle": "HTTP 404 (not found)",
         "/clinical-trials/listings/NCT00000001/truncated.html": "truncated page: no closing </html>",
         "/clinical-trials/listings/NCT00000004/moved": "max redirections reached",
     }

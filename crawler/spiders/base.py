@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import RawDocument, failed
+from crawler.items import RawDocument, describe, failed
 from crawler.sites import Sites
 from indexer.clock import now_iso
 
@@ -60,6 +60,6 @@ class RegistryPageSpider(scrapy.Spider):
         self.logger.error(
             "giving up on %s: %s",
             failure.request.url,  # type: ignore[attr-defined]
-            failure.getErrorMessage(),
+            describe(failure),
         )
         yield failed(self.name, failure)

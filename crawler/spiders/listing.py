@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import RawDocument, failed
+from crawler.items import RawDocument, describe, failed
 from crawler.sites import Sites
 from indexer.clock import now_iso
 
@@ -79,5 +79,5 @@ class ListingSpider(scrapy.Spider):
         """404s, redirect loops, timeouts: counted and kept, and the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         match = TRIAL_URL.search(request.url)
-        self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
+        self.logger.error("giving up on %s: %s", request.url, describe(failure))
         yield failed(self.source, failure, match.group(1) if match else None)
