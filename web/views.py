@@ -57,11 +57,6 @@ def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:
     return catalog.store.resolve_all(trial_id.strip()) if trial_id.strip() else []
 
 
-def resolve(catalog: Catalog, trial_id: str) -> str | None:
-    """The NCT id (or provisional id) of the trial any of its ids names."""
-    return catalog.store.resolve(trial_id.strip()) if trial_id.strip() else None
-
-
 def trial(catalog: Catalog, nct_id: str) -> dict[str, Any] | None:
     """The trial as `trials show --json` gives it: completed from every source, with disagreements."""
     return trial_view(catalog.store, nct_id)

@@ -32,9 +32,8 @@ class RecordReads:
         """The trial an id names: its NCT id, a source's id or page, or a sponsor's or secondary id.
 
         Two index look-ups, whatever the store's size (`trial_ids` holds every id but the NCT ids)."""
-        wanted = any_id.strip()
-        found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
-        return str(found) if found is not None else self.ids.find(wanted)
+        found = self.resolve_all(any_id)
+        return found[0] if found else None
 
     def resolve_all(self, any_id: str) -> list[str]:
         """Every trial an id names: one for an NCT id, maybe several for a grant or sponsor's number."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from indexer.record import TrialRecord
 from indexer.store.db import Database
 
-# Which trial wins when two share an id: the first kind, then the lowest NCT id.
+# The kinds of id, best first: an id names the trials that give it as the best kind any gives it as
+# (`find_all`); `resolve` takes the lowest NCT id of those.
 SOURCE_PAGE, ORG_STUDY_ID, SECONDARY_ID, SOURCE_SECONDARY_ID = 0, 1, 2, 3
 
 # Every row, as SQLite reads the ids from the stored JSON (an upgrade fills the table with these).
@@ -31,7 +32,7 @@ class TrialIds:
         own protocol id names that trial, though others cite it; a grant number five trials list names five."""
         for candidate in self._tries(any_id):
             rows = self._db.execute(
-                "SELECT nct_id, kind FROM trial_ids WHERE id = ?"
+                "SELECT nct_id FROM trial_ids WHERE id = ?"
                 " AND kind = (SELECT min(kind) FROM trial_ids WHERE id = ?) GROUP BY nct_id ORDER BY nct_id LIMIT ?",
                 (candidate, candidate, limit),
             ).fetchall()
@@ -47,16 +48,6 @@ class TrialIds:
         if any_id.upper().startswith("EUCTR") and len(any_id) > 5:
             tries[any_id[5:].lstrip("-_ ")] = None
         return list(tries)
-
-    def find(self, any_id: str) -> str | None:
-        """The trial whose source page, sponsor's id or secondary id this is, if any."""
-        for candidate in self._tries(any_id):
-            found = self._db.one(
-                "SELECT nct_id FROM trial_ids WHERE id = ? ORDER BY kind, nct_id LIMIT 1", (candidate,)
-            )
-            if found is not None:
-                return str(found)
-        return None
 
     def put_record(self, record: TrialRecord) -> None:
         self.drop_record(record.nct_id)
