@@ -34,6 +34,14 @@ def _answers(stats: Mapping[str, Any]) -> int:
     return ok("downloader/response_status_count/") - ok("robotstxt/response_status_count/")
 
 
+def final_stats(crawler: Any) -> dict[str, Any]:
+    """A Scrapy crawler's stats once its process stopped. A second interrupt stops the reactor without
+    closing the spider, so Scrapy records no reason: the crawl did not finish, and must not exit 0."""
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    stats.setdefault("finish_reason", "forced stop")
+    return stats
+
+
 def outcome(stats: Mapping[str, Any]) -> Outcome:
     fatal = stats.get("trialscout/fatal")
     if fatal:

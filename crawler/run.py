@@ -13,6 +13,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings
 
+from crawler.outcome import final_stats
+
 # The crawl's garbage collection (run_spider): young objects collected past this many, and everything
 # every GC_SECONDS of crawling.
 YOUNG_OBJECTS = 1_000_000
@@ -86,8 +88,4 @@ def run_spider(
 
     task.LoopingCall(gc.collect).start(GC_SECONDS, now=False)
     process.start()
-    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    # A second interrupt stops the reactor without closing the spider, so Scrapy records no reason:
-    # the crawl did not finish, and must not exit 0 (`outcome`).
-    stats.setdefault("finish_reason", "forced stop")
-    return stats
+    return final_stats(crawler)

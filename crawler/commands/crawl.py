@@ -8,7 +8,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.outcome import outcome
+from crawler.outcome import final_stats, outcome
 
 
 class Command(ScrapyCrawl):
@@ -22,9 +22,7 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-        stats.setdefault("finish_reason", "forced stop")  # a second interrupt: the spider was never closed
-        result = outcome(stats)
+        result = outcome(final_stats(crawler))
         if result.message:
             print(result.message, file=sys.stderr)
         self.exitcode = result.code
