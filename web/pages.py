@@ -117,7 +117,6 @@ async def trial(
             "more_sites": max(0, len(sites) - MAX_SITES),
             "contacts": view.get("central_contacts") or [],
             "officials": view.get("overall_officials") or [],
-            "near": near if point is not None else None,
             "near_label": place_label,
             "place_error": place_error,
             "recent": recent,

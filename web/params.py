@@ -81,7 +81,7 @@ def place(value: str | None) -> tuple[str | None, tuple[float, float] | None, st
     try:
         found = gazetteer.resolve(written)
     except gazetteer.CountryNotPlace:
-        raise  # the search filters by the country instead (`_search_params`)
+        raise  # a search filters by the country instead (`place_or_country`)
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
     return written, (found.lat, found.lon), found.label
@@ -97,13 +97,20 @@ def countries(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def place_or_country(
+    value: str | None,
+) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
+    """`place`, and for a country typed as the place ("near China"; the page has one place box) no
+    point but the country's code, to search it as `country` does."""
+    try:
+        return (*place(value), ())
+    except gazetteer.CountryNotPlace as exc:
+        return text("near", value), None, None, (exc.country,)
+
+
 def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:
     """The place and freshness part of a query (`similar`), as the search reads them."""
-    in_country: tuple[str, ...] = ()
-    try:
-        _, point, label = place(near)
-    except gazetteer.CountryNotPlace as exc:
-        point, label, in_country = None, None, (exc.country,)
+    _, point, label, in_country = place_or_country(near)
     return SearchQuery(
         near=point,
         near_label=label,
@@ -247,11 +254,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             ),
         ] = "relevance",
     ) -> SearchParams:
-        in_country: tuple[str, ...] = ()
-        try:
-            written, point, label = place(near)
-        except gazetteer.CountryNotPlace as exc:  # "near China" (the page has one place box): in China
-            written, point, label, in_country = text("near", near), None, None, (exc.country,)
+        written, point, label, in_country = place_or_country(near)
         if sort == "distance" and point is None:
             sort = "relevance"  # nearest first of no place (none asked, or a country): best match first
         return SearchParams(
