@@ -18,8 +18,8 @@ from crawler.sites import Sites
 from indexer.clock import now_iso
 from indexer.config import API_URL
 from indexer.ingest.plan import CrawlPlan, CrawlProgress, plan_ctgov
-from indexer.parsers.ctgov import decode_json
 from indexer.parsers.errors import ParseError
+from indexer.parsers.jsondoc import decode_json
 from indexer.store import RecordStore, StoreError
 
 # A run of pages that add no study but keep handing out new tokens is a server fault, not a query.

@@ -11,6 +11,7 @@ from indexer import normalize as n
 from indexer.identifiers import is_nct
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
+from indexer.parsers.jsondoc import decode_json
 from indexer.parsers.validate import validate
 from indexer.record import (
     Arm,
@@ -42,33 +43,6 @@ def parse_document(
     if failures:
         raise ParseError(f"{failures[0].record_id or failures[0].where}: {failures[0].error}")
     return records
-
-
-def decode_json(body: bytes | str) -> Any:
-    """A JSON document, decoded once: orjson, or the standard library for what orjson refuses."""
-    # A byte-order mark (Windows tools write one) is not JSON, and orjson refuses it; UTF-16 (which
-    # PowerShell's redirection writes) is read as Python's json reads it.
-    if isinstance(body, bytes):
-        if body.startswith(b"\xef\xbb\xbf"):
-            body = body[3:]
-        elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
-            try:
-                body = body.decode("utf-16")
-            except UnicodeDecodeError as exc:
-                raise ParseError(f"invalid JSON: UTF-16 text that cannot be decoded ({exc.reason})") from exc
-    if isinstance(body, str) and body.startswith("\ufeff"):
-        body = body[1:]
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        if "64-bit" not in str(exc) and "recursion" not in str(exc):
-            raise ParseError(f"invalid JSON: {exc}") from exc
-    # orjson refuses integers past 64 bits and deep nesting: the standard library reads the first and
-    # refuses the second, so that one bad value fails its study, not the whole page.
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"invalid JSON: {str(exc)[:200]}") from exc
 
 
 def _study_id(study: Any) -> str | None:
