@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from indexer.canonical import in_canonical_order, order_free
+
 # Fetch metadata: describes one download, not the trial, so it never makes a new version.
 FETCH_FIELDS = frozenset({"source", "source_url", "fetched_at"})
 # Lists whose order means nothing: registries reorder them between downloads. A record keeps them
@@ -20,6 +22,18 @@ UNORDERED_FIELDS = (
     "condition_mesh_ancestors",
     "intervention_mesh",
     "collaborators",
+)
+# Lists of parts whose order means nothing either, but which a record keeps in the registry's order
+# (people read arms, sites and outcomes as the registry lists them): the content hash takes them in a
+# canonical order, so a registry reordering them (or a part's inner lists, below) makes no new version.
+ORDER_FREE_PARTS = (
+    "interventions",
+    "arms",
+    "primary_outcomes",
+    "secondary_outcomes",
+    "locations",
+    "central_contacts",
+    "overall_officials",
 )
 
 
@@ -213,11 +227,16 @@ def serialise(record: TrialRecord) -> tuple[bytes, str]:
         raise AssertionError("TrialRecord's fetch fields must be its last fields")
     import hashlib  # here: loading OpenSSL is 3 ms of start-up, and reading commands never hash
 
-    return blob, hashlib.sha256(blob[:cut]).hexdigest()
+    return blob, hashlib.sha256(in_canonical_order(record, blob[:cut], _ORDER_FREE_LAYOUT)).hexdigest()
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrialRecord))
-T = TypeVar("T")
+# The inner lists of ORDER_FREE_PARTS' parts whose order means nothing.
+_INNER_ORDER_FREE: dict[type, tuple[str, ...]] = {
+    Intervention: ("other_names", "arm_labels"),
+    Arm: ("intervention_names",),
+    Location: ("contacts",),
+}
 
 # Which dataclass each nested field holds, so stored JSON can be turned back into records.
 _NESTED: dict[tuple[type, str], type] = {
@@ -235,6 +254,12 @@ _NESTED: dict[tuple[type, str], type] = {
     (Eligibility, "exclusion"): Criterion,
     (Criterion, "children"): Criterion,
 }
+# Sites and contacts come after the summary and the criteria text, the longest part of a record's JSON.
+_NEAR_END = frozenset({"locations", "central_contacts", "overall_officials"})
+_ORDER_FREE_LAYOUT = order_free(TrialRecord, ORDER_FREE_PARTS, _NESTED, _INNER_ORDER_FREE, _NEAR_END)
+# The inner lists' names, for the field paths of a diff ("locations[...].contacts").
+INNER_ORDER_FREE_FIELDS = frozenset(n for names in _INNER_ORDER_FREE.values() for n in names)
+T = TypeVar("T")
 
 
 # The decoders (one straight-line function per record class) are generated into record_decoders.py

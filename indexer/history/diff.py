@@ -6,7 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.record import FETCH_FIELDS, UNORDERED_FIELDS
+from indexer.record import FETCH_FIELDS, INNER_ORDER_FREE_FIELDS, ORDER_FREE_PARTS, UNORDERED_FIELDS
+
+# Lists whose order means nothing (record.py), by field path; an inner list's path ends in its name.
+_ORDER_FREE = frozenset(UNORDERED_FIELDS) | frozenset(ORDER_FREE_PARTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
         if old_keys == new_keys:
             # The same items reordered or repeated: a change only where order means something
             # (records keep unordered lists sorted; versions stored before they did may not be).
-            if path not in UNORDERED_FIELDS:
+            if not _order_free(path):
                 out.append(Change(path, old, new))
             return
         identity = _IDENTITY.get(path)
@@ -80,6 +83,10 @@ def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
         return
     if old != new:
         out.append(Change(path, old, new))
+
+
+def _order_free(path: str) -> bool:
+    return path in _ORDER_FREE or ("[" in path and path.rpartition(".")[2] in INNER_ORDER_FREE_FIELDS)
 
 
 def _ident(item: Any, fields: tuple[str, ...]) -> str:

@@ -56,6 +56,17 @@ def rehash_records(db: Database) -> None:
     _rewrite_older(db, older, _as_is)
 
 
+def rehash_sources(db: Database) -> None:
+    """Every source record (store/records.py `put_source`) in today's normal form, with its content hash."""
+    rows = db.execute("SELECT source, source_id, record FROM source_records").fetchall()
+    for source, source_id, stored in rows:
+        blob, digest = serialise(TrialRecord.from_dict(orjson.loads(stored)))
+        db.execute(
+            "UPDATE source_records SET record = ?, content_hash = ? WHERE source = ? AND source_id = ?",
+            (blob.decode(), digest, source, source_id),
+        )
+
+
 # How a criterion "Key" is stored (orjson writes no spaces): what "Key Inclusion Criteria:" left before
 # schema 6 (fixed in parsers/criteria.py).
 _KEY_ITEM = '{"text":"Key",'

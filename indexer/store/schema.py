@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.store.db import Database, StoreError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

@@ -11,7 +11,7 @@ from indexer.store.db import Database
 from indexer.store.facets import Facets
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import MeshCounts
-from indexer.store.rehash import rehash_records, resplit_key_headings
+from indexer.store.rehash import rehash_records, rehash_sources, resplit_key_headings
 from indexer.store.schema import create_tables
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
 from indexer.store.trialids import TrialIds
@@ -90,6 +90,19 @@ def _v7_to_v8(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS records_pending")
 
 
+def _v8_to_v9(db: Database) -> None:
+    # Content hashes now take sites, arms, interventions, outcomes and contacts in a canonical order
+    # (record.py ORDER_FREE_PARTS): every stored hash is recomputed, or the next download of each trial
+    # would differ from it by the new hash alone and become a version without a change. The content is
+    # what the index holds already, so what was not pending indexing stays so (the trigger would
+    # queue every record whose hash changed: a reindex at the next write).
+    db.execute("CREATE TEMP TABLE was_pending AS SELECT nct_id FROM index_pending")
+    rehash_records(db)
+    rehash_sources(db)
+    db.execute("DELETE FROM index_pending WHERE nct_id NOT IN (SELECT nct_id FROM was_pending)")
+    db.execute("DROP TABLE was_pending")
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -99,4 +112,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     5: _v5_to_v6,
     6: _v6_to_v7,
     7: _v7_to_v8,
+    8: _v8_to_v9,
 }
