@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from indexer.store.db import Database, StoreError
 
 SCHEMA_VERSION = 9
@@ -241,6 +243,11 @@ def prepare(db: Database) -> None:
             return
         if found is not None:
             from indexer.store.upgrades import UPGRADES  # only an older store loads the steps
+
+            # A warning: the command the user ran waits for it (minutes on a store of 500,000 records).
+            logging.getLogger(__name__).warning(
+                "upgrading %s from schema %s to %s, once (a large store takes minutes)", db.path, found, SCHEMA_VERSION
+            )
 
             for step in range(found, SCHEMA_VERSION):
                 if step in UPGRADES:
