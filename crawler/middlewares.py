@@ -10,6 +10,7 @@ from typing import Self
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.response import response_status_message
 
@@ -31,6 +32,40 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# How often a retry's wait looks whether the crawl is stopping.
+STOP_CHECK_SECONDS = 0.5
+
+
+class CrawlStopping(IgnoreRequest):
+    """A retry given up because the crawl is stopping: not a failure of the request (the next run asks again)."""
+
+
+def stopping(crawler: Crawler) -> bool:
+    """Whether the crawl is being stopped (Ctrl-C, SIGTERM, or its spider closing)."""
+    if not crawler.crawling:
+        return True
+    engine = crawler.engine
+    if engine is None or not engine.running:
+        return True
+    # A spider closed by the crawl itself (a fatal store error, CLOSESPIDER_*) keeps the engine running
+    # until its requests in progress are done; Scrapy marks that only on the engine's slot.
+    slot = getattr(engine, "_slot", None)
+    return getattr(slot, "closing", None) is not None
+
+
+async def wait_unless_stopping(crawler: Crawler, seconds: float) -> bool:
+    """Sleep `seconds`; False, and at once, if the crawl is stopping meanwhile. A Retry-After of minutes
+    must not hold a Ctrl-C or a service manager's stop (systemd kills after 90 s) for its whole length:
+    Scrapy's graceful stop waits for every request in progress, and a retry's wait is one."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        if stopping(crawler):
+            return False
+        await asyncio.sleep(min(left, STOP_CHECK_SECONDS))
+    return not stopping(crawler)
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -68,7 +103,7 @@ class RetryAfterMiddleware(RetryMiddleware):
             if response.status == 429:
                 self._slow_domain(request, delay)
             log.info("HTTP %s for %s: retrying in %.1fs", response.status, request.url, delay)
-            await asyncio.sleep(delay)
+            await self._wait(request, delay)
         return self._retry(request, response_status_message(response.status)) or response
 
     async def process_exception(  # type: ignore[override]  # Scrapy 2.19 drops the spider argument
@@ -81,8 +116,12 @@ class RetryAfterMiddleware(RetryMiddleware):
         if retries < request.meta.get("max_retry_times", self.max_retry_times):
             delay = min(self.backoff_base * 2**retries, self.max_delay)
             log.info("%s for %s: retrying in %.1fs", type(exception).__name__, request.url, delay)
-            await asyncio.sleep(delay)
+            await self._wait(request, delay)
         return self._retry(request, exception)
+
+    async def _wait(self, request: Request, delay: float) -> None:
+        if not await wait_unless_stopping(self.crawler, delay):
+            raise CrawlStopping(f"not retried: the crawl is stopping ({request.url})")
 
     def _slow_domain(self, request: Request, delay: float) -> None:
         # A 429 is about the client, not one URL: every request to the domain waits at least as long.

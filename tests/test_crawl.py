@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +16,7 @@ import pytest
 from devtools.mockserver import MockRegistry, MockState, load_studies
 from indexer.catalog import Catalog
 from indexer.config import load
-from tests.conftest import CTGOV, run_trials, shared
+from tests.conftest import CTGOV, ROOT, run_trials, shared
 
 pytestmark = pytest.mark.slow  # real crawls in subprocesses
 
@@ -172,3 +177,37 @@ def test_full_recrawl_checks_missing_trials_by_id(data_dir: Path, studies: dict)
     assert proc.returncode == 0, proc.stderr
     [event] = json.loads(proc.stdout)
     assert event["nct_id"] == members[0] and event["type"] == "removed"
+
+
+def test_ctrl_c_during_a_retry_after_wait_stops_the_crawl_at_once(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    # Page 2 answers 503 asking for 10 minutes (the wait is capped at TRIALS_MAX_RETRY_DELAY, 300 s).
+    state = MockState(studies, max_page_size=100, faults={("page", 2): [503]}, retry_after="600")
+    with MockRegistry(state) as m:
+        argv = ["--data-dir", str(data_dir), "crawl", "ctgov", "--api-url", m.url, "--term", "a"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "search_cli.main", *argv],
+            cwd=ROOT,
+            env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(e["status"] == 503 for e in state.log):
+            time.sleep(0.05)
+        assert any(e["status"] == 503 for e in state.log), "the crawl never reached page 2"
+        time.sleep(1.0)  # well into the wait
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGINT)  # one Ctrl-C: a graceful stop
+        _, err = proc.communicate(timeout=60)
+        stopped_in = time.monotonic() - asked
+    assert proc.returncode == 1, err
+    assert "stopped early" in err and "run it again to resume" in err
+    assert stopped_in < 30, stopped_in  # not the 300 s of the wait
+    assert "Traceback" not in err
+    # The page given up for the stop is no failure; the next run fetches everything.
+    assert json.loads(run_trials(data_dir, "failures", "--json").stdout) == []
+    with MockRegistry(MockState(studies, max_page_size=100)) as m:
+        code, err = crawl(data_dir, m, "--term", "a")
+    assert code == 0, err
+    expected = {n for n, s in studies.items() if "a" in json.dumps(s["protocolSection"]).lower()}
+    assert stored_ids(data_dir) == expected

@@ -15,6 +15,7 @@ from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from crawler import middlewares
 from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
@@ -44,19 +45,20 @@ def test_retry_after_seconds(header: bytes | str | None, seconds: float | None) 
 
 
 class Sleeps:
-    """Stands in for asyncio.sleep: records each wait instead of waiting."""
+    """Stands in for the retry's wait: records each wait instead of waiting (the crawl never stops)."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
 
-    async def __call__(self, delay: float) -> None:
+    async def __call__(self, crawler: Crawler, delay: float) -> bool:
         self.waits.append(delay)
+        return True
 
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
     s = Sleeps()
-    monkeypatch.setattr(middlewares.asyncio, "sleep", s)
+    monkeypatch.setattr(middlewares, "wait_unless_stopping", s)
     return s
 
 
@@ -171,3 +173,62 @@ def test_other_responses_pass_through_untouched(sleeps: Sleeps, status: int, met
     assert asyncio.run(mw.process_response(request, response)) is response
     assert sleeps.waits == []
     assert crawler.stats is not None and crawler.stats.get_stats() == {}
+
+
+def running_crawler() -> Any:
+    """What `stopping` reads of a crawler whose crawl runs."""
+    return SimpleNamespace(crawling=True, engine=SimpleNamespace(running=True, _slot=SimpleNamespace(closing=None)))
+
+
+def test_a_wait_ends_early_when_the_crawl_stops() -> None:
+    crawler = running_crawler()
+
+    async def stop_soon() -> tuple[bool, float]:
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, setattr, crawler, "crawling", False)  # Ctrl-C: Crawler.stop() clears it first
+        start = loop.time()
+        finished = await middlewares.wait_unless_stopping(crawler, 300.0)
+        return finished, loop.time() - start
+
+    finished, waited = asyncio.run(stop_soon())
+    assert finished is False
+    assert waited < 10  # a step (STOP_CHECK_SECONDS) after the stop, not the 300 s asked
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        lambda c: setattr(c, "crawling", False),
+        lambda c: setattr(c.engine, "running", False),
+        lambda c: setattr(c.engine._slot, "closing", object()),  # the spider closing (a fatal error)
+        lambda c: setattr(c, "engine", None),
+    ],
+)
+def test_what_counts_as_stopping(stop: Any) -> None:
+    crawler = running_crawler()
+    assert not middlewares.stopping(crawler)
+    stop(crawler)
+    assert middlewares.stopping(crawler)
+
+
+def test_a_short_wait_while_running_runs_to_its_end() -> None:
+    assert asyncio.run(middlewares.wait_unless_stopping(running_crawler(), 0.05)) is True
+
+
+def test_a_retry_given_up_for_a_stop_is_no_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def stopped(crawler: Crawler, delay: float) -> bool:
+        return False
+
+    monkeypatch.setattr(middlewares, "wait_unless_stopping", stopped)
+    mw, _ = make()
+    with pytest.raises(middlewares.CrawlStopping):
+        respond(mw, Request("https://api.example/studies"), 503, **{"Retry-After": "120"})
+    # The spiders' errbacks record nothing for it: the next run asks again.
+    from crawler.spiders.ctgov import CtgovSpider
+
+    spider = CtgovSpider.__new__(CtgovSpider)
+    request = Request("https://api.example/studies", cb_kwargs={"page": 2})
+    failure = Failure(middlewares.CrawlStopping("stopping"))
+    failure.request = request  # type: ignore[attr-defined]
+    assert list(spider.on_page_error(failure)) == []
+    assert list(spider.on_error(failure)) == []

@@ -12,6 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import RawDocument, describe, failed
+from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 
@@ -57,6 +58,8 @@ class RegistryPageSpider(scrapy.Spider):
                     yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        if isinstance(failure.value, CrawlStopping):
+            return  # not a failure: the next run asks again
         self.logger.error(
             "giving up on %s: %s",
             failure.request.url,  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument, describe, failed
+from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 from indexer.config import API_URL
@@ -239,12 +240,16 @@ class CtgovSpider(scrapy.Spider):
 
     def on_page_error(self, failure: Failure) -> Iterator[Any]:
         """A search page failed for good: the query's results are incomplete from here on."""
+        if isinstance(failure.value, CrawlStopping):
+            return  # not a failure: the next run asks again
         page = failure.request.cb_kwargs.get("page")  # type: ignore[attr-defined]
         self.progress.problems.append(f"page {page} could not be fetched ({describe(failure)})")
         yield from self.on_error(failure)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """A request that failed for good (HTTP error after retries, DNS, timeout): count it and keep it."""
+        if isinstance(failure.value, CrawlStopping):
+            return  # not a failure: the next run asks again
         request = failure.request  # type: ignore[attr-defined]
         nct_id = (request.cb_kwargs or {}).get("nct_id")
         self.logger.error("giving up on %s%s: %s", request.url, f" ({nct_id})" if nct_id else "", describe(failure))

@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.items import RawDocument, describe, failed
+from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 
@@ -77,6 +78,8 @@ class ListingSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """404s, redirect loops, timeouts: counted and kept, and the crawl goes on."""
+        if isinstance(failure.value, CrawlStopping):
+            return  # not a failure: the next run asks again
         request = failure.request  # type: ignore[attr-defined]
         match = TRIAL_URL.search(request.url)
         self.logger.error("giving up on %s: %s", request.url, describe(failure))
