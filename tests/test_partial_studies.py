@@ -10,7 +10,7 @@ from indexer.config import load
 from indexer.index.document import SearchQuery
 from indexer.ingest.files import ingest_paths
 from indexer.parsers import parse
-from tests.conftest import FIXTURES, shared
+from tests.conftest import FIXTURES, Trials, shared
 
 TRIAL = "NCT05869903"
 WHOLE = shared("ctgov", "v2", f"{TRIAL}.json")
@@ -65,3 +65,15 @@ def test_the_whole_record_replaces_a_partial_copy_without_change_events(data_dir
         assert [v.version for v in c.store.history(TRIAL)] == [1]
         # No "status none -> NOT_YET_RECRUITING", no criteria "added": the registry's record is first seen.
         assert [e.type for e in c.store.events.query(ids=[TRIAL])] == ["new"]
+
+
+def test_criteria_a_download_left_out_are_no_warning(trials: Trials) -> None:
+    # None of the page's 50 studies has an eligibility module: the selection did not ask for one.
+    page = json.loads(PARTIAL_PAGE.read_bytes())
+    assert all("eligibilityModule" not in s["protocolSection"] for s in page["studies"])
+    result = trials("ingest", str(PARTIAL_PAGE))
+    assert "no eligibility criteria" not in result.stderr and "without eligibility criteria" not in result.stderr
+    assert " 50 new" in result.stderr
+    # A registry page that has no criteria is still named (EU CTR's 2015-000590-12 search page).
+    euctr = FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html"
+    assert "no eligibility criteria" in trials("ingest", str(euctr)).stderr

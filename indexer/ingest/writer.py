@@ -21,6 +21,7 @@ from indexer.ingest.outcome import DocumentOutcome, Pending
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
 from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
+from indexer.parsers.ctgov import PARTIAL_SOURCE
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, sha256
 
@@ -129,9 +130,13 @@ class BatchWriter:
         single = len(records) == 1 and not parsed.failures
         for record in records:
             if not record.eligibility.inclusion and not record.eligibility.exclusion:
-                # Stored, but a patient cannot check it: counted and named, so a site change is noticed.
-                self.stats.counts["no_eligibility"] += 1
-                log.warning("no eligibility criteria in %s (%s)", location, record.nct_id)
+                if record.source == PARTIAL_SOURCE and record.eligibility.criteria_text is None:
+                    # The download left the criteria out (a `fields=` selection), not the registry.
+                    log.debug("no eligibility criteria asked for in %s (%s)", location, record.nct_id)
+                else:
+                    # Stored, but a patient cannot check it: counted and named, so a site change is noticed.
+                    self.stats.counts["no_eligibility"] += 1
+                    log.warning("no eligibility criteria in %s (%s)", location, record.nct_id)
             # A multi-record document is kept whole once; each record points at its own raw copy
             # only when the document held just that record.
             self._queue_record(record, body if single else None, digest if single else None, location)
