@@ -12,12 +12,7 @@ from typing import Any
 import click
 
 from indexer.history.diff import Change
-
-# An edited list item (a criterion reworded, a site renamed) shows as one word diff when its old
-# and new texts are at least this similar; otherwise as a removed and an added item.
-PAIR_SIMILARITY = 0.5
-_WORD = re.compile(r"\S+")
-_PAIRED = ("eligibility.", "primary_outcomes", "secondary_outcomes")
+from indexer.history.pairing import pairs, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +22,6 @@ class Line:
 
     def styled(self) -> str:
         return click.style(self.text, fg=self.color) if self.color else self.text
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text)
 
 
 def _clip_left(words: list[str], width: int) -> str:
@@ -60,7 +51,7 @@ def word_diff(old: str, new: str, context: int) -> list[str]:
     """The changed words marked [-old-]{+new+}, each change with up to `context` characters around it.
 
     Changes closer than twice the context share one line."""
-    a, b = _words(old), _words(new)
+    a, b = words(old), words(new)
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     hunks: list[list[str]] = [[]]
     for i, (tag, i1, i2, j1, j2) in enumerate(ops):
@@ -122,44 +113,8 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _pairs(removed: list[Change], added: list[Change]) -> list[tuple[Change | None, Change | None]]:
-    """Pair removed and added items of free text (criteria, outcomes), most similar first.
-
-    Sites, interventions and arms are matched by identity already: two of them that differ are
-    two different items, not an edit."""
-    if not removed or not added or not removed[0].field.startswith(_PAIRED):
-        return [*((r, None) for r in removed), *((None, a) for a in added)]
-    scores = sorted(
-        (
-            (
-                difflib.SequenceMatcher(None, _words(_headline(r.old)), _words(_headline(a.new))).ratio(),
-                i,
-                j,
-            )
-            for i, r in enumerate(removed)
-            for j, a in enumerate(added)
-        ),
-        key=lambda s: -s[0],
-    )
-    partner: dict[int, int] = {}
-    for score, i, j in scores:
-        if score >= PAIR_SIMILARITY and i not in partner and j not in partner.values():
-            partner[i] = j
-    out: list[tuple[Change | None, Change | None]] = [
-        (r, added[partner[i]] if i in partner else None) for i, r in enumerate(removed)
-    ]
-    return out + [(None, a) for j, a in enumerate(added) if j not in partner.values()]
-
-
 def _one_sided(c: Change) -> bool:
     return (c.old is None) != (c.new is None)
-
-
-def _headline(item: Any) -> str:
-    """What identifies a free-text item: a criterion's own text (not its sub-items), an outcome's measure."""
-    if isinstance(item, dict):
-        return str(item.get("text") or item.get("measure") or "")
-    return str(item)
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -177,8 +132,7 @@ def render(changes: Sequence[Change], *, width: int, full: bool) -> list[Line]:
             while j < len(changes) and changes[j].field == c.field and _one_sided(changes[j]):
                 j += 1
             run = changes[i:j]
-            pairs = _pairs([x for x in run if x.new is None], [x for x in run if x.old is None])
-            for old, new in pairs:
+            for old, new in pairs([x for x in run if x.new is None], [x for x in run if x.old is None]):
                 out += _item(old, new, width, full)
             i = j
             continue

@@ -174,6 +174,36 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[Row]]] = [
             ),
         ],
     ),
+    (
+        "a criterion reworded, one removed, one added",
+        edit(
+            eligibility__inclusion=[{"text": "SLE by the 2019 EULAR/ACR criteria", "children": []}],
+            eligibility__exclusion=[{"text": "Active lupus nephritis", "children": []}],
+        ),
+        [
+            (
+                "eligibility",
+                "eligibility.inclusion",
+                {"text": "SLE by the 1997 ACR criteria", "children": []},
+                {"text": "SLE by the 2019 EULAR/ACR criteria", "children": []},
+                "inclusion criterion changed: SLE by the 1997 ACR criteria -> SLE by the 2019 EULAR/ACR criteria",
+            ),
+            (
+                "eligibility",
+                "eligibility.exclusion",
+                {"text": "Pregnancy", "children": []},
+                None,
+                "exclusion criterion removed: Pregnancy",
+            ),
+            (
+                "eligibility",
+                "eligibility.exclusion",
+                None,
+                {"text": "Active lupus nephritis", "children": []},
+                "exclusion criterion added: Active lupus nephritis",
+            ),
+        ],
+    ),
     ("keywords reordered: no event", edit(keywords=["IL-2", "lupus"]), []),
     (
         "site added",

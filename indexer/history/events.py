@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.history.diff import Change
+from indexer.history.pairing import headline, pairs
 
 EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed")
 _STOPPED = {"TERMINATED", "SUSPENDED", "WITHDRAWN"}
@@ -53,6 +54,7 @@ def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any
     """The events a researcher monitors, from one version's changes; other changes make none."""
     events: list[Event] = []
     enrollment_done = False
+    criteria_done: set[str] = set()
     for c in changes:
         f = c.field
         if f == "overall_status":
@@ -88,12 +90,9 @@ def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any
                     f"{f.split('.')[1].replace('_', ' ')} {_label(c.old)} -> {_label(c.new)}",
                 )
             )
-        elif f in ("eligibility.inclusion", "eligibility.exclusion"):
-            kind = f.split(".")[1]
-            if c.old is None:
-                events.append(Event("eligibility", f, None, c.new, f"{kind} criterion added: {c.new['text']}"))
-            elif c.new is None:
-                events.append(Event("eligibility", f, c.old, None, f"{kind} criterion removed: {c.old['text']}"))
+        elif f in ("eligibility.inclusion", "eligibility.exclusion") and f not in criteria_done:
+            criteria_done.add(f)  # the field's items all at once: a reworded criterion is one edit
+            events += _criteria_events(f, [x for x in changes if x.field == f])
         elif f == "locations":
             if c.old is None and c.new is not None:
                 events.append(Event("sites", f, None, c.new, f"site added: {_site(c.new)}"))
@@ -105,6 +104,24 @@ def derive_events(changes: list[Change], old: dict[str, Any], new: dict[str, Any
         elif f == "has_results" and c.new is True:
             events.append(Event("results", f, c.old, c.new, "results posted"))
     return events
+
+
+def _criteria_events(field: str, changes: list[Change]) -> list[Event]:
+    """Criteria added, removed, and reworded (a removed and an added one similar enough: pairing.py,
+    as `trials diff` shows them)."""
+    kind = field.split(".")[1]
+    out = []
+    removed = [c for c in changes if c.new is None and c.old is not None]
+    added = [c for c in changes if c.old is None and c.new is not None]
+    for old, new in pairs(removed, added):
+        if old is not None and new is not None:
+            summary = f"{kind} criterion changed: {headline(old.old)} -> {headline(new.new)}"
+            out.append(Event("eligibility", field, old.old, new.new, summary))
+        elif new is not None:
+            out.append(Event("eligibility", field, None, new.new, f"{kind} criterion added: {headline(new.new)}"))
+        elif old is not None:
+            out.append(Event("eligibility", field, old.old, None, f"{kind} criterion removed: {headline(old.old)}"))
+    return out
 
 
 def removed(nct_id: str, reason: str) -> Event:
