@@ -201,3 +201,22 @@ def test_text_that_looks_like_the_json_around_it_is_read_as_text() -> None:
     assert odd.content_hash() == _plain_hash(_canonical(odd))
     for _ in range(20):
         assert _shuffled(odd, rng).content_hash() == odd.content_hash()
+
+
+def test_the_schema_9_upgrade_drops_synonyms_learned_from_a_regimen(tmp_path: Path) -> None:
+    shutil.copy(V8, tmp_path / "trials.sqlite")
+    store = RecordStore(tmp_path / "trials.sqlite")
+    try:
+        before = store.synonyms.groups()
+        with store.transaction():  # what the schema-8 code learned from "Sequential Maintenance Therapy"
+            store.synonyms._add_group(["Sequential Maintenance Therapy", "Melphalan", "Prednisone", "Aspirin"])
+            store.set_meta("schema_version", "8")
+    finally:
+        store.close()
+    store = RecordStore(tmp_path / "trials.sqlite")  # opening it upgrades it
+    try:
+        assert store.get_meta("schema_version") == "9"
+        assert store.synonyms.lookup(["aspirin"]) == []
+        assert store.synonyms.groups() == before  # what the records themselves make, as before
+    finally:
+        store.close()

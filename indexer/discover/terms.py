@@ -44,7 +44,7 @@ MAX_DERIVED_GROUP = 16
 _NOT_A_NAME = re.compile(
     r"\d\s*(mg|ml|mcg|µg|g|iu|%)\b"
     r"|\b(plus|and|with|or|versus|vs|then|followed|no|group|arm|section|inhibitors?)\b"
-    r"|[+/:;]|\.$",
+    r"|[+/:;=]|\.$",
     re.IGNORECASE,
 )
 
@@ -74,18 +74,52 @@ def same_concept(condition: str, mesh: str) -> bool:
     return bool(a & b) and not (a <= b or b <= a)
 
 
+# What names a regimen or a class of drugs, not one substance: its "other names" are its members.
+_REGIMEN = re.compile(
+    r"\b(therapy|therapies|regimen|maintenance|combination|chemotherapy|treatment|induction|consolidation"
+    r"|cohort|standard|blockers|agonists|antagonists|agents|drugs|medications|vaccines|supplements"
+    r"|antibiotics|steroids|corticosteroids|statins|analgesics)\b",
+    re.IGNORECASE,
+)
+# Endings of international nonproprietary names (WHO's INN stems): one substance has one INN, so two
+# names with two of these endings, and different beginnings, in one list are a combination.
+_INN = re.compile(
+    r"(mab|nib|lisib|ciclib|parib|zomib|platin|taxel|rubicin|trexed|citabine|mustine|olimus|sartan|pril"
+    r"|olol|dipine|vastatin|prazole|floxacin|cycline|mycin|cillin|conazole|vir|tide|gliptin|gliflozin"
+    r"|setron|tinib|degib|rafenib|metinib|lukast|semide|thiazide|osin|steride)$"
+)
+
+
 def intervention_link(names: Iterable[str | None]) -> list[str] | None:
-    """A drug's name and other names as one link, when at least two of them are names."""
-    found = [n for n in names if n and name_like(n)]
-    return found if len(found) > 1 else None
+    """A drug's name and other names as one link, when at least two of them are names and they read as
+    one substance: not the members of a regimen or a class ("Sequential Maintenance Therapy":
+    lenalidomide, prednisone, aspirin), nor of a dose written as the name, nor two INNs."""
+    given = list(names)
+    first = given[0] if given else None
+    if not first or not name_like(first) or _REGIMEN.search(first):
+        return None
+    found = [n for n in given if n and name_like(n)]
+    inns = {word[:5] for n in found if (word := key(n.split()[0])) and _INN.search(word)}
+    return found if len(found) > 1 and len(inns) < 2 else None
 
 
 def record_links(
     interventions: Iterable[tuple[str | None, Iterable[str]]], conditions: Sequence[str], mesh: Sequence[str]
 ) -> tuple[list[list[str]], list[list[str]]]:
     """The links one record makes: (each drug with its other names, its lone condition with its lone
-    MeSH term when the two name one concept)."""
-    drugs = [link for name, others in interventions if (link := intervention_link((name, *others)))]
+    MeSH term when the two name one concept). A name two of the record's interventions give is left
+    out of both: a component they share ("Chemotherapy" and "Alflutinib plus chemotherapy" both list
+    pemetrexed's brand), not an other name of either."""
+    given = [[n for n in (name, *others) if n] for name, others in interventions]
+    seen: dict[str, int] = defaultdict(int)
+    for names in given:
+        for k in {key(n) for n in names}:
+            seen[k] += 1
+    drugs = []
+    for names in given:
+        kept = [n for n in names[:1] if seen[key(n)] == 1] + [n for n in names[1:] if seen[key(n)] == 1]
+        if names and kept and kept[0] == names[0] and (link := intervention_link(kept)):
+            drugs.append(link)
     lone = (
         [[conditions[0], mesh[0]]]
         if len(conditions) == 1 and len(mesh) == 1 and same_concept(conditions[0], mesh[0])

@@ -40,11 +40,17 @@ def _v2_to_v3(db: Database) -> None:
     # New: facets and the record-derived synonym groups, both filled from the records once here and
     # kept up to date by every write after; the partial index of records pending indexing.
     create_tables(db)
-    facets, links = Facets(db), LinkCollector()
+    _rebuild_synonyms(db, Facets(db))
+
+
+def _rebuild_synonyms(db: Database, facets: Facets | None = None) -> None:
+    """The record-derived synonym groups (and the facets, when given) from every record again."""
+    links = LinkCollector()
     rows = db.execute("SELECT record FROM records ORDER BY rowid")
     while chunk := rows.fetchmany(1000):
         records = [TrialRecord.from_dict(orjson.loads(r)) for (r,) in chunk]
-        facets.put(records)
+        if facets is not None:
+            facets.put(records)
         for r in records:
             links.add_record(r)
     DerivedSynonyms(db).rebuild(links)
@@ -101,6 +107,9 @@ def _v8_to_v9(db: Database) -> None:
     rehash_sources(db)
     db.execute("DELETE FROM index_pending WHERE nct_id NOT IN (SELECT nct_id FROM was_pending)")
     db.execute("DROP TABLE was_pending")
+    # Record-derived synonyms no longer join a regimen's or a class's members (discover/terms.py):
+    # the groups learned from them go (search reads them at query time: no reindex needed).
+    _rebuild_synonyms(db)
 
 
 # From version N to N + 1; each runs in the upgrade's one transaction.

@@ -1,0 +1,67 @@
+"""Synonyms learned from records join one substance's names, never a regimen's or a class's members."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.discover.terms import intervention_link, key
+from indexer.ingest.files import ingest_paths
+from tests.conftest import shared
+
+# Real records, and what each lists as one intervention's "other names":
+FILES = [
+    shared("ctgov", "xml_2021", "NCT00691704.xml"),  # "Sequential Maintenance Therapy": lenalidomide ... aspirin
+    shared("ctgov", "xml_2021", "NCT00687388.xml"),  # "selective alpha 1-blockers": tamsulosin, doxazosin ...
+    shared("ctgov", "xml_2021", "NCT00090103.xml"),  # "tamsulosin 0.4mg once daily ...": dutasteride, tamsulosin
+    shared("ctgov", "v2", "NCT05209256.json"),  # two interventions both listing Pulaile
+    shared("ctgov", "v2", "NCT05821933.json"),  # "RC108": furmonertinib, toripalimab (a combination)
+    shared("ctgov", "v2", "NCT05466149.json"),  # furmonertinib = AST2818
+    shared("ctgov", "xml", "NCT00461786.xml"),  # pemetrexed = LY231514 = Alimta
+    shared("ctgov", "xml_2021", "NCT00701779.xml"),  # tamsulosin = Flomax
+]
+
+
+@pytest.fixture(scope="module")
+def groups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    data = tmp_path_factory.mktemp("synonyms") / "data"
+    with Catalog(load(Path(data))) as c:
+        ingest_paths(c, FILES)
+        out: dict[str, set[str]] = {}
+        for names in c.store.synonyms.groups():
+            for n in names:
+                out[key(n)] = {key(m) for m in names}
+        return out
+
+
+def test_one_substance_s_names_are_joined(groups: dict[str, set[str]]) -> None:
+    assert {"pemetrexed", "alimta", "ly231514"} <= groups["pemetrexed"]
+    assert "flomax" in groups["tamsulosin"]
+    assert "ast2818" in groups["furmonertinib"]
+
+
+@pytest.mark.parametrize(
+    ("term", "never"),
+    [
+        ("aspirin", {"prednisone", "melphalan", "lenalidomiderevlimid"}),  # members of a regimen
+        ("prednisone", {"aspirin", "melphalan"}),
+        ("tamsulosin", {"doxazosin", "terazosin", "alfuzosin", "dutasteride"}),  # a class; a dose named as a drug
+        ("pemetrexed", {"ast2818", "furmonertinib", "pulaile"}),  # a name two interventions share
+        ("furmonertinib", {"toripalimab", "rc108", "pemetrexed"}),  # two INNs: a combination
+    ],
+)
+def test_members_of_a_regimen_a_class_or_a_combination_are_not_synonyms(
+    groups: dict[str, set[str]], term: str, never: set[str]
+) -> None:
+    assert not (groups.get(term, set()) & never)
+
+
+def test_intervention_links() -> None:
+    assert intervention_link(["Pembrolizumab", "Keytruda", "MK-3475"]) == ["Pembrolizumab", "Keytruda", "MK-3475"]
+    assert intervention_link(["Pemetrexed Disodium", "pemetrexed", "Alimta"]) is not None  # one INN, twice
+    assert intervention_link(["Chemotherapy regimen", "cisplatin", "Platinol"]) is None
+    assert intervention_link(["RC108", "Furmonertinib", "Toripalimab"]) is None
+    assert intervention_link(["tamsulosin 0.4mg once daily", "dutasteride", "tamsulosin"]) is None
