@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from indexer.parsers import ParseError, parse, parse_document
 from indexer.parsers.validate import MAX_TEXT, validate
 from indexer.record import Contact
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Trials
 
 STUDY = json.loads((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
 
@@ -129,3 +130,24 @@ def test_every_field_of_every_part_is_checked() -> None:
         validate(dataclasses.replace(record, enrollment=2**60))
     with pytest.raises(ParseError, match="lead_sponsor is not registry text"):
         validate(dataclasses.replace(record, lead_sponsor="x" * (MAX_TEXT + 1)))
+
+
+@pytest.mark.parametrize(
+    ("contacts", "secret"),
+    [
+        ({"centralContacts": [{"name": "Jane Roe", "email": ["jane.roe@example.org"]}]}, "jane.roe@example.org"),
+        ({"centralContacts": [{"name": "Jane Roe", "phone": 6175550199}]}, "6175550199"),
+        ({"overallOfficials": [{"name": {"email": "pi@example.org"}}]}, "pi@example.org"),
+    ],
+)
+def test_a_contact_of_the_wrong_type_is_refused_without_its_value(
+    trials: Trials, tmp_path: Path, contacts: dict[str, Any], secret: str
+) -> None:
+    path = tmp_path / "NCT00057759.json"
+    path.write_bytes(_study(lambda s: s["contactsLocationsModule"].update(contacts)))
+    with pytest.raises(ParseError) as refused:
+        parse(path.read_bytes())
+    assert "contact" in str(refused.value) and secret not in str(refused.value)
+    result = trials("-v", "ingest", str(path), ok=False)
+    assert "1 failed" in result.stderr and secret not in result.stderr
+    assert secret not in trials("failures", "--json").stdout

@@ -30,7 +30,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _text(value: Any, path: str) -> None:
     if type(value) is not str:
-        raise ParseError(f"{path} should be text, not {type(value).__name__} {_show(value)}")
+        raise ParseError(f"{path} should be text, not {type(value).__name__} {_show(value, path)}")
     if len(value) > MAX_TEXT or "\x00" in value:
         nul = ", NUL" if "\x00" in value else ""
         raise ParseError(f"{path} is not registry text ({len(value)} characters{nul})")
@@ -38,19 +38,19 @@ def _text(value: Any, path: str) -> None:
 
 def _bool(value: Any, path: str) -> None:
     if type(value) is not bool:
-        raise ParseError(f"{path} should be true or false, not {_show(value)}")
+        raise ParseError(f"{path} should be true or false, not {_show(value, path)}")
 
 
 def _int(value: Any, path: str) -> None:
     if type(value) is not int or abs(value) > MAX_INT:
-        raise ParseError(f"{path} should be a whole number below 2**53, not {_show(value)}")
+        raise ParseError(f"{path} should be a whole number below 2**53, not {_show(value, path)}")
 
 
 def _float(value: Any, path: str) -> None:
     if type(value) not in (int, float) or not math.isfinite(value):
-        raise ParseError(f"{path} should be a finite number, not {_show(value)}")
+        raise ParseError(f"{path} should be a finite number, not {_show(value, path)}")
     if abs(value) > MAX_INT:
-        raise ParseError(f"{path} is out of range: {_show(value)}")
+        raise ParseError(f"{path} is out of range: {_show(value, path)}")
 
 
 def _text_map(value: Any, path: str) -> None:
@@ -103,7 +103,11 @@ def _checker(hint: Any) -> Check:
     raise TypeError(f"no check for {hint!r}")  # a new record field type: add its check here
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, path: str = "") -> str:
+    """The wrong value for an error message, short; a contact's never (it is logged, and contact
+    details are not: a phone number given as a number is still a phone number)."""
+    if "contacts[" in path or path.startswith("overall_officials"):
+        return "(a contact's value: not shown)"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
