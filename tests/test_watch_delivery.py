@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from indexer.catalog import Catalog
 from indexer.config import load
 from indexer.history.watches import WatchConflict, Watches
-from tests.conftest import Trials, shared
+from tests.conftest import FIXTURES, Trials, shared
 
 NS = "{http://www.w3.org/2005/Atom}"
 STUDY = "NCT02798588"  # not yet recruiting, then recruiting with new sites, then enrollment 20 -> 27
@@ -324,3 +324,18 @@ def test_two_runs_of_one_watch_cannot_both_land(watched: tuple[Trials, list[Path
         with pytest.raises(WatchConflict):
             watches.remember([second], keep=100)
         assert watches.get("coma").runs == 1  # type: ignore[union-attr]
+
+
+def test_control_characters_in_registry_text_do_not_break_the_feed(trials: Trials, tmp_path: Path) -> None:
+    # JSON may carry them (\u000c, \u0001); XML 1.0 cannot, escaped or not.
+    study = json.loads((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
+    title = study["protocolSection"]["identificationModule"]["briefTitle"]
+    study["protocolSection"]["identificationModule"]["briefTitle"] = f"{title}\u000c (page break)\u0001"
+    path = tmp_path / "NCT00057759.json"
+    path.write_text(json.dumps(study))
+    trials("--quiet", "ingest", str(path))
+    trials("watch", "add", "hot", "--condition", "sexual dysfunction")
+    feed = tmp_path / "hot.xml"
+    trials("watch", "run", "--atom", str(feed))
+    [entry] = check_atom(feed.read_bytes())
+    assert entry["kind"] == "new" and entry["title"].endswith(f"{title}\ufffd (page break)\ufffd")

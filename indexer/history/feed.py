@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,15 @@ from indexer import __version__
 from indexer.store.watches import FeedEntry, Watch
 
 NS = "http://www.w3.org/2005/Atom"
+
+
+# Characters XML 1.0 does not allow at all, even escaped (§2.2): ElementTree writes them as they are,
+# and one control character in a registry title makes the whole feed unreadable to every reader.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def feed_id(watch: Watch) -> str:
@@ -26,8 +36,8 @@ def render(watch: Watch, entries: Sequence[FeedEntry], updated: str) -> bytes:
     feed = ET.Element(f"{{{NS}}}feed")
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{NS}}}{tag}", attrs)
-        el.text = text
+        el = ET.SubElement(parent, f"{{{NS}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+        el.text = xml_text(text) if text is not None else None
         return el
 
     sub(feed, "id", feed_id(watch))
