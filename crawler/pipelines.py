@@ -70,18 +70,32 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        self.catalog = Catalog(
-            load(
-                self.data_dir,
-                batch_size=settings.getint("TRIALS_BATCH_SIZE") or None,  # default: indexer.config
-                engine=settings.get("TRIALS_ENGINE"),
+        try:
+            self.catalog = Catalog(
+                load(
+                    self.data_dir,
+                    batch_size=settings.getint("TRIALS_BATCH_SIZE") or None,  # default: indexer.config
+                    engine=settings.get("TRIALS_ENGINE"),
+                )
             )
-        )
-        # A crawl shared through Redis stores through its writer instead (crawler.stream, relay_writer).
-        self._writer_cm = self.catalog.writer(track_updates=True, index_process=self.catalog.settings.index_process)
-        self.writer = self._writer_cm.__enter__()
+            # A crawl shared through Redis stores through its writer instead (crawler.stream, relay_writer).
+            cm = self.catalog.writer(track_updates=True, index_process=self.catalog.settings.index_process)
+            self.writer = cm.__enter__()
+            self._writer_cm = cm
+        except WRITE_FAILURES as exc:
+            # Raised here, Scrapy would print it as a traceback and run on. The command checked the store
+            # before the crawl (another process can take the lock since): the crawl stops as it starts.
+            self.writer = None
+            self._mark_fatal(exc)
+            self.crawler.signals.connect(self._stop_when_started, signal=signals.engine_started)
+            return
         self._thread = threading.Thread(target=self._drain, name="trialscout-writer", daemon=True)
         self._thread.start()
+
+    def _stop_when_started(self) -> None:
+        from twisted.internet import reactor
+
+        reactor.callLater(0, self._close_engine)  # the engine runs once this signal's handlers return
 
     def _stop(self, exc: BaseException) -> None:
         """A write failed: nothing more is stored, and the crawl stops and says why."""

@@ -232,3 +232,9 @@ def test_a_crawl_of_unknown_ids_says_the_registry_has_none() -> None:
         {"finish_reason": "finished", "trialscout/records/failed": 1, "trialscout/first_error": "HTTP 404 (not found)"}
     )
     assert said.code == EXIT_FAILED and "the registry has none of what was asked for (HTTP 404" in (said.message or "")
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000/api/v2", "ftp://registry.example/api/v2", "http://", "https:///api"])
+def test_an_api_address_that_is_not_http_is_a_usage_error(trials: Trials, url: str) -> None:
+    result = trials("crawl", "ctgov", "--term", "a", "--api-url", url, ok=False)
+    assert result.exit_code == 2 and "is not an http(s) address" in result.stderr and "Traceback" not in result.stderr

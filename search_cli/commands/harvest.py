@@ -127,6 +127,7 @@ def crawl_ctgov(
 
     if stream and not redis_url:
         raise click.UsageError("--stream sends documents through Redis: give --redis-url too")
+    api_url = _http_address(api_url or app.settings.api_url, "--api-url")
     if not (condition or intervention or term or status or since or nct):
         raise click.UsageError("say what to crawl: --condition, --intervention, --term, --status, --since or --nct")
     try:
@@ -149,7 +150,7 @@ def crawl_ctgov(
         name = crawl_id or default_crawl_id(plan)
 
         def crawl(shared: CrawlPlan, me: str) -> dict[str, Any]:
-            scrapy_settings = _scrapy_settings(app, api_url or app.settings.api_url)
+            scrapy_settings = _scrapy_settings(app, api_url)
             distribute(scrapy_settings, redis_url, name, me)
             return _crawl(app, "ctgov", scrapy_settings, {"plan": shared, "page_size": page_size})
 
@@ -161,7 +162,7 @@ def crawl_ctgov(
         return
     if plan.incremental:
         app.info(f"incremental: asking for records updated since {plan.since} (--full for all)")
-    _run(app, "ctgov", _scrapy_settings(app, api_url or app.settings.api_url), {"plan": plan, "page_size": page_size})
+    _run(app, "ctgov", _scrapy_settings(app, api_url), {"plan": plan, "page_size": page_size})
 
 
 @crawl.command("listing")
@@ -193,6 +194,8 @@ def _registry_command(slug: str, what: str) -> click.Command:
             "query": query or "",
             "base_url": base_url or "",
         }
+        if base_url:
+            _http_address(base_url, "--base-url")
         _run(app, slug, _scrapy_settings(app), args)
 
     return command
@@ -206,8 +209,21 @@ for _slug, _what in (
     _registry_command(_slug, _what)
 
 
+def _http_address(url: str, option: str) -> str:
+    """An http(s) address with a host, or a usage error naming the option (Scrapy's would be a traceback)."""
+    if not re.match(r"https?://[^/?#\s]+", url):
+        raise click.BadParameter(
+            f"{url!r} is not an http(s) address, e.g. https://clinicaltrials.gov/api/v2", param_hint=option
+        )
+    return url
+
+
 def _run(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> None:
     """Crawl with a progress count on stderr, then say what happened (exit 1 if cut short)."""
+    # A store that is read-only or busy says so here, as for `ingest`; inside the crawl it could only
+    # stop it. (A crawl shared through Redis waits for the lock batch by batch instead.)
+    with app.catalog(writes=True).write_lock():
+        pass
     _exit(app, _crawl_summary(app, _crawl(app, spider, scrapy_settings, args)))
 
 
