@@ -95,7 +95,7 @@ class StorePipeline:
     def _stop_when_started(self) -> None:
         from twisted.internet import reactor
 
-        reactor.callLater(0, self._close_engine)  # the engine runs once this signal's handlers return
+        reactor.callFromThread(self._close_engine)  # next turn of the reactor: the engine runs by then
 
     def _stop(self, exc: BaseException) -> None:
         """A write failed: nothing more is stored, and the crawl stops and says why."""
