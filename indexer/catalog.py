@@ -20,6 +20,7 @@ from indexer.index.tantivy_index import TantivyIndex
 from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
+from indexer.store.lock import held
 from indexer.store.mesh import filing
 from indexer.store.synonyms import LinkCollector
 
@@ -56,6 +57,7 @@ class Catalog:
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
         self._data_version: int | None = None  # as `catch_up` last saw it
+        self._warned_unindexed = 0
 
     @property
     def readonly(self) -> bool:
@@ -144,7 +146,27 @@ class Catalog:
             if self.store.count() == 0:
                 return None
             raise IndexUnavailable(f"the {self.engine} index does not hold this store's records")
+        self._warn_unindexed()
         return index
+
+    def unindexed(self) -> int:
+        """Stored records the index lacks with no writer at work: a write stopped (killed, disk full)
+        between committing records and indexing them. While a writer runs, its records are on their way."""
+        pending = self.store.pending_count()
+        if pending and not held(self.settings.data_dir / "write.lock"):
+            return pending
+        return 0
+
+    def _warn_unindexed(self) -> None:
+        # Searches would silently miss these trials: say so (once per count), and how to mend it.
+        missing = self.unindexed()
+        if missing and missing != self._warned_unindexed:
+            self._warned_unindexed = missing
+            log.warning(
+                "%d stored trials are not in the search index yet (a write was stopped before indexing them), "
+                "so searches miss them: run `trials reindex`, or any ingest or crawl, to index them",
+                missing,
+            )
 
     def search_ids(self, query: SearchQuery) -> SearchResult:
         """Hits only (no records loaded), with the same synonym expansion as `search`."""

@@ -9,6 +9,7 @@ from typing import Any
 from indexer.catalog import Catalog
 from indexer.history.feed import feed_id
 from indexer.history.leaving import Reason, explain
+from indexer.index.base import IndexUnavailable
 from indexer.index.document import SearchQuery
 from indexer.record import TrialRecord
 from indexer.store import StoredEvent, now_iso
@@ -172,6 +173,12 @@ class Watches:
         watch = self.store.get(name)
         if watch is None:
             raise KeyError(name)
+        missing = self.catalog.unindexed()
+        if missing:  # a search that misses them would report trials leaving, and later entering again
+            raise IndexUnavailable(
+                f"{missing} stored trials are not in the search index yet (a write was stopped before "
+                "indexing them), so the watch is not run"
+            )
         # The high-water mark is read before searching: an event recorded meanwhile is left for the next run.
         high_water = self.catalog.store.events.last_id()
         query = stored_query(watch)

@@ -259,6 +259,9 @@ class RecordStore(RecordReads, RawDocuments):
         """Records whose indexed copy is missing or stale (e.g. after a crash between store and index)."""
         return [r[0] for r in self._db.execute("SELECT nct_id FROM index_pending")]
 
+    def pending_count(self) -> int:
+        return int(self._db.one("SELECT count(*) FROM index_pending"))
+
     def mark_indexed(self, ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))
 
