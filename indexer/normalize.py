@@ -227,19 +227,38 @@ def status_filters(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
-    """User phase input (repeated or comma-separated) to stored enums; ValueError names a bad one."""
-    return _filters(values, phase_filter, PHASES, "a phase; use 1, 2, 3, 4, early1 or na")
+    """User phase input (repeated or comma-separated; "1/2" is both) to stored enums; ValueError names a bad one."""
+    both = [part for value in values for part in _split_phases(value)]
+    return tuple(dict.fromkeys(_filters(both, phase_filter, PHASES, "a phase; use 1, 2, 3, 4, early1 or na")))
+
+
+def _split_phases(value: str) -> list[str]:
+    # "1/2", "I/II", "phase 2/3" name two phases; "n/a" is one answer.
+    return [value] if re.fullmatch(r"\s*n\s*/\s*a\s*", value, re.IGNORECASE) else value.split("/")
+
+
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
 
 def phase_filter(text: str) -> str:
-    """User phase input ("2", "phase 2", "early1", "na") to the stored enum."""
+    """User phase input ("2", "phase 2", "II", "early1", "na") to the stored enum."""
     t = re.sub(r"[\s_]+", "", text.strip().upper())
     if t in {"NA", "N/A"}:
         return "NA"
     if t.startswith("EARLY"):
         return "EARLY_PHASE1"
     t = t.removeprefix("PHASE")
-    return f"PHASE{t}"
+    return f"PHASE{_ROMAN.get(t, t)}"
+
+
+def sex_letter(text: str) -> str:
+    """A participant's sex as typed ("F", "female", "woman", any case) to F or M; ValueError otherwise."""
+    t = text.strip().upper()
+    if t in ("F", "FEMALE", "W", "WOMAN"):
+        return "F"
+    if t in ("M", "MALE", "MAN"):
+        return "M"
+    raise ValueError(f"{text!r} is not a sex; use F, M, female or male (any case)")
 
 
 def sex(text: str | None) -> str | None:

@@ -89,12 +89,12 @@ def filter_options(f: F) -> F:
 def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    s = value.strip().upper()
-    if s in ("F", "FEMALE", "W", "WOMAN"):
-        return "F"
-    if s in ("M", "MALE", "MAN"):
-        return "M"
-    raise click.BadParameter(f"{value!r} is not a sex; use F, M, female or male (any case)")
+    from indexer.normalize import sex_letter
+
+    try:
+        return sex_letter(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 sex_option = click.option(

@@ -228,3 +228,32 @@ def test_a_country_typed_as_the_place_is_not_kept_as_a_hidden_filter(client: Tes
     assert 'name="country"' not in page and "with a site in CN" in page
     both = client.get("/search?condition=lupus&near=China&country=Japan").text
     assert '<input type="hidden" name="country" value="JP">' in both and 'value="CN"' not in both
+
+
+def test_a_patient_s_match_is_never_cached(client: TestClient) -> None:
+    text = "I am 34, female, with SLE"
+    for answer in (
+        client.post("/match", data={"text": text, "open": "1"}),
+        client.post("/match", data={"text": text, "near": "Nowhereville Xyz", "near_shown": "1"}),  # the 422 too
+        client.post("/api/match", json={"text": text}),
+    ):
+        assert answer.headers["cache-control"] == "no-store", answer.status_code
+    assert "no-store" not in client.get("/search?condition=lupus").headers.get("cache-control", "")
+
+
+def test_the_web_reads_sex_and_phase_as_the_cli_does(client: TestClient) -> None:
+    for spelled in ("F", "f", "female", "Female", "woman"):
+        assert (
+            client.get(f"/api/search?sex={spelled}&limit=1").json()["total"]
+            == client.get("/api/search?sex=F&limit=1").json()["total"]
+        )
+        assert client.post("/api/match", json={"text": "lupus", "sex": spelled}).json()["patient"]["sex"] == "F"
+    assert client.get("/api/search?sex=x").status_code == 422
+    both = client.get("/api/search?phase=1&phase=2&limit=1").json()["total"]
+    assert client.get("/api/search?phase=1/2&limit=1").json()["total"] == both
+    assert client.get("/api/search?phase=I/II&limit=1").json()["total"] == both
+    assert (
+        client.get("/api/search?phase=II&limit=1").json()["total"]
+        == client.get("/api/search?phase=2&limit=1").json()["total"]
+    )
+    assert client.get("/api/search?phase=n/a&limit=1").status_code == 200

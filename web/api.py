@@ -248,7 +248,8 @@ def changes_page(
     response_model=dict[str, Any],
 )
 async def match(cat: Cat, body: MatchRequest) -> Response:
-    return JSONResponse(run_match(cat, body))
+    # The answer repeats what the patient wrote about themselves: no cache or proxy is to keep it.
+    return JSONResponse(run_match(cat, body), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/stats", summary="Counts, as `trials stats` (at most a minute old)", response_model=list[dict[str, Any]])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from indexer import normalize
 from indexer.catalog import Catalog
 from indexer.discover import matching
 from indexer.discover.explain import find_trials
@@ -26,11 +27,17 @@ class MatchRequest(BaseModel):
     age: float | None = Field(
         default=None, ge=0, le=150, allow_inf_nan=False, description="Age in years (else read from the text)."
     )
-    sex: str | None = Field(default=None, pattern="^[FfMm]$", description="F or M (else read from the text).")
+    sex: str | None = Field(default=None, description="F, M, female or male (else read from the text).")
     status: list[str] = Field(
         default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
     )
     limit: int = Field(default=10, ge=1, le=MAX_MATCHES)
+
+    @field_validator("sex")
+    @classmethod
+    def _sex(cls, value: str | None) -> str | None:
+        return normalize.sex_letter(value) if value is not None and value.strip() else None  # as the CLI reads it
+
     near: str | None = Field(
         default=None,
         max_length=200,

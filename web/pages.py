@@ -152,7 +152,14 @@ async def match_form(request: Request) -> Response:
 
 @router.post("/match")
 async def match(request: Request, cat: Cat) -> Response:
-    """A form post, so the patient's words stay out of URLs, histories and access logs."""
+    """A form post, so the patient's words stay out of URLs, histories and access logs; and the page,
+    which repeats them, out of caches (no-store)."""
+    response = await _match(request, cat)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _match(request: Request, cat: Cat) -> Response:
     form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     fields: dict[str, Any] = {"text": form.get("text", "").strip(), "limit": 20}
     if form.get("age", "").strip():

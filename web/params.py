@@ -124,9 +124,10 @@ def sex_code(value: str | None) -> str | None:
     v = text("sex", value)
     if v is None:
         return None
-    if v.upper() not in ("F", "M"):
-        raise BadParameter("sex", "use F or M")
-    return v.upper()
+    try:
+        return normalize.sex_letter(v)
+    except ValueError:
+        raise BadParameter("sex", "use F, M, female or male") from None
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,6 @@ def one_of(values: list[str]) -> Any:  # a JSON Schema fragment
 
 
 Text = Annotated[str | None, Query(max_length=MAX_TEXT, description="Free text, every word quoted (no query syntax).")]
-SEX_PATTERN = "^[FfMm]$"
 TEXT_ITEMS: dict[str, object] = {"items": {"type": "string", "maxLength": MAX_TEXT}}
 
 
@@ -229,7 +229,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         age: Annotated[
             float | None, Query(ge=0, le=150, allow_inf_nan=False, description="A participant's age in years.")
         ] = None,
-        sex: Annotated[str | None, Query(pattern=SEX_PATTERN, description="A participant's sex: F or M.")] = None,
+        sex: Annotated[str | None, Query(description="A participant's sex: F, M, female or male.")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Results per page.")] = PER_PAGE,
         near: Annotated[
