@@ -171,7 +171,19 @@ class Catalog:
     def search_ids(self, query: SearchQuery) -> SearchResult:
         """Hits only (no records loaded), with the same synonym expansion as `search`."""
         index = self._readable_index()
-        return index.search(self.expand(query)) if index else SearchResult([], 0)
+        return index.search(self.expand(self._by_id(query))) if index else SearchResult([], 0)
+
+    def _by_id(self, query: SearchQuery) -> SearchQuery:
+        """Text that is one id a trial is known by (NCT, EudraCT, the sponsor's) asks for that trial: ids
+        are not words in the index. Only a token with a digit: "LUPUS" is a word, even as someone's id."""
+        text = (query.text or "").strip()
+        if not text or " " in text or not any(c.isdigit() for c in text):
+            return query
+        found = self.store.resolve_all(text)
+        if not found:
+            return query
+        ids = tuple(i for i in found if not query.ids or i in query.ids)
+        return dataclasses.replace(query, text=None, ids=ids or ("",))  # ("",): none of those asked
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
         """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms."""

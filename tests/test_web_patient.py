@@ -257,3 +257,10 @@ def test_the_web_reads_sex_and_phase_as_the_cli_does(client: TestClient) -> None
         == client.get("/api/search?phase=2&limit=1").json()["total"]
     )
     assert client.get("/api/search?phase=n/a&limit=1").status_code == 200
+
+
+def test_an_id_typed_as_the_search_finds_that_trial(client: TestClient) -> None:
+    for typed in ("NCT04077684", "nct04077684", "2018PHB041-01"):  # its NCT id, any case; its sponsor's id
+        found = client.get(f"/api/search?q={typed}&status=any").json()
+        assert [r["nct_id"] for r in found["results"]] == ["NCT04077684"], typed
+    assert client.get("/api/search?q=NCT04077684&country=FR&status=any").json()["total"] == 0  # other filters hold
