@@ -65,3 +65,12 @@ def test_intervention_links() -> None:
     assert intervention_link(["Chemotherapy regimen", "cisplatin", "Platinol"]) is None
     assert intervention_link(["RC108", "Furmonertinib", "Toripalimab"]) is None
     assert intervention_link(["tamsulosin 0.4mg once daily", "dutasteride", "tamsulosin"]) is None
+
+
+def test_a_lone_condition_is_not_a_synonym_of_its_class_of_diseases() -> None:
+    from indexer.discover.terms import same_concept
+
+    assert same_concept("Prostate Cancer", "Prostatic Neoplasms")
+    assert not same_concept("Prostate Cancer", "Prostatic Diseases")  # holds benign hyperplasia too
+    assert not same_concept("Lung Cancer", "Lung Diseases")
+    assert not same_concept("Pain", "Chronic Pain")

@@ -69,9 +69,15 @@ def _stems(text: str) -> set[str]:
 def same_concept(condition: str, mesh: str) -> bool:
     """A record's lone condition and lone MeSH term name one concept only if they share a word stem
     ("Prostate Cancer", "Prostatic Neoplasms") and neither is a narrower wording of the other
-    ("Pain", "Chronic Pain"). MeSH terms are assigned by an algorithm, from the whole record."""
+    ("Pain", "Chronic Pain"), nor is the MeSH term a class of diseases ("Prostatic Diseases" holds
+    prostate cancer and benign hyperplasia alike). MeSH terms are assigned by an algorithm, from the
+    whole record."""
     a, b = _stems(condition), _stems(mesh)
-    return bool(a & b) and not (a <= b or b <= a)
+    return bool(a & b) and not (a <= b or b <= a) and not _DISEASE_CLASS.search(mesh)
+
+
+# MeSH headings that name a class of diseases (plural), broader than any one condition of it.
+_DISEASE_CLASS = re.compile(r"\b(diseases|disorders|abnormalities|conditions|infections|syndromes)\b", re.IGNORECASE)
 
 
 # What names a regimen or a class of drugs, not one substance: its "other names" are its members.
