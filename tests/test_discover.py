@@ -240,3 +240,19 @@ def test_inclusion_overlap_is_the_idf_share_of_the_patient_s_words_the_inclusion
     assert inclusion_overlap(weights, lines) == pytest.approx(expected)
     assert weights["wrist"] > weights["sle"] > weights["woman"]
     assert inclusion_overlap({}, lines) == 0.0
+
+
+@pytest.mark.slow  # the whole corpus
+@pytest.mark.parametrize(
+    ("text", "chatter"),
+    [
+        ("my son is 8 and has asthma, we live in London", {"london", "live", "son"}),  # was acromegaly, on London
+        ("60 year old man with prostate cancer, I live in Houston, TX", {"live", "houston"}),  # was on "live"
+        ("my doctor said try IL2", {"try"}),  # was an erectile dysfunction trial, on "try"
+    ],
+)
+def test_a_patient_s_place_and_chatter_do_not_rank_trials(corpus: Path, text: str, chatter: set[str]) -> None:
+    found = Trials(corpus).json("match", "--text", text, "--explain", "-n", "5")
+    for trial in found:
+        matched = {w.lower() for words in trial["explain"]["matched_terms"].values() for w in words}
+        assert not matched & chatter, (trial["nct_id"], matched)

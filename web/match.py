@@ -13,7 +13,7 @@ from indexer.discover import matching
 from indexer.discover.explain import find_trials
 from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
-from indexer.geo.in_text import patient_place
+from indexer.geo.in_text import PlaceRead, patient_place
 from indexer.geo.near import near_fields
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web import params
@@ -49,21 +49,21 @@ class MatchRequest(BaseModel):
     )
 
 
-def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None]:
+def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None, PlaceRead | None]:
     """Where to look for the patient's trials: the place given, else the one the text names."""
     if "near" in body.model_fields_set and not (body.near or "").strip():
-        return SearchQuery(), None  # asked for anywhere
+        return SearchQuery(), None, None  # asked for anywhere
     try:
         read = patient_place(text, body.near)
     except UnknownPlace as exc:
         raise params.BadParameter("near", str(exc)) from None
     if read is None:
-        return SearchQuery(), None
+        return SearchQuery(), None, None
     where = read.narrow(SearchQuery(within_km=body.within))
     said: dict[str, Any] = {"written": read.written, "label": read.label, "source": read.source}
     if read.place is None:
-        return where, {**said, "country": read.country}
-    return where, {**said, "lat": read.place.lat, "lon": read.place.lon, "within_km": body.within}
+        return where, {**said, "country": read.country}, read
+    return where, {**said, "lat": read.place.lat, "lon": read.place.lon, "within_km": body.within}, read
 
 
 @functools.cache
@@ -75,9 +75,10 @@ def match_settings() -> matching.MatchSettings:
 def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
     """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
     text = params.clean(body.text)
-    patient = matching.read_patient(text, body.age, body.sex.upper() if body.sex else None)
     statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
-    where, place = match_place(text, body)
+    where, place, read = match_place(text, body)
+    described = read.without(text) if read else text
+    patient = matching.read_patient(described, body.age, body.sex.upper() if body.sex else None)
     results: list[dict[str, Any]] = []
     if text:  # only control characters or spaces: no words to match, so no trial is said to fit
         report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings(), where=where)

@@ -17,6 +17,10 @@ _FILLER_WORDS = (
     # How patients write about themselves and their visits ("I am 34; my doctor mentioned ..."): the
     # TREC notes are in the third person, so these leave its figures as they were.
     "am my me mine we our us i'm im doctor doctors mentioned told said "
+    # ... and what they ask ("we live in London; my son is 8; can he try a trial near here?"): words
+    # that matched any summary mentioning them ("live", "try") and ranked unrelated trials first.
+    "live living lived try trying tried want wants wanted looking please son daughter husband "
+    "wife kid kids trial trials participate join enroll enrol interested "
 )
 FILLER = frozenset(_FILLER_WORDS.split())
 

@@ -53,6 +53,11 @@ class PlaceRead:
     def label(self) -> str:
         return self.place.label if self.place else f"{self.written} ({self.country})"
 
+    def without(self, text: str) -> str:
+        """The description without the place it names: the place narrows the search already, and as
+        words it would match trials that merely mention the town ("we live in London")."""
+        return text.replace(self.written, " ", 1) if self.source == "text" else text
+
     def narrow(self, where: SearchQuery) -> SearchQuery:
         """`where` limited to this place: within its radius of the point, or to the country."""
         if self.place is not None:

@@ -103,10 +103,10 @@ def match(
                 )
         return
     assert text is not None
-    patient = matching.read_patient(text, age, sex)
-    said = ""
+    said, described = "", text
     if not place["near_text"] and not place["country"]:
-        where, said = _place_from_text(text, where)
+        where, said, described = _place_from_text(text, where)
+    patient = matching.read_patient(described, age, sex)
     app.info(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source}){said}"
@@ -135,16 +135,18 @@ def match(
     emit_records([m.record for m in found], fmt, extra)
 
 
-def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str]:
-    """The query narrowed to the place the description names ("I live near Beijing"), and what to say."""
+def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str, str]:
+    """The query narrowed to the place the description names ("I live near Beijing"), what to say, and
+    the description without the place (it narrows; as words it would match trials naming the town)."""
     from indexer.geo.in_text import place_in_text  # the gazetteer loads only for a single patient
 
     read = place_in_text(text)
     if read is None:
-        return where, ""
+        return where, "", text
     if read.place is None:
-        return read.narrow(where), f", in {read.label} (text; --country overrides)"
-    return read.narrow(where), f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
+        return read.narrow(where), f", in {read.label} (text; --country overrides)", read.without(text)
+    said = f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
+    return read.narrow(where), said, read.without(text)
 
 
 def _match_table(
