@@ -169,9 +169,16 @@ class Catalog:
             )
 
     def search_ids(self, query: SearchQuery) -> SearchResult:
-        """Hits only (no records loaded), with the same synonym expansion as `search`."""
+        """Hits only (no records loaded), with the same synonym expansion as `search`. A status asked for
+        leaves out trials the registry no longer has: their last status is not theirs any more."""
         index = self._readable_index()
-        return index.search(self.expand(self._by_id(query))) if index else SearchResult([], 0)
+        return index.search(self.expand(self._by_id(self.without_removed(query)))) if index else SearchResult([], 0)
+
+    def without_removed(self, query: SearchQuery) -> SearchQuery:
+        """With a status asked for, the query leaves out the trials the registry no longer has."""
+        if query.statuses and (gone := self.store.events.removed()):
+            return dataclasses.replace(query, exclude_ids=tuple(dict.fromkeys((*query.exclude_ids, *sorted(gone)))))
+        return query
 
     def _by_id(self, query: SearchQuery) -> SearchQuery:
         """Text that is one id a trial is known by (NCT, EudraCT, the sponsor's) asks for that trial: ids

@@ -83,7 +83,7 @@ def default_settings(embeddings: bool | None = None) -> MatchSettings:
 
 
 def _search(catalog: Catalog, query: SearchQuery, synonyms: bool) -> list[Hit]:
-    return (catalog.search_ids(query) if synonyms else catalog.index.search(query)).hits
+    return (catalog.search_ids(query) if synonyms else catalog.index.search(catalog.without_removed(query))).hits
 
 
 def _load(catalog: Catalog, hits: list[Hit], loaded: dict[str, TrialRecord] | None = None) -> list[TrialRecord]:

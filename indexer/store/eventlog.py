@@ -116,6 +116,12 @@ class EventLog:
         )
         return {str(row[0]) for row in rows}
 
+    def removed(self) -> set[str]:
+        """Every trial the registry no longer has (few: read through the index on the events' type)."""
+        return self.removed_among(
+            [str(r[0]) for r in self._db.execute("SELECT DISTINCT nct_id FROM events WHERE type = 'removed'")]
+        )
+
     def last_id(self) -> int:
         return int(self._db.one("SELECT coalesce(max(id), 0) FROM events"))
 

@@ -115,6 +115,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_date ON events(date);
 CREATE INDEX IF NOT EXISTS events_by_id ON events(nct_id, version);
+CREATE INDEX IF NOT EXISTS events_by_type ON events(type);
 CREATE TABLE IF NOT EXISTS source_records (
     source TEXT NOT NULL,           -- parser slug: listing, euctr, gsk, takeda, ...
     source_id TEXT NOT NULL,        -- the page's address, or the source's own id
