@@ -185,3 +185,30 @@ def test_a_country_where_a_place_is_asked_for_is_that_country() -> None:
     assert read is not None and read.country == "MX" and read.place is None
     given = patient_place("lupus", "China")
     assert given is not None and given.country == "CN" and given.source == "given"
+
+
+@pytest.mark.parametrize(
+    ("written", "label"),
+    [
+        ("London, UK", "London, GB"),  # a country's common code, not a US state
+        ("London, GB", "London, GB"),
+        ("Boston MA", "Boston, MA, US"),  # no comma, a state's code in capitals
+        ("Salt Lake City UT", "Salt Lake City, UT, US"),
+        ("Paris, TX", "Paris, TX, US"),
+    ],
+)
+def test_places_as_people_write_them(written: str, label: str) -> None:
+    assert gazetteer.resolve(written).label == label
+
+
+@pytest.mark.parametrize("state", ["Texas", "California"])
+def test_a_us_state_is_no_point_and_says_what_to_give(state: str) -> None:
+    with pytest.raises(gazetteer.UnknownPlace, match="is a US state, not a place: name a city or a ZIP code"):
+        gazetteer.resolve(state)  # was "California, MD" (a town of 13,000), or a guess at "Texca, MX"
+
+
+def test_a_state_s_name_that_is_a_city_or_a_country_is_read_as_before() -> None:
+    assert gazetteer.resolve("New York").label == "New York City, NY, US"
+    assert gazetteer.resolve("Washington").label.startswith("Washington")
+    with pytest.raises(gazetteer.CountryNotPlace):
+        gazetteer.resolve("Georgia")  # the country

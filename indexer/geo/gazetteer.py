@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import logging
 import os
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from indexer.config import user_dir
+from indexer.geo.suggest import hint, suggest
 from indexer.normalize import place_key
 from indexer.record import Location, TrialRecord
 from indexer.store.gazetteer import GazetteerStore
@@ -154,12 +154,21 @@ def population(city: str) -> int:
     return int(rows[0][3]) if rows else 0
 
 
+# USPS codes of the states, DC and the territories with ZIP codes: any other two letters ("UK", "ON")
+# are no US state, but maybe a country.
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
+)
+US_STATE_CODES = frozenset(_US_STATES.split())
+
+
 def _us_state(name: str | None) -> str | None:
     if not name:
         return None
     key = place_key(name)
     if len(key) == 2:
-        return key.upper()
+        return key.upper() if key.upper() in US_STATE_CODES else None
     return store().country(key + " us state")
 
 
@@ -263,17 +272,15 @@ def resolve(text: str) -> Place:
             raise UnknownPlace(f"{text!r} is not a known US ZIP code")
         return Place(found[2], found[3], f"{found[0]}, {found[1]} {m.group(1)}")
     city, _, qualifier = text.partition(",")
+    if not qualifier and (m := _CITY_STATE.fullmatch(text.strip())) and m.group(2) in US_STATE_CODES:
+        city, qualifier = m.group(1), m.group(2)  # "Boston MA": no comma, a state's code in capitals
     qualifier = qualifier.strip()
     country = state = None
     if qualifier:
-        state = (
-            _us_state(qualifier)
-            if len(place_key(qualifier)) == 2 or g.country(place_key(qualifier) + " us state")
-            else None
-        )
+        state = _us_state(qualifier)
         country = "US" if state else country_code(qualifier)
         if country is None:
-            raise UnknownPlace(f"{qualifier!r} is not a country or US state the gazetteer knows. {_hint()}")
+            raise UnknownPlace(f"{qualifier!r} is not a country or US state the gazetteer knows. {hint()}")
     rows = [r for key in _variants(city) for r in g.cities(key, country)][:50]
     if not qualifier and (named := country_code(city)) is not None:
         # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
@@ -284,23 +291,21 @@ def resolve(text: str) -> Place:
             raise CountryNotPlace(city.strip(), named)
     if state:
         rows = [r for r in rows if r[2] == state]
+    named_state = None if qualifier else g.country(place_key(city) + " us state")
+    if named_state and country_code(city) is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
+        # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
+        # 13,000); "New York" and "Washington" are cities first.
+        raise UnknownPlace(
+            f"{text.strip()!r} is a US state, not a place: name a city or a ZIP code in it "
+            f'(e.g. "{_STATE_EXAMPLES.get(named_state, "City")}, {named_state}")'
+        )
     if not rows:
-        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {_suggest(city, country)}{_hint()}")
+        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {suggest(store(), city, country)}{hint()}")
     best = max(rows, key=lambda r: r[3])
     return Place(best[4], best[5], f"{best[0]}, {best[2] + ', ' if best[1] == 'US' and best[2] else ''}{best[1]}")
 
 
-def _hint() -> str:
-    return 'Give "City", "City, Country", "City, State", a US ZIP code, or "lat,lon"'
-
-
-def _suggest(city: str, country: str | None) -> str:
-    key = place_key(city)
-    if not key:
-        return ""
-    pool = [r for r in store().names_like(key[:2]) if country is None or r[1] == country]
-    names: dict[str, str] = {}
-    for n, cc, _ in pool:  # most populous first: "Boston, US" before "Boston, PH"
-        names.setdefault(place_key(n), f"{n}, {cc}")
-    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.7)
-    return f"Did you mean: {'; '.join(names[c] for c in close)}? " if close else ""
+# A city this large is what its name means, even where a US state has the same name.
+MAJOR_CITY = 100_000
+_CITY_STATE = re.compile(r"(.+\S)\s+([A-Z]{2})")
+_STATE_EXAMPLES = {"TX": "Houston", "CA": "Los Angeles", "NY": "New York", "FL": "Miami", "IL": "Chicago"}

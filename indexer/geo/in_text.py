@@ -34,7 +34,7 @@ _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
 # when some city of the name has this many people: a disease's eponym ("Crohn's", "Down", "Graves")
 # names no such city. The text's first clause is never read so: it is often the patient's own name
 # ("Madison, 34, lupus"), and big cities share names with people.
-MAJOR_CITY = 100_000
+MAJOR_CITY = gazetteer.MAJOR_CITY
 _CLAUSE = re.compile(r"[^,;\s][^,;\n]*")
 _NAME_RE = re.compile(_NAME)
 _REGION_RE = re.compile(_REGION)

@@ -1,0 +1,25 @@
+"""What to say when the gazetteer does not know a place: the forms it reads, and close names it knows."""
+
+from __future__ import annotations
+
+import difflib
+
+from indexer.normalize import place_key
+from indexer.store.gazetteer import GazetteerStore
+
+
+def hint() -> str:
+    return 'Give "City", "City, Country", "City, State", a US ZIP code, or "lat,lon"'
+
+
+def suggest(store: GazetteerStore, city: str, country: str | None) -> str:
+    """ "Did you mean: ...? " with up to five known names close to `city` (in `country`), or nothing."""
+    key = place_key(city)
+    if not key:
+        return ""
+    pool = [r for r in store.names_like(key[:2]) if country is None or r[1] == country]
+    names: dict[str, str] = {}
+    for n, cc, _ in pool:  # most populous first: "Boston, US" before "Boston, PH"
+        names.setdefault(place_key(n), f"{n}, {cc}")
+    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.7)
+    return f"Did you mean: {'; '.join(names[c] for c in close)}? " if close else ""
