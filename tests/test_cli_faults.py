@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import FIXTURES, Trials, shared
+from tests.conftest import FIXTURES, Trials, run_trials, shared
 
 STUDY = FIXTURES / "ctgov" / "NCT00080808.json"
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # org study id 2018PHB041-01
@@ -238,3 +239,20 @@ def test_a_crawl_of_unknown_ids_says_the_registry_has_none() -> None:
 def test_an_api_address_that_is_not_http_is_a_usage_error(trials: Trials, url: str) -> None:
     result = trials("crawl", "ctgov", "--term", "a", "--api-url", url, ok=False)
     assert result.exit_code == 2 and "is not an http(s) address" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_data_directory_under_a_file_is_an_error_naming_the_fix(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = run_trials(blocker / "sub", "ingest", str(FIXTURES / "ctgov" / "NCT00057759.json"))
+    assert result.returncode == 1 and "is not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reindex_mends_a_file_where_the_index_belongs(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov" / "NCT00057759.json"))
+    index = trials.data_dir / "index"
+    shutil.rmtree(index)
+    index.write_text("not an index")
+    assert trials("search", "prostate", ok=False).exit_code == 1  # says to reindex
+    trials("reindex")
+    assert [r["nct_id"] for r in trials.json("search", "prostate")] == ["NCT00057759"]

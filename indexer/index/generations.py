@@ -28,6 +28,8 @@ def current(root: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def new_generation(root: Path) -> Path:
+    if root.exists() and not root.is_dir():
+        root.unlink()  # a file where the index belongs (a bad copy): a rebuild mends whatever is there
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"{_PREFIX}{time.time_ns()}-{os.getpid()}"
     folder.mkdir()

@@ -82,7 +82,13 @@ class Database:
             if self.readonly:
                 self._conn = self._open_readonly()
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except (FileExistsError, NotADirectoryError):
+                    raise StoreError(
+                        f"{path.parent} is not a directory (a file is in its way); point --data-dir (or "
+                        "TRIALS_DATA) at a directory"
+                    ) from None
                 self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
                 self._use_wal()
                 self._conn.execute("PRAGMA synchronous=NORMAL")
