@@ -103,10 +103,16 @@ def test_ingest_zip_of_bulk_json(trials: Trials, tmp_path: Path) -> None:
 def test_ingest_reports_bad_files_and_keeps_them(trials: Trials, tmp_path: Path) -> None:
     bad = tmp_path / "NCT12345678.xml"
     bad.write_text("<clinical_study><id_info><nct_id>NCT1234")
-    result = trials("ingest", str(bad))
-    assert result.exit_code == 0 and "1 failed" in result.stderr and "trials failures" in result.stderr
+    result = trials("ingest", str(bad), ok=False)
+    # Nothing read: exit 1, as a crawl that fetched nothing; a cron chain `ingest && watch run` stops.
+    assert result.exit_code == 1 and "1 failed" in result.stderr and "nothing could be read" in result.stderr
     [failure] = trials.json("failures")
     assert failure["location"] == str(bad) and "invalid XML" in failure["error"]
+    # Some read, some failed: exit 3 (partial), the good one stored.
+    good = FIXTURES / "ctgov" / "NCT00057759.json"
+    partial = trials("ingest", str(bad), str(good), ok=False)
+    assert partial.exit_code == 3 and "1 new" in partial.stderr and "trials failures" in partial.stderr
+    assert trials.json("show", "NCT00057759")["nct_id"] == "NCT00057759"
 
 
 def test_ingest_missing_path_is_a_usage_error(trials: Trials) -> None:

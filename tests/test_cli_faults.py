@@ -33,8 +33,8 @@ def test_an_encrypted_archive_member_fails_alone(trials: Trials, tmp_path: Path)
         zf.write(STUDY, "a.json")
         zf.write(SEED, "b.xml")
     _encrypt_first_member(archive)
-    result = trials("ingest", str(archive))
-    assert "1 new" in result.stderr and "1 failed" in result.stderr
+    result = trials("ingest", str(archive), ok=False)
+    assert result.exit_code == 3 and "1 new" in result.stderr and "1 failed" in result.stderr
     [failure] = trials.json("failures")
     assert failure["location"] == f"{archive}!a.json" and "encrypted" in failure["error"]
     assert [r["nct_id"] for r in map(json.loads, trials("export").stdout.splitlines())] == ["NCT04077684"]
@@ -45,8 +45,8 @@ def test_a_bad_file_whose_name_is_not_utf8_is_kept_with_its_name_escaped(trials:
     folder.mkdir()
     with open(os.path.join(os.fsencode(folder), b"bad\xfe.json"), "wb") as f:
         f.write(b'{"studies": [{"protocolSection": ')
-    result = trials("ingest", str(folder))
-    assert "1 failed" in result.stderr
+    result = trials("ingest", str(folder), ok=False)
+    assert result.exit_code == 1 and "1 failed" in result.stderr
     [failure] = trials.json("failures")
     assert failure["location"] == f"{folder}/bad\\xfe.json" and "invalid JSON" in failure["error"]
 
@@ -57,7 +57,7 @@ def test_the_same_failure_again_is_one_row_and_names_the_trial(trials: Trials, t
     bad = tmp_path / "wrong_type.json"
     bad.write_text(json.dumps(study))
     for _ in range(3):
-        assert "1 failed" in trials("ingest", str(bad)).stderr
+        assert "1 failed" in trials("ingest", str(bad), ok=False).stderr
     [failure] = trials.json("failures")
     assert failure["record_id"] == "NCT00080808" and failure["location"] == str(bad)
 

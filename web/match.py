@@ -27,7 +27,9 @@ class MatchRequest(BaseModel):
     age: float | None = Field(
         default=None, ge=0, le=150, allow_inf_nan=False, description="Age in years (else read from the text)."
     )
-    sex: str | None = Field(default=None, description="F, M, female or male (else read from the text).")
+    sex: str | None = Field(
+        default=None, pattern=params.SEX_PATTERN, description="F, M, female or male (else read from the text)."
+    )
     status: list[str] = Field(
         default_factory=list, max_length=params.MAX_VALUES, json_schema_extra=params.one_of(params.STATUS_VALUES)
     )

@@ -120,6 +120,11 @@ def where(near: str | None, within: float, country: list[str], fresh: bool) -> S
     )
 
 
+# What normalize.sex_letter reads, as a JSON-schema pattern (no inline flags there): the schema says
+# what the server takes.
+SEX_PATTERN = "^([FfMmWw]|[Ff][Ee][Mm][Aa][Ll][Ee]|[Mm][Aa][Ll][Ee]|[Ww][Oo][Mm][Aa][Nn]|[Mm][Aa][Nn])$"
+
+
 def sex_code(value: str | None) -> str | None:
     v = text("sex", value)
     if v is None:
@@ -229,7 +234,9 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         age: Annotated[
             float | None, Query(ge=0, le=150, allow_inf_nan=False, description="A participant's age in years.")
         ] = None,
-        sex: Annotated[str | None, Query(description="A participant's sex: F, M, female or male.")] = None,
+        sex: Annotated[
+            str | None, Query(pattern=SEX_PATTERN, description="A participant's sex: F, M, female or male (any case).")
+        ] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Results per page.")] = PER_PAGE,
         near: Annotated[

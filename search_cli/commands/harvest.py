@@ -70,6 +70,18 @@ def ingest(
     with app.progress(total, "ingesting") as advance:
         stats = ingest_paths(catalog, paths, progress=advance)
     _summary(app, stats, "ingested")
+    c = stats.counts
+    if c["failed"]:  # as a crawl: a cron job chaining `ingest && watch run` must see it
+        read = sum(c[k] for k in ("new", "updated", "historical", "unchanged", "skipped"))
+        if not read:
+            raise click.ClickException(
+                "nothing could be read (every document failed); `trials failures` says why each one did "
+                "(a truncated download, a file that is not a registry export): fetch them again and ingest them"
+            )
+        raise CrawlPartial(
+            f"incomplete: {c['failed']} documents failed and were kept; `trials failures` lists them. "
+            "The rest is stored"
+        )
 
 
 @click.group()
