@@ -212,3 +212,14 @@ def test_a_state_s_name_that_is_a_city_or_a_country_is_read_as_before() -> None:
     assert gazetteer.resolve("Washington").label.startswith("Washington")
     with pytest.raises(gazetteer.CountryNotPlace):
         gazetteer.resolve("Georgia")  # the country
+
+
+@pytest.mark.parametrize("typed", ["i", "x", "1", "ab"])
+def test_a_letter_or_two_is_no_place(typed: str) -> None:
+    with pytest.raises(gazetteer.UnknownPlace):
+        gazetteer.resolve(typed)  # was Makhachkala, Darhan, Saqqez, Ibb: other names of theirs
+
+
+def test_a_metropolis_s_abbreviation_and_short_names_still_read() -> None:
+    assert gazetteer.resolve("NY").label == "New York City, NY, US"
+    assert gazetteer.resolve("Ibb").label == "Ibb, YE"

@@ -302,6 +302,10 @@ def resolve(text: str) -> Place:
     if not rows:
         raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {suggest(store(), city, country)}{hint()}")
     best = max(rows, key=lambda r: r[3])
+    if len(place_key(city)) < 3 and best[3] < 1_000_000:
+        # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
+        # two letters name a place only as a metropolis's abbreviation ("NY").
+        raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
     return Place(best[4], best[5], f"{best[0]}, {best[2] + ', ' if best[1] == 'US' and best[2] else ''}{best[1]}")
 
 
