@@ -72,5 +72,5 @@ def test_sex_spellings(given: str, sex: str) -> None:
 
 
 def test_unknown_sex_spelling_is_refused() -> None:
-    with pytest.raises(ValueError, match="F or M"):
+    with pytest.raises(ValueError, match="use F, M, female or male"):
         normalise_sex("x")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.normalize import sex_letter
+
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen"
@@ -132,13 +134,8 @@ def read_sex(text: str) -> str | None:
 
 
 def normalise_sex(sex: str) -> str:
-    """F, M, female, MALE, woman... -> F or M."""
-    s = sex.strip().lower()
-    if s in ("f", "female", "woman", "w"):
-        return "F"
-    if s in ("m", "male", "man"):
-        return "M"
-    raise ValueError(f"sex must be F or M (or female, male), not {sex!r}")
+    """F, M, female, MALE, woman... -> F or M (as the CLI's and the web's filters read it)."""
+    return sex_letter(sex)
 
 
 def read_patient(text: str, age: float | None = None, sex: str | None = None) -> Patient:
