@@ -33,8 +33,7 @@ class OrderFree:
     def canonical(self, owner: Any, json: bytes) -> bytes:
         """`json` (the owner's JSON, or a prefix of it holding the whole list) with the list's items
         sorted by their JSON, each item's own order-free lists first; `json` itself when already so."""
-        found = self._reordered(owner, json, 0, len(json))
-        return json if found is None else json[: found[0]] + found[2] + json[found[1] :]
+        return in_canonical_order(owner, json, (self,))
 
     def _reordered(self, owner: Any, json: bytes, lo: int, hi: int) -> tuple[int, int, bytes] | None:
         """(begin, end, items in canonical order) of the list, which starts in `json[lo:hi]`, or None

@@ -122,9 +122,8 @@ def record_links(
         for k in {key(n) for n in names}:
             seen[k] += 1
     drugs = []
-    for names in given:
-        kept = [n for n in names[:1] if seen[key(n)] == 1] + [n for n in names[1:] if seen[key(n)] == 1]
-        if names and kept and kept[0] == names[0] and (link := intervention_link(kept)):
+    for names in given:  # an intervention whose own name is shared links nothing
+        if names and seen[key(names[0])] == 1 and (link := intervention_link([n for n in names if seen[key(n)] == 1])):
             drugs.append(link)
     lone = (
         [[conditions[0], mesh[0]]]

@@ -182,7 +182,7 @@ def crawl_ctgov(
 @pass_app
 def crawl_listing(app: AppContext, start_urls: tuple[str, ...]) -> None:
     """Trial-finder listing sites, from browse or search pages, sitemaps or trial pages; stays on their sites."""
-    bad = [u for u in start_urls if not re.match(r"https?://", u)]
+    bad = [u for u in start_urls if not _HTTP.match(u)]
     if bad:
         raise click.BadParameter(f"not http(s) URLs: {', '.join(bad)}", param_hint="START_URLS")
     _run(app, "listing", _scrapy_settings(app), {"start_urls": ",".join(start_urls)})
@@ -221,9 +221,13 @@ for _slug, _what in (
     _registry_command(_slug, _what)
 
 
+# An http(s) address with a host: anything else Scrapy refuses with a traceback.
+_HTTP = re.compile(r"https?://[^/?#\s]+")
+
+
 def _http_address(url: str, option: str) -> str:
-    """An http(s) address with a host, or a usage error naming the option (Scrapy's would be a traceback)."""
-    if not re.match(r"https?://[^/?#\s]+", url):
+    """The address, or a usage error naming the option."""
+    if not _HTTP.match(url):
         raise click.BadParameter(
             f"{url!r} is not an http(s) address, e.g. https://clinicaltrials.gov/api/v2", param_hint=option
         )
