@@ -12,7 +12,7 @@ from indexer.catalog import IngestStats
 from indexer.ingest.files import count_documents, ingest_paths
 from indexer.ingest.plan import CrawlPlan, default_crawl_id, plan_ctgov
 from search_cli.context import AppContext, pass_app
-from search_cli.options import _status
+from search_cli.options import _status, output_options
 from search_cli.output import emit_rows
 
 if TYPE_CHECKING:
@@ -311,10 +311,7 @@ def reindex(app: AppContext) -> None:
 
 
 @click.command()
-@click.option("--json", "fmt", flag_value="json")
-@click.option("--ndjson", "fmt", flag_value="ndjson")
-@click.option("--csv", "fmt", flag_value="csv")
-@click.option("--table", "fmt", flag_value="table", default=True, hidden=True)
+@output_options
 @click.option("--all", "show_all", is_flag=True, help="Also failures resolved since (the document was stored later).")
 @pass_app
 def failures(app: AppContext, fmt: str, show_all: bool) -> None:

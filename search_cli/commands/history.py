@@ -57,23 +57,39 @@ def history(app: AppContext, trial_id: str, fmt: str) -> None:
     help="Characters of unchanged text shown around each changed word.",
 )
 @click.option("--full", is_flag=True, help="Whole old and new values instead of the changed words in context.")
-@click.option("--json", "as_json", is_flag=True, help="The changes as a JSON array of {field, old, new}.")
+@output_options
 @pass_app
-def diff(
-    app: AppContext, trial_id: str, start: int | None, end: int | None, width: int, full: bool, as_json: bool
-) -> None:
+def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, width: int, full: bool, fmt: str) -> None:
     """Field-level differences between two versions of a trial.
 
     Text shows the changed words as [-old-]{+new+} in context; list items (criteria, sites,
-    outcomes) show as lines, - removed and + added, an edited item as its changed words."""
+    outcomes) show as lines, - removed and + added, an edited item as its changed words.
+    --json and --ndjson give each change as {field, old, new}; --csv one row per change, with
+    the trial and whether the field (or list item) was added, removed or changed."""
+    nct_id = app.trial_id(trial_id)
     try:
-        changes = tracking.diff(app.catalog().store, app.trial_id(trial_id), start, end)
+        changes = tracking.diff(app.catalog().store, nct_id, start, end)
     except KeyError:
         raise app.not_stored(trial_id) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    if as_json:
-        click.echo(dumps([c.to_dict() for c in changes]))
+    if fmt in ("json", "ndjson"):
+        emit_rows([c.to_dict() for c in changes], fmt, ["field", "old", "new"])
+        return
+    if fmt == "csv":
+        # An empty cell is both "" and nothing in CSV: `change` says which side is missing.
+        kind = {(False, True): "added", (True, False): "removed"}
+        rows = [
+            {
+                "nct_id": nct_id,
+                "field": c.field,
+                "change": kind.get((c.old is not None, c.new is not None), "changed"),
+                "old": c.old,
+                "new": c.new,
+            }
+            for c in changes
+        ]
+        emit_rows(rows, fmt, ["nct_id", "field", "change", "old", "new"])
         return
     if not changes:
         app.info("no differences")

@@ -12,9 +12,9 @@ import click
 
 from indexer.history import report
 from indexer.history.delivery import DeliveryError, deliver
-from indexer.history.watches import WatchConflict, Watches
+from indexer.history.watches import WatchConflict, Watches, WatchRun
 from search_cli.context import AppContext, pass_app
-from search_cli.options import filter_options, query_from_options
+from search_cli.options import filter_options, output_options, query_from_options
 from search_cli.output import dumps, emit_rows
 
 
@@ -44,10 +44,10 @@ def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: A
 
 
 @watch.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@output_options
 @pass_app
-def watch_list(app: AppContext, as_json: bool) -> None:
-    """Saved watches and when each last ran."""
+def watch_list(app: AppContext, fmt: str) -> None:
+    """Saved watches and when each last ran: one row per watch (--csv: its query as JSON)."""
     rows = [
         {
             "name": w.name,
@@ -59,7 +59,8 @@ def watch_list(app: AppContext, as_json: bool) -> None:
         }
         for w in Watches(app.catalog()).all()
     ]
-    emit_rows(rows, "json" if as_json else "table", ["name", "query", "created_at", "last_run_at", "matching"])
+    columns = ["name", "query", "created_at", "last_run_at", "matching"]
+    emit_rows(rows, fmt, columns if fmt == "table" else [*columns[:4], "runs", "matching"])
 
 
 @watch.command("rm")
@@ -104,7 +105,7 @@ def _webhook(url: str | None) -> str | None:
 
 @watch.command("run")
 @click.argument("name", required=False)
-@click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per watch.")
+@output_options
 @click.option(
     "--atom",
     type=click.Path(),
@@ -117,7 +118,7 @@ def _webhook(url: str | None) -> str | None:
 def watch_run(
     app: AppContext,
     name: str | None,
-    as_json: bool,
+    fmt: str,
     atom: str | None,
     mail_to: tuple[str, ...],
     webhook: str | None,
@@ -127,6 +128,9 @@ def watch_run(
 
     A run is remembered only once its feed, mail and webhook were delivered; if one fails, the
     command exits 1 and the next run reports the same trials again.
+
+    --json: one object per watch. --ndjson and --csv: one row per finding, `kind` new, left or
+    changed (one row per event of a changed trial).
     """
     webhook = _webhook(webhook)
     if dry_run and (atom or mail_to or webhook):
@@ -147,13 +151,45 @@ def watch_run(
             raise click.ClickException(
                 f"{exc}. Nothing was remembered: the next run reports the same trials."
             ) from None
-    if as_json:
+    if fmt == "json":
         click.echo(dumps([r.to_dict() for r in runs]))
+        return
+    if fmt in ("ndjson", "csv"):
+        emit_rows([row for run in runs for row in finding_rows(run)], fmt, FINDING_COLUMNS)
         return
     for run in runs:
         click.secho(report.headline(run), bold=True)
         for line in report.lines(run):
             click.echo(line)
+
+
+FINDING_COLUMNS = (
+    "watch", "run", "ran_at", "kind", "nct_id", "brief_title", "overall_status",
+    "still_matches", "date", "event", "field", "old", "new", "summary",
+)  # fmt: skip
+
+
+def finding_rows(run: WatchRun) -> list[dict[str, Any]]:
+    """A run's findings as flat rows, in the table's order: new matches, trials that left (with the
+    reason), then each event of a changed trial. Every row has every column (null when not its kind's)."""
+
+    def row(kind: str, nct_id: str, title: str | None, **rest: Any) -> dict[str, Any]:
+        given = {"watch": run.name, "run": run.number, "ran_at": run.ran_at, "kind": kind, "nct_id": nct_id}
+        return {c: None for c in FINDING_COLUMNS} | given | {"brief_title": title, **rest}
+
+    rows = [row("new", r.nct_id, r.brief_title, overall_status=r.overall_status) for r in run.new_matches]
+    rows += [
+        row("left", t.nct_id, t.brief_title, overall_status=t.overall_status, still_matches=False,
+            field=t.reason.field, old=t.reason.old, new=t.reason.new, summary=t.reason.text)
+        for t in run.left
+    ]  # fmt: skip
+    rows += [
+        row("changed", c.nct_id, c.brief_title, still_matches=c.still_matches, date=e.date, event=e.type,
+            field=e.field, old=e.old, new=e.new, summary=e.summary)
+        for c in run.changed
+        for e in c.events
+    ]  # fmt: skip
+    return rows
 
 
 COMMANDS = [watch]
