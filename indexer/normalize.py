@@ -251,13 +251,16 @@ def phase_filter(text: str) -> str:
     return f"PHASE{_ROMAN.get(t, t)}"
 
 
+# A participant's sex as people type it (any case); the web's pattern is made from it (filter_values.py).
+SEX_SPELLINGS = {"F": ("F", "FEMALE", "W", "WOMAN"), "M": ("M", "MALE", "MAN")}
+
+
 def sex_letter(text: str) -> str:
     """A participant's sex as typed ("F", "female", "woman", any case) to F or M; ValueError otherwise."""
     t = text.strip().upper()
-    if t in ("F", "FEMALE", "W", "WOMAN"):
-        return "F"
-    if t in ("M", "MALE", "MAN"):
-        return "M"
+    for letter, spellings in SEX_SPELLINGS.items():
+        if t in spellings:
+            return letter
     raise ValueError(f"{text!r} is not a sex; use F, M, female or male (any case)")
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indexer import normalize
+from indexer import filter_values
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 
 if TYPE_CHECKING:
@@ -26,16 +26,27 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
-def _status(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    try:
-        return normalize.status_filters(values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+def statuses_or(
+    default: tuple[str, ...],
+) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], tuple[str, ...]]:
+    """A --status callback read as the web reads `status` (filter_values): `default` when none is given."""
+
+    def read(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            return filter_values.statuses(values, default)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return read
+
+
+_status = statuses_or(())
+STATUS_HELP = "Overall status, e.g. recruiting; repeatable or comma-separated; `any` for every status."
 
 
 def _phase(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     try:
-        return normalize.phase_filters(values)
+        return filter_values.phases(values)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -68,7 +79,7 @@ def filter_options(f: F) -> F:
             "-s",
             multiple=True,
             callback=_status,
-            help="Overall status, e.g. recruiting; repeatable or comma-separated.",
+            help=STATUS_HELP,
         ),
         click.option(
             "--phase",
@@ -87,12 +98,8 @@ def filter_options(f: F) -> F:
 
 
 def _sex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    from indexer.normalize import sex_letter
-
     try:
-        return sex_letter(value)
+        return filter_values.sex(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from indexer import normalize
+from indexer import filter_values
 from indexer.catalog import Catalog
 from indexer.discover import matching
 from indexer.discover.explain import find_trials
@@ -38,7 +38,7 @@ class MatchRequest(BaseModel):
     @field_validator("sex")
     @classmethod
     def _sex(cls, value: str | None) -> str | None:
-        return normalize.sex_letter(value) if value is not None and value.strip() else None  # as the CLI reads it
+        return filter_values.sex(value)  # as the CLI reads it
 
     near: str | None = Field(
         default=None,

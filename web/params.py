@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from indexer import normalize
+from indexer import filter_values
 from indexer.geo import gazetteer
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web.present import OPEN_STATUSES
@@ -18,7 +18,6 @@ MAX_VALUES = 10  # values of one repeatable parameter
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100  # deep pages are for scripts: `trials search --json` has no such bound
-ANY_STATUS = "any"
 
 
 class BadParameter(ValueError):
@@ -54,21 +53,16 @@ def texts(param: str, values: list[str]) -> tuple[str, ...]:
 
 
 def statuses(values: list[str], default: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """`status` values (repeated or comma-separated); none given -> `default`; "any" -> no filter."""
-    given = texts("status", values)
-    if not given:
-        return default
-    if any(part.strip().lower() == ANY_STATUS for v in given for part in v.split(",")):  # "any,recruiting" too
-        return ()
+    """`status` values as `--status` reads them (filter_values): none given -> `default`; "any" -> no filter."""
     try:
-        return normalize.status_filters(given)
+        return filter_values.statuses(texts("status", values), default)
     except ValueError as exc:
         raise BadParameter("status", str(exc)) from None
 
 
 def phases(values: list[str]) -> tuple[str, ...]:
     try:
-        return normalize.phase_filters(texts("phase", values))
+        return filter_values.phases(texts("phase", values))
     except ValueError as exc:
         raise BadParameter("phase", str(exc)) from None
 
@@ -120,17 +114,12 @@ def where(near: str | None, within: float, country: list[str], fresh: bool) -> S
     )
 
 
-# What normalize.sex_letter reads, as a JSON-schema pattern (no inline flags there): the schema says
-# what the server takes.
-SEX_PATTERN = "^([FfMmWw]|[Ff][Ee][Mm][Aa][Ll][Ee]|[Mm][Aa][Ll][Ee]|[Ww][Oo][Mm][Aa][Nn]|[Mm][Aa][Nn])$"
+SEX_PATTERN = filter_values.SEX_PATTERN
 
 
 def sex_code(value: str | None) -> str | None:
-    v = text("sex", value)
-    if v is None:
-        return None
     try:
-        return normalize.sex_letter(v)
+        return filter_values.sex(text("sex", value))
     except ValueError:
         raise BadParameter("sex", "use F, M, female or male") from None
 
@@ -184,10 +173,10 @@ class SearchParams:
         return bool(self.q or self.condition or self.drug or self.sponsor)
 
 
-# The values documented in the OpenAPI document; the parsers accept the CLI's other spellings too
+# The values documented in the OpenAPI document; the readers accept the CLI's other spellings too
 # ("Recruiting", "not yet recruiting", comma-separated lists, "phase 2").
-STATUS_VALUES = [s.lower() for s in normalize.STATUSES] + [ANY_STATUS]
-PHASE_VALUES = ["early1", "1", "2", "3", "4", "na"]
+STATUS_VALUES = list(filter_values.STATUS_VALUES)
+PHASE_VALUES = list(filter_values.PHASE_VALUES)
 
 
 def one_of(values: list[str]) -> Any:  # a JSON Schema fragment

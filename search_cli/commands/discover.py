@@ -14,7 +14,7 @@ from indexer.discover import matching
 from indexer.discover.explain import MatchExplanation, find_trials
 from indexer.index.document import SearchQuery
 from search_cli.context import AppContext, pass_app
-from search_cli.options import _status, output_options, sex_option, where_options, where_query
+from search_cli.options import output_options, sex_option, statuses_or, where_options, where_query
 from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
 
 
@@ -33,15 +33,6 @@ def _settings(embeddings: bool | None) -> matching.MatchSettings:
         raise click.ClickException(str(exc)) from None
 
 
-def _match_status(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Trials a patient can join unless told otherwise; `any` for every status."""
-    if not values:
-        return matching.JOINABLE_STATUSES
-    if any(v.strip().lower() == "any" for value in values for v in value.split(",")):
-        return ()
-    return _status(ctx, param, values)
-
-
 @click.command()
 @click.option("--text", help="The patient, in words: diagnosis, age, sex, history, treatments.")
 @click.option(
@@ -55,7 +46,7 @@ def _match_status(ctx: click.Context, param: click.Parameter, values: tuple[str,
     "--status",
     "-s",
     multiple=True,
-    callback=_match_status,
+    callback=statuses_or(matching.JOINABLE_STATUSES),  # trials a patient can join unless told otherwise
     help="Only trials with this status; repeatable. Default: those a patient can join "
     "(recruiting, not yet recruiting, enrolling by invitation, available); `any` for all.",
 )

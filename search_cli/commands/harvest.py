@@ -93,7 +93,7 @@ def crawl() -> None:
 @click.option("--condition", help="API query.cond, e.g. 'lupus'.")
 @click.option("--intervention", help="API query.intr, e.g. 'aldesleukin'.")
 @click.option("--term", help="API query.term (any field).")
-@click.option("--status", multiple=True, callback=_status, help="filter.overallStatus; repeatable.")
+@click.option("--status", multiple=True, callback=_status, help="filter.overallStatus; repeatable; `any` for all.")
 @click.option("--since", help="Only records last updated on or after YYYY-MM-DD.")
 @click.option("--nct", multiple=True, help="Fetch these studies by id; repeatable or comma-separated.")
 @click.option("--api-url", envvar="TRIALS_API_URL", help="API v2 base URL [default https://clinicaltrials.gov/api/v2].")

@@ -8,7 +8,7 @@ import click
 
 from indexer.discover.similar import similar as find_similar
 from search_cli.context import AppContext, pass_app
-from search_cli.options import _status, output_options, where_options, where_query
+from search_cli.options import STATUS_HELP, _status, output_options, where_options, where_query
 from search_cli.output import RESULT_CUT, emit_records, emit_rows, result_columns, result_row, trial_extra
 
 # Its own module: `trials similar` need not import patient matching (a fifth of a second).
@@ -16,7 +16,7 @@ from search_cli.output import RESULT_CUT, emit_records, emit_rows, result_column
 
 @click.command()
 @click.argument("trial_id")
-@click.option("--status", "-s", multiple=True, callback=_status, help="Only trials with this status; repeatable.")
+@click.option("--status", "-s", multiple=True, callback=_status, help=STATUS_HELP)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @where_options
 @output_options
