@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from indexer.history.removal import removal_fields
 from indexer.record import FETCH_FIELDS, TrialRecord
 from indexer.store import RecordStore
+from indexer.store.removals import Removal
 
 # Fields a researcher compares across sources; a difference in one of these is shown, never hidden.
 COMPARED = (
@@ -64,14 +66,17 @@ class MergedTrial:
     sources: tuple[SourceRef, ...]
     provenance: dict[str, str]  # field -> the source it came from
     disagreements: tuple[Disagreement, ...]
+    removal: Removal | None = None  # the registry no longer has it: its last record is what is shown
 
     def to_dict(self) -> dict[str, Any]:
-        """The record's fields, then `sources`, `provenance` and `disagreements` (the JSON of `show`)."""
+        """The record's fields, then `sources`, `provenance`, `disagreements` and `removed_from_registry`
+        (the JSON of `show`)."""
         return {
             **self.record.to_dict(),
             "sources": [asdict(s) for s in self.sources],
             "provenance": dict(self.provenance),
             "disagreements": [{"field": d.field, "values": [asdict(v) for v in d.values]} for d in self.disagreements],
+            "removed_from_registry": removal_fields(self.removal),
         }
 
 
@@ -105,7 +110,8 @@ def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
     sources = tuple(SourceRef(r.source, r.source_url, r.fetched_at, r.last_update_posted) for r in records)
     # Completed from no other source, the record is the registry's as it stands.
     record = TrialRecord.from_dict(out) if completed else base
-    return MergedTrial(record, sources, provenance, tuple(disagreements))
+    removal = store.removals([base.nct_id]).get(base.nct_id)
+    return MergedTrial(record, sources, provenance, tuple(disagreements), removal)
 
 
 def trial_view(store: RecordStore, trial_id: str, near: tuple[float, float] | None = None) -> dict[str, Any] | None:

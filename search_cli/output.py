@@ -7,13 +7,17 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from indexer.freshness import freshness
 from indexer.geo.near import near_fields
+from indexer.history.removal import removal_fields
 from indexer.record import TrialRecord
+
+if TYPE_CHECKING:
+    from indexer.store.removals import Removal
 
 CSV_COLUMNS = (
     "nct_id",
@@ -48,15 +52,26 @@ def phase_text(phases: Sequence[str]) -> str:
     return "/".join(p.replace("EARLY_PHASE", "early ").replace("PHASE", "").replace("NA", "n/a") for p in phases)
 
 
-def status_cell(r: TrialRecord) -> str:
-    """The status, marked when it is probably stale (the JSON says why)."""
+def status_cell(r: TrialRecord, extra: dict[str, Any] | None = None) -> str:
+    """The status, marked when the registry no longer lists the trial (`extra` from `trial_extra`)
+    or else when it is probably stale (the JSON says why)."""
+    gone = (extra or {}).get("removed_from_registry")
+    if gone:
+        return f"{status_text(r.overall_status)} (no longer listed since {gone['since'] or '?'})"
     return status_text(r.overall_status) + (" (stale?)" if freshness(r).stale else "")
 
 
-def trial_extra(r: TrialRecord, near: tuple[float, float] | None = None) -> dict[str, Any]:
-    """Fields every result row carries beside the record: how fresh it is, and with `near` the
-    nearest counted site (geo.near.counted_sites) and its distance."""
-    return {"freshness": freshness(r).to_dict(), **near_fields(r, near)}
+def trial_extra(
+    r: TrialRecord, near: tuple[float, float] | None = None, removal: Removal | None = None
+) -> dict[str, Any]:
+    """Fields every result row carries beside the record: how fresh it is, whether the registry still
+    lists it (`removed_from_registry`), and with `near` the nearest counted site
+    (geo.near.counted_sites) and its distance."""
+    return {
+        "freshness": freshness(r).to_dict(),
+        "removed_from_registry": removal_fields(removal),
+        **near_fields(r, near),
+    }
 
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:
@@ -162,7 +177,7 @@ def emit_records(
             cells.append(
                 [
                     r.nct_id,
-                    status_cell(r),
+                    status_cell(r, x),
                     phase_text(r.phases),
                     r.last_update_posted or "",
                     *dist,
@@ -264,7 +279,7 @@ def result_row(r: TrialRecord, extra: dict[str, Any], score: float | None = None
     return {
         "nct_id": r.nct_id,
         "score": extra.get("score") if score is None else score,
-        "status": status_cell(r),
+        "status": status_cell(r, extra),
         "phase": phase_text(r.phases),
         "updated": r.last_update_posted or "",
         "km": f"{site['distance_km']:.0f}" if site else "",

@@ -9,7 +9,9 @@ import click
 
 from indexer.freshness import freshness
 from indexer.geo.distance import km
+from indexer.history.removal import notice
 from indexer.record import Contact, Criterion, Location, TrialRecord
+from indexer.store.removals import Removal
 from search_cli.output import phase_text, status_text
 
 
@@ -56,12 +58,13 @@ def site_line(loc: Location, distance_km: float | None = None) -> str:
     return place + (f"  [{'; '.join(extra)}]" if extra else "")
 
 
-def _take_part(r: TrialRecord, near: tuple[float, float] | None, max_sites: int | None) -> list[str]:
+def _take_part(r: TrialRecord, near: tuple[float, float] | None, max_sites: int | None, gone: str | None) -> list[str]:
     """Who to contact and where: central contacts, officials, then sites (nearest first with `near`)."""
     out = [
         "",
         click.style("How to take part", bold=True),
         f"  Status: {status_text(r.overall_status)}, {freshness(r).summary()}",
+        *([f"  {gone}"] if gone else []),
     ]
     for label, people in (("Contacts", r.central_contacts), ("Responsible", r.overall_officials)):
         if people:
@@ -85,11 +88,20 @@ def _take_part(r: TrialRecord, near: tuple[float, float] | None, max_sites: int 
     return out
 
 
-def render(r: TrialRecord, max_sites: int | None = 10, near: tuple[float, float] | None = None) -> str:
+def render(
+    r: TrialRecord,
+    max_sites: int | None = 10,
+    near: tuple[float, float] | None = None,
+    removal: Removal | None = None,
+) -> str:
+    """`removal`: the registry no longer lists the trial, said under the title and with the status."""
     e = r.eligibility
+    gone = notice(removal.date) if removal else None
     out = [click.style(f"{r.nct_id}  {r.brief_title or ''}", bold=True)]
     if r.official_title and r.official_title != r.brief_title:
         out.append(textwrap.fill(r.official_title, 100))
+    if gone:
+        out.append(click.style(gone, fg="yellow", bold=True))
     ids = [i for i in (r.org_study_id, *r.secondary_ids, *r.nct_aliases) if i]
     field_rows = [
         ("Status", status_text(r.overall_status) + (f" (why stopped: {r.why_stopped})" if r.why_stopped else "")),
@@ -146,7 +158,7 @@ def render(r: TrialRecord, max_sites: int | None = 10, near: tuple[float, float]
     for title, items in (("Inclusion criteria", e.inclusion), ("Exclusion criteria", e.exclusion)):
         if items:
             out += ["", click.style(f"{title} ({len(items)})", bold=True), *_criteria(items)]
-    out += _take_part(r, near, max_sites)
+    out += _take_part(r, near, max_sites, gone)
     return "\n".join(out)
 
 

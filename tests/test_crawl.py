@@ -177,6 +177,8 @@ def test_full_recrawl_checks_missing_trials_by_id(data_dir: Path, studies: dict)
     assert proc.returncode == 0, proc.stderr
     [event] = json.loads(proc.stdout)
     assert event["nct_id"] == members[0] and event["type"] == "removed"
+    shown = run_trials(data_dir, "--quiet", "show", members[0], "--json")  # its last record, said to be gone
+    assert json.loads(shown.stdout)["removed_from_registry"]["since"] == event["date"]
 
 
 def test_ctrl_c_during_a_retry_after_wait_stops_the_crawl_at_once(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]

@@ -1,14 +1,23 @@
-"""A trial the registry no longer has is not offered as recruiting, nor matched to a patient."""
+"""A trial the registry no longer has is not offered as recruiting, nor matched to a patient, and where it
+is shown (a search without a status, its page), it says it left the registry."""
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
+
+from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
 from tests.conftest import FIXTURES, Trials
+from web.app import create_app
+from web.present import date_words
 
 SEED = "NCT04077684"  # recruiting, low-dose IL-2 in SLE, Beijing
+OTHER = "NCT02084238"  # completed, the earlier low-dose IL-2 SLE study of the same sponsor
 
 
 def test_a_removed_trial_leaves_status_searches_and_matches(trials: Trials) -> None:
@@ -24,3 +33,48 @@ def test_a_removed_trial_leaves_status_searches_and_matches(trials: Trials) -> N
     # Without a status it is still found, and shown, as the history of what the registry had.
     assert SEED in {r["nct_id"] for r in json.loads(trials("search", "--condition", "lupus", "--json").stdout)}
     assert trials.json("show", SEED)["nct_id"] == SEED
+
+
+def test_a_removed_trial_says_so_wherever_it_is_shown(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml"))
+    assert trials.json("show", SEED)["removed_from_registry"] is None
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:  # as the crawl's pipeline marks a 404 on --full
+        assert w.mark_removed(SEED, "404 when asked by id")
+    [event] = trials.json("changes", "--since", "2000-01-01", "--event", "removed")
+    since = event["date"]
+    said = f"No longer listed on ClinicalTrials.gov since {since}: the registry's last record is shown"
+    gone = {"since": since, "registry": "ClinicalTrials.gov", "reason": event["summary"]}
+
+    shown = trials("show", SEED).stdout
+    assert shown.splitlines()[3] == said and shown.count(said) == 2  # under the title, and in how to take part
+    assert trials.json("show", SEED)["removed_from_registry"] == gone
+    assert trials.json("show", OTHER)["removed_from_registry"] is None
+    [row] = csv.DictReader(io.StringIO(trials("show", SEED, "--csv").stdout))
+    assert json.loads(row["removed_from_registry"]) == gone
+
+    # A search without a status still finds it, and every result line says so.
+    found = {r["nct_id"]: r["removed_from_registry"] for r in trials.json("search", "--condition", "lupus")}
+    assert found == {SEED: gone, OTHER: None}
+    [line] = [x for x in trials("search", "--condition", "lupus").stdout.splitlines() if SEED in x]
+    assert f"recruiting (no longer listed since {since})" in line
+    matched = trials.json("match", "--text", "I am 34, female, with SLE", "--status", "any")
+    assert {r["nct_id"]: r["removed_from_registry"] for r in matched}[SEED] == gone
+    [line] = [x for x in trials("match", "--text", "34F with SLE", "--status", "any").stdout.splitlines() if SEED in x]
+    assert f"(no longer listed since {since})" in line
+
+    # The web: the trial page, the API's trial (as `show --json`), search results, a patient's matches.
+    with TestClient(create_app(load(trials.data_dir)), raise_server_exceptions=False) as web:
+        on_page = (
+            f"No longer listed on ClinicalTrials.gov since {date_words(since)}: the registry's last record is shown"
+        )
+        page = html.unescape(web.get(f"/trials/{SEED}").text)
+        assert page.count(on_page) == 2
+        assert on_page.split(" since")[0] not in html.unescape(web.get(f"/trials/{OTHER}").text)
+        assert web.get(f"/api/trials/{SEED}").json() == trials.json("show", SEED)
+        results = web.get("/api/search", params={"condition": "lupus"}).json()["results"]
+        assert {r["nct_id"]: r["removed_from_registry"] for r in results} == found
+        assert on_page in html.unescape(web.get("/search", params={"condition": "lupus", "status": "any"}).text)
+        assert on_page not in html.unescape(web.get("/search", params={"condition": "lupus"}).text)  # open only
+        patient = web.post("/api/match", json={"text": "I am 34, female, with SLE", "status": ["any"]}).json()
+        assert {r["nct_id"]: r["removed_from_registry"] for r in patient["results"]}[SEED] == gone
+        assert on_page in html.unescape(web.post("/match", data={"text": "I am 34, female, with SLE"}).text)

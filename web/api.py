@@ -14,6 +14,7 @@ from indexer.freshness import freshness
 from indexer.geo.near import near_fields
 from indexer.history import changes as tracking
 from indexer.history.events import EVENT_TYPES
+from indexer.history.removal import removal_fields
 from indexer.index.document import DEFAULT_WITHIN_KM
 from web import params, views
 from web.app import Ambiguous, NotFound
@@ -134,6 +135,7 @@ async def similar(
     nct_id, statuses = found_trial(cat, trial_id), params.statuses(status)
     where = params.where(near, within, country, fresh)
     found = await off.run(lambda c: views.similar(c, nct_id, statuses, limit, where))
+    gone = cat.store.removals([s.record.nct_id for s in found])
     return JSONResponse(
         [
             {
@@ -141,6 +143,7 @@ async def similar(
                 "score": s.score,
                 "shares": s.shares,
                 "freshness": freshness(s.record).to_dict(),
+                "removed_from_registry": removal_fields(gone.get(s.record.nct_id)),
                 **near_fields(s.record, where.near),
             }
             for s in found

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer import __version__
 from indexer.catalog import Catalog
 from indexer.config import Settings
+from indexer.history.removal import notice
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from web import present
@@ -128,6 +129,7 @@ def templates() -> Jinja2Templates:
         age_words=present.age_words,
         sex_words=present.SEX_WORDS,
         stale_warning=present.stale_warning,
+        removal_notice=notice,
         sites_line=present.sites_line,
         value_text=present.value_text,
         geo=True,  # the place box: the library searches by place (indexer.geo)

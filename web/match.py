@@ -15,6 +15,7 @@ from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
 from indexer.geo.in_text import PlaceRead, patient_place
 from indexer.geo.near import near_fields
+from indexer.history.removal import removal_fields
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web import params
 
@@ -84,6 +85,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     if text:  # only control characters or spaces: no words to match, so no trial is said to fit
         report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings(), where=where)
+        gone = cat.store.removals([m.record.nct_id for m in report.matches])  # only with status "any"
         results = [
             {
                 **m.record.to_dict(),
@@ -91,6 +93,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
                 "possible_exclusions": list(m.possible_exclusions),
                 "explain": e.to_dict(),
                 "freshness": freshness(m.record).to_dict(),
+                "removed_from_registry": removal_fields(gone.get(m.record.nct_id)),
                 **near_fields(m.record, where.near),
             }
             for m, e in zip(report.matches, report.explanations, strict=True)

@@ -12,6 +12,7 @@ from indexer.discover.synonym_hits import synonym_hits
 from indexer.freshness import freshness
 from indexer.geo.near import nearest_site
 from indexer.history import changes as tracking
+from indexer.history.removal import removal_fields
 from indexer.index.document import SearchQuery
 from indexer.merge import trial_view
 from indexer.record import TrialRecord
@@ -28,15 +29,20 @@ class Found:
     synonyms: list[str] = field(default_factory=list)
     # With a place asked for: the nearest counted site (open sites of an open trial), with distance_km.
     nearest_site: dict[str, Any] | None = None
+    # `removed_from_registry`: the registry no longer lists it (only a search without a status finds
+    # it), and what is shown is its last record.
+    removed: dict[str, Any] | None = None
 
     def json_fields(self) -> dict[str, Any]:
-        """For the JSON answer (orjson): the record's fields, score, synonyms, freshness and nearest site."""
+        """For the JSON answer (orjson): the record's fields, score, synonyms, freshness, whether the
+        registry still lists it, and the nearest site: as `trials search --json`."""
         near = {"nearest_site": self.nearest_site, "distance_km": (self.nearest_site or {}).get("distance_km")}
         return {
             **self.record.json_fields(),
             "score": round(self.score, 4),
             "matched_synonyms": self.synonyms,
             "freshness": freshness(self.record).to_dict(),
+            "removed_from_registry": self.removed,
             **(near if self.nearest_site is not None else {}),
         }
 
@@ -47,8 +53,16 @@ def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
     result, records = catalog.search(query)
     scores = {h.nct_id: h.score for h in result.hits}
     synonyms = synonym_hits(catalog, query, [r.nct_id for r in records])
+    gone = catalog.store.removals([r.nct_id for r in records])
     return result.total, [
-        Found(r, scores.get(r.nct_id, 0.0), synonyms.get(r.nct_id, []), nearest_site(r, query.near)) for r in records
+        Found(
+            r,
+            scores.get(r.nct_id, 0.0),
+            synonyms.get(r.nct_id, []),
+            nearest_site(r, query.near),
+            removal_fields(gone.get(r.nct_id)),
+        )
+        for r in records
     ]
 
 

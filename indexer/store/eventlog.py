@@ -10,6 +10,7 @@ from typing import Any
 
 from indexer.history.events import Event
 from indexer.store.db import Database
+from indexer.store.removals import removals_among
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +107,7 @@ class EventLog:
 
     def removed_among(self, ids: Sequence[str]) -> set[str]:
         """Those of these trials the registry no longer has: a 'removed' event after their last version."""
-        if not ids:
-            return set()
-        rows = self._db.execute(
-            "SELECT r.nct_id FROM events r WHERE r.type = 'removed' AND r.version IS NULL"
-            " AND r.nct_id IN (SELECT value FROM json_each(?)) AND r.id > coalesce("
-            "(SELECT max(v.id) FROM events v WHERE v.nct_id = r.nct_id AND v.version IS NOT NULL), 0)",
-            (json.dumps(list(ids)),),
-        )
-        return {str(row[0]) for row in rows}
+        return set(removals_among(self._db, ids))
 
     def removed(self) -> set[str]:
         """Every trial the registry no longer has (few: read through the index on the events' type)."""

@@ -11,6 +11,7 @@ from indexer.record import TrialRecord
 from indexer.store.audit import Snapshot, snapshot
 from indexer.store.db import Database
 from indexer.store.facets import BY_PATH, Facets
+from indexer.store.removals import Removal, removals_among
 from indexer.store.trialids import TrialIds
 
 if TYPE_CHECKING:
@@ -40,6 +41,12 @@ class RecordReads:
         wanted = any_id.strip()
         found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
         return [str(found)] if found is not None else self.ids.find_all(wanted)
+
+    def removals(self, ids: Sequence[str]) -> dict[str, Removal]:
+        """Those of these trials the registry no longer has, with when that was found. Here, not in
+        the event log: every search asks it of its results, and the event log's module is not loaded
+        by a search (start-up)."""
+        return removals_among(self._db, ids)
 
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))

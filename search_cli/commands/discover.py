@@ -111,11 +111,12 @@ def match(
         )
     elif not found:
         app.info("no trial matches; try `--status any` or fewer details")
+    gone = catalog.store.removals([m.record.nct_id for m in found])  # only with --status any
     extra: list[dict[str, Any]] = [
         {
             "score": round(m.score, 4),
             "possible_exclusions": list(m.possible_exclusions),
-            **trial_extra(m.record, where.near),
+            **trial_extra(m.record, where.near, gone.get(m.record.nct_id)),
             **({"explain": e.to_dict()} if explain else {}),
         }
         for m, e in zip(found, explained, strict=True)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from indexer import stats as counts
+from indexer.history.removal import removal_fields
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options, resolve_place
@@ -27,9 +28,10 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     catalog = app.catalog()
     result, records = catalog.search(q)
     scores = {h.nct_id: h.score for h in result.hits}
+    gone = catalog.store.removals([r.nct_id for r in records])  # listed only without a status asked for
     extra: list[dict[str, Any]] = []
     for r in records:
-        row: dict[str, Any] = {"score": round(scores[r.nct_id], 4), **trial_extra(r, q.near)}
+        row: dict[str, Any] = {"score": round(scores[r.nct_id], 4), **trial_extra(r, q.near, gone.get(r.nct_id))}
         if explain:
             row["explain"] = catalog.explain(q, r.nct_id)
         extra.append(row)
@@ -69,13 +71,14 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     found = merged(store, record.nct_id)
     shown = found.record if found else record
     view = view_of(found, near) if found else record.to_dict()
+    removal = found.removal if found else None
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
-        click.echo(render(shown, max_sites=None if all_sites else 10, near=near))
+        click.echo(render(shown, max_sites=None if all_sites else 10, near=near, removal=removal))
         click.echo(render_sources(view))
     else:
-        emit_records([record], fmt)
+        emit_records([record], fmt, [{"removed_from_registry": removal_fields(removal)}])
 
 
 @click.command()

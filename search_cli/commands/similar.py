@@ -28,7 +28,11 @@ def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: i
         found = find_similar(app.catalog(), app.trial_id(trial_id), statuses=status, limit=limit, where=where)
     except KeyError:
         raise app.not_stored(trial_id) from None
-    extras = [{"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near)} for s in found]
+    gone = app.catalog().store.removals([s.record.nct_id for s in found])
+    extras = [
+        {"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near, gone.get(s.record.nct_id))}
+        for s in found
+    ]
     if fmt == "table":
         emit_rows(
             [{**result_row(s.record, x), "shares": _shares(s.shares)} for s, x in zip(found, extras, strict=True)],
