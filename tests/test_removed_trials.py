@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
-from tests.conftest import FIXTURES, Trials
+from tests.conftest import FIXTURES, SHARED, Trials
 from web.app import create_app
 from web.present import date_words
 
@@ -78,3 +78,18 @@ def test_a_removed_trial_says_so_wherever_it_is_shown(trials: Trials) -> None:
         patient = web.post("/api/match", json={"text": "I am 34, female, with SLE", "status": ["any"]}).json()
         assert {r["nct_id"]: r["removed_from_registry"] for r in patient["results"]}[SEED] == gone
         assert on_page in html.unescape(web.post("/match", data={"text": "I am 34, female, with SLE"}).text)
+
+
+def test_a_trial_listed_again_and_dropped_again_is_marked_again(trials: Trials) -> None:
+    versions = sorted((SHARED / "ctgov" / "xml_versions" / "NCT02798588").glob("*.xml"))
+    trials("--quiet", "ingest", *map(str, versions[:3]))
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:
+        assert w.mark_removed("NCT02798588", "404 when asked by id")
+        assert not w.mark_removed("NCT02798588", "404 when asked by id")  # already marked
+    trials("--quiet", "ingest", str(versions[3]))  # the registry lists it again: a newer version
+    assert trials.json("show", "NCT02798588")["removed_from_registry"] is None
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:
+        assert w.mark_removed("NCT02798588", "404 when asked by id")
+    removed = trials.json("changes", "--since", "2000-01-01", "--event", "removed")
+    assert [e["nct_id"] for e in removed] == ["NCT02798588", "NCT02798588"]
+    assert trials.json("show", "NCT02798588")["removed_from_registry"] is not None

@@ -101,10 +101,6 @@ class EventLog:
         )
         return [_event(row) for row in rows]
 
-    def has_removed(self, nct_id: str) -> bool:
-        sql = "SELECT 1 FROM events WHERE nct_id = ? AND type = 'removed' AND version IS NULL"
-        return self._db.one(sql, (nct_id,)) is not None
-
     def removed_among(self, ids: Sequence[str]) -> set[str]:
         """Those of these trials the registry no longer has: a 'removed' event after their last version."""
         return set(removals_among(self._db, ids))

@@ -274,8 +274,9 @@ class RecordStore(RecordReads, RawDocuments):
 
     # -- trials the registry no longer has -----------------------------------
     def mark_removed(self, nct_id: str, event: Event, date: str) -> bool:
-        """A 'removed' event for a stored trial (inside a transaction); False if unknown or already marked."""
-        if not self.has_record(nct_id) or self.events.has_removed(nct_id):
+        """A 'removed' event for a stored trial (inside a transaction); False if unknown or already marked
+        since its last version (one the registry listed again and dropped again is marked again)."""
+        if not self.has_record(nct_id) or self.events.removed_among([nct_id]):
             return False
         from indexer.store.versions import write_events
 
