@@ -193,8 +193,14 @@ class Catalog:
         return dataclasses.replace(query, text=None, ids=ids or ("",))  # ("",): none of those asked
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
-        """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms."""
+        """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms.
+        Text asking for every word that no trial has in full finds the trials with some (`some_words`):
+        a patient's sentence typed in the search box still finds their trials, best first."""
         result = self.search_ids(query)
+        if query.every_word and query.text and not result.hits and (query.offset == 0 or result.total == 0):
+            loose = self.search_ids(dataclasses.replace(query, every_word=False))
+            if loose.hits:
+                result = dataclasses.replace(loose, some_words=True)
         found = self.store.get_many(h.nct_id for h in result.hits)
         return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
 

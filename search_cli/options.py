@@ -199,6 +199,7 @@ def query_from_options(
         age=age,
         sex=sex,
         limit=limit,
+        every_word=True,  # as a search box: "asthma in children" is about asthma and children
     )
 
 

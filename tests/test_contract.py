@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import uuid
 from pathlib import Path
@@ -455,3 +456,19 @@ def test_the_web_app_answers_from_every_backend(backend: Backend) -> None:
         similar = client.get("/api/trials/NCT04077684/similar", params={"limit": 5}).json()
         want = backend.json("similar", "NCT04077684", "--limit", "5")
         assert [r["nct_id"] for r in similar] == [r["nct_id"] for r in want] and similar
+
+
+def test_search_text_asks_for_every_word(backend: Backend, records: list[dict[str, Any]]) -> None:
+    def has(r: dict[str, Any], word: str) -> bool:
+        return re.search(rf"\b{word}\b", json.dumps(r), re.I) is not None
+
+    found = set(ids(backend, "lupus in nephritis"))
+    # The oracle: the stored records. Every result has both words; every trial titled with both is found.
+    by_id = {r["nct_id"]: r for r in records}
+    assert found and all(has(by_id[n], "lupus") and has(by_id[n], "nephritis") for n in found)
+    titled = {r["nct_id"] for r in records if re.search(r"lupus nephritis", r["brief_title"] or "", re.I)}
+    assert titled and titled <= found
+    # No trial has every word of a patient's sentence: the trials with some, best first, on every backend.
+    said = backend("search", "lupus trials with low-dose IL-2 near Beijing, I am 34", "--json", "--limit", "3")
+    assert "NCT04077684" in {r["nct_id"] for r in json.loads(said.stdout)}
+    assert "no trial has every word" in said.stderr

@@ -156,6 +156,7 @@ class SearchParams:
             countries=tuple(dict.fromkeys(self.country + self.near_country)),
             fresh=self.fresh,
             sort=self.sort,
+            every_word=True,  # as `trials search` reads its text
             text=self.q,
             conditions=self.condition,
             drugs=self.drug,

@@ -19,6 +19,7 @@ from indexer.index.document import (
     mesh_key,
     sex_values,
 )
+from indexer.index.words import required_words
 from indexer.record import TrialRecord
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
@@ -171,6 +172,10 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
                 _multi_match(w, weights, "most_fields", operator="and", boost=x) for w, x in q.weighted_terms if x > 0
             ]
             must.append({"bool": {"should": [text, *alternatives, *feedback]}})
+            for words in required_words(q):  # they filter; the clause above ranks (as the embedded index)
+                options = [_all_words(a, tuple(weights)) for a in words if _WORD.search(a)]
+                if options:
+                    filters.append({"bool": {"should": options, "minimum_should_match": 1}})
     if q.like:
         should.append(
             {

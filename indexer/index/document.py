@@ -85,6 +85,9 @@ class SearchQuery:
     sort: str = "relevance"  # relevance, distance (with near), updated
     # False: the total of matching trials is not wanted (an engine may skip counting them; total is then 0).
     count: bool = True
+    # True: a trial must have every word of `text` (or a synonym of the phrase holding it), as a search
+    # box is read (words.required_words); False: any word ranks, as patient descriptions and `similar` ask.
+    every_word: bool = False
 
     def text_weights(self) -> dict[str, float]:
         return dict(self.field_weights) if self.field_weights else dict(TEXT_FIELDS)
@@ -115,6 +118,8 @@ class SearchResult:
     total: int
     # True when the total was estimated (--near stops measuring once a page is full).
     total_is_estimate: bool = False
+    # True when no trial had every word of the text, so these are the trials with some of them.
+    some_words: bool = False
 
 
 def _join(*parts: Any) -> str:

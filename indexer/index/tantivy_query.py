@@ -21,6 +21,7 @@ from indexer.index.document import (
     sex_values,
 )
 from indexer.index.tantivy_geo import box_query
+from indexer.index.words import required_words
 
 SYNONYM_WEIGHT = 0.5
 _LIKE_MAX_TERMS = 30
@@ -170,6 +171,11 @@ class QueryBuilder:
                     if term is not None and weight > 0
                 ]
                 must.append((Occur.Must, Query.boolean_query(should)))
+                for words in required_words(q):  # they filter; the clause above ranks
+                    options = [p for p in (self.text(a, list(weights), all_words=True) for a in words) if p]
+                    if options:
+                        either = Query.boolean_query([(Occur.Should, p) for p in options])
+                        must.append((Occur.Must, Query.const_score_query(either, 0.0)))
         if q.like:
             must.append((Occur.Should, self.like(q.like)))
         for value, fields in (

@@ -36,6 +36,8 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
             row["explain"] = catalog.explain(q, r.nct_id)
         extra.append(row)
     emit_records(records, fmt, extra)
+    if result.some_words:
+        app.warn(f"no trial has every word of {q.text!r}: these have some of them, best first")
     if explain and fmt == "table":  # the words each result matched, field by field, under the table
         for r, x in zip(records, extra, strict=True):
             fields = "; ".join(f"{field}: {', '.join(words)}" for field, words in x["explain"].items() if words)

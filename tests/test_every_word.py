@@ -1,0 +1,61 @@
+"""Search text asks for every word (a search box), not any: "asthma in children" is about asthma and
+children; a sentence no trial holds in full still finds the trials with some of its words."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from indexer.index.document import SearchQuery
+from indexer.index.words import required_words
+from tests.conftest import SHARED, Trials
+
+XML = SHARED / "ctgov" / "xml"
+
+
+def _has_words(path_text: str, *words: str) -> bool:
+    return all(re.search(rf"\b{w}\b", path_text, re.I) for w in words)
+
+
+def test_what_a_search_requires() -> None:
+    assert required_words(SearchQuery(text="asthma in children", every_word=True)) == [("asthma",), ("children",)]
+    assert required_words(SearchQuery(text="asthma in children")) == []  # any word: match, similar
+    # A phrase the synonyms expand is one requirement, met by it or by one of its synonyms.
+    q = SearchQuery(
+        text="low-dose IL-2 in lupus trials", every_word=True, expansions=(("IL-2", ("interleukin-2", "aldesleukin")),)
+    )
+    assert required_words(q) == [("low-dose",), ("IL-2", "interleukin-2", "aldesleukin"), ("lupus",)]
+    assert required_words(SearchQuery(text="the study of patients", every_word=True)) == []
+    # Split as the ranking query quotes the text: at spaces, punctuation inside a word kept with it.
+    q = SearchQuery(text="IL-2, lupus melanoma^2", every_word=True, expansions=(("IL-2", ("aldesleukin",)),))
+    assert required_words(q) == [("IL-2", "aldesleukin"), ("lupus",), ("melanoma^2",)]
+
+
+def test_every_result_has_every_word(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(XML))
+    found = {r["nct_id"] for r in trials.json("search", "asthma in children", "--limit", "500")}
+    raw = {p.stem: p.read_text(encoding="utf-8") for p in XML.glob("NCT*.xml")}
+    # Independent oracle from the registry's files: a result has both words somewhere in its record,
+    # and every trial whose title has both is a result.
+    assert found and all(_has_words(raw[n], "asthma", "children") for n in found)
+    titled = {
+        n
+        for n, text in raw.items()
+        if (m := re.search(r"<brief_title>(.*?)</brief_title>", text, re.S))
+        and _has_words(m.group(1), "asthma", "children")
+    }
+    assert titled and titled <= found
+    # "in" is no requirement, and no longer a word that finds nearly every trial.
+    assert len(found) < len(raw) / 10
+
+
+def test_a_sentence_no_trial_holds_finds_trials_with_some_words(trials: Trials) -> None:
+    trials("--quiet", "ingest", str(XML))
+    said = "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34"
+    result = trials("search", said, "--json")
+    assert "NCT04077684" in {r["nct_id"] for r in json.loads(result.stdout)[:3]}
+    assert "no trial has every word" in result.stderr
+    # A search whose words some trial has in full says nothing of the kind.
+    whole = trials("search", "low-dose IL-2 lupus", "--json")
+    assert "NCT04077684" in {r["nct_id"] for r in json.loads(whole.stdout)}
+    assert "every word" not in whole.stderr
