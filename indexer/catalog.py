@@ -8,16 +8,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any
 
+from indexer.asked import by_id, expanded, without_removed
 from indexer.config import Settings
 from indexer.config import load as load_settings
-from indexer.discover.mesh import expand_query as expand_mesh
 from indexer.discover.mesh import explain as explain_mesh
-from indexer.discover.synonyms import Synonyms, expand_query
+from indexer.discover.synonyms import Synonyms
 from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import IndexUnavailable, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.tantivy_index import TantivyIndex
-from indexer.normalize import fold
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
 from indexer.store.lock import held
@@ -70,17 +69,8 @@ class Catalog:
         return self._synonyms
 
     def expand(self, query: SearchQuery) -> SearchQuery:
-        """The query as the indexes take it: text folded (accents, full-width forms), synonyms
-        added, and each condition's MeSH concept with the narrower terms under it."""
-        folded = dataclasses.replace(
-            query,
-            text=fold(query.text) if query.text else query.text,
-            conditions=tuple(fold(c) for c in query.conditions),
-            drugs=tuple(fold(d) for d in query.drugs),
-            sponsor=fold(query.sponsor) if query.sponsor else query.sponsor,
-        )
-        expanded = expand_query(folded, self.synonyms)
-        return expand_mesh(expanded, self.store.mesh, self.synonyms) if expanded.conditions else expanded
+        """The query as the indexes take it (`asked.expanded`)."""
+        return expanded(query, self.store, self.synonyms)
 
     def close(self) -> None:
         if self._index is not None:
@@ -172,25 +162,14 @@ class Catalog:
         """Hits only (no records loaded), with the same synonym expansion as `search`. A status asked for
         leaves out trials the registry no longer has: their last status is not theirs any more."""
         index = self._readable_index()
-        return index.search(self.expand(self._by_id(self.without_removed(query)))) if index else SearchResult([], 0)
+        return (
+            index.search(self.expand(by_id(without_removed(query, self.store), self.store)))
+            if index
+            else SearchResult([], 0)
+        )
 
     def without_removed(self, query: SearchQuery) -> SearchQuery:
-        """With a status asked for, the query leaves out the trials the registry no longer has."""
-        if query.statuses and (gone := self.store.events.removed()):
-            return dataclasses.replace(query, exclude_ids=tuple(dict.fromkeys((*query.exclude_ids, *sorted(gone)))))
-        return query
-
-    def _by_id(self, query: SearchQuery) -> SearchQuery:
-        """Text that is one id a trial is known by (NCT, EudraCT, the sponsor's) asks for that trial: ids
-        are not words in the index. Only a token with a digit: "LUPUS" is a word, even as someone's id."""
-        text = (query.text or "").strip()
-        if not text or " " in text or not any(c.isdigit() for c in text):
-            return query
-        found = self.store.resolve_all(text)
-        if not found:
-            return query
-        ids = tuple(i for i in found if not query.ids or i in query.ids)
-        return dataclasses.replace(query, text=None, ids=ids or ("",))  # ("",): none of those asked
+        return without_removed(query, self.store)
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
         """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms.
