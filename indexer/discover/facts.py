@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from indexer.discover.synonyms import Synonyms
 from indexer.discover.words import NEGATED
 from indexer.record import TrialRecord
+from indexer.spelling import american
 
 _PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
 _MIN_CHARS = 4  # shorter names ("pain", "MS") match too much of free text to be read as facts
@@ -18,8 +19,9 @@ _PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isal
 
 
 def norm(text: str) -> str:
-    """Lower case, punctuation as spaces, padded: `f" {name} " in norm(text)` finds whole words."""
-    return " " + " ".join(text.lower().translate(_PUNCTUATION).split()) + " "
+    """Lower case, punctuation as spaces, British spellings American, padded: `f" {name} " in norm(text)`
+    finds whole words ("leukaemia" in a criterion names the patient's "leukemia")."""
+    return " " + " ".join(american(text).lower().translate(_PUNCTUATION).split()) + " "
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import dataclasses
 from indexer.discover.synonyms import Synonyms
 from indexer.index.document import SearchQuery, mesh_key
 from indexer.record import TrialRecord
+from indexer.spelling import american
 from indexer.store.mesh import MeshCounts, mesh_words
 
 
@@ -14,7 +15,8 @@ def expand_query(q: SearchQuery, mesh: MeshCounts, syn: Synonyms) -> SearchQuery
     """Each condition with the MeSH concept it (or a synonym of it) names, and the narrower terms."""
     found = []
     for condition in q.conditions:
-        named = {mesh_words(v) for v in (condition, *syn.expand(condition))}
+        spellings = {condition, american(condition)}  # "leukaemia" names Leukemia
+        named = {mesh_words(v) for s in spellings for v in (s, *syn.expand(s))}
         concepts = {c for c in map(mesh.concept, sorted(named)) if c}
         terms = sorted({t for c in concepts for t in (c, *mesh.narrower(c))})
         if terms:

@@ -6,12 +6,14 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from indexer.spelling import american
+
 _WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
 
 
 def word_weights(text: str, doc_freq: Callable[[str], int], total: int) -> dict[str, float]:
     """Each distinct word of a (cleaned) description with its idf over the `total` trials."""
-    return {w: math.log((total + 1) / (doc_freq(w) + 0.5)) for w in set(_WORD.findall(text.lower()))}
+    return {w: math.log((total + 1) / (doc_freq(w) + 0.5)) for w in set(_WORD.findall(american(text).lower()))}
 
 
 def inclusion_overlap(weights: Mapping[str, float], inclusion: Iterable[str]) -> float:
@@ -24,5 +26,5 @@ def inclusion_overlap(weights: Mapping[str, float], inclusion: Iterable[str]) ->
     whole = sum(weights.values())
     if whole <= 0:
         return 0.0
-    asked = set(_WORD.findall(" ".join(inclusion).lower()))
+    asked = set(_WORD.findall(american(" ".join(inclusion)).lower()))  # "tumour" asks for a "tumor"
     return sum(w for word, w in weights.items() if word in asked) / whole

@@ -12,6 +12,7 @@ from functools import lru_cache
 from indexer.discover.words import FILLER
 from indexer.index.tantivy_query import stem_analyzer
 from indexer.record import TrialRecord
+from indexer.spelling import american
 
 # Words of trial records that say nothing about a patient or a disease.
 _STOP_WORDS = (
@@ -61,7 +62,8 @@ def is_common_word(word: str) -> bool:
 
 
 def stems(text: str) -> list[str]:
-    return [t for t in stem_analyzer().analyze(text) if len(t) > 2 and not t.isdigit()]
+    """The text's word stems as the index has them (British spellings made American, as it stores them)."""
+    return [t for t in stem_analyzer().analyze(american(text)) if len(t) > 2 and not t.isdigit()]
 
 
 @lru_cache(maxsize=200_000)

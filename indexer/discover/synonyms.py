@@ -10,6 +10,7 @@ from pathlib import Path
 
 from indexer.discover.terms import MAX_DERIVED_GROUP, Synonyms, is_abbreviation, key
 from indexer.index.document import SearchQuery
+from indexer.spelling import american
 from indexer.store import RecordStore
 
 __all__ = ["StoreSynonyms", "Synonyms", "curated", "expand_query", "is_abbreviation", "key", "load"]
@@ -57,12 +58,15 @@ def expand_query(q: SearchQuery, syn: Synonyms) -> SearchQuery:
     """The query with the alternatives of its conditions, drugs and of synonym terms in its text."""
     found: dict[str, tuple[str, ...]] = {}
     for value in (*q.conditions, *q.drugs):
-        alternatives = syn.expand(value)
+        # A British spelling has the synonyms of the American one ("leukaemia": those of "leukemia").
+        spellings = dict.fromkeys((value, american(value)))
+        alternatives = [a for a in dict.fromkeys(a for s in spellings for a in syn.expand(s)) if a not in spellings]
         if alternatives:
             found[value] = tuple(alternatives)
     if q.text:
-        for phrase, alternatives in syn.find_in_text(q.text):
-            found[phrase] = tuple(alternatives)
+        for text in dict.fromkeys((q.text, american(q.text))):
+            for phrase, alternatives in syn.find_in_text(text):
+                found.setdefault(phrase, tuple(alternatives))
     return dataclasses.replace(q, expansions=tuple(found.items())) if found else q
 
 

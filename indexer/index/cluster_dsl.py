@@ -21,6 +21,7 @@ from indexer.index.document import (
 )
 from indexer.index.words import required_words
 from indexer.record import TrialRecord
+from indexer.spelling import american, with_american
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
 MAPPING_VERSION = 2
@@ -126,9 +127,15 @@ def _fields(weights: dict[str, float]) -> list[str]:
 
 
 def _multi_match(query: str, weights: dict[str, float], kind: str, **options: Any) -> dict[str, Any]:
-    return {
-        "multi_match": {"query": query, "type": kind, "fields": _fields(weights), "analyzer": QUERY_ANALYZER, **options}
-    }
+    """A British spelling counts as its American one too (as tantivy_query.QueryBuilder.text): an alternative
+    word where any word may match, else the whole query in one spelling or the other."""
+    any_word = options.get("operator") == "or"
+    queries = [with_american(query)] if any_word else list(dict.fromkeys((query, american(query))))
+    found = [
+        {"multi_match": {"query": q, "type": kind, "fields": _fields(weights), "analyzer": QUERY_ANALYZER, **options}}
+        for q in queries
+    ]
+    return found[0] if len(found) == 1 else {"bool": {"should": found, "minimum_should_match": 1}}
 
 
 def _all_words(value: str, fields: tuple[str, ...], name: str | None = None) -> dict[str, Any]:
@@ -165,7 +172,7 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
             alternatives = [
                 _multi_match(alt, weights, "phrase", tie_breaker=1.0, boost=SYNONYM_WEIGHT)
                 for phrase, alts in q.expansions
-                if phrase in q.text
+                if phrase in f"{q.text}\n{american(q.text)}"
                 for alt in alts
             ]
             feedback = [

@@ -22,6 +22,7 @@ from indexer.index.document import (
 )
 from indexer.index.tantivy_geo import box_query
 from indexer.index.words import required_words
+from indexer.spelling import american, with_american
 
 SYNONYM_WEIGHT = 0.5
 _LIKE_MAX_TERMS = 30
@@ -87,6 +88,12 @@ def stem_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def _either(queries: list[Query]) -> Query | None:
+    if len(queries) < 2:
+        return queries[0] if queries else None
+    return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
 class QueryBuilder:
     """Builds queries against one open index (its tokenizers parse the text) and its schema."""
 
@@ -97,18 +104,21 @@ class QueryBuilder:
     def text(
         self, text: str, fields: Sequence[str], *, all_words: bool, weights: dict[str, float] | None = None
     ) -> Query | None:
-        quoted = quote_text(text)
-        if not quoted:
-            return None
+        """The words in these fields, any of them or (`all_words`) all. A British spelling counts as
+        its American one too: as an alternative word, or all words in one spelling or the other."""
         boosts = {f: (weights or TEXT_FIELDS).get(f, 1.0) for f in fields}
-        return self.index.parse_query(quoted, list(fields), field_boosts=boosts, conjunction_by_default=all_words)
+        options = (text, american(text)) if all_words else (with_american(text),)
+        queries = [
+            self.index.parse_query(quoted, list(fields), field_boosts=boosts, conjunction_by_default=all_words)
+            for quoted in dict.fromkeys(map(quote_text, options))
+            if quoted
+        ]
+        return _either(queries)
 
     def phrase(self, text: str, weights: dict[str, float]) -> Query | None:
-        """`text` as one phrase (all its words, adjacent) in any of the weighted fields."""
-        words = re.findall(r"\w+", text)
-        if not words:
-            return None
-        return self.index.parse_query('"' + " ".join(words) + '"', list(weights), field_boosts=weights)
+        """`text` as one phrase (all its words, adjacent) in any of the weighted fields, in either spelling."""
+        phrases = dict.fromkeys(" ".join(re.findall(r"\w+", t)) for t in (text, american(text)))
+        return _either([self.index.parse_query(f'"{p}"', list(weights), field_boosts=weights) for p in phrases if p])
 
     def like(self, like: Sequence[tuple[str, str]]) -> Query:
         """Documents sharing the most distinctive words of these texts (`like_terms`)."""
@@ -155,8 +165,9 @@ class QueryBuilder:
             text = self.text(q.text, list(weights), all_words=False, weights=weights)
             if text is not None:
                 should = [(Occur.Should, text)]
+                asked = f"{q.text}\n{american(q.text)}"  # a synonym of a British word found in its American form
                 for phrase, alternatives in q.expansions:
-                    if phrase in q.text:
+                    if phrase in asked:
                         # A synonym counts, but less than the user's own words.
                         should += [
                             (Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT))
