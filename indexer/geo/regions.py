@@ -1,0 +1,97 @@
+"""States, provinces and territories that qualify a city: "Boston, MA", "Toronto, ON", "Sydney, NSW".
+
+The United States', Canada's and Australia's, written as people write them there: the postal
+abbreviation or the name. Each is the GeoNames first-level division (admin1) its cities carry.
+"""
+
+from __future__ import annotations
+
+from indexer.normalize import place_key
+from indexer.store.gazetteer import GazetteerStore
+
+# USPS codes of the states, DC and the territories with ZIP codes (GeoNames' US admin1 codes are the
+# same letters): any other two letters ("UK") are no US state, but maybe a country.
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
+)
+US_STATE_CODES = frozenset(_US_STATES.split())
+
+# (abbreviation, GeoNames admin1 code, name, its largest city: for messages). Canada: the provinces'
+# and territories' symbols of Canada Post's addressing guidelines (ISO 3166-2:CA), with "PQ", Quebec's
+# older symbol; GeoNames numbers them CA.01 (Alberta) to CA.14 (Nunavut), CA.06 unused
+# (admin1CodesASCII.txt).
+_CANADA = (
+    ("AB", "01", "Alberta", "Calgary"),
+    ("BC", "02", "British Columbia", "Vancouver"),
+    ("MB", "03", "Manitoba", "Winnipeg"),
+    ("NB", "04", "New Brunswick", "Moncton"),
+    ("NL", "05", "Newfoundland and Labrador", "St. John's"),
+    ("NS", "07", "Nova Scotia", "Halifax"),
+    ("ON", "08", "Ontario", "Toronto"),
+    ("PE", "09", "Prince Edward Island", "Charlottetown"),
+    ("QC", "10", "Quebec", "Montreal"),
+    ("PQ", "10", "Quebec", "Montreal"),
+    ("SK", "11", "Saskatchewan", "Saskatoon"),
+    ("YT", "12", "Yukon", "Whitehorse"),
+    ("NT", "13", "Northwest Territories", "Yellowknife"),
+    ("NU", "14", "Nunavut", "Iqaluit"),
+)
+# Australia: the states' and territories' abbreviations of Australia Post's addressing guidelines
+# (ISO 3166-2:AU less its "AU-" prefix); GeoNames AU.01 (Australian Capital Territory) to AU.08.
+_AUSTRALIA = (
+    ("ACT", "01", "Australian Capital Territory", "Canberra"),
+    ("NSW", "02", "New South Wales", "Sydney"),
+    ("NT", "03", "Northern Territory", "Darwin"),
+    ("QLD", "04", "Queensland", "Brisbane"),
+    ("SA", "05", "South Australia", "Adelaide"),
+    ("TAS", "06", "Tasmania", "Hobart"),
+    ("VIC", "07", "Victoria", "Melbourne"),
+    ("WA", "08", "Western Australia", "Perth"),
+)
+Region = tuple[str, str]  # (ISO country code, GeoNames admin1 code)
+_OTHER: dict[str, list[Region]] = {}
+_ABBREVIATIONS: dict[Region, str] = {}
+_EXAMPLES: dict[Region, str] = {}
+for _country, _table in (("CA", _CANADA), ("AU", _AUSTRALIA)):
+    for _code, _admin1, _name, _city in _table:
+        for _key in (place_key(_code), place_key(_name)):
+            if (_country, _admin1) not in _OTHER.setdefault(_key, []):
+                _OTHER[_key].append((_country, _admin1))
+        _ABBREVIATIONS.setdefault((_country, _admin1), _code)
+        _EXAMPLES.setdefault((_country, _admin1), _city)
+# Capitals after a city with no comma ("Boston MA", "Vancouver BC", "Melbourne VIC") name a region.
+CODES = US_STATE_CODES | {code for table in (_CANADA, _AUSTRALIA) for code, _, _, _ in table}
+# A city to name in a state, for the message that a state is no place.
+STATE_EXAMPLES = {"TX": "Houston", "CA": "Los Angeles", "NY": "New York", "FL": "Miami", "IL": "Chicago"}
+
+
+def us_state(store: GazetteerStore, name: str | None) -> str | None:
+    """The USPS code of a US state named by code or name ("ma", "Massachusetts"), else None."""
+    if not name:
+        return None
+    key = place_key(name)
+    if len(key) == 2:
+        return key.upper() if key.upper() in US_STATE_CODES else None
+    return store.country(key + " us state")
+
+
+def regions(store: GazetteerStore, name: str) -> list[Region]:
+    """Every state, province or territory `name` may mean: "WA" is Washington and Western Australia."""
+    found = [("US", state)] if (state := us_state(store, name)) else []
+    return found + _OTHER.get(place_key(name), [])
+
+
+def abbreviation(country: str, admin1: str | None) -> str | None:
+    """How a city's region is written after it: "MA" (US), "ON" (CA), "NSW" (AU); None elsewhere."""
+    if not admin1:
+        return None
+    return admin1 if country == "US" else _ABBREVIATIONS.get((country, admin1))
+
+
+def outside_us(name: str) -> tuple[str, str] | None:
+    """(abbreviation, a city in it) when `name` is a Canadian or Australian region by code or name."""
+    found = _OTHER.get(place_key(name))
+    if not found:
+        return None
+    return _ABBREVIATIONS[found[0]], _EXAMPLES[found[0]]

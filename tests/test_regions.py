@@ -1,0 +1,115 @@
+"""Places qualified by a Canadian province or territory or an Australian state or territory ("Toronto, ON",
+"Sydney, NSW"), wherever places are read: --near, the web's near, and a patient's own words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.config import load
+from indexer.geo import gazetteer
+from indexer.geo.distance import km
+from indexer.geo.in_text import place_in_text
+from tests.conftest import Trials
+from web.app import create_app
+
+pytest_plugins = ("tests.webdata",)  # the web_data fixture
+
+# Where each place is (an atlas's coordinates, rounded), and a namesake elsewhere that the region rules out.
+PLACES = [
+    ("Toronto, ON", 43.65, -79.38),
+    ("Vancouver BC", 49.28, -123.12),
+    ("Sydney, NSW", -33.87, 151.21),
+    ("Melbourne, VIC", -37.81, 144.96),
+    ("Melbourne VIC", -37.81, 144.96),
+    ("London, ON", 42.98, -81.25),  # not London, GB
+    ("Windsor, ON", 42.30, -83.02),  # not Windsor, GB
+    ("Kingston, ON", 44.23, -76.49),  # not Kingston, JM
+    ("Newcastle, NSW", -32.93, 151.78),  # not Newcastle upon Tyne
+    ("Perth, WA", -31.95, 115.86),  # WA: Western Australia here ...
+    ("Seattle, WA", 47.61, -122.33),  # ... and Washington there
+    ("Sydney, NS", 46.14, -60.19),  # Sydney, Nova Scotia
+    ("Darwin, NT", -12.46, 130.84),  # NT: the Northern Territory ...
+    ("Yellowknife, NT", 62.45, -114.37),  # ... and the Northwest Territories
+    ("Hobart TAS", -42.88, 147.33),
+    ("Brisbane, QLD", -27.47, 153.03),
+    ("Adelaide, SA", -34.93, 138.60),
+    ("Canberra, ACT", -35.28, 149.13),
+    ("Calgary, AB", 51.05, -114.07),
+    ("Montreal, QC", 45.50, -73.57),
+    ("Halifax, Nova Scotia", 44.65, -63.57),
+    ("Brisbane, Queensland", -27.47, 153.03),
+    ("Toronto, CA", 43.65, -79.38),  # Canada, not California
+]
+
+
+@pytest.mark.parametrize(("written", "lat", "lon"), PLACES)
+def test_a_province_or_state_qualifies_the_city(written: str, lat: float, lon: float) -> None:
+    place = gazetteer.resolve(written)
+    assert km(place.lat, place.lon, lat, lon) < 20
+
+
+def test_labels_name_the_province_or_state() -> None:
+    assert gazetteer.resolve("Toronto, ON").label == "Toronto, ON, CA"
+    assert gazetteer.resolve("Sydney, New South Wales").label == "Sydney, NSW, AU"
+
+
+@pytest.mark.parametrize("typed", ["ON", "BC", "QC", "NSW", "VIC", "ACT", "Queensland", "Tasmania", "Alberta"])
+def test_a_province_or_state_alone_is_no_place(typed: str) -> None:
+    # "VIC" and "ACT" are airport codes GeoNames gives Vicenza and Waco as other names.
+    with pytest.raises(gazetteer.UnknownPlace):
+        gazetteer.resolve(typed)
+
+
+def test_the_refusals_that_were_right_stay() -> None:
+    for typed in ("i", "ab", "Texas"):
+        with pytest.raises(gazetteer.UnknownPlace):
+            gazetteer.resolve(typed)
+    assert gazetteer.resolve("NY").label == "New York City, NY, US"
+    with pytest.raises(gazetteer.UnknownPlace, match="not a country or US state"):
+        gazetteer.resolve("Toronto, Narnia")
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I live in London, ON and have lupus", "London, ON, CA"),
+        ("we are near Vancouver BC", "Vancouver, BC, CA"),
+        ("female, 50, breast cancer, Sydney, NSW", "Sydney, NSW, AU"),
+        ("I am 61, living in Melbourne, VIC, with myeloma", "Melbourne, VIC, AU"),
+        ("living near Perth WA", "Perth, WA, AU"),
+        ("in ON since 2010", None),  # two capitals alone name no place
+        ("seen in the ER, NSW", None),
+    ],
+)
+def test_the_place_a_patient_names_with_a_province_or_state(text: str, label: str | None) -> None:
+    found = place_in_text(text)
+    assert (found.label if found else None) == label
+
+
+def test_cli_near_reads_provinces_and_states(web_data: Path) -> None:
+    trials = Trials(web_data)
+    for place in ("Toronto, ON", "Sydney NSW"):
+        assert trials("search", "--near", place, "--json").exit_code == 0
+    refused = trials("search", "--near", "NSW", ok=False)
+    assert refused.exit_code == 2 and 'e.g. "Sydney, NSW"' in refused.output
+    said = trials("match", "--text", "I am 40 with lupus and live in Kingston, ON", ok=False)
+    assert said.exit_code == 0 and "Kingston, ON, CA" in said.output
+
+
+@pytest.fixture(scope="module")
+def client(web_data: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(load(web_data)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_web_near_reads_provinces_and_states(client: TestClient) -> None:
+    near = client.get("/api/search", params={"near": "Melbourne, VIC"}).json()["near"]
+    assert near["label"] == "Melbourne, VIC, AU" and km(near["lat"], near["lon"], -37.81, 144.96) < 20
+    page = client.get("/search", params={"near": "Toronto, ON"})
+    assert page.status_code == 200 and "Toronto, ON, CA" in page.text
+    read = client.post("/api/match", json={"text": "lupus, 34, I live in Halifax, NS", "status": ["any"]}).json()
+    assert read["patient"]["place"]["label"] == "Halifax, NS, CA"
