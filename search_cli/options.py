@@ -142,14 +142,15 @@ where_options_list = (
 )
 
 
-def resolve_place(text: str | None) -> Place | None:
-    """The place a user named, or a usage error with the gazetteer's suggestions."""
+def resolve_place(text: str | None, within: tuple[str, ...] = ()) -> Place | None:
+    """The place a user named (in one of the `within` countries, when given: "Paris" with --country US is
+    Paris, Texas), or a usage error with the gazetteer's suggestions."""
     if not text:
         return None
     from indexer.geo import gazetteer  # the gazetteer (and its store) loads only when a place is asked for
 
     try:
-        return gazetteer.resolve(text)
+        return gazetteer.resolve(text, within)
     except gazetteer.UnknownPlace as exc:
         raise click.BadParameter(str(exc), param_hint="--near") from None
 
@@ -232,11 +233,12 @@ def where_query(
     fresh: bool = False,
 ) -> SearchQuery:
     """The place and freshness part of a query, for `similar` and `match`."""
-    place = resolve_place(near_text)
+    countries = _countries(country)
+    place = resolve_place(near_text, countries)
     return SearchQuery(
         near=(place.lat, place.lon) if place else None,
         near_label=place.label if place else None,
         within_km=within_km,
-        countries=_countries(country),
+        countries=countries,
         fresh=fresh,
     )

@@ -113,3 +113,49 @@ def test_web_near_reads_provinces_and_states(client: TestClient) -> None:
     assert page.status_code == 200 and "Toronto, ON, CA" in page.text
     read = client.post("/api/match", json={"text": "lupus, 34, I live in Halifax, NS", "status": ["any"]}).json()
     assert read["patient"]["place"]["label"] == "Halifax, NS, CA"
+
+
+# -- a place asked for with a country: looked up in that country -----------------------------------------
+
+
+def test_a_country_asked_for_is_where_the_place_is_looked_up() -> None:
+    texas = gazetteer.resolve("Paris", ("US",))
+    assert texas.label == "Paris, TX, US" and km(texas.lat, texas.lon, 33.66, -95.56) < 20
+    assert km(*_point(gazetteer.resolve("Paris", ("FR",))), 48.86, 2.35) < 20
+    assert gazetteer.resolve("Toronto", ("CA",)).label == "Toronto, ON, CA"
+    assert gazetteer.resolve("Hong Kong", ("CN",)).label == "Hong Kong, HK"  # as the registry files it
+
+
+def test_a_country_without_the_place_says_so_with_the_places_it_has() -> None:
+    with pytest.raises(gazetteer.UnknownPlace) as refused:
+        gazetteer.resolve("Beijing", ("US",))
+    assert "not a place the gazetteer knows in United States (US)" in str(refused.value)
+    assert "Beijing, CN elsewhere" in str(refused.value)
+    with pytest.raises(gazetteer.UnknownPlace, match="Did you mean: Paris, US"):
+        gazetteer.resolve("Pariss", ("US",))
+    with pytest.raises(gazetteer.UnknownPlace, match="not in United States"):
+        gazetteer.resolve("Paris, France", ("US",))
+    with pytest.raises(gazetteer.UnknownPlace, match="a US ZIP code, not a place in France"):
+        gazetteer.resolve("02115", ("FR",))
+
+
+def _point(place: gazetteer.Place) -> tuple[float, float]:
+    return place.lat, place.lon
+
+
+def test_cli_near_with_a_country(web_data: Path) -> None:
+    trials = Trials(web_data)
+    found = trials.json("search", "--near", "Paris", "--country", "US", "--within", "250")
+    assert found and all(r["nearest_site"]["country"] == "United States" for r in found)
+    assert all(r["distance_km"] <= 250 for r in found)
+    refused = trials("search", "--near", "Beijing", "--country", "US", ok=False)
+    assert refused.exit_code == 2 and "in United States (US)" in refused.output and "Beijing, CN" in refused.output
+
+
+def test_web_near_with_a_country(client: TestClient) -> None:
+    near = client.get("/api/search", params={"near": "Paris", "country": "US"}).json()["near"]
+    assert near["label"] == "Paris, TX, US"
+    refused = client.get("/api/search", params={"near": "Beijing", "country": "US"})
+    assert refused.status_code == 422 and "Beijing, CN" in refused.text
+    page = client.get("/search", params={"near": "Paris", "country": "United States"})
+    assert page.status_code == 200 and "Paris, TX, US" in page.text

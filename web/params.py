@@ -67,13 +67,14 @@ def phases(values: list[str]) -> tuple[str, ...]:
         raise BadParameter("phase", str(exc)) from None
 
 
-def place(value: str | None) -> tuple[str | None, tuple[float, float] | None, str | None]:
-    """(as written, (lat, lon), label) of a place, or 422 with the gazetteer's suggestions."""
+def place(value: str | None, within: tuple[str, ...] = ()) -> tuple[str | None, tuple[float, float] | None, str | None]:
+    """(as written, (lat, lon), label) of a place (in one of the `within` countries, when given), or 422
+    with the gazetteer's suggestions."""
     written = text("near", value)
     if written is None:
         return None, None, None
     try:
-        found = gazetteer.resolve(written)
+        found = gazetteer.resolve(written, within)
     except gazetteer.CountryNotPlace:
         raise  # a search filters by the country instead (`place_or_country`)
     except gazetteer.UnknownPlace as exc:
@@ -92,24 +93,25 @@ def countries(values: list[str]) -> tuple[str, ...]:
 
 
 def place_or_country(
-    value: str | None,
+    value: str | None, within: tuple[str, ...] = ()
 ) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
     """`place`, and for a country typed as the place ("near China"; the page has one place box) no
     point but the country's code, to search it as `country` does."""
     try:
-        return (*place(value), ())
+        return (*place(value, within), ())
     except gazetteer.CountryNotPlace as exc:
         return text("near", value), None, None, (exc.country,)
 
 
 def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:
     """The place and freshness part of a query (`similar`), as the search reads them."""
-    _, point, label, in_country = place_or_country(near)
+    asked = countries(country)
+    _, point, label, in_country = place_or_country(near, asked)
     return SearchQuery(
         near=point,
         near_label=label,
         within_km=within,
-        countries=tuple(dict.fromkeys(countries(country) + in_country)),
+        countries=tuple(dict.fromkeys(asked + in_country)),
         fresh=fresh,
     )
 
@@ -251,7 +253,8 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             ),
         ] = "relevance",
     ) -> SearchParams:
-        written, point, label, in_country = place_or_country(near)
+        asked = countries(country)
+        written, point, label, in_country = place_or_country(near, asked)
         if sort == "distance" and point is None:
             sort = "relevance"  # nearest first of no place (none asked, or a country): best match first
         return SearchParams(
@@ -270,7 +273,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             near_point=point,
             near_label=label,
             within=within,
-            country=countries(country),
+            country=asked,
             near_country=in_country,
             fresh=fresh,
             sort=sort,

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -15,7 +16,7 @@ from typing import TypeVar
 from indexer.config import user_dir
 from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, us_state
 from indexer.geo.sources import package_rows
-from indexer.geo.suggest import hint, suggest
+from indexer.geo.suggest import country_names, hint, not_in, suggest
 from indexer.normalize import place_key
 from indexer.record import Location, TrialRecord
 from indexer.store.gazetteer import City, GazetteerStore
@@ -174,9 +175,13 @@ def geocode(record: TrialRecord) -> TrialRecord:
     return copy
 
 
-def resolve(text: str) -> Place:
+def resolve(text: str, within: Sequence[str] = ()) -> Place:
     """A place a user names: "lat,lon", a US ZIP code, "City", "City, Country" or "City, State" (a US
-    state, a Canadian province or territory, an Australian state or territory: "Toronto, ON")."""
+    state, a Canadian province or territory, an Australian state or territory: "Toronto, ON").
+
+    `within`: ISO codes of the countries the place must be in (a search's countries): "Paris" is then
+    Paris, Texas for ("US",), and a name none of them has is refused with the places it does name.
+    """
     if m := _LAT_LON.match(text):
         lat, lon = float(m.group(1)), float(m.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -187,9 +192,11 @@ def resolve(text: str) -> Place:
         found = g.zip(m.group(1))
         if found is None:
             raise UnknownPlace(f"{text!r} is not a known US ZIP code")
+        if within and not {"US", *_ALSO_IN["US"]} & set(within):
+            raise UnknownPlace(f"{text.strip()!r} is a US ZIP code, not a place in {_names(within)}")
         return Place(found[2], found[3], f"{found[0]}, {found[1]} {m.group(1)}")
     city, qualifier = _split(text)
-    readings = _readings(qualifier)
+    readings = _within(text, _readings(qualifier), within)
     rows = _rows_named(city, readings)
     if not qualifier and (named := country_code(city)) is not None:
         # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
@@ -217,8 +224,7 @@ def resolve(text: str) -> Place:
                 f'(e.g. "{region[1]}, {region[0]}")'
             )
     if not rows:
-        country = readings[0][0] if len({c for c, _ in readings}) == 1 else None
-        raise UnknownPlace(f"{text!r} is not a place the gazetteer knows. {suggest(g, city, country)}{hint()}")
+        raise UnknownPlace(_unknown(text, city, readings, within))
     best = max(rows, key=lambda r: r[3])
     if len(place_key(city)) < 3 and best[3] < 1_000_000:
         # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
@@ -252,6 +258,32 @@ def _readings(qualifier: str) -> list[Reading]:
             f"territory the gazetteer knows. {hint()}"
         )
     return found
+
+
+def _within(text: str, readings: list[Reading], within: Sequence[str]) -> list[Reading]:
+    """The readings in the countries asked for (a city named alone: in each of them)."""
+    if not within:
+        return readings
+    allowed = [c for code in within for c in (code, *_ALSO_IN.get(code, ()))]
+    kept: list[Reading] = [(c, a) for c, a in readings if c in allowed]
+    kept += [(c, None) for c in allowed if (None, None) in readings]
+    if not kept:
+        raise UnknownPlace(f"{text.strip()!r} is not in {_names(within)}: leave out the country or the place")
+    return kept
+
+
+def _names(codes: Sequence[str]) -> str:
+    return country_names(store(), codes)
+
+
+def _unknown(text: str, city: str, readings: list[Reading], within: Sequence[str]) -> str:
+    """What to say of a name the gazetteer does not know: close names in the countries read or asked
+    for, and (when countries were asked for) the places of that name elsewhere."""
+    countries = sorted({c for c, _ in readings if c})
+    close = "".join(suggest(store(), city, c) for c in countries) if (None, None) not in readings else ""
+    if not within:
+        return f"{text!r} is not a place the gazetteer knows. {close or suggest(store(), city, None)}{hint()}"
+    return not_in(store(), text.strip(), _variants(city), within, close)
 
 
 def _rows_named(city: str, readings: list[Reading]) -> list[City]:
