@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.agelimits import admits
 from indexer.discover.facts import Facts, norm
 from indexer.discover.patient import Patient
 from indexer.record import Criterion, TrialRecord
@@ -182,7 +183,7 @@ def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
         low, high = float(m.group(1)), 999.0
     else:
         return None
-    if not low <= patient.age <= high:
+    if not admits(low, high, patient.age):  # "aged 18 to 65 years" admits 65.5
         return CriterionCheck(kind, item, FAILS, f"you are {patient.age:g}")  # one failed part fails the item
     # Met only if the age is all it asks: "aged 18-75 years, weight 45-80 kg" asks a weight we do not know.
     rest = item[: m.start()] + " " + item[m.end() :]

@@ -23,13 +23,15 @@ _WORDS_NUM = (
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")"
 )
-_NUM = rf"(\d{{1,3}}(?:\.\d)?|{_WORDS_NUM})"
+# "17.5", "17 and a half", "17½", "seventeen and a half": half a year counts at a limit's edge (agelimits.py).
+_HALF = r"(?:\s*½|\s+1/2|\s+and\s+a\s+half)"
+_NUM = rf"((?:\d{{1,3}}(?:\.\d+)?|{_WORDS_NUM}){_HALF}?)"
 # "45-year-old", "45 yo", "45yo", "45 y/o", "45 years of age", "sixty-year-old"; not "smoked for 20 years".
 _YEARS = r"(?:(?:years?|yrs?|y)[- ]?old\b|(?:years?|yrs?)\s+of\s+age\b|(?:yo|y/o|y\.o\.?)(?=[^a-z]|[fm]\b|$))"
 _AGE_YEARS = re.compile(rf"\b{_NUM}[- ]?{_YEARS}", re.I)
 _AGE_SMALL = re.compile(rf"\b{_NUM}[- ]?(months?|weeks?|days?)[- ]old\b", re.I)
 # "age: 45", "aged 45", "Age 45", "age of 45".
-_AGE_LABEL = re.compile(r"\bage[ds]?\s*(?:[:=]|of|is)?\s*(\d{1,3})\b", re.I)
+_AGE_LABEL = re.compile(r"\bage[ds]?\s*(?:[:=]|of|is)?\s*(\d{1,3}(?:\.\d+)?)(?!\d|\.\d)", re.I)
 # "45F", "45 M", "F45", "M/45": the clinical shorthand. Spaced letters only in capitals ("45 m" is a distance).
 _SHORT_AGE_SEX = re.compile(r"\b(\d{1,3})\s?(?:yo\s?|y/o\s?)?([FM])\b|\b(\d{1,3})([fm])\b")
 _SHORT_SEX_AGE = re.compile(r"\b([FM])\s?/?\s?(\d{1,3})\b")
@@ -78,6 +80,9 @@ class Patient:
 
 
 def _number(word: str) -> float | None:
+    if half := re.search(_HALF + "$", word):
+        whole = _number(word[: half.start()])
+        return whole + 0.5 if whole is not None else None
     w = word.lower().replace(" ", "-")
     try:
         return float(w)

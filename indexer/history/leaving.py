@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.index.document import MAX_AGE_OPEN, MIN_AGE_OPEN, SearchQuery, sex_values
+from indexer.agelimits import admits
+from indexer.index.document import SearchQuery, sex_values
 from indexer.record import TrialRecord
 from indexer.store import StoredEvent
 
@@ -47,12 +48,10 @@ def _age(query: SearchQuery, record: TrialRecord, events: Sequence[StoredEvent])
     if query.age is None:
         return []
     e = record.eligibility
-    low = e.min_age_years if e.min_age_years is not None else MIN_AGE_OPEN
-    high = e.max_age_years if e.max_age_years is not None else MAX_AGE_OPEN
     out = []
     for field, value, fails, verb in (
-        ("min_age_years", e.min_age_years, low > query.age, "minimum age raised to"),
-        ("max_age_years", e.max_age_years, high < query.age, "maximum age lowered to"),
+        ("min_age_years", e.min_age_years, not admits(e.min_age_years, None, query.age), "minimum age raised to"),
+        ("max_age_years", e.max_age_years, not admits(None, e.max_age_years, query.age), "maximum age lowered to"),
     ):
         if not fails:
             continue

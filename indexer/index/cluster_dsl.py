@@ -24,7 +24,7 @@ from indexer.record import TrialRecord
 from indexer.spelling import american, with_american
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 SYNONYM_WEIGHT = 0.5
 # Trialscout's own queries carry their synonyms explicitly (SearchQuery.expansions), as on the
 # embedded index; the synonym filter of the search analyzer would apply them a second time. It
@@ -62,7 +62,7 @@ def index_body(syn: Synonyms, shards: int = 1, replicas: int = 0) -> dict[str, A
     properties.update(
         {
             "min_age": {"type": "float"},
-            "max_age": {"type": "float"},
+            "max_age_end": {"type": "float"},
             "enrollment": {"type": "integer"},
             "verified": {"type": "integer"},
             "completion_end": {"type": "integer"},
@@ -231,7 +231,7 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         # Open bounds were stored as 0 / 999, as in the embedded index.
         age = float(q.age) + 0.0  # -0.0 as 0.0, as in the embedded index
         filters.append({"range": {"min_age": {"lte": age}}})
-        filters.append({"range": {"max_age": {"gte": age}}})
+        filters.append({"range": {"max_age_end": {"gt": age}}})  # the end of the maximum's last unit
     body: dict[str, Any] = {"bool": {"filter": filters}}
     if must:
         body["bool"]["must"] = must

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.agelimits import upper_end
 from indexer.freshness import as_int, parse_date
 from indexer.geo.near import counted_sites
 from indexer.normalize import fold
@@ -165,7 +166,8 @@ def index_document(r: TrialRecord) -> dict[str, Any]:
         "country": sorted({country_code(loc.country) or loc.country for loc in r.locations if loc.country}),
         "condition_mesh_all": sorted({mesh_key(t) for t in (*r.condition_mesh, *r.condition_mesh_ancestors)}),
         "min_age": float(e.min_age_years) if e.min_age_years is not None else MIN_AGE_OPEN,
-        "max_age": float(e.max_age_years) if e.max_age_years is not None else MAX_AGE_OPEN,
+        # Where the maximum stops admitting ("17 Years": 18.0): an age matches when below it (agelimits.py).
+        "max_age_end": upper_end(float(e.max_age_years)) if e.max_age_years is not None else MAX_AGE_OPEN,
         "last_update": int((r.last_update_posted or "0").replace("-", "").ljust(8, "0")[:8]),
         "enrollment": r.enrollment or 0,
         "verified": date_int(r.status_verified or r.last_update_posted, 0, end=True),

@@ -31,7 +31,7 @@ from indexer.record import TrialRecord
 from indexer.spelling import american
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _tantivy_version() -> str:
@@ -52,7 +52,7 @@ def _schema() -> tantivy.Schema:
     for name in (*TEXT_FIELDS, "condition_tree"):
         b.add_text_field(name, stored=False, tokenizer_name="en_stem")
     b.add_float_field("min_age", indexed=True, fast=True)
-    b.add_float_field("max_age", indexed=True, fast=True)
+    b.add_float_field("max_age_end", indexed=True, fast=True)
     b.add_integer_field("last_update", stored=True, indexed=True, fast=True)
     b.add_integer_field("enrollment", indexed=True, fast=True)
     b.add_integer_field("verified", indexed=True, fast=True)

@@ -232,7 +232,8 @@ class QueryBuilder:
         if q.sex:
             must.append((Occur.Must, self.any_term("sex", sex_values(q.sex))))
         if q.age is not None:
-            # A trial admits the age when min_age <= age <= max_age; open bounds were stored as 0 / 999.
+            # A trial admits the age when min_age <= age < max_age_end, the end of the maximum's last unit
+            # (agelimits.py: "17 Years" admits 17.5); open bounds were stored as 0 / 999.
             # `+ 0.0` makes -0.0 (a user's "-0") 0.0: tantivy orders -0.0 below the stored 0.0.
             age = float(q.age) + 0.0
             must.append(
@@ -244,7 +245,9 @@ class QueryBuilder:
             must.append(
                 (
                     Occur.Must,
-                    Query.range_query(self.schema, "max_age", tantivy.FieldType.Float, lower_bound=age),
+                    Query.range_query(
+                        self.schema, "max_age_end", tantivy.FieldType.Float, lower_bound=age, include_lower=False
+                    ),
                 )
             )
         if not any(occ == Occur.Must for occ, _ in must):
