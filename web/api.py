@@ -84,12 +84,18 @@ def found_trial(cat: Catalog, trial_id: str) -> str:
 
 @router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
 async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> Response:
-    total, found = views.search(cat, p)
-    body: dict[str, Any] = {"total": total, "page": p.page, "limit": p.limit}
+    found = views.search(cat, p)
+    # Near a place the total is an estimate (`trials search` says "about N"): said so, not left to look exact.
+    body: dict[str, Any] = {
+        "total": found.total,
+        "total_is_estimate": found.total_is_estimate,
+        "page": p.page,
+        "limit": p.limit,
+    }
     if p.near_point is not None:  # which place `near` was taken to be ("Pekin": Beijing, not Pekin, IL)
         lat, lon = p.near_point
         body["near"] = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
-    return JSONResponse({**body, "results": [f.json_fields() for f in found]})
+    return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})
 
 
 @router.get(

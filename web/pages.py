@@ -52,14 +52,16 @@ async def home(request: Request, cat: Cat) -> Response:
 
 @router.get("/search")
 async def search(request: Request, cat: Cat, p: Annotated[SearchParams, Depends(page_search_params)]) -> Response:
-    total, found = views.search(cat, p)
+    results = views.search(cat, p)
+    total = results.total
     return render(
         request,
         "search.html",
         {
             "p": p,
             "total": total,
-            "found": found,
+            "about": "about " if results.total_is_estimate else "",  # near a place: an estimate, as the CLI says
+            "found": results.found,
             "statuses": STATUSES,
             "page_url": page_link(request),
             "last_page": min(-(-total // p.limit), 100),

@@ -47,14 +47,20 @@ class Found:
         }
 
 
-def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
-    """(total matching, this page's results) with the synonyms each result matched through."""
+@dataclass
+class Results:
+    total: int  # trials matching
+    total_is_estimate: bool  # near a place the total is estimated (say "about", as `trials search` does)
+    found: list[Found]  # this page's, with the synonyms each matched through
+
+
+def search(catalog: Catalog, params: SearchParams) -> Results:
     query = params.query()
     result, records = catalog.search(query)
     scores = {h.nct_id: h.score for h in result.hits}
     synonyms = synonym_hits(catalog, query, [r.nct_id for r in records])
     gone = catalog.store.removals([r.nct_id for r in records])
-    return result.total, [
+    found = [
         Found(
             r,
             scores.get(r.nct_id, 0.0),
@@ -64,6 +70,7 @@ def search(catalog: Catalog, params: SearchParams) -> tuple[int, list[Found]]:
         )
         for r in records
     ]
+    return Results(result.total, result.total_is_estimate, found)
 
 
 def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:
