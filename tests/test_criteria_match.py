@@ -115,3 +115,48 @@ def test_two_fold_cross_validation() -> None:
     assert cv.chosen == ("off", "on")  # fold 1 is scored with the choice made on fold 2, and back
     assert cv.folds == pytest.approx((0.5, 0.1))
     assert cv.mean == pytest.approx((0.5 + 0.5 + 0.1 + 0.1) / 4)
+
+
+def test_a_criterion_naming_the_condition_and_a_score_the_patient_did_not_give_is_not_known() -> None:
+    [upadacitinib] = parse((FIXTURES.parent / "criteria_thresholds" / "NCT05843643.json").read_bytes())
+    # "Hybrid systemic lupus erythematosus disease activity index (hSLEDAI) >= 6, of which >= 4 points are
+    # clinical ...", and "Clinical diagnosis of systemic lupus erythematosus (SLE) at least 24 weeks prior ...".
+    hsledai = next(c.text for c in upadacitinib.eligibility.inclusion if c.text.startswith("Hybrid"))
+    diagnosed = next(c.text for c in upadacitinib.eligibility.inclusion if c.text.startswith("Clinical diagnosis"))
+
+    def verdicts(text: str) -> dict[str, tuple[str, str]]:
+        patient = read_patient(text)
+        facts = read_facts(patient.text, [upadacitinib], Synonyms(curated()))
+        return {c.text: (c.verdict, c.reason) for c in check_criteria(upadacitinib, patient, facts).checks}
+
+    only_lupus = verdicts("I am 34, female, and I have lupus")
+    assert only_lupus[hsledai][0] == UNKNOWN and "not known: hSLEDAI >= 6" in only_lupus[hsledai][1]
+    assert only_lupus[hsledai][1].startswith("you have systemic lupus erythematosus")  # that part is hers
+    assert only_lupus[diagnosed][0] == UNKNOWN and "at least 24 weeks" in only_lupus[diagnosed][1]
+    # The score given: checked against the thresholds; the item's re-confirmation at baseline is still not known.
+    given = verdicts("34F with lupus, my hSLEDAI is 8")[hsledai]
+    assert given[0] == UNKNOWN and "your hSLEDAI is 8 (asked: hSLEDAI >= 6)" not in given[1]
+    assert "not known: re-confirmed >= 4" in given[1]
+    assert verdicts("34F with lupus, hSLEDAI score of 4")[hsledai][0] == FAILS
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict"),
+    [
+        ("inclusion", "Type 2 diabetes with HbA1c between 7 and 10%", MEETS),
+        ("inclusion", "Type 2 diabetes with a BMI between 25 and 40 kg/m2", UNKNOWN),  # no BMI given
+        ("inclusion", "Type 2 diabetes with HbA1c > 9%", FAILS),  # she gave 8.1
+        ("inclusion", "Type 2 diabetes, HbA1c >= 7.5%", MEETS),
+        ("inclusion", "Type 2 diabetes diagnosed at least 6 months before screening", UNKNOWN),  # a duration
+        ("inclusion", "Type 2 diabetes (1997 ADA criteria)", MEETS),  # a year, no threshold
+        ("exclusion", "Type 2 diabetes with HbA1c > 10%", MEETS),  # clear: the exclusion's threshold fails
+        ("exclusion", "Type 2 diabetes with eGFR < 30", UNKNOWN),
+        ("inclusion", "Aged 18 to 70 years with type 2 diabetes", MEETS),  # the age is no unknown measure
+        ("inclusion", "Patients ages 40 to 70 with type 2 diabetes", MEETS),  # nor written without "years"
+        ("exclusion", "Type 2 diabetes patients less than 21 years of age", MEETS),  # she is 60: clear of it
+    ],
+)
+def test_thresholds_on_measures(kind: str, item: str, verdict: str) -> None:
+    patient = read_patient("A 60-year-old woman with type 2 diabetes, HbA1c 8.1%")
+    facts = Facts(frozenset({"type 2 diabetes"}), frozenset(), frozenset(), None, ("type 2 diabetes",), ())
+    assert check_item(kind, item, patient, facts).verdict == verdict

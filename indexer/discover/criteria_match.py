@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from indexer.agelimits import admits
 from indexer.discover.facts import Facts, norm
 from indexer.discover.patient import Patient
+from indexer.discover.thresholds import checked
 from indexer.record import Criterion, TrialRecord
 
 MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
@@ -19,6 +20,7 @@ _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\
 # "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
 _AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
 _AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
+_AGE_SPAN = re.compile(f"{_AGE_RANGE.pattern}|{_AGE_MIN.pattern}", re.I)
 # Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
 # 65 years (inclusive) at the time of signing the informed consent".
 _AGE_ITEM_WORDS = frozenset(
@@ -192,6 +194,22 @@ def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
     return CriterionCheck(kind, item, MEETS, f"you are {patient.age:g}")
 
 
+def _measured(item: str, patient: Patient) -> tuple[str, str] | None:
+    """The item's numeric thresholds (its age left to `_age`) against the numbers the patient gave: met
+    when all hold, failed when one does not, else unknown; None when it has none."""
+    rest = _AGE_SPAN.sub(" ", item) if "age" in item.lower() else item
+    found = checked(rest, patient.text, patient.age)
+    if found is None:
+        return None
+    held, failed, unknown = found
+    if failed:
+        return FAILS, "; " + "; ".join(failed)
+    if unknown:  # the first few: a long item of lab values would list a dozen
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        return UNKNOWN, f"; not known: {'; '.join(unknown[:3])}{more}"
+    return MEETS, "; " + "; ".join(held)
+
+
 def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:
     """The verdict on one item: age, a condition the patient has or denies, pregnancy, sex; else unknown."""
     age, sex = _age(kind, item, patient), _sex(kind, item, patient)
@@ -207,12 +225,18 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
     short = len(item.split()) <= SHORT_ITEM_WORDS
     text = norm(item)
     if has := _named(text, facts.present_names):
+        # "Active SLE with hSLEDAI >= 6": the condition is hers, the score only if she gave it.
+        measured = _measured(item, patient)
+        said = f"you are {patient.age:g}; " if age is not None and patient.age is not None else ""
         if kind == "inclusion":
             # "Aged 18-75 years with SLE": the age fits (when one is asked) and the condition is hers.
-            said = f"you are {patient.age:g}; " if age is not None and patient.age is not None else ""
-            return CriterionCheck(kind, item, MEETS, f"{said}you have {has}")
+            verdict, why = measured or (MEETS, "")
+            return CriterionCheck(kind, item, verdict, f"{said}you have {has}{why}")
         if short:
-            return CriterionCheck(kind, item, FAILS, f"you have {has}")
+            # An exclusion applies when all of it holds: a threshold that fails clears the patient of it.
+            verdict, why = measured or (MEETS, "")
+            flipped = {MEETS: FAILS, FAILS: MEETS}.get(verdict, UNKNOWN)
+            return CriterionCheck(kind, item, flipped, f"you have {has}{why}")
     if short and (denied := _named(text, facts.denied_names)):
         verdict = MEETS if kind == "exclusion" else FAILS
         return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
