@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from indexer.config import load
 from indexer.index.document import SearchQuery
 from indexer.index.words import required_words
 from tests.conftest import SHARED, Trials
+from web.app import create_app
+
+pytest_plugins = ("tests.webdata",)  # the web_data fixture
 
 XML = SHARED / "ctgov" / "xml"
 
@@ -59,3 +66,17 @@ def test_a_sentence_no_trial_holds_finds_trials_with_some_words(trials: Trials) 
     whole = trials("search", "low-dose IL-2 lupus", "--json")
     assert "NCT04077684" in {r["nct_id"] for r in json.loads(whole.stdout)}
     assert "every word" not in whole.stderr
+
+
+def test_the_web_reads_the_search_box_as_the_cli_does(web_data: Path) -> None:
+    with TestClient(create_app(load(web_data))) as client:
+        api = client.get("/api/search", params={"q": "lupus in nephritis", "status": "any", "limit": "100"}).json()
+        cli = Trials(web_data).json("search", "lupus in nephritis", "--limit", "100")
+        assert api["some_words"] is False and api["total"] == len(cli) > 0
+        assert [r["nct_id"] for r in api["results"]] == [r["nct_id"] for r in cli]
+        said = "lupus trials with low-dose IL-2 near Beijing, I am 34"
+        api = client.get("/api/search", params={"q": said, "status": "any"}).json()
+        assert api["some_words"] is True and "NCT04077684" in [r["nct_id"] for r in api["results"][:3]]
+        page = client.get("/search", params={"q": said, "status": "any"}).text
+        assert "No trial has every word of “lupus trials with low-dose IL-2 near Beijing, I am 34”" in page
+        assert "No trial has every word" not in client.get("/search", params={"q": "lupus", "status": "any"}).text

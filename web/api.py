@@ -89,6 +89,8 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
     body: dict[str, Any] = {
         "total": found.total,
         "total_is_estimate": found.total_is_estimate,
+        # No trial has every word of `q` (a patient's sentence): these have some of them, as `trials search`.
+        "some_words": found.some_words,
         "page": p.page,
         "limit": p.limit,
     }

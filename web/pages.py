@@ -62,6 +62,7 @@ async def search(request: Request, cat: Cat, p: Annotated[SearchParams, Depends(
             "total": total,
             "about": "about " if results.total_is_estimate else "",  # near a place: an estimate, as the CLI says
             "found": results.found,
+            "some_words": results.some_words,
             "statuses": STATUSES,
             "page_url": page_link(request),
             "last_page": min(-(-total // p.limit), 100),

@@ -52,6 +52,7 @@ class Results:
     total: int  # trials matching
     total_is_estimate: bool  # near a place the total is estimated (say "about", as `trials search` does)
     found: list[Found]  # this page's, with the synonyms each matched through
+    some_words: bool = False  # no trial had every word of the text: these have some of them
 
 
 def search(catalog: Catalog, params: SearchParams) -> Results:
@@ -70,7 +71,7 @@ def search(catalog: Catalog, params: SearchParams) -> Results:
         )
         for r in records
     ]
-    return Results(result.total, result.total_is_estimate, found)
+    return Results(result.total, result.total_is_estimate, found, result.some_words)
 
 
 def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:
