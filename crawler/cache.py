@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+from pathlib import Path
+
 import orjson
-from scrapy.extensions.httpcache import DummyPolicy, RFC2616Policy
+from scrapy import Spider
+from scrapy.extensions.httpcache import DummyPolicy, FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Request, Response
+
+log = logging.getLogger(__name__)
 
 
 def worth_keeping(response: Response) -> bool:
@@ -32,3 +39,22 @@ class GoodAnswersRFC2616Policy(RFC2616Policy):
 
     def should_cache_response(self, response: Response, request: Request) -> bool:
         return worth_keeping(response) and super().should_cache_response(response, request)
+
+
+class WholeEntriesStorage(FilesystemCacheStorage):
+    """Scrapy's file storage, where an answer that could not be written whole (a full disk) is not kept.
+
+    Scrapy writes an entry's metadata before its body: a body cut short would be replayed as the answer.
+    The cache only saves requests, so the crawl goes on without it; the store says when the disk is full.
+    """
+
+    _warned = False
+
+    def store_response(self, spider: Spider, request: Request, response: Response) -> None:
+        try:
+            super().store_response(spider, request, response)
+        except OSError as exc:
+            shutil.rmtree(Path(self._get_request_path(spider, request)), ignore_errors=True)
+            if not self._warned:
+                self._warned = True
+                log.warning("the HTTP cache could not keep %s (%s); the crawl goes on without it", request.url, exc)

@@ -105,7 +105,7 @@ class StorePipeline:
     def _mark_fatal(self, exc: BaseException) -> bool:
         if self.fatal is not None:
             return False
-        self.fatal = str(exc) or type(exc).__name__
+        self.fatal = _say(exc, self.data_dir)
         log.error("stopping the crawl: %s", self.fatal)
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("trialscout/fatal", self.fatal)
@@ -147,12 +147,15 @@ class StorePipeline:
             else:
                 failure = StoreError(self.fatal)
                 self._writer_cm.__exit__(type(failure), failure, None)
-        except WRITE_FAILURES as exc:
+        except Exception as exc:  # raised to Scrapy, it would be a traceback and a crawl that exits 0
+            if not isinstance(exc, WRITE_FAILURES):
+                log.exception("the writer failed while finishing")
             self._stop(exc)
-        stats = self.crawler.stats
-        if stats is not None:
-            for key, value in self.writer.stats.counts.items():
-                stats.set_value(f"trialscout/records/{key}", value)
+        finally:  # what was committed before a failure counts (and only that: the counts are the commits')
+            stats = self.crawler.stats
+            if stats is not None:
+                for key, value in self.writer.stats.counts.items():
+                    stats.set_value(f"trialscout/records/{key}", value)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """A crawl that ran to the end with nothing lost advances its query's state; any other changes nothing."""
@@ -219,3 +222,13 @@ class StorePipeline:
             removed = writer.mark_removed(item.nct_id, "404 when asked by id")
             if removed and stats is not None:
                 stats.inc_value("trialscout/removed")
+
+
+def _say(exc: BaseException, data_dir: str | None) -> str:
+    """The one line a write failure stops the crawl with; a full disk is named as such wherever it was met."""
+    if not isinstance(exc, StoreError | IndexUnavailable):  # those say it already
+        from indexer.diskspace import no_space, no_space_error
+
+        if (full := no_space_error(exc)) is not None:
+            return no_space(full.filename or data_dir or "the data directory")
+    return str(exc) or type(exc).__name__

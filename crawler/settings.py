@@ -34,6 +34,7 @@ EXTENSIONS = {"crawler.extensions.NetworkErrorsOnOneLine": 0}
 HTTPCACHE_ENABLED = _s.http_cache
 # Errors (5xx, 429) and bodies that cannot be read are never cached, so never replayed.
 HTTPCACHE_POLICY = "crawler.cache.GoodAnswersPolicy"
+HTTPCACHE_STORAGE = "crawler.cache.WholeEntriesStorage"
 HTTPCACHE_DIR = str(_s.data_dir / "httpcache")
 # API answers change daily; a cache is for re-running a crawl during development, not for freshness.
 HTTPCACHE_EXPIRATION_SECS = 24 * 3600

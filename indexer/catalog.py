@@ -14,7 +14,7 @@ from indexer.config import load as load_settings
 from indexer.discover.mesh import explain as explain_mesh
 from indexer.discover.synonyms import Synonyms
 from indexer.discover.synonyms import load as load_synonyms
-from indexer.index.base import IndexUnavailable, SearchIndex
+from indexer.index.base import IndexUnavailable, IndexWriteError, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.record import TrialRecord
@@ -265,6 +265,8 @@ class Catalog:
                 index.commit()
                 with self.store.transaction():
                     self.store.mark_indexed(chunk)
+        except IndexWriteError:
+            raise  # a full disk: a rebuild would not fit either, and the records stay pending
         except IndexUnavailable as exc:
             log.warning("%s: rebuilding it from the store", str(exc).split(";")[0])
             return self._rebuild()

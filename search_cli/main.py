@@ -57,6 +57,7 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     # Imported here, once something failed: importing them up front would cost every command's start.
     from indexer.config import ConfigError
     from indexer.discover.evaluate import InputFileError
+    from indexer.diskspace import no_space, no_space_error
     from indexer.index.base import IndexUnavailable
     from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
     from indexer.parsers.errors import ParseError
@@ -70,6 +71,9 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
         settings = ctx.obj.settings if ctx.obj is not None else None
         where = settings.db_path if settings else Path("trials.sqlite")
         return str(explain(exc, where))
+    if (full := no_space_error(exc)) is not None:  # a full disk wherever it was met (a lock file, a feed)
+        settings = ctx.obj.settings if ctx.obj is not None else None
+        return no_space(full.filename or (settings.data_dir if settings else "the data directory"))
     if isinstance(exc, EngineUnavailable):
         return f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
     if isinstance(exc, EngineTLSError):

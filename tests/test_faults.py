@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -98,33 +97,6 @@ def test_a_crawl_with_nowhere_to_go_exits_1(data_dir: Path) -> None:
                       env={"TRIALS_RETRY_TIMES": "0"})  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     assert "nothing could be fetched" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def _mount_tmpfs(where: Path, size: str) -> bool:
-    where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
-    return done.returncode == 0
-
-
-def test_a_full_disk_stops_the_crawl_and_a_rerun_completes(tmp_path: Path, studies: dict) -> None:  # type: ignore[type-arg]
-    disk = tmp_path / "disk"
-    if shutil.which("mount") is None or not _mount_tmpfs(disk, "700k"):
-        pytest.skip("cannot mount a small tmpfs here (needs root and mount permission) to fill a disk")
-    try:
-        data_dir = disk / "data"
-        with MockRegistry(MockState(studies, max_page_size=PAGE)) as mock:
-            proc = crawl(data_dir, mock, TRIALS_BATCH_SIZE="50")
-            assert proc.returncode == 1, proc.stderr
-            assert "is full" in proc.stderr and "Traceback" not in proc.stderr
-            subprocess.run(["mount", "-o", "remount,size=200m", str(disk)], check=True)
-            versions, _, mark = stored(data_dir)
-            assert mark is None and len(versions) < len(studies)
-            rerun = crawl(data_dir, mock)
-        assert rerun.returncode == 0, rerun.stderr
-        versions, _, mark = stored(data_dir)
-        assert set(versions) == set(studies) and set(versions.values()) == {1} and mark is not None
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 def test_hostile_archives_fail_their_members_not_the_ingest(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from indexer.index.document import SearchQuery, SearchResult
@@ -14,6 +15,24 @@ class IndexUnavailable(RuntimeError):
 
     def __str__(self) -> str:
         return f"{super().__str__()}; the search index needs rebuilding: run `trials reindex`"
+
+
+class IndexWriteError(IndexUnavailable):
+    """Writing the index failed (a full disk, most often). The store holds every record, and those the
+    index lacks stay pending for the next write: the message says what to do, not to rebuild."""
+
+    def __str__(self) -> str:
+        return RuntimeError.__str__(self)
+
+
+def write_failed(exc: BaseException, folder: Path, then: str) -> IndexWriteError:
+    """What a failed write of the index in `folder` is reported as: a full disk named as such, with
+    what to do (`then`) once space is freed; anything else as itself."""
+    from indexer.diskspace import is_full, no_space  # only once a write failed
+
+    if is_full(exc, folder):
+        return IndexWriteError(no_space(folder, then))
+    return IndexWriteError(f"the search index in {folder} could not be written ({exc}); {then}")
 
 
 class SearchIndex(Protocol):

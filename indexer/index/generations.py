@@ -40,13 +40,24 @@ def publish(root: Path, folder: Path, marker: dict[str, Any]) -> None:
     """Make `folder` the live generation, then remove what no reader can still be opening."""
     previous = current(root)
     partial = root / f".{POINTER}.{os.getpid()}.tmp"
-    partial.write_text(json.dumps({"generation": folder.name, "marker": marker}), encoding="utf-8")
-    with open(partial, "rb") as f:
-        os.fsync(f.fileno())
-    partial.replace(root / POINTER)
+    try:
+        partial.write_text(json.dumps({"generation": folder.name, "marker": marker}), encoding="utf-8")
+        with open(partial, "rb") as f:
+            os.fsync(f.fileno())
+        partial.replace(root / POINTER)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # the old pointer stands (a full disk): nothing half-written stays
+        raise
     # The generation just replaced stays: a reader may have read the old pointer a moment ago.
     keep = {folder.name, POINTER} | ({previous[0].name} if previous else set())
     _prune(root, keep)
+
+
+def discard(folder: Path) -> None:
+    """Remove a generation that was never published (its build failed)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _prune(root: Path, keep: set[str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -15,7 +17,7 @@ from tantivy import Occur, Query
 
 from indexer.geo.near import by_latitude
 from indexer.index import generations
-from indexer.index.base import IndexUnavailable
+from indexer.index.base import IndexUnavailable, IndexWriteError, write_failed
 from indexer.index.document import (
     KEYWORD_FIELDS,
     TEXT_FIELDS,
@@ -30,8 +32,17 @@ from indexer.index.tantivy_query import QueryBuilder, stem_analyzer
 from indexer.record import TrialRecord
 from indexer.spelling import american
 
+log = logging.getLogger(__name__)
+
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
 SCHEMA_VERSION = 5
+# What tantivy raises when a write fails: ValueError for its own errors (a full disk among them),
+# RuntimeError for a writer an earlier failure consumed, OSError from the folder.
+_WRITE_ERRORS = (ValueError, RuntimeError, OSError)
+# What to do after a failed write of the live index (the store committed first: nothing is lost),
+# and after a failed rebuild (its partial generation is removed).
+_AGAIN = "run the command again: it indexes what is missing first, and stores nothing twice"
+_REINDEX_AGAIN = "run `trials reindex` again; searches use the previous index meanwhile"
 
 
 def _tantivy_version() -> str:
@@ -150,40 +161,83 @@ class TantivyIndex:
         return self._writer
 
     def upsert(self, records: Sequence[TrialRecord]) -> None:
-        w = self.writer
+        try:
+            w = self.writer
+        except _WRITE_ERRORS as exc:
+            raise self._failed(exc) from exc
         for r in records:
-            w.delete_documents_by_term("nct_id", r.nct_id)
-            w.add_document(_document(r, self.schema))
+            doc = _document(r, self.schema)  # outside the try: a bad record is a bug, not the disk's fault
+            try:
+                w.delete_documents_by_term("nct_id", r.nct_id)
+                w.add_document(doc)
+            except _WRITE_ERRORS as exc:
+                raise self._failed(exc) from exc
+
+    def _failed(self, exc: Exception) -> IndexWriteError:
+        """A write failed: the writer is dropped (it cannot be used again, and its lock goes with it).
+        What it had not committed stays pending in the store, for the next write to index."""
+        self._writer = None
+        return write_failed(exc, self.root, _AGAIN)
 
     def rebuild(self, records: Iterable[TrialRecord]) -> int:
         """A new generation from `records`, swapped in when complete: searchers see the old one until then.
 
         Works whatever state the live generation is in (missing, outdated, damaged): it is not read.
+        A rebuild that fails (a full disk) removes its partial generation: the live one stays.
         """
         self.close()
-        folder = generations.new_generation(self.root)
-        index = self._open(folder)
-        writer = index.writer(heap_size=128_000_000, num_threads=1)
-        count = 0
-        for r in records:
-            writer.add_document(_document(r, self.schema))
-            count += 1
-        writer.commit()
-        writer.wait_merging_threads()
-        generations.publish(self.root, folder, self._marker_value())
+        try:
+            folder = generations.new_generation(self.root)
+        except OSError as exc:
+            raise write_failed(exc, self.root, _REINDEX_AGAIN) from exc
+        try:
+            index, count = self._build(folder, records)
+            generations.publish(self.root, folder, self._marker_value())
+        except BaseException as exc:
+            generations.discard(folder)
+            if isinstance(exc, _WRITE_ERRORS):
+                raise write_failed(exc, self.root, _REINDEX_AGAIN) from exc
+            raise
         index.reload()
         self._index, self._generation, self.needs_rebuild = index, folder, False
         return count
 
+    def _build(self, folder: Path, records: Iterable[TrialRecord]) -> tuple[tantivy.Index, int]:
+        index = self._open(folder)
+        writer = index.writer(heap_size=128_000_000, num_threads=1)
+        count = 0
+        try:
+            for r in records:
+                writer.add_document(_document(r, self.schema))
+                count += 1
+            writer.commit()
+        except BaseException:
+            # Its threads stop before the folder is removed (a failed writer's wait fails at once).
+            with contextlib.suppress(*_WRITE_ERRORS):
+                writer.wait_merging_threads()
+            raise
+        writer.wait_merging_threads()
+        return index, count
+
     def commit(self) -> None:
         if self._writer is not None:
-            self._writer.commit()
+            try:
+                self._writer.commit()
+            except _WRITE_ERRORS as exc:
+                raise self._failed(exc) from exc
             self.index.reload()
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.wait_merging_threads()
-            self._writer = None
+        writer, self._writer = self._writer, None  # consumed by the wait, even when it fails
+        if writer is None:
+            return
+        try:
+            writer.wait_merging_threads()
+        except _WRITE_ERRORS as exc:
+            # Everything committed is searchable, and what was not is pending in the store: a failed
+            # merge (a full disk) leaves more segments, not fewer documents. Not raised: close runs on
+            # the way out of failures too, and would hide the failure that stopped the write.
+            log.info("the search index could not merge its segments (%s); searches are not affected", exc)
 
     # -- reads --------------------------------------------------------------
     def count(self) -> int:

@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.index.base import IndexUnavailable
+from indexer.index.base import IndexUnavailable, IndexWriteError
 
 if TYPE_CHECKING:  # loaded by the index process only, not by every writer
     from indexer.index.tantivy_index import TantivyIndex
@@ -67,6 +67,7 @@ class IndexProcess:
         self._finals = 0  # answers to _COMMIT received
         self._changed = threading.Condition()
         self._dead: str | None = None
+        self._write_error: str | None = None  # the index could not be written (a full disk): said as such
         # Answers are read on a thread: the process's send of a large answer never waits for our send.
         self._reader = threading.Thread(target=self._read, name="trials-index-answers", daemon=True)
         self._reader.start()
@@ -82,8 +83,9 @@ class IndexProcess:
             except (EOFError, OSError):
                 break
             with self._changed:
-                if kind == "error":
+                if kind in ("error", "write_error"):
                     self._dead = f"the index process failed: {payload}"
+                    self._write_error = payload if kind == "write_error" else None
                     break
                 self._answers.append(payload)
                 self._finals += kind == "final"
@@ -95,6 +97,8 @@ class IndexProcess:
             self._changed.notify_all()
 
     def _check(self) -> None:
+        if self._write_error is not None:
+            raise IndexWriteError(self._write_error)
         if self._dead is not None:
             raise IndexProcessDied(self._dead)
 
@@ -155,6 +159,9 @@ def _serve(conn: Connection, db_path: str, index_dir: str) -> None:
         store = RecordStore(db_path, readonly=True)
         index = TantivyIndex(Path(index_dir))
         _loop(conn, store, index, die_after)
+    except IndexWriteError as exc:  # its message says what to do
+        with contextlib.suppress(OSError):
+            conn.send(("write_error", str(exc)))
     except Exception as exc:  # told to the parent, which stops the crawl and says why
         with contextlib.suppress(OSError):
             conn.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -34,11 +34,10 @@ DATABASE_ERRORS = (sqlite3.Error,)
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     """The store error a raw SQLite error amounts to, with what the user can do about it."""
     text = str(exc).lower()
-    if "full" in text:
-        return StoreFull(
-            f"the disk holding {path.parent} is full ({exc}); nothing of the failed batch was kept. "
-            "Free some space and run the command again: it resumes where it stopped"
-        )
+    if "full" in text or ("disk i/o error" in text and _out_of_space(exc, path)):
+        from indexer.diskspace import no_space
+
+        return StoreFull(no_space(path))
     if "readonly" in text or "read-only" in text:
         return StoreReadOnly(
             f"{path.parent} is read-only ({exc}); write to a data directory you can write "
@@ -52,6 +51,14 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreError(f"{path} stayed locked ({exc}); is another trials process stuck?")
     return StoreError(f"the record store {path} failed: {exc}")
+
+
+def _out_of_space(exc: sqlite3.Error, path: Path) -> bool:
+    # SQLite says "disk is full" for most writes, but a failure to grow its shared-memory file or
+    # to sync is a plain I/O error: the space left on the disk tells.
+    from indexer.diskspace import is_full
+
+    return is_full(exc, path)
 
 
 class CommitWatcher(Protocol):
