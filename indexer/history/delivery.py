@@ -1,4 +1,4 @@
-"""Delivering watch runs: a mail over SMTP and a JSON POST to a webhook, each failing loudly."""
+"""Delivering watch runs: a feed, a mail over SMTP and a JSON POST to a webhook, each failing loudly."""
 
 from __future__ import annotations
 
@@ -150,3 +150,28 @@ def deliver(
             retries=settings.webhook_retries,
             retry_delay=settings.webhook_retry_delay,
         )
+
+
+def run_and_deliver(
+    watches: Watches,
+    names: Sequence[str],
+    *,
+    feeds: Mapping[str, Path],
+    mail_to: Sequence[str] = (),
+    webhook: str | None = None,
+    dry_run: bool = False,
+) -> list[WatchRun]:
+    """Run these watches, deliver what they found, and remember the runs once delivered.
+
+    One run of a watch at a time: a run that starts while another run of the same watch is under way
+    (overlapping cron jobs) waits for it to be remembered, then reports only what happened since; it
+    gives up after TRIALS_LOCK_TIMEOUT with StoreBusy. A dry run neither delivers nor remembers, and
+    waits for nothing. Raises DeliveryError (nothing remembered: the next run reports the same again).
+    """
+    if dry_run:
+        return [watches.run(n) for n in names]
+    with watches.exclusive(names):
+        runs = [watches.run(n) for n in names]
+        deliver(watches, runs, feeds=feeds, mail_to=mail_to, webhook=webhook)
+        watches.remember(runs, watches.catalog.settings.feed_entries)
+    return runs

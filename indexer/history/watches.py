@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,6 +239,10 @@ class Watches:
         ids = {e.entry_id for e in fresh}
         earlier = [e for e in self.store.entries(run.name, limit) if e.entry_id not in ids]
         return (fresh + earlier)[:limit]
+
+    def exclusive(self, names: Sequence[str]) -> AbstractContextManager[None]:
+        """One run at a time of each of these watches, from `run` to `remember` (see `delivery.run_and_deliver`)."""
+        return self.store.running(names, self.catalog.settings.lock_timeout)
 
     def remember(self, runs: list[WatchRun], keep: int) -> None:
         """Record runs whose outputs were delivered, all in one transaction."""

@@ -16,13 +16,21 @@ class StoreBusy(RuntimeError):
 
 
 class WriteLock:
-    """An exclusive `flock` on a file; the kernel releases it if the holder dies."""
+    """An exclusive `flock` on a file; the kernel releases it if the holder dies.
 
-    def __init__(self, path: Path, timeout: float, *, expected: bool = False):
+    `doing` says what the holder does ("writing to DIR" by default), `busy` what a process that waited
+    in vain is told (before "or raise TRIALS_LOCK_TIMEOUT").
+    """
+
+    def __init__(
+        self, path: Path, timeout: float, *, expected: bool = False, doing: str | None = None, busy: str | None = None
+    ):
         self.path = path
         self.timeout = timeout
         # Waiting is expected when processes share a data directory batch by batch: say so quietly.
         self.level = logging.DEBUG if expected else logging.WARNING
+        self.doing = doing or f"writing to {path.parent}"
+        self.busy = busy or f"{path.parent} is being written by another trials process; wait for it to finish"
         self._fd: int | None = None
 
     def __enter__(self) -> WriteLock:
@@ -36,19 +44,11 @@ class WriteLock:
             except BlockingIOError:
                 if not warned:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                    log.log(
-                        self.level,
-                        "waiting for another trials process (pid %s) to finish writing to %s",
-                        holder,
-                        self.path.parent,
-                    )
+                    log.log(self.level, "waiting for another trials process (pid %s) to finish %s", holder, self.doing)
                     warned = True
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise StoreBusy(
-                        f"{self.path.parent} is being written by another trials process; wait for it to "
-                        f"finish, or raise TRIALS_LOCK_TIMEOUT (now {self.timeout:g}s)"
-                    ) from None
+                    raise StoreBusy(f"{self.busy}, or raise TRIALS_LOCK_TIMEOUT (now {self.timeout:g}s)") from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

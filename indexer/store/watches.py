@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.store.db import Database
+from indexer.store.lock import WriteLock
+
+# The run locks of watches, one file per watch, in the data directory.
+RUN_LOCKS = "watch-locks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,27 @@ class WatchConflict(RuntimeError):
 class WatchStore:
     def __init__(self, db: Database):
         self.db = db
+
+    @contextmanager
+    def running(self, names: Sequence[str], timeout: float) -> Iterator[None]:
+        """Hold the run lock of each of these watches: a run that starts while another run of the same
+        watch prepares, delivers and remembers it waits for it (up to `timeout` seconds, then StoreBusy),
+        and then starts from what that run remembered. Taken in name order, so two runs of overlapping
+        sets of watches never wait for each other; runs of other watches do not wait at all."""
+        self.db.require_writable()
+        folder = self.db.path.parent / RUN_LOCKS
+        folder.mkdir(exist_ok=True)
+        with ExitStack() as held:
+            for name in sorted(set(names)):
+                held.enter_context(
+                    WriteLock(
+                        folder / f"{_file_part(name)}.lock",
+                        timeout,
+                        doing=f"running watch {name!r}",
+                        busy=f"another run of watch {name!r} is in progress; wait for it to finish",
+                    )
+                )
+            yield
 
     def add(self, name: str, query: dict[str, Any], created_at: str) -> bool:
         """False when a watch of that name exists."""
@@ -131,3 +159,11 @@ class WatchStore:
                     " (SELECT rowid FROM watch_entries WHERE watch = ? ORDER BY run DESC, rowid LIMIT ?)",
                     (r.watch, r.watch, keep),
                 )
+
+
+def _file_part(name: str) -> str:
+    """A watch's name as part of a file name: itself when it is letters, digits, '.', '-', '_' (as the
+    CLI asks), else a hash of it."""
+    if re.fullmatch(r"[\w-][\w.-]{0,100}", name, re.ASCII):
+        return name
+    return hashlib.sha256(name.encode()).hexdigest()[:32]

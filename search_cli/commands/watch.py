@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 from indexer.history import report
-from indexer.history.delivery import DeliveryError, deliver
+from indexer.history.delivery import DeliveryError, run_and_deliver
 from indexer.history.watches import WatchConflict, Watches, WatchRun
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
@@ -127,7 +127,8 @@ def watch_run(
     """For each watch (or NAME): trials that newly match, changed, or left its results since its last run.
 
     A run is remembered only once its feed, mail and webhook were delivered; if one fails, the
-    command exits 1 and the next run reports the same trials again.
+    command exits 1 and the next run reports the same trials again. A run of a watch that another
+    run of it is delivering waits for that one (TRIALS_LOCK_TIMEOUT), then reports only what is new since.
 
     --json: one object per watch. --ndjson and --csv: one row per finding, `kind` new, left or
     changed (one row per event of a changed trial).
@@ -142,15 +143,10 @@ def watch_run(
     if not names:
         app.info("no watches yet; add one with `trials watch add NAME [TEXT] [filters]`")
     targets = _feed_targets(atom, names) if atom else {}
-    runs = [watches.run(n) for n in names]
-    if not dry_run:
-        try:
-            deliver(watches, runs, feeds=targets, mail_to=mail_to, webhook=webhook)
-            watches.remember(runs, app.catalog().settings.feed_entries)
-        except (DeliveryError, WatchConflict) as exc:
-            raise click.ClickException(
-                f"{exc}. Nothing was remembered: the next run reports the same trials."
-            ) from None
+    try:
+        runs = run_and_deliver(watches, names, feeds=targets, mail_to=mail_to, webhook=webhook, dry_run=dry_run)
+    except (DeliveryError, WatchConflict) as exc:
+        raise click.ClickException(f"{exc}. Nothing was remembered: the next run reports the same trials.") from None
     if fmt == "json":
         click.echo(dumps([r.to_dict() for r in runs]))
         return
