@@ -166,7 +166,7 @@ def test_a_schema_8_store_is_rehashed_and_a_reordered_download_stays_unchanged(t
     shutil.copy(V8, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "9"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "10"
         records = list(store.iter_records())
         assert len(records) == 10
         hashes = store.content_hashes(r.nct_id for r in records)
@@ -215,7 +215,7 @@ def test_the_schema_9_upgrade_drops_synonyms_learned_from_a_regimen(tmp_path: Pa
         store.close()
     store = RecordStore(tmp_path / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == "9"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
         assert store.synonyms.lookup(["aspirin"]) == []
         assert store.synonyms.groups() == before  # what the records themselves make, as before
     finally:

@@ -29,7 +29,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "9"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "10"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())

@@ -195,8 +195,8 @@ class Watches:
         # Every trial that matched at the previous run is followed, whether it still matches or not;
         # a new match is reported as new instead.
         by_trial: dict[str, list[StoredEvent]] = {}
-        if watch.last_run_at is not None:
-            for e in self.catalog.store.events.between(watch.matched, watch.last_event_id, high_water):
+        if watch.last_run_at is not None:  # changes after what the last run saw; not history filled in since
+            for e in self.catalog.store.events.news(watch.matched, watch.last_event_id, high_water):
                 by_trial.setdefault(e.nct_id, []).append(e)
         records = self.catalog.store.get_many([*newly, *gone, *by_trial])
         changed = tuple(

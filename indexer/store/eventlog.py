@@ -90,14 +90,17 @@ class EventLog:
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE nct_id = ? ORDER BY date, id", (nct_id,))
         return [_event(row) for row in rows]
 
-    def between(self, ids: Sequence[str], after_id: int, up_to: int) -> list[StoredEvent]:
-        """Events of these trials with after_id < id <= up_to, in the order they were recorded."""
+    def news(self, ids: Sequence[str], seen: int, up_to: int) -> list[StoredEvent]:
+        """What a watch that saw these trials as of event `seen` has not seen, up to event `up_to`, in the
+        order recorded: the events of each trial's versions newer than the one that was current then, and
+        its events of no version ("removed") since. Older history stored since is not news."""
         if not ids:
             return []
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE id > ? AND id <= ?"
-            " AND nct_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (after_id, up_to, json.dumps(list(ids))),
+            f"SELECT {_COLUMNS} FROM events e WHERE e.id <= ? AND e.nct_id IN (SELECT value FROM json_each(?))"
+            " AND CASE WHEN e.version IS NULL THEN e.id > ? ELSE e.version > coalesce((SELECT max(v.version)"
+            " FROM versions v WHERE v.nct_id = e.nct_id AND v.current_since <= ?), 0) END ORDER BY e.id",
+            (up_to, json.dumps(list(ids)), seen, seen),
         )
         return [_event(row) for row in rows]
 
@@ -112,7 +115,9 @@ class EventLog:
         )
 
     def last_id(self) -> int:
-        return int(self._db.one("SELECT coalesce(max(id), 0) FROM events"))
+        """The newest event id ever given (its event may have been rewritten since): never goes back."""
+        given = self._db.one("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+        return max(int(given or 0), int(self._db.one("SELECT coalesce(max(id), 0) FROM events")))
 
     def recorded_at(self, event_id: int) -> str | None:
         """When the event was recorded (None for no such event)."""

@@ -6,7 +6,7 @@ import logging
 
 from indexer.store.db import Database, StoreError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -91,6 +91,10 @@ CREATE TABLE IF NOT EXISTS versions (
     raw_hash TEXT,
     record BLOB,                    -- zstd-compressed TrialRecord JSON (NULL: the newest, in records)
     recorded_at TEXT NOT NULL,
+    -- The events.id its first event got (the next id) when it became the trial's newest version: a watch
+    -- whose last run saw events up to N takes the newest version with current_since <= N as what it saw.
+    -- NULL: it arrived as history, older than the newest version then (it was never the current state).
+    current_since INTEGER,
     PRIMARY KEY (nct_id, version)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -102,7 +106,9 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_by_id ON changes(nct_id, version);
 CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,         -- increasing: a watch remembers the last one it reported
+    -- Increasing, and never given twice (AUTOINCREMENT: the events of a version rewritten when older
+    -- history arrives are deleted and written again): a watch remembers the last one it saw.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     nct_id TEXT NOT NULL,
     version INTEGER,                -- NULL for an event not tied to a version ("removed")
     date TEXT,                      -- the version's registry date, or when it was detected

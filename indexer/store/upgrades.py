@@ -112,6 +112,31 @@ def _v8_to_v9(db: Database) -> None:
     _rebuild_synonyms(db)
 
 
+def _v9_to_v10(db: Database) -> None:
+    # New: when each version became the trial's newest (versions.current_since), so that a watch reports
+    # only changes after the state it saw, not history filled in later. Each existing version gets the id
+    # of its first event: a version stored after a watch's last run stays news to it. (An older one that
+    # arrived as history is taken for a version that was current then, as before this schema.)
+    if "current_since" not in _columns(db, "versions"):
+        db.execute("ALTER TABLE versions ADD COLUMN current_since INTEGER")
+    db.execute(
+        "UPDATE versions SET current_since = (SELECT min(e.id) FROM events e"
+        " WHERE e.nct_id = versions.nct_id AND e.version = versions.version)"
+    )
+    # Event ids were max + 1, so deleting the newest events gave their ids again: a watch's mark could
+    # move back. The table is copied into one with AUTOINCREMENT (ids kept); its indexes are made again
+    # by create_tables.
+    columns = "id, nct_id, version, date, recorded_at, type, field, old, new, summary"
+    db.execute(
+        "CREATE TABLE events_v10 (id INTEGER PRIMARY KEY AUTOINCREMENT, nct_id TEXT NOT NULL, version INTEGER,"
+        " date TEXT, recorded_at TEXT NOT NULL, type TEXT NOT NULL, field TEXT NOT NULL, old TEXT, new TEXT,"
+        " summary TEXT NOT NULL)"
+    )
+    db.execute(f"INSERT INTO events_v10 ({columns}) SELECT {columns} FROM events ORDER BY id")
+    db.execute("DROP TABLE events")
+    db.execute("ALTER TABLE events_v10 RENAME TO events")
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -122,4 +147,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     6: _v6_to_v7,
     7: _v7_to_v8,
     8: _v8_to_v9,
+    9: _v9_to_v10,
 }

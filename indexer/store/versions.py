@@ -75,7 +75,7 @@ def add_version(
     )
     key = _order_key(record.last_update_posted, record.fetched_at, record.source)
     if not rows:
-        _insert(db, 1, record, None, digest, raw_hash)
+        _insert(db, 1, record, None, digest, raw_hash, current=True)
         # No diff for a first version; its one event needs two fields, not the whole record decoded.
         write_events(
             db,
@@ -95,7 +95,7 @@ def add_version(
         db.execute(
             "UPDATE versions SET record = ? WHERE nct_id = ? AND version = ?", (pack(previous), nct_id, latest_version)
         )
-        _insert(db, version, record, None, digest, raw_hash)
+        _insert(db, version, record, None, digest, raw_hash, current=True)
         before = orjson.loads(previous)
         _write_diff(db, nct_id, version, before, orjson.loads(blob))
         return VersionResult("updated", version, digest, before if current is not None else None)
@@ -109,7 +109,9 @@ def add_version(
         # Two steps, so the (nct_id, version) key never collides while shifting.
         db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?", (nct_id, position))
         db.execute(f"UPDATE {table} SET version = -version WHERE nct_id = ? AND version < 0", (nct_id,))
-    _insert(db, position, record, blob, digest, raw_hash)
+    # Its events, and the next version's rewritten from it, tell the past: the current state is unchanged,
+    # and a watch does not report them (see `current_since` in schema.py), while `trials history` does.
+    _insert(db, position, record, blob, digest, raw_hash, current=False)
     for version in (position, position + 1):
         for table in ("changes", "events"):
             db.execute(f"DELETE FROM {table} WHERE nct_id = ? AND version = ?", (nct_id, version))
@@ -129,11 +131,21 @@ def _seen_earlier(db: Database, nct_id: str, version: int, fetched_at: str | Non
 
 
 def _insert(
-    db: Database, version: int, record: TrialRecord, blob: bytes | None, digest: str, raw_hash: str | None
+    db: Database,
+    version: int,
+    record: TrialRecord,
+    blob: bytes | None,
+    digest: str,
+    raw_hash: str | None,
+    *,
+    current: bool,
 ) -> None:
+    """`current`: it becomes the trial's newest version, as of the next event id (none: it is history)."""
+    # The id the next event gets (AUTOINCREMENT): the sequence's, else (no event yet) 1.
+    since = "(SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1)" if current else "NULL"
     db.execute(
         "INSERT INTO versions (nct_id, version, date, fetched_at, source, source_url, content_hash,"
-        " raw_hash, record, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f" raw_hash, record, recorded_at, current_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {since})",
         (
             record.nct_id,
             version,
