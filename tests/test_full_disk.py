@@ -61,7 +61,8 @@ def test_an_ingest_on_a_full_disk_says_so_and_its_rerun_stores_everything(
         last = said_full(proc, data_dir if full == "data" else data_dir / "index")
         assert "run the command again" in last
         versions, _ = stored(data_dir)
-        assert 0 < len(versions) < len(trials) if full == "data" else len(versions) == len(trials)
+        # Stopped part-way in the store; in the index, part-way or at the final commit (tantivy's threads).
+        assert 0 < len(versions) < len(trials) if full == "data" else 0 < len(versions) <= len(trials)
         disk.free()
         rerun = run_trials(data_dir, "ingest", str(folder), env=disk.env)
         assert rerun.returncode == 0, rerun.stderr
@@ -86,7 +87,7 @@ def test_a_reindex_on_a_full_disk_leaves_the_index_it_had(tmp_path: Path, disk_k
         assert live is not None and lupus
         disk.fill(512 * 2**10)  # a new generation takes about 1.5 MB
         proc = run_trials(data_dir, "reindex", env=disk.env)
-        assert "run `trials reindex` again" in said_full(proc, index_dir)
+        assert "searches use the previous index meanwhile" in said_full(proc, index_dir)
         # The partial generation is gone; the one that served before still does.
         assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(".")) == ["CURRENT", live[0].name]
         assert generations.current(index_dir) == live
@@ -129,19 +130,25 @@ def test_a_crawl_on_a_full_disk_says_so_and_its_rerun_stores_everything(
 
     mock_registry = MockRegistry(MockState(studies, max_page_size=100))
     with FullDisk(disk_kind[0], where, disk_kind[1]) as disk, mock_registry as mock:
-        # 300 studies take about 7 MB of store and 1 MB of index; the index writes its stored fields as
-        # documents come, so 16 KB stops the crawl at the first batch's.
+        # 300 studies take about 7 MB of store and 1 MB of index. The store fails in the batch that does
+        # not fit; tantivy's worker threads write as documents come, and their failure shows at the next
+        # document or at the final commit: the crawl stops part-way or at its end.
         disk.fill(2 * 2**20 if full == "data" else 16 * 2**10)
         proc = crawl(mock, {**disk.env, "TRIALS_BATCH_SIZE": "50"})
         said_full(proc, where)
         versions, _ = stored(data_dir)
-        assert mark() is None and len(versions) < len(studies)  # stopped part-way; the query's state did not move
+        assert mark() is None  # the query's state did not move
+        assert len(versions) < len(studies) if full == "data" else len(versions) <= len(studies)
         disk.free()
         rerun = crawl(mock, disk.env)
         assert rerun.returncode == 0, rerun.stderr
         versions, pending = stored(data_dir)
         assert set(versions) == set(studies) and set(versions.values()) == {1}
-        assert mark() is not None and pending == 0 and indexed(data_dir) == len(studies)
+        assert pending == 0 and indexed(data_dir) == len(studies)
+        # A rerun whose pages all come back byte for byte as stored reads no update date from them, so it
+        # sets no high-water mark (the next run asks for everything again): only checked when it fetched more.
+        if full == "data":
+            assert mark() is not None
 
 
 # Stores one real API page (610 KB) in the crawl's HTTP cache, then asks the cache for it again.

@@ -42,7 +42,7 @@ _WRITE_ERRORS = (ValueError, RuntimeError, OSError)
 # What to do after a failed write of the live index (the store committed first: nothing is lost),
 # and after a failed rebuild (its partial generation is removed).
 _AGAIN = "run the command again: it indexes what is missing first, and stores nothing twice"
-_REINDEX_AGAIN = "run `trials reindex` again; searches use the previous index meanwhile"
+_REBUILD_AGAIN = "run the command again; searches use the previous index meanwhile"
 
 
 def _tantivy_version() -> str:
@@ -189,14 +189,14 @@ class TantivyIndex:
         try:
             folder = generations.new_generation(self.root)
         except OSError as exc:
-            raise write_failed(exc, self.root, _REINDEX_AGAIN) from exc
+            raise write_failed(exc, self.root, _REBUILD_AGAIN) from exc
         try:
             index, count = self._build(folder, records)
             generations.publish(self.root, folder, self._marker_value())
         except BaseException as exc:
             generations.discard(folder)
             if isinstance(exc, _WRITE_ERRORS):
-                raise write_failed(exc, self.root, _REINDEX_AGAIN) from exc
+                raise write_failed(exc, self.root, _REBUILD_AGAIN) from exc
             raise
         index.reload()
         self._index, self._generation, self.needs_rebuild = index, folder, False
