@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from indexer.catalog import IngestStats
 from indexer.ingest.files import count_documents, ingest_paths
 from indexer.ingest.plan import CrawlPlan, default_crawl_id, plan_ctgov
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options
+from search_cli.outcomes import CrawlPartial, crawl_summary, exit_with, ingest_summary
 from search_cli.output import emit_rows
-
-if TYPE_CHECKING:
-    from crawler.outcome import Outcome
-
-
-def _summary(app: AppContext, stats: IngestStats, what: str) -> None:
-    c = stats.counts
-    app.info(
-        f"{what}: {c['new']} new, {c['updated']} updated, {c['historical']} older versions, "
-        f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['failed']} failed"
-    )
-    if c["failed"]:
-        app.warn(f"{c['failed']} documents failed; `trials failures` lists them (their raw text is kept)")
 
 
 @click.command()
@@ -59,8 +46,8 @@ def ingest(
             raise click.UsageError("--from-redis takes --crawl-id and no paths")
         from search_cli.commands.shared import write_from_redis
 
-        _exit(
-            app, _crawl_summary(app, write_from_redis(app, redis_url, crawl_id, crawlers), f"stored crawl {crawl_id}")
+        exit_with(
+            app, crawl_summary(app, write_from_redis(app, redis_url, crawl_id, crawlers), f"stored crawl {crawl_id}")
         )
         return
     if not paths:
@@ -69,7 +56,7 @@ def ingest(
     total = count_documents(paths) if app.show_progress else None
     with app.progress(total, "ingesting") as advance:
         stats = ingest_paths(catalog, paths, progress=advance)
-    _summary(app, stats, "ingested")
+    ingest_summary(app, stats, "ingested")
     c = stats.counts
     if c["failed"]:  # as a crawl: a cron job chaining `ingest && watch run` must see it
         read = sum(c[k] for k in ("new", "updated", "historical", "unchanged", "skipped"))
@@ -167,10 +154,10 @@ def crawl_ctgov(
             return _crawl(app, "ctgov", scrapy_settings, {"plan": shared, "page_size": page_size})
 
         mine, whole = crawl_shared(app, plan, full, redis_url, name, stream_only=stream, crawl=crawl)
-        result = _crawl_summary(app, mine)
+        result = crawl_summary(app, mine)
         if whole is not None:  # this process wrote the crawl: its outcome is the whole crawl's
-            result = _crawl_summary(app, whole, f"stored crawl {name}")
-        _exit(app, result)
+            result = crawl_summary(app, whole, f"stored crawl {name}")
+        exit_with(app, result)
         return
     if plan.incremental:
         app.info(f"incremental: asking for records updated since {plan.since} (--full for all)")
@@ -240,7 +227,7 @@ def _run(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any
     # stop it. (A crawl shared through Redis waits for the lock batch by batch instead.)
     with app.catalog(writes=True).write_lock():
         pass
-    _exit(app, _crawl_summary(app, _crawl(app, spider, scrapy_settings, args)))
+    exit_with(app, crawl_summary(app, _crawl(app, spider, scrapy_settings, args)))
 
 
 def _crawl(app: AppContext, spider: str, scrapy_settings: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -259,47 +246,6 @@ def _scrapy_settings(app: AppContext, api_url: str | None = None) -> Any:
     if app.settings.engine:  # --engine as well as TRIALS_ENGINE: the pipeline writes where searches read
         settings.set("TRIALS_ENGINE", app.settings.engine, priority="cmdline")
     return settings
-
-
-def _crawl_summary(app: AppContext, stats: dict[str, object], what: str = "crawled") -> Outcome:
-    """One line of counts, and the outcome: 0, 1 (nothing fetched, or the store failed) or 3 (partial)."""
-    from crawler.outcome import outcome
-
-    def n(key: str) -> int:
-        value = stats.get(key, 0)
-        return value if isinstance(value, int) else 0
-
-    crawlers = f" from {n('trialscout/crawlers')} crawlers," if n("trialscout/crawlers") else ""
-    app.info(
-        f"{what}{crawlers} {n('trialscout/documents')} documents: {n('trialscout/records/new')} new, "
-        f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
-        f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
-        + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
-        + (
-            f"; {n('trialscout/records/no_eligibility')} without eligibility criteria"
-            if n("trialscout/records/no_eligibility")
-            else ""
-        )
-    )
-    return outcome(stats)
-
-
-def _exit(app: AppContext, result: Outcome) -> None:
-    """Exit 0 (saying the outcome's message, if any), 1, or 3 for a partial crawl."""
-    from crawler.outcome import EXIT_OK, EXIT_PARTIAL
-
-    if result.code == EXIT_OK:
-        if result.message:
-            app.info(result.message)
-        return
-    failure = CrawlPartial if result.code == EXIT_PARTIAL else click.ClickException
-    raise failure(result.message or "the crawl failed")
-
-
-class CrawlPartial(click.ClickException):
-    """A crawl that finished with some documents failed, or its query incomplete (crawler.outcome)."""
-
-    exit_code = 3
 
 
 @click.command()
