@@ -72,6 +72,12 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
             EXIT_PARTIAL,
             f"incomplete: {what}. `trials failures` lists what failed; run the same crawl again to complete it",
         )
+    if gone := _count(stats, "trialscout/records/still_gone"):
+        return Outcome(
+            EXIT_OK,
+            f"{gone} pages the site still links to were already gone (404/410) on an earlier crawl: "
+            "`trials failures` lists them; nothing to run again",
+        )
     # An empty search page is a document, but no study: say so, as for no document at all.
     studies = sum(_count(stats, f"trialscout/records/{k}") for k in ("new", "updated", "unchanged", "historical"))
     if documents == 0 or studies == 0:

@@ -38,6 +38,11 @@ def crawl_summary(app: AppContext, stats: dict[str, object], what: str = "crawle
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
         + (
+            f"; {n('trialscout/records/still_gone')} dead links seen before"
+            if n("trialscout/records/still_gone")
+            else ""
+        )
+        + (
             f"; {n('trialscout/records/no_eligibility')} without eligibility criteria"
             if n("trialscout/records/no_eligibility")
             else ""

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -176,3 +177,32 @@ def test_a_listing_page_never_replaces_the_registry_record_in_the_index(data_dir
         write_records(c, [page])
     assert [r["nct_id"] for r in before] == ["NCT04077684"]
     assert trials.json("search", "Beijing", "--condition", "lupus") == before
+
+
+@pytest.mark.slow
+def test_a_dead_link_the_site_keeps_fails_one_crawl_only(data_dir: Path, tmp_path: Path) -> None:
+    site_dir = tmp_path / "site"
+    shutil.copytree(SITE, site_dir)
+    page = TRIAL_PAGE.relative_to(SITE).as_posix()
+    (site_dir / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{{ROOT}}/{page}</loc></url><url><loc>{{ROOT}}/clinical-trials/listings/NCT09999999/gone</loc>"
+        "</url></urlset>",
+        encoding="utf-8",
+    )
+    with StaticSite(site_dir) as site:
+        first = crawl(data_dir, f"{site.url}/sitemap.xml")
+        again = crawl(data_dir, f"{site.url}/sitemap.xml")
+        asked = Counter(e["path"] for e in site.log)
+    assert first.returncode == 3, first.stderr  # a page the sitemap lists is gone: this crawl's news
+    assert "2 failed" in first.stderr  # and the page links to an earlier trial's page, gone as well
+    # The next night the site still lists it: no rerun can fetch it, so it does not fail the crawl again.
+    assert again.returncode == 0, again.stderr
+    assert "0 failed" in again.stderr and "2 dead links seen before" in again.stderr
+    assert "already gone (404/410) on an earlier crawl" in again.stderr
+    assert asked["/clinical-trials/listings/NCT09999999/gone"] == 2  # asked again each time: it may come back
+    failures = Trials(data_dir).json("failures")
+    assert sorted(f["location"].split(site.url)[1] for f in failures) == [
+        "/clinical-trials/listings/NCT02084238/low-dose-il-2-interleukin-2-treatment-in-sle",
+        "/clinical-trials/listings/NCT09999999/gone",
+    ]

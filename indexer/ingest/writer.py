@@ -24,6 +24,7 @@ from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.parsers.ctgov import PARTIAL_SOURCE
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, sha256
+from indexer.store.failures import GONE
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +197,14 @@ class BatchWriter:
     ) -> None:
         """Keep a failure with its bytes (its own transaction), then count and log it."""
         with self._lock(), self.store.transaction():
-            self.store.failures.record(
+            new = self.store.failures.record(
                 location, error, source=source, record_id=record_id, raw=raw, http_status=http_status
             )
+        if not new and http_status in GONE:
+            # A dead link the site keeps: no rerun can fetch it, so it is no failure of this run.
+            self.stats.counts["still_gone"] += 1
+            log.info("still gone: %s%s (%s)", location, f" ({record_id})" if record_id else "", error)
+            return
         self.stats.counts["failed"] += 1
         self.stats.failed.append((location, record_id, error))
         log.warning("failed %s%s: %s", location, f" ({record_id})" if record_id else "", error)

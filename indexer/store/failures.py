@@ -41,6 +41,9 @@ def storable(text: str) -> str:
             return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+GONE = (404, 410)  # HTTP statuses that say the address has nothing, and will go on having nothing
+
+
 class FailureLog:
     def __init__(self, db: Database, put_raw: Callable[[bytes], str]):
         self._db = db
@@ -55,14 +58,19 @@ class FailureLog:
         record_id: str | None = None,
         raw: bytes | None = None,
         http_status: int | None = None,
-    ) -> int:
-        """Keep one failure (inside a transaction) with its raw bytes; returns its id.
+    ) -> bool:
+        """Keep one failure (inside a transaction) with its raw bytes; False when it was open already.
 
         The same failure again (same place, trial, error and bytes, still open) is the same row, seen
-        again: a nightly ingest of a bad file does not grow the list.
+        again: a nightly ingest of a bad file does not grow the list. An address answering 404 or 410
+        again, whatever its error page says, is a dead link seen again (the site's, not this run's).
         """
         raw_hash = self._put_raw(raw) if raw is not None else None
         location, error = storable(location), storable(error)
+        gone_before = http_status in GONE and self._db.one(
+            "SELECT 1 FROM failures WHERE location = ? AND resolved_at IS NULL AND http_status = ?",
+            (location, http_status),
+        )
         same = self._db.one(
             "SELECT id FROM failures WHERE location = ? AND resolved_at IS NULL AND record_id IS ?"
             " AND error = ? AND raw_hash IS ?",
@@ -70,13 +78,15 @@ class FailureLog:
         )
         if same is not None:
             self._db.execute("UPDATE failures SET at = ?, http_status = ? WHERE id = ?", (now_iso(), http_status, same))
-            return int(same)
-        cur = self._db.execute(
+            return False
+        if gone_before:
+            return False  # its first answer is kept, with the error page it came with
+        self._db.execute(
             "INSERT INTO failures (at, source, location, record_id, error, raw_hash, http_status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (now_iso(), source, location, record_id, error, raw_hash, http_status),
         )
-        return int(cur.lastrowid or 0)
+        return True
 
     def resolve(self, stored: Iterable[tuple[str, str]]) -> None:
         """Mark open failures resolved (inside a transaction) whose location, or trial, was stored since.
