@@ -48,8 +48,9 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
         return Outcome(EXIT_FAILED, f"the crawl stopped: {fatal}")
     documents = _count(stats, "trialscout/documents")
     failed = _count(stats, "trialscout/records/failed")
+    gone = _count(stats, "trialscout/records/still_gone")  # dead links an earlier crawl met already
     answers = _answers(stats)
-    if documents == 0 and failed and answers <= 0:
+    if documents == 0 and (failed or gone) and answers <= 0:  # a dead start address fails every time
         first = stats.get("trialscout/first_error") or "every request failed"
         if str(first).startswith(("HTTP 404", "HTTP 410")):  # the registry answered: it has none of them
             return Outcome(
@@ -72,7 +73,7 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
             EXIT_PARTIAL,
             f"incomplete: {what}. `trials failures` lists what failed; run the same crawl again to complete it",
         )
-    if gone := _count(stats, "trialscout/records/still_gone"):
+    if gone:
         return Outcome(
             EXIT_OK,
             f"{gone} pages the site still links to were already gone (404/410) on an earlier crawl: "

@@ -256,3 +256,20 @@ def test_reindex_mends_a_file_where_the_index_belongs(trials: Trials) -> None:
     assert trials("search", "prostate", ok=False).exit_code == 1  # says to reindex
     trials("reindex")
     assert [r["nct_id"] for r in trials.json("search", "prostate")] == ["NCT00057759"]
+
+
+def test_dead_links_seen_before_fail_no_crawl_but_a_dead_start_address_does() -> None:
+    from crawler.outcome import EXIT_FAILED, EXIT_OK, outcome
+
+    stored = {"finish_reason": "finished", "trialscout/documents": 5, "trialscout/records/unchanged": 5}
+    kept = outcome({**stored, "trialscout/records/still_gone": 2, "downloader/response_status_count/200": 5})
+    assert kept.code == EXIT_OK and "2 pages the site still links to were already gone" in (kept.message or "")
+    # The sitemap itself gone, night after night: the crawl fetched nothing, every time.
+    dead = outcome(
+        {
+            "finish_reason": "finished",
+            "trialscout/records/still_gone": 1,
+            "trialscout/first_error": "HTTP 404 (not found)",
+        }
+    )
+    assert dead.code == EXIT_FAILED
