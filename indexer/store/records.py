@@ -192,7 +192,7 @@ class RecordStore(RecordReads, RawDocuments):
                 now_iso(),
             ),
         )
-        self.ids.put_record(record)
+        self.ids.put_record(record, new=new)
         # Its facets and synonym links are written when the transaction ends (`_write_derived`).
         if result.status == "updated" or record.nct_id in self._stored:
             self._replaced.add(record.nct_id)

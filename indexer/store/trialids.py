@@ -49,12 +49,15 @@ class TrialIds:
             tries[any_id[5:].lstrip("-_ ")] = None
         return list(tries)
 
-    def put_record(self, record: TrialRecord) -> None:
-        self.drop_record(record.nct_id)
+    def put_record(self, record: TrialRecord, *, new: bool = False) -> None:
+        """The record's ids, replacing its earlier ones; `new`: it had no stored record, so has none."""
+        if not new:
+            self.drop_record(record.nct_id)
         rows = [(i, SECONDARY_ID, record.nct_id) for i in dict.fromkeys(record.secondary_ids)]
         if record.org_study_id is not None:
             rows.append((record.org_study_id, ORG_STUDY_ID, record.nct_id))
-        self._db.executemany("INSERT INTO trial_ids (id, kind, nct_id) VALUES (?, ?, ?)", rows)
+        if rows:
+            self._db.executemany("INSERT INTO trial_ids (id, kind, nct_id) VALUES (?, ?, ?)", rows)
 
     def drop_record(self, nct_id: str) -> None:
         self._db.execute("DELETE FROM trial_ids WHERE nct_id = ? AND source IS NULL", (nct_id,))
