@@ -8,10 +8,10 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from indexer.config import user_dir
 from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, us_state
@@ -22,7 +22,6 @@ from indexer.record import Location, TrialRecord
 from indexer.store.gazetteer import City, GazetteerStore
 
 log = logging.getLogger(__name__)
-T = TypeVar("T", Location, TrialRecord)
 
 # GeoNames cities of 1,000 people or more: 97% of the legacy XML sites' cities resolve (500 adds 0.04%).
 MIN_POPULATION = 1000
@@ -136,25 +135,23 @@ def locate(
 
 # Copies made by filling a new object's slots (what record.py's decoder does): dataclasses.replace
 # looks every field up and runs the constructor, 10 us a site and 60-100 us a record, and an ingest of
-# legacy XML (sites without coordinates) copies 11 sites and their record for every record.
-_SLOTS = {cls: tuple(cls.__dict__[f.name] for f in dataclasses.fields(cls)) for cls in (Location, TrialRecord)}
-_LAT, _LON, _GEO_SOURCE = (Location.__dict__[name] for name in ("lat", "lon", "geo_source"))
-_LOCATIONS = TrialRecord.__dict__["locations"]
+# legacy XML (sites without coordinates) copies 11 sites and their record for every record. Each copy is
+# one generated function, a statement a field: a loop over the slots' descriptors took twice as long.
+def _copier(cls: type, given: tuple[str, ...] = ()) -> Any:
+    names = [f.name for f in dataclasses.fields(cls)]
+    ns: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def copy(obj{''.join(f', {n}' for n in given)}):", "    new_obj = new(cls)"]
+    for n in names:
+        ns[f"set_{n}"] = cls.__dict__[n].__set__
+        lines.append(f"    set_{n}(new_obj, {n if n in given else f'obj.{n}'})")
+    exec("\n".join([*lines, "    return new_obj"]), ns)  # our own source, from the class's fields
+    return ns["copy"]
 
 
-def _copy(obj: T) -> T:
-    new = object.__new__(type(obj))
-    for slot in _SLOTS[type(obj)]:
-        slot.__set__(new, slot.__get__(obj))
-    return new
-
-
-def _site(loc: Location, lat: float | None, lon: float | None, geo_source: str) -> Location:
-    site = _copy(loc)
-    _LAT.__set__(site, lat)
-    _LON.__set__(site, lon)
-    _GEO_SOURCE.__set__(site, geo_source)
-    return site
+# A site with these coordinates and their source; a record with these sites (the rest as they are:
+# already canonical and validated).
+_site: Callable[[Location, float | None, float | None, str], Location] = _copier(Location, ("lat", "lon", "geo_source"))
+_with_sites: Callable[[TrialRecord, tuple[Location, ...]], TrialRecord] = _copier(TrialRecord, ("locations",))
 
 
 def geocode(record: TrialRecord) -> TrialRecord:
@@ -170,9 +167,7 @@ def geocode(record: TrialRecord) -> TrialRecord:
         elif loc.lat is not None and loc.geo_source is None:
             loc = _site(loc, loc.lat, loc.lon, "registry")
         sites.append(loc)
-    copy = _copy(record)  # the other fields as they are: already canonical and validated
-    _LOCATIONS.__set__(copy, tuple(sites))
-    return copy
+    return _with_sites(record, tuple(sites))
 
 
 def resolve(text: str, within: Sequence[str] = ()) -> Place:
