@@ -74,12 +74,11 @@ class MeshCounts:
             return
         # Only a term whose count fell, or that lost a pair as ancestor, can have become unknown.
         fell = {t for t, n in terms.items() if n < 0} | {a for (_, a), n in pairs.items() if n < 0}
+        # Known or not, each named term in one statement: its count added (0 for an ancestor only).
         self._db.executemany(
-            "INSERT INTO mesh_terms (term, words, records) VALUES (?, ?, 0) ON CONFLICT (term) DO NOTHING",
-            ((t, mesh_words(t)) for t in named),
-        )
-        self._db.executemany(
-            "UPDATE mesh_terms SET records = records + ? WHERE term = ?", ((n, t) for t, n in terms.items() if n)
+            "INSERT INTO mesh_terms (term, words, records) VALUES (?, ?, ?)"
+            " ON CONFLICT (term) DO UPDATE SET records = records + excluded.records WHERE excluded.records != 0",
+            ((t, mesh_words(t), terms[t]) for t in named),
         )
         self._db.executemany(
             "INSERT INTO mesh_ancestors (term, ancestor, records) VALUES (?, ?, ?)"
