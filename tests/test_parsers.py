@@ -139,6 +139,7 @@ def test_legacy_xml_results_left_unbuilt_changes_nothing() -> None:
         head + b"<clinical_results><x a='1' a='2'/></clinical_results></clinical_study>",
         head + b"<clinical_results><x></clinical_results></clinical_study>",
         head + b"<!-- <clinical_results> --><clinical_results/></clinical_results></clinical_study>",
+        head + b"<?pi <clinical_results> ?><clinical_results/></clinical_results></clinical_study>",
     ]
     for body in broken:
         assert ctgov_xml._without_results(body) is None

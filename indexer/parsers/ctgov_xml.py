@@ -67,12 +67,13 @@ def _without_results(body: bytes) -> etree._Element | None:
     if start == -1 or b"<![CDATA[" in body or b"<!DOCTYPE" in body:
         return None
     end = body.find(_RESULTS_END, start)
-    comment = body.rfind(b"<!--", 0, start)
+    comment, instruction = body.rfind(b"<!--", 0, start), body.rfind(b"<?", 0, start)
     if (
         end == -1
         or b"<!--" in body[start:end]
         or body.find(_RESULTS, start + 1, end) != -1
-        or (comment != -1 and body.find(b"-->", comment, start) == -1)
+        or (comment != -1 and body.find(b"-->", comment, start) == -1)  # the tag is inside a comment
+        or (instruction != -1 and body.find(b"?>", instruction, start) == -1)  # ... a processing instruction
     ):
         return None
     end += len(_RESULTS_END)
