@@ -122,18 +122,18 @@ def test_legacy_xml_criteria_dedent_is_textwrap_dedent_then_unwrap() -> None:
 def test_legacy_xml_results_left_unbuilt_changes_nothing() -> None:
     """Records parsed with <clinical_results> left empty equal those of the whole tree (real documents
     with results), and a document whose results are not well-formed fails with the whole parse's error."""
-    from indexer.parsers import ctgov_xml
+    from indexer.parsers import ctgov_xml, ctgov_xml_tree
 
     with_results = [p.read_bytes() for p in sorted(shared("ctgov", "xml").glob("*.xml"))]
     with_results = [b for b in with_results if b"<clinical_results>" in b][:40]
     assert with_results
     for body in with_results:
-        assert ctgov_xml._without_results(body) is not None
-        whole = ctgov_xml.parse_study(etree.fromstring(body, ctgov_xml._PARSER))
+        assert ctgov_xml_tree._without_results(body) is not None
+        whole = ctgov_xml.parse_study(etree.fromstring(body, ctgov_xml_tree._PARSER))
         assert ctgov_xml.parse_document(body) == [whole]
     head = b'<?xml version="1.0" encoding="ISO-8859-1"?><clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info>'
     fine = head + "<clinical_results><x>caf\xe9</x></clinical_results></clinical_study>".encode("latin-1")
-    assert ctgov_xml._without_results(fine) is not None and parse(fine)[0].has_results
+    assert ctgov_xml_tree._without_results(fine) is not None and parse(fine)[0].has_results
     broken = [
         head + b"<clinical_results><x>&nbsp;</x></clinical_results></clinical_study>",  # undefined entity
         head + b"<clinical_results><x a='1' a='2'/></clinical_results></clinical_study>",
@@ -142,9 +142,9 @@ def test_legacy_xml_results_left_unbuilt_changes_nothing() -> None:
         head + b"<?pi <clinical_results> ?><clinical_results/></clinical_results></clinical_study>",
     ]
     for body in broken:
-        assert ctgov_xml._without_results(body) is None
+        assert ctgov_xml_tree._without_results(body) is None
         with pytest.raises(etree.XMLSyntaxError) as whole:
-            etree.fromstring(body, ctgov_xml._PARSER)
+            etree.fromstring(body, ctgov_xml_tree._PARSER)
         with pytest.raises(ParseError, match="invalid XML: ") as fast:
             parse(body)
         assert str(fast.value) == f"invalid XML: {whole.value}"

@@ -8,33 +8,15 @@ from lxml import etree
 
 from indexer import normalize as n
 from indexer.parsers.criteria import split_criteria, unwrap
+from indexer.parsers.ctgov_xml_tree import tree
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import Arm, Contact, Design, Eligibility, Intervention, Location, Outcome, TrialRecord
 
 SOURCE = "ctgov_xml"
 
-# No external entities, no DTD loading, no network: registry XML never needs them,
-# and an entity could read local files (XXE). The indentation between elements is not kept (nothing
-# reads it: a field is a leaf's stripped text), which takes a quarter off lxml's parse.
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-    remove_blank_text=True,
-)  # fmt: skip
 _DOWNLOAD_RE = re.compile(r"processed this data on (.+)$", re.I)
 
 
-class _NoTree:
-    """A parser target that keeps nothing: libxml2 checks the bytes are well-formed, and no tree is built."""
-
-    def close(self) -> None:
-        return None
-
-
-# The same checks as _PARSER, without the tree (building it is two thirds of lxml's time here).
-_CHECKER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False, target=_NoTree()
-)  # fmt: skip
-_RESULTS, _RESULTS_END, _NO_RESULTS = b"<clinical_results>", b"</clinical_results>", b"<clinical_results/>"
 _DESIGN_SPLIT_RE = re.compile(r",\s*(?=[A-Z][A-Za-z ]+:)")
 
 
@@ -43,46 +25,10 @@ def parse_document(
 ) -> list[TrialRecord]:
     if isinstance(body, str):
         body = body.encode("utf-8")
-    root = _without_results(body)
-    if root is None:
-        try:
-            root = etree.fromstring(body, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise ParseError(f"invalid XML: {exc}") from exc
+    root = tree(body)
     if root.tag != "clinical_study":
         raise NotATrial(f"root element is <{root.tag}>, not <clinical_study>")
     return [parse_study(root, source_url=source_url, fetched_at=fetched_at)]
-
-
-def _without_results(body: bytes) -> etree._Element | None:
-    """The tree with <clinical_results> left empty, or None to parse the whole document instead.
-
-    Results are 58% of the real legacy XML's bytes and nothing reads them but their presence
-    (`has_results`): this takes lxml from 300 to 110 us a document. The section's bytes are still
-    checked as _PARSER checks them (well-formed, same limits), so a document fails exactly when it
-    did; anything unusual (a CDATA section, a DTD, a comment near the cut, any error) takes the
-    whole-document path, whose result or error is the one that counts.
-    """
-    start = body.find(_RESULTS)
-    if start == -1 or b"<![CDATA[" in body or b"<!DOCTYPE" in body:
-        return None
-    end = body.find(_RESULTS_END, start)
-    comment, instruction = body.rfind(b"<!--", 0, start), body.rfind(b"<?", 0, start)
-    if (
-        end == -1
-        or b"<!--" in body[start:end]
-        or body.find(_RESULTS, start + 1, end) != -1
-        or (comment != -1 and body.find(b"-->", comment, start) == -1)  # the tag is inside a comment
-        or (instruction != -1 and body.find(b"?>", instruction, start) == -1)  # ... a processing instruction
-    ):
-        return None
-    end += len(_RESULTS_END)
-    declaration = body[: body.find(b"?>") + 2] if body.startswith(b"<?xml") else b""  # its encoding
-    try:
-        etree.fromstring(declaration + body[start:end], _CHECKER)
-        return etree.fromstring(body[:start] + _NO_RESULTS + body[end:], _PARSER)
-    except etree.XMLSyntaxError:
-        return None
 
 
 def _index(el: etree._Element) -> dict[str, list[etree._Element]]:
