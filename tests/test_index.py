@@ -197,7 +197,9 @@ def test_typed_documents_equal_the_guessed_ones() -> None:
     # it from the Python value. Every real record must give the same document both ways.
     import tantivy
 
-    from indexer.index.tantivy_index import _document, _fields, _schema
+    from indexer.index.tantivy_schema import document as _document
+    from indexer.index.tantivy_schema import fields as _fields
+    from indexer.index.tantivy_schema import schema as _schema
 
     schema = _schema()
     records = [r for path in sorted(shared("ctgov", "v2").glob("NCT*.json")) for r in parse(path.read_bytes())]

@@ -1,4 +1,4 @@
-"""Embedded search index on tantivy: schema, documents, generations, writes and searches."""
+"""Embedded search index on tantivy: generations, writes and searches (its schema: tantivy_schema)."""
 
 from __future__ import annotations
 
@@ -6,36 +6,30 @@ import atexit
 import contextlib
 import logging
 import os
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
 import tantivy
 from tantivy import Occur, Query
 
-from indexer.geo.near import by_latitude
-from indexer.index import generations
+from indexer.index import generations, tantivy_schema
 from indexer.index.base import IndexUnavailable, IndexWriteError, write_failed
 from indexer.index.document import (
-    KEYWORD_FIELDS,
     TEXT_FIELDS,
     Hit,
     SearchQuery,
     SearchResult,
     explain_terms,
-    index_document,
 )
-from indexer.index.tantivy_geo import cells, search_near
+from indexer.index.tantivy_geo import search_near
 from indexer.index.tantivy_query import QueryBuilder, stem_analyzer
+from indexer.index.tantivy_schema import SCHEMA_VERSION
 from indexer.record import TrialRecord
 from indexer.spelling import american
 
 log = logging.getLogger(__name__)
 
-# Bump when the schema or the document shape changes: the index is then rebuilt from the store.
-SCHEMA_VERSION = 5
 # What tantivy raises when a write fails: ValueError for its own errors (a full disk among them),
 # RuntimeError for a writer an earlier failure consumed, OSError from the folder.
 _WRITE_ERRORS = (ValueError, RuntimeError, OSError)
@@ -43,54 +37,6 @@ _WRITE_ERRORS = (ValueError, RuntimeError, OSError)
 # and after a failed rebuild (its partial generation is removed).
 _AGAIN = "run the command again: it indexes what is missing first, and stores nothing twice"
 _REBUILD_AGAIN = "run the command again; searches use the previous index meanwhile"
-
-
-def _tantivy_version() -> str:
-    # tantivy.__version__ is "tantivy v0.27.0, index_format v7": read without importlib.metadata's
-    # search of the installed distributions (9 ms of every command's start).
-    found = re.match(r"tantivy v(\S+),", getattr(tantivy, "__version__", ""))
-    if found:
-        return found.group(1)
-    from importlib.metadata import version
-
-    return version("tantivy")
-
-
-def _schema() -> tantivy.Schema:
-    b = tantivy.SchemaBuilder()
-    for name in KEYWORD_FIELDS:
-        b.add_text_field(name, stored=name == "nct_id", tokenizer_name="raw", index_option="basic")
-    for name in (*TEXT_FIELDS, "condition_tree"):
-        b.add_text_field(name, stored=False, tokenizer_name="en_stem")
-    b.add_float_field("min_age", indexed=True, fast=True)
-    b.add_float_field("max_age_end", indexed=True, fast=True)
-    b.add_integer_field("last_update", stored=True, indexed=True, fast=True)
-    b.add_integer_field("enrollment", indexed=True, fast=True)
-    b.add_integer_field("verified", indexed=True, fast=True)
-    b.add_integer_field("completion_end", indexed=True, fast=True)
-    # Counted sites (geo.near.counted_sites): lat and lon for the bounding-box prefilter, and the
-    # sites themselves, stored, for the exact great-circle check.
-    b.add_float_field("geo_lat", indexed=True, fast=False)
-    b.add_float_field("geo_lon", indexed=True, fast=False)
-    b.add_bytes_field("geo_sites", stored=True, indexed=False)
-    b.add_text_field("geo_cell", stored=False, tokenizer_name="raw", index_option="basic")
-    return b.build()
-
-
-def _fields(r: TrialRecord) -> dict[str, Any]:
-    doc = index_document(r)
-    sites = doc.pop("sites")
-    doc["geo_lat"] = [lat for _, lat, _ in sites]
-    doc["geo_lon"] = [lon for _, _, lon in sites]
-    doc["geo_sites"] = orjson.dumps(by_latitude(sites))
-    doc["geo_cell"] = cells(sites)
-    return doc
-
-
-def _document(r: TrialRecord, schema: tantivy.Schema) -> tantivy.Document:
-    # The schema gives each value's type: 40% cheaper than Document(**fields), which tries str, bool,
-    # int and float in turn on every value (the same document: tests/test_index.py).
-    return tantivy.Document.from_dict(_fields(r), schema)
 
 
 class TantivyIndex:
@@ -102,7 +48,7 @@ class TantivyIndex:
 
     def __init__(self, path: Path):
         self.root = path
-        self.schema = _schema()
+        self.schema = tantivy_schema.schema()
         found = generations.current(path)
         self._generation = found[0] if found else None
         self.needs_rebuild = found is None or found[1] != self._marker_value()
@@ -111,7 +57,7 @@ class TantivyIndex:
 
     def _marker_value(self) -> dict[str, Any]:
         # tantivy is pre-1.0: a new release may change the on-disk format, so rebuild then too.
-        return {"schema": SCHEMA_VERSION, "tantivy": _tantivy_version()}
+        return {"schema": SCHEMA_VERSION, "tantivy": tantivy_schema.tantivy_version()}
 
     def _open(self, folder: Path) -> tantivy.Index:
         if not os.access(folder, os.W_OK):
@@ -166,7 +112,9 @@ class TantivyIndex:
         except _WRITE_ERRORS as exc:
             raise self._failed(exc) from exc
         for r in records:
-            doc = _document(r, self.schema)  # outside the try: a bad record is a bug, not the disk's fault
+            doc = tantivy_schema.document(
+                r, self.schema
+            )  # outside the try: a bad record is a bug, not the disk's fault
             try:
                 w.delete_documents_by_term("nct_id", r.nct_id)
                 w.add_document(doc)
@@ -208,7 +156,7 @@ class TantivyIndex:
         count = 0
         try:
             for r in records:
-                writer.add_document(_document(r, self.schema))
+                writer.add_document(tantivy_schema.document(r, self.schema))
                 count += 1
             writer.commit()
         except BaseException:
