@@ -95,3 +95,41 @@ def test_terminal_width_is_shutils(columns: str | None, monkeypatch: pytest.Monk
     else:
         monkeypatch.setenv("COLUMNS", columns)
     assert terminal_columns(120) == shutil.get_terminal_size((120, 24)).columns
+
+
+def test_only_reading_commands_end_without_pythons_shutdown() -> None:
+    from search_cli.main import READ_ONLY
+
+    assert READ_ONLY.issubset(COMMANDS)
+    assert not READ_ONLY & {"crawl", "ingest", "reindex", "watch", "serve", "eval", "failures"}
+
+
+def _ended(tmp_path, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """(status, stdout, stderr) of `trials argv` run by `main`, with an atexit callback and an object
+    whose finaliser says whether Python's shutdown ran."""
+    code = (
+        "import atexit, sys\nfrom search_cli.main import main\n"
+        "class Finalised:\n    def __del__(self):\n        print('shutdown ran', file=sys.stderr)\n"
+        "kept = Finalised()\natexit.register(print, 'atexit ran', file=sys.stderr)\n"
+        f"sys.argv = ['trials', '--data-dir', {str(tmp_path)!r}, *{list(argv)!r}]\nmain()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_reading_command_ends_with_its_output_status_and_atexit_callbacks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from indexer.catalog import Catalog, write_records
+    from indexer.config import load
+    from indexer.record import TrialRecord
+
+    with Catalog(load(tmp_path)) as catalog:
+        write_records(catalog, [TrialRecord(nct_id="NCT90000001", brief_title="Lupus in adults", source="ctgov")])
+    status, out, err = _ended(tmp_path, "search", "lupus", "--json")
+    assert status == 0 and json.loads(out)[0]["nct_id"] == "NCT90000001"
+    assert err.splitlines() == ["atexit ran"]  # no "shutdown ran": the process ended before it
+    status, out, err = _ended(tmp_path, "show", "NCT99999999")
+    assert status == 1 and out == "" and "NCT99999999 is not in" in err and err.endswith("atexit ran\n")
+    status, out, err = _ended(tmp_path, "--help")
+    assert status == 0 and "Commands:" in out and err == "atexit ran\n"
+    status, out, err = _ended(tmp_path, "reindex")  # it writes: the whole shutdown
+    assert status == 0 and "atexit ran" in err and "shutdown ran" in err
