@@ -86,3 +86,13 @@ def test_design_and_enrollment_labels() -> None:
     assert n.masking("None (Open Label)") == "NONE"
     assert n.enrollment_type("Anticipated") == "ESTIMATED"
     assert n.study_type("Observational [Patient Registry]") == "OBSERVATIONAL"
+
+
+def test_lazy_pattern_compiles_at_its_first_use_once() -> None:
+    import re
+
+    from indexer.normalize import lazy_pattern
+
+    pattern = lazy_pattern(r"lupus\s+(\w+)", re.IGNORECASE)
+    assert pattern() is pattern() and pattern() == re.compile(r"lupus\s+(\w+)", re.IGNORECASE)
+    assert pattern().search("Systemic LUPUS erythematosus")[1] == "erythematosus"  # type: ignore[index]

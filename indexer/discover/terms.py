@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from indexer.normalize import lazy_pattern
+
 # Intervention names too generic to link drugs through (every trial has a placebo).
 GENERIC = {
     "placebo",
@@ -40,8 +42,9 @@ GENERIC = {
 MAX_PARTNERS = 8
 # Record-derived links never grow a group past this: long chains join unrelated drugs.
 MAX_DERIVED_GROUP = 16
-# Other names that are not names: doses, combinations, sentences.
-_NOT_A_NAME = re.compile(
+# Other names that are not names: doses, combinations, sentences. This pattern and the three below compile
+# when records are linked, on writes (lazy_pattern): 2 ms of every search's start when compiled at import.
+_not_a_name = lazy_pattern(
     r"\d\s*(mg|ml|mcg|µg|g|iu|%)\b"
     r"|\b(plus|and|with|or|versus|vs|then|followed|no|group|arm|section|inhibitors?)\b"
     r"|[+/:;=]|\.$",
@@ -59,7 +62,7 @@ def key(term: str) -> str:
 
 
 def name_like(term: str) -> bool:
-    return len(term) <= 40 and len(term.split()) <= 5 and not _NOT_A_NAME.search(term) and term.lower() not in GENERIC
+    return len(term) <= 40 and len(term.split()) <= 5 and not _not_a_name().search(term) and term.lower() not in GENERIC
 
 
 def _stems(text: str) -> set[str]:
@@ -73,15 +76,15 @@ def same_concept(condition: str, mesh: str) -> bool:
     prostate cancer and benign hyperplasia alike). MeSH terms are assigned by an algorithm, from the
     whole record."""
     a, b = _stems(condition), _stems(mesh)
-    return bool(a & b) and not (a <= b or b <= a) and not _DISEASE_CLASS.search(mesh)
+    return bool(a & b) and not (a <= b or b <= a) and not _disease_class().search(mesh)
 
 
 # MeSH headings that name a class of diseases (plural), broader than any one condition of it.
-_DISEASE_CLASS = re.compile(r"\b(diseases|disorders|abnormalities|conditions|infections|syndromes)\b", re.IGNORECASE)
+_disease_class = lazy_pattern(r"\b(diseases|disorders|abnormalities|conditions|infections|syndromes)\b", re.IGNORECASE)
 
 
 # What names a regimen or a class of drugs, not one substance: its "other names" are its members.
-_REGIMEN = re.compile(
+_regimen = lazy_pattern(
     r"\b(therapy|therapies|regimen|maintenance|combination|chemotherapy|treatment|induction|consolidation"
     r"|cohort|standard|blockers|agonists|antagonists|agents|drugs|medications|vaccines|supplements"
     r"|antibiotics|steroids|corticosteroids|statins|analgesics)\b",
@@ -89,7 +92,7 @@ _REGIMEN = re.compile(
 )
 # Endings of international nonproprietary names (WHO's INN stems): one substance has one INN, so two
 # names with two of these endings, and different beginnings, in one list are a combination.
-_INN = re.compile(
+_inn = lazy_pattern(
     r"(mab|nib|lisib|ciclib|parib|zomib|platin|taxel|rubicin|trexed|citabine|mustine|olimus|sartan|pril"
     r"|olol|dipine|vastatin|prazole|floxacin|cycline|mycin|cillin|conazole|vir|tide|gliptin|gliflozin"
     r"|setron|tinib|degib|rafenib|metinib|lukast|semide|thiazide|osin|steride)$"
@@ -102,10 +105,10 @@ def intervention_link(names: Iterable[str | None]) -> list[str] | None:
     lenalidomide, prednisone, aspirin), nor of a dose written as the name, nor two INNs."""
     given = list(names)
     first = given[0] if given else None
-    if not first or not name_like(first) or _REGIMEN.search(first):
+    if not first or not name_like(first) or _regimen().search(first):
         return None
     found = [n for n in given if n and name_like(n)]
-    inns = {word[:5] for n in found if (word := key(n.split()[0])) and _INN.search(word)}
+    inns = {word[:5] for n in found if (word := key(n.split()[0])) and _inn().search(word)}
     return found if len(found) > 1 and len(inns) < 2 else None
 
 
