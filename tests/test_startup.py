@@ -49,6 +49,8 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     # Nor the store's areas a search never touches: versions, change events, crawl state, failures.
     unused = {"indexer.store.versions", "indexer.history.events", "indexer.store.eventlog", "indexer.store.crawlstate"}
     assert searched & {*unused, "indexer.store.failures", "zstandard"} == set()
+    # Nor the full view of one trial (`show`'s).
+    assert "search_cli.show" not in searched
 
 
 def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]

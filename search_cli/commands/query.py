@@ -13,7 +13,6 @@ from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options, resolve_place
 from search_cli.output import dumps, emit_records, emit_rows, trial_extra
-from search_cli.show import render, render_sources
 
 
 @click.command()
@@ -77,6 +76,8 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     if fmt == "json":
         click.echo(dumps(view))
     elif fmt == "table":
+        from search_cli.show import render, render_sources  # only `show` needs it, not search or export
+
         click.echo(render(shown, max_sites=None if all_sites else 10, near=near, removal=removal))
         click.echo(render_sources(view))
     else:
