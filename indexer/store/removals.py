@@ -17,14 +17,15 @@ class Removal:
 
 
 def removals_among(db: Database, ids: Sequence[str]) -> dict[str, Removal]:
-    """Those of these trials the registry no longer has. A version stored after the 'removed' event
-    (the registry has it again) makes it listed again."""
+    """Those of these trials the registry no longer has. A version that became the trial's newest after
+    the 'removed' event (the registry has it again) makes it listed again; an older download loaded
+    since (history, whose events are written again with new ids) does not."""
     if not ids:
         return {}
     rows = db.execute(
         "SELECT r.nct_id, r.date, r.summary FROM events r WHERE r.type = 'removed' AND r.version IS NULL"
-        " AND r.nct_id IN (SELECT value FROM json_each(?)) AND r.id > coalesce("
-        "(SELECT max(v.id) FROM events v WHERE v.nct_id = r.nct_id AND v.version IS NOT NULL), 0)"
+        " AND r.nct_id IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+        "SELECT 1 FROM versions v WHERE v.nct_id = r.nct_id AND v.current_since > r.id)"
         " ORDER BY r.id",
         (json.dumps(list(ids)),),
     )
