@@ -107,3 +107,18 @@ def test_a_store_from_before_schema_10_still_reports_what_its_watch_has_not_seen
         run = watches.run("coma")
         assert [c.nct_id for c in run.changed] == [STUDY]
         assert sorted(e.id for e in run.changed[0].events) == sorted(by_version[4])
+
+
+def test_the_upgrade_gives_new_events_ids_past_every_watch_mark(tmp_path: Path) -> None:
+    """Before schema 10 deleting the newest events gave their ids out again, so a watch could have seen ids
+    the store no longer holds. tests/fixtures/store_v8_watch_ahead is store_v8 with a watch "all" whose
+    mark is 56, five past its last event (51), as such a store leaves it (the watch row added by hand).
+    After the upgrade, new events get ids past that mark."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(FIXTURES / "store_v8_watch_ahead" / "trials.sqlite", data_dir / "trials.sqlite")
+    with Catalog(load(data_dir)) as catalog:
+        assert catalog.store.get_meta("schema_version") == "10"
+        with catalog.writer() as w:
+            assert w.mark_removed(STUDY, "404 when asked by id")
+        assert min(e.id for e in catalog.store.events.for_trial(STUDY) if e.type == "removed") > 56

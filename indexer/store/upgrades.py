@@ -135,6 +135,17 @@ def _v9_to_v10(db: Database) -> None:
     db.execute(f"INSERT INTO events_v10 ({columns}) SELECT {columns} FROM events ORDER BY id")
     db.execute("DROP TABLE events")
     db.execute("ALTER TABLE events_v10 RENAME TO events")
+    # A watch may have seen ids the reuse gave out and took back: the next ids start past every watch's
+    # mark, or the news they carry would pass for seen.
+    db.execute(
+        "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(last_event_id), 0) FROM watches))"
+        " WHERE name = 'events'"
+    )
+    db.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'events', max(last_event_id) FROM watches"
+        " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events') AND"
+        " (SELECT max(last_event_id) FROM watches) > 0"
+    )
 
 
 # From version N to N + 1; each runs in the upgrade's one transaction.
