@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -50,7 +51,14 @@ def publish(root: Path, folder: Path, marker: dict[str, Any]) -> None:
         raise
     # The generation just replaced stays: a reader may have read the old pointer a moment ago.
     keep = {folder.name, POINTER} | ({previous[0].name} if previous else set())
-    _prune(root, keep)
+    with contextlib.suppress(OSError):  # older folders left behind cost disk space only: the next rebuild
+        _prune(root, keep)  # removes them, and the new generation is live already
+
+
+def is_live(root: Path, folder: Path) -> bool:
+    """Whether the pointer names `folder` (a rebuild that failed after its swap must not remove it)."""
+    found = current(root)
+    return found is not None and found[0].name == folder.name
 
 
 def discard(folder: Path) -> None:

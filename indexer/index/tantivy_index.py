@@ -6,7 +6,7 @@ import atexit
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,17 @@ _WRITE_ERRORS = (ValueError, RuntimeError, OSError)
 # and after a failed rebuild (its partial generation is removed).
 _AGAIN = "run the command again: it indexes what is missing first, and stores nothing twice"
 _REBUILD_AGAIN = "run the command again; searches use the previous index meanwhile"
+
+
+class _SourceFailed(Exception):
+    """The records a rebuild reads failed (its cause), not the index: kept apart from tantivy's errors."""
+
+
+def _read(records: Iterable[TrialRecord]) -> Iterator[TrialRecord]:
+    try:
+        yield from records
+    except Exception as exc:
+        raise _SourceFailed() from exc
 
 
 class TantivyIndex:
@@ -139,10 +150,13 @@ class TantivyIndex:
         except OSError as exc:
             raise write_failed(exc, self.root, _REBUILD_AGAIN) from exc
         try:
-            index, count = self._build(folder, records)
+            index, count = self._build(folder, _read(records))
             generations.publish(self.root, folder, self._marker_value())
         except BaseException as exc:
-            generations.discard(folder)
+            if not generations.is_live(self.root, folder):  # stopped after the swap (Ctrl-C): it is live
+                generations.discard(folder)
+            if isinstance(exc, _SourceFailed) and exc.__cause__ is not None:
+                raise exc.__cause__  # noqa: B904 (the store's own error, a damaged file, as it was raised)
             if isinstance(exc, _WRITE_ERRORS):
                 raise write_failed(exc, self.root, _REBUILD_AGAIN) from exc
             raise
