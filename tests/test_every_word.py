@@ -33,6 +33,9 @@ def test_what_a_search_requires() -> None:
     )
     assert required_words(q) == [("low-dose",), ("IL-2", "interleukin-2", "aldesleukin"), ("lupus",)]
     assert required_words(SearchQuery(text="the study of patients", every_word=True)) == []
+    # A synonym found in the American spelling of British words: met by it, its synonyms, or the words as typed.
+    q = SearchQuery(text="acute myeloid leukaemia", every_word=True, expansions=(("acute myeloid leukemia", ("AML",)),))
+    assert required_words(q) == [("acute myeloid leukemia", "acute myeloid leukaemia", "AML")]
     # Split as the ranking query quotes the text: at spaces, punctuation inside a word kept with it.
     q = SearchQuery(text="IL-2, lupus melanoma^2", every_word=True, expansions=(("IL-2", ("aldesleukin",)),))
     assert required_words(q) == [("IL-2", "aldesleukin"), ("lupus",), ("melanoma^2",)]
@@ -80,3 +83,13 @@ def test_the_web_reads_the_search_box_as_the_cli_does(web_data: Path) -> None:
         page = client.get("/search", params={"q": said, "status": "any"}).text
         assert "No trial has every word of “lupus trials with low-dose IL-2 near Beijing, I am 34”" in page
         assert "No trial has every word" not in client.get("/search", params={"q": "lupus", "status": "any"}).text
+
+
+def test_an_alternative_another_implies_is_not_asked_for_twice() -> None:
+    from indexer.index.words import _narrowest
+
+    # Every trial with "recombinant interleukin-2" has "interleukin-2": the union is the same without it.
+    assert _narrowest(("interleukin-2", "IL-2", "recombinant interleukin-2")) == ("interleukin-2", "IL-2")
+    assert _narrowest(("lupus", "systemic lupus erythematosus", "Lupus Erythematosus, Systemic")) == ("lupus",)
+    assert _narrowest(("IL-2", "il 2")) == ("il 2",)  # the words anywhere hold the phrase's trials too
+    assert _narrowest(("a b", "A-B", "a b")) == ("a b",)  # of equals, the first

@@ -181,12 +181,16 @@ class QueryBuilder:
                     )
                     if term is not None and weight > 0
                 ]
-                must.append((Occur.Must, Query.boolean_query(should)))
-                for words in required_words(q):  # they filter; the clause above ranks
+                required = []
+                for words in required_words(q):  # they filter; `should` ranks
                     options = [p for p in (self.text(a, list(weights), all_words=True) for a in words) if p]
                     if options:
                         either = Query.boolean_query([(Occur.Should, p) for p in options])
-                        must.append((Occur.Must, Query.const_score_query(either, 0.0)))
+                        required.append((Occur.Must, Query.const_score_query(either, 0.0)))
+                # With every word required, a trial that has them has one of `should`'s too: it only
+                # scores (no union of every word's trials to walk: 104 -> 60 ms at 500k).
+                must += required
+                must.append((Occur.Should if required else Occur.Must, Query.boolean_query(should)))
         if q.like:
             must.append((Occur.Should, self.like(q.like)))
         for value, fields in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from indexer.index.document import SearchQuery
+from indexer.spelling import american
 
 # Words that say nothing of a trial: "asthma in children" asks for asthma and children, not for "in",
 # which nearly every trial has. Words every trial's text has (study, patients) likewise.
@@ -18,8 +19,37 @@ _EVERY_TRIAL = frozenset({"study", "studies", "trial", "trials", "patient", "pat
 _WORD_RE = re.compile(r"[^\W_][\w'-]*")
 
 
+_INNER_RE = re.compile(r"[^\W_]+")  # the words inside a token, as the index's tokenizer splits them
+
+
 def _key(text: str) -> str:
     return " ".join(_WORD_RE.findall(text)).lower()
+
+
+def _phrases(text: str) -> list[tuple[str, ...]]:
+    """The text as the ranking query quotes it: each space-separated token a phrase of its words."""
+    return [tuple(w.lower() for w in _INNER_RE.findall(t)) for t in text.split() if _INNER_RE.search(t)]
+
+
+def _implies(a: str, b: str) -> bool:
+    """Whether every trial that has all of `a` has all of `b`: each phrase of b is inside one of a's."""
+    inside = _phrases(a)
+    return all(any(_holds(x, y) for x in inside) for y in _phrases(b))
+
+
+def _holds(phrase: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    return any(phrase[i : i + len(part)] == part for i in range(len(phrase) - len(part) + 1))
+
+
+def _narrowest(alternatives: tuple[str, ...]) -> tuple[str, ...]:
+    """The alternatives without those another one implies: "recombinant interleukin-2" adds no trial to
+    "interleukin-2", only the cost of its phrase over every text field (a third of a search at 500k)."""
+    kept: list[str] = []
+    for i, a in enumerate(alternatives):
+        # a goes when another implies no more than it does (of two equal ones, the first stays)
+        if not any(j != i and _implies(a, b) and (j < i or not _implies(b, a)) for j, b in enumerate(alternatives)):
+            kept.append(a)
+    return tuple(kept)
 
 
 def _run_of(keys: list[str], wanted: str, used: set[int]) -> range | None:
@@ -42,10 +72,15 @@ def required_words(q: SearchQuery) -> list[tuple[str, ...]]:
     keys = [_key(t) for t in tokens]
     used: set[int] = set()
     out: list[tuple[int, tuple[str, ...]]] = []  # (where in the text, the requirement)
+    american_keys = [_key(american(t)) for t in tokens]  # the synonyms are found in either spelling
     for phrase, alternatives in q.expansions:
-        if (at := _run_of(keys, _key(phrase), used)) is not None:
+        wanted = _key(phrase)
+        at = _run_of(keys, wanted, used)
+        if at is None and (at := _run_of(american_keys, wanted, used)) is not None:
+            alternatives = (" ".join(tokens[at.start : at.stop]), *alternatives)  # as typed: "leukaemia"
+        if at is not None:
             used |= set(at)
-            out.append((at.start, (phrase, *alternatives)))
+            out.append((at.start, _narrowest(tuple(dict.fromkeys((phrase, *alternatives))))))
     for i, token in enumerate(tokens):
         if i not in used and keys[i] and keys[i] not in _FUNCTION_WORDS and keys[i] not in _EVERY_TRIAL:
             out.append((i, (token,)))
