@@ -14,6 +14,7 @@ from indexer.geo import gazetteer
 from indexer.geo.distance import km
 from indexer.geo.in_text import place_in_text
 from tests.conftest import Trials
+from web import params
 from web.app import create_app
 
 pytest_plugins = ("tests.webdata",)  # the web_data fixture
@@ -159,3 +160,92 @@ def test_web_near_with_a_country(client: TestClient) -> None:
     assert refused.status_code == 422 and "Beijing, CN" in refused.text
     page = client.get("/search", params={"near": "Paris", "country": "United States"})
     assert page.status_code == 200 and "Paris, TX, US" in page.text
+
+
+# -- a name that is also a country, a US state or a province, with countries asked for -------------------
+# Read in the countries asked for first: never another country, never one more country to search.
+
+IN_COUNTRY = [
+    ("Jordan", "US", "Jordan, MN, US", 44.67, -93.63),  # the country's name: a town of it in the US
+    ("Victoria", "US", "Victoria, TX, US", 28.81, -97.00),  # an Australian state's name: Victoria, Texas
+    ("Paris", "US", "Paris, TX, US", 33.66, -95.56),
+    ("Paris", "FR", "Paris, FR", 48.86, 2.35),
+    ("London", "CA", "London, ON, CA", 42.98, -81.25),
+    ("Victoria", "CA", "Victoria, BC, CA", 48.43, -123.37),
+]
+
+
+@pytest.mark.parametrize(("written", "country", "label", "lat", "lon"), IN_COUNTRY)
+def test_a_name_is_read_in_the_countries_asked_for(
+    written: str, country: str, label: str, lat: float, lon: float
+) -> None:
+    place = gazetteer.resolve(written, (country,))
+    assert place.label == label and km(place.lat, place.lon, lat, lon) < 20
+
+
+@pytest.mark.parametrize(
+    ("written", "country", "said"),
+    [
+        ("Georgia", "US", 'is a US state, not a place: name a city or a ZIP code in it (e.g. "Atlanta, GA")'),
+        ("Victoria", "AU", 'is a province or state, not a place: name a city in it (e.g. "Melbourne, VIC")'),
+        ("NT", "CA", 'e.g. "Yellowknife, NT"'),  # the Northwest Territories, not the Northern Territory
+        ("Jordan", "FR", "names Jordan (JO), not a country asked for"),  # and no town of the name in France
+        ("Texas", "FR", "not a place the gazetteer knows in France (FR)"),  # a US state only with the US
+    ],
+)
+def test_a_name_the_countries_asked_for_do_not_have_as_a_place_is_refused(
+    written: str, country: str, said: str
+) -> None:
+    with pytest.raises(gazetteer.UnknownPlace) as refused:
+        gazetteer.resolve(written, (country,))
+    assert not isinstance(refused.value, gazetteer.CountryNotPlace) and said in str(refused.value)
+
+
+def test_a_country_named_among_those_asked_for_is_still_that_country() -> None:
+    for within in (("JO",), ("US", "JO")):
+        with pytest.raises(gazetteer.CountryNotPlace) as found:
+            gazetteer.resolve("Jordan", within)
+        assert found.value.country == "JO"
+    with pytest.raises(gazetteer.CountryNotPlace):
+        gazetteer.resolve("Georgia", ("GE",))
+
+
+def test_web_where_never_adds_a_country() -> None:
+    jordan = params.where("Jordan", 50, ["US"], False)
+    assert jordan.countries == ("US",) and jordan.near_label == "Jordan, MN, US" and jordan.near is not None
+    both = params.where("Jordan", 50, ["US", "Jordan"], False)
+    assert both.countries == ("US", "JO") and both.near is None  # the country asked for, no point in it
+    with pytest.raises(params.BadParameter, match="is a US state"):
+        params.where("Georgia", 50, ["US"], False)
+    alone = params.where("Jordan", 50, [], False)
+    assert alone.countries == ("JO",) and alone.near is None  # no country asked for: the country, as before
+
+
+def test_cli_reads_a_name_in_the_country_asked_for(web_data: Path) -> None:
+    trials = Trials(web_data)
+    for command in (("search",), ("similar", "NCT04077684"), ("match", "--text", "lupus, 40")):
+        for near, said in (("Jordan", "Jordan, MN, US"), ("Victoria", "Victoria, TX, US")):
+            found = trials(*command, "--near", near, "--country", "US", "--within", "20000", ok=False)
+            assert found.exit_code == 0, found.output
+            if command == ("search",):
+                assert said in found.output
+        refused = trials(*command, "--near", "Georgia", "--country", "US", ok=False)
+        assert refused.exit_code == 2 and "is a US state" in refused.output
+        refused = trials(*command, "--near", "Victoria", "--country", "AU", ok=False)
+        assert refused.exit_code == 2 and "is a province or state" in refused.output
+
+
+def test_web_reads_a_name_in_the_country_asked_for(client: TestClient) -> None:
+    everywhere = client.get("/api/search", params={"country": "US", "status": "any"}).json()["total"]
+    for near, label in (("Jordan", "Jordan, MN, US"), ("Victoria", "Victoria, TX, US")):
+        asked = {"near": near, "country": "US", "within": 20000, "status": "any"}
+        found = client.get("/api/search", params=asked).json()
+        assert found["near"]["label"] == label and found["total"] == everywhere  # the US, and only the US
+        page = client.get("/search", params=asked)
+        assert page.status_code == 200 and label in page.text
+        assert "in JO" not in page.text and 'value="JO"' not in page.text
+    for near, country in (("Georgia", "US"), ("Victoria", "AU")):
+        assert client.get("/api/search", params={"near": near, "country": country}).status_code == 422
+    similar = client.get("/api/trials/NCT04077684/similar", params={"near": "Jordan", "country": "US"})
+    assert similar.status_code == 200
+    assert client.get("/api/trials/NCT04077684/similar", params={"near": "Georgia", "country": "US"}).status_code == 422

@@ -96,11 +96,13 @@ def place_or_country(
     value: str | None, within: tuple[str, ...] = ()
 ) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
     """`place`, and for a country typed as the place ("near China"; the page has one place box) no
-    point but the country's code, to search it as `country` does."""
+    point but the country's code, to search it as `country` does. With countries asked for, a place is
+    looked up in them and never adds one: a country named is one of them ("near=Jordan&country=US" is
+    Jordan, MN; "Georgia" with US, a US state, asks for a city in it)."""
     try:
         return (*place(value, within), ())
     except gazetteer.CountryNotPlace as exc:
-        return text("near", value), None, None, (exc.country,)
+        return text("near", value), None, None, (exc.country,) if exc.country not in within else ()
 
 
 def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:

@@ -175,7 +175,11 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     state, a Canadian province or territory, an Australian state or territory: "Toronto, ON").
 
     `within`: ISO codes of the countries the place must be in (a search's countries): "Paris" is then
-    Paris, Texas for ("US",), and a name none of them has is refused with the places it does name.
+    Paris, Texas for ("US",), and a name none of them has is refused with the places it does name. A
+    name is read in them first: another country's name is a place there ("Jordan": Jordan, MN for
+    ("US",)) and never that country, a US state's only where the US is asked for ("Georgia"), and a
+    Canadian or Australian region's only where Canada or Australia is ("Victoria": Victoria, TX for
+    ("US",)). A place is never looked for outside them.
     """
     if m := _LAT_LON.match(text):
         lat, lon = float(m.group(1)), float(m.group(2))
@@ -193,22 +197,25 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     city, qualifier = _split(text)
     readings = _within(text, _readings(qualifier), within)
     rows = _rows_named(city, readings)
-    if not qualifier and (named := country_code(city)) is not None:
+    named = None if qualifier else country_code(city)
+    if named is not None and within and named not in within:
+        named = None  # another country's name: a place in the countries asked for, or none
+    if named is not None:
         # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
         # of that very name and 100,000 people or more ("Singapore", "Djibouti") is the place.
         key = place_key(city)
         rows = [r for r in rows if place_key(r[0]) == key and r[3] >= 100_000]
         if not rows:
             raise CountryNotPlace(city.strip(), named)
-    named_state = None if qualifier else g.country(place_key(city) + " us state")
-    if named_state and country_code(city) is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
+    named_state = None if qualifier or not _asked(within, "US") else g.country(place_key(city) + " us state")
+    if named_state and named is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
         # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
         # 13,000); "New York" and "Washington" are cities first.
         raise UnknownPlace(
             f"{text.strip()!r} is a US state, not a place: name a city or a ZIP code in it "
             f'(e.g. "{STATE_EXAMPLES.get(named_state, "City")}, {named_state}")'
         )
-    if not qualifier and (region := outside_us(city)):
+    if not qualifier and (region := outside_us(city, [c for c in ("CA", "AU") if _asked(within, c)])):
         # "NSW", "VIC", "Queensland": a province or state is no point either ("VIC" and "ACT" are also
         # airport codes, of Vicenza and Waco), unless a city of that very name and 100,000 people or
         # more is meant ("Victoria", BC; "Quebec").
@@ -219,8 +226,14 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
                 f'(e.g. "{region[1]}, {region[0]}")'
             )
     if not rows:
-        raise UnknownPlace(_unknown(text, city, readings, within))
-    best = max(rows, key=lambda r: r[3])
+        elsewhere = None if qualifier or not within else country_code(city)
+        said = f"{text.strip()!r} names {_names([elsewhere])}, not a country asked for. " if elsewhere else ""
+        raise UnknownPlace(said + _unknown(text, city, readings, within))
+    # The most populous of the name; in the countries asked for, a city of that very name before a
+    # smaller one known by it among its other names ("Victoria" in the US: Victoria, TX, not Asheville,
+    # NC, 95,000 people; a city of 100,000 or more still is what its other name means: "Pekin", CN).
+    spelled = set(_variants(city)) if within else set()
+    best = max(rows, key=lambda r: (not within or place_key(r[0]) in spelled or r[3] >= MAJOR_CITY, r[3]))
     if len(place_key(city)) < 3 and best[3] < 1_000_000:
         # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
         # two letters name a place only as a metropolis's abbreviation ("NY").
@@ -265,6 +278,11 @@ def _within(text: str, readings: list[Reading], within: Sequence[str]) -> list[R
     if not kept:
         raise UnknownPlace(f"{text.strip()!r} is not in {_names(within)}: leave out the country or the place")
     return kept
+
+
+def _asked(within: Sequence[str], country: str) -> bool:
+    """Whether a place may be in `country`: no countries asked for, or it among them."""
+    return not within or country in within
 
 
 def _names(codes: Sequence[str]) -> str:

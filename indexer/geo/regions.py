@@ -6,6 +6,8 @@ abbreviation or the name. Each is the GeoNames first-level division (admin1) its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from indexer.normalize import place_key
 from indexer.store.gazetteer import GazetteerStore
 
@@ -63,7 +65,15 @@ for _country, _table in (("CA", _CANADA), ("AU", _AUSTRALIA)):
 # Capitals after a city with no comma ("Boston MA", "Vancouver BC", "Melbourne VIC") name a region.
 CODES = US_STATE_CODES | {code for table in (_CANADA, _AUSTRALIA) for code, _, _, _ in table}
 # A city to name in a state, for the message that a state is no place.
-STATE_EXAMPLES = {"TX": "Houston", "CA": "Los Angeles", "NY": "New York", "FL": "Miami", "IL": "Chicago"}
+STATE_EXAMPLES = {
+    "TX": "Houston",
+    "CA": "Los Angeles",
+    "NY": "New York",
+    "FL": "Miami",
+    "IL": "Chicago",
+    "GA": "Atlanta",
+    "WA": "Seattle",
+}
 
 
 def us_state(store: GazetteerStore, name: str | None) -> str | None:
@@ -89,9 +99,10 @@ def abbreviation(country: str, admin1: str | None) -> str | None:
     return admin1 if country == "US" else _ABBREVIATIONS.get((country, admin1))
 
 
-def outside_us(name: str) -> tuple[str, str] | None:
-    """(abbreviation, a city in it) when `name` is a Canadian or Australian region by code or name."""
-    found = _OTHER.get(place_key(name))
+def outside_us(name: str, countries: Sequence[str] = ("CA", "AU")) -> tuple[str, str] | None:
+    """(abbreviation, a city in it) when `name` is a Canadian or Australian region by code or name, in
+    one of `countries` ("NT": the Northern Territory with ("AU",), the Northwest Territories with ("CA",))."""
+    found = [region for region in _OTHER.get(place_key(name), ()) if region[0] in countries]
     if not found:
         return None
     return _ABBREVIATIONS[found[0]], _EXAMPLES[found[0]]
