@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,15 @@ from indexer.parsers import parse
 from tests.conftest import Trials, shared
 from web.app import create_app
 
-# The length of each unit in years, as the oracle counts it (a year of 365.25 days).
-UNIT = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
+# The length of each unit in years, as the oracle counts it (a year of 365.25 days), exactly.
+UNIT = {
+    "year": Fraction(1),
+    "month": Fraction(1, 12),
+    "week": Fraction(28, 1461),
+    "day": Fraction(4, 1461),
+    "hour": Fraction(1, 8766),
+}
+DAY, MONTH = float(UNIT["day"]), float(UNIT["month"])
 
 
 def test_a_maximum_admits_its_whole_last_year_a_minimum_its_whole_value() -> None:
@@ -32,28 +40,70 @@ def test_a_maximum_admits_its_whole_last_year_a_minimum_its_whole_value() -> Non
     assert admits(18.0, 65.0, 65.9) and not admits(18.0, 65.0, 66.0)
 
 
+@pytest.mark.parametrize(
+    ("written", "end"),
+    [
+        # The record keeps only years: 1.0 is "1 Year" and "12 Months", read as months (not until age 2).
+        ("12 Months", 13 * MONTH),
+        ("1 Year", 13 * MONTH),
+        ("24 Months", 25 * MONTH),  # not until age 3
+        ("2 Years", 25 * MONTH),
+        ("3 Years", 4.0),  # whole years from 3: years
+        ("17 Years", 18.0),
+        # Whole weeks are whole days, read as days: the day after, never a week after.
+        ("7 Days", 8 * DAY),
+        ("14 Days", 15 * DAY),
+        ("28 Days", 29 * DAY),
+        ("2 Weeks", 15 * DAY),
+        ("12 Weeks", 85 * DAY),
+        ("365 Days", 366 * DAY),  # not until 13 months
+        ("16 Months", 488 * DAY),  # 487 days to the day
+        ("1 Month", 2 * MONTH),
+        ("4 Months", 5 * MONTH),
+        ("35 Months", 36 * MONTH),
+    ],
+)
+def test_an_ambiguous_maximum_ends_at_the_narrower_reading(written: str, end: float) -> None:
+    limit = age_years(written)
+    assert admits(None, limit, end - 1e-6) and not admits(None, limit, end + 1e-6), written
+
+
 def _limits() -> list[str]:
-    """Every maximum age the real records state in years, months, weeks or days (hours: too few to matter)."""
+    """Every maximum age the real ClinicalTrials.gov records state (legacy XML, API v1 and v2, exports,
+    pages, versions; the other registries' parsers give whole years from 3 only) in a unit."""
     found: set[str] = set()
-    for path in [*shared("ctgov", "xml").glob("NCT*.xml"), *shared("ctgov", "xml_2021").glob("NCT*.xml")]:
-        found.update(re.findall(r"<maximum_age>([^<]+)</maximum_age>", path.read_text(encoding="utf-8")))
-    for path in shared("ctgov", "v2").glob("NCT*.json"):
-        found.update(re.findall(r'"maximumAge": "([^"]+)"', path.read_text(encoding="utf-8")))
-    return sorted(v for v in found if re.fullmatch(r"\d+ (Year|Month|Week|Day)s?", v))
+    limit = re.compile(r'<maximum_age>([^<]+)</maximum_age>|"[Mm]aximumAge": ?"([^"]+)"')
+    for root in (shared("ctgov"), shared("registries", "ctrdata_demo")):
+        for path in root.rglob("*"):
+            if path.suffix in (".xml", ".json"):
+                found.update(a or b for a, b in limit.findall(path.read_text(encoding="utf-8")))
+    return sorted(v for v in found if re.fullmatch(r"\d+ (Year|Month|Week|Day|Hour)s?", v))
 
 
-def test_every_real_maximum_admits_until_the_end_of_its_unit() -> None:
+def _end(written: str) -> Fraction:
+    """Where a maximum stops admitting, by the rule: whole years from 3 are years; otherwise the narrowest
+    end among the units the limit is a whole number of (days, months, years; weeks are days), its own
+    unit (hours) when none."""
+    count, unit = int(written.split()[0]), written.split()[1].lower().rstrip("s")
+    if unit == "year" and count >= 3:
+        return count + 1 + Fraction(0)
+    value = count * UNIT[unit]
+    whole = [UNIT[u] for u in ("day", "month", "year") if (value / UNIT[u]).denominator == 1]
+    return min((value / size + 1) * size for size in whole or [UNIT[unit]])
+
+
+def test_every_real_maximum_admits_until_the_end_of_its_narrower_reading() -> None:
     limits = _limits()
-    assert {"17 Years", "4 Months", "1 Month", "2 Weeks", "5 Days"} <= set(limits)
+    assert {"17 Years", "4 Months", "1 Month", "1 Year", "2 Weeks", "28 Days", "5 Days", "48 Hours"} <= set(limits)
     for written in limits:
-        count, unit = written.split()
-        end = (int(count) + 1) * UNIT[unit.lower().rstrip("s")]
-        limit = age_years(written)
-        # Just before the end of the last unit is in ("28 Days" reads as 4 weeks: a week, not a day, more).
-        assert admits(None, limit, end - 1 / 365.25), written
-        assert admits(None, limit, int(count) * UNIT[unit.lower().rstrip("s")]), written
-        if not (unit.startswith("Day") and int(count) % 7 == 0):
-            assert not admits(None, limit, end + 1e-6), written
+        count, unit = int(written.split()[0]), written.split()[1].lower().rstrip("s")
+        limit, exact = age_years(written), _end(written)
+        end = float(exact)
+        assert limit is not None
+        assert admits(None, limit, float(count * UNIT[unit])), written  # the limit itself, as ever
+        assert admits(None, limit, end - 1e-6) and not admits(None, limit, end + 1e-6), written
+        # Never beyond the end of the limit's own last unit (hours: a day, when a whole number of days).
+        assert exact <= (count + 1) * UNIT[unit] or unit == "hour", written
 
 
 @pytest.mark.parametrize(
@@ -65,8 +115,9 @@ def test_half_years_are_read(text: str, age: float) -> None:
 
 
 # NCT00003728: children with ALL, maximum 17 Years; NCT00002504: adults, minimum 18 Years;
-# NCT00004278: newborns, maximum 1 Month; NCT02708238: infants, maximum 4 Months.
-FILES = ("NCT00003728", "NCT00002504", "NCT00004278", "NCT02708238")
+# NCT00004278: newborns, maximum 1 Month; NCT02708238: infants, maximum 4 Months; NCT00004401: maximum
+# 1 Year (12 months); NCT00004644: maximum 28 Days.
+FILES = ("NCT00003728", "NCT00002504", "NCT00004278", "NCT02708238", "NCT00004401", "NCT00004644")
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +143,19 @@ def test_search_by_age_at_the_year_boundary(data: Path, age: float, child: bool,
 
 
 def test_search_by_age_at_month_boundaries(data: Path) -> None:
-    month, week = UNIT["month"], UNIT["week"]
+    month, week = MONTH, float(UNIT["week"])
     assert "NCT00004278" in _found(data, month + 3 * week)  # 1 Month admits a baby of 1 month and 3 weeks
     assert "NCT00004278" not in _found(data, 2 * month + 0.001)
     assert "NCT02708238" in _found(data, 4.9 * month)
     assert "NCT02708238" not in _found(data, 5 * month + 0.001)
+
+
+def test_search_reads_an_ambiguous_maximum_as_its_narrower_end(data: Path) -> None:
+    # "1 Year" is 12 months: until 13 months, not the 2nd birthday; "28 Days" until day 29, not 35.
+    assert "NCT00004401" in _found(data, 12.9 * MONTH)
+    assert "NCT00004401" not in _found(data, 13 * MONTH + 0.001)
+    assert "NCT00004644" in _found(data, 28.5 * DAY)
+    assert "NCT00004644" not in _found(data, 30 * DAY)
 
 
 def test_cli_web_and_match_admit_seventeen_and_a_half(data: Path) -> None:

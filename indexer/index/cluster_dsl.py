@@ -24,7 +24,7 @@ from indexer.record import TrialRecord
 from indexer.spelling import american, with_american
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4  # 4: max_age_end of an ambiguous maximum is its narrower end (agelimits.py)
 SYNONYM_WEIGHT = 0.5
 # Trialscout's own queries carry their synonyms explicitly (SearchQuery.expansions), as on the
 # embedded index; the synonym filter of the search analyzer would apply them a second time. It

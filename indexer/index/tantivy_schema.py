@@ -14,7 +14,7 @@ from indexer.index.tantivy_geo import cells
 from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: max_age_end of an ambiguous maximum is its narrower end (agelimits.py)
 
 
 def tantivy_version() -> str:
