@@ -160,3 +160,59 @@ def test_thresholds_on_measures(kind: str, item: str, verdict: str) -> None:
     patient = read_patient("A 60-year-old woman with type 2 diabetes, HbA1c 8.1%")
     facts = Facts(frozenset({"type 2 diabetes"}), frozenset(), frozenset(), None, ("type 2 diabetes",), ())
     assert check_item(kind, item, patient, facts).verdict == verdict
+
+
+_LUPUS = Facts(
+    frozenset({"systemic lupus erythematosus"}),
+    frozenset(),
+    frozenset(),
+    None,
+    ("systemic lupus erythematosus", "lupus", "sle"),
+    (),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "verdict"),
+    [
+        # The age is no score: "SLE" is not the SLEDAI, and "34" is her age.
+        ("I have SLE, 34 years old", "SLE with SLEDAI >= 6", UNKNOWN),
+        ("I have SLE, 34 years old", "SLE with SLEDAI-2K score 6 to 12", UNKNOWN),
+        ("I am 34, female, with SLE", "SLE with hSLEDAI >= 6", UNKNOWN),
+        # NCT00006133, as registered.
+        (
+            "I have lupus (SLE), 34 years old",
+            "Inactive disease Systemic Lupus Erythematosus Activity Index (SLEDAI) score no greater than 4",
+            UNKNOWN,
+        ),
+        (
+            "I have lupus (SLE), 34 years old, my SLEDAI is 2",
+            "Inactive disease Systemic Lupus Erythematosus Activity Index (SLEDAI) score no greater than 4",
+            MEETS,
+        ),
+        (
+            "34F with lupus; SLEDAI-2K score of 8",
+            "Inactive disease Systemic Lupus Erythematosus Activity Index (SLEDAI) score no greater than 4",
+            FAILS,
+        ),
+        ("34F with SLE, my SLEDAI is 10", "SLE with SLEDAI >= 6", MEETS),
+        ("34F with SLE, my SLEDAI is 10", "SLE with SLEDAI-2K score 6 to 12", MEETS),
+        ("34F with SLE, hSLEDAI score of 4", "SLE with SLEDAI-2K score 6 to 12", FAILS),
+    ],
+)
+def test_a_score_is_read_only_under_its_own_name(text: str, item: str, verdict: str) -> None:
+    assert check_item("inclusion", item, read_patient(text), _LUPUS).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "verdict"),
+    [
+        # NCT06152146's "Have an HbA1c level ≤ 7% ...", with the condition named.
+        ("Type 2 diabetes, HbA1c fine, 52 year old man", "Type 2 diabetes with an HbA1c level ≤ 7%", UNKNOWN),
+        ("Type 2 diabetes, 52 year old man, hba1c: 6.8", "Type 2 diabetes with an HbA1c level ≤ 7%", MEETS),
+        ("Type 2 diabetes, 52 year old man, HbA1c 7.5%", "Type 2 diabetes with an HbA1c level ≤ 7%", FAILS),
+    ],
+)
+def test_an_age_is_no_lab_value(text: str, item: str, verdict: str) -> None:
+    facts = Facts(frozenset({"type 2 diabetes"}), frozenset(), frozenset(), None, ("type 2 diabetes",), ())
+    assert check_item("inclusion", item, read_patient(text), facts).verdict == verdict

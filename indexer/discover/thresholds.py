@@ -157,20 +157,55 @@ def checked(item: str, text: str, age: float | None = None) -> tuple[list[str], 
 
 
 def given(measure: str, text: str) -> float | None:
-    """The number the patient's text gives for the measure ("SLEDAI of 10", "my hSLEDAI: 8"), if any.
+    """The number the patient's text gives for the measure ("my SLEDAI is 10", "hba1c: 8.1"), if any.
 
-    Names are compared letters and digits only, and one may hold the other ("SLEDAI" is the "hSLEDAI").
+    The patient names it only by a whole name of one to three words joined by a space or a hyphen
+    ("Hb A1c", "SLEDAI 2K") that is the same name by `_same_name`: "SLEDAI" is the "hSLEDAI", never
+    the "SLE" of "I have SLE". At each word the longest such name counts. The value is the number right
+    after it, past only the words of `_VALUE` ("SLEDAI-2K score of 8", "HbA1c: 7.5%"), so in the same
+    clause; a number of years, months, weeks or days is an age or a time, no value ("HbA1c fine, 52
+    year old man" gives no HbA1c).
     """
     key = _key(measure)
     if len(key) < 3:
         return None
-    for m in _WORD.finditer(text):
-        word = _key(m.group())
-        if len(word) >= 3 and (word in key or key in word):
-            after = re.match(rf"[^\d.;]{{0,25}}?({_NUMBER})", text[m.end() :])
-            if after:
-                return _float(after.group(1))
+    words = list(_NAME_PART.finditer(text))
+    for i, first in enumerate(words):
+        if not first.group()[0].isalpha():
+            continue
+        name_end = None
+        for j in range(i, min(i + _NAME_WORDS, len(words))):
+            if j > i and text[words[j - 1].end() : words[j].start()] not in (" ", "-"):
+                break
+            if _same_name(key, _key(text[first.start() : words[j].end()])):
+                name_end = words[j].end()
+        if name_end is not None and (value := _VALUE.match(text, name_end)):
+            return _float(value.group(1))
     return None
+
+
+# A name in the patient's words is one to three runs of letters and digits: "HbA1c", "Hb A1c", "SLEDAI-2K".
+_NAME_PART = re.compile(r"[A-Za-z0-9]+")
+_NAME_WORDS = 3
+# Between a name and its value: "is", "was", "of", "at", "score", "level", ":", "=" (any of them:
+# "SLEDAI-2K score of 8", "HbA1c level is 7.5"); the number is whole ("7.5", not the "7" of it) and
+# no number of time units ("52 year old", "34yo", "10 years ago").
+_VALUE = re.compile(
+    rf"(?:\s*(?:(?:is|was|of|at|scores?|levels?)\b|[:=]))*\s*({_NUMBER})(?![\d,.]?\d)"
+    r"(?!\s*-?\s*(?:(?:years?|yrs?|months?|weeks?|days?)\b|y\.?/?o\b))",
+    re.IGNORECASE,
+)
+# A version at the end of a name: SLEDAI-2K (and SLEDAI 2000) is the SLEDAI.
+_VERSION = re.compile(r"(?<=[a-z])(?:2k|2000)$")
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names (by `_key`) are one measure's: the same letters and digits once a version
+    suffix is dropped ("SLEDAI-2K", "sledai 2k"), or one is the other with one leading h or s (hybrid,
+    safety, serum: "hSLEDAI") when the other has four or more characters. "SLE" is not "SLEDAI", nor
+    "BMI" "BMI-SDS": a name is never part of another."""
+    short, long = sorted((_VERSION.sub("", a), _VERSION.sub("", b)), key=len)
+    return short == long or (len(short) >= 4 and long[0] in "hs" and long[1:] == short)
 
 
 def _key(word: str) -> str:
