@@ -216,3 +216,68 @@ def test_a_score_is_read_only_under_its_own_name(text: str, item: str, verdict: 
 def test_an_age_is_no_lab_value(text: str, item: str, verdict: str) -> None:
     facts = Facts(frozenset({"type 2 diabetes"}), frozenset(), frozenset(), None, ("type 2 diabetes",), ())
     assert check_item("inclusion", item, read_patient(text), facts).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("age", "item", "verdict"),
+    [
+        # A span of years said of people, or on its own, is their age, "age" written or not.
+        (40, "Men and women 18 to 75 years with lupus", MEETS),
+        (80, "Men and women 18 to 75 years with lupus", FAILS),
+        (15, "Aged 18 years or older with lupus", FAILS),
+        (40, "Systemic lupus erythematosus, 18-75 years", MEETS),
+        # As registered: NCT00377793, NCT00463957, NCT02412345, NCT02945449, NCT01841593, NCT01341548,
+        # NCT00001354, NCT03009123, NCT04678869, NCT05464836.
+        (40, "Males 18 to 64 years", MEETS),
+        (70, "Males 18 to 64 years", FAILS),
+        (40, "18-55 years", MEETS),
+        (40, "Male patients between 40 and 70 years", MEETS),
+        (18, "Adult male patients ranging from 25 to 70 years.", FAILS),
+        (66, "Between 18 to 65 years, inclusive", FAILS),
+        (40, "Male or female 18 years or older.", MEETS),
+        (17, "Participant must be 18 years of age or older", FAILS),  # NCT05978258: "or older" was not read
+        (17, "Adult patients over18 years of age.", FAILS),
+        (17, "Patients must be 18 years or older.", FAILS),
+        (40, "men 50 years and older with no pre-existing prostate cancer", FAILS),
+        (
+            40,
+            "Paediatric patients (1-17 years inclusive) with de-novo Acute Lymphoblastic Leukaemia treated on "
+            "ALLTogether-1 in the UK in the first 5 days of therapy.",
+            FAILS,
+        ),
+        # Two ages, either of which: not known which applies, unless neither does.
+        (30, "Adolescent (12 to 18 years), and young adult (19 to 40 years) patients who have relapse", UNKNOWN),
+        (50, "Adolescent (12 to 18 years), and young adult (19 to 40 years) patients who have relapse", FAILS),
+    ],
+)
+def test_a_bare_span_of_years_is_an_age(age: int, item: str, verdict: str) -> None:
+    patient = read_patient(f"A {age}-year-old man with lupus")
+    check = check_item("inclusion", item, patient, _LUPUS)
+    assert check.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # A span of years that something else lasts is no age: NCT02344849, NCT02679963, NCT02654730.
+        "2 years or more postprostatectomy patients with PSA level ≤ 0.04 ng/mL",
+        "Amenorrheic for 1 year or more following cessation of exogenous hormonal treatments,",
+        "Informed consent by participant or caregiver (an assent is required for those 12-17 years)",
+        "Lupus with disease duration 1 to 5 years",
+        "SLE diagnosed at least 2 years before screening",
+        "Lupus for over 2 years",
+        "Stage III lupus, 2 to 5 years since diagnosis",  # "stage" holds no age
+        # The age of some, or a maximum: NCT00003568, NCT00882089, NCT02967393, NCT00651807.
+        "Normal cardiac stress test required for all patients over 40 years",
+        "If the patient is older than 49 years, she must meet at least one of the following 2 conditions:",
+        "Children aged 5-8 years must have received at least 2 doses of seasonal trivalent or quadrivalent influenza "
+        "vaccine prior to the current influenza season. Children 9-11 years must have received at least 1 dose of "
+        "seasonal trivalent or quadrivalent influenza vaccine prior to the current influenza season.",
+        "Age at least 50 but not older than 80 years at screening",  # was read as at least 80
+    ],
+)
+def test_a_span_of_years_something_else_lasts_is_no_age(item: str) -> None:
+    """Neither fails nor meets the item by the patient's age."""
+    for age in (1, 40, 90):
+        check = check_item("inclusion", item, read_patient(f"A {age}-year-old man with lupus"), _LUPUS)
+        assert check.verdict == UNKNOWN and "you are" not in check.reason

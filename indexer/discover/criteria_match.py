@@ -17,10 +17,15 @@ MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
 SHORT_ITEM_WORDS = 12
 _PREGNANCY = re.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b", re.I)
 _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
-# "age 18 to 75 years", "aged 18-65", "between 40 and 80 years of age".
-_AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
-_AGE_MIN = re.compile(r"(?:≥|>=|at least|over|older than|above|>)\s*(\d{1,3})\s*(?:years?|yrs?)", re.I)
-_AGE_SPAN = re.compile(f"{_AGE_RANGE.pattern}|{_AGE_MIN.pattern}", re.I)
+# A span of years: "18 to 75 years", "aged 18-65 yrs", "between 40 and 80 years", "at least 18 years",
+# "18 years of age or older". Whether it is an age or a duration is `_is_age`'s to tell.
+_YEARS = r"(?:years?|yrs?)\b"
+_YEAR_SPAN = re.compile(
+    rf"\b(?P<low>\d{{1,3}})\s*(?:-|–|to|and)\s*(?P<high>\d{{1,3}})\s*{_YEARS}"
+    rf"|(?:≥|>=|\bat\s+least|\bover|\bolder\s+than|\babove|>)\s*(?P<min>\d{{1,3}})\s*{_YEARS}"
+    rf"|\b(?P<min2>\d{{1,3}})\s*{_YEARS}(?:\s+of\s+age|\s+old)?\s*(?:or|and)\s+(?:older|over|above|more)\b",
+    re.I,
+)
 # Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
 # 65 years (inclusive) at the time of signing the informed consent".
 _AGE_ITEM_WORDS = frozenset(
@@ -39,6 +44,7 @@ _AGE_ITEM_WORDS = frozenset(
         "is",
         "are",
         "be",
+        "being",
         "was",
         "must",
         "should",
@@ -78,6 +84,7 @@ _AGE_ITEM_WORDS = frozenset(
         "sexes",
         "sex",
         "gender",
+        "genders",
         "any",
         "all",
         "adult",
@@ -108,6 +115,89 @@ _AGE_ITEM_WORDS = frozenset(
         "date",
         "day",
         "diagnosis",
+    ]
+)
+# Whether a span of years is an age (`_is_age`), by the words around it. After it: an age ("of age",
+# "old"); a time since or before something ("2 years or more postprostatectomy", "1 to 5 years of disease
+# duration", "at least 2 years prior to screening"); a rule for those of that age ("Children 9-11 years
+# must have received ...").
+_AGE_AFTER = re.compile(r"\s*-?\s*(?:of\s+age|old)\b", re.I)
+_TIME_AFTER = re.compile(
+    r"\s*(?:of(?!\s+(?:both|either|any|all)\b)|ago|since|prior|before|after|following|from|past|duration|history|post\w*)\b",
+    re.I,
+)
+_RULE_AFTER = re.compile(r"\s*(?:must|should|shall|will|need|needs|are\s+required|may)\b", re.I)
+# Before it, in its sentence: a condition ("If the patient is older than 49 years, ...", "required for
+# all patients over 40 years", "for those 12-17 years", not "eligible for care at the VA aged 50-85
+# years"): the age of some, not the item's.
+_CONDITION = re.compile(
+    r"\b(?:if|unless|when|whenever|those|for\s+(?:\w+\s+){0,2}(?:all|those|ages?|patients?|children|subjects?"
+    r"|participants?|adults?|women|men|females?|males?|residents?|persons?|people|individuals?))\b",
+    re.I,
+)
+# Before it, past words of an age item only (no number): the word "age" ("between the ages of 18 and 50 years", "Age
+# range: 18-70 years", "Patient age at enrollment ranged from"; not "aged 18 with a life expectancy ≥ 10
+# years", nor a "bone age").
+_AGE_WORD = re.compile(r"(?<!bone\s)\bage[ds]?\b", re.I)
+_AGE_TO_SPAN = _AGE_ITEM_WORDS | {"range", "ranged", "ranging", "group"}
+# Else the word before it, past linking words, says who is of that age ("Men and women 18 to 75 years",
+# "patients must be 12 to 50 years", "Adult patients (above 18 years)"); any other names what lasts that
+# long ("disease duration 1 to 5 years", "diagnosed at least 2 years", "SLE for over 2 years").
+_LINKING = frozenset(
+    [
+        "is",
+        "are",
+        "be",
+        "being",
+        "was",
+        "were",
+        "will",
+        "must",
+        "should",
+        "who",
+        "whose",
+        "between",
+        "from",
+        "of",
+        "ranging",
+        "ranged",
+    ]
+)
+_OF_AN_AGE = frozenset(
+    [
+        "age",
+        "aged",
+        "ages",
+        "men",
+        "women",
+        "man",
+        "woman",
+        "male",
+        "female",
+        "males",
+        "females",
+        "adult",
+        "adults",
+        "child",
+        "children",
+        "adolescent",
+        "adolescents",
+        "boys",
+        "girls",
+        "patient",
+        "patients",
+        "subject",
+        "subjects",
+        "participant",
+        "participants",
+        "volunteer",
+        "volunteers",
+        "person",
+        "persons",
+        "people",
+        "individuals",
+        "sexes",
+        "genders",
     ]
 )
 _NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
@@ -176,29 +266,71 @@ def _sex(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
     )
 
 
-def _age(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
-    if kind != "inclusion" or patient.age is None or "age" not in item.lower():
-        return None
-    if m := _AGE_RANGE.search(item):
-        low, high = float(m.group(1)), float(m.group(2))
-    elif m := _AGE_MIN.search(item):
-        low, high = float(m.group(1)), 999.0
-    else:
-        return None
-    if not admits(low, high, patient.age):  # "aged 18 to 65 years" admits 65.5
-        return CriterionCheck(kind, item, FAILS, f"you are {patient.age:g}")  # one failed part fails the item
+def _is_age(item: str, m: re.Match[str]) -> bool:
+    """Whether a span of years in an inclusion item is the age it asks: "18 to 75 years" on its own, said
+    of people or of an age; not a duration ("disease duration 1 to 5 years", "diagnosed at least 2 years",
+    "2 years or more postprostatectomy"), nor the age a condition or rule is for ("if older than 49 years")."""
+    before, after = item[: m.start()], item[m.end() :]
+    if _CONDITION.search(re.split(r"[.;]\s", before)[-1]) or re.search(r"\bnot?\s*$", before, re.I):
+        return False  # "not older than 80 years" is a maximum
+    if _RULE_AFTER.match(after):
+        return False
+    if re.search(r"\b(?:of\s+age|old)\b", m.group(), re.I) or _AGE_AFTER.match(after):
+        return True
+    if _TIME_AFTER.match(after):
+        return False
+    clause = re.split(r"[,;]|\.\s", before)[-1]
+    if (age := list(_AGE_WORD.finditer(clause))) and all(
+        w in _AGE_TO_SPAN for w in re.findall(r"[a-z]+|\d", clause[age[-1].end() :].lower())
+    ):
+        return True
+    words = [w for w in re.findall(r"[a-z]+", before.lower()) if w not in _LINKING]
+    if words and words[-1] in _OF_AN_AGE:
+        return True
+    # On its own: "18-55 years", "Systemic lupus erythematosus, 18-75 years"; a bare "at least 2 years"
+    # is rather how long something lasts, unless it says "older".
+    alone = not words or bool(re.search(r"[,;(]\s*$", before))
+    return alone and (m.group("min") is None or m.group().lower().startswith("older"))
+
+
+def _ages(item: str) -> list[re.Match[str]]:
+    """The item's spans of years that are ages."""
+    return [m for m in _YEAR_SPAN.finditer(item) if _is_age(item, m)]
+
+
+def _without_ages(item: str, spans: list[re.Match[str]]) -> str:
+    for m in reversed(spans):
+        item = item[: m.start()] + " " + item[m.end() :]
+    return item
+
+
+def _age(kind: str, item: str, patient: Patient) -> tuple[CriterionCheck | None, bool]:
+    """The verdict on the item's age, if it names one, and whether that verdict is the item's."""
+    if kind != "inclusion" or patient.age is None or not (spans := _ages(item)):
+        return None, False
+    bounds = {_bounds(m) for m in spans}
+    said = f"you are {patient.age:g}"
+    if not any(admits(low, high, patient.age) for low, high in bounds):  # "aged 18 to 65 years" admits 65.5
+        return CriterionCheck(kind, item, FAILS, said), True  # one failed part fails the item
+    if len(bounds) > 1:  # "Adolescent (12 to 18 years), and young adult (19 to 40 years)": one of them
+        return CriterionCheck(kind, item, UNKNOWN, f"{said}; which of its ages applies is not known"), True
     # Met only if the age is all it asks: "aged 18-75 years, weight 45-80 kg" asks a weight we do not know.
-    rest = item[: m.start()] + " " + item[m.end() :]
+    rest = _without_ages(item, spans)
     if re.search(r"\d", rest) or any(w not in _AGE_ITEM_WORDS for w in re.findall(r"[a-z]+", rest.lower())):
-        return CriterionCheck(kind, item, UNKNOWN, f"you are {patient.age:g}; the rest of it is not known")
-    return CriterionCheck(kind, item, MEETS, f"you are {patient.age:g}")
+        return CriterionCheck(kind, item, UNKNOWN, f"{said}; the rest of it is not known"), False
+    return CriterionCheck(kind, item, MEETS, said), True
+
+
+def _bounds(m: re.Match[str]) -> tuple[float, float]:
+    if m.group("low") is not None:
+        return float(m.group("low")), float(m.group("high"))
+    return float(m.group("min") or m.group("min2")), 999.0
 
 
 def _measured(item: str, patient: Patient) -> tuple[str, str] | None:
     """The item's numeric thresholds (its age left to `_age`) against the numbers the patient gave: met
     when all hold, failed when one does not, else unknown; None when it has none."""
-    rest = _AGE_SPAN.sub(" ", item) if "age" in item.lower() else item
-    found = checked(rest, patient.text, patient.age)
+    found = checked(_without_ages(item, _ages(item)), patient.text, patient.age)
     if found is None:
         return None
     held, failed, unknown = found
@@ -212,12 +344,12 @@ def _measured(item: str, patient: Patient) -> tuple[str, str] | None:
 
 def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck:
     """The verdict on one item: age, a condition the patient has or denies, pregnancy, sex; else unknown."""
-    age, sex = _age(kind, item, patient), _sex(kind, item, patient)
+    (age, final), sex = _age(kind, item, patient), _sex(kind, item, patient)
     # One failed part fails the item ("Women aged 18-45" for a man of 30), whichever part it is.
     for part in (age, sex):
         if part is not None and part.verdict == FAILS:
             return part
-    if age is not None and age.verdict == MEETS:
+    if age is not None and final:
         return age
     for special in (_pregnancy(kind, item, patient, facts), sex):
         if special is not None:
