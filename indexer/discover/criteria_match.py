@@ -11,6 +11,13 @@ from indexer.discover.patient import Patient
 from indexer.discover.thresholds import checked
 from indexer.record import Criterion, TrialRecord
 
+# How criteria name the people they are about: "patients 18 to 75 years" is an age.
+_PEOPLE = frozenset(
+    """
+    patient patients subject subjects participant participants volunteer volunteers person persons
+    people
+    """.split()  # noqa: SIM905
+)
 MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
 # A long item names many conditions in passing ("... other than diabetes, hypertension or ..."):
 # only short ones are read as being about one condition.
@@ -28,94 +35,14 @@ _YEAR_SPAN = re.compile(
 )
 # Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
 # 65 years (inclusive) at the time of signing the informed consent".
-_AGE_ITEM_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "or",
-        "the",
-        "of",
-        "to",
-        "from",
-        "in",
-        "at",
-        "on",
-        "is",
-        "are",
-        "be",
-        "being",
-        "was",
-        "must",
-        "should",
-        "who",
-        "whose",
-        "with",
-        "between",
-        "inclusive",
-        "inclusively",
-        "age",
-        "aged",
-        "ages",
-        "years",
-        "year",
-        "yrs",
-        "yr",
-        "old",
-        "older",
-        "than",
-        "over",
-        "above",
-        "least",
-        "equal",
-        "greater",
-        "under",
-        "younger",
-        "below",
-        "male",
-        "female",
-        "males",
-        "females",
-        "men",
-        "women",
-        "man",
-        "woman",
-        "both",
-        "sexes",
-        "sex",
-        "gender",
-        "genders",
-        "any",
-        "all",
-        "adult",
-        "adults",
-        "patient",
-        "patients",
-        "subject",
-        "subjects",
-        "participant",
-        "participants",
-        "volunteer",
-        "volunteers",
-        "person",
-        "persons",
-        "people",
-        "time",
-        "screening",
-        "enrollment",
-        "enrolment",
-        "entry",
-        "study",
-        "consent",
-        "informed",
-        "signing",
-        "sign",
-        "signed",
-        "visit",
-        "date",
-        "day",
-        "diagnosis",
-    ]
+_AGE_ITEM_WORDS = _PEOPLE | frozenset(
+    """
+    a an and or the of to from in at on is are be being was must should who whose with between
+    inclusive inclusively age aged ages years year yrs yr old older than over above least equal
+    greater under younger below male female males females men women man woman both sexes sex gender
+    genders any all adult adults time screening enrollment enrolment entry study consent informed
+    signing sign signed visit date day diagnosis
+    """.split()  # noqa: SIM905 (one word a line would be 74 lines)
 )
 # Whether a span of years is an age (`_is_age`), by the words around it. After it: an age ("of age",
 # "old"); a time since or before something ("2 years or more postprostatectomy", "1 to 5 years of disease
@@ -144,61 +71,15 @@ _AGE_TO_SPAN = _AGE_ITEM_WORDS | {"range", "ranged", "ranging", "group"}
 # "patients must be 12 to 50 years", "Adult patients (above 18 years)"); any other names what lasts that
 # long ("disease duration 1 to 5 years", "diagnosed at least 2 years", "SLE for over 2 years").
 _LINKING = frozenset(
-    [
-        "is",
-        "are",
-        "be",
-        "being",
-        "was",
-        "were",
-        "will",
-        "must",
-        "should",
-        "who",
-        "whose",
-        "between",
-        "from",
-        "of",
-        "ranging",
-        "ranged",
-    ]
+    """
+    is are be being was were will must should who whose between from of ranging ranged
+    """.split()  # noqa: SIM905 (one word a line would be 16 lines)
 )
-_OF_AN_AGE = frozenset(
-    [
-        "age",
-        "aged",
-        "ages",
-        "men",
-        "women",
-        "man",
-        "woman",
-        "male",
-        "female",
-        "males",
-        "females",
-        "adult",
-        "adults",
-        "child",
-        "children",
-        "adolescent",
-        "adolescents",
-        "boys",
-        "girls",
-        "patient",
-        "patients",
-        "subject",
-        "subjects",
-        "participant",
-        "participants",
-        "volunteer",
-        "volunteers",
-        "person",
-        "persons",
-        "people",
-        "individuals",
-        "sexes",
-        "genders",
-    ]
+_OF_AN_AGE = _PEOPLE | frozenset(
+    """
+    age aged ages men women man woman male female males females adult adults child children
+    adolescent adolescents boys girls individuals sexes genders
+    """.split()  # noqa: SIM905 (one word a line would be 22 lines)
 )
 _NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
 _MEN = re.compile(r"\b(men|males?)\b", re.I)
