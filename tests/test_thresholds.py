@@ -22,6 +22,8 @@ from indexer.discover.thresholds import given
         ("HbA1c", "hba1c: 8.1", 8.1),
         ("HbA1C", "A 52 year old man, his Hb A1c level is 7.2.", 7.2),  # the age is no HbA1c
         ("HbA1c", "HbA1c at 53 mmol/mol", 53),
+        ("HbA1c", "my A1c is 7.9", 7.9),  # the haemoglobin's hb left out
+        ("A1C", "HbA1c: 6.8%", 6.8),
     ],
 )
 def test_a_value_right_after_the_name_is_given(measure: str, text: str, value: float) -> None:
@@ -45,6 +47,8 @@ def test_a_value_right_after_the_name_is_given(measure: str, text: str, value: f
         ("HbA1c", "hba1c 52yo"),
         ("SLEDAI", "SLEDAI of 8 months old"),
         ("SLEDAI", "SLEDAIs 10"),  # another word
+        ("Hb", "my HbA1c is 7"),  # haemoglobin is not its A1c
+        ("A1c", "my HbA1c-SDS is 7"),  # nor is a name part of another
     ],
 )
 def test_no_value_from_other_words(measure: str, text: str) -> None:

@@ -202,10 +202,15 @@ _VERSION = re.compile(r"(?<=[a-z])(?:2k|2000)$")
 def _same_name(a: str, b: str) -> bool:
     """Whether two names (by `_key`) are one measure's: the same letters and digits once a version
     suffix is dropped ("SLEDAI-2K", "sledai 2k"), or one is the other with one leading h or s (hybrid,
-    safety, serum: "hSLEDAI") when the other has four or more characters. "SLE" is not "SLEDAI", nor
-    "BMI" "BMI-SDS": a name is never part of another."""
+    safety, serum: "hSLEDAI") when the other has four or more characters, or with a leading hb
+    (haemoglobin: "HbA1c" is the "A1c") when it has three. "SLE" is not "SLEDAI", nor "BMI" "BMI-SDS":
+    a name is never part of another."""
     short, long = sorted((_VERSION.sub("", a), _VERSION.sub("", b)), key=len)
-    return short == long or (len(short) >= 4 and long[0] in "hs" and long[1:] == short)
+    return (
+        short == long
+        or (len(short) >= 4 and long[0] in "hs" and long[1:] == short)
+        or (len(short) >= 3 and long[:2] == "hb" and long[2:] == short)
+    )
 
 
 def _key(word: str) -> str:
