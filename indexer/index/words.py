@@ -16,9 +16,8 @@ _FUNCTION_WORDS = frozenset(
     """.split()  # noqa: SIM905 (a list literal of 47 words is 47 lines)
 )
 _EVERY_TRIAL = frozenset({"study", "studies", "trial", "trials", "patient", "patients", "participant", "participants"})
+# A token's words as synonyms.find_in_text reads them ("IL-2" one word), to line its phrases up with tokens.
 _WORD_RE = re.compile(r"[^\W_][\w'-]*")
-
-
 _INNER_RE = re.compile(r"[^\W_]+")  # the words inside a token, as the index's tokenizer splits them
 
 
@@ -72,7 +71,8 @@ def required_words(q: SearchQuery) -> list[tuple[str, ...]]:
     keys = [_key(t) for t in tokens]
     used: set[int] = set()
     out: list[tuple[int, tuple[str, ...]]] = []  # (where in the text, the requirement)
-    american_keys = [_key(american(t)) for t in tokens]  # the synonyms are found in either spelling
+    # The synonyms are found in either spelling; respelt only when there are synonyms to line up.
+    american_keys = [_key(american(t)) for t in tokens] if q.expansions else []
     for phrase, alternatives in q.expansions:
         wanted = _key(phrase)
         at = _run_of(keys, wanted, used)
