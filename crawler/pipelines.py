@@ -227,8 +227,8 @@ class StorePipeline:
 def _say(exc: BaseException, data_dir: str | None) -> str:
     """The one line a write failure stops the crawl with; a full disk is named as such wherever it was met."""
     if not isinstance(exc, StoreError | IndexUnavailable):  # those say it already
-        from indexer.diskspace import no_space, no_space_error
+        from indexer.diskspace import full_disk_line
 
-        if (full := no_space_error(exc)) is not None:
-            return no_space(full.filename or data_dir or "the data directory")
+        if (full := full_disk_line(exc, data_dir)) is not None:
+            return full
     return str(exc) or type(exc).__name__

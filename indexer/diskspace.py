@@ -60,3 +60,10 @@ def is_full(exc: BaseException, path: Path) -> bool:
 def no_space(path: Path | str, then: str = RESUME) -> str:
     """The one line a full disk is reported in: where, and what to do."""
     return f"no space left on device writing {path}: free some space and {then}"
+
+
+def full_disk_line(exc: BaseException, data_dir: Path | str | None) -> str | None:
+    """The one line for a failure that was a full disk, wherever it was met (the file it names, else
+    the data directory); None for any other failure."""
+    full = no_space_error(exc)
+    return None if full is None else no_space(full.filename or data_dir or "the data directory")

@@ -64,7 +64,7 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     # Imported here, once something failed: importing them up front would cost every command's start.
     from indexer.config import ConfigError
     from indexer.discover.evaluate import InputFileError
-    from indexer.diskspace import no_space, no_space_error
+    from indexer.diskspace import full_disk_line
     from indexer.index.base import IndexUnavailable
     from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
     from indexer.parsers.errors import ParseError
@@ -74,13 +74,12 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     expected = StoreBusy | StoreError | IndexUnavailable | FileNotFoundError | ParseError | ConfigError | InputFileError
     if isinstance(exc, expected):
         return str(exc)
+    settings = ctx.obj.settings if ctx.obj is not None else None
     if isinstance(exc, DATABASE_ERRORS):  # raised while reading rows: said as the store's errors are
-        settings = ctx.obj.settings if ctx.obj is not None else None
         where = settings.db_path if settings else Path("trials.sqlite")
         return str(explain(exc, where))
-    if (full := no_space_error(exc)) is not None:  # a full disk wherever it was met (a lock file, a feed)
-        settings = ctx.obj.settings if ctx.obj is not None else None
-        return no_space(full.filename or (settings.data_dir if settings else "the data directory"))
+    if (full := full_disk_line(exc, settings.data_dir if settings else None)) is not None:  # a lock file, a feed
+        return full
     if isinstance(exc, EngineUnavailable):
         return f"the search engine did not answer ({exc}); start it, or drop --engine to use the embedded index"
     if isinstance(exc, EngineTLSError):
