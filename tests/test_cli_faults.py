@@ -93,7 +93,7 @@ def test_versions_and_dates_out_of_range_are_usage_errors_naming_the_value(trial
     trials("--quiet", "ingest", str(VERSIONS))
     result = trials("diff", "NCT02798588", "--to", "99", ok=False)
     assert result.exit_code == 2 and "not 99" in result.stderr
-    for since in ("yesterday", "2020-13-01"):
+    for since in ("someday", "2020-13-01", "2021-02-29", "7x"):
         bad = trials("changes", "--since", since, ok=False)
         assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr, since
     assert trials("changes", "--since", "March 2017", "--json").exit_code == 0

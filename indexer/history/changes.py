@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from indexer.catalog import Catalog
@@ -89,17 +90,49 @@ def diff(store: RecordStore, nct_id: str, start: int | None = None, end: int | N
 
 # A registry date as the events compare it: YYYY, YYYY-MM or YYYY-MM-DD, each part in range.
 SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+# What a cron line writes without `date` (whose % crontab would need escaped): days or weeks back.
+_BACK = re.compile(r"^(\d{1,5})\s*(d|days?|w|weeks?)(\s+ago)?$")
+# A timestamp (`date -Is`, a log line): its day counts, as events are dated by day.
+_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$", re.I)
+SINCE_FORMS = "YYYY-MM-DD, YYYY-MM, a date and time, today, yesterday, or days or weeks back (7d, 2w)"
 
 
-def since_date(value: str) -> str:
-    """`value` as a registry date to compare events with ("2020-03", "March 2020"); ValueError if none."""
+def since_date(value: str, today: date | None = None) -> str:
+    """`value` as a registry date to compare events with; ValueError if it is none.
+
+    Dates as written ("2020-03", "March 2020"); "today", "yesterday", "7d" or "2w" back from `today`
+    (the UTC date, as events detected here are dated); a timestamp by its day, the earlier of its own
+    and UTC's, so that no event of the hour asked for is left out."""
     value = value.strip()
+    today = today or datetime.now(UTC).date()
+    lowered = value.lower()
+    if lowered in ("today", "yesterday"):
+        return (today - timedelta(days=lowered == "yesterday")).isoformat()
+    if back := _BACK.match(lowered):
+        days = int(back.group(1)) * (7 if back.group(2).startswith("w") else 1)
+        return (today - timedelta(days=days)).isoformat()
+    if stamp := _STAMP.match(value):
+        day = _real_day(stamp.group(1), value)
+        try:
+            moment = datetime.fromisoformat(value.replace(" ", "T", 1).upper().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date and time; use {SINCE_FORMS}") from None
+        if moment.tzinfo is not None:
+            day = min(day, moment.astimezone(UTC).date().isoformat())
+        return day
     if re.match(SINCE_PATTERN, value):
-        return value
+        return _real_day(value, value) if len(value) == 10 else value
     iso = iso_date(value)
     if iso is None:
-        raise ValueError(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM")
+        raise ValueError(f"{value!r} is not a date; use {SINCE_FORMS}")
     return iso
+
+
+def _real_day(day: str, given: str) -> str:
+    try:
+        return date.fromisoformat(day).isoformat()
+    except ValueError:
+        raise ValueError(f"{given!r} is no day of the calendar; use {SINCE_FORMS}") from None
 
 
 def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:

@@ -98,7 +98,12 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, wid
 
 
 @click.command()
-@click.option("--since", required=True, help="Registry update date YYYY-MM-DD (or YYYY-MM).")
+@click.option(
+    "--since",
+    required=True,
+    help="Registry update date, inclusive: YYYY-MM-DD or YYYY-MM; a date and time counts its whole day; "
+    "today, yesterday, or days or weeks back (7d, 2w) count UTC dates.",
+)
 @click.option(
     "--event",
     "event_types",
@@ -134,7 +139,8 @@ def changes(
     if not found:
         app.info(f"no changes since {since}")
     if len(found) > limit:
-        app.info(f"the first {limit} events; there are more: --limit shows more")
+        # A warning even with --quiet: a script reading these rows would silently miss the rest.
+        app.warn(f"the first {limit} events; there are more: --limit shows more")
 
 
 COMMANDS = [history, diff, changes]
