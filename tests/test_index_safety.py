@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,28 @@ def test_reading_an_index_that_is_not_there_raises_the_named_error(data_dir: Pat
     with Catalog(load(data_dir)) as c, pytest.raises(IndexUnavailable):
         c.search_ids(SearchQuery())
     assert not (data_dir / "index").exists() or not any((data_dir / "index").iterdir())
+
+
+def test_a_write_to_an_index_this_user_may_not_write_stops_and_its_rerun_indexes_it(
+    filled: Trials, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index folder made by another user (a `sudo trials reindex`) or mounted read-only: os.access
+    # says so (root may write anywhere, so the answer is given here rather than by chmod).
+    index_dir = data_dir / "index"
+    real_access = os.access
+
+    def access(path: str | os.PathLike[str], mode: int, **kwargs: object) -> bool:
+        if mode & os.W_OK and Path(path).is_relative_to(index_dir):
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(os, "access", access)
+    study = FIXTURES / "ctgov" / "NCT00544076.json"
+    stopped = filled("ingest", str(study), ok=False)
+    assert stopped.exit_code == 1 and "is read-only" in stopped.stderr and "run the command again" in stopped.stderr
+    monkeypatch.setattr(os, "access", real_access)
+    assert [r["nct_id"] for r in filled.json("search", "--limit", "100") if r["nct_id"] == "NCT00544076"] == []
+    filled("--quiet", "ingest", str(study))  # stored already: the rerun only indexes it
+    assert [r["nct_id"] for r in filled.json("search", "NCT00544076")] == ["NCT00544076"]
+    counts = {row["what"]: row["count"] for row in filled.json("stats")}
+    assert counts["indexed"] == counts["records"] == 6

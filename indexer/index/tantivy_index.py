@@ -65,13 +65,16 @@ class TantivyIndex:
         self.needs_rebuild = found is None or found[1] != self._marker_value()
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
+        self._read_only: Path | None = None  # the generation opened through a shadow: not ours to write
 
     def _marker_value(self) -> dict[str, Any]:
         # tantivy is pre-1.0: a new release may change the on-disk format, so rebuild then too.
         return {"schema": SCHEMA_VERSION, "tantivy": tantivy_schema.tantivy_version()}
 
     def _open(self, folder: Path) -> tantivy.Index:
+        self._read_only = None
         if not os.access(folder, os.W_OK):
+            self._read_only = folder
             folder = self._shadow(folder)
         return tantivy.Index(self.schema, path=str(folder), reuse=True)
 
@@ -114,12 +117,21 @@ class TantivyIndex:
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self.index.writer(heap_size=128_000_000, num_threads=1)
+            index = self.index
+            if self._read_only is not None:
+                # What a writer wrote in the shadow would vanish with it, and the store would count it indexed.
+                raise IndexWriteError(
+                    f"the search index in {self._read_only} is read-only (its permissions, or a read-only "
+                    f"mount): make it writable by this user, then {_AGAIN}"
+                )
+            self._writer = index.writer(heap_size=128_000_000, num_threads=1)
         return self._writer
 
     def upsert(self, records: Sequence[TrialRecord]) -> None:
         try:
             w = self.writer
+        except IndexWriteError:
+            raise  # said already (a read-only index)
         except _WRITE_ERRORS as exc:
             raise self._failed(exc) from exc
         for r in records:
