@@ -144,3 +144,30 @@ def test_a_run_that_cannot_wait_long_enough_says_another_is_in_progress(changed:
     assert code == 0, err
     assert out is not None and [c["nct_id"] for c in out[0]["changed"]] == [STUDY]
     assert len(hook.bodies) == 1 and runs_of(trials.data_dir) == 2
+
+
+def test_a_lock_this_user_may_not_open_is_one_line_naming_the_fix(
+    trials: Trials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(shared("ctgov", "xml_versions", STUDY).glob("*.xml"))
+    trials("--quiet", "ingest", str(files[0]))
+    trials("--quiet", "watch", "add", "coma", "--condition", "coma")
+    locks = trials.data_dir / "watch-locks"
+    real_open = os.open
+
+    def as_another_users(path: Any, flags: int, *args: Any) -> int:
+        # The folder made by `sudo trials watch run`: this user may not open its files (root may, so
+        # the refusal is given here rather than by chmod).
+        if Path(path).parent == locks:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", as_another_users)
+    refused = trials("watch", "run", ok=False)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1 and "Error: cannot take the lock" in refused.stderr
+    assert f"make {locks} and its files writable" in refused.stderr
+    monkeypatch.setattr(os, "open", real_open)
+    # Nothing was remembered: the run once the folder is mended reports the first run.
+    [run] = trials.json("watch", "run")
+    assert run["first_run"] and [m["nct_id"] for m in run["new_matches"]] == [STUDY]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
 import time
 from pathlib import Path
+
+from indexer.store.db import StoreReadOnly
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,17 @@ class WriteLock:
         self._fd: int | None = None
 
     def __enter__(self) -> WriteLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise  # a full disk, said by the CLI's error mapping
+            # Often a lock another user made (`sudo trials ...`) in a folder this user writes.
+            raise StoreReadOnly(
+                f"cannot take the lock {self.path} ({exc.strerror}): make {self.path.parent} and its files "
+                "writable by this user (another user, as with sudo, may have made them), or use a data "
+                "directory you can write (--data-dir or TRIALS_DATA)"
+            ) from None
         deadline = time.monotonic() + self.timeout
         warned = False
         while True:
