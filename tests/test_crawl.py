@@ -213,3 +213,25 @@ def test_ctrl_c_during_a_retry_after_wait_stops_the_crawl_at_once(data_dir: Path
     assert code == 0, err
     expected = {n for n, s in studies.items() if "a" in json.dumps(s["protocolSection"]).lower()}
     assert stored_ids(data_dir) == expected
+
+
+def test_a_page_that_failed_is_resolved_when_a_rerun_brings_it_byte_identical(
+    data_dir: Path,
+    studies: dict,  # type: ignore[type-arg]
+) -> None:
+    state = MockState(studies)
+    with MockRegistry(state) as m:
+        assert crawl(data_dir, m, "--condition", "lupus")[0] == 0
+        assert crawl(data_dir, m, "--condition", "lupus")[0] == 0  # incremental: its page is stored
+        state.faults[("page", 1)] = [503]  # the registry (or the network) down for the next run
+        down = run_trials(data_dir, "crawl", "ctgov", "--api-url", m.url, "--condition", "lupus",
+                          env={"TRIALS_RETRY_TIMES": "0"})  # fmt: skip
+        assert down.returncode == 1, down.stderr
+        [failed] = json.loads(run_trials(data_dir, "failures", "--json").stdout)
+        code, err = crawl(data_dir, m, "--condition", "lupus")  # the same page as the second run's
+    assert code == 0 and " unchanged" in err, err
+    pages = [e for e in state.log if e["path"].endswith("/studies")]
+    assert pages[-1]["params"] == pages[-3]["params"] and pages[-1]["status"] == 200
+    assert json.loads(run_trials(data_dir, "failures", "--json").stdout) == []
+    [resolved] = json.loads(run_trials(data_dir, "failures", "--all", "--json").stdout)
+    assert resolved["location"] == failed["location"] and resolved["resolved_at"]

@@ -24,7 +24,7 @@ from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.parsers.ctgov import PARTIAL_SOURCE
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, sha256
-from indexer.store.failures import GONE
+from indexer.store.failures import GONE, storable
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ class BatchWriter:
         self._seen_docs: list[tuple[str, str, int]] = []
         # Multi-record documents kept whole, written with the batch that holds their records.
         self._raw_docs: list[tuple[bytes, str, Future[bytes] | None]] = []
+        # Documents byte-identical to stored ones whose location or trial has an open failure (a page
+        # the network failed to bring last time): (location, trial), resolved with the next batch.
+        self._unchanged: list[tuple[str, str]] = []
+        self._open_failures: set[str] | None = None  # their locations and trials, read when first needed
         self._packer = BackgroundPacker()
         # Ids given to the index since its last commit (marked indexed in the store when it commits).
         self._unindexed: set[str] = set()
@@ -98,6 +102,7 @@ class BatchWriter:
         if known is not None:
             # Byte-identical to a document already stored: nothing can have changed.
             self.stats.counts["unchanged"] += known[1]
+            self._resolve_unchanged(location, known[0] if known[1] == 1 else "")
             if self._track_updates:
                 self._note_update(self.store.last_update_of_raw(digest))
             return DocumentOutcome("unchanged", (known[0],))
@@ -150,6 +155,13 @@ class BatchWriter:
         if not records:
             return DocumentOutcome("failed", (), "no study of it could be read", len(parsed.failures))
         return DocumentOutcome("queued", ids, None, len(parsed.failures))
+
+    def _resolve_unchanged(self, location: str, nct_id: str) -> None:
+        if self._open_failures is None:
+            failed = self.store.failures.list()
+            self._open_failures = {f.location for f in failed} | {f.record_id for f in failed if f.record_id}
+        if self._open_failures and (storable(location) in self._open_failures or nct_id in self._open_failures):
+            self._unchanged.append((location, nct_id))
 
     def add_record(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> None:
         """Queue an already-parsed record (tests, the ingest of records built in code)."""
@@ -213,7 +225,7 @@ class BatchWriter:
         """Commit the batch; `final` (the default, and at the end of a run) also commits the index."""
         if final:
             self._packer.close()  # its work is awaited by the batch anyway; a later document restarts it
-        if not self._batch and not self._seen_docs and not self._raw_docs:
+        if not self._batch and not self._seen_docs and not self._raw_docs and not self._unchanged:
             if final and self._indexer is not None:
                 self._finish_index()
             elif final and self._unindexed:
@@ -258,6 +270,7 @@ class BatchWriter:
         batch, self._batch = self._batch, []
         docs, self._seen_docs = self._seen_docs, []
         raw_docs, self._raw_docs = self._raw_docs, []
+        unchanged, self._unchanged = self._unchanged, []
         counts: Counter[str] = Counter()
         changed: dict[str, TrialRecord] = {}
         newest: str | None = None
@@ -293,7 +306,7 @@ class BatchWriter:
                     newest = record.last_update_posted
             # In the same transaction as their last records: a crash before it leaves them unseen.
             self.store.mark_seen(docs)
-            self.store.failures.resolve({(item.location, item.record.nct_id) for item in batch})
+            self.store.failures.resolve({(item.location, item.record.nct_id) for item in batch} | set(unchanged))
         # Committed: only now do these records count, and the crawl's mark may move.
         self.stats.counts.update(counts)
         self._note_update(newest)
