@@ -108,3 +108,33 @@ def test_an_older_download_loaded_after_a_removal_does_not_list_it_again(trials:
     assert "NCT02798588" in {r["nct_id"] for r in trials.json(*asked)}
     status = trials.json("show", "NCT02798588")["overall_status"].lower().replace("_", " ")
     assert "NCT02798588" not in {r["nct_id"] for r in trials.json("search", "--status", status)}
+
+
+def test_history_dates_each_removal_after_the_version_it_ended_in_every_format(trials: Trials) -> None:
+    versions = sorted((SHARED / "ctgov" / "xml_versions" / "NCT02798588").glob("*.xml"))
+    trials("--quiet", "ingest", *map(str, versions[:3]))
+    before = [v["version"] for v in trials.json("history", "NCT02798588")["versions"]]
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:
+        assert w.mark_removed("NCT02798588", "404 when asked by id")
+    trials("--quiet", "ingest", str(versions[3]))  # listed again
+    with Catalog(load(trials.data_dir)) as c, c.writer() as w:
+        assert w.mark_removed("NCT02798588", "404 when asked by id")
+    found = trials.json("changes", "--since", "2000-01-01", "--event", "removed")
+    days = sorted({e["date"] for e in found})
+    assert len(found) == 2 and len(days) == 1  # both found today
+
+    entries = trials.json("history", "NCT02798588")["versions"]
+    assert [v["version"] for v in entries] == [*before, None, len(before) + 1, None]
+    removals = [v for v in entries if v["version"] is None]
+    assert [v["date"] for v in removals] == days * 2
+    assert all(v["fetched_at"].endswith("Z") and [e["type"] for e in v["events"]] == ["removed"] for v in removals)
+    text = trials("history", "NCT02798588").stdout
+    assert text.count(f"removed  {days[0]}  (found ") == 2 and "?" not in text
+    rows = list(csv.DictReader(io.StringIO(trials("history", "NCT02798588", "--csv").stdout)))
+    gone = [r for r in rows if not r["version"]]
+    assert [(r["date"], r["field"], r["old"], r["new"]) for r in gone] == [(days[0], "nct_id", "NCT02798588", "")] * 2
+    lines = [json.loads(x) for x in trials("history", "NCT02798588", "--ndjson").stdout.splitlines()]
+    assert [x for x in lines if x["version"] is None] == [
+        {"nct_id": "NCT02798588", "version": None, "date": days[0], "source": None, "field": "nct_id",
+         "old": "NCT02798588", "new": None}
+    ] * 2  # fmt: skip

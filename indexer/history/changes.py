@@ -17,7 +17,7 @@ from indexer.store import RecordStore, StoredEvent
 
 @dataclass(frozen=True, slots=True)
 class VersionEntry:
-    """One stored version (`version` None: events after the last version, e.g. "removed")."""
+    """One stored version, or (`version` None) a removal: `date` the day it was found, `fetched_at` when."""
 
     version: int | None
     date: str | None
@@ -49,7 +49,9 @@ class TrialHistory:
 
 
 def history(store: RecordStore, nct_id: str) -> TrialHistory | None:
-    """Every version of a trial, oldest first, with its changes and the events they amount to."""
+    """Every version of a trial, oldest first, with its changes and the events they amount to; each
+    event of no version (a removal) after the version that was the trial's newest when it was found,
+    dated by the day it was found."""
     nct_id = nct_id.upper()
     found = store.history(nct_id)
     if not found:
@@ -57,20 +59,15 @@ def history(store: RecordStore, nct_id: str) -> TrialHistory | None:
     by_version: dict[int | None, list[StoredEvent]] = {}
     for e in store.events.for_trial(nct_id):
         by_version.setdefault(e.version, []).append(e)
-    entries = [
-        VersionEntry(
-            v.version,
-            v.date,
-            v.fetched_at,
-            v.source,
-            v.source_url,
-            tuple(v.changes),
-            tuple(by_version.get(v.version, ())),
-        )
-        for v in found
-    ]
-    if None in by_version:  # e.g. "removed": after the last version
-        entries.append(VersionEntry(None, None, None, None, None, (), tuple(by_version[None])))
+    after: dict[int, list[StoredEvent]] = {}  # version -> the removals found while it was the newest
+    for e in by_version.get(None, ()):
+        then = [v.version for v in found if v.current_since is not None and v.current_since <= e.id]
+        after.setdefault(max(then, default=found[-1].version), []).append(e)
+    entries = []
+    for v in found:
+        events = tuple(by_version.get(v.version, ()))
+        entries.append(VersionEntry(v.version, v.date, v.fetched_at, v.source, v.source_url, tuple(v.changes), events))
+        entries += [VersionEntry(None, e.date, e.recorded_at, None, None, (), (e,)) for e in after.get(v.version, ())]
     return TrialHistory(nct_id, tuple(entries))
 
 

@@ -35,6 +35,7 @@ class Version:
     content_hash: str
     record: dict[str, Any]
     changes: list[Change]
+    current_since: int | None = None  # the first event id it was the trial's newest version at (None: history)
 
 
 # At equal registry update dates the richer format is the later version, whatever order the
@@ -213,9 +214,9 @@ def history(db: Database, nct_id: str) -> list[Version]:
     ):
         changes.setdefault(version, []).append(Change(field, json.loads(old), json.loads(new)))
     return [
-        Version(nct_id, v, date, fetched, source, url, digest, _record(db, nct_id, v), changes.get(v, []))
-        for v, date, fetched, source, url, digest in db.execute(
-            "SELECT version, date, fetched_at, source, source_url, content_hash FROM versions"
+        Version(nct_id, v, date, fetched, source, url, digest, _record(db, nct_id, v), changes.get(v, []), since)
+        for v, date, fetched, source, url, digest, since in db.execute(
+            "SELECT version, date, fetched_at, source, source_url, content_hash, current_since FROM versions"
             " WHERE nct_id = ? ORDER BY version",
             (nct_id,),
         ).fetchall()

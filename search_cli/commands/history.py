@@ -28,16 +28,23 @@ def history(app: AppContext, trial_id: str, fmt: str) -> None:
         click.echo(dumps(found))
         return
     if fmt in ("ndjson", "csv"):
+        # A removal changes no field of a version, yet it is a change: its event is its row.
         rows = [
             {"nct_id": found["nct_id"], "version": v["version"], "date": v["date"], "source": v["source"], **c}
             for v in found["versions"]
-            for c in v["changes"]
+            for c in (
+                v["changes"] if v["version"] else [{k: e[k] for k in ("field", "old", "new")} for e in v["events"]]
+            )
         ]
         emit_rows(rows, fmt, ["nct_id", "version", "date", "source", "field", "old", "new"])
         return
     for v in found["versions"]:
-        head = f"v{v['version']}  {v['date'] or '?'}" if v["version"] else "after the last version"
-        click.secho(f"{head}  {v['source'] or ''}  (fetched {v['fetched_at'] or '?'})", bold=True)
+        if v["version"]:
+            click.secho(
+                f"v{v['version']}  {v['date'] or '?'}  {v['source']}  (fetched {v['fetched_at'] or '?'})", bold=True
+            )
+        else:
+            click.secho(f"removed  {v['date'] or '?'}  (found {v['fetched_at'] or '?'})", bold=True)
         for e in v["events"]:
             click.echo(f"  * {e['summary']}")
         others = len(v["changes"]) - len(v["events"])
