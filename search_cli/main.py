@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from indexer import __version__
 
@@ -132,7 +133,6 @@ class TrialsGroup(click.Group):
 @click.option(
     "--data-dir",
     envvar="TRIALS_DATA",
-    type=click.Path(file_okay=False),
     help="Where records and the index live [env TRIALS_DATA; default: the per-user data dir].",
 )
 @click.option(
@@ -151,6 +151,13 @@ def cli(ctx: click.Context, data_dir: str | None, engine: str | None, quiet: boo
     from search_cli.context import AppContext, setup_logging  # settings and logging: not for `--help`
 
     setup_logging(verbose, quiet)
+    if data_dir and os.path.exists(data_dir) and not os.path.isdir(data_dir):
+        # Not a usage error: a crontab's TRIALS_DATA or a moved folder, with the command itself right.
+        given = "TRIALS_DATA" if ctx.get_parameter_source("data_dir") == ParameterSource.ENVIRONMENT else "--data-dir"
+        raise click.ClickException(
+            f"the data directory {data_dir} ({given}) is a file, not a folder: give the folder that holds the "
+            "trials (--data-dir or TRIALS_DATA), or move the file aside"
+        )
     if engine:
         from indexer.index.engines import parse_engine_url
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import FIXTURES, Trials, run_trials, shared
+from tests.conftest import FIXTURES, ROOT, Trials, run_trials, shared
 
 STUDY = FIXTURES / "ctgov" / "NCT00080808.json"
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # org study id 2018PHB041-01
@@ -246,6 +248,22 @@ def test_a_data_directory_under_a_file_is_an_error_naming_the_fix(tmp_path: Path
     blocker.write_text("x")
     result = run_trials(blocker / "sub", "ingest", str(FIXTURES / "ctgov" / "NCT00057759.json"))
     assert result.returncode == 1 and "is not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_data_directory_that_is_a_file_is_an_error_naming_where_it_was_given(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for command in (["changes", "--since", "2020-01-01"], ["crawl", "ctgov", "--term", "a"], ["watch", "run"]):
+        given = run_trials(blocker, *command)  # --data-dir
+        assert given.returncode == 1 and given.stdout == "", command
+        assert given.stderr == (
+            f"Error: the data directory {blocker} (--data-dir) is a file, not a folder: give the folder that "
+            "holds the trials (--data-dir or TRIALS_DATA), or move the file aside\n"
+        )
+    env = {**os.environ, "TRIALS_DATA": str(blocker)}
+    done = subprocess.run([sys.executable, "-m", "search_cli.main", "watch", "run"], capture_output=True, text=True,
+                          cwd=ROOT, env=env)  # fmt: skip
+    assert done.returncode == 1 and f"{blocker} (TRIALS_DATA) is a file" in done.stderr
 
 
 def test_reindex_mends_a_file_where_the_index_belongs(trials: Trials) -> None:
