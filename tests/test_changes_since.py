@@ -66,3 +66,14 @@ def test_more_events_than_the_limit_are_said_even_when_quiet(tracked: Trials) ->
         assert "there are more: --limit shows more" in cut.stderr, fmt
     whole = tracked("--quiet", "changes", "--since", "2000-01-01", "--limit", "1000", "--csv")
     assert whole.stderr == "" and len(whole.stdout.splitlines()) > 3
+
+
+def test_a_field_that_makes_no_events_is_said_not_to_rather_than_no_changes(tracked: Trials) -> None:
+    # The real downloads changed the trial's last-update date in every version; it makes no event.
+    diffs = [tracked.json("diff", "NCT02798588", "--to", str(n)) for n in (2, 3, 4)]
+    assert all(any(c["field"] == "last_update_posted" for c in d) for d in diffs)
+    said = tracked("--quiet", "changes", "--since", "2000-01-01", "--field", "last_update_posted", "--csv")
+    assert said.exit_code == 0 and said.stdout.splitlines() == ["id,date,nct_id,version,type,field,old,new,summary"]
+    assert "changes of last_update_posted make no events" in said.stderr and "trials diff ID" in said.stderr
+    sites = tracked("--quiet", "changes", "--since", "2000-01-01", "--field", "locations", "--limit", "1000")
+    assert sites.stderr == "" and "site" in sites.stdout

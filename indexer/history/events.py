@@ -19,6 +19,25 @@ _ELIGIBILITY_LIMITS = (
 )
 
 
+# The fields whose changes make events (derive_events, removed): `changes --field` finds no other.
+EVENT_FIELDS = (
+    "overall_status",
+    "enrollment",
+    *_DATE_FIELDS,
+    *_ELIGIBILITY_LIMITS,
+    "eligibility.inclusion",
+    "eligibility.exclusion",
+    "locations",
+    "has_results",
+    "nct_id",
+)
+
+
+def makes_events(field: str) -> bool:
+    """Whether changes of `field` (a path, or a part of one: "eligibility", "locations[...]") make events."""
+    return any(f == field or f.startswith(f"{field}.") or field.startswith((f"{f}.", f"{f}[")) for f in EVENT_FIELDS)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     type: str

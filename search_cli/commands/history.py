@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from indexer.history import changes as tracking
-from indexer.history.events import EVENT_TYPES
+from indexer.history.events import EVENT_TYPES, makes_events
 from search_cli import diffview
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
@@ -118,7 +118,11 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, wid
     type=click.Choice(EVENT_TYPES),
     help="Only these kinds of event; repeatable.",
 )
-@click.option("--field", help="Only changes of this field, e.g. overall_status or eligibility.")
+@click.option(
+    "--field",
+    help="Only events of this field, e.g. overall_status, eligibility or locations (other fields make no "
+    "events: `trials diff` shows them).",
+)
 @filter_options
 @output_options
 @pass_app
@@ -143,7 +147,13 @@ def changes(
         if fmt == "table"
         else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"],
     )
-    if not found:
+    if field and not makes_events(field):
+        # Said even with --quiet: "no changes" would read as "this field never changed".
+        app.warn(
+            f"changes of {field} make no events, so `changes` never lists them; "
+            "`trials history ID` and `trials diff ID` show every field change of a trial"
+        )
+    elif not found:
         app.info(f"no changes since {since}")
     if len(found) > limit:
         # A warning even with --quiet: a script reading these rows would silently miss the rest.
