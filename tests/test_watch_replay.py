@@ -183,3 +183,7 @@ def test_a_trial_the_registry_no_longer_has_leaves_the_watch(trials: Trials) -> 
     [left] = run["left"]
     assert left["nct_id"] == "NCT04077684" and "404" in left["reason"]
     assert run["new_matches"] == [] and [c["still_matches"] for c in run["changed"]] == [False]
+    # The left row says what its event says: the id that the registry no longer lists.
+    [event] = run["changed"][0]["events"]
+    assert (left["field"], left["old"], left["new"]) == (event["field"], event["old"], event["new"])
+    assert (event["field"], event["old"], event["new"]) == ("nct_id", "NCT04077684", None)

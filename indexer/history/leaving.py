@@ -94,7 +94,7 @@ def explain(query: SearchQuery, record: TrialRecord | None, events: Sequence[Sto
     """The reason a trial that matched at the previous run does not match now."""
     removed = [e for e in events if e.type == "removed"]
     if removed:
-        return Reason(removed[-1].summary, "nct_id")
+        return Reason(removed[-1].summary, "nct_id", removed[-1].old, removed[-1].new)  # as its event says
     if record is None:
         return Reason("no longer in the store", "nct_id")
     found = [r for r in (_status(query, record, events), _sex(query, record, events)) if r]
