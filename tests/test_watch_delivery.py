@@ -296,6 +296,26 @@ def test_failed_webhook_leaves_the_run_to_repeat(
     assert [r["nct_id"] for r in again["new_matches"]] == [STUDY]
 
 
+def test_a_delivery_repeated_after_a_failure_carries_the_same_watch_and_run(
+    watched: tuple[Trials, list[Path]], fast_retries: None
+) -> None:
+    # The hook got the body but answered too late: the run is not remembered, and is delivered again.
+    trials, _ = watched
+    slow = Hook([200], 2.0)
+    try:
+        assert trials("watch", "run", "--webhook", slow.url, ok=False).exit_code == 1
+    finally:
+        slow.close()
+    fast = Hook([200])
+    try:
+        [run] = trials.json("watch", "run", "--webhook", fast.url)
+    finally:
+        fast.close()
+    keys = {(r["watch"], r["run"]) for _, body in slow.bodies + fast.bodies for r in body["runs"]}
+    assert keys == {(run["watch"], run["run"])}  # a receiver drops a repeat by this key
+    assert trials.json("watch", "run")[0]["run"] == run["run"] + 1
+
+
 def test_dry_run_delivers_nothing(watched: tuple[Trials, list[Path]], tmp_path: Path) -> None:
     trials, _ = watched
     result = trials("watch", "run", "--dry-run", "--atom", str(tmp_path), ok=False)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -24,6 +25,7 @@ from tests.conftest import ROOT, Trials, shared
 
 STUDY = "NCT02798588"  # not yet recruiting, then recruiting with new sites, then enrollment 20 -> 27
 WAITING = "waiting for another trials process"
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 class GatedHook:
@@ -60,9 +62,9 @@ class GatedHook:
 class Run:
     """`trials watch run` in a process of its own, its stderr read as it comes."""
 
-    def __init__(self, data_dir: Path, hook: GatedHook, **env: str):
+    def __init__(self, data_dir: Path, hook: GatedHook, *extra: str, **env: str):
         settings = {"TRIALS_WEBHOOK_TIMEOUT": "60", "TRIALS_WEBHOOK_RETRIES": "0", **env}
-        command = ["watch", "run", "coma", "--json", "--webhook", hook.url]
+        command = ["watch", "run", "coma", "--json", "--webhook", hook.url, *extra]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "search_cli.main", "--data-dir", str(data_dir), *command],
             stdout=subprocess.PIPE,
@@ -144,6 +146,27 @@ def test_a_run_that_cannot_wait_long_enough_says_another_is_in_progress(changed:
     assert code == 0, err
     assert out is not None and [c["nct_id"] for c in out[0]["changed"]] == [STUDY]
     assert len(hook.bodies) == 1 and runs_of(trials.data_dir) == 2
+
+
+def test_a_run_killed_while_it_delivers_is_delivered_again_and_nothing_doubles(
+    changed: tuple[Trials, GatedHook], tmp_path: Path
+) -> None:
+    trials, hook = changed
+    feed = tmp_path / "coma.xml"
+    first = Run(trials.data_dir, hook, "--atom", str(feed))
+    assert hook.received.wait(60), "the run never delivered"
+    first.process.kill()  # SIGKILL while the webhook holds its answer: the feed is written already
+    first.process.wait(30)
+    written = ET.parse(feed).getroot().findall(f"{ATOM}entry")
+    hook.release.set()
+    [again] = trials.json("watch", "run", "coma", "--atom", str(feed), "--webhook", hook.url)
+    [killed] = hook.bodies[0]["runs"]
+    assert (again["run"], again["changed"]) == (killed["run"], killed["changed"]) and again["changed"]
+    assert [b["runs"][0]["run"] for b in hook.bodies] == [killed["run"]] * 2
+    ids = [e.findtext(f"{ATOM}id") for e in ET.parse(feed).getroot().findall(f"{ATOM}entry")]
+    assert len(ids) == len(set(ids)) == len(written)  # the same entries, none twice
+    [last] = trials.json("watch", "run", "coma")
+    assert (last["new_matches"], last["changed"], last["left"]) == ([], [], [])
 
 
 def test_a_lock_this_user_may_not_open_is_one_line_naming_the_fix(
