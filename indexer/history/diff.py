@@ -96,14 +96,38 @@ def _ident(item: Any, fields: tuple[str, ...]) -> str:
 
 
 def _diff_by_identity(old: list[Any], new: list[Any], path: str, fields: tuple[str, ...], out: list[Change]) -> None:
-    old_by = {_ident(v, fields): v for v in old}
-    new_by = {_ident(v, fields): v for v in new}
-    for ident, item in old_by.items():
-        if ident not in new_by:
-            out.append(Change(path, item, None))
-        elif item != new_by[ident]:
-            _diff(item, new_by[ident], f"{path}[{ident}]", out)
-    out.extend(Change(path, None, item) for ident, item in new_by.items() if ident not in old_by)
+    """Items paired by identity: a changed one is diffed in place. Several items may share one (two
+    sites of one sponsor in one city): those unchanged pair first, the rest in order, the surplus
+    removed or added; so no item is lost behind another of the same name."""
+    old_by: dict[str, list[Any]] = {}
+    new_by: dict[str, list[Any]] = {}
+    for item in old:
+        old_by.setdefault(_ident(item, fields), []).append(item)
+    for item in new:
+        new_by.setdefault(_ident(item, fields), []).append(item)
+    added: list[Any] = []
+    for ident, items in old_by.items():
+        before, after = _unmatched(items, new_by.get(ident, []))
+        for a, b in zip(before, after, strict=False):
+            _diff(a, b, f"{path}[{ident}]", out)
+        out.extend(Change(path, item, None) for item in before[len(after) :])
+        added += after[len(before) :]
+    added += [item for ident, items in new_by.items() if ident not in old_by for item in items]
+    out.extend(Change(path, None, item) for item in added)
+
+
+def _unmatched(old: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The items of each side left once those equal on both sides are taken out (as many times as both have them)."""
+    if len(old) == 1 and len(new) == 1:  # the common case: one item of that identity on each side
+        return ([], []) if old[0] == new[0] else (old, new)
+    rest = list(new)
+    before = []
+    for item in old:
+        if item in rest:
+            rest.remove(item)
+        else:
+            before.append(item)
+    return before, rest
 
 
 # One encoder for every call: json.dumps with these options would make one per call.
