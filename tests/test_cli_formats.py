@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -88,7 +89,11 @@ def test_watch_list_and_run_as_ndjson_and_csv(trials: Trials) -> None:
     changed = [r for r in rows if r["kind"] == "changed"]
     assert {r["event"] for r in changed} >= {"status", "sites", "enrollment"}
     assert all(r["nct_id"] == COMA and r["still_matches"] is False and r["summary"] for r in changed)
+    # Each row says the trial's status now, whatever its kind: the last download's, read here from its XML.
+    now = (ET.parse(files[-1]).getroot().findtext("overall_status") or "").upper().replace(" ", "_")
+    assert {r["overall_status"] for r in rows} == {now} == {"RECRUITING"}
     as_json = trials.json("watch", "run", "--dry-run")[0]
+    assert [c["overall_status"] for c in as_json["changed"]] == [now]
     assert len(changed) == sum(len(c["events"]) for c in as_json["changed"])
     table = _csv(trials("--quiet", "watch", "run", "--csv").stdout)
     assert [(r["kind"], r["event"], r["summary"]) for r in table] == [

@@ -30,6 +30,7 @@ class ChangedTrial:
     brief_title: str | None
     still_matches: bool
     events: tuple[StoredEvent, ...]
+    overall_status: str | None = None  # its status now, as new matches and trials that left say theirs
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class WatchRun:
                 {
                     "nct_id": c.nct_id,
                     "brief_title": c.brief_title,
+                    "overall_status": c.overall_status,
                     "still_matches": c.still_matches,
                     "events": [e.to_dict() for e in c.events],
                 }
@@ -200,7 +202,13 @@ class Watches:
                 by_trial.setdefault(e.nct_id, []).append(e)
         records = self.catalog.store.get_many([*newly, *gone, *by_trial])
         changed = tuple(
-            ChangedTrial(i, records[i].brief_title if i in records else None, i in now, tuple(by_trial[i]))
+            ChangedTrial(
+                i,
+                records[i].brief_title if i in records else None,
+                i in now,
+                tuple(by_trial[i]),
+                records[i].overall_status if i in records else None,
+            )
             for i in watch.matched
             if i in by_trial
         )

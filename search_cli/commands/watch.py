@@ -180,8 +180,8 @@ def finding_rows(run: WatchRun) -> list[dict[str, Any]]:
         for t in run.left
     ]  # fmt: skip
     rows += [
-        row("changed", c.nct_id, c.brief_title, still_matches=c.still_matches, date=e.date, event=e.type,
-            field=e.field, old=e.old, new=e.new, summary=e.summary)
+        row("changed", c.nct_id, c.brief_title, overall_status=c.overall_status, still_matches=c.still_matches,
+            date=e.date, event=e.type, field=e.field, old=e.old, new=e.new, summary=e.summary)
         for c in run.changed
         for e in c.events
     ]  # fmt: skip
