@@ -94,7 +94,7 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
         "page": p.page,
         "limit": p.limit,
     }
-    if p.near_point is not None:  # which place `near` was taken to be ("Pekin": Beijing, not Pekin, IL)
+    if p.near_point is not None:  # which place `near` was taken to be ("Calcutta": Calcutta, ZA, not Kolkata)
         lat, lon = p.near_point
         body["near"] = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
     return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})

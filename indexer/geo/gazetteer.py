@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.config import user_dir
+from indexer.geo import names
 from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, us_state
 from indexer.geo.sources import package_rows
 from indexer.geo.suggest import country_names, hint, not_in, suggest
@@ -197,17 +198,17 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     city, qualifier = _split(text)
     readings = _within(text, _readings(qualifier), within)
     rows = _rows_named(city, readings)
+    key = place_key(city)
     named = None if qualifier else country_code(city)
     if named is not None and within and named not in within:
         named = None  # another country's name: a place in the countries asked for, or none
     if named is not None:
         # "China", "India", "Jordan": a country, not the town that has it among its other names. A city
         # of that very name and 100,000 people or more ("Singapore", "Djibouti") is the place.
-        key = place_key(city)
         rows = [r for r in rows if place_key(r[0]) == key and r[3] >= 100_000]
         if not rows:
             raise CountryNotPlace(city.strip(), named)
-    named_state = None if qualifier or not _asked(within, "US") else g.country(place_key(city) + " us state")
+    named_state = None if qualifier or not _asked(within, "US") else g.country(key + " us state")
     if named_state and named is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
         # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
         # 13,000); "New York" and "Washington" are cities first.
@@ -219,7 +220,7 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
         # "NSW", "VIC", "Queensland": a province or state is no point either ("VIC" and "ACT" are also
         # airport codes, of Vicenza and Waco), unless a city of that very name and 100,000 people or
         # more is meant ("Victoria", BC; "Quebec").
-        rows = [r for r in rows if place_key(r[0]) == place_key(city) and r[3] >= MAJOR_CITY]
+        rows = [r for r in rows if place_key(r[0]) == key and r[3] >= MAJOR_CITY]
         if not rows:
             raise UnknownPlace(
                 f"{text.strip()!r} is a province or state, not a place: name a city in it "
@@ -229,12 +230,8 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
         elsewhere = None if qualifier or not within else country_code(city)
         said = f"{text.strip()!r} names {_names([elsewhere])}, not a country asked for. " if elsewhere else ""
         raise UnknownPlace(said + _unknown(text, city, readings, within))
-    # The most populous of the name; in the countries asked for, a city of that very name before a
-    # smaller one known by it among its other names ("Victoria" in the US: Victoria, TX, not Asheville,
-    # NC, 95,000 people; a city of 100,000 or more still is what its other name means: "Pekin", CN).
-    spelled = set(_variants(city)) if within else set()
-    best = max(rows, key=lambda r: (not within or place_key(r[0]) in spelled or r[3] >= MAJOR_CITY, r[3]))
-    if len(place_key(city)) < 3 and best[3] < 1_000_000:
+    best = names.best(rows, names.typed(_variants(city)))
+    if len(key) < 3 and best[3] < 1_000_000:
         # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
         # two letters name a place only as a metropolis's abbreviation ("NY").
         raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
@@ -303,7 +300,12 @@ def _rows_named(city: str, readings: list[Reading]) -> list[City]:
     """The cities `city` may be, read each way the qualifier allows."""
     rows = []
     for country, admin1 in readings:
-        found = [r for key in _variants(city) for r in _cities(key, country) if admin1 is None or r[2] == admin1]
+        found = [
+            r
+            for key in names.typed(_variants(city)).keys
+            for r in _cities(key, country)
+            if admin1 is None or r[2] == admin1
+        ]
         rows += found[:50]
     return rows
 
