@@ -12,7 +12,7 @@ from indexer import filter_values
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 
 if TYPE_CHECKING:
-    from indexer.geo.gazetteer import Place
+    from indexer.geo.in_text import PlaceRead
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,15 +142,17 @@ where_options_list = (
 )
 
 
-def resolve_place(text: str | None, within: tuple[str, ...] = ()) -> Place | None:
+def read_place(text: str | None, within: tuple[str, ...] = ()) -> PlaceRead | None:
     """The place a user named (in one of the `within` countries, when given: "Paris" with --country US is
-    Paris, Texas), or a usage error with the gazetteer's suggestions."""
+    Paris, Texas), or the country it names ("China": a country filter, as the web reads it); a usage
+    error with the gazetteer's suggestions for a name it does not know."""
     if not text:
         return None
     from indexer.geo import gazetteer  # the gazetteer (and its store) loads only when a place is asked for
+    from indexer.geo.in_text import given_place
 
     try:
-        return gazetteer.resolve(text, within)
+        return given_place(text, within)
     except gazetteer.UnknownPlace as exc:
         raise click.BadParameter(str(exc), param_hint="--near") from None
 
@@ -188,8 +190,16 @@ def query_from_options(
 ) -> SearchQuery:
     if sort == "distance" and not near_text:
         raise click.UsageError("--sort distance needs --near PLACE")
+    where = where_query(country, near_text, within_km, fresh)
+    if sort == "distance" and where.near is None:  # a country: no point to measure from (as the web does)
+        click.secho(
+            f"warning: {near_text!r} is a country, no point to sort by distance from: best match first",
+            fg="yellow",
+            err=True,
+        )
+        sort = "relevance"
     return dataclasses.replace(
-        where_query(country, near_text, within_km, fresh),
+        where,
         sort=sort,
         text=text or None,
         conditions=condition,
@@ -232,13 +242,9 @@ def where_query(
     within_km: float = DEFAULT_WITHIN_KM,
     fresh: bool = False,
 ) -> SearchQuery:
-    """The place and freshness part of a query, for `similar` and `match`."""
+    """The place and freshness part of a query (`search`, `similar`, `match`): a country named as the place
+    ("--near China") is the trials with a site in it, as --country China, and its label says so."""
     countries = _countries(country)
-    place = resolve_place(near_text, countries)
-    return SearchQuery(
-        near=(place.lat, place.lon) if place else None,
-        near_label=place.label if place else None,
-        within_km=within_km,
-        countries=countries,
-        fresh=fresh,
-    )
+    where = SearchQuery(within_km=within_km, countries=countries, fresh=fresh)
+    read = read_place(near_text, countries)
+    return read.narrow(where) if read else where  # a country named as the place: a country filter

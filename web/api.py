@@ -96,7 +96,12 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
     }
     if p.near_point is not None:  # which place `near` was taken to be ("Calcutta": Calcutta, ZA, not Kolkata)
         lat, lon = p.near_point
-        body["near"] = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
+        near = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
+        body["near"] = {**near, "country": None}
+    elif p.near_country:  # a country typed as the place ("China"): searched as `country` is, no point
+        code = p.near_country[0]
+        label = f"{p.near} ({code})"
+        body["near"] = {"written": p.near, "label": label, "lat": None, "lon": None, "within_km": None, "country": code}
     return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})
 
 

@@ -10,6 +10,7 @@ from fastapi import Query
 
 from indexer import filter_values
 from indexer.geo import gazetteer
+from indexer.geo.in_text import given_place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web.present import OPEN_STATUSES
 
@@ -76,7 +77,7 @@ def place(value: str | None, within: tuple[str, ...] = ()) -> tuple[str | None, 
     try:
         found = gazetteer.resolve(written, within)
     except gazetteer.CountryNotPlace:
-        raise  # a search filters by the country instead (`place_or_country`)
+        raise  # a country: a search filters by it (`place_or_country`), a trial's page says so
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
     return written, (found.lat, found.lon), found.label
@@ -96,13 +97,20 @@ def place_or_country(
     value: str | None, within: tuple[str, ...] = ()
 ) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
     """`place`, and for a country typed as the place ("near China"; the page has one place box) no
-    point but the country's code, to search it as `country` does. With countries asked for, a place is
-    looked up in them and never adds one: a country named is one of them ("near=Jordan&country=US" is
-    Jordan, MN; "Georgia" with US, a US state, asks for a city in it)."""
+    point but the country's code, to search it as `country` does (in_text.given_place, as `trials
+    search --near`). With countries asked for, a place is looked up in them and never adds one: a
+    country named is one of them already ("near=Jordan&country=US" is Jordan, MN; "Georgia" with US, a US
+    state, asks for a city in it)."""
+    written = text("near", value)
+    if written is None:
+        return None, None, None, ()
     try:
-        return (*place(value, within), ())
-    except gazetteer.CountryNotPlace as exc:
-        return text("near", value), None, None, (exc.country,) if exc.country not in within else ()
+        read = given_place(written, within)
+    except gazetteer.UnknownPlace as exc:
+        raise BadParameter("near", str(exc)) from None
+    if read.place is None:
+        return written, None, None, (read.country,) if read.country else ()
+    return written, (read.place.lat, read.place.lon), read.place.label, ()
 
 
 def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:

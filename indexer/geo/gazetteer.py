@@ -40,7 +40,7 @@ class CountryNotPlace(UnknownPlace):
     """A country named where a place was asked for ("near China"): callers may filter by country instead."""
 
     def __init__(self, text: str, country: str):
-        super().__init__(f"{text!r} is a country, not a place: filter by country (--country {text}) or name a city")
+        super().__init__(f"{text!r} is a country, not a place: name a city in it to measure distances from")
         self.country = country
 
 

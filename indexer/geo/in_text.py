@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.geo import gazetteer
@@ -59,10 +60,12 @@ class PlaceRead:
         return text.replace(self.written, " ", 1) if self.source == "text" else text
 
     def narrow(self, where: SearchQuery) -> SearchQuery:
-        """`where` limited to this place: within its radius of the point, or to the country."""
+        """`where` limited to this place: within its radius of the point, or to the country (the countries
+        `where` asks for already, when it asks for some: a country is read as a place only among them)."""
         if self.place is not None:
             return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.label)
-        return dataclasses.replace(where, countries=(self.country,) if self.country else ())
+        countries = where.countries or ((self.country,) if self.country else ())
+        return dataclasses.replace(where, countries=countries, near_label=self.label)
 
 
 def _candidates(phrase: str) -> list[str]:
@@ -130,11 +133,18 @@ def place_in_text(text: str) -> PlaceRead | None:
     return _clause_city(text)
 
 
+def given_place(written: str, within: Sequence[str] = ()) -> PlaceRead:
+    """The place a user typed where a search asks for one (`--near`, the web's `near`), in one of the
+    `within` countries when given; or the country it names: "near China" is the trials with a site in
+    China, as a country filter. UnknownPlace (with suggestions) for what the gazetteer does not know."""
+    try:
+        return PlaceRead(written.strip(), "given", place=gazetteer.resolve(written, within))
+    except gazetteer.CountryNotPlace as exc:
+        return PlaceRead(written.strip(), "given", country=exc.country)
+
+
 def patient_place(text: str, given: str | None) -> PlaceRead | None:
     """The place given (UnknownPlace if the gazetteer does not know it), else the one the text names."""
     if given and given.strip():
-        try:
-            return PlaceRead(given.strip(), "given", place=gazetteer.resolve(given.strip()))
-        except gazetteer.CountryNotPlace as exc:  # "near China": trials with a site in China
-            return PlaceRead(given.strip(), "given", country=exc.country)
+        return given_place(given)
     return place_in_text(text)

@@ -11,7 +11,7 @@ from indexer import stats as counts
 from indexer.history.removal import removal_fields
 from indexer.record import TrialRecord
 from search_cli.context import AppContext, pass_app
-from search_cli.options import filter_options, output_options, query_from_options, resolve_place
+from search_cli.options import filter_options, output_options, query_from_options, read_place
 from search_cli.output import dumps, emit_records, emit_rows, trial_extra
 
 
@@ -43,6 +43,8 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
             click.echo(f"{r.nct_id}  score {x['score']:g}  {fields or 'filters only'}")
     if fmt == "table":
         where = f" within {q.within_km:g} km of {q.near_label}" if q.near else ""
+        if q.near is None and q.near_label:  # --near named a country
+            where = f" with a site in {q.near_label}: a country, searched as --country (name a city for distances)"
         about = "about " if result.total_is_estimate else ""
         app.info(f"{len(records)} of {about}{result.total} matching trials{where}")
 
@@ -65,8 +67,10 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     describes it and where they disagree, and how to take part: contacts and sites."""
     store = app.catalog().store
     record = _lookup(app, app.trial_id(trial_id))
-    place = resolve_place(near_text)
-    near = (place.lat, place.lon) if place else None
+    read = read_place(near_text)
+    near = (read.place.lat, read.place.lon) if read and read.place else None
+    if read and read.place is None:  # as the web's trial page: the trial, and a note instead of distances
+        app.warn(f"{read.written!r} is a country, not a place: sites are listed without distances (name a city)")
     from indexer.merge import merged, view_of  # only `show` needs the sources compared
 
     found = merged(store, record.nct_id)
