@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.common import SHARED, one_core, report
 from indexer.geo import gazetteer
+from indexer.geo.geocode import geocode
 from indexer.ingest.files import iter_documents
 from indexer.parsers import NotATrial, ParseError, parse_document
 from indexer.record import TrialRecord
@@ -62,7 +63,7 @@ def parse_count(docs: list[tuple[str, bytes]]) -> int:
 
 def geocode_all(records: list[TrialRecord]) -> None:
     for record in records:
-        gazetteer.geocode(record)
+        geocode(record)
 
 
 def cold() -> None:
@@ -101,7 +102,7 @@ def dump(groups: dict[str, list[tuple[str, bytes]]], path: Path) -> int:
                     f.write(f"{type(exc).__name__}: {exc}\n".encode())
                     continue
                 for record in parsed.records:
-                    f.write(gazetteer.geocode(record).to_json() + b"\t")
+                    f.write(geocode(record).to_json() + b"\t")
                 for item in parsed.failures:
                     f.write(f"{item.record_id} {item.where} {item.error}".encode() + b"\t")
                 f.write(b"\n")

@@ -13,6 +13,7 @@ import pytest
 
 from indexer.geo import gazetteer
 from indexer.geo.distance import bounding_box, km
+from indexer.geo.geocode import geocode
 from indexer.geo.in_text import patient_place, place_in_text
 from indexer.normalize import place_key
 from indexer.parsers import parse
@@ -63,7 +64,7 @@ def test_legacy_xml_sites_are_geocoded() -> None:
     total = located = 0
     for path in sorted(shared("ctgov", "xml").glob("NCT*.xml"))[:200]:
         for r in parse(path.read_bytes()):
-            for loc in gazetteer.geocode(r).locations:
+            for loc in geocode(r).locations:
                 if loc.city:
                     total += 1
                     located += loc.geo_source == "gazetteer"
@@ -73,7 +74,7 @@ def test_legacy_xml_sites_are_geocoded() -> None:
 def test_geocoding_changes_only_a_sites_coordinates_and_their_source() -> None:
     for path in sorted(shared("ctgov", "xml").glob("NCT*.xml"))[:100]:
         for r in parse(path.read_bytes()):
-            sites = gazetteer.geocode(r).locations
+            sites = geocode(r).locations
             assert len(sites) == len(r.locations)
             for before, after in zip(r.locations, sites, strict=True):
                 asked = before.lat is None and (before.city or before.zip)
@@ -88,7 +89,7 @@ def test_registry_coordinates_are_kept_and_marked() -> None:
     [r] = parse((FIXTURES / "ctgov" / "NCT00057759.json").read_bytes())
     located = [loc for loc in r.locations if loc.lat is not None]
     assert located and all(loc.geo_source == "registry" for loc in located)
-    assert gazetteer.geocode(r).locations == r.locations
+    assert geocode(r).locations == r.locations
 
 
 def test_cli_place_errors_and_sex_spellings(tmp_path: Path) -> None:

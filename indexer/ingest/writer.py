@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from indexer.clock import today_iso
-from indexer.geo.gazetteer import geocode
+from indexer.geo.geocode import geocode
 from indexer.history import events
 from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
