@@ -12,7 +12,7 @@ from indexer import filter_values
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 
 if TYPE_CHECKING:
-    from indexer.geo.in_text import PlaceRead
+    from indexer.geo.typed import PlaceRead
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -149,7 +149,7 @@ def read_place(text: str | None, within: tuple[str, ...] = ()) -> PlaceRead | No
     if not text:
         return None
     from indexer.geo import gazetteer  # the gazetteer (and its store) loads only when a place is asked for
-    from indexer.geo.in_text import given_place
+    from indexer.geo.typed import given_place
 
     try:
         return given_place(text, within)

@@ -99,9 +99,14 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
         near = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
         body["near"] = {**near, "country": None}
     elif p.near_country:  # a country typed as the place ("China"): searched as `country` is, no point
-        code = p.near_country[0]
-        label = f"{p.near} ({code})"
-        body["near"] = {"written": p.near, "label": label, "lat": None, "lon": None, "within_km": None, "country": code}
+        body["near"] = {
+            "written": p.near,
+            "label": p.near_label,
+            "lat": None,
+            "lon": None,
+            "within_km": None,
+            "country": p.near_country[0],
+        }
     return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})
 
 

@@ -13,8 +13,9 @@ from indexer.discover import matching
 from indexer.discover.explain import find_trials
 from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
-from indexer.geo.in_text import PlaceRead, patient_place
+from indexer.geo.in_text import patient_place
 from indexer.geo.near import near_fields
+from indexer.geo.typed import PlaceRead
 from indexer.history.removal import removal_fields
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web import params

@@ -10,7 +10,7 @@ from fastapi import Query
 
 from indexer import filter_values
 from indexer.geo import gazetteer
-from indexer.geo.in_text import given_place
+from indexer.geo.typed import given_place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web.present import OPEN_STATUSES
 
@@ -68,19 +68,19 @@ def phases(values: list[str]) -> tuple[str, ...]:
         raise BadParameter("phase", str(exc)) from None
 
 
-def place(value: str | None, within: tuple[str, ...] = ()) -> tuple[str | None, tuple[float, float] | None, str | None]:
-    """(as written, (lat, lon), label) of a place (in one of the `within` countries, when given), or 422
-    with the gazetteer's suggestions."""
+def place(value: str | None) -> tuple[str | None, tuple[float, float] | None, str | None]:
+    """(as written, (lat, lon), label) of a place read as a search reads it (`given_place`), or 422 with
+    the gazetteer's suggestions; a country, which has no point, is CountryNotPlace (a trial's page says so)."""
     written = text("near", value)
     if written is None:
         return None, None, None
     try:
-        found = gazetteer.resolve(written, within)
-    except gazetteer.CountryNotPlace:
-        raise  # a country: a search filters by it (`place_or_country`), a trial's page says so
+        read = given_place(written)
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
-    return written, (found.lat, found.lon), found.label
+    if read.place is None:
+        raise gazetteer.CountryNotPlace(read.written, read.country or "")
+    return written, (read.place.lat, read.place.lon), read.place.label
 
 
 def countries(values: list[str]) -> tuple[str, ...]:
@@ -97,7 +97,7 @@ def place_or_country(
     value: str | None, within: tuple[str, ...] = ()
 ) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
     """`place`, and for a country typed as the place ("near China"; the page has one place box) no
-    point but the country's code, to search it as `country` does (in_text.given_place, as `trials
+    point but the country's code, to search it as `country` does (typed.given_place, as `trials
     search --near`). With countries asked for, a place is looked up in them and never adds one: a
     country named is one of them already ("near=Jordan&country=US" is Jordan, MN; "Georgia" with US, a US
     state, asks for a city in it)."""
@@ -109,7 +109,7 @@ def place_or_country(
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
     if read.place is None:
-        return written, None, None, (read.country,) if read.country else ()
+        return written, None, read.label, (read.country,) if read.country else ()
     return written, (read.place.lat, read.place.lon), read.place.label, ()
 
 
@@ -153,7 +153,7 @@ class SearchParams:
     status_given: bool  # False: the default statuses applied
     near: str | None = None  # the place as the user wrote it
     near_point: tuple[float, float] | None = None  # (lat, lon) the gazetteer found for it
-    near_label: str | None = None  # the place it found, in words
+    near_label: str | None = None  # the place it found, in words (a country: "China (CN)")
     within: float = DEFAULT_WITHIN_KM
     country: tuple[str, ...] = ()  # ISO codes
     near_country: tuple[str, ...] = ()  # a country typed as the place ("near China"): searched as one

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from indexer.config import user_dir
 from indexer.geo import names
-from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, us_state
+from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, two_letter_state, us_state
 from indexer.geo.sources import package_rows
 from indexer.geo.suggest import country_names, hint, not_in, suggest
 from indexer.normalize import place_key
@@ -31,6 +31,10 @@ _US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 
 class UnknownPlace(ValueError):
     """A place the gazetteer does not know; the message carries suggestions."""
+
+
+class NotKnown(UnknownPlace):
+    """A name (or a qualifier after the comma) the gazetteer does not know at all, as written."""
 
 
 class CountryNotPlace(UnknownPlace):
@@ -151,7 +155,7 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     if m := _US_ZIP.match(text):
         found = g.zip(m.group(1))
         if found is None:
-            raise UnknownPlace(f"{text!r} is not a known US ZIP code")
+            raise NotKnown(f"{text!r} is not a known US ZIP code")
         if within and not {"US", *_ALSO_IN["US"]} & set(within):
             raise UnknownPlace(f"{text.strip()!r} is a US ZIP code, not a place in {_names(within)}")
         return Place(found[2], found[3], f"{found[0]}, {found[1]} {m.group(1)}")
@@ -159,7 +163,13 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     readings = _within(text, _readings(qualifier), within)
     rows = _rows_named(city, readings)
     key = place_key(city)
-    named = None if qualifier else country_code(city)
+    state = None if qualifier or not _asked(within, "US") or outside_us(city) else two_letter_state(key)
+    if state:
+        # "NY", "LA", "DC": the US city known by them; "TX", "MA", "CA": the state, not Morocco or Canada.
+        rows = [r for r in rows if r[1] == "US"]
+        if not rows:
+            raise UnknownPlace(_state_said(text, state, country_code(key)))
+    named = None if qualifier or state else country_code(city)
     if named is not None and within and named not in within:
         named = None  # another country's name: a place in the countries asked for, or none
     if named is not None:
@@ -172,10 +182,7 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     if named_state and named is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
         # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
         # 13,000); "New York" and "Washington" are cities first.
-        raise UnknownPlace(
-            f"{text.strip()!r} is a US state, not a place: name a city or a ZIP code in it "
-            f'(e.g. "{STATE_EXAMPLES.get(named_state, "City")}, {named_state}")'
-        )
+        raise UnknownPlace(_state_said(text, named_state))
     if not qualifier and (region := outside_us(city, [c for c in ("CA", "AU") if _asked(within, c)])):
         # "NSW", "VIC", "Queensland": a province or state is no point either ("VIC" and "ACT" are also
         # airport codes, of Vicenza and Waco), unless a city of that very name and 100,000 people or
@@ -189,12 +196,14 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     if not rows:
         elsewhere = None if qualifier or not within else country_code(city)
         said = f"{text.strip()!r} names {_names([elsewhere])}, not a country asked for. " if elsewhere else ""
-        raise UnknownPlace(said + _unknown(text, city, readings, within))
-    best = names.best(rows, names.typed(_variants(city)))
-    if len(key) < 3 and best[3] < 1_000_000:
+        raise (UnknownPlace if said else NotKnown)(said + _unknown(text, city, readings, within))
+    if len(key) < 3 and not state:
         # "i", "x", "ab" are some town's other name in some language (Makhachkala, Darhan, Ibb): one or
-        # two letters name a place only as a metropolis's abbreviation ("NY").
-        raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
+        # two letters name a place only as a metropolis's abbreviation.
+        rows = [r for r in rows if r[3] >= 1_000_000]
+        if not rows:
+            raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
+    best = names.best(rows, names.typed(_variants(city)))
     written = abbreviation(best[1], best[2])
     return Place(best[4], best[5], f"{best[0]}, {written + ', ' if written else ''}{best[1]}")
 
@@ -218,7 +227,7 @@ def _readings(qualifier: str) -> list[Reading]:
     if code := country_code(qualifier):
         found.append((code, None))
     if not found:
-        raise UnknownPlace(
+        raise NotKnown(
             f"{qualifier!r} is not a country or US state, nor a Canadian or Australian province, state or "
             f"territory the gazetteer knows. {hint()}"
         )
@@ -235,6 +244,15 @@ def _within(text: str, readings: list[Reading], within: Sequence[str]) -> list[R
     if not kept:
         raise UnknownPlace(f"{text.strip()!r} is not in {_names(within)}: leave out the country or the place")
     return kept
+
+
+def _state_said(text: str, state: str, country: str | None = None) -> str:
+    """That a US state is no point to measure from, with a city to name in it (and the country of the
+    same two letters, to name it for that)."""
+    example = STATE_EXAMPLES.get(state) or store().largest_city("US", state) or "City"
+    also = f"; for {_names([country])}, name the country" if country else ""
+    in_it = f'name a city or a ZIP code in it (e.g. "{example}, {state}")'
+    return f"{text.strip()!r} is a US state, not a place: {in_it}{also}"
 
 
 def _asked(within: Sequence[str], country: str) -> bool:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from indexer.geo import gazetteer
-from indexer.geo.gazetteer import Place
-from indexer.index.document import SearchQuery
+from indexer.geo.typed import PlaceRead, given_place
 
 # Words that say where the patient is. A bare "in" says so only before "City, Region" or a ZIP code:
 # "in March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
@@ -39,33 +35,6 @@ MAJOR_CITY = gazetteer.MAJOR_CITY
 _CLAUSE = re.compile(r"[^,;\s][^,;\n]*")
 _NAME_RE = re.compile(_NAME)
 _REGION_RE = re.compile(_REGION)
-
-
-@dataclass(frozen=True)
-class PlaceRead:
-    """Where the patient is: a point to measure distances from, or only a country."""
-
-    written: str  # the words as the patient wrote them
-    source: str  # "given" (a place field or --near) or "text" (read from the description)
-    place: Place | None = None
-    country: str | None = None  # ISO code, when the words name a country and no town
-
-    @property
-    def label(self) -> str:
-        return self.place.label if self.place else f"{self.written} ({self.country})"
-
-    def without(self, text: str) -> str:
-        """The description without the place it names: the place narrows the search already, and as
-        words it would match trials that merely mention the town ("we live in London")."""
-        return text.replace(self.written, " ", 1) if self.source == "text" else text
-
-    def narrow(self, where: SearchQuery) -> SearchQuery:
-        """`where` limited to this place: within its radius of the point, or to the country (the countries
-        `where` asks for already, when it asks for some: a country is read as a place only among them)."""
-        if self.place is not None:
-            return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.label)
-        countries = where.countries or ((self.country,) if self.country else ())
-        return dataclasses.replace(where, countries=countries, near_label=self.label)
 
 
 def _candidates(phrase: str) -> list[str]:
@@ -131,16 +100,6 @@ def place_in_text(text: str) -> PlaceRead | None:
         if found := _read(phrase):
             return found
     return _clause_city(text)
-
-
-def given_place(written: str, within: Sequence[str] = ()) -> PlaceRead:
-    """The place a user typed where a search asks for one (`--near`, the web's `near`), in one of the
-    `within` countries when given; or the country it names: "near China" is the trials with a site in
-    China, as a country filter. UnknownPlace (with suggestions) for what the gazetteer does not know."""
-    try:
-        return PlaceRead(written.strip(), "given", place=gazetteer.resolve(written, within))
-    except gazetteer.CountryNotPlace as exc:
-        return PlaceRead(written.strip(), "given", country=exc.country)
 
 
 def patient_place(text: str, given: str | None) -> PlaceRead | None:

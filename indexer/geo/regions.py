@@ -86,6 +86,15 @@ def us_state(store: GazetteerStore, name: str | None) -> str | None:
     return store.country(key + " us state")
 
 
+def two_letter_state(key: str) -> str | None:
+    """The state (or DC) of a two-letter key ("tx" -> "TX"), not a territory: "PR", "GU" are countries too."""
+    code = key.upper()
+    return code if len(code) == 2 and code in US_STATE_CODES and code not in _TERRITORIES else None
+
+
+_TERRITORIES = frozenset({"PR", "GU", "VI", "AS", "MP"})
+
+
 def regions(store: GazetteerStore, name: str) -> list[Region]:
     """Every state, province or territory `name` may mean: "WA" is Washington and Western Australia."""
     found = [("US", state)] if (state := us_state(store, name)) else []

@@ -72,6 +72,12 @@ class GazetteerStore:
         row = self.db.execute("SELECT name FROM country WHERE code = ? LIMIT 1", (code,)).fetchone()
         return str(row[0]) if row else None
 
+    def largest_city(self, country: str, admin1: str) -> str | None:
+        """The name of the most populous city of a region (a US state: "MA" -> Boston), for messages."""
+        sql = "SELECT name FROM city WHERE country = ? AND admin1 = ? ORDER BY population DESC LIMIT 1"
+        row = self.db.execute(sql, (country, admin1)).fetchone()
+        return str(row[0]) if row else None
+
     def names_like(self, prefix: str, limit: int = 2000) -> list[tuple[str, str, int]]:
         """(name, country, population) of cities whose key starts with `prefix`, for suggestions."""
         sql = "SELECT name, country, max(population) FROM city WHERE key >= ? AND key < ? GROUP BY name, country"
