@@ -51,6 +51,7 @@ def test_a_country_as_the_place_is_a_country_filter_everywhere(
         "lon": None,
         "within_km": None,
         "country": code,
+        "also": None,
     }
     page = client.get("/search", params={"near": typed, "status": "any"})
     assert (
@@ -143,3 +144,35 @@ def test_the_cli_and_the_web_read_a_place_box_alike(web_data: Path, client: Test
         assert "Traceback" not in cli.output
     page = client.get("/trials/NCT04077684", params={"near": "Houston TX 77030"})
     assert page.status_code == 200 and "nearest Houston, TX 77030 first" in page.text
+
+
+# -- a far larger place known by the name only among its other names is said too --------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "label", "also"),
+    [
+        ("Rio", "Río, GR", "Rio de Janeiro, BR"),
+        ("Calcutta", "Calcutta, ZA", "Kolkata, IN"),
+        ("Madras", "Madras, OR, US", "Chennai, IN"),
+        ("Pekin", "Pekin, IL, US", "Beijing, CN"),
+        ("Sidney", "Sidney, OH, US", "Sydney, NSW, AU"),
+        ("Annapolis", "Annapolis, MD, US", None),  # Simão Dias, BR is no larger
+        ("Islamabad", "Islamabad, PK", None),  # Chattogram, BD: not ten times as many people
+        ("Paris", "Paris, FR", None),
+        ("Bombay", "Mumbai, IN", None),  # the other name chose the place itself
+    ],
+)
+def test_a_far_larger_place_of_that_other_name_is_said(typed: str, label: str, also: str | None) -> None:
+    place = gazetteer.resolve(typed)
+    assert (place.label, place.also) == (label, also)
+
+
+def test_the_cli_and_the_web_say_the_far_larger_place(web_data: Path, client: TestClient) -> None:
+    said = Trials(web_data)("search", "lupus", "--near", "Calcutta").output
+    assert "within 100 km of Calcutta, ZA (or did you mean Kolkata, IN? name it so)" in said
+    near = client.get("/api/search", params={"q": "lupus", "near": "Calcutta"}).json()["near"]
+    assert (near["label"], near["also"]) == ("Calcutta, ZA", "Kolkata, IN")
+    page = client.get("/search", params={"q": "lupus", "near": "Calcutta"}).text
+    assert "within 100 km of Calcutta, ZA (or did you mean Kolkata, IN? name it so)" in page
+    assert gazetteer.resolve("Kolkata").label == "Kolkata, IN"  # naming it so finds it

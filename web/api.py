@@ -97,7 +97,7 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
     if p.near_point is not None:  # which place `near` was taken to be ("Calcutta": Calcutta, ZA, not Kolkata)
         lat, lon = p.near_point
         near = {"written": p.near, "label": p.near_label, "lat": lat, "lon": lon, "within_km": p.within}
-        body["near"] = {**near, "country": None}
+        body["near"] = {**near, "country": None, "also": p.near_also}
     elif p.near_country:  # a country typed as the place ("China"): searched as `country` is, no point
         body["near"] = {
             "written": p.near,
@@ -106,6 +106,7 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
             "lon": None,
             "within_km": None,
             "country": p.near_country[0],
+            "also": None,
         }
     return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})
 

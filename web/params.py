@@ -10,7 +10,7 @@ from fastapi import Query
 
 from indexer import filter_values
 from indexer.geo import gazetteer
-from indexer.geo.typed import given_place
+from indexer.geo.typed import PlaceRead, given_place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web.present import OPEN_STATUSES
 
@@ -93,37 +93,27 @@ def countries(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def place_or_country(
-    value: str | None, within: tuple[str, ...] = ()
-) -> tuple[str | None, tuple[float, float] | None, str | None, tuple[str, ...]]:
-    """`place`, and for a country typed as the place ("near China"; the page has one place box) no
-    point but the country's code, to search it as `country` does (typed.given_place, as `trials
-    search --near`). With countries asked for, a place is looked up in them and never adds one: a
-    country named is one of them already ("near=Jordan&country=US" is Jordan, MN; "Georgia" with US, a US
-    state, asks for a city in it)."""
+def near_place(value: str | None, within: tuple[str, ...] = ()) -> tuple[str | None, PlaceRead | None]:
+    """(as written, what it names) of the place box, read as `trials search --near` reads it
+    (typed.given_place), or 422 with the gazetteer's suggestions. A country typed as the place ("near
+    China"; the page has one place box) has no point: it is searched as `country` is. With countries
+    asked for, a place is looked up in them and never adds one: a country named is one of them already
+    ("near=Jordan&country=US" is Jordan, MN; "Georgia" with US, a US state, asks for a city in it)."""
     written = text("near", value)
     if written is None:
-        return None, None, None, ()
+        return None, None
     try:
-        read = given_place(written, within)
+        return written, given_place(written, within)
     except gazetteer.UnknownPlace as exc:
         raise BadParameter("near", str(exc)) from None
-    if read.place is None:
-        return written, None, read.label, (read.country,) if read.country else ()
-    return written, (read.place.lat, read.place.lon), read.place.label, ()
 
 
 def where(near: str | None, within: float, country: list[str], fresh: bool) -> SearchQuery:
     """The place and freshness part of a query (`similar`), as the search reads them."""
     asked = countries(country)
-    _, point, label, in_country = place_or_country(near, asked)
-    return SearchQuery(
-        near=point,
-        near_label=label,
-        within_km=within,
-        countries=tuple(dict.fromkeys(asked + in_country)),
-        fresh=fresh,
-    )
+    _, read = near_place(near, asked)
+    base = SearchQuery(within_km=within, countries=asked, fresh=fresh)
+    return read.narrow(base) if read else base
 
 
 SEX_PATTERN = filter_values.SEX_PATTERN
@@ -154,6 +144,7 @@ class SearchParams:
     near: str | None = None  # the place as the user wrote it
     near_point: tuple[float, float] | None = None  # (lat, lon) the gazetteer found for it
     near_label: str | None = None  # the place it found, in words (a country: "China (CN)")
+    near_also: str | None = None  # a far larger place the words may have meant (gazetteer.Place.also)
     within: float = DEFAULT_WITHIN_KM
     country: tuple[str, ...] = ()  # ISO codes
     near_country: tuple[str, ...] = ()  # a country typed as the place ("near China"): searched as one
@@ -264,7 +255,9 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         ] = "relevance",
     ) -> SearchParams:
         asked = countries(country)
-        written, point, label, in_country = place_or_country(near, asked)
+        written, read = near_place(near, asked)
+        place = read.place if read else None
+        point = (place.lat, place.lon) if place else None
         if sort == "distance" and point is None:
             sort = "relevance"  # nearest first of no place (none asked, or a country): best match first
         return SearchParams(
@@ -281,10 +274,11 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             status_given=bool(texts("status", status)),
             near=written,
             near_point=point,
-            near_label=label,
+            near_label=read.label if read else None,
+            near_also=place.also if place else None,
             within=within,
             country=asked,
-            near_country=in_country,
+            near_country=(read.country,) if read and read.country else (),
             fresh=fresh,
             sort=sort,
         )

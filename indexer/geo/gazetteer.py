@@ -13,7 +13,7 @@ from pathlib import Path
 
 from indexer.config import user_dir
 from indexer.geo import names
-from indexer.geo.regions import CODES, STATE_EXAMPLES, abbreviation, outside_us, regions, two_letter_state, us_state
+from indexer.geo.regions import CODES, abbreviation, outside_us, regions, state_said, two_letter_state, us_state
 from indexer.geo.sources import package_rows
 from indexer.geo.suggest import country_names, hint, not_in, suggest
 from indexer.normalize import place_key
@@ -50,6 +50,14 @@ class Place:
     lat: float
     lon: float
     label: str  # what was found, e.g. "Beijing, CN"
+    # A place ten times as populous (and 100,000 people or more) known by the name only among its other
+    # names, that the user may have meant: "Rio" is Río, GR, and Rio de Janeiro is said too.
+    also: str | None = None
+
+    @property
+    def said(self) -> str:
+        """The label, and the other place the name may have meant: "Río, GR (or did you mean ...)"."""
+        return f"{self.label} (or did you mean {self.also}? name it so)" if self.also else self.label
 
 
 def _file() -> Path:
@@ -163,12 +171,14 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     readings = _within(text, _readings(qualifier), within)
     rows = _rows_named(city, readings)
     key = place_key(city)
-    state = None if qualifier or not _asked(within, "US") or outside_us(city) else two_letter_state(key)
+    state = (
+        None if qualifier or len(key) != 2 or not _asked(within, "US") or outside_us(city) else two_letter_state(key)
+    )
     if state:
         # "NY", "LA", "DC": the US city known by them; "TX", "MA", "CA": the state, not Morocco or Canada.
         rows = [r for r in rows if r[1] == "US"]
         if not rows:
-            raise UnknownPlace(_state_said(text, state, country_code(key)))
+            raise UnknownPlace(state_said(store(), text, state, country_code(key)))
     named = None if qualifier or state else country_code(city)
     if named is not None and within and named not in within:
         named = None  # another country's name: a place in the countries asked for, or none
@@ -182,7 +192,7 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
     if named_state and named is None and max((r[3] for r in rows), default=0) < MAJOR_CITY:
         # "Texas", "California": a state is no point to measure from (and not California, MD, a town of
         # 13,000); "New York" and "Washington" are cities first.
-        raise UnknownPlace(_state_said(text, named_state))
+        raise UnknownPlace(state_said(store(), text, named_state))
     if not qualifier and (region := outside_us(city, [c for c in ("CA", "AU") if _asked(within, c)])):
         # "NSW", "VIC", "Queensland": a province or state is no point either ("VIC" and "ACT" are also
         # airport codes, of Vicenza and Waco), unless a city of that very name and 100,000 people or
@@ -203,9 +213,15 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
         rows = [r for r in rows if r[3] >= 1_000_000]
         if not rows:
             raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
-    best = names.best(rows, names.typed(_variants(city)))
-    written = abbreviation(best[1], best[2])
-    return Place(best[4], best[5], f"{best[0]}, {written + ', ' if written else ''}{best[1]}")
+    best, other = names.best(rows, names.typed(_variants(city)))
+    also = _label(other) if other and other[3] >= max(MAJOR_CITY, 10 * best[3]) else None
+    return Place(best[4], best[5], _label(best), also)
+
+
+def _label(city: City) -> str:
+    """ "Boston, MA, US", "Toronto, ON, CA", "Beijing, CN"."""
+    region = abbreviation(city[1], city[2])
+    return f"{city[0]}, {region + ', ' if region else ''}{city[1]}"
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -244,15 +260,6 @@ def _within(text: str, readings: list[Reading], within: Sequence[str]) -> list[R
     if not kept:
         raise UnknownPlace(f"{text.strip()!r} is not in {_names(within)}: leave out the country or the place")
     return kept
-
-
-def _state_said(text: str, state: str, country: str | None = None) -> str:
-    """That a US state is no point to measure from, with a city to name in it (and the country of the
-    same two letters, to name it for that)."""
-    example = STATE_EXAMPLES.get(state) or store().largest_city("US", state) or "City"
-    also = f"; for {_names([country])}, name the country" if country else ""
-    in_it = f'name a city or a ZIP code in it (e.g. "{example}, {state}")'
-    return f"{text.strip()!r} is a US state, not a place: {in_it}{also}"
 
 
 def _asked(within: Sequence[str], country: str) -> bool:

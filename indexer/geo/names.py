@@ -45,8 +45,9 @@ def own_key(name: str) -> str:
     return _swapped(place_key(name), _SHORT)
 
 
-def best(rows: Sequence[City], name: Typed) -> City:
-    """The place meant among `rows`, all found under one of `name.keys`.
+def best(rows: Sequence[City], name: Typed) -> tuple[City, City | None]:
+    """The place meant among `rows`, all found under one of `name.keys`, and the most populous place
+    more populous than it that has the name only among its other names (None if none does).
 
     A place whose own name it is comes before every place that has it only among its other names
     (GeoNames' alternate names: former names, other languages' names, and some that are no one's usual
@@ -57,11 +58,13 @@ def best(rows: Sequence[City], name: Typed) -> City:
     # Most populous first, so that only the places above the first of that very name have their own
     # names compared (each a fold and a pattern: a name with 50 places would cost 50 us the first time).
     ordered = sorted(rows, key=lambda r: -r[3])
-    part = None
+    part = other = None
     for r in ordered:
         own = own_key(r[0])
         if own == name.whole:
-            return r
-        if part is None and own in name.ways:
-            part = r
-    return part or ordered[0]
+            return r, other
+        if own in name.ways:
+            part = part or r
+        elif other is None and part is None:
+            other = r
+    return (part, other) if part else (ordered[0], None)

@@ -86,6 +86,15 @@ def us_state(store: GazetteerStore, name: str | None) -> str | None:
     return store.country(key + " us state")
 
 
+def state_said(store: GazetteerStore, text: str, state: str, country: str | None = None) -> str:
+    """That a US state is no point to measure from, with a city to name in it (and the country of the
+    same two letters, to name it for that: "MA" is also Morocco's code)."""
+    example = STATE_EXAMPLES.get(state) or store.largest_city("US", state) or "City"
+    also = f"; for {store.country_name(country) or country} ({country}), name the country" if country else ""
+    in_it = f'name a city or a ZIP code in it (e.g. "{example}, {state}")'
+    return f"{text.strip()!r} is a US state, not a place: {in_it}{also}"
+
+
 def two_letter_state(key: str) -> str | None:
     """The state (or DC) of a two-letter key ("tx" -> "TX"), not a territory: "PR", "GU" are countries too."""
     code = key.upper()

@@ -36,7 +36,7 @@ class PlaceRead:
         """`where` limited to this place: within its radius of the point, or to the country (the countries
         `where` asks for already, when it asks for some: a country is read as a place only among them)."""
         if self.place is not None:
-            return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.label)
+            return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.said)
         countries = where.countries or ((self.country,) if self.country else ())
         return dataclasses.replace(where, countries=countries, near_label=self.label)
 
