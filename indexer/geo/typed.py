@@ -18,7 +18,7 @@ from indexer.index.document import SearchQuery
 class PlaceRead:
     """Where the patient is: a point to measure distances from, or only a country."""
 
-    written: str  # the words as the patient wrote them
+    written: str  # the words as the patient wrote them (given: the reading that names the place, "Lyon, France")
     source: str  # "given" (a place field or --near) or "text" (read from the description)
     place: Place | None = None
     country: str | None = None  # ISO code, when the words name a country and no town
