@@ -159,6 +159,9 @@ PLACES_IN_WORDS = [
     ("34F, SLE, low-dose IL-2, Beijing.", "Beijing, CN"),
     ("45 year old woman, lupus nephritis, Lyon, France", "Lyon, FR"),
     ("I am 60, prostate cancer; Houston, TX", "Houston, TX, US"),
+    ("female, 50, lupus, Rio", "Rio de Janeiro, BR"),  # the major city of the name, not Río, GR
+    ("34F, SLE, Calcutta", "Kolkata, IN"),  # not Calcutta, ZA (36,000 people)
+    ("man, 60, prostate cancer, Annapolis", None),  # no city of 100,000 people is called so
     ("Madison, 34, lupus", None),  # the first clause: often the patient's own name
     ("woman, 30, Graves", None),  # an eponym, no city of 100,000 people
     ("male 50, Crohn's, Down", None),

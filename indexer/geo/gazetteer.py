@@ -92,12 +92,6 @@ def country_code(name: str | None) -> str | None:
     return store().country(place_key(name)) if name else None
 
 
-def population(city: str) -> int:
-    """The most people a city of this name has anywhere (0: no city of the name)."""
-    rows = store().cities(place_key(city))
-    return int(rows[0][3]) if rows else 0
-
-
 @functools.lru_cache(maxsize=65536)  # a city recurs with other streets, ZIP codes and states
 def _variants(city: str) -> tuple[str, ...]:
     """The city as written, then without parentheses or district suffixes, then its parts."""
@@ -214,11 +208,11 @@ def resolve(text: str, within: Sequence[str] = ()) -> Place:
         if not rows:
             raise UnknownPlace(f"{text.strip()!r} is too short to name a place. {hint()}")
     best, other = names.best(rows, names.typed(_variants(city)))
-    also = _label(other) if other and other[3] >= max(MAJOR_CITY, 10 * best[3]) else None
-    return Place(best[4], best[5], _label(best), also)
+    also = city_label(other) if other and other[3] >= max(MAJOR_CITY, 10 * best[3]) else None
+    return Place(best[4], best[5], city_label(best), also)
 
 
-def _label(city: City) -> str:
+def city_label(city: City) -> str:
     """ "Boston, MA, US", "Toronto, ON, CA", "Beijing, CN"."""
     region = abbreviation(city[1], city[2])
     return f"{city[0]}, {region + ', ' if region else ''}{city[1]}"

@@ -6,6 +6,7 @@ import re
 
 from indexer.geo import gazetteer
 from indexer.geo.typed import PlaceRead, given_place
+from indexer.normalize import place_key
 
 # Words that say where the patient is. A bare "in" says so only before "City, Region" or a ZIP code:
 # "in March", "in Down syndrome" or "in Crohn's disease" name no place, and the gazetteer knows towns
@@ -76,7 +77,10 @@ def _clause_city(text: str) -> PlaceRead | None:
     # (where each clause starts, its words without a sentence's closing mark)
     clauses = [(m.start(), m.group().rstrip().rstrip(".!?").rstrip()) for m in _CLAUSE.finditer(text)]
     for i, (start, name) in enumerate(clauses[1:], start=1):
-        if not _NAME_RE.fullmatch(name) or not _may_be_place(name) or gazetteer.population(name) < MAJOR_CITY:
+        if not _NAME_RE.fullmatch(name) or not _may_be_place(name):
+            continue
+        majors = [r for r in gazetteer.store().cities(place_key(name)) if r[3] >= MAJOR_CITY]  # most populous first
+        if not majors:
             continue
         if i + 1 < len(clauses) and _REGION_RE.fullmatch(qualifier := clauses[i + 1][1]):
             written = text[start : clauses[i + 1][0] + len(qualifier)]
@@ -86,7 +90,12 @@ def _clause_city(text: str) -> PlaceRead | None:
                 pass  # "Paris, Lupus": the next clause is no country or state; the city alone
         if country := gazetteer.country_code(name):  # "..., Mexico": the country, as `_read` takes it
             return PlaceRead(name, "text", country=country)
-        return PlaceRead(name, "text", place=gazetteer.resolve(name))
+        place = gazetteer.resolve(name)
+        if all((r[4], r[5]) != (place.lat, place.lon) for r in majors):
+            # Read for the major city of the name ("..., Rio": Rio de Janeiro), not the smaller place of
+            # that very name a place box would take (Río, GR, 14,000 people).
+            place = gazetteer.Place(majors[0][4], majors[0][5], gazetteer.city_label(majors[0]))
+        return PlaceRead(name, "text", place=place)
     return None
 
 
