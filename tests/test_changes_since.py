@@ -77,3 +77,22 @@ def test_a_field_that_makes_no_events_is_said_not_to_rather_than_no_changes(trac
     assert "changes of last_update_posted make no events" in said.stderr and "trials diff ID" in said.stderr
     sites = tracked("--quiet", "changes", "--since", "2000-01-01", "--field", "locations", "--limit", "1000")
     assert sites.stderr == "" and "site" in sites.stdout
+
+
+def test_recorded_since_finds_what_a_late_run_brought_whatever_the_registry_dates(trials: Trials) -> None:
+    # A crawl that catches up after nights of outage stores versions the registry dated days ago:
+    # `--since yesterday` misses them, `--recorded-since yesterday` lists them (here: 2016-2018 downloads).
+    start = datetime.now(UTC).replace(microsecond=0)
+    trials("--quiet", "ingest", str(VERSIONS))
+    every = trials.json("changes", "--since", "2000-01-01", "--limit", "1000")
+    assert every and max(e["date"] for e in every) < "2019"
+    assert trials.json("changes", "--since", "yesterday") == []
+    assert trials.json("changes", "--recorded-since", "yesterday", "--limit", "1000") == every
+    stamp = start.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    assert trials.json("changes", "--recorded-since", stamp, "--limit", "1000") == every
+    later = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert trials.json("changes", "--recorded-since", later) == []
+    both = trials.json("changes", "--recorded-since", "today", "--since", "2018-01-01", "--limit", "1000")
+    assert both == [e for e in every if e["date"] >= "2018-01-01"] and both
+    neither = trials("changes", ok=False)
+    assert neither.exit_code == 2 and "--recorded-since" in neither.stderr

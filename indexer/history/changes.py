@@ -125,6 +125,21 @@ def since_date(value: str, today: date | None = None) -> str:
     return iso
 
 
+def recorded_since(value: str, today: date | None = None) -> str:
+    """`value` as the UTC timestamp (clock.FORMAT) events recorded here are compared with: a date or a
+    form of `since_date` from its first moment (UTC), a date and time to the second (UTC without a zone)."""
+    stamp = _STAMP.match(value.strip())
+    if stamp is None:
+        day = since_date(value, today)
+        return f"{day}{'-01' * (2 - day.count('-'))}T00:00:00Z"
+    _real_day(stamp.group(1), value)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T", 1).upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date and time; use {SINCE_FORMS}") from None
+    return (moment if moment.tzinfo is None else moment.astimezone(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _real_day(day: str, given: str) -> str:
     try:
         return date.fromisoformat(day).isoformat()

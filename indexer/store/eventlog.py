@@ -46,6 +46,7 @@ class EventLog:
         self,
         *,
         since: str | None = None,
+        recorded_since: str | None = None,
         types: Sequence[str] = (),
         field: str | None = None,
         ids: Sequence[str] | None = None,
@@ -56,11 +57,14 @@ class EventLog:
     ) -> list[StoredEvent]:
         """Events newest first; every filter, the limit and the offset (a page) run in SQL.
 
-        `since` compares registry dates."""
+        `since` compares registry dates, `recorded_since` when the events were recorded here."""
         where, params = ["1"], []  # type: tuple[list[str], list[Any]]
         if since:
             where.append("date >= ?")
             params.append(since)
+        if recorded_since:
+            where.append("recorded_at >= ?")
+            params.append(recorded_since)
         if types:
             where.append(f"type IN ({','.join('?' * len(types))})")
             params.extend(types)

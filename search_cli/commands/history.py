@@ -107,9 +107,14 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, wid
 @click.command()
 @click.option(
     "--since",
-    required=True,
     help="Registry update date, inclusive: YYYY-MM-DD or YYYY-MM; a date and time counts its whole day; "
     "today, yesterday, or days or weeks back (7d, 2w) count UTC dates.",
+)
+@click.option(
+    "--recorded-since",
+    help="Only events recorded here (by a crawl or ingest) since then: the same forms as --since, from the "
+    "day's first moment (UTC), or a date and time to the second; what a run that caught up after an outage "
+    "found, whatever the registry's dates.",
 )
 @click.option(
     "--event",
@@ -127,18 +132,33 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, wid
 @output_options
 @pass_app
 def changes(
-    app: AppContext, /, since: str, event_types: tuple[str, ...], field: str | None, fmt: str, **options: Any
+    app: AppContext,
+    /,
+    since: str | None,
+    recorded_since: str | None,
+    event_types: tuple[str, ...],
+    field: str | None,
+    fmt: str,
+    **options: Any,
 ) -> None:
     """What changed across the registry since a date, newest first (search filters narrow the trials)."""
+    if since is None and recorded_since is None:
+        raise click.UsageError("say since when: --since DATE (the registry's dates) or --recorded-since WHEN")
     try:
-        since = tracking.since_date(since)
+        since = tracking.since_date(since) if since is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
+    try:
+        recorded = tracking.recorded_since(recorded_since) if recorded_since is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--recorded-since") from None
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
     ids = tracking.matching_ids(app.catalog(), query)
     # One more than asked for, to say whether there are more; the limit runs in SQL.
-    found = app.catalog().store.events.query(since=since, types=event_types, field=field, ids=ids, limit=limit + 1)
+    found = app.catalog().store.events.query(
+        since=since, recorded_since=recorded, types=event_types, field=field, ids=ids, limit=limit + 1
+    )
     shown = [e.to_dict() for e in found[:limit]]
     emit_rows(
         shown,
@@ -154,7 +174,7 @@ def changes(
             "`trials history ID` and `trials diff ID` show every field change of a trial"
         )
     elif not found:
-        app.info(f"no changes since {since}")
+        app.info(f"no changes since {' and recorded since '.join(filter(None, (since, recorded)))}")
     if len(found) > limit:
         # A warning even with --quiet: a script reading these rows would silently miss the rest.
         app.warn(f"the first {limit} events; there are more: --limit shows more")
