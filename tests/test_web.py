@@ -128,6 +128,21 @@ def test_api_changes_is_cli_changes(client: TestClient, cli: Trials) -> None:
     assert all(e["type"] == "status" and e["date"] >= "2017-01-01" for e in got["events"])
 
 
+def test_api_changes_reads_since_as_the_cli(client: TestClient, cli: Trials) -> None:
+    """Before: the API refused what `trials changes --since` takes ("March 2017", "7d") with a pattern error."""
+    for since in ("March 2017", "3000d", "2017-01-01T10:00:00Z"):
+        got = client.get("/api/changes", params={"since": since, "limit": 50})
+        assert got.status_code == 200, since
+        want = cli.json("changes", "--since", since, "--limit", "50")
+        assert got.json()["events"] == want and want
+    # Every stored event was recorded after 2000; none after 2999.
+    everything = client.get("/api/changes", params={"recorded_since": "2000-01-01", "limit": 50}).json()["events"]
+    assert everything == cli.json("changes", "--recorded-since", "2000-01-01", "--limit", "50") and everything
+    assert client.get("/api/changes", params={"recorded_since": "2999-01-01"}).json()["events"] == []
+    bad = client.get("/api/changes", params={"since": "2021-02-29"})
+    assert bad.status_code == 422 and "since" in bad.text
+
+
 def test_api_match_reads_the_patient_and_is_cli_match(client: TestClient, cli: Trials) -> None:
     text = "I am 34, female, with systemic lupus erythematosus; my doctor mentioned low-dose IL-2"
     got = client.post("/api/match", json={"text": text, "limit": 5}).json()
@@ -199,7 +214,7 @@ def test_api_stats_is_cli_stats(client: TestClient, cli: Trials) -> None:
         ("/api/search?page=0", "page"),
         ("/api/search?limit=100000", "limit"),
         ("/api/search?q=" + "x" * 600, "q"),
-        ("/api/changes?since=yesterday", "since"),
+        ("/api/changes?since=the+day+before", "since"),
         ("/api/changes?event=bogus", "event"),
         ("/api/stats?by=colour", "by"),
         ("/api/trials/NCT02798588/diff?from=99", "from"),

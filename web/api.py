@@ -204,15 +204,20 @@ async def diff(
     return JSONResponse([c.to_dict() for c in changes])
 
 
-def changes_since(since: str | None) -> str | None:
-    """A registry date to compare with (as text, so any YYYY[-MM[-DD]] works), or "March 2020" and the like."""
-    value = params.text("since", since)
-    if value is None:
-        return None
-    try:
-        return tracking.since_date(value)
-    except ValueError as exc:
-        raise params.BadParameter("since", str(exc)) from None
+def changes_since(since: str | None, recorded_since: str | None = None) -> tuple[str | None, str | None]:
+    """The registry date and the recording time to compare events with, read as `trials changes` reads
+    --since and --recorded-since ("2020-03", "March 2020", "yesterday", "7d", a timestamp)."""
+    dates: list[str | None] = []
+    for name, value, read in (
+        ("since", since, tracking.since_date),
+        ("recorded_since", recorded_since, tracking.recorded_since),
+    ):
+        text = params.text(name, value)
+        try:
+            dates.append(read(text) if text is not None else None)
+        except ValueError as exc:
+            raise params.BadParameter(name, str(exc)) from None
+    return dates[0], dates[1]
 
 
 @router.get(
@@ -225,7 +230,14 @@ async def changes(
     p: Annotated[SearchParams, Depends(params.api_search_params)],
     since: Annotated[
         str | None,
-        Query(pattern=tracking.SINCE_PATTERN, description="Registry update date YYYY-MM-DD or YYYY-MM."),
+        Query(max_length=params.MAX_TEXT, description=f"Events of registry updates since: {tracking.SINCE_FORMS}."),
+    ] = None,
+    recorded_since: Annotated[
+        str | None,
+        Query(
+            max_length=params.MAX_TEXT,
+            description="Events recorded here (by a crawl or ingest) since then: the same forms as since.",
+        ),
     ] = None,
     event: Annotated[
         list[str],
@@ -239,11 +251,16 @@ async def changes(
         str | None, Query(max_length=params.MAX_TEXT, description="Only changes of this field, e.g. overall_status.")
     ] = None,
 ) -> Response:
-    return JSONResponse(changes_page(cat, p, since, event, field))
+    return JSONResponse(changes_page(cat, p, since, event, field, recorded_since))
 
 
 def changes_page(
-    cat: Catalog, p: SearchParams, since: str | None, event: list[str], field: str | None
+    cat: Catalog,
+    p: SearchParams,
+    since: str | None,
+    event: list[str],
+    field: str | None,
+    recorded_since: str | None = None,
 ) -> dict[str, Any]:
     """One page of events (the researcher page shows the same)."""
     types = params.texts("event", event)
@@ -253,8 +270,10 @@ def changes_page(
     ids = tracking.matching_ids(cat, p.query())
     # The page itself, and one more event to say whether there are more: OFFSET in SQL, so page 50
     # reads no more rows into Python than page 1.
+    registry_since, recorded = changes_since(since, recorded_since)
     rows = cat.store.events.query(
-        since=changes_since(since),
+        since=registry_since,
+        recorded_since=recorded,
         types=types,
         field=params.text("field", field),
         ids=ids,
