@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from indexer.discover.criteria_ages import AgeSpan, ages, fits, only_ages, without_ages
 from indexer.discover.facts import Facts, norm
+from indexer.discover.naming import named
 from indexer.discover.patient import Patient
 from indexer.discover.thresholds import checked
 from indexer.record import Criterion, TrialRecord
@@ -50,11 +51,6 @@ class CriteriaSummary:
     @property
     def unknown(self) -> int:
         return self.count(UNKNOWN)
-
-
-def _named(text: str, names: tuple[str, ...]) -> str | None:
-    """The first (longest) of `names` in `text`, normalised by `norm`."""
-    return next((n for n in names if f" {n} " in text), None)
 
 
 def _pregnancy(kind: str, item: str, patient: Patient, facts: Facts) -> CriterionCheck | None:
@@ -173,8 +169,7 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
         if special is not None:
             return special
     short = len(item.split()) <= SHORT_ITEM_WORDS
-    text = norm(item)
-    if has := _named(text, facts.present_names):
+    if has := named(item, facts.present_names, facts.present_abbreviations):
         # "Active SLE with hSLEDAI >= 6": the condition is hers, the score only if she gave it.
         measured = _measured(item, patient, spans)
         said = f"you are {patient.age:g}; " if age is not None and patient.age is not None else ""
@@ -187,7 +182,7 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
             verdict, why = measured or (MEETS, "")
             flipped = {MEETS: FAILS, FAILS: MEETS}.get(verdict, UNKNOWN)
             return CriterionCheck(kind, item, flipped, f"you have {has}{why}")
-    if short and (denied := _named(text, facts.denied_names)):
+    if short and (denied := named(item, facts.denied_names, facts.denied_abbreviations)):
         verdict = MEETS if kind == "exclusion" else FAILS
         return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
     return age or CriterionCheck(kind, item, UNKNOWN)  # the age fits, the rest is not known: partly known

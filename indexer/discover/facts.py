@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from indexer.discover.synonyms import Synonyms
+from indexer.discover.synonyms import Synonyms, is_abbreviation
 from indexer.discover.words import NEGATED
 from indexer.record import TrialRecord
 from indexer.spelling import american
 
 _PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
 _MIN_CHARS = 4  # shorter names ("pain", "MS") match too much of free text to be read as facts
+_ABBREVIATION_CHARS = 3  # "SLE", "AML"; not "MS", "ED" (the emergency department)
 
 
 _PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
@@ -35,6 +36,10 @@ class Facts:
     # Every name the patient's facts go by, synonyms included, longest first, for matching criteria text.
     present_names: tuple[str, ...] = ()
     denied_names: tuple[str, ...] = ()
+    # Their abbreviations of three letters or more as written ("SLE"): too short for names, and read in
+    # criteria only in capitals.
+    present_abbreviations: tuple[str, ...] = ()
+    denied_abbreviations: tuple[str, ...] = ()
 
 
 def vocabulary(records: Iterable[TrialRecord]) -> tuple[set[str], set[str]]:
@@ -92,7 +97,16 @@ def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | N
         pregnant,
         _names(present | {o for o in own if len(o) >= _MIN_CHARS}, synonyms),
         _names(denied, synonyms),
+        _abbreviations(present, synonyms),
+        _abbreviations(denied, synonyms),
     )
+
+
+def _abbreviations(concepts: set[str], synonyms: Synonyms | None) -> tuple[str, ...]:
+    if synonyms is None:
+        return ()
+    found = {s for c in concepts for s in synonyms.expand(c) if len(s) >= _ABBREVIATION_CHARS and is_abbreviation(s)}
+    return tuple(sorted(found, key=lambda a: (-len(a), a)))
 
 
 def _names(concepts: set[str], synonyms: Synonyms | None) -> tuple[str, ...]:

@@ -1,0 +1,106 @@
+"""Where an eligibility item names one of the patient's conditions: on its own, not inside a longer name."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.discover.facts import norm
+from indexer.spelling import american
+
+# Words that may stand right before a condition's name without making it another condition: "Patients
+# with SLE", "Confirmed systemic lupus erythematosus", "Active lupus". Any other ("Neuropsychiatric SLE",
+# "drug-induced lupus", "Type 1 diabetes", "non-SLE") names something else, which the patient has not
+# said they have.
+_BEFORE = frozenset(
+    """
+    with of have has had having and or a an the to for in on by from any known documented confirmed
+    established definite definitive probable possible suspected diagnosed diagnosis clinical clinically
+    proven biopsy-proven
+    history prior previous current currently active inactive stable mild moderate severe moderately
+    severely chronic newly new patients patient subjects subject participants participant adults adult men
+    women children persons people individuals volunteers suffering affected living who that as per is are
+    was were be been must should including such both either e.g i.e
+    """.split()  # noqa: SIM905 (one word a line would be 120 lines)
+)
+# ... and right after it: "SLE patients", "lupus according to the ACR criteria", "HIV infection"; not
+# "lupus nephritis", "lupus anticoagulant", "diabetes insipidus".
+_AFTER = frozenset(
+    """
+    with and or of in who that which whose patients patient subjects participants according as by per
+    diagnosed defined for is are was were must should at on since criteria classification diagnosis based
+    meeting fulfilling satisfying having using confirmed documented established without but not the a an
+    to within treated receiving requiring previously currently infection infections infected positive
+    disease activity e.g i.e
+    """.split()  # noqa: SIM905 (one word a line would be 100 lines)
+)
+# "of" only after words for the condition as a whole ("diagnosis of SLE", "history of lupus"), not
+# after a part of it ("neuropsychiatric manifestations of SLE", "flare of lupus").
+_OF_AFTER = frozenset(
+    """
+    diagnosis diagnosed history evidence presence criteria classification case cases patients subjects
+    """.split()  # noqa: SIM905
+)
+# A measure of the condition's activity names it whatever stands before: "Hybrid systemic lupus
+# erythematosus disease activity index (hSLEDAI) >= 6".
+_ACTIVITY = frozenset({"activity", "disease"})
+_WORD_BEFORE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.'-]*)[ -]+$")  # "Type 1 diabetes": a type, another condition
+# The word after, past a type number ("HIV-1 infected"), and what separates them.
+_WORD_AFTER = re.compile(r"(?:[- ]?[0-9]+(?:/[0-9]+)?)?([ -]+)([A-Za-z][A-Za-z.'-]*)")
+# Earlier in its sentence, a negation: the item says the condition is absent ("Seronegative for HIV; HIV 2 Ab",
+# "No collagen vascular disorders, specifically systemic lupus erythematosus", "other than lupus").
+_NEGATED = re.compile(
+    r"\b(?:no|not|non|without|negative|seronegative|free\s+of|absence\s+of|other\s+than|except(?:\s+for)?|excluding)\b"
+    r"[^.:]*$",
+    re.I,
+)
+
+
+def named(item: str, names: tuple[str, ...], abbreviations: tuple[str, ...] = ()) -> str | None:
+    """The first of `names` (normalised by `norm`, longest first) the item names on its own, else the first
+    of `abbreviations` it writes in capitals ("SLE"; not "sle", nor among words in capitals)."""
+    text, spelled = norm(item), american(item)
+    for name in names:
+        if f" {name} " in text and _alone(spelled, name, re.I):
+            return name
+    for abbreviation in abbreviations:
+        if _alone(spelled, abbreviation, 0, capitals=True):
+            return abbreviation
+    return None
+
+
+def _alone(item: str, name: str, flags: int, *, capitals: bool = False) -> bool:
+    """Whether the item writes `name` at least once as a name of its own, not part of a longer one."""
+    words = name.split()
+    pattern = r"(?<![A-Za-z0-9])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
+    for m in re.finditer(pattern, item, flags):
+        before = _WORD_BEFORE.search(item, 0, m.start())
+        after = _WORD_AFTER.match(item, m.end())
+        if capitals and _shouted(item, m):
+            continue
+        next_word = after.group(2).rstrip(".") if after else ""
+        # A classification in capitals after it is no other condition: "Heart failure NYHA class II-III"
+        # (but "HIV-RNA" is a measure).
+        classification = after is not None and after.group(1) == " " and next_word.isupper() and len(next_word) > 1
+        if after is not None and next_word.lower() not in _AFTER and not classification:
+            continue
+        if _NEGATED.search(item, 0, m.start()):
+            continue
+        if next_word.lower() in _ACTIVITY or before is None or _before_ok(item, before):
+            return True
+    return False
+
+
+def _before_ok(item: str, before: re.Match[str]) -> bool:
+    word = before.group(1).lower().rstrip(".")
+    if word != "of":
+        return word in _BEFORE
+    head = re.findall(r"[A-Za-z]+", item[: before.start()])[-1:]
+    return bool(head) and head[0].lower() in _OF_AFTER
+
+
+def _shouted(item: str, m: re.Match[str]) -> bool:
+    """Capitals among words in capitals ("ALL PATIENTS MUST ..."), which are no abbreviation."""
+    before = re.findall(r"[A-Za-z]+", item[: m.start()])[-1:]
+    after = re.findall(r"[A-Za-z]+", item[m.end() :])[:1]
+    around = before + after
+    return bool(around) and all(w.isupper() and len(w) > 1 for w in around)

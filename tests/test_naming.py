@@ -1,0 +1,114 @@
+"""Criteria naming the patient's condition: by abbreviation, on its own, not in a longer name or a negation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.discover.criteria_match import FAILS, MEETS, UNKNOWN, check_criteria, check_item
+from indexer.discover.facts import Facts, read_facts
+from indexer.discover.patient import read_patient
+from indexer.discover.synonyms import Synonyms, curated
+from indexer.parsers import parse
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ctgov_xml"
+
+
+def test_a_patient_who_writes_sle_has_the_sle_a_criterion_names() -> None:
+    """NCT04077684 (low-dose IL-2 in SLE): its items write "SLE" only."""
+    [sle] = parse((FIXTURES / "NCT04077684.xml").read_bytes(), filename="NCT04077684.xml")
+    activity = "SLE disease activity index(SLEDAI) ≥ 8"
+
+    def checks(text: str) -> dict[str, tuple[str, str]]:
+        facts = read_facts(text, [sle], Synonyms(curated()))
+        assert "SLE" in facts.present_abbreviations
+        return {c.text: (c.verdict, c.reason) for c in check_criteria(sle, read_patient(text), facts).checks}
+
+    for text in ("I am 34 and have SLE", "34 year old woman with lupus"):
+        said = checks(text)
+        # Hers is the SLE; the SLEDAI she did not give.
+        assert said[activity] == (UNKNOWN, "you have SLE; not known: SLEDAI ≥ 8")
+        # A manifestation of SLE is not said by having SLE.
+        assert said["active severe neuropsychiatric manifestations of SLE;"][0] == UNKNOWN
+    assert checks("I am 34 and have SLE, my SLEDAI is 10")[activity][0] == MEETS
+    assert checks("I am 34 and have SLE, my SLEDAI is 4")[activity][0] == FAILS
+
+
+_LUPUS = Facts(
+    frozenset({"systemic lupus erythematosus"}),
+    frozenset(),
+    frozenset(),
+    None,
+    ("systemic lupus erythematosus", "lupus"),
+    (),
+    ("SLE",),
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict", "reason"),
+    [
+        ("inclusion", "Patients with SLE", MEETS, "you have SLE"),
+        ("inclusion", "Meets ACR criteria for SLE", MEETS, "you have SLE"),
+        ("exclusion", "Patients with SLE", FAILS, "you have SLE"),
+        # The score is not known unless she gives it.
+        ("inclusion", "SLE with SLEDAI >= 6", UNKNOWN, "you have SLE; not known: SLEDAI >= 6"),
+        # Another condition whose name holds hers: it is not said she has it.
+        ("exclusion", "Neuropsychiatric SLE", UNKNOWN, ""),
+        ("exclusion", "Active lupus nephritis", UNKNOWN, ""),
+        ("exclusion", "Drug-induced lupus", UNKNOWN, ""),
+        ("exclusion", "Positive lupus anticoagulant", UNKNOWN, ""),
+        ("inclusion", "Renal biopsy within 1 year with class III or class IV active lupus nephritis", UNKNOWN, ""),
+        # Said absent: NCT numbers as registered ("No collagen vascular disorders, specifically ...").
+        (
+            "inclusion",
+            "No collagen vascular disorders, specifically systemic lupus erythematosus, scleroderma",
+            UNKNOWN,
+            "",
+        ),
+        ("inclusion", "Patients without SLE", UNKNOWN, ""),
+        # "SLE" is no part of "SLEDAI", nor "sle" an abbreviation.
+        ("inclusion", "SLEDAI-2K score of 6 or more", UNKNOWN, ""),
+        ("inclusion", "Diagnosis of sle", UNKNOWN, ""),
+    ],
+)
+def test_lupus_items(kind: str, item: str, verdict: str, reason: str) -> None:
+    check = check_item(kind, item, read_patient("I have SLE"), _LUPUS)
+    assert (check.verdict, check.reason) == (verdict, reason)
+
+
+_HIV = Facts(frozenset({"hiv infections"}), frozenset(), frozenset(), None, ("hiv infections",), (), ("HIV",))
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict"),
+    [
+        # Real items (ctgov v2 and legacy XML).
+        ("exclusion", "Known HIV infection.", FAILS),
+        ("inclusion", "Documented HIV-1 infection.", MEETS),
+        ("inclusion", "HIV-infected.", MEETS),
+        ("inclusion", "Seronegative for HIV-1 RNA PCR; HIV 1 and HIV 2 Ab (antibody)", UNKNOWN),
+        ("inclusion", "Negative ELISA for HIV-1 antibody within 8 weeks of initial immunization.", UNKNOWN),
+        ("exclusion", "Treatment with an HIV-1 immunotherapeutic vaccine within 90 days of Screening.", UNKNOWN),
+        ("exclusion", "Any Suspected Virologic Failure (HIV-RNA 200 c/mL)", UNKNOWN),
+        # Words in capitals around it are no abbreviation's.
+        ("exclusion", "PATIENTS WITH HIV ARE EXCLUDED", UNKNOWN),
+    ],
+)
+def test_hiv_items(kind: str, item: str, verdict: str) -> None:
+    assert check_item(kind, item, read_patient("I'm 45, HIV positive"), _HIV).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("names", "kind", "item"),
+    [
+        (("breast cancer", "cancer"), "exclusion", "History of prostate cancer"),
+        (("type 2 diabetes", "diabetes"), "exclusion", "Diabetes insipidus"),
+        (("type 2 diabetes", "diabetes"), "exclusion", "Type 1 diabetes"),
+        (("type 2 diabetes", "diabetes"), "inclusion", "Uncontrolled diabetes mellitus"),
+    ],
+)
+def test_a_longer_name_is_another_condition(names: tuple[str, ...], kind: str, item: str) -> None:
+    facts = Facts(frozenset(names[:1]), frozenset(), frozenset(), None, names, ())
+    assert check_item(kind, item, read_patient("A 60-year-old woman"), facts).verdict == UNKNOWN
