@@ -42,6 +42,10 @@ def _verdict(kind: str, item: str, text: str) -> str:
         ("inclusion", "Age≥50 and <80 years old", FAILS, FAILS, FAILS),  # 80 is not below 80 (NCT00827814)
         ("inclusion", "Males or females ≥18 years of age, ≤ 80 years of age", FAILS, MEETS, MEETS),  # both hold
         ("inclusion", "Less than 21 years at the time of inclusion", MEETS, FAILS, FAILS),  # NCT05658640
+        # Under the word "age", years go without saying: NCT01601353, NCT03390920, NCT00143078.
+        ("inclusion", "Men aged 40 - 70", FAILS, MEETS, FAILS),
+        ("inclusion", "Age 18 and over.", FAILS, MEETS, MEETS),
+        ("inclusion", "Ages of 18-40", FAILS, MEETS, FAILS),
         # Either of two ages: NCT00005778.
         ("inclusion", "Age less than 18 years and over 70 years.", UNKNOWN, FAILS, UNKNOWN),
         # An exclusion of an age excludes those of it: NCT05846477, NCT05023733, NCT05679999, NCT03459976.
@@ -88,6 +92,8 @@ def test_an_age_bound_in_years(kind: str, item: str, at_10: str, at_40: str, at_
         "and < 16 years of age",
         "Performance status: Karnofsky 70-100% OR Age less than 16 years: Lansky 50-100%",
         "Provide written informed consent from at least one parent in the case of children under 18 years of age.",
+        "Age: 35 and under for oral contraceptive stratum (premenopausal) 50 and over for hormone replacement "
+        "therapy stratum (postmenopausal)",  # NCT00006133: the age of each stratum
         # One way among others to meet it: NCT00021255, NCT00002845.
         "at least one of the following factors: tumor size > 2 cm, histologic grade 2-3, or age < 35 years.",
         "No abnormal cardiac stress test in patients over 50 years of age or with possible cardiac disease",
@@ -137,3 +143,41 @@ def test_a_condition_named_with_an_age_in_an_exclusion() -> None:
     )
     young = check_item("exclusion", item, read_patient("A 15-year-old girl with type 2 diabetes"), facts)
     assert young.verdict == FAILS
+
+
+def test_an_age_in_a_condition_is_not_checked_as_a_threshold() -> None:
+    """NCT00003187: "... Elevated WBC at presentation ... Greater than 50,000/mm3 if 10-20 years old" is the
+    white count asked of those 10 to 20, not an age asked of all: a 7-year-old with ALL does not fail it."""
+    leukemia = "acute lymphoblastic leukemia"
+    facts = Facts(frozenset({leukemia}), frozenset(), frozenset(), None, (leukemia,), ())
+    item = (
+        "Pathologically confirmed acute lymphoblastic leukemia in first complete remission with elevated WBC "
+        "at presentation: greater than 100,000/mm3 if 6-12 months old, greater than 50,000/mm3 if 10-20 years old"
+    )
+    check = check_item("inclusion", item, read_patient("My son is 7 and has ALL"), facts)
+    assert check.verdict == UNKNOWN and "your age" not in check.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "item"),
+    [
+        # NCT00003187: a long item of which pregnancy is one part.
+        (
+            "inclusion",
+            "PATIENT CHARACTERISTICS: Performance status: Karnofsky 70-100% OR Lansky 60-100% Hepatic: Bilirubin "
+            "less than 2.5 mg/dL Other: Not pregnant or lactating HIV negative No uncontrolled viral, bacterial, or "
+            "fungal infection",
+        ),
+        (
+            "exclusion",
+            "Pregnancy, breastfeeding, severe renal impairment, active infection, or any other condition that in the "
+            "opinion of the investigator would interfere",
+        ),
+    ],
+)
+def test_a_man_is_clear_of_the_pregnancy_part_of_a_long_item_only(kind: str, item: str) -> None:
+    check = check_item(kind, item, read_patient("A 40-year-old man"), _NONE)
+    assert (check.verdict, check.reason) == (UNKNOWN, "you are male; the rest of it is not known")
+    assert check_item(kind, "Pregnant or breastfeeding", read_patient("A 40-year-old man"), _NONE).verdict == (
+        FAILS if kind == "inclusion" else MEETS
+    )

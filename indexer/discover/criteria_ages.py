@@ -53,7 +53,11 @@ _YEAR_SPAN = re.compile(
     rf"|(?:{_bound('with', _MAX_WITH)}|{_bound('below', _MAX_BELOW)})\s*(?P<max>{_N})\s*{_YEARS}"
     rf"|(?:{_MIN})\s*(?P<min>{_N})\s*{_YEARS}"
     rf"|\b(?P<min2>{_N})\s*{_YEARS}{_OF_AGE}\s*(?:or|and)\s+(?:older|over|above|more)\b(?!\s+than)"
-    rf"|\b(?P<max2>{_N})\s*{_YEARS}{_OF_AGE}\s*(?:or|and)\s+(?:younger|under|below|less)\b(?!\s+than)",
+    rf"|\b(?P<max2>{_N})\s*{_YEARS}{_OF_AGE}\s*(?:or|and)\s+(?:younger|under|below|less)\b(?!\s+than)"
+    # Under the word "age", years go without saying: "Patients ages 40 to 70", "Age: 18 and over".
+    rf"|\bage[ds]?\s*(?::\s*|of\s+|between\s+|from\s+)?(?:(?P<alow>{_N})\s*(?:-|–|to|and)\s*(?P<ahigh>{_N})"
+    rf"|(?P<amin>{_N})\s+(?:or|and)\s+(?:older|over|above)|(?P<amax>{_N})\s+(?:or|and)\s+(?:younger|under|below))"
+    rf"(?!\s*(?:%|kg|cm|mm|mg|years?|yrs?|months?|weeks?|days?|hours?)\b|\d|[.,]\d)",
     re.I,
 )
 # Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
@@ -75,6 +79,11 @@ _AGE_AFTER = re.compile(r"\s*-?\s*(?:of\s+age|old)\b", re.I)
 _TIME_AFTER = re.compile(
     r"\s*(?:of(?!\s+(?:both|either|any|all)\b)|ago|since|prior|before|after|following|from|past|duration|history"
     r"|post\w*|earlier|later)\b",
+    re.I,
+)
+# After it: the group of the study it is for ("Age: 35 and under for oral contraceptive stratum").
+_GROUP_AFTER = re.compile(
+    r"\s*(?:-?\s*(?:of\s+age|old)\b)?\s*,?\s*(?:for|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}(?:strat(?:um|a)|arms?|cohorts?|groups?)\b",
     re.I,
 )
 _RULE_AFTER = re.compile(
@@ -190,7 +199,7 @@ def _is_age(item: str, m: re.Match[str]) -> bool:
     before, after = item[: m.start()], item[m.end() :]
     if _CONDITION.search(re.split(r"[.;]\s", before)[-1]) or re.search(r"\bnot?\s*$", before, re.I):
         return False  # "not older than 80 years" is a maximum the span reads itself
-    if _RULE_AFTER.match(after) or _EXCEPTION.search(after) or _OTHERS.search(before):
+    if _RULE_AFTER.match(after) or _GROUP_AFTER.match(after) or _EXCEPTION.search(after) or _OTHERS.search(before):
         return False
     if _OR_AFTER.match(after) or _SCALE_BEFORE.search(before) or _FOR_SOME.search(before):
         return False
@@ -225,8 +234,12 @@ def _span(m: re.Match[str]) -> AgeSpan:
         end = high if (g("pbelow") or g("pbelow2")) else high + 1
     elif g("rhi") is not None:
         low, end = float(g("rlo")), float(g("rhi")) + (0 if g("rbelow") else 1)
-    elif g("low") is not None:
-        low, end = float(g("low")), float(g("high")) + 1
+    elif g("low") is not None or g("alow") is not None:
+        low, end = float(g("low") or g("alow")), float(g("high") or g("ahigh")) + 1
+    elif g("amin") is not None:
+        low = float(g("amin"))
+    elif g("amax") is not None:
+        end = float(g("amax")) + 1
     elif g("max") is not None:
         end = float(g("max")) + (0 if g("below") else 1)
     elif g("max2") is not None:

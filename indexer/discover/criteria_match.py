@@ -139,7 +139,9 @@ def _measured(item: str, patient: Patient, spans: list[AgeSpan]) -> tuple[str, s
     """The item's numeric thresholds against the numbers the patient gave, its age against theirs (an
     inclusion's failed age is `_age`'s): met when all hold, failed when one does not, else unknown; None
     when it has none."""
-    found = checked(without_ages(item, spans), patient.text, patient.age)
+    # The item's ages are `ages`' to read (thresholds would take "10-20 years old" in "... if 10-20 years
+    # old" for the patient's): no threshold is checked against the patient's age.
+    found = checked(without_ages(item, spans), patient.text)
     if found is None and not spans:
         return None
     held, failed, unknown = found or ([], [], [])
@@ -165,10 +167,14 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
             return part
     if age is not None and final:
         return age
+    short = len(item.split()) <= SHORT_ITEM_WORDS
     for special in (_pregnancy(kind, item, patient, facts), sex):
+        if special is not None and special.verdict == MEETS and not short:
+            # "PATIENT CHARACTERISTICS: Age: 55 and under ... Not pregnant or lactating; HIV negative ...":
+            # a man is clear of its pregnancy, the rest is not known.
+            return CriterionCheck(kind, item, UNKNOWN, f"{special.reason}; the rest of it is not known")
         if special is not None:
             return special
-    short = len(item.split()) <= SHORT_ITEM_WORDS
     if has := named(item, facts.present_names, facts.present_abbreviations):
         # "Active SLE with hSLEDAI >= 6": the condition is hers, the score only if she gave it.
         measured = _measured(item, patient, spans)
