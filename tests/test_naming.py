@@ -112,3 +112,62 @@ def test_hiv_items(kind: str, item: str, verdict: str) -> None:
 def test_a_longer_name_is_another_condition(names: tuple[str, ...], kind: str, item: str) -> None:
     facts = Facts(frozenset(names[:1]), frozenset(), frozenset(), None, names, ())
     assert check_item(kind, item, read_patient("A 60-year-old woman"), facts).verdict == UNKNOWN
+
+
+def test_a_keyword_that_is_a_treatment_is_no_condition() -> None:
+    """NCT00340834 lists 'interferon' among its keywords and treatments: a patient on interferon beta does
+    not "have interferon", and an item on tolerating it is not failed."""
+    [record] = parse((FIXTURES.parent / "naming" / "NCT00340834.xml").read_bytes(), filename="NCT00340834.xml")
+    text = "I am 40, female, with multiple sclerosis (relapsing remitting), on interferon beta."
+    facts = read_facts(text, [record], Synonyms(curated()))
+    assert "interferon" not in facts.present and "multiple sclerosis" in facts.present
+    checks = {c.text: c for c in check_criteria(record, read_patient(text), facts).checks}
+    assert checks["Patients who cannot tolerate treatment with an interferon"].verdict == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict"),
+    [
+        # An event in the condition, not the condition (NCT00102765): not failed by having asthma.
+        ("exclusion", "Hospitalized for asthma within 3 months prior to the study.", UNKNOWN),
+        ("exclusion", "Receiving treatment for asthma", UNKNOWN),
+        ("inclusion", "Meets the GINA criteria for asthma", MEETS),
+        ("inclusion", "Patients who have a current diagnosis of asthma", MEETS),
+        # More than the condition, in a long item: hers is the condition, the rest is not known (NCT04267848).
+        (
+            "inclusion",
+            "Completely resected stage IIA, IIB IIIA or IIIB (T3-4N2) asthma (squamous or non-squamous) with "
+            "negative margins (complete R0 resection). Patients will be staged according to the 8th edition",
+            UNKNOWN,
+        ),
+        # ... not counting what it puts in brackets (NCT00603278).
+        (
+            "inclusion",
+            "Asthma Diagnosis: Asthma as defined by the National Institutes of Health [National Institutes of "
+            "Health, 2007].",
+            MEETS,
+        ),
+    ],
+)
+def test_asthma_items(kind: str, item: str, verdict: str) -> None:
+    facts = Facts(frozenset({"asthma"}), frozenset(), frozenset(), None, ("asthma",), ())
+    check = check_item(kind, item, read_patient("12 year old girl with asthma"), facts)
+    assert check.verdict == verdict
+    if verdict == UNKNOWN and kind == "inclusion":
+        assert check.reason == "you have asthma; the rest of it is not known"
+
+
+def test_a_title_given_as_a_condition_is_no_synonym() -> None:
+    """NCT05191199 gives its title as its condition and "Erectile dysfunction" among its keywords, so the two
+    are one group of the store's synonyms; with NCT01738087's keyword "patients", a man with erectile
+    dysfunction "had patients" and failed every exclusion starting "Patients with ..."."""
+    records = [
+        parse((FIXTURES.parent / "naming" / f"{nct}.json").read_bytes())[0] for nct in ("NCT05191199", "NCT01738087")
+    ]
+    title = "To Assess Erectile Function in Patients Complaining of Congenital Penile Curvature"
+    synonyms = Synonyms([["erectile dysfunction", "ED", title]])
+    text = "55 yo man with erectile dysfunction"
+    facts = read_facts(text, records, synonyms)
+    assert "patients" not in facts.present and "erectile dysfunction" in facts.present
+    check = check_item("exclusion", "Patients with sick sinus syndrome.", read_patient(text), facts)
+    assert check.verdict == UNKNOWN

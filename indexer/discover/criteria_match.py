@@ -135,6 +135,13 @@ def _age(kind: str, item: str, patient: Patient, spans: list[AgeSpan]) -> tuple[
     return CriterionCheck(kind, item, MEETS, said), True
 
 
+def _words_besides(item: str, spans: list[AgeSpan], name: str) -> int:
+    """How many words the item says besides its ages, the condition's name and what it puts in brackets
+    (an abbreviation, a reference: "Asthma as defined by the National Institutes of Health [NIH, 2007]")."""
+    rest = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", without_ages(item, spans))
+    return len(rest.split()) - len(name.split())
+
+
 def _measured(item: str, patient: Patient, spans: list[AgeSpan]) -> tuple[str, str] | None:
     """The item's numeric thresholds against the numbers the patient gave, its age against theirs (an
     inclusion's failed age is `_age`'s): met when all hold, failed when one does not, else unknown; None
@@ -182,6 +189,10 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
         if kind == "inclusion":
             # "Aged 18-75 years with SLE": the age fits (when one is asked) and the condition is hers.
             verdict, why = measured or (MEETS, "")
+            if verdict == MEETS and _words_besides(item, spans, has) > SHORT_ITEM_WORDS:
+                # "Completely resected stage IIA-IIIB non-small cell lung cancer with negative margins ...":
+                # hers is the condition, the rest is not known.
+                return CriterionCheck(kind, item, UNKNOWN, f"{said}you have {has}{why}; the rest of it is not known")
             return CriterionCheck(kind, item, verdict, f"{said}you have {has}{why}")
         if short:
             # An exclusion applies when all of it holds: a threshold that fails clears the patient of it.

@@ -13,6 +13,8 @@ from indexer.spelling import american
 
 _PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
 _MIN_CHARS = 4  # shorter names ("pain", "MS") match too much of free text to be read as facts
+_MEDICINES = frozenset({"DRUG", "BIOLOGICAL", "DIETARY_SUPPLEMENT", "COMBINATION_PRODUCT"})
+_NAME_WORDS = 5  # a longer "synonym" is a title or a description a record gave as its condition
 _ABBREVIATION_CHARS = 3  # "SLE", "AML"; not "MS", "ED" (the emergency department)
 
 
@@ -45,10 +47,18 @@ class Facts:
 def vocabulary(records: Iterable[TrialRecord]) -> tuple[set[str], set[str]]:
     """Condition and drug names of these trials, normalised."""
     conditions: set[str] = set()
+    keywords: set[str] = set()
     drugs: set[str] = set()
+    medicines: set[str] = set()
     for r in records:
-        conditions.update(norm(c).strip() for c in (*r.conditions, *r.condition_mesh, *r.keywords))
+        conditions.update(norm(c).strip() for c in (*r.conditions, *r.condition_mesh))
+        keywords.update(norm(k).strip() for k in r.keywords)
         drugs.update(norm(d).strip() for d in (*r.drug_names(), *r.intervention_mesh))
+        medicines.update(norm(d) for d in r.intervention_mesh)
+        medicines.update(norm(n) for iv in r.interventions if iv.type in _MEDICINES for n in (iv.name, *iv.other_names))
+    # A keyword that names a medicine, or begins one's name, is no condition: "insulin pump" gave "you have
+    # insulin", "on interferon beta" "you have interferon" (NCT00340834's keyword; Interferon beta-1a).
+    conditions |= {k for k in keywords if not any(m.startswith(f" {k} ") or m == f" {k}s " for m in medicines)}
     return {c for c in conditions if len(c) >= _MIN_CHARS}, {d for d in drugs if len(d) >= _MIN_CHARS}
 
 
@@ -64,9 +74,17 @@ def _key(name: str) -> str:
     return norm(name).strip()
 
 
+def _same_thing(alternative: str) -> bool:
+    """Whether a synonym group's alternative may name a condition: not a title that a record put in a
+    condition field ("To Assess Erectile Function in Patients Complaining of ...": it made a patient with
+    erectile dysfunction "have patients"), nor a whole description of one ("HER-2 Positive Metastatic
+    Breast Cancer" for breast cancer)."""
+    return len(norm(alternative).split()) <= _NAME_WORDS
+
+
 def _with_synonyms(text: str, synonyms: Synonyms | None) -> str:
     """The text plus the synonyms of what it names, so "SLE" also reads as "systemic lupus erythematosus"."""
-    extra = [alt for _, alts in _synonyms_in(text, synonyms) for alt in alts]
+    extra = [alt for phrase, alts in _synonyms_in(text, synonyms) for alt in alts if _same_thing(alt)]
     return norm(text + " \n " + " \n ".join(extra))
 
 
@@ -113,5 +131,7 @@ def _names(concepts: set[str], synonyms: Synonyms | None) -> tuple[str, ...]:
     out = set(concepts)
     if synonyms is not None:
         for c in concepts:
-            out.update(n for n in (norm(s).strip() for s in synonyms.expand(c)) if len(n) >= _MIN_CHARS)
+            out.update(
+                n for n in (norm(s).strip() for s in synonyms.expand(c) if _same_thing(s)) if len(n) >= _MIN_CHARS
+            )
     return tuple(sorted(out, key=lambda n: (-len(n), n)))

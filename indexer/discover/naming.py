@@ -13,7 +13,7 @@ from indexer.spelling import american
 # said they have.
 _BEFORE = frozenset(
     """
-    with of have has had having and or a an the to for in on by from any known documented confirmed
+    with of have has had having and or a an the to in on by from any known documented confirmed
     established definite definitive probable possible suspected diagnosed diagnosis clinical clinically
     proven biopsy-proven
     history prior previous current currently active inactive stable mild moderate severe moderately
@@ -33,11 +33,13 @@ _AFTER = frozenset(
     disease activity e.g i.e
     """.split()  # noqa: SIM905 (one word a line would be 100 lines)
 )
-# "of" only after words for the condition as a whole ("diagnosis of SLE", "history of lupus"), not
-# after a part of it ("neuropsychiatric manifestations of SLE", "flare of lupus").
+# "of" and "for" only after words for the condition as a whole ("diagnosis of SLE", "history of lupus",
+# "criteria for SLE", "positive for HIV"), not after a part of it or an event in it ("neuropsychiatric
+# manifestations of SLE", "Hospitalized for asthma within 3 months", "treatment for HIV").
 _OF_AFTER = frozenset(
     """
     diagnosis diagnosed history evidence presence criteria classification case cases patients subjects
+    positive seropositive
     """.split()  # noqa: SIM905
 )
 # A measure of the condition's activity names it whatever stands before: "Hybrid systemic lupus
@@ -92,7 +94,7 @@ def _alone(item: str, name: str, flags: int, *, capitals: bool = False) -> bool:
 
 def _before_ok(item: str, before: re.Match[str]) -> bool:
     word = before.group(1).lower().rstrip(".")
-    if word != "of":
+    if word not in ("of", "for"):
         return word in _BEFORE
     head = re.findall(r"[A-Za-z]+", item[: before.start()])[-1:]
     return bool(head) and head[0].lower() in _OF_AFTER
