@@ -256,3 +256,20 @@ def test_a_patient_s_place_and_chatter_do_not_rank_trials(corpus: Path, text: st
     for trial in found:
         matched = {w.lower() for words in trial["explain"]["matched_terms"].values() for w in words}
         assert not matched & chatter, (trial["nct_id"], matched)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # No trial about the condition near the place: those there shared only the "disease" of it
+        # (NCT00449865, Parkinson's disease, near 02115; COPD trials in London).
+        "I'm 19, I have Crohn's disease, tried infliximab. Near 02115.",
+        "My mother is 80 and has Alzheimer's disease. She lives in London.",
+    ],
+)
+def test_match_shows_no_trial_sharing_only_the_word_disease(trec: Path, text: str) -> None:
+    result = Trials(trec)("match", "--text", text, "--status", "any", "--json")
+    assert json.loads(result.stdout) == []
+    # What was not tried yet: farther from the place; `--status any` was given.
+    assert "share nothing but common words" in result.stderr and "look farther (--within" in result.stderr
+    assert "--status any" not in result.stderr

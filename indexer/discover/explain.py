@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,16 @@ from indexer.record import TrialRecord
 
 # A word of the patient's found in more than this share of the trials says nothing about them.
 COMMON_SHARE = 0.2
+# Words that name no condition in particular: a trial near Boston sharing only the "disease" of "Crohn's
+# disease" (a Parkinson's disease trial) concerns another condition.
+_GENERIC_WORDS = (
+    "disease diseases disorder disorders syndrome syndromes condition conditions illness illnesses problem problems"
+)
+
+
+@functools.cache
+def _generic() -> frozenset[str]:
+    return frozenset(stems(_GENERIC_WORDS))
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,7 @@ def explain_matches(catalog: Catalog, patient: Patient, matches: Sequence[Match]
     total = doc_freq.total()
 
     def common(word: str) -> bool:
-        return is_common_word(word) or doc_freq(word) > COMMON_SHARE * total
+        return is_common_word(word) or word in _generic() or doc_freq(word) > COMMON_SHARE * total
 
     return [explain(m, patient.text, common) for m in matches]
 

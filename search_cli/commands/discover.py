@@ -105,9 +105,16 @@ def match(
     report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings, where=where)
     found, explained, padding = list(report.matches), list(report.explanations), report.hidden
     if padding:
+        # Only what was not tried yet: `--status any` was suggested to those who had given it.
+        tries = ["Name the condition or treatment more precisely"]
+        if where.near is not None or where.countries:
+            tries.append("look farther (--within, --country)" if where.near is not None else "drop the country")
+        if status:
+            tries.append("try `--status any`")
         app.info(
             f"{padding} more trial(s) share nothing but common words with the description; not shown. "
-            "Name the condition or treatment more precisely, or try `--status any`."
+            + ", or ".join(tries)
+            + "."
         )
     elif not found:
         app.info("no trial matches; try `--status any` or fewer details")
