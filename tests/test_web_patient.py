@@ -264,3 +264,17 @@ def test_an_id_typed_as_the_search_finds_that_trial(client: TestClient) -> None:
         found = client.get(f"/api/search?q={typed}&status=any").json()
         assert [r["nct_id"] for r in found["results"]] == ["NCT04077684"], typed
     assert client.get("/api/search?q=NCT04077684&country=FR&status=any").json()["total"] == 0  # other filters hold
+
+
+def test_a_match_with_nothing_about_the_condition_near_the_place_says_so(client: TestClient) -> None:
+    """Alzheimer's disease in London: the trials there (COPD, asthma) share only "disease"; none is listed,
+    and the answer says that trials were left out, and the page what to try."""
+    text = "My mother is 80 and has Alzheimer's disease. She lives in London."
+    answer = client.post("/api/match", json={"text": text, "status": ["any"]}).json()
+    assert answer["results"] == [] and answer["not_shown"] > 0
+    assert answer["patient"]["place"]["label"] == "London, GB"
+    page = _page_text(client.post("/match", content=f"text={quote(text)}").text)
+    assert "No trial about what you describe within 100 km of London, GB: try a larger distance" in page
+    # Anywhere, the text finds its trials (NCT00495820: apathy in Alzheimer's dementia).
+    anywhere = client.post("/api/match", json={"text": text, "status": ["any"], "near": ""}).json()
+    assert "NCT00495820" in [r["nct_id"] for r in anywhere["results"]]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from indexer import filter_values
 from indexer.catalog import Catalog
 from indexer.discover import matching
-from indexer.discover.explain import find_trials
+from indexer.discover.explain import MatchReport, find_trials
 from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
 from indexer.geo.in_text import patient_place
@@ -84,6 +84,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
     described = read.without(text) if read else text
     patient = matching.read_patient(described, body.age, body.sex.upper() if body.sex else None)
     results: list[dict[str, Any]] = []
+    report: MatchReport | None = None
     if text:  # only control characters or spaces: no words to match, so no trial is said to fit
         report = find_trials(cat, patient, statuses=statuses, limit=body.limit, settings=match_settings(), where=where)
         gone = cat.store.removals([m.record.nct_id for m in report.matches])  # only with status "any"
@@ -108,4 +109,6 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
             "place": place,
         },
         "results": results,
+        # Trials left out for sharing nothing but common words with the text ("disease"): none found about it.
+        "not_shown": report.hidden if report else 0,
     }
