@@ -51,6 +51,11 @@ CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient is
     ("mother of 2 children, lupus", None, "F"),
     ("mother with 1 girl, lupus", None, "F"),
     ("lupus; 52 man", 52, "M"),
+    # The age in brackets or in a clause after the person; "guy" is a man.
+    ("my dad (78) has COPD", 78, "M"),
+    ("mother (2 children), lupus", None, "F"),
+    ("My daughter, who is 9, has epilepsy", 9, "F"),
+    ("I'm a 45 year old guy with gout", 45, "M"),
 ]
 
 

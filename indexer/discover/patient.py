@@ -39,8 +39,13 @@ _SEX_WORDS = (
     r"(?:woman|man|female|male|girl|boy|lady|gentleman|patient|mother|father|mom|mum|dad|wife|husband"
     r"|son|daughter|sister|brother|grandmother|grandfather|grandma|grandpa|aunt|uncle|friend|child|baby)"
 )
-# "woman, 45", "Female 45", "my father, 72,": a person word, then the age.
-_PERSON_COMMA_AGE = re.compile(rf"\b{_SEX_WORDS}\s*[,:]?\s*(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))", re.I)
+# "woman, 45", "Female 45", "my father, 72,", "my dad (78)", "My daughter, who is 9,": a person word, then the age.
+_PERSON_COMMA_AGE = re.compile(
+    rf"\b{_SEX_WORDS}\s*(?:[,:]?\s*(?:(?:who|that)\s+is\s+|aged?\s+)?(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))"
+    # in brackets only alone: "(78)", "(78 yo)"; not "mother (2 children)"
+    rf"|\(\s*(\d{{1,3}})\s*(?:y(?:ears?|rs?|o)?\.?\s*)?\))",
+    re.I,
+)
 # "34 female with SLE", "67 man": the age, then the person (singular: "2 women" is a count, not an age).
 # At the start of the text or of a clause only: "mother with 1 girl" counts a child, it is no age.
 _AGE_PERSON = re.compile(
@@ -58,7 +63,7 @@ _FEMALE = re.compile(
     re.I,
 )
 _MALE = re.compile(
-    r"\b(man|men|male|boy|gentleman|father|dad|husband|son|brother|grandfather|grandpa|uncle|nephew)\b", re.I
+    r"\b(man|men|male|boy|guy|gentleman|father|dad|husband|son|brother|grandfather|grandpa|uncle|nephew)\b", re.I
 )
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
@@ -107,18 +112,17 @@ def read_age(text: str) -> float | None:
         if n is not None:
             per_year = 12 if unit.startswith("month") else 52 if unit.startswith("week") else 365
             return round(n / per_year, 2)
-    later = (
-        (_AGE_LABEL, 1),
-        (_SHORT_AGE_SEX, 0),
-        (_SHORT_SEX_AGE, 2),
-        (_PERSON_COMMA_AGE, 1),
-        (_AGE_PERSON, 1),
-        (_IS_AGE, 1),
+    later: tuple[tuple[re.Pattern[str], tuple[int, ...]], ...] = (  # each with the groups the age may be in
+        (_AGE_LABEL, (1,)),
+        (_SHORT_AGE_SEX, (1, 3)),
+        (_SHORT_SEX_AGE, (2,)),
+        (_PERSON_COMMA_AGE, (1, 2)),
+        (_AGE_PERSON, (1,)),
+        (_IS_AGE, (1,)),
     )
-    for pattern, group in later:
+    for pattern, groups in later:
         if m := pattern.search(text):
-            raw = m.group(group) if group else (m.group(1) or m.group(3))
-            age = _number(raw)
+            age = _number(next(g for g in (m.group(i) for i in groups) if g is not None))
             if age is not None and 0 < age <= 120:
                 return age
     return None
