@@ -200,6 +200,17 @@ def test_odd_requests_get_answers_that_name_the_problem(client: TestClient) -> N
     assert client.get("/api/search?status=any,recruiting&limit=1").json()["total"] == every
     bad_json = client.post("/api/match", content=b"not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 422 and bad_json.json()["detail"][0]["param"] == "body"
+    # A value a pattern refuses is said in words, not as the pattern.
+    for url, param, words in (
+        ("/api/search?q=lupus&sex=x", "sex", "use F, M, female or male"),
+        ("/api/search?sort=best", "sort", "use relevance, distance or updated"),
+    ):
+        refused = client.get(url)
+        assert refused.status_code == 422 and refused.json()["error"] == f"{param}: {words}" + (
+            " (any case)" if param == "sex" else ""
+        ), url
+    refused = client.post("/api/match", json={"text": "lupus", "sex": "other"})
+    assert refused.status_code == 422 and refused.json()["error"] == "sex: use F, M, female or male (any case)"
     nan = client.get("/api/search?age=nan")
     assert nan.status_code == 422 and "finite" in nan.json()["error"]
     for url in ("/", f"/trials/{SEED}", "/api/search?q=lupus", "/trials/NCT99999999"):

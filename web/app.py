@@ -117,6 +117,14 @@ class Ambiguous(Exception):
         self.trials = trials
 
 
+# What a parameter with a pattern accepts, said in words.
+_ALLOWED = {
+    "sex": "use F, M, female or male (any case)",
+    "since": "use a date YYYY-MM-DD, a month YYYY-MM or a year YYYY",
+    "sort": "use relevance, distance or updated",
+}
+
+
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html (select_autoescape)
     t.env.autoescape = True  # every template, whatever its name
@@ -194,7 +202,10 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
                 problems.append({"param": "body", "message": 'not valid JSON; send an object such as {"text": "..."}'})
                 continue
             loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
-            problems.append({"param": ".".join(loc) or "body", "message": str(e.get("msg", "invalid"))})
+            param = ".".join(loc) or "body"
+            # A pattern is no message: "String should match pattern '^\s*([Ff]|...'" says what was wrong to no one.
+            message = _ALLOWED.get(param) if e.get("type") == "string_pattern_mismatch" else None
+            problems.append({"param": param, "message": message or str(e.get("msg", "invalid"))})
         message = "; ".join(f"{p['param']}: {p['message']}" for p in problems) or "invalid request"
         return _error(request, 422, message, problems)
 
