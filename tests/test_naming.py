@@ -35,6 +35,7 @@ def test_a_patient_who_writes_sle_has_the_sle_a_criterion_names() -> None:
     assert checks("I am 34 and have SLE, my SLEDAI is 4")[activity][0] == FAILS
 
 
+_NONE = Facts(frozenset(), frozenset(), frozenset(), None, (), ())
 _LUPUS = Facts(
     frozenset({"systemic lupus erythematosus"}),
     frozenset(),
@@ -67,7 +68,8 @@ _LUPUS = Facts(
             UNKNOWN,
             "",
         ),
-        ("inclusion", "Patients without SLE", UNKNOWN, ""),
+        ("inclusion", "Patients without SLE", FAILS, "you have SLE"),  # asked absent: she has it
+        ("inclusion", "No SLE", FAILS, "you have SLE"),
         # "SLE" is no part of "SLEDAI", nor "sle" an abbreviation.
         ("inclusion", "SLEDAI-2K score of 6 or more", UNKNOWN, ""),
         ("inclusion", "Diagnosis of sle", UNKNOWN, ""),
@@ -88,7 +90,7 @@ _HIV = Facts(frozenset({"hiv infections"}), frozenset(), frozenset(), None, ("hi
         ("exclusion", "Known HIV infection.", FAILS),
         ("inclusion", "Documented HIV-1 infection.", MEETS),
         ("inclusion", "HIV-infected.", MEETS),
-        ("inclusion", "Seronegative for HIV-1 RNA PCR; HIV 1 and HIV 2 Ab (antibody)", UNKNOWN),
+        ("inclusion", "Seronegative for HIV-1 RNA PCR; HIV 1 and HIV 2 Ab (antibody)", FAILS),  # asked absent
         ("inclusion", "Negative ELISA for HIV-1 antibody within 8 weeks of initial immunization.", UNKNOWN),
         ("exclusion", "Treatment with an HIV-1 immunotherapeutic vaccine within 90 days of Screening.", UNKNOWN),
         ("exclusion", "Any Suspected Virologic Failure (HIV-RNA 200 c/mL)", UNKNOWN),
@@ -171,3 +173,57 @@ def test_a_title_given_as_a_condition_is_no_synonym() -> None:
     assert "patients" not in facts.present and "erectile dysfunction" in facts.present
     check = check_item("exclusion", "Patients with sick sinus syndrome.", read_patient(text), facts)
     assert check.verdict == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "verdict", "reason"),
+    [
+        # She said she had no chemotherapy: an inclusion asking for none is met, one asking a wait after it
+        # or heading sub-items is not settled (it was failed), one asking for it is failed.
+        ("inclusion", "No prior chemotherapy", MEETS, "you do not have chemotherapy"),
+        ("inclusion", "At least 3 weeks since prior chemotherapy", UNKNOWN, ""),
+        ("inclusion", "Chemotherapy:", UNKNOWN, ""),
+        ("inclusion", "Prior chemotherapy required", FAILS, "you do not have chemotherapy"),
+        ("exclusion", "Less than 5 years since prior chemotherapy", MEETS, "you do not have chemotherapy"),
+    ],
+)
+def test_a_treatment_the_patient_did_not_have(kind: str, item: str, verdict: str, reason: str) -> None:
+    facts = Facts(
+        frozenset({"breast cancer"}),
+        frozenset({"chemotherapy"}),
+        frozenset(),
+        None,
+        ("breast cancer",),
+        ("chemotherapy",),
+    )
+    patient = read_patient("68 year old woman with metastatic breast cancer. No prior chemotherapy.")
+    check = check_item(kind, item, patient, facts)
+    assert (check.verdict, check.reason) == (verdict, reason)
+
+
+def test_a_man_is_not_clear_of_what_is_asked_of_men() -> None:
+    """'Male partners of women who are pregnant' (an exclusion) was met for a man: 'you are male'."""
+    man = read_patient("A 40-year-old man")
+    assert check_item("exclusion", "Male partners of women who are pregnant", man, _NONE).verdict == UNKNOWN
+    assert check_item("exclusion", "Pregnant or breastfeeding women", man, _NONE).verdict == MEETS
+
+
+def test_a_name_the_patient_s_longer_name_holds() -> None:
+    """A man with type 2 diabetes has the "diabetes mellitus" an exclusion names: "mellitus" is in his
+    "type 2 diabetes mellitus"; it does not make another condition of it as "insipidus" does."""
+    names = ("type 2 diabetes mellitus", "type 2 diabetes", "diabetes")
+    facts = Facts(frozenset({"type 2 diabetes"}), frozenset(), frozenset(), None, names, ())
+    man = read_patient("A 60-year-old man with type 2 diabetes")
+    assert check_item("exclusion", "diabetes mellitus,", man, facts).verdict == FAILS
+    assert check_item("exclusion", "Diabetes insipidus", man, facts).verdict == UNKNOWN
+
+
+def test_a_word_inside_a_synonym_is_no_condition_of_the_patient() -> None:
+    """NCT00000820 lists "HIV Infections" and the bare MeSH term "Infections": a man who says "HIV positive"
+    has the first (a whole synonym of HIV), not "infections", and 'No active infections' is not failed."""
+    [record] = parse((FIXTURES.parent / "naming" / "NCT00000820.xml").read_bytes(), filename="NCT00000820.xml")
+    text = "I'm 45, HIV positive"
+    facts = read_facts(text, [record], Synonyms([["HIV infections", "HIV", "human immunodeficiency virus"]]))
+    assert "hiv infections" in facts.present and "infections" not in facts.present
+    assert check_item("inclusion", "No active infections", read_patient(text), facts).verdict == UNKNOWN
+    assert check_item("inclusion", "No HIV infection", read_patient(text), facts).verdict == FAILS

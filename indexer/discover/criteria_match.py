@@ -20,6 +20,10 @@ _PREGNANCY = re.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b"
 _CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
 _NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
 _MEN = re.compile(r"\b(men|males?)\b", re.I)
+_MEN_TOO = re.compile(r"\b(men|males?|partners?|father\w*)\b", re.I)
+# A wait after a treatment ("At least 3 weeks since prior chemotherapy") is asked only of those who had it;
+# an item ending in ":" heads its sub-items ("Chemotherapy:").
+_SINCE = re.compile(r"\b(?:since|after|from)\s+(?:the\s+)?(?:(?:last|prior|previous|any)\s+)*\w*\s*$", re.I)
 _WOMEN = re.compile(r"\b(women|females?)\b", re.I)
 
 
@@ -58,12 +62,30 @@ def _pregnancy(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
         return None  # "women of childbearing potential must use contraception" asks nothing we know
     # "Negative pregnancy test" includes those whom pregnancy would exclude.
     excludes_pregnancy = kind == "exclusion" or bool(_NOT_PREGNANT.search(item))
+    if patient.sex == "M" and _MEN_TOO.search(item):
+        return None  # "Male partners of women who are pregnant": said of some men too
     if patient.sex == "M" or facts.pregnant is False:
         why = "you are male" if patient.sex == "M" else "you are not pregnant"
         return CriterionCheck(kind, item, MEETS if excludes_pregnancy else FAILS, why)
     if facts.pregnant:
         return CriterionCheck(kind, item, FAILS if excludes_pregnancy else MEETS, "you are pregnant")
     return None
+
+
+def _said_absent(item: str, facts: Facts) -> CriterionCheck | None:
+    """A short inclusion item that asks a condition be absent: failed by one the patient has ("No prior
+    SLE", "Seronegative for HIV"), met by one they do not ("No prior chemotherapy")."""
+    if has := named(item, facts.present_names, facts.present_abbreviations, negated=True):
+        return CriterionCheck("inclusion", item, FAILS, f"you have {has}")
+    if denied := named(item, facts.denied_names, facts.denied_abbreviations, negated=True):
+        return CriterionCheck("inclusion", item, MEETS, f"you do not have {denied}")
+    return None
+
+
+def _waits_for(item: str, name: str) -> bool:
+    """Whether the item asks a time since the named treatment ("At least 3 weeks since prior chemotherapy")."""
+    m = re.search(r"(?<![a-z0-9])" + r"\W+".join(map(re.escape, name.split())), item, re.I)
+    return m is not None and bool(_SINCE.search(item[: m.start()]))
 
 
 def _sex(kind: str, item: str, patient: Patient) -> CriterionCheck | None:
@@ -199,7 +221,11 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
             verdict, why = measured or (MEETS, "")
             flipped = {MEETS: FAILS, FAILS: MEETS}.get(verdict, UNKNOWN)
             return CriterionCheck(kind, item, flipped, f"you have {has}{why}")
+    if short and kind == "inclusion" and (absent := _said_absent(item, facts)):
+        return absent
     if short and (denied := named(item, facts.denied_names, facts.denied_abbreviations)):
+        if kind == "inclusion" and (item.rstrip().endswith(":") or _waits_for(item, denied)):
+            return age or CriterionCheck(kind, item, UNKNOWN)
         verdict = MEETS if kind == "exclusion" else FAILS
         return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
     return age or CriterionCheck(kind, item, UNKNOWN)  # the age fits, the rest is not known: partly known

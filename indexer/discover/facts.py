@@ -88,14 +88,22 @@ def _with_synonyms(text: str, synonyms: Synonyms | None) -> str:
     return norm(text + " \n " + " \n ".join(extra))
 
 
+def _conditions_in(text: str, conditions: set[str], synonyms: Synonyms | None) -> set[str]:
+    """The conditions the text names, in its own words or by a whole synonym of what it names: a word
+    inside a synonym is none ("stage" of "Carcinoma Breast Stage IV" for breast cancer, "infections" of
+    "HIV Infections" for HIV)."""
+    alternatives = {norm(a).strip() for _, alts in _synonyms_in(text, synonyms) for a in alts if _same_thing(a)}
+    return _found(conditions, norm(text)) | (alternatives & conditions)
+
+
 def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | None = None) -> Facts:
     """The facts of `text`, named as these candidate trials name conditions and drugs."""
     conditions, drug_names = vocabulary(records)
     negated = " ".join(m.group(0) for m in NEGATED.finditer(text))
     positive = NEGATED.sub(" ", text)
-    said, unsaid = _with_synonyms(positive, synonyms), _with_synonyms(negated, synonyms)
-    present = _found(conditions, said)
-    denied = _found(conditions, unsaid) - present
+    said = _with_synonyms(positive, synonyms)
+    present = _conditions_in(positive, conditions, synonyms)
+    denied = _conditions_in(negated, conditions, synonyms) - present
     # The patient's own words for a condition found through a synonym ("lupus" for "systemic lupus
     # erythematosus") name it in criteria too.
     own = {

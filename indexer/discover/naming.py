@@ -30,7 +30,7 @@ _AFTER = frozenset(
     diagnosed defined for is are was were must should at on since criteria classification diagnosis based
     meeting fulfilling satisfying having using confirmed documented established without but not the a an
     to within treated receiving requiring previously currently infection infections infected positive
-    disease activity e.g i.e
+    disease activity required allowed permitted e.g i.e
     """.split()  # noqa: SIM905 (one word a line would be 100 lines)
 )
 # "of" and "for" only after words for the condition as a whole ("diagnosis of SLE", "history of lupus",
@@ -45,6 +45,7 @@ _OF_AFTER = frozenset(
 # A measure of the condition's activity names it whatever stands before: "Hybrid systemic lupus
 # erythematosus disease activity index (hSLEDAI) >= 6".
 _ACTIVITY = frozenset({"activity", "disease"})
+_NO = frozenset({"no", "not", "non", "nor", "without", "free", "negative", "seronegative"})
 _WORD_BEFORE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.'-]*)[ -]+$")  # "Type 1 diabetes": a type, another condition
 # The word after, past a type number ("HIV-1 infected"), and what separates them.
 _WORD_AFTER = re.compile(r"(?:[- ]?[0-9]+(?:/[0-9]+)?)?([ -]+)([A-Za-z][A-Za-z.'-]*)")
@@ -57,20 +58,25 @@ _NEGATED = re.compile(
 )
 
 
-def named(item: str, names: tuple[str, ...], abbreviations: tuple[str, ...] = ()) -> str | None:
+def named(
+    item: str, names: tuple[str, ...], abbreviations: tuple[str, ...] = (), *, negated: bool = False
+) -> str | None:
     """The first of `names` (normalised by `norm`, longest first) the item names on its own, else the first
-    of `abbreviations` it writes in capitals ("SLE"; not "sle", nor among words in capitals)."""
+    of `abbreviations` it writes in capitals ("SLE"; not "sle", nor among words in capitals). With
+    `negated`, only where the item says it absent ("No prior chemotherapy", "Seronegative for HIV")."""
     text, spelled = norm(item), american(item)
     for name in names:
-        if f" {name} " in text and _alone(spelled, name, re.I):
+        if f" {name} " in text and _alone(spelled, name, re.I, negated=negated, names=names):
             return name
     for abbreviation in abbreviations:
-        if _alone(spelled, abbreviation, 0, capitals=True):
+        if _alone(spelled, abbreviation, 0, capitals=True, negated=negated):
             return abbreviation
     return None
 
 
-def _alone(item: str, name: str, flags: int, *, capitals: bool = False) -> bool:
+def _alone(
+    item: str, name: str, flags: int, *, capitals: bool = False, negated: bool = False, names: tuple[str, ...] = ()
+) -> bool:
     """Whether the item writes `name` at least once as a name of its own, not part of a longer one."""
     words = name.split()
     pattern = r"(?<![A-Za-z0-9])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
@@ -83,17 +89,23 @@ def _alone(item: str, name: str, flags: int, *, capitals: bool = False) -> bool:
         # A classification in capitals after it is no other condition: "Heart failure NYHA class II-III"
         # (but "HIV-RNA" is a measure).
         classification = after is not None and after.group(1) == " " and next_word.isupper() and len(next_word) > 1
-        if after is not None and next_word.lower() not in _AFTER and not classification:
+        # A word that a longer name of the patient's puts after it: "diabetes mellitus" (of type 2 diabetes
+        # mellitus); not a name itself, which was tried first ("prostate cancer selected for ...": not "prostate").
+        pair = f"{name} {next_word.lower()}"
+        longer = pair not in names and any(f" {pair} " in f" {n} " for n in names)
+        if after is not None and next_word.lower() not in _AFTER and not classification and not longer:
             continue
-        if _NEGATED.search(item, 0, m.start()):
+        if bool(_NEGATED.search(item, 0, m.start())) != negated:
             continue
-        if next_word.lower() in _ACTIVITY or before is None or _before_ok(item, before):
+        if next_word.lower() in _ACTIVITY or before is None or _before_ok(item, before, negated):
             return True
     return False
 
 
-def _before_ok(item: str, before: re.Match[str]) -> bool:
+def _before_ok(item: str, before: re.Match[str], negated: bool = False) -> bool:
     word = before.group(1).lower().rstrip(".")
+    if negated and word in _NO:
+        return True
     if word not in ("of", "for"):
         return word in _BEFORE
     head = re.findall(r"[A-Za-z]+", item[: before.start()])[-1:]
