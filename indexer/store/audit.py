@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from indexer.store.db import Database
 
@@ -22,3 +24,17 @@ def snapshot(db: Database) -> Snapshot:
         int(db.one("SELECT count(*) FROM changes")),
         int(db.one("SELECT count(*) FROM events")),
     )
+
+
+def table_rows(db: Database) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
+    """Every table's name, column names and rows (sorted), for comparing two stores whole."""
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    for table in tables:
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        rows = db.execute(f"SELECT * FROM {table}").fetchall()
+        yield table, columns, sorted(rows, key=repr)
+
+
+def schema_text(db: Database) -> list[tuple[str, str, str]]:
+    """(type, name, SQL) of every table, index and trigger."""
+    return [tuple(r) for r in db.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from indexer.record import TrialRecord
-from indexer.store.audit import Snapshot, snapshot
+from indexer.store.audit import Snapshot, schema_text, snapshot, table_rows
 from indexer.store.db import Database
 from indexer.store.facets import BY_PATH, Facets
 from indexer.store.removals import Removal, removals_among
@@ -107,6 +107,11 @@ class RecordReads:
     def snapshot(self) -> Snapshot:
         """Every record id, version and hash, and the change and event counts (to compare two stores)."""
         return snapshot(self._db)
+
+    def table_rows(self) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
+        """Every table's name, columns and sorted rows, and then the schema: a whole store, to compare two."""
+        yield from table_rows(self._db)
+        yield "sqlite_master", ["type", "name", "sql"], schema_text(self._db)
 
     # -- versions -----------------------------------------------------------
     def history(self, nct_id: str) -> list[Version]:
