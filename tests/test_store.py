@@ -190,3 +190,15 @@ def test_documents_pack_and_unpack_from_many_threads_at_once() -> None:
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(round_trips, range(8)))
+
+
+def test_documents_are_packed_at_zstd_level_1_and_older_level_3_rows_still_read() -> None:
+    """Level 1 costs less CPU a document; a store's rows packed at level 3 before read back the same."""
+    import zstandard
+
+    from indexer.store.blobs import pack, unpack
+
+    body = (FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes()
+    assert pack(body) == zstandard.ZstdCompressor(level=1).compress(body)
+    assert pack(body) != zstandard.ZstdCompressor(level=3).compress(body)
+    assert unpack(zstandard.ZstdCompressor(level=3).compress(body)) == body
