@@ -148,3 +148,24 @@ def test_legacy_xml_results_left_unbuilt_changes_nothing() -> None:
         with pytest.raises(ParseError, match="invalid XML: ") as fast:
             parse(body)
         assert str(fast.value) == f"invalid XML: {whole.value}"
+
+
+def test_legacy_xml_site_fields_are_the_first_of_their_tag() -> None:
+    """A site's facility, name, address, city and status are the first of their tag, comments skipped."""
+    body = b"""<clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info>
+      <location><!-- a note --><status>Recruiting</status><status>Completed</status>
+        <facility><!-- x --><name>First Hospital</name><name>Second</name>
+          <address><city>Lyon</city><city>Paris</city><zip>69003</zip><country>France</country></address>
+          <address><state>Rhone</state></address></facility>
+        <facility><name>Other</name></facility>
+        <investigator><last_name>Roux</last_name><role>Principal Investigator</role></investigator>
+      </location>
+      <location><facility><address><country>Spain</country></address></facility></location>
+    </clinical_study>"""
+    [r] = parse(body)
+    first, second = r.locations
+    assert (first.facility, first.city, first.state, first.zip, first.country, first.status) == (
+        "First Hospital", "Lyon", None, "69003", "France", "RECRUITING",
+    )  # fmt: skip
+    assert [(c.name, c.role) for c in first.contacts] == [("Roux", "PRINCIPAL_INVESTIGATOR")]
+    assert (second.facility, second.city, second.country, second.contacts) == (None, None, "Spain", ())

@@ -71,17 +71,36 @@ def _all(els: list[etree._Element] | None, tag: str | None = None) -> tuple[str,
 
 
 def _location(loc: etree._Element) -> Location:
-    kids = _children(loc)
-    facility = _children(kids.get("facility"))
-    address = _children(facility.get("address"))
-    people = "contact" in kids or "contact_backup" in kids or "investigator" in kids
+    # One pass over each level's children, each element kept only if it is the first of its tag (as
+    # _children keeps them), without a dict a level: a legacy XML record has 13 sites on average.
+    facility = status = None
+    people = False
+    for child in loc:
+        tag = child.tag
+        if tag == "facility":
+            if facility is None:
+                facility = child
+        elif tag == "status":
+            if status is None:
+                status = child
+        elif tag in _SITE_PEOPLE:
+            people = True
+    name = address = None
+    for child in () if facility is None else facility:
+        tag = child.tag
+        if tag == "name":
+            if name is None:
+                name = child
+        elif tag == "address" and address is None:
+            address = child
+    place: dict[str, etree._Element] = {} if address is None else _children(address)
     return Location(
-        facility=_text(facility.get("name")),
-        city=_text(address.get("city")),
-        state=_text(address.get("state")),
-        zip=_text(address.get("zip")),
-        country=_text(address.get("country")),
-        status=n.status(_text(kids.get("status"))),
+        facility=_text(name),
+        city=_text(place.get("city")),
+        state=_text(place.get("state")),
+        zip=_text(place.get("zip")),
+        country=_text(place.get("country")),
+        status=n.status(_text(status)),
         contacts=_people(loc, _SITE_PEOPLE) if people else (),
     )
 
