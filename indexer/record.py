@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -238,7 +239,8 @@ def _is_canonical(terms: tuple[str, ...]) -> bool:
 
 def serialise(record: TrialRecord) -> tuple[bytes, str]:
     """(record JSON, content hash) from one serialisation: the hash covers all but the fetch fields."""
-    blob = orjson.dumps(record)
+    # The JSON of orjson.dumps(record), from the generated encoder's dicts (record_decoders.py: why there).
+    blob = orjson.dumps((_ENCODE or _encoder())(record))
     tail = orjson.dumps({"source": record.source, "source_url": record.source_url, "fetched_at": record.fetched_at})
     cut = len(blob) - len(tail)  # blob = content + ',' + tail without its '{'
     if blob[cut : cut + 1] != b"," or not blob.endswith(tail[1:]):
@@ -283,6 +285,15 @@ T = TypeVar("T")
 # The decoders (one straight-line function per record class) are generated into record_decoders.py
 # by record_codegen.py, and imported when the first record is decoded (they import these classes).
 _DECODERS: dict[type, Any] = {}
+_ENCODE: Callable[[TrialRecord], dict[str, Any]] | None = None
+
+
+def _encoder() -> Callable[[TrialRecord], dict[str, Any]]:
+    global _ENCODE
+    from indexer.record_decoders import encode
+
+    _ENCODE = encode
+    return encode
 
 
 def _from_plain(cls: type[T], data: dict[str, Any]) -> T:

@@ -14,7 +14,7 @@ from indexer.config import load
 from indexer.ingest.files import iter_documents
 from indexer.parsers import NotATrial, ParseError, parse_document
 from indexer.record import _NESTED, UNORDERED_FIELDS, Criterion, Location, TrialRecord, serialise
-from tests.conftest import shared
+from tests.conftest import FIXTURES, shared
 
 pytest_plugins = ("tests.webdata",)
 
@@ -127,3 +127,24 @@ def test_the_generated_decoders_are_the_generators_output() -> None:
     from indexer.record_codegen import TARGET, source
 
     assert TARGET.read_text(encoding="utf-8") == source(), "indexer/record_decoders.py is stale: run `make decoders`"
+
+
+def test_the_generated_encoder_writes_what_orjson_writes_of_the_record() -> None:
+    """serialise's JSON comes from the generated encoder's dicts: the bytes orjson writes of the record
+    itself, for real records of every kind (sites, contacts, nested criteria), and for odd values."""
+    from indexer.parsers import parse
+    from indexer.record_decoders import encode
+
+    paths = [p for f in ("ctgov", "ctgov_xml") for p in (FIXTURES / f).iterdir() if p.suffix in (".json", ".xml")]
+    paths = [p for p in paths if not p.name.endswith(".expected.json")]
+    paths += sorted(shared("ctgov", "v2").glob("*.json"))[:150]
+    records = [r for p in paths for r in parse(p.read_bytes())]
+    assert len(records) > 150 and any(r.locations and r.locations[0].contacts for r in records)
+    assert any(c.children for r in records for c in r.eligibility.inclusion)
+    for r in records:
+        assert orjson.dumps(encode(r)) == orjson.dumps(r), r.nct_id
+        assert serialise(r)[0] == orjson.dumps(r), r.nct_id
+    # Values a record should not hold are written as orjson writes them too.
+    site = Location(city="Lyon")
+    odd = TrialRecord(nct_id="NCT00000001", source="ctgov", locations=(site, "not a site"), design=None)  # type: ignore[arg-type]
+    assert orjson.dumps(encode(odd)) == orjson.dumps(odd)
