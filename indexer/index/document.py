@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from indexer.agelimits import upper_end
@@ -124,7 +126,12 @@ class SearchResult:
 
 
 def _join(*parts: Any) -> str:
-    return fold("\n".join(p for p in parts if p))
+    return fold("\n".join(filter(None, parts)))
+
+
+# A site's words for "places", read in C (chain, map, filter): a record has 13 sites on average.
+_PLACE_PARTS = attrgetter("facility", "city", "state", "country")
+_COUNTRY = attrgetter("country")
 
 
 def mesh_key(term: str) -> str:
@@ -155,15 +162,13 @@ def index_document(r: TrialRecord) -> dict[str, Any]:
         "description": fold(r.detailed_description or ""),
         "criteria": fold(e.criteria_text or ""),
         "sponsor": _join(r.lead_sponsor, *r.collaborators),
-        "places": _join(
-            *dict.fromkeys(x for loc in r.locations for x in (loc.facility, loc.city, loc.state, loc.country) if x)
-        ),
+        "places": _join(*dict.fromkeys(filter(None, chain.from_iterable(map(_PLACE_PARTS, r.locations))))),
         "status": r.overall_status or "UNKNOWN",
         "phase": list(r.phases) or ["NONE"],
         "study_type": r.study_type or "UNKNOWN",
         "sex": e.sex or "ALL",
         "healthy_volunteers": {True: "yes", False: "no"}.get(e.healthy_volunteers, "unknown"),  # type: ignore[arg-type]
-        "country": sorted({country_code(loc.country) or loc.country for loc in r.locations if loc.country}),
+        "country": sorted({country_code(c) or c for c in set(filter(None, map(_COUNTRY, r.locations)))}),
         "condition_mesh_all": sorted({mesh_key(t) for t in (*r.condition_mesh, *r.condition_mesh_ancestors)}),
         "min_age": float(e.min_age_years) if e.min_age_years is not None else MIN_AGE_OPEN,
         # Where the maximum stops admitting ("17 Years": 18.0): an age matches when below it (agelimits.py).
