@@ -202,3 +202,16 @@ def test_documents_are_packed_at_zstd_level_1_and_older_level_3_rows_still_read(
     assert pack(body) == zstandard.ZstdCompressor(level=1).compress(body)
     assert pack(body) != zstandard.ZstdCompressor(level=3).compress(body)
     assert unpack(zstandard.ZstdCompressor(level=3).compress(body)) == body
+
+
+def test_table_rows_give_every_table_with_its_rows_and_the_schema(data_dir: Path) -> None:
+    """The whole store in a comparable form (bench/ingest_identical.py compares two ingests with it)."""
+    with catalog(data_dir) as c:
+        ingest_paths(c, [FIXTURES / "ctgov_xml" / "NCT04077684.xml"])
+        tables = {name: (columns, rows) for name, columns, rows in c.store.table_rows()}
+    columns, rows = tables["records"]
+    assert [row[columns.index("nct_id")] for row in rows] == ["NCT04077684"]
+    assert len(tables["raw"][1]) == len(tables["seen_raw"][1]) == 1
+    assert {"versions", "events", "facets", "trial_ids", "likeness"} <= set(tables)
+    kinds = {(kind, name) for kind, name, _ in tables["sqlite_master"][1]}
+    assert ("table", "records") in kinds and ("trigger", "records_pending_new") in kinds
