@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from indexer.discover.synonyms import Synonyms, is_abbreviation
 from indexer.discover.words import NEGATED
@@ -66,8 +68,16 @@ def _found(names: Iterable[str], text: str) -> set[str]:
     return {n for n in names if f" {n} " in text}
 
 
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Words of 3 to 6 letters that trials write in lower case (scripts/english_words.py): a patient's
+    "sle" is SLE, their "all" no leukaemia."""
+    path = Path(__file__).parent.parent / "data" / "english_words.txt"
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
 def _synonyms_in(text: str, synonyms: Synonyms | None) -> list[tuple[str, list[str]]]:
-    return synonyms.find_in_text(text) if synonyms is not None else []
+    return synonyms.find_in_text(text, english=english_words()) if synonyms is not None else []
 
 
 def _key(name: str) -> str:

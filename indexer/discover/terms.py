@@ -203,10 +203,14 @@ class Synonyms:
     def groups(self) -> list[list[str]]:
         return [g for g in self._groups if g]
 
-    def find_in_text(self, text: str, max_words: int = 6) -> list[tuple[str, list[str]]]:
+    def find_in_text(
+        self, text: str, max_words: int = 6, english: frozenset[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
         """Terms of any group written in `text` (longest first), with their alternatives.
 
-        Abbreviations count only when written in capitals, so the word "all" is not leukaemia.
+        Abbreviations count only when written in capitals, so the word "all" is not leukaemia; with
+        `english` (words written in lower case), also one of 3 letters or more typed in lower case
+        that is none of those words ("sle", "copd"; not "all", "aids", nor "ms").
         """
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", text)
         keys = [key(w) for w in words]  # a phrase's key is its words' keys joined
@@ -222,7 +226,10 @@ class Synonyms:
                 if not alternatives:
                     continue
                 canonical = self._canonical(phrase)
-                if is_abbreviation(canonical) and (phrase != phrase.upper() or (" " in phrase) != (" " in canonical)):
+                if is_abbreviation(canonical) and (
+                    (phrase != phrase.upper() and not _lower_case_abbreviation(phrase, english))
+                    or (" " in phrase) != (" " in canonical)
+                ):
                     continue  # "all" is not ALL, "U S" is not US; "IL2" is IL-2
                 found.append((phrase, alternatives))
                 used |= set(range(i, i + size))
@@ -238,6 +245,12 @@ class Synonyms:
     def _canonical(self, term: str) -> str:
         gid = self._group_of[key(term)]
         return next(t for t in self._groups[gid] if key(t) == key(term))
+
+
+def _lower_case_abbreviation(phrase: str, english: frozenset[str] | None) -> bool:
+    """Whether a patient's "sle" may be SLE: lower case, 3 letters or more ("ms", "pd" and "ad" are too
+    ambiguous), and no word that texts write in lower case."""
+    return english is not None and phrase.islower() and phrase.isalpha() and len(phrase) >= 3 and phrase not in english
 
 
 def is_abbreviation(term: str) -> bool:
