@@ -56,6 +56,25 @@ CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient is
     ("mother (2 children), lupus", None, "F"),
     ("My daughter, who is 9, has epilepsy", 9, "F"),
     ("I'm a 45 year old guy with gout", 45, "M"),
+    # Age and sex shorthand in lower case or with a comma, a clause of its own; not a temperature.
+    ("40 f with lupus", 40, "F"),
+    ("f 40, lupus", 40, "F"),
+    ("M, 62, COPD", 62, "M"),
+    ("lupus; 40 f", 40, "F"),
+    ("fever of 102 f for three days", None, None),
+    # Infants, in years.
+    ("newborn with jaundice", 0, None),
+    ("age 0, jaundice", 0, None),
+    ("3 weeks old baby with jaundice", 0.06, None),
+    ("18 months old with asthma", 1.5, None),
+    ("my baby is 18 months and has eczema", 1.5, None),
+    ("I am 6 weeks pregnant", None, "F"),
+    # Two people: the age and the sex are those of one person, the writer unless the text is about another.
+    ("I'm 45 and my wife is 43; I have type 2 diabetes", 45, None),
+    ("I have lupus and my husband drives me to the clinic", None, None),
+    ("my son is 7 and has asthma", 7, "M"),
+    ("I am looking for a trial for my mother who has breast cancer", None, "F"),
+    ("I'm 50 and my daughter has asthma, she is 12", 50, None),
 ]
 
 
@@ -64,6 +83,28 @@ def test_reading_age_and_sex(text: str, age: float | None, sex: str | None) -> N
     patient = read_patient(text)
     assert (patient.age, patient.sex) == (age, sex)
     assert patient.age_source == ("text" if age is not None else "unknown")
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "age", "sex"),
+    [
+        ("I'm in my 50s with diabetes", "in my 50s", 55, None),
+        ("she is in her early sixties", "in her early sixties", 62, "F"),
+        ("gout, in his late 40s", "in his late 40s", 48, "M"),
+    ],
+)
+def test_a_decade_is_read_as_its_middle_and_said(text: str, phrase: str, age: float, sex: str | None) -> None:
+    patient = read_patient(text)
+    assert (patient.age, patient.sex) == (age, sex)
+    said = f"age {age} read from “{phrase}”; give the exact age if a trial's age limit falls in it"
+    assert patient.notes == (said,)
+
+
+def test_an_age_over_120_is_dropped_and_said() -> None:
+    patient = read_patient("I am 130 years old with lupus")
+    assert (patient.age, patient.age_source) == (None, "unknown")
+    assert patient.notes == ("“130 years old”: an age over 120, not read; give the age if that is wrong",)
+    assert read_patient("I am 130 years old", age=70).notes == ()  # the age given is the age
 
 
 def test_given_age_and_sex_win_over_the_text() -> None:
