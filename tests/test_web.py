@@ -146,11 +146,49 @@ def test_api_changes_reads_since_as_the_cli(client: TestClient, cli: Trials) -> 
 def test_api_match_reads_the_patient_and_is_cli_match(client: TestClient, cli: Trials) -> None:
     text = "I am 34, female, with systemic lupus erythematosus; my doctor mentioned low-dose IL-2"
     got = client.post("/api/match", json={"text": text, "limit": 5}).json()
-    assert got["patient"] == {"age": 34.0, "age_source": "text", "sex": "F", "sex_source": "text", "place": None}
+    assert got["patient"] == {
+        "age": 34.0,
+        "age_source": "text",
+        "sex": "F",
+        "sex_source": "text",
+        "place": None,
+        "notes": [],
+    }
     want = cli.json("match", "--text", text, "--limit", "5")
     assert [r["nct_id"] for r in got["results"]] == [r["nct_id"] for r in want]
     edited = client.post("/api/match", json={"text": text, "age": 80, "sex": "M"}).json()
     assert edited["patient"]["age"] == 80 and edited["patient"]["sex_source"] == "given"
+
+
+def test_api_match_says_what_it_could_not_read(client: TestClient, cli: Trials) -> None:
+    """An unknown ZIP code, a decade for an age, an age over 120: said, on the page and by the CLI."""
+    text = "I live in 99999, in my 40s, with systemic lupus erythematosus"
+    got = client.post("/api/match", json={"text": text, "status": ["any"]}).json()
+    zip_note = "place not read: '99999' is not a known US ZIP code; trials anywhere are shown"
+    decade = "age 45 read from “in my 40s”; give the exact age if a trial's age limit falls in it"
+    assert got["patient"]["place"] is None and got["patient"]["age"] == 45
+    assert got["patient"]["notes"] == [decade, f"{zip_note} (give a place in the Near box)"]
+    said = cli("match", "--text", text, "--status", "any").stderr
+    assert f"note: {decade}" in said and f"note: {zip_note} (give --near or --country)" in said
+    page = client.post("/match", data={"text": "I am 130 years old with SLE"}).text
+    assert "“130 years old”: an age over 120, not read; give the age if that is wrong" in page
+
+
+def test_api_match_reads_a_country_the_text_names(client: TestClient, cli: Trials) -> None:
+    """ "a trial in China" is the trials with a site in China, as `--country CN` and the place box's "China"."""
+    text = "systemic lupus erythematosus, looking for a trial in China"
+    got = client.post("/api/match", json={"text": text, "status": ["any"]}).json()
+    assert got["patient"]["place"] == {"written": "China", "label": "China (CN)", "source": "text", "country": "CN"}
+    # The place narrows; as a word it is left out of the description (as "I live near Beijing").
+    rest = text.replace("China", " ")
+    boxed = client.post("/api/match", json={"text": rest, "status": ["any"], "near": "China"}).json()
+    assert [r["nct_id"] for r in got["results"]] == [r["nct_id"] for r in boxed["results"]]
+    assert got["results"] and all("China" in {loc["country"] for loc in r["locations"]} for r in got["results"])
+    everywhere = client.post("/api/match", json={"text": text, "status": ["any"], "near": ""}).json()
+    assert len(everywhere["results"]) > len(got["results"])
+    assert [r["nct_id"] for r in got["results"]] == [
+        r["nct_id"] for r in cli.json("match", "--text", rest, "--status", "any", "--country", "CN")
+    ]
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

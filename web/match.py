@@ -11,11 +11,11 @@ from indexer import filter_values
 from indexer.catalog import Catalog
 from indexer.discover import matching
 from indexer.discover.explain import MatchReport, find_trials
+from indexer.discover.place_said import place_said
 from indexer.freshness import freshness
 from indexer.geo.gazetteer import UnknownPlace
-from indexer.geo.in_text import patient_place
 from indexer.geo.near import near_fields
-from indexer.geo.typed import PlaceRead
+from indexer.geo.typed import PlaceRead, given_place
 from indexer.history.removal import removal_fields
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
 from web import params
@@ -53,21 +53,27 @@ class MatchRequest(BaseModel):
     )
 
 
-def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None, PlaceRead | None]:
-    """Where to look for the patient's trials: the place given, else the one the text names."""
+def match_place(text: str, body: MatchRequest) -> tuple[SearchQuery, dict[str, Any] | None, PlaceRead | None, str]:
+    """Where to look for the patient's trials: the place given, else the one the text names; and what
+    to say of a place the text names that could not be read ("I live in 99999")."""
     if "near" in body.model_fields_set and not (body.near or "").strip():
-        return SearchQuery(), None, None  # asked for anywhere
-    try:
-        read = patient_place(text, body.near)
-    except UnknownPlace as exc:
-        raise params.BadParameter("near", str(exc)) from None
+        return SearchQuery(), None, None, ""  # asked for anywhere
+    note = ""
+    if body.near and body.near.strip():
+        try:
+            read: PlaceRead | None = given_place(body.near)
+        except UnknownPlace as exc:
+            raise params.BadParameter("near", str(exc)) from None
+    else:
+        found = place_said(text)
+        read, note = found.read, f"{found.note} (give a place in the Near box)" if found.note else ""
     if read is None:
-        return SearchQuery(), None, None
+        return SearchQuery(), None, None, note
     where = read.narrow(SearchQuery(within_km=body.within))
     said: dict[str, Any] = {"written": read.written, "label": read.label, "source": read.source}
     if read.place is None:
-        return where, {**said, "country": read.country}, read
-    return where, {**said, "lat": read.place.lat, "lon": read.place.lon, "within_km": body.within}, read
+        return where, {**said, "country": read.country}, read, ""
+    return where, {**said, "lat": read.place.lat, "lon": read.place.lon, "within_km": body.within}, read, ""
 
 
 @functools.cache
@@ -80,7 +86,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
     """`trials match --json --explain`: by default only trials a patient can join; status "any" for all."""
     text = params.clean(body.text)
     statuses = params.statuses(body.status, matching.JOINABLE_STATUSES)
-    where, place, read = match_place(text, body)
+    where, place, read, place_note = match_place(text, body)
     described = read.without(text) if read else text
     patient = matching.read_patient(described, body.age, body.sex.upper() if body.sex else None)
     results: list[dict[str, Any]] = []
@@ -107,6 +113,8 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
             "sex": patient.sex,
             "sex_source": patient.sex_source,
             "place": place,
+            # How the words were read where the patient should know: "in my 50s" as 55, an unknown ZIP code.
+            "notes": [*patient.notes, *([place_note] if place_note else [])],
         },
         "results": results,
         # Trials left out for sharing nothing but common words with the text ("disease"): none found about it.

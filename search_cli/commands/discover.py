@@ -94,14 +94,16 @@ def match(
                 )
         return
     assert text is not None
-    said, described = "", text
+    said, described, unread = "", text, ""
     if not place["near_text"] and not place["country"]:
-        where, said, described = _place_from_text(text, where)
+        where, said, described, unread = _place_from_text(text, where)
     patient = matching.read_patient(described, age, sex)
     app.info(
         f"patient: age {patient.age if patient.age is not None else 'unknown'} ({patient.age_source}), "
         f"sex {patient.sex or 'unknown'} ({patient.sex_source}){said}"
     )
+    for note in (*patient.notes, *([unread] if unread else [])):
+        app.info(f"note: {note}")
     report = find_trials(catalog, patient, statuses=status, limit=limit, settings=settings, where=where)
     found, explained, padding = list(report.matches), list(report.explanations), report.hidden
     if padding:
@@ -134,18 +136,20 @@ def match(
     emit_records([m.record for m in found], fmt, extra)
 
 
-def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str, str]:
-    """The query narrowed to the place the description names ("I live near Beijing"), what to say, and
-    the description without the place (it narrows; as words it would match trials naming the town)."""
-    from indexer.geo.in_text import place_in_text  # the gazetteer loads only for a single patient
+def _place_from_text(text: str, where: SearchQuery) -> tuple[SearchQuery, str, str, str]:
+    """The query narrowed to the place the description names ("I live near Beijing"), what to say, the
+    description without the place (it narrows; as words it would match trials naming the town), and
+    what to say of a place it names that could not be read ("I live in 99999")."""
+    from indexer.discover.place_said import place_said  # the gazetteer loads only for a single patient
 
-    read = place_in_text(text)
+    found = place_said(text)
+    read = found.read
     if read is None:
-        return where, "", text
+        return where, "", text, f"{found.note} (give --near or --country)" if found.note else ""
     if read.place is None:
-        return read.narrow(where), f", in {read.label} (text; --country overrides)", read.without(text)
+        return read.narrow(where), f", in {read.label} (text; --country overrides)", read.without(text), ""
     said = f", near {read.label} within {where.within_km:g} km (text; --near overrides)"
-    return read.narrow(where), said, read.without(text)
+    return read.narrow(where), said, read.without(text), ""
 
 
 def _match_table(
