@@ -75,6 +75,8 @@ CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient is
     ("my son is 7 and has asthma", 7, "M"),
     ("I am looking for a trial for my mother who has breast cancer", None, "F"),
     ("I'm 50 and my daughter has asthma, she is 12", 50, None),
+    ("I have lupus; my husband is 50 and I am 47", 47, None),
+    ("I have a son; he is 7 and has asthma", 7, "M"),
 ]
 
 
@@ -105,6 +107,12 @@ def test_an_age_over_120_is_dropped_and_said() -> None:
     assert (patient.age, patient.age_source) == (None, "unknown")
     assert patient.notes == ("“130 years old”: an age over 120, not read; give the age if that is wrong",)
     assert read_patient("I am 130 years old", age=70).notes == ()  # the age given is the age
+
+
+def test_a_relatives_age_in_a_text_about_the_writer_is_not_theirs_and_said() -> None:
+    patient = read_patient("I have lupus; my husband is 50")
+    assert (patient.age, patient.sex) == (None, None)
+    assert patient.notes == ("“my husband is 50”: the age of someone else than you, not read; give your age",)
 
 
 def test_given_age_and_sex_win_over_the_text() -> None:

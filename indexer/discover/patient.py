@@ -100,6 +100,12 @@ _ABOUT_OTHER = re.compile(
     rf"\b(?:for|about)\s+(?:my|our)\s+{_SEX_WORDS}\b|\b(?:my|our)\s+{_SEX_WORDS}\s+(?:has|had|is|was|suffers|got|with)\b",
     re.I,
 )
+# The writer says what they have: the patient is the writer, whatever relatives the text names.
+_WRITER_ILL = re.compile(r"\bI\s+(?:have|had|was\s+diagnosed|suffer)\b|\bI've\s+(?:had|got|been\s+diagnosed)\b", re.I)
+_RELATIVES = frozenset(
+    "mother father mom mum dad wife husband son daughter sister brother grandmother grandfather grandma grandpa".split()  # noqa: SIM905
+    + "aunt uncle friend".split()  # noqa: SIM905
+)
 _MY_PERSON = re.compile(rf"\b(?:my|our)\s+(?:\w+\s+)?{_SEX_WORDS}s?\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
@@ -183,14 +189,30 @@ def _read_age(text: str) -> _Age:
         (_AGE_PERSON, (1,), 1),
         (_IS_AGE, (2,), 1),
     )
+    other = ""
     for pattern, groups, least in later:
-        if m := pattern.search(text):
+        for m in pattern.finditer(text):
             age = _number(next(g for g in (m.group(i) for i in groups) if g is not None))
+            who = _holder(m.groupdict().get("who"))
+            if age is not None and least <= age <= 120 and _someone_else(text, who):
+                other = other or m.group(0).strip()
+                continue  # the writer's own age may come later: "my husband is 50 and I am 47"
             if age is not None and least <= age <= 120:
-                return _Age(age, _holder(m.groupdict().get("who")))
+                return _Age(age, who)
             if age is not None and age > 120:
                 over = over or m.group(0).strip()
+            break  # the first of each phrasing
+    if other:  # the patient is the writer, whose age the text does not give
+        return _Age(None, "i", f"“{other}”: the age of someone else than you, not read; give your age")
     return _Age(None, note=f"“{over}”: an age over 120, not read; give the age if that is wrong" if over else "")
+
+
+def _someone_else(text: str, who: str | None) -> bool:
+    """Whether the age is a relative's in a text about the writer: "I have lupus; my husband is 50" (not
+    "my son is 7 and has asthma", "I have a son; he is 7 and has asthma")."""
+    if who not in _RELATIVES or not _WRITER_ILL.search(text):
+        return False
+    return not re.search(rf"\b{who}\b[^.;]*?\b(?:has|had|suffers|diagnosed|with)\b", text, re.I)
 
 
 def read_age(text: str) -> float | None:
