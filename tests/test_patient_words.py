@@ -8,6 +8,7 @@ import pytest
 
 from indexer.discover.facts import english_words, read_facts
 from indexer.discover.synonyms import Synonyms, curated
+from indexer.discover.terms import record_links
 from indexer.parsers import parse
 from indexer.record import TrialRecord
 
@@ -71,3 +72,18 @@ def test_the_english_words_are_those_trials_write_in_lower_case() -> None:
     words = english_words()
     assert {"all", "aids", "with", "cancer"} <= words  # "hearing aids": 22 times in lower case
     assert not {"sle", "hiv", "copd", "cml", "gerd"} & words  # written only in capitals
+
+
+def test_a_word_missing_from_the_english_list_is_no_treatment() -> None:
+    """ "tax" is not among the words trials write in lower case, and NCT00006011 gives TAX as an other name
+    of paclitaxel: a patient who pays tax has not had paclitaxel (lower case is read for conditions only)."""
+    trial = _record("naming/NCT00006011.xml")
+    synonyms = Synonyms(curated())
+    drugs, _ = record_links(
+        [(i.name, i.other_names) for i in trial.interventions], trial.conditions, trial.condition_mesh
+    )
+    for link in drugs:
+        synonyms.add_group(link)
+    assert "tax" not in english_words()
+    assert "paclitaxel" in read_facts("I had TAX in 2019", [trial], synonyms).drugs  # the group holds
+    assert "paclitaxel" not in read_facts("I pay my tax every year", [trial], synonyms).drugs

@@ -76,8 +76,13 @@ def english_words() -> frozenset[str]:
     return frozenset(path.read_text(encoding="utf-8").split())
 
 
-def _synonyms_in(text: str, synonyms: Synonyms | None) -> list[tuple[str, list[str]]]:
-    return synonyms.find_in_text(text, english=english_words()) if synonyms is not None else []
+def _synonyms_in(text: str, synonyms: Synonyms | None, lower_case: bool = False) -> list[tuple[str, list[str]]]:
+    """The synonym terms the text writes; with `lower_case`, also abbreviations typed in lower case
+    ("sle"): only for conditions, whose names are checked against the trials' conditions. Read as
+    drugs, the words that the English-word list misses would be treatments ("tax": paclitaxel's TAX)."""
+    if synonyms is None:
+        return []
+    return synonyms.find_in_text(text, english=english_words() if lower_case else None)
 
 
 def _key(name: str) -> str:
@@ -102,7 +107,8 @@ def _conditions_in(text: str, conditions: set[str], synonyms: Synonyms | None) -
     """The conditions the text names, in its own words or by a whole synonym of what it names: a word
     inside a synonym is none ("stage" of "Carcinoma Breast Stage IV" for breast cancer, "infections" of
     "HIV Infections" for HIV)."""
-    alternatives = {norm(a).strip() for _, alts in _synonyms_in(text, synonyms) for a in alts if _same_thing(a)}
+    found = _synonyms_in(text, synonyms, lower_case=True)
+    alternatives = {norm(a).strip() for _, alts in found for a in alts if _same_thing(a)}
     return _found(conditions, norm(text)) | (alternatives & conditions)
 
 
