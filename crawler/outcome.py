@@ -81,6 +81,8 @@ def outcome(stats: Mapping[str, Any]) -> Outcome:
         )
     # An empty search page is a document, but no study: say so, as for no document at all.
     studies = sum(_count(stats, f"trialscout/records/{k}") for k in ("new", "updated", "unchanged", "historical"))
+    if (documents == 0 or studies == 0) and (outside := _count(stats, "trialscout/outside_query")):
+        return Outcome(EXIT_OK, f"stored nothing: the {outside} studies updated since were all outside the query")
     if documents == 0 or studies == 0:
         return Outcome(EXIT_OK, "fetched nothing: the registry returned no study for this crawl")
     return Outcome(EXIT_OK, None)

@@ -179,8 +179,11 @@ class StorePipeline:
             problems.append(f"the store failed: {self.fatal}")
         if reason != "finished":
             problems.append(f"the crawl stopped early ({reason})")
-        if self.crawler.stats is not None and problems:
-            self.crawler.stats.set_value("trialscout/incomplete", "; ".join(problems))
+        if self.crawler.stats is not None:
+            for key, count in crawl_plan.query_stats(progress).items():
+                self.crawler.stats.set_value(key, count)
+            if problems:
+                self.crawler.stats.set_value("trialscout/incomplete", "; ".join(problems))
         if plan.key is None:
             return
         if problems:

@@ -14,6 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument
 from crawler.pipelines import PlannedSpider
+from indexer.ingest.plan import query_stats
 from indexer.ingest.relay import Relay, RelayError, connect
 from indexer.ingest.relay_messages import StreamDocument, progress_facts
 
@@ -132,6 +133,9 @@ class StreamPipeline:
             )
             stored = self.relay.stored(self.name)
         if stats is not None:
+            if isinstance(spider, PlannedSpider):
+                for key, count in query_stats(spider.progress).items():
+                    stats.set_value(key, count)
             for key, value in stored.items():
                 if key not in ("entries", "documents"):
                     stats.set_value(f"trialscout/records/{key}", value)

@@ -11,6 +11,7 @@ from search_cli.context import AppContext
 if TYPE_CHECKING:
     from crawler.outcome import Outcome
     from indexer.catalog import IngestStats
+    from indexer.ingest.plan import CrawlPlan
 
 
 def ingest_summary(app: AppContext, stats: IngestStats, what: str) -> None:
@@ -21,6 +22,17 @@ def ingest_summary(app: AppContext, stats: IngestStats, what: str) -> None:
     )
     if c["failed"]:
         app.warn(f"{c['failed']} documents failed; `trials failures` lists them (their raw text is kept)")
+
+
+def incremental_line(plan: CrawlPlan, hint: str = "") -> str:
+    """What an incremental run says it asks for; with a status, that it asks without it (CrawlPlan.widened)."""
+    line = f"incremental: asking for records updated since {plan.since}{hint}"
+    if plan.widened:
+        line += (
+            f", without the status filter: keeping {plan.query['status']} and the {len(plan.members)} trials "
+            "the query returned before"
+        )
+    return line
 
 
 def crawl_summary(app: AppContext, stats: dict[str, object], what: str = "crawled") -> Outcome:
@@ -37,6 +49,17 @@ def crawl_summary(app: AppContext, stats: dict[str, object], what: str = "crawle
         f"{n('trialscout/records/updated')} updated, {n('trialscout/records/unchanged')} unchanged, "
         f"{n('trialscout/records/failed')} failed; {n('retry/count')} retries"
         + (f"; {n('trialscout/removed')} no longer in the registry" if n("trialscout/removed") else "")
+        + (
+            f"; {n('trialscout/left_query')} left the query's status (stored, no longer its members)"
+            if n("trialscout/left_query")
+            else ""
+        )
+        + (
+            f"; {n('trialscout/outside_query')} of the {n('trialscout/studies')} studies fetched were outside "
+            "the query (another status), not stored"
+            if n("trialscout/outside_query")
+            else ""
+        )
         + (
             f"; {n('trialscout/records/still_gone')} dead links seen before"
             if n("trialscout/records/still_gone")

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Self
 from urllib.parse import urlencode
 
+import orjson
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -18,7 +19,7 @@ from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 from indexer.config import API_URL
-from indexer.ingest.plan import CrawlPlan, CrawlProgress, plan_ctgov
+from indexer.ingest.plan import CrawlPlan, CrawlProgress, Membership, plan_ctgov
 from indexer.parsers.errors import ParseError
 from indexer.parsers.jsondoc import decode_json
 from indexer.store import RecordStore, StoreError
@@ -86,6 +87,7 @@ class CtgovSpider(scrapy.Spider):
         self._tokens: dict[str, int] = {}
         self._empty_pages = 0
         self._verified = False
+        self._membership: Membership | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -125,7 +127,7 @@ class CtgovSpider(scrapy.Spider):
         for arg, name in (("condition", "query.cond"), ("intervention", "query.intr"), ("term", "query.term")):
             if q.get(arg):
                 params[name] = q[arg]
-        if q.get("status"):
+        if q.get("status") and not self.plan.widened:
             params["filter.overallStatus"] = q["status"]
         if self.plan.since:
             params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{self.plan.since},MAX]"
@@ -142,6 +144,12 @@ class CtgovSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         assert self.plan is not None
+        self._membership = Membership.of(self.plan)
+        if self.plan.widened:
+            self.logger.info(
+                "asking without the status filter: keeping %s and the %d trials the query returned before",
+                self.plan.query["status"], len(self.plan.members),
+            )  # fmt: skip
         if self.plan.ids:
             for nct_id in self.plan.ids:
                 yield self._study_request(nct_id)
@@ -181,12 +189,26 @@ class CtgovSpider(scrapy.Spider):
         assert isinstance(data, dict)
         self.progress.pages += 1
         self.progress.studies += len(studies)
-        self.progress.seen_ids.update(i for i in map(_study_id, studies) if i)
         if page == 1 and isinstance(data.get("totalCount"), int):
             self.progress.total_count = data["totalCount"]
-        # The page is one document: decoded once here, parsed study by study by the writer.
-        yield RawDocument(self.source, response.url, response.body, now_iso(), data=data)
+        yield from self._page_document(response, data, studies)
         yield from self._next_page(data, params, page, response.url)
+
+    def _page_document(self, response: Response, data: dict[str, Any], studies: list[Any]) -> Iterator[Any]:
+        """The page as one document: decoded once here, parsed study by study by the writer."""
+        if self._membership is None:
+            self.progress.seen_ids.update(i for i in map(_study_id, studies) if i)
+            yield RawDocument(self.source, response.url, response.body, now_iso(), data=data)
+            return
+        kept = self._membership.sort(studies, self.progress)
+        if not kept:
+            return
+        body = response.body
+        if len(kept) < len(studies):
+            # The kept page is what is stored and what a rebuild parses again: no trial outside the query.
+            data = {**data, "studies": kept}
+            body = orjson.dumps(data)
+        yield RawDocument(self.source, response.url, body, now_iso(), data=data)
 
     def _next_page(self, data: dict[str, Any], params: dict[str, str], page: int, url: str) -> Iterator[Any]:
         token = data.get("nextPageToken")

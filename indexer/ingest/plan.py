@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from indexer.clock import today_iso
 from indexer.identifiers import is_nct
@@ -33,7 +34,8 @@ class CrawlPlan:
     `query` holds the search (condition, intervention, term, status: comma-separated API enums);
     `ids` are fetched one by one instead. `since` limits the search to records updated on or after
     that day. A `full` crawl's results are the query's members: former members it does not return
-    (`verify_ids`) are then asked for by id, and a 404 records them as removed.
+    (`verify_ids`) are then asked for by id, and a 404 records them as removed. An incremental crawl
+    of a query with a status is `widened` (see Membership): `members` are then the query's members.
     """
 
     spider: str
@@ -43,6 +45,16 @@ class CrawlPlan:
     incremental: bool = False  # `since` came from the query's high-water mark
     verify_ids: tuple[str, ...] = ()
     distributed: bool = False
+    members: tuple[str, ...] = ()  # a widened crawl's: the trials the query returned before
+
+    @property
+    def widened(self) -> bool:
+        """An incremental search asked without its status filter, the others and the date range kept.
+
+        With the filter, a member whose status left it (a trial that closed) would never be returned
+        again, and its closure never stored: the answer is sorted by Membership instead.
+        """
+        return self.incremental and bool(self.query.get("status"))
 
     @property
     def key(self) -> str | None:
@@ -102,7 +114,8 @@ def plan_ctgov(
         state = store.crawls.get(key)
         if state is not None and state.high_water:
             mark = (date.fromisoformat(state.high_water[:10]) - OVERLAP).isoformat()
-            return CrawlPlan("ctgov", query, (), mark, incremental=True, distributed=distributed)
+            members = tuple(sorted(store.crawls.members(key))) if status else ()
+            return CrawlPlan("ctgov", query, (), mark, incremental=True, distributed=distributed, members=members)
     if since is None and not distributed:
         # Former members are checked by id once every page is in; no crawler of a distributed crawl
         # sees every page, so a distributed crawl only adds members (`finish`).
@@ -124,6 +137,8 @@ class CrawlProgress:
     seen_ids: set[str] = field(default_factory=set)
     gone: list[str] = field(default_factory=list)  # former members the registry answered 404 for
     problems: list[str] = field(default_factory=list)
+    outside: int = 0  # studies of a widened search outside the query: not stored
+    left: set[str] = field(default_factory=set)  # members a widened search returned in another status
 
     def check_total(self) -> None:
         if self.total_count is not None and self.studies < self.total_count:
@@ -150,8 +165,65 @@ def finish(store: RecordStore, plan: CrawlPlan, progress: CrawlProgress, high_wa
         high_water if covered else None,
         progress.seen_ids,
         full=plan.full and not plan.distributed,
-        gone=progress.gone,
+        # A member that closed was stored (its new status is its event) and is no longer the query's: later
+        # updates of it are not asked for, and a full run does not check it by id.
+        gone=[*progress.gone, *sorted(progress.left)],
     )
+
+
+def query_stats(progress: CrawlProgress) -> dict[str, int]:
+    """The crawl's counts of what it fetched and did not store as the query's (crawl_summary says them)."""
+    stats = {"trialscout/studies": progress.studies}
+    if progress.outside:
+        stats["trialscout/outside_query"] = progress.outside
+    if progress.left:
+        stats["trialscout/left_query"] = len(progress.left)
+    return stats
+
+
+def _id_and_status(study: Any) -> tuple[str | None, str | None]:
+    section = study.get("protocolSection") if isinstance(study, dict) else None
+    if not isinstance(section, dict):
+        return None, None
+    ident, status = section.get("identificationModule"), section.get("statusModule")
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    overall = status.get("overallStatus") if isinstance(status, dict) else None
+    return (nct_id if isinstance(nct_id, str) else None), (overall if isinstance(overall, str) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Which studies of a widened search's page are the query's: those in its status, and its members.
+
+    Members are the query's own (what its runs stored), not every trial in the store: other queries and
+    ingests own theirs, and the crawlers of a shared crawl have no store to ask, only the plan.
+    """
+
+    statuses: frozenset[str]
+    members: frozenset[str]
+
+    @classmethod
+    def of(cls, plan: CrawlPlan) -> Membership | None:
+        if not plan.widened:
+            return None
+        return cls(frozenset(plan.query["status"].split(",")), frozenset(plan.members))
+
+    def sort(self, studies: list[Any], progress: CrawlProgress) -> list[Any]:
+        """The studies to store, noting in `progress` the query's ids, the members that left and those outside."""
+        kept = []
+        for study in studies:
+            nct_id, status = _id_and_status(study)
+            if status is None or status in self.statuses:
+                # A study whose status cannot be read is kept: the writer records why, and the run is incomplete.
+                kept.append(study)
+                if nct_id:
+                    progress.seen_ids.add(nct_id)
+            elif nct_id in self.members:
+                kept.append(study)
+                progress.left.add(nct_id)
+            else:
+                progress.outside += 1
+        return kept
 
 
 def default_crawl_id(plan: CrawlPlan) -> str:

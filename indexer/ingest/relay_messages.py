@@ -56,7 +56,7 @@ def plan_from_json(text: bytes | str) -> CrawlPlan:
     data = json.loads(text)
     return CrawlPlan(
         data["spider"], data["query"], tuple(data["ids"]), data["since"], data["incremental"],
-        tuple(data["verify_ids"]), data["distributed"],
+        tuple(data["verify_ids"]), data["distributed"], tuple(data.get("members", ())),
     )  # fmt: skip
 
 
@@ -68,6 +68,8 @@ def progress_facts(progress: CrawlProgress) -> dict[str, Any]:
         "seen_ids": sorted(progress.seen_ids),
         "gone": progress.gone,
         "problems": progress.problems,
+        "outside": progress.outside,
+        "left": sorted(progress.left),
     }
 
 
@@ -82,4 +84,6 @@ def merge_progress(facts: list[Mapping[str, Any]]) -> CrawlProgress:
         merged.seen_ids.update(f.get("seen_ids", ()))
         merged.gone.extend(i for i in f.get("gone", ()) if i not in merged.gone)
         merged.problems.extend(f.get("problems", ()))
+        merged.outside += f.get("outside", 0)
+        merged.left.update(f.get("left", ()))
     return merged

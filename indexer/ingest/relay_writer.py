@@ -18,6 +18,7 @@ from indexer.catalog import BatchWriter, Catalog
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
 from indexer.ingest import plan as crawl_plan
+from indexer.ingest.plan import query_stats
 from indexer.ingest.relay import GROUP, RESULT_TTL, Relay, RelayError, text
 from indexer.ingest.relay_messages import StreamDocument, merge_progress
 from indexer.store import StoreBusy, StoreError
@@ -232,6 +233,7 @@ class RelayWriter:
         stats["trialscout/crawlers"] = len(crawlers)
         if totals["removed"]:
             stats["trialscout/removed"] = totals["removed"]
+        stats.update(query_stats(progress))
         if problems:
             stats["trialscout/incomplete"] = "; ".join(problems)
             log.warning("crawl state not advanced (%s); the next run asks for the same again", "; ".join(problems))

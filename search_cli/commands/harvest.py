@@ -12,7 +12,7 @@ from indexer.ingest.files import count_documents, ingest_paths
 from indexer.ingest.plan import CrawlPlan, default_crawl_id, plan_ctgov
 from search_cli.context import AppContext, pass_app
 from search_cli.options import _status, output_options
-from search_cli.outcomes import CrawlPartial, crawl_summary, exit_with, ingest_summary
+from search_cli.outcomes import CrawlPartial, crawl_summary, exit_with, incremental_line, ingest_summary
 from search_cli.output import emit_rows
 
 
@@ -118,7 +118,9 @@ def crawl_ctgov(
     """ClinicalTrials.gov API v2: a search (paged), or studies by NCT id.
 
     A search run again asks only for records updated since the last complete run of the same
-    query (one day of overlap), unless --full or --since is given. A full run also checks, by id,
+    query (one day of overlap), unless --full or --since is given; with --status it asks without
+    the status and stores what is in it or was returned before (a trial that closed, as it
+    leaves the query), and no other trial. A full run also checks, by id,
     every trial the query returned before and does not return now, and records those the
     registry no longer has.
     """
@@ -160,7 +162,7 @@ def crawl_ctgov(
         exit_with(app, result)
         return
     if plan.incremental:
-        app.info(f"incremental: asking for records updated since {plan.since} (--full for all)")
+        app.info(incremental_line(plan, " (--full for all)"))
     _run(app, "ctgov", _scrapy_settings(app, api_url), {"plan": plan, "page_size": page_size})
 
 

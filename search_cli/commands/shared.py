@@ -16,6 +16,7 @@ from indexer.ingest.plan import CrawlPlan
 from indexer.ingest.relay import Relay, RelayError, connect, this_process
 from indexer.ingest.relay_writer import RelayWriter, store_identity
 from search_cli.context import AppContext
+from search_cli.outcomes import incremental_line
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def crawl_shared(
                 "there without --stream"
             )
         if shared.incremental:
-            app.info(f"incremental: asking for records updated since {shared.since}")
+            app.info(incremental_line(shared))
         stats = crawl(shared, me)
     if writer is None:
         return stats, None
