@@ -222,6 +222,12 @@ def test_crawl_outcomes_say_what_happened() -> None:
         EXIT_OK,
         "fetched nothing: the registry returned no study for this crawl",
     )
+    # A widened incremental run (a query with a status) whose answer held only trials outside the query.
+    outside = outcome({"finish_reason": "finished", "trialscout/studies": 4, "trialscout/outside_query": 4})
+    assert (outside.code, outside.message) == (
+        EXIT_OK,
+        "stored nothing: the 4 studies updated since were all outside the query",
+    )
     stored = {**empty_page, "trialscout/records/new": 3}
     assert (outcome(stored).code, outcome(stored).message) == (EXIT_OK, None)
     forced = outcome({**stored, "finish_reason": "forced stop"})

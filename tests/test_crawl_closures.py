@@ -125,6 +125,11 @@ def test_incremental_crawl_with_a_status_records_a_member_closing_and_adds_nothi
         code, err = crawl(data_dir, m, *QUERY)
         assert code == 0, err
         assert len(_json(data_dir, "history", closing)["versions"]) == 2
+        since = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+        fetched = {n for n in diabetes if _updated(state.studies[n]) >= since}
+        outside = {n for n in fetched if _status(state.studies[n]) != "RECRUITING"}
+        assert closing in outside and unrelated in outside
+        assert f"{len(outside)} of the {len(fetched)} studies fetched were outside the query" in err
         assert stored_ids(data_dir) == {*recruiting, opening}
 
 
@@ -152,3 +157,27 @@ def test_a_shared_crawl_of_a_query_with_a_status_records_a_member_closing(tmp_pa
     assert {"field": "overall_status", "old": "RECRUITING", "new": "TERMINATED"} in versions[-1]["changes"]
     assert sum("1 left the query's status" in r.stderr for r in results) >= 1
     assert all("filter.overallStatus" not in e["params"] for e in state.log if e["path"] == "/api/v2/studies")
+
+
+def test_a_full_crawl_stores_a_member_that_closed_and_no_longer_checks_it(data_dir: Path) -> None:
+    studies = load_studies([shared("ctgov", "v2")])
+    recruiting = sorted(n for n, s in studies.items() if _is_diabetes(s) and _status(s) == "RECRUITING")
+    state = MockState(dict(studies))
+    with MockRegistry(state) as m:
+        code, err = crawl(data_dir, m, *QUERY)
+        assert code == 0, err
+        closing = recruiting[-1]
+        state.studies[closing] = _new_version(studies[closing], "2026-11-30", "COMPLETED")
+        state.log.clear()
+        code, err = crawl(data_dir, m, *QUERY, "--full")
+        assert code == 0, err
+        # The full search no longer returns it: asked for by id, stored with its new status.
+        assert [e["path"] for e in state.log if "/studies/" in e["path"]] == [f"/api/v2/studies/{closing}"]
+        assert "1 left the query's status" in err
+        assert {"field": "overall_status", "old": "RECRUITING", "new": "COMPLETED"} in _json(
+            data_dir, "history", closing
+        )["versions"][-1]["changes"]
+        state.log.clear()
+        code, err = crawl(data_dir, m, *QUERY, "--full")  # no longer the query's: not asked for again
+        assert code == 0, err
+        assert not [e for e in state.log if "/studies/" in e["path"]]

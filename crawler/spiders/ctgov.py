@@ -19,7 +19,7 @@ from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 from indexer.config import API_URL
-from indexer.ingest.plan import CrawlPlan, CrawlProgress, Membership, plan_ctgov
+from indexer.ingest.plan import CrawlPlan, CrawlProgress, Membership, left_status, plan_ctgov
 from indexer.parsers.errors import ParseError
 from indexer.parsers.jsondoc import decode_json
 from indexer.store import RecordStore, StoreError
@@ -33,6 +33,13 @@ def _split(value: str | list[str] | None) -> list[str]:
         return []
     items = value if isinstance(value, list) else value.split(",")
     return [v.strip() for v in items if v.strip()]
+
+
+def _decoded(response: Response) -> Any:
+    try:
+        return decode_json(response.body)
+    except ParseError:
+        return None  # the writer records why
 
 
 def _study_id(study: Any) -> str | None:
@@ -138,7 +145,7 @@ class CtgovSpider(scrapy.Spider):
             f"{self.api_url}/studies/{nct_id}",
             callback=self.parse_study,
             errback=self.on_verify_error if verify else self.on_error,
-            cb_kwargs={"nct_id": nct_id},
+            cb_kwargs={"nct_id": nct_id, "verify": True} if verify else {"nct_id": nct_id},
             dont_filter=verify,
         )
 
@@ -231,8 +238,13 @@ class CtgovSpider(scrapy.Spider):
             return
         yield self._page_request(params, page + 1, token)
 
-    def parse_study(self, response: Response, nct_id: str) -> Iterator[Any]:
-        self.progress.seen_ids.add(nct_id)
+    def parse_study(self, response: Response, nct_id: str, verify: bool = False) -> Iterator[Any]:
+        # A former member the full search no longer returns, asked for by id: stored either way, and still
+        # the query's only while in its status (one that closed is not asked for again every full run).
+        if verify and self.plan is not None and self.plan.statuses and left_status(self.plan, _decoded(response)):
+            self.progress.left.add(nct_id)
+        else:
+            self.progress.seen_ids.add(nct_id)
         yield RawDocument(self.source, response.url, response.body, now_iso())
 
     def on_idle(self) -> None:

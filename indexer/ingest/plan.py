@@ -48,6 +48,10 @@ class CrawlPlan:
     members: tuple[str, ...] = ()  # a widened crawl's: the trials the query returned before
 
     @property
+    def statuses(self) -> frozenset[str]:
+        return frozenset(s for s in self.query.get("status", "").split(",") if s)
+
+    @property
     def widened(self) -> bool:
         """An incremental search asked without its status filter, the others and the date range kept.
 
@@ -181,6 +185,12 @@ def query_stats(progress: CrawlProgress) -> dict[str, int]:
     return stats
 
 
+def left_status(plan: CrawlPlan, study: Any) -> bool:
+    """A study the query's status filter would not return (False when there is none, or it cannot be read)."""
+    status = _id_and_status(study)[1]
+    return bool(plan.statuses) and status is not None and status not in plan.statuses
+
+
 def _id_and_status(study: Any) -> tuple[str | None, str | None]:
     section = study.get("protocolSection") if isinstance(study, dict) else None
     if not isinstance(section, dict):
@@ -204,9 +214,7 @@ class Membership:
 
     @classmethod
     def of(cls, plan: CrawlPlan) -> Membership | None:
-        if not plan.widened:
-            return None
-        return cls(frozenset(plan.query["status"].split(",")), frozenset(plan.members))
+        return cls(plan.statuses, frozenset(plan.members)) if plan.widened else None
 
     def sort(self, studies: list[Any], progress: CrawlProgress) -> list[Any]:
         """The studies to store, noting in `progress` the query's ids, the members that left and those outside."""
