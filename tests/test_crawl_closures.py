@@ -79,7 +79,8 @@ def test_incremental_crawl_with_a_status_records_a_member_closing_and_adds_nothi
         # The registry's next versions: a member closes, an unrelated trial of the condition changes,
         # and one opens. All three are updated after the first crawl's high-water mark.
         closing, unrelated, opening = recruiting[0], completed[0], not_yet[0]
-        day = (date.fromisoformat(max(_updated(studies[n]) for n in recruiting)) + timedelta(days=3)).isoformat()
+        # After every update of the condition's trials served so far.
+        day = (date.fromisoformat(max(_updated(studies[n]) for n in diabetes)) + timedelta(days=3)).isoformat()
         state.studies[closing] = _new_version(studies[closing], day, "COMPLETED")
         state.studies[unrelated] = _new_version(studies[unrelated], day, briefTitle="A retitled trial")
         state.studies[opening] = _new_version(studies[opening], day, "RECRUITING")
@@ -131,6 +132,14 @@ def test_incremental_crawl_with_a_status_records_a_member_closing_and_adds_nothi
         assert closing in outside and unrelated in outside
         assert f"{len(outside)} of the {len(fetched)} studies fetched were outside the query" in err
         assert stored_ids(data_dir) == {*recruiting, opening}
+        # The answer was complete up to its newest study, the closed one's not stored: the next run
+        # asks from there, not again for the range it covered.
+        state.log.clear()
+        code, err = crawl(data_dir, m, *QUERY)
+        assert code == 0, err
+        [asked] = [e["params"] for e in state.log if e["path"] == "/api/v2/studies"]
+        since = (date.fromisoformat(later) - timedelta(days=1)).isoformat()
+        assert asked["filter.advanced"] == f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
 
 
 def test_a_shared_crawl_of_a_query_with_a_status_records_a_member_closing(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
@@ -144,7 +153,8 @@ def test_a_shared_crawl_of_a_query_with_a_status_records_a_member_closing(tmp_pa
         code, err = crawl(data_dir, m, *QUERY)
         assert code == 0, err
         closing = recruiting[0]
-        day = (date.fromisoformat(max(_updated(studies[n]) for n in recruiting)) + timedelta(days=3)).isoformat()
+        # After every update of the condition's trials served so far.
+        day = (date.fromisoformat(max(_updated(studies[n]) for n in diabetes)) + timedelta(days=3)).isoformat()
         state.studies[closing] = _new_version(studies[closing], day, "TERMINATED")
         state.studies[unrelated] = _new_version(studies[unrelated], day, briefTitle="A retitled trial")
         state.log.clear()

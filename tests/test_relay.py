@@ -37,7 +37,8 @@ def test_a_stream_entry_keeps_its_bytes_and_fields() -> None:
 
 
 def test_shares_of_a_widened_crawl_merge_what_they_left_out() -> None:
-    first = CrawlProgress(studies=5, seen_ids={"NCT1"}, outside=3, left={"NCT7"})
-    second = CrawlProgress(studies=4, seen_ids={"NCT2"}, outside=2, left={"NCT8"})
+    first = CrawlProgress(studies=5, seen_ids={"NCT1"}, outside=3, left={"NCT7"}, outside_newest="2026-11-02")
+    second = CrawlProgress(studies=4, seen_ids={"NCT2"}, outside=2, left={"NCT8"}, outside_newest="2026-11-30")
     merged = merge_progress([progress_facts(first), progress_facts(second)])
     assert (merged.outside, merged.left, merged.seen_ids) == (5, {"NCT7", "NCT8"}, {"NCT1", "NCT2"})
+    assert merged.outside_newest == "2026-11-30"

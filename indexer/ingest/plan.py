@@ -12,6 +12,7 @@ from typing import Any
 
 from indexer.clock import today_iso
 from indexer.identifiers import is_nct
+from indexer.normalize import iso_date
 from indexer.store import RecordStore
 
 # The registry's update dates are days, and a record posted late on the high-water day may not
@@ -142,6 +143,7 @@ class CrawlProgress:
     gone: list[str] = field(default_factory=list)  # former members the registry answered 404 for
     problems: list[str] = field(default_factory=list)
     outside: int = 0  # studies of a widened search outside the query: not stored
+    outside_newest: str | None = None  # the newest registry update date among them
     left: set[str] = field(default_factory=set)  # members a widened search returned in another status
 
     def check_total(self) -> None:
@@ -162,11 +164,14 @@ def finish(store: RecordStore, plan: CrawlPlan, progress: CrawlProgress, high_wa
     # whole query left it (none yet: the next plain run fetches everything), else the records updated
     # before that date and after the mark would never be asked for.
     covered = plan.incremental or not plan.since
+    # The answer was complete up to its newest study, stored or not: else a narrow query whose members
+    # are not updated for a while would ask for an ever longer range of others' updates every night.
+    newest = max(filter(None, [high_water, progress.outside_newest]), default=None)
     store.crawls.finish(
         key,
         plan.spider,
         dict(plan.query),
-        high_water if covered else None,
+        newest if covered else None,
         progress.seen_ids,
         full=plan.full and not plan.distributed,
         # A member that closed was stored (its new status is its event) and is no longer the query's: later
@@ -201,6 +206,13 @@ def _id_and_status(study: Any) -> tuple[str | None, str | None]:
     return (nct_id if isinstance(nct_id, str) else None), (overall if isinstance(overall, str) else None)
 
 
+def _update_date(study: dict[str, Any]) -> str | None:
+    """The study's last update date as its record has it (last_update_posted)."""
+    struct = study["protocolSection"]["statusModule"].get("lastUpdatePostDateStruct")
+    day = struct.get("date") if isinstance(struct, dict) else None
+    return iso_date(day) if isinstance(day, str) else None
+
+
 @dataclass(frozen=True, slots=True)
 class Membership:
     """Which studies of a widened search's page are the query's: those in its status, and its members.
@@ -231,6 +243,9 @@ class Membership:
                 progress.left.add(nct_id)
             else:
                 progress.outside += 1
+                day = _update_date(study)
+                if day and (progress.outside_newest or "") < day:
+                    progress.outside_newest = day
         return kept
 
 

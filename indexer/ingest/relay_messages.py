@@ -69,6 +69,7 @@ def progress_facts(progress: CrawlProgress) -> dict[str, Any]:
         "gone": progress.gone,
         "problems": progress.problems,
         "outside": progress.outside,
+        "outside_newest": progress.outside_newest,
         "left": sorted(progress.left),
     }
 
@@ -85,5 +86,7 @@ def merge_progress(facts: list[Mapping[str, Any]]) -> CrawlProgress:
         merged.gone.extend(i for i in f.get("gone", ()) if i not in merged.gone)
         merged.problems.extend(f.get("problems", ()))
         merged.outside += f.get("outside", 0)
+        newest = max(filter(None, [merged.outside_newest, f.get("outside_newest")]), default=None)
+        merged.outside_newest = newest
         merged.left.update(f.get("left", ()))
     return merged
