@@ -151,7 +151,6 @@ class CtgovSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         assert self.plan is not None
-        self._membership = Membership.of(self.plan)
         if self.plan.widened:
             self.logger.info(
                 "asking without the status filter: keeping %s and the %d trials the query returned before",
@@ -203,6 +202,8 @@ class CtgovSpider(scrapy.Spider):
 
     def _page_document(self, response: Response, data: dict[str, Any], studies: list[Any]) -> Iterator[Any]:
         """The page as one document: decoded once here, parsed study by study by the writer."""
+        if self._membership is None and self.plan is not None and self.plan.widened:
+            self._membership = Membership.of(self.plan)  # once: the plan is set by the time pages arrive
         if self._membership is None:
             self.progress.seen_ids.update(i for i in map(_study_id, studies) if i)
             yield RawDocument(self.source, response.url, response.body, now_iso(), data=data)
@@ -241,7 +242,7 @@ class CtgovSpider(scrapy.Spider):
     def parse_study(self, response: Response, nct_id: str, verify: bool = False) -> Iterator[Any]:
         # A former member the full search no longer returns, asked for by id: stored either way, and still
         # the query's only while in its status (one that closed is not asked for again every full run).
-        if verify and self.plan is not None and self.plan.statuses and left_status(self.plan, _decoded(response)):
+        if verify and self.plan is not None and left_status(self.plan, _decoded(response)):
             self.progress.left.add(nct_id)
         else:
             self.progress.seen_ids.add(nct_id)
