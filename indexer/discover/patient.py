@@ -81,18 +81,16 @@ _IS_AGE = re.compile(
     rf"\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d|weeks|days|months|pounds|kilos))",
     re.I,
 )
+# The people a text may be about, by sex: "my wife is 43" gives the age of a woman. Counted, with a few
+# more words, to read the patient's sex from the words about them.
+_FEMALE_PERSONS = "woman female girl lady mother mom mum wife daughter sister grandmother grandma aunt"
+_MALE_PERSONS = "man male boy guy gentleman father dad husband son brother grandfather grandpa uncle"
 _FEMALE = re.compile(
-    r"\b(woman|women|female|girl|lady|mother|mom|mum|wife|daughter|sister|grandmother|grandma|aunt|niece"
-    r"|pregnant|pregnancy|postmenopausal|premenopausal)\b",
-    re.I,
+    rf"\b({'|'.join(_FEMALE_PERSONS.split())}|women|niece|pregnant|pregnancy|postmenopausal|premenopausal)\b", re.I
 )
-_MALE = re.compile(
-    r"\b(man|men|male|boy|guy|gentleman|father|dad|husband|son|brother|grandfather|grandpa|uncle|nephew)\b", re.I
-)
+_MALE = re.compile(rf"\b({'|'.join(_MALE_PERSONS.split())}|men|nephew)\b", re.I)
 # Whose age the text gives ("my wife is 43", "she is 62"), and that person's sex.
-_FEMALE_PERSONS = "she woman female girl lady mother mom mum wife daughter sister grandmother grandma aunt"
-_MALE_PERSONS = "he man male boy guy gentleman father dad husband son brother grandfather grandpa uncle"
-_SEXES = {w: "F" for w in _FEMALE_PERSONS.split()} | {w: "M" for w in _MALE_PERSONS.split()}
+_SEXES = {"she": "F", "he": "M"} | {w: "F" for w in _FEMALE_PERSONS.split()} | {w: "M" for w in _MALE_PERSONS.split()}
 # The writer speaks of themselves ("I have lupus", "I'm a mother of two") ...
 _FIRST_PERSON = re.compile(r"\b(?:I\s+(?:have|had|was|suffer|got)|I've|I'm\s+an?|I\s+am\s+an?)\b", re.I)
 # ... unless the text is about a relative ("for my mother", "my son has asthma").
