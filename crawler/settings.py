@@ -24,6 +24,8 @@ RETRY_TIMES = _s.retry_times
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.ReachableRobotsTxtMiddleware": 100,  # Scrapy's place for robots.txt
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # First of all (before robots.txt): every request must stay on the sites the crawl was sent to.
     "crawler.sites.StayOnSiteMiddleware": 50,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,6 +98,22 @@ def test_a_crawl_with_nowhere_to_go_exits_1(data_dir: Path) -> None:
                       env={"TRIALS_RETRY_TIMES": "0"})  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     assert "nothing could be fetched" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_site_that_refuses_robots_txt_is_not_asked_again(data_dir: Path) -> None:
+    """Network down: robots.txt is retried, then the crawl's requests fail at once with the reason, each
+    kept as a failure, rather than each retried as long again (a minute to say "nothing could be fetched")."""
+    api = "http://127.0.0.1:9/api/v2"  # port 9 (discard): nothing listens, every connection is refused
+    proc = run_trials(data_dir, "-v", "crawl", "ctgov", "--api-url", api, "--nct", "NCT04077684,NCT00000102",
+                      env={"TRIALS_RETRY_TIMES": "1"})  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "nothing could be fetched (could not connect to 127.0.0.1:9" in proc.stderr, proc.stderr
+    retried = [line for line in proc.stderr.splitlines() if "retrying" in line.lower()]
+    assert retried and all("/robots.txt" in line for line in retried), retried
+    listed = run_trials(data_dir, "failures", "--json")
+    failures = json.loads(listed.stdout)
+    assert sorted(f["record_id"] for f in failures) == ["NCT00000102", "NCT04077684"]
+    assert all("could not connect to 127.0.0.1:9" in f["error"] for f in failures), failures
 
 
 def test_hostile_archives_fail_their_members_not_the_ingest(tmp_path: Path) -> None:
