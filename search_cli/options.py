@@ -188,6 +188,24 @@ def query_from_options(
     sort: str = "relevance",
     **_: Any,
 ) -> SearchQuery:
+    if text:  # "recruiting lupus trials near Beijing, I am 34": what the words state becomes the filter
+        from indexer.discover.sentence import read_sentence  # the gazetteer's readers: only for a text
+
+        status_given = bool(status) or _given("status")  # `--status any` is given, and reads as ()
+        said = read_sentence(
+            text, place=not (near_text or country), age=age is None, sex=sex is None, status=not status_given
+        )
+        if said.changed:
+            click.echo(
+                f"read from the words: {'; '.join(said.read)} (--near, --age, --sex, --status override)", err=True
+            )
+            text, near_text, age, sex = (
+                said.text,
+                near_text or said.near,
+                said.age if age is None else age,
+                sex or said.sex,
+            )
+            status = ("RECRUITING",) if said.recruiting else status
     if sort == "distance" and not near_text:
         raise click.UsageError("--sort distance needs --near PLACE")
     where = where_query(country, near_text, within_km, fresh)
@@ -212,6 +230,13 @@ def query_from_options(
         limit=limit,
         every_word=True,  # as a search box: "asthma in children" is about asthma and children
     )
+
+
+def _given(option: str) -> bool:
+    """Whether the command line (or the environment) gave this option, not its default."""
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source(option) if ctx else None
+    return source not in (None, click.core.ParameterSource.DEFAULT)
 
 
 FILTER_KEYS = (

@@ -469,6 +469,21 @@ def test_search_text_asks_for_every_word(backend: Backend, records: list[dict[st
     titled = {r["nct_id"] for r in records if re.search(r"lupus nephritis", r["brief_title"] or "", re.I)}
     assert titled and titled <= found
     # No trial has every word of a patient's sentence: the trials with some, best first, on every backend.
-    said = backend("search", "lupus trials with low-dose IL-2 near Beijing, I am 34", "--json", "--limit", "3")
+    said = backend("search", "lupus trials with low-dose IL-2, anything that helps my sister", "--json", "--limit", "3")
     assert "NCT04077684" in {r["nct_id"] for r in json.loads(said.stdout)}
     assert "no trial has every word" in said.stderr
+    # What a patient's sentence states (test_sentence.py) is read as the options say it, on every backend.
+    guide = backend("search", "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34", "--json")
+    asked = backend(
+        "search",
+        "lupus trials with low-dose IL-2",
+        "--status",
+        "recruiting",
+        "--near",
+        "Beijing",
+        "--age",
+        "34",
+        "--json",
+    )
+    found_by_sentence = [r["nct_id"] for r in json.loads(guide.stdout)]
+    assert "NCT04077684" in found_by_sentence and found_by_sentence == [r["nct_id"] for r in json.loads(asked.stdout)]

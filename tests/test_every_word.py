@@ -61,7 +61,7 @@ def test_every_result_has_every_word(trials: Trials) -> None:
 
 def test_a_sentence_no_trial_holds_finds_trials_with_some_words(trials: Trials) -> None:
     trials("--quiet", "ingest", str(XML))
-    said = "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34"
+    said = "lupus trials with low-dose IL-2, anything that helps my sister"  # states no filter (test_sentence)
     result = trials("search", said, "--json")
     assert "NCT04077684" in {r["nct_id"] for r in json.loads(result.stdout)[:3]}
     assert "no trial has every word" in result.stderr
@@ -77,11 +77,11 @@ def test_the_web_reads_the_search_box_as_the_cli_does(web_data: Path) -> None:
         cli = Trials(web_data).json("search", "lupus in nephritis", "--limit", "100")
         assert api["some_words"] is False and api["total"] == len(cli) > 0
         assert [r["nct_id"] for r in api["results"]] == [r["nct_id"] for r in cli]
-        said = "lupus trials with low-dose IL-2 near Beijing, I am 34"
+        said = "lupus trials with low-dose IL-2, anything that helps my sister"
         api = client.get("/api/search", params={"q": said, "status": "any"}).json()
         assert api["some_words"] is True and "NCT04077684" in [r["nct_id"] for r in api["results"][:3]]
         page = client.get("/search", params={"q": said, "status": "any"}).text
-        assert "No trial has every word of “lupus trials with low-dose IL-2 near Beijing, I am 34”" in page
+        assert "No trial has every word of “lupus trials with low-dose IL-2, anything that helps my sister”" in page
         assert "No trial has every word" not in client.get("/search", params={"q": "lupus", "status": "any"}).text
 
 

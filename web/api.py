@@ -93,6 +93,9 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
         "some_words": found.some_words,
         "page": p.page,
         "limit": p.limit,
+        # Filters the words of `q` stated ("near Beijing, I am 34"), and the words then searched for.
+        "read": list(p.read),
+        "text": p.q,
     }
     if p.near_point is not None:  # which place `near` was taken to be ("Calcutta": Calcutta, ZA, not Kolkata)
         lat, lon = p.near_point

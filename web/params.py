@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from indexer import filter_values
+from indexer.discover.sentence import Sentence, read_sentence
 from indexer.geo import gazetteer
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
@@ -150,6 +151,7 @@ class SearchParams:
     near_country: tuple[str, ...] = ()  # a country typed as the place ("near China"): searched as one
     fresh: bool = False
     sort: str = "relevance"  # relevance, distance (with near), updated: as `trials search --sort`
+    read: tuple[str, ...] = ()  # filters read from the words of `q` (indexer.discover.sentence), said on the page
 
     def query(self) -> SearchQuery:
         return SearchQuery(
@@ -255,6 +257,10 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         ] = "relevance",
     ) -> SearchParams:
         asked = countries(country)
+        said = read_words(text("q", q), near, country, age, sex, status)
+        if said.changed:  # as `trials search` reads its text: "recruiting lupus trials near Beijing, I am 34"
+            q, near, age, sex = said.text, near or said.near, said.age if age is None else age, sex or said.sex
+            status = ["recruiting"] if said.recruiting else status
         written, read = near_place(near, asked)
         place = read.place if read else None
         point = (place.lat, place.lon) if place else None
@@ -281,9 +287,20 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             near_country=(read.country,) if read and read.country else (),
             fresh=fresh,
             sort=sort,
+            read=said.read,
         )
 
     return dependency
+
+
+def read_words(q: str | None, near: str | None, country: list[str], age: float | None, sex: str | None,
+               status: list[str]) -> Sentence:  # fmt: skip
+    """What the words of `q` state that no box gave (indexer.discover.sentence)."""
+    if not q:
+        return Sentence(q)
+    return read_sentence(
+        q, place=not (near or country), age=age is None, sex=sex is None, status=not texts("status", status)
+    )
 
 
 api_search_params = _search_params(())

@@ -116,3 +116,15 @@ def patient_place(text: str, given: str | None) -> PlaceRead | None:
     if given and given.strip():
         return given_place(given)
     return place_in_text(text)
+
+
+def place_phrase(text: str, written: str) -> tuple[int, int] | None:
+    """Where the text names the place read as `written`, with the words that announce it ("near Beijing",
+    "in Boston, MA 02115", "in France"): what a search takes out of its words once the place is a filter."""
+    for regex in (_STRONG_RE, _WEAK_RE):
+        for m in regex.finditer(text):
+            if (at := m.group(1).find(written)) >= 0:
+                return m.start(), m.start(1) + at + len(written)
+    # A country after "in", a major city as a clause of its own: the words as written.
+    found = re.search(rf"(?:\b(?i:in|near|at)\s+(?:the\s+)?)?{re.escape(written)}", text)
+    return found.span() if found else None

@@ -1,0 +1,147 @@
+"""A search box's sentence read as a patient writes it: the place, age, sex and status it states become filters."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from indexer.geo.typed import PlaceRead
+
+
+# Patterns are compiled at first use, and each only for a text that has what it needs (a digit for an
+# age, a place word for a place): a search for "lupus" pays neither the compiling nor the gazetteer's
+# readers (120 M instructions with them, more than the search itself).
+
+# "recruiting lupus trials", "trials now enrolling", "accepting new patients": the trial's status, which
+# is no word of its text (as a word, nearly no trial has it: the search found "some words" only).
+# Not "not yet recruiting" or "no longer recruiting", which name other statuses.
+_RECRUITING = (
+    r"(?<!\bnot yet )(?<!\bno longer )(?<!\bnot )\b(?:(?:currently|now|actively|still)\s+)?"
+    r"(?:recruiting|enrolling|accepting\s+(?:new\s+)?(?:patients|participants|volunteers))\b"
+)
+_N = r"\d{1,3}(?:\.\d+)?"
+_SEXED = r"woman|man|female|male|girl|boy|lady"
+# The phrases that state the patient's age, with a sex word beside it when there is one: "I am 34",
+# "I'm a 34 year old woman", "34-year-old male", "aged 34", "age: 34", "34F", "woman, 34". An age the
+# patient reader finds elsewhere is not used: a search's words stay words unless the phrase is clear.
+_AGE_PHRASES = (
+    rf"(?i)\b(?:I\s+am|I'm|im)\s+(?:now\s+|just\s+)?(?:an?\s+)?{_N}(?:[- ]?(?:years?|yrs?|y)(?:[- ]old)?)?"
+    rf"(?:\s+(?P<sex>{_SEXED}))?\b",
+    rf"(?i)\b(?:an?\s+)?{_N}[- ]?(?:years?|yrs?|y)[- ]?old(?:\s+(?P<sex>{_SEXED}))?\b",
+    rf"(?i)\b{_N}\s+(?:years?|yrs?)\s+of\s+age\b",
+    rf"(?i)\b{_N}\s?(?:yo|y/o)\b(?:\s+(?P<sex>{_SEXED})\b)?",
+    rf"(?i)\bage[ds]?\s*[:=]?\s*{_N}\b(?!\s*(?:to|-|–|and)\s*\d)",
+    rf"\b{_N}\s?(?P<sex>[FM])\b",
+    rf"(?i)\b(?P<sex>{_SEXED})\s*,\s*(?:aged?\s+)?{_N}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|years?\s+ago))",
+)
+# Words that may announce a place (in_text's), or a clause after a comma that starts with a capital.
+_PLACE_WORDS = frozenset(
+    "near nearby around close far outside resident live living lives reside residing located based stay staying in at".split()  # noqa: SIM905, E501
+)
+_PLACE_CUE = (
+    r"\b(?i:near|nearby|around|close\s+to|far\s+from|outside|resident\s+of|live|living|lives|reside|residing|"
+    r"located|based|stay|staying|in|at)\s+(?:(?i:the)\s+)?[A-Z\d]|[,;]\s*[A-Z]"
+)
+# What a sentence says around its subject that no trial's text needs to have: "I am", "I have",
+# "looking for", "are there any", and "clinical" before trials (every trial is one).
+_FILLER = (
+    r"(?i)\b(?:I\s+am|I'm|I\s+have|I've\s+got|looking\s+for|searching\s+for|search\s+for|are\s+there(?:\s+any)?|"
+    r"show\s+me|please|any)\b|\bclinical(?=\s+(?:trials?|stud(?:y|ies))\b)"
+)
+
+
+class Sentence(NamedTuple):  # not a dataclass: made at every search's start, where 4 M instructions count
+    """What a search's words state besides what to search for, and the words left to search."""
+
+    text: str | None  # the words left for the text search (None: nothing left)
+    near: str | None = None  # the place as written ("Beijing"), for the place box to read
+    age: float | None = None
+    sex: str | None = None  # F or M
+    recruiting: bool = False
+    read: tuple[str, ...] = ()  # what was read, as the page and the CLI say it: "age 34 (“I am 34”)"
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.read)
+
+
+def _tidy(text: str) -> str | None:
+    """Words without the gaps, doubled commas and dangling joiners that taking phrases out leaves."""
+    text = re.sub(r"\s*([,;])(?:\s*[,;])+", r"\1", text)
+    text = re.sub(r"\s+([,;.!?])", r"\1", " ".join(text.split()))
+    text = re.sub(r"^[\s,;.:!?-]+|[\s,;:-]+$", "", text)
+    text = re.sub(r"(?i)(?:\s+|^)(?:and|with|for|near|in|at|a|an)$", "", text).strip(" ,;")
+    return text or None
+
+
+@functools.cache
+def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _may_name_place(text: str) -> bool:
+    words = set(text.lower().replace(",", " ").split())
+    if not (words & _PLACE_WORDS or any(part.strip()[:1].isupper() for part in re.split(r"[,;]", text)[1:])):
+        return False
+    return _re(_PLACE_CUE).search(text) is not None
+
+
+def _place_said(text: str) -> PlaceRead | None:
+    from indexer.discover.place_said import place_said  # the gazetteer: only for words that may name a place
+
+    return place_said(text).read
+
+
+def _take(text: str, span: tuple[int, int]) -> str:
+    return f"{text[: span[0]]} {text[span[1] :]}"
+
+
+def read_sentence(
+    text: str, *, place: bool = True, age: bool = True, sex: bool = True, status: bool = True
+) -> Sentence:
+    """The filters a search's words state (each only where the caller was not given it already: `place`
+    False when a place box or --near was filled), read as `trials match` reads a patient's words, and the
+    words left to search. A text that states none of them is returned as it was."""
+    near: str | None = None
+    years: float | None = None
+    letter: str | None = None
+    recruiting = False
+    read: list[str] = []
+    rest = text
+    low = text.lower()
+    if ("recruit" in low or "enroll" in low or "accepting" in low) and (m := _re(_RECRUITING, re.I).search(rest)):
+        # Taken out of the words even when a status was given: as a word it only costs the search its
+        # "every word" (no trial's text says it of itself).
+        recruiting = status
+        read.append("status recruiting" if status else f"“{m.group(0).strip()}” (the status given instead)")
+        rest = _take(rest, m.span())
+    if age and any(c.isdigit() for c in text):
+        for pattern in _AGE_PHRASES:
+            if (m := _re(pattern).search(rest)) is None:
+                continue
+            from indexer.discover.patient import read_patient  # as `trials match` reads an age
+
+            patient = read_patient(m.group(0))
+            if patient.age is None:
+                break
+            years = patient.age
+            read.append(f"age {patient.age:g} (“{m.group(0).strip()}”)")
+            if sex and m.groupdict().get("sex") and patient.sex:
+                letter = patient.sex
+                read.append("female" if patient.sex == "F" else "male")
+            rest = _take(rest, m.span())
+            break
+    if place and _may_name_place(rest) and (said := _place_said(rest)) is not None:
+        from indexer.geo.in_text import place_phrase
+
+        span = place_phrase(rest, said.written)
+        if span is not None:
+            near = said.written
+            read.append(f"near {said.written}")
+            rest = _take(rest, span)
+    if not read:
+        return Sentence(text)
+    rest = _re(_FILLER).sub(" ", rest)
+    return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read))

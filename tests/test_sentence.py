@@ -1,0 +1,101 @@
+"""A search's words read as a patient writes them: the place, age, sex and status they state become filters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.config import load
+from indexer.discover.sentence import Sentence, read_sentence
+from tests.conftest import Trials
+from web.app import create_app
+
+pytest_plugins = ("tests.webdata",)  # the web_data fixture
+
+GUIDE = "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34"  # the developers' guide's patient
+
+
+@pytest.fixture(scope="module")
+def client(web_data: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(load(web_data)), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "near", "age", "sex", "recruiting"),
+    [
+        (GUIDE, "lupus trials with low-dose IL-2", "Beijing", 34.0, None, True),
+        ("I am a 45 year old woman with breast cancer living in Boston, MA", "with breast cancer", "Boston, MA",
+         45.0, "F", False),
+        ("type 2 diabetes 65 years old", "type 2 diabetes", None, 65.0, None, False),
+        ("breast cancer, 52F, near 02115", "breast cancer", "02115", 52.0, "F", False),
+        ("psoriasis, woman, 34", "psoriasis", None, 34.0, "F", False),
+        ("trials now enrolling for asthma in France", "trials for asthma", "France", None, None, True),
+        ("lupus, Paris", "lupus", "Paris", None, None, False),
+    ],
+)  # fmt: skip
+def test_what_the_words_state_is_read_and_taken_out(
+    words: str, text: str, near: str | None, age: float | None, sex: str | None, recruiting: bool
+) -> None:
+    said = read_sentence(words)
+    assert (said.text, said.near, said.age, said.sex, said.recruiting) == (text, near, age, sex, recruiting)
+    assert said.changed
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "lupus",
+        "male breast cancer",  # a condition, not the patient's sex
+        "not yet recruiting lupus",  # another status: left to the status box
+        "children aged 6 to 12 with asthma",  # the trial's ages, not the patient's
+        "smoked for 20 years lung cancer",
+        "asthma in children",
+        "HER2 3+ breast cancer stage 3",
+        "Alzheimer disease in Down syndrome",
+        "low-dose IL-2",
+    ],
+)
+def test_words_that_state_no_filter_are_searched_as_they_are(words: str) -> None:
+    assert read_sentence(words) == Sentence(words)
+
+
+def test_what_was_given_is_not_read_again() -> None:
+    said = read_sentence(GUIDE, place=False, age=False, status=False)
+    assert (said.near, said.age, said.recruiting) == (None, None, False)  # the boxes given win
+    # The place and age stay words; "recruiting" goes as a word either way: no trial's text says it of itself.
+    assert said.text == "lupus trials with low-dose IL-2 near Beijing, 34"
+
+
+def test_the_cli_reads_the_guides_patient_as_its_options_say_it(web_data: Path) -> None:
+    trials = Trials(web_data)
+    explicit = trials.json(
+        "search", "lupus trials with low-dose IL-2", "--status", "recruiting", "--near", "Beijing", "--age", "34"
+    )
+    assert [r["nct_id"] for r in explicit] == ["NCT04077684"]  # the seed's trial: recruiting, in Beijing
+    result = trials("search", GUIDE, "--json")
+    assert [r["nct_id"] for r in json.loads(result.stdout)] == ["NCT04077684"]
+    assert "read from the words: status recruiting; age 34 (“I am 34”); near Beijing" in result.stderr
+    # An option given wins over the words: `--status any` keeps every status; the place is still read.
+    every = {r["nct_id"]: r["overall_status"] for r in trials.json("search", GUIDE, "--status", "any")}
+    asked = trials.json("search", "lupus trials with low-dose IL-2", "--near", "Beijing", "--age", "34")
+    assert every == {r["nct_id"]: r["overall_status"] for r in asked}
+    assert every["NCT02084238"] == "COMPLETED"  # low-dose IL-2 for lupus in Beijing, finished
+
+
+def test_the_page_and_the_api_read_it_as_the_cli_does(web_data: Path, client: TestClient) -> None:
+    api = client.get("/api/search", params={"q": GUIDE}).json()
+    assert [r["nct_id"] for r in api["results"]] == ["NCT04077684"]
+    assert api["read"] == ["status recruiting", "age 34 (“I am 34”)", "near Beijing"]
+    assert api["text"] == "lupus trials with low-dose IL-2" and api["near"]["label"] == "Beijing, CN"
+    page = client.get("/search", params={"q": GUIDE})
+    assert page.status_code == 200
+    assert "Read from your words: status recruiting; age 34 (“I am 34”); near Beijing" in page.text
+    assert 'name="near" value="Beijing"' in page.text and 'name="age" type="number"' in page.text
+    # The place box given: the words' place is left alone (as words, they then match no trial well).
+    boxed = client.get("/api/search", params={"q": GUIDE, "near": "Boston"}).json()
+    assert "near Beijing" not in boxed["read"] and boxed["near"]["written"] == "Boston"
