@@ -36,6 +36,8 @@ def client(web_data: Path) -> Iterator[TestClient]:
         ("psoriasis, woman, 34", "psoriasis", None, 34.0, "F", False),
         ("trials now enrolling for asthma in France", "trials for asthma", "France", None, None, True),
         ("lupus, Paris", "lupus", "Paris", None, None, False),
+        ("Im 34 f with lupus", "with lupus", None, 34.0, "F", False),
+        ("45 M COPD", "COPD", None, 45.0, "M", False),
     ],
 )  # fmt: skip
 def test_what_the_words_state_is_read_and_taken_out(
@@ -58,6 +60,10 @@ def test_what_the_words_state_is_read_and_taken_out(
         "HER2 3+ breast cancer stage 3",
         "Alzheimer disease in Down syndrome",
         "low-dose IL-2",
+        "I am 34 weeks pregnant with preeclampsia",  # weeks of pregnancy, no age
+        "baby aged 6 months eczema",  # months: `trials match` reads those; a search leaves them as words
+        "woman, 60 kg, obesity",
+        "IL-2 0.5 M units lupus",  # a dose, not "0.5 M" (a male of half a year)
     ],
 )
 def test_words_that_state_no_filter_are_searched_as_they_are(words: str) -> None:

@@ -26,15 +26,18 @@ _SEXED = r"woman|man|female|male|girl|boy|lady"
 # The phrases that state the patient's age, with a sex word beside it when there is one: "I am 34",
 # "I'm a 34 year old woman", "34-year-old male", "aged 34", "age: 34", "34F", "woman, 34". An age the
 # patient reader finds elsewhere is not used: a search's words stay words unless the phrase is clear.
+# Not an age: a measure or a time after the number ("I am 34 weeks pregnant", "aged 6 months" is read only
+# in months by `trials match`, "woman, 60 kg").
+_NOT_YEARS = r"(?!\s*(?:kg|kgs|lbs?|cm|mm|mg|%|/|\.\d|weeks?|days?|months?|hours?|pounds|kilos|times|years?\s+ago)\b)"
 _AGE_PHRASES = (
-    rf"(?i)\b(?:I\s+am|I'm|im)\s+(?:now\s+|just\s+)?(?:an?\s+)?{_N}(?:[- ]?(?:years?|yrs?|y)(?:[- ]old)?)?"
-    rf"(?:\s+(?P<sex>{_SEXED}))?\b",
+    rf"(?i)\b(?:I\s+am|I'm|im)\s+(?:now\s+|just\s+)?(?:an?\s+)?{_N}(?:[- ]?(?:years?|yrs?|y)(?:[- ]old)?)?\b"
+    rf"{_NOT_YEARS}(?:\s+(?P<sex>{_SEXED}|[fm](?=\s*(?:[,;:.]|$|with\b|and\b))))?\b",
     rf"(?i)\b(?:an?\s+)?{_N}[- ]?(?:years?|yrs?|y)[- ]?old(?:\s+(?P<sex>{_SEXED}))?\b",
     rf"(?i)\b{_N}\s+(?:years?|yrs?)\s+of\s+age\b",
     rf"(?i)\b{_N}\s?(?:yo|y/o)\b(?:\s+(?P<sex>{_SEXED})\b)?",
-    rf"(?i)\bage[ds]?\s*[:=]?\s*{_N}\b(?!\s*(?:to|-|–|and)\s*\d)",
-    rf"\b{_N}\s?(?P<sex>[FM])\b",
-    rf"(?i)\b(?P<sex>{_SEXED})\s*,\s*(?:aged?\s+)?{_N}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|years?\s+ago))",
+    rf"(?i)\bage[ds]?\s*[:=]?\s*{_N}\b{_NOT_YEARS}(?!\s*(?:to|-|–|and)\s*\d)",
+    r"(?<![\d.,])\b\d{1,3}\s?(?P<sex>[FM])\b",  # "52F", "34 M": whole years, in capitals (a dose is "0.5 M")
+    rf"(?i)\b(?P<sex>{_SEXED})\s*,\s*(?:aged?\s+)?{_N}\b{_NOT_YEARS}",
 )
 # Words that may announce a place (in_text's), or a clause after a comma that starts with a capital.
 _PLACE_WORDS = frozenset(
@@ -128,9 +131,9 @@ def read_sentence(
                 break
             years = patient.age
             read.append(f"age {patient.age:g} (“{m.group(0).strip()}”)")
-            if sex and m.groupdict().get("sex") and patient.sex:
-                letter = patient.sex
-                read.append("female" if patient.sex == "F" else "male")
+            word = m.groupdict().get("sex") or ""
+            if sex and (letter := word.upper() if len(word) == 1 else patient.sex if word else None):
+                read.append("female" if letter == "F" else "male")
             rest = _take(rest, m.span())
             break
     if place and _may_name_place(rest) and (said := _place_said(rest)) is not None:
