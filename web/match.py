@@ -99,6 +99,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
                 **m.record.to_dict(),
                 "score": round(m.score, 4),
                 "possible_exclusions": list(m.possible_exclusions),
+                "marker_conflicts": list(m.conflicts),
                 "explain": e.to_dict(),
                 "freshness": freshness(m.record).to_dict(),
                 "removed_from_registry": removal_fields(gone.get(m.record.nct_id)),

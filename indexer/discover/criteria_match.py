@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from indexer.discover.criteria_ages import AgeSpan, ages, fits, only_ages, without_ages
 from indexer.discover.facts import Facts, norm
+from indexer.discover.markers import conflicts, excluded_as
 from indexer.discover.naming import named
 from indexer.discover.patient import Patient
 from indexer.discover.thresholds import checked
@@ -194,6 +195,8 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
     for part in (age, sex):
         if part is not None and part.verdict == FAILS:
             return part
+    if facts.markers and (clash := _marker_conflicts(kind, item, dict(facts.markers))):
+        return CriterionCheck(kind, item, FAILS, "; ".join(clash))  # "asks HER2 positive; you said HER2 negative"
     if age is not None and final:
         return age
     short = len(item.split()) <= SHORT_ITEM_WORDS
@@ -229,6 +232,35 @@ def check_item(kind: str, item: str, patient: Patient, facts: Facts) -> Criterio
         verdict = MEETS if kind == "exclusion" else FAILS
         return CriterionCheck(kind, item, verdict, f"you do not have {denied}")
     return age or CriterionCheck(kind, item, UNKNOWN)  # the age fits, the rest is not known: partly known
+
+
+def _marker_conflicts(kind: str, item: str, markers: dict[str, str]) -> list[str]:
+    return conflicts(item, markers) if kind == "inclusion" else excluded_as(item, markers)
+
+
+def marker_conflicts(record: TrialRecord, markers: dict[str, str]) -> tuple[str, ...]:
+    """Where the trial asks a tumour marker status the patient said they do not have: in its conditions,
+    its titles, an inclusion item, or an exclusion item naming theirs. Each is a reason it is likely not
+    for them: `matching` lists such trials after the others."""
+    if not markers:
+        return ()
+    e = record.eligibility
+    # The conditions together, and the titles: "Estrogen Receptor-negative Breast Cancer" beside
+    # "Estrogen Receptor-positive Breast Cancer" asks neither.
+    found = conflicts("; ".join(record.conditions), markers)
+    found += conflicts(" / ".join(t for t in (record.brief_title, record.official_title) if t), markers)
+    found += [why for item in _required(e.inclusion) for why in conflicts(item, markers)]
+    found += [why for item in _required(e.exclusion) for why in excluded_as(item, markers)]
+    return tuple(dict.fromkeys(found))
+
+
+_ALTERNATIVES = re.compile(r"\b(?:one|any|either|at\s+least\s+one)\s+of\b|\b(?:categor|group|subtype|cohort)", re.I)
+
+
+def _required(criteria: tuple[Criterion, ...]) -> list[str]:
+    """Every item's text, sub-items included, except the sub-items of one that offers them as alternatives
+    ("one of the following subtypes: ER-positive/PR-positive/HER2-positive; ER-negative/...")."""
+    return [t for c in criteria for t in (c.text, *(() if _ALTERNATIVES.search(c.text) else _required(c.children)))]
 
 
 def _items(criteria: tuple[Criterion, ...]) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.discover.markers import patient_markers
 from indexer.discover.synonyms import Synonyms, is_abbreviation
 from indexer.discover.words import NEGATED
 from indexer.record import TrialRecord
@@ -44,6 +45,8 @@ class Facts:
     # criteria only in capitals.
     present_abbreviations: tuple[str, ...] = ()
     denied_abbreviations: tuple[str, ...] = ()
+    # Tumour markers the patient gave a status ("HER2-negative": ("HER2", "negative")), by markers.py.
+    markers: tuple[tuple[str, str], ...] = ()
 
 
 def vocabulary(records: Iterable[TrialRecord]) -> tuple[set[str], set[str]]:
@@ -141,6 +144,7 @@ def read_facts(text: str, records: Sequence[TrialRecord], synonyms: Synonyms | N
         _names(denied, synonyms),
         _abbreviations(present, synonyms),
         _abbreviations(denied, synonyms),
+        tuple(sorted(patient_markers(text).items())),
     )
 
 

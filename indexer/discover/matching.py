@@ -6,7 +6,14 @@ from dataclasses import dataclass, field, replace
 
 from indexer.catalog import Catalog
 from indexer.discover.coverage import condition_coverage, patient_stems
-from indexer.discover.criteria_match import FAILS, MEETS, CriteriaSummary, check_criteria, concepts_shared
+from indexer.discover.criteria_match import (
+    FAILS,
+    MEETS,
+    CriteriaSummary,
+    check_criteria,
+    concepts_shared,
+    marker_conflicts,
+)
 from indexer.discover.docfreq import doc_freq
 from indexer.discover.embed import embedder
 from indexer.discover.facts import Facts, read_facts
@@ -167,6 +174,9 @@ class Match:
     criteria: CriteriaSummary = field(default_factory=lambda: CriteriaSummary(()))
     concepts: tuple[str, ...] = ()  # the trial's conditions that the patient has
     similarity: float | None = None  # cosine of the text embeddings, when used
+    # Tumour marker statuses the trial asks and the patient does not have ("asks HER2 positive; you said
+    # HER2 negative"): such trials come after the others, whatever their score.
+    conflicts: tuple[str, ...] = ()
 
 
 def check(record: TrialRecord, score: float, patient: Patient, facts: Facts) -> Match:
@@ -229,6 +239,9 @@ def checked(
         else Match(r, scores[r.nct_id], scores[r.nct_id])
         for i, r in enumerate(records)
     ]
+    if facts.markers:  # every checked candidate, shown or not: the order depends on it
+        markers = dict(facts.markers)
+        matches = [replace(m, conflicts=marker_conflicts(m.record, markers)) for m in matches]
     model = embedder() if settings.embedding_weight else None
     if model is not None and matches:
         sims = model.similarities(query_text(patient.text) or patient.text, records, feedback_text)
@@ -238,7 +251,7 @@ def checked(
 
 def order(head: list[Match], settings: MatchSettings) -> list[Match]:
     top = max((m.search_score for m in head), default=0.0)
-    return sorted((rescore(m, settings, top) for m in head), key=lambda m: -m.score)
+    return sorted((rescore(m, settings, top) for m in head), key=lambda m: (bool(m.conflicts), -m.score))
 
 
 def _ranking(

@@ -125,6 +125,7 @@ def match(
         {
             "score": round(m.score, 4),
             "possible_exclusions": list(m.possible_exclusions),
+            "marker_conflicts": list(m.conflicts),
             **trial_extra(m.record, where.near, gone.get(m.record.nct_id)),
             **({"explain": e.to_dict()} if explain else {}),
         }
@@ -164,7 +165,11 @@ def _match_table(
             {
                 **result_row(m.record, x, round(m.score, 2)),
                 "criteria": f"{len(e.meets)} met, {len(e.fails)} failed, {len(e.unknown)} unknown",
-                "note": f"may exclude: {m.possible_exclusions[0]}" if m.possible_exclusions else "",
+                "note": f"likely not for you: {m.conflicts[0]}"
+                if m.conflicts
+                else f"may exclude: {m.possible_exclusions[0]}"
+                if m.possible_exclusions
+                else "",
             }
             for m, e, x in zip(found, explained, extra, strict=True)
         ],
