@@ -1,38 +1,23 @@
-"""Trial-finder listing pages (CenterWatch-style) -> TrialRecord, found by headings and labels, not CSS paths."""
+"""Trial-finder listing pages (CenterWatch and others) -> TrialRecord, by headings and labels, not CSS paths."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+import indexer.parsers.listing_labels as lab
 from indexer import normalize as n
-from indexer.identifiers import NCT_IN_TEXT
+from indexer.identifiers import EUDRACT, NCT_IN_TEXT
+from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
-from indexer.record import Criterion, Eligibility, Intervention, TrialRecord
+from indexer.parsers.listing_layout import Sections, content_root, paragraphs, render, strip_furniture, text
+from indexer.parsers.listing_places import contact_of, contacts, locations
+from indexer.record import Contact, Criterion, Eligibility, Intervention, TrialRecord
 
 SOURCE = "listing"
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-# Labels as such sites print them, normalised to lower case without punctuation.
-_LABELS = {
-    "status": "status",
-    "recruitment status": "status",
-    "end date": "end_date",
-    "participants needed": "enrollment",
-    "sponsor": "sponsor",
-    "condition": "condition",
-    "conditions": "condition",
-    "treatment": "treatment",
-    "treatments": "treatment",
-    "clinical study identifier": "id",
-    "last modified on": "modified",
-    "phase": "phase",
-    "gender": "sex",
-    "sex": "sex",
-    "age": "age",
-}
 # "age:18 to 75 years", "aged 18-65 years", "18 to 75 years of age"
 _AGE_RANGE = re.compile(
     r"\bage[sd]?\s*[:=]?\s*(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years?|yrs?)?|"
@@ -44,57 +29,11 @@ _AGE_MIN = re.compile(
     r"(?:or older|and older|and over|or above))",
     re.I,
 )
-
-
-def _text(el: Tag | None) -> str:
-    return " ".join(el.get_text(" ").split()) if el is not None else ""
-
-
-def _key(label: str) -> str:
-    return " ".join(re.sub(r"[^a-z ]+", " ", label.lower()).split())
-
-
-def _pairs(soup: BeautifulSoup) -> Iterator[tuple[str, str]]:
-    """Label/value pairs however the page lays them out: dt/dd, th/td, or two children of one item."""
-    for dt in soup.find_all("dt"):
-        dd = dt.find_next_sibling("dd")
-        yield _key(_text(dt)), _text(dd)
-    for tr in soup.find_all("tr"):
-        cells = tr.find_all(["th", "td"], recursive=False)
-        if len(cells) == 2:
-            yield _key(_text(cells[0])), _text(cells[1])
-    for item in soup.find_all(["li", "div", "p"]):
-        children = [c for c in item.children if isinstance(c, Tag)]
-        if len(children) == 2 and _key(_text(children[0])) in _LABELS:
-            yield _key(_text(children[0])), _text(children[1])
-
-
-def _section(soup: BeautifulSoup, pattern: str) -> tuple[Tag | None, list[Tag]]:
-    """The heading matching `pattern` and the elements after it, up to the next heading of its level or above."""
-    regex = re.compile(pattern, re.I)
-    heading = next((h for h in soup.find_all(_HEADINGS) if regex.fullmatch(_text(h))), None)
-    if heading is None:
-        return None, []
-    level = int(heading.name[1])
-    out = []
-    for el in heading.find_all_next():
-        if el.name in _HEADINGS and int(el.name[1]) <= level:
-            break
-        if el.name in _HEADINGS:
-            continue
-        out.append(el)
-    return heading, out
-
-
-def _paragraphs(elements: list[Tag]) -> str | None:
-    paras = [_text(p) for p in elements if p.name == "p"]
-    return "\n\n".join(p for p in paras if p) or None
-
-
-def _items(elements: list[Tag]) -> tuple[Criterion, ...]:
-    """List items (or paragraphs, when a page does without lists), one criterion each."""
-    items = [_text(li) for li in elements if li.name == "li"] or [_text(p) for p in elements if p.name == "p"]
-    return tuple(Criterion(t) for t in items if t)
+_ISRCTN = re.compile(r"\bISRCTN\d{8}\b")
+# "Drug: Interleukin-2", as registries' intervention lists and finders copying them write it.
+_TYPED = re.compile(r"^(drug|device|biological|procedure|radiation|behavioral|genetic|dietary supplement|"
+                    r"combination product|diagnostic test|other)\s*:\s*(.+)$", re.I)  # fmt: skip
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 
 def derived_ages(criteria: tuple[Criterion, ...]) -> tuple[float | None, float | None, str | None]:
@@ -108,7 +47,7 @@ def derived_ages(criteria: tuple[Criterion, ...]) -> tuple[float | None, float |
     return None, None, None
 
 
-def _tags(updated: Any, stop: Tag | None) -> list[str]:
+def _tags(updated: Any, stop: Any) -> list[str]:
     """The keyword tags between "Updated on" and the summary: list items, or links in a block (chips)."""
     if updated is None:
         return []
@@ -116,12 +55,65 @@ def _tags(updated: Any, stop: Tag | None) -> list[str]:
         if el is stop:
             return []
         if el.name in ("ul", "ol"):
-            return [t for t in (_text(li) for li in el.find_all("li")) if t]
+            return [t for t in (text(li) for li in el.find_all("li")) if t]
         if el.name in ("div", "p", "nav", "section") and (links := el.find_all("a", recursive=True)):
             if stop is not None and stop in el.descendants:
                 return []  # a block that holds the summary too is the page, not a tag list
-            return [t for t in (_text(a) for a in links) if t]
+            return [t for t in (text(a) for a in links) if t]
     return []
+
+
+def _title(soup: BeautifulSoup, root: Tag) -> str | None:
+    """The trial's title: the h1 of the page's main part, else og:title or <title> without the site's name,
+    else any h1 (a site's logo is often the first h1 of the page)."""
+    main = root.name in ("main", "article") or root.get("role") == "main"
+    if main and (h1 := root.find("h1")) and text(h1):
+        return text(h1)
+    for meta in (soup.find("meta", property="og:title"), soup.find("meta", attrs={"name": "twitter:title"})):
+        if isinstance(meta, Tag) and (content := str(meta.get("content", "")).strip()):
+            return _SITE_SUFFIX.sub("", " ".join(content.split()))
+    if soup.title and (title := text(soup.title)):
+        return _SITE_SUFFIX.sub("", title)
+    h1 = soup.find("h1")
+    return text(h1) or None if h1 else None
+
+
+def _registry_link_nct(root: Tag) -> str | None:
+    """The NCT id of the page's links to ClinicalTrials.gov, when they name one trial only."""
+    found = {
+        m.group()
+        for a in root.find_all("a", href=True)
+        if "clinicaltrials.gov" in urlsplit(str(a["href"])).netloc.lower() and (m := NCT_IN_TEXT.search(str(a["href"])))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _items(fact: lab.Fact | None) -> list[str]:
+    if fact is None:
+        return []
+    items = fact.items if len(fact.items) > 1 else tuple(re.split(r"\s*[;|]\s*", fact.value))
+    return [i.strip() for i in items if i.strip()]
+
+
+def _intervention(item: str) -> Intervention:
+    if m := _TYPED.match(item):
+        return Intervention(type=n.enum_value(m.group(1)), name=m.group(2).strip())
+    return Intervention(type=None, name=item)
+
+
+def _criteria(sections: Sections) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
+    """Inclusion and exclusion items from the eligibility section (or the inclusion and exclusion sections),
+    however written: lists (nested ones once), paragraphs, or one block of lines under "Inclusion Criteria:"."""
+    heading = sections.first("eligibility")
+    nodes = sections.content(heading) if heading is not None else []
+    block = render(nodes, marks=sections)
+    if "clusion" not in block.lower():
+        parts = []
+        for kind, name in (("inclusion", "Inclusion Criteria:"), ("exclusion", "Exclusion Criteria:")):
+            if (h := sections.first(kind)) is not None:
+                parts.append(f"{name}\n\n{render(sections.content(h), marks=sections)}")
+        block = "\n\n".join(parts) if parts else block
+    return split_criteria(block)
 
 
 def parse_document(
@@ -131,45 +123,73 @@ def parse_document(
     if re.search(rb"<html", raw[:2048], re.I) and not re.search(rb"</html\s*>", raw[-4096:], re.I):
         raise ParseError("truncated page: no closing </html>")
     soup = BeautifulSoup(raw, "lxml")  # honours the page's declared charset
-    title_el = soup.find("h1")
-    if title_el is None:
-        raise NotATrial("no title heading: not a trial page")
-    pairs: dict[str, str] = {}
-    for label, value in _pairs(soup):
-        if label in _LABELS and value:
-            pairs.setdefault(_LABELS[label], value)
-    nct = NCT_IN_TEXT.search(pairs.get("id", "")) or NCT_IN_TEXT.search(source_url or "")
-    if nct is None:
-        raise ParseError("no trial identifier on the page (truncated, or not a trial page)")
+    strip_furniture(soup)
+    root = content_root(soup)
+    title = _title(soup, root)
+    if not title:
+        raise NotATrial("no title: not a trial page")
+    sections = Sections(root)
+    in_criteria = {
+        id(d)
+        for h in sections.found
+        if h.kind in ("inclusion", "exclusion")
+        for node in sections.content(h)
+        for d in (node, *(node.descendants if isinstance(node, Tag) else ()))
+    }
+    found: dict[str, lab.Fact] = {}
+    for name, fact in lab.facts(root, in_criteria):
+        found.setdefault(name, fact)
+
+    def v(name: str) -> str | None:
+        return found[name].value if name in found else None
+
+    ids = " ".join(x for x in (v("id"), v("other_ids"), v("eudract"), v("org_id")) if x)
+    nct = (
+        (m.group() if (m := NCT_IN_TEXT.search(v("id") or "")) else None)
+        or _registry_link_nct(root)
+        or (m.group() if (m := NCT_IN_TEXT.search(source_url or "")) else None)
+    )
+    eudract = m.group() if (m := EUDRACT.search(v("eudract") or ids)) else None
+    isrctn = m.group() if (m := _ISRCTN.search(ids or text(root))) else None
+    org_id = v("org_id") or (v("id") if v("id") and not NCT_IN_TEXT.search(v("id") or "") else None)
+    if nct is None and eudract is None:
+        more = f" (it names {isrctn}, which a trial id cannot be yet)" if isrctn else ""
+        raise ParseError(f"no trial identifier on the page (truncated, or not a trial page){more}")
+    summary = sections.first("summary")
     updated = soup.find(string=re.compile(r"^\s*Updated on\s", re.I))
-    summary_heading, _ = _section(soup, r"summary")
-    tags = _tags(updated, summary_heading)
-    _, summary = _section(soup, r"(brief )?summary")
-    _, description = _section(soup, r"(detailed )?description")
-    _, inclusion_els = _section(soup, r"(key )?inclusion criteria:?")
-    _, exclusion_els = _section(soup, r"(key )?exclusion criteria:?")
-    inclusion, exclusion = _items(inclusion_els), _items(exclusion_els)
-    low, high, where = derived_ages(inclusion)
-    modified = pairs.get("modified") or (re.sub(r"(?i)^\s*updated on\s*", "", str(updated)) if updated else None)
+    inclusion, exclusion = _criteria(sections)
+    low, high, where = None, None, None
+    if v("age") or v("min_age") or v("max_age"):
+        low, high = lab.age_limits(v("age"))
+        low = n.age_years(v("min_age")) if v("min_age") else low
+        high = n.age_years(v("max_age")) if v("max_age") else high
+    if low is None and high is None:
+        low, high, where = derived_ages(inclusion)
+    modified = v("modified") or (re.sub(r"(?i)^\s*updated on\s*", "", str(updated)) if updated else None)
+    officials = tuple(Contact(name=x, role="PRINCIPAL_INVESTIGATOR") for x in _items(found.get("official")))
+    central = contacts(sections.of("contacts"))
+    labelled = [f"{k}: {v(k)}" for k in ("contact", "phone", "email") if v(k)]
+    if not central and (found_contact := contact_of(labelled)) and (found_contact.phone or found_contact.email):
+        central = (found_contact,)  # a name alone may be the page's "Primary Contact" box, not a contact
     return [
         TrialRecord(
-            nct_id=nct.group(0),
-            brief_title=_text(title_el) or None,
-            overall_status=n.status(pairs.get("status")),
-            completion_date=n.iso_date(pairs.get("end_date")),
+            nct_id=nct or f"EUCTR{eudract}",
+            brief_title=title,
+            org_study_id=org_id,
+            secondary_ids=tuple(x for x in (eudract if nct else None, isrctn) if x),
+            overall_status=n.status(v("status")),
+            start_date=n.iso_date(v("start_date")),
+            completion_date=n.iso_date(v("end_date")),
             last_update_posted=n.iso_date(modified.strip() if modified else None),
-            lead_sponsor=pairs.get("sponsor"),
-            phases=n.phases(pairs.get("phase")),
-            enrollment=int(pairs["enrollment"]) if pairs.get("enrollment", "").isdigit() else None,
-            conditions=tuple(c.strip() for c in re.split(r"[;|]", pairs.get("condition", "")) if c.strip()),
-            keywords=tuple(tags),
-            interventions=tuple(
-                Intervention(type=None, name=t.strip())
-                for t in re.split(r"[;|]", pairs.get("treatment", ""))
-                if t.strip()
-            ),
-            brief_summary=_paragraphs(summary),
-            detailed_description=_paragraphs(description),
+            lead_sponsor=v("sponsor"),
+            study_type=lab.study_type(v("study_type")),
+            phases=lab.phases(v("phase")),
+            enrollment=lab.enrollment(v("enrollment")),
+            conditions=tuple(_items(found.get("condition"))),
+            keywords=tuple(_tags(updated, summary.node if summary else None)),
+            interventions=tuple(_intervention(t) for t in _items(found.get("treatment"))),
+            brief_summary=paragraphs(sections.content(summary)) if summary else None,
+            detailed_description=paragraphs(sections.of("description")),
             eligibility=Eligibility(
                 criteria_text="\n".join(
                     [
@@ -186,8 +206,13 @@ def parse_document(
                 exclusion=exclusion,
                 min_age_years=low,
                 max_age_years=high,
+                sex=lab.sex(v("sex")),
+                healthy_volunteers=n.yes_no(v("healthy")) if v("healthy") else None,
                 provenance={"age": f"criteria: {where}"} if where else {},
             ),
+            locations=locations(sections.of("locations")),
+            central_contacts=central,
+            overall_officials=officials,
             source=SOURCE,
             source_url=source_url,
             fetched_at=fetched_at,
