@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import scrapy
+from scrapy.http import TextResponse
 
+from crawler.items import RawDocument
+from crawler.spiders.listing import ListingSpider
+from devtools.sitemock import StaticSite
 from indexer.parsers import ParseError, parse
 from indexer.record import Criterion, TrialRecord
-from tests.conftest import FIXTURES, shared
+from tests.conftest import FIXTURES, Trials, shared
+from tests.fixtures.listing.finders.make_pages import URLS
+from tests.test_listing import crawl
 
 FINDERS = FIXTURES / "listing" / "finders"
 SITE = FINDERS / "site"
@@ -292,3 +300,33 @@ def test_sections_under_headings_of_every_kind() -> None:
             ("Age over 18;", ["MRI scans of the lumbar spine"])
         ], inc_h
         assert flat(r.eligibility.exclusion) == ["Prior surgeries at any level of the lumbar spine;"], exc_h
+
+
+def test_the_spider_finds_trial_pages_by_id_in_address_link_or_text() -> None:
+    """A browse page's links to /trial/NCT..., /study?id=NCT..., a slugged page whose link names its id,
+    and pagination by aria-label are followed; "About us" and other sites are not."""
+    spider = ListingSpider(start_urls="http://finder.test/")
+    home = TextResponse("http://finder.test/", body=(SITE / "index.html").read_bytes(), encoding="utf-8")
+    two = TextResponse("http://finder.test/browse-2", body=(SITE / "browse-2.html").read_bytes(), encoding="utf-8")
+    followed = [r.url for r in [*spider.parse_page(home), *spider.parse_page(two)] if isinstance(r, scrapy.Request)]
+    assert sorted(followed) == sorted([*(f"http://finder.test{URLS[n]}" for n in PAGES), "http://finder.test/browse-2"])
+    for nct, (path, _, _) in PAGES.items():
+        page_response = TextResponse(
+            f"http://finder.test{URLS[nct]}", body=(SITE / path).read_bytes(), encoding="utf-8"
+        )
+        stored = [d for d in spider.parse_page(page_response) if isinstance(d, RawDocument)]
+        assert len(stored) == 1, nct
+    assert not [d for d in spider.parse_page(home) if isinstance(d, RawDocument)]  # a browse page is no trial
+
+
+@pytest.mark.slow
+def test_crawl_of_a_finder_site_stores_every_trial_page(data_dir: Path) -> None:
+    with StaticSite(SITE) as site:
+        proc = crawl(data_dir, f"{site.url}/")
+        paths = {e["path"] for e in site.log}
+    assert proc.returncode == 0, proc.stderr
+    assert "/about" not in paths
+    t = Trials(data_dir)
+    for nct in PAGES:
+        shown = t.json("show", nct)
+        assert (shown["nct_id"], shown["brief_title"]) == (nct, registry(nct)["identificationModule"]["briefTitle"])

@@ -16,9 +16,32 @@ from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
 
-# A trial page's address names the trial: /clinical-trials/listings/NCT04077684/<slug>
-TRIAL_URL = re.compile(r"/listings?/(NCT\d{8})\b", re.I)
-_NEXT = re.compile(r"^\s*(next|next page|›|»|more results)\s*$", re.I)
+# A trial page's address names the trial (/clinical-trials/listings/NCT04077684/<slug>, /trial/NCT...,
+# /study?id=NCT..., an EudraCT or ISRCTN number), or is a trial path under a finder's usual words.
+TRIAL_ID = re.compile(r"\b(NCT\d{8}|ISRCTN\d{8}|\d{4}-\d{6}-\d{2})\b", re.I)
+TRIAL_PATH = re.compile(
+    r"/(?:listings?|trials?|clinical-trials?|stud(?:y|ies)|research-stud(?:y|ies))/[^/?#]*\d[^/?#]*"
+    r"|[?&](?:id|trial|trial_?id|study|study_?id|nct|nct_?id)=\w",
+    re.I,
+)
+_NEXT = re.compile(r"^\s*(next|next page|›|»|more results|load more|show more)\s*[›»>]?\s*$", re.I)
+# A page with a trial's criteria and an id of its own is a trial page, whatever its address.
+_CRITERIA = re.compile(rb"(inclusion|exclusion|eligibility)\s+criteria|Clinical Study Identifier", re.I)
+_ID_IN_BODY = re.compile(rb"\bNCT\d{8}\b|\bEudraCT\b|\bISRCTN\d{8}\b")
+
+
+def is_trial_page(url: str, body: bytes) -> bool:
+    """A trial's own page: its address names a trial id, or its text has criteria and a trial id (a
+    browse page lists trials, but not their criteria)."""
+    path = url.split("#")[0]
+    return bool(TRIAL_ID.search(path)) or (_CRITERIA.search(body) is not None and _ID_IN_BODY.search(body) is not None)
+
+
+def trial_id_in(url: str) -> str | None:
+    """The stored trial id an address names: an NCT id, or a EudraCT number as the EU register's id."""
+    if (m := TRIAL_ID.search(url)) is None or m.group(1).upper().startswith("ISRCTN"):
+        return None
+    return m.group(1).upper() if m.group(1).upper().startswith("NCT") else f"EUCTR{m.group(1)}"
 
 
 class ListingSpider(scrapy.Spider):
@@ -68,12 +91,20 @@ class ListingSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
-        if TRIAL_URL.search(response.url) or b"Clinical Study Identifier" in response.body:
+        if is_trial_page(response.url, response.body):
             yield RawDocument(self.source, response.url, response.body, now_iso())
         for link in response.css("a[href]"):
             href = link.attrib["href"]
             text = " ".join(link.css("::text").getall())
-            if TRIAL_URL.search(href) or link.attrib.get("rel") == "next" or _NEXT.match(text):
+            label = link.attrib.get("aria-label", "")
+            if (
+                TRIAL_ID.search(href)
+                or TRIAL_ID.search(text)
+                or TRIAL_PATH.search(href)
+                or "next" in link.attrib.get("rel", "").split()
+                or _NEXT.match(text)
+                or _NEXT.match(label)
+            ):
                 yield from self._follow(response, href)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
@@ -81,6 +112,5 @@ class ListingSpider(scrapy.Spider):
         if isinstance(failure.value, CrawlStopping):
             return  # not a failure: the next run asks again
         request = failure.request  # type: ignore[attr-defined]
-        match = TRIAL_URL.search(request.url)
         self.logger.error("giving up on %s: %s", request.url, describe(failure))
-        yield failed(self.source, failure, match.group(1) if match else None)
+        yield failed(self.source, failure, trial_id_in(request.url))
