@@ -330,3 +330,44 @@ def test_crawl_of_a_finder_site_stores_every_trial_page(data_dir: Path) -> None:
     for nct in PAGES:
         shown = t.json("show", nct)
         assert (shown["nct_id"], shown["brief_title"]) == (nct, registry(nct)["identificationModule"]["briefTitle"])
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("Active, not recruiting", "ACTIVE_NOT_RECRUITING"),  # the registry's own words
+        ("Actively recruiting", "RECRUITING"),
+        ("Open to enrollment", "RECRUITING"),
+        ("Closed to enrollment", "ACTIVE_NOT_RECRUITING"),
+        ("Coming soon", "NOT_YET_RECRUITING"),
+        ("Invitation only", "ENROLLING_BY_INVITATION"),
+        ("See website", None),  # no status: never an enum of the page's own making
+    ],
+)
+def test_status_wording_of_finders(value: str, status: str | None) -> None:
+    [r] = parse(_page(f"<p>Trial ID: NCT04600544</p><p><b>Recruitment status:</b> {value}</p>"), source="listing")
+    assert r.overall_status == status
+
+
+def test_facts_in_a_sidebar_outside_main_and_sites_as_cards_with_mail_links() -> None:
+    """A key-facts sidebar beside <main>; conditions as link chips; a counted "Study locations (2)" heading;
+    an email only in a mailto: link; a facility whose name has a status word in it."""
+    body = (
+        b"<!DOCTYPE html><html><head><title>x</title></head><body><main><h1>Russian Disc Degeneration Study</h1>"
+        b"<h2>Study locations (2)</h2>"
+        b'<div class="card"><p>Open Heart Institute</p><p>Novosibirsk 630090, Russian Federation</p><p>Recruiting</p>'
+        b'<p><a href="mailto:tsepilov@bionet.nsc.ru">Email the site</a></p></div>'
+        b'<div class="card"><p>Institute of Cytology and Genetics</p><p>Moscow 127299, Russian Federation</p></div>'
+        b"</main><aside><dl><dt>NCT ID</dt><dd>NCT04600544</dd><dt>Conditions</dt>"
+        b'<dd><a href="/c/1">Intervertebral Disc Degeneration</a> '
+        b'<a href="/c/2">Genetic Predisposition to Disease</a></dd>'
+        b"<dt>Healthy volunteers</dt><dd>Accepted</dd></dl></aside></body></html>"
+    )
+    [r] = parse(body, source="listing")
+    assert r.nct_id == "NCT04600544" and r.eligibility.healthy_volunteers is True
+    assert r.conditions == ("Genetic Predisposition to Disease", "Intervertebral Disc Degeneration")
+    assert [(x.facility, x.city, x.zip, x.status) for x in r.locations] == [
+        ("Open Heart Institute", "Novosibirsk", "630090", "RECRUITING"),
+        ("Institute of Cytology and Genetics", "Moscow", "127299", None),
+    ]
+    assert [c.email for c in r.locations[0].contacts] == ["tsepilov@bionet.nsc.ru"]

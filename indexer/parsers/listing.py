@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,7 +138,10 @@ def parse_document(
         for d in (node, *(node.descendants if isinstance(node, Tag) else ()))
     }
     found: dict[str, lab.Fact] = {}
-    for name, fact in lab.facts(root, in_criteria):
+    # The main part's facts first, then a sidebar's or a header's outside it (furniture is gone by now).
+    for name, fact in itertools.chain(
+        lab.facts(root, in_criteria), lab.facts(soup, in_criteria) if root is not soup else ()
+    ):
         found.setdefault(name, fact)
 
     def v(name: str) -> str | None:
@@ -177,7 +181,7 @@ def parse_document(
             brief_title=title,
             org_study_id=org_id,
             secondary_ids=tuple(x for x in (eudract if nct else None, isrctn) if x),
-            overall_status=n.status(v("status")),
+            overall_status=lab.status(v("status")),
             start_date=n.iso_date(v("start_date")),
             completion_date=n.iso_date(v("end_date")),
             last_update_posted=n.iso_date(modified.strip() if modified else None),
@@ -207,7 +211,7 @@ def parse_document(
                 min_age_years=low,
                 max_age_years=high,
                 sex=lab.sex(v("sex")),
-                healthy_volunteers=n.yes_no(v("healthy")) if v("healthy") else None,
+                healthy_volunteers=lab.yes_no(v("healthy")),
                 provenance={"age": f"criteria: {where}"} if where else {},
             ),
             locations=locations(sections.of("locations")),

@@ -91,10 +91,13 @@ def _fact(label: str, value_nodes: list[PageElement]) -> Fact | None:
         return None  # the next label, not this one's value
     items: list[str] = []
     for v in value_nodes:
+        chips = [c for c in v.children if isinstance(c, Tag) and text(c)] if isinstance(v, Tag) else []
         if isinstance(v, Tag) and (lis := v.find_all("li")):
             items += [t for t in (text(li) for li in lis) if t]
         elif isinstance(v, Tag) and v.find("br"):
             items += [t for t in (" ".join(s.split()) for s in v.get_text("\n").splitlines()) if t]
+        elif len(chips) > 1 and all(c.name in ("a", "span") for c in chips):  # tags as links or chips
+            items += [text(c) for c in chips]
     return Fact(label, value, tuple(items) or (value,))
 
 
@@ -199,6 +202,48 @@ def sex(value: str | None) -> str | None:
     if (female and male) or re.search(r"\b(all|both|any|everyone)\b", v):
         return "ALL"
     return "FEMALE" if female else "MALE" if male else n.sex(value) if value.strip().upper() in ("F", "M") else None
+
+
+# Recruitment status as finders word it, beside the registry's own wording (which n.status reads).
+_STATUS_WORDS = {
+    "RECRUITING": (
+        "now recruiting", "recruiting now", "actively recruiting", "currently recruiting", "open", "enrolling",
+        "open to enrollment", "open to enrolment", "open for enrollment", "now enrolling", "currently enrolling",
+        "accepting participants", "accepting patients", "active recruiting",
+    ),
+    "NOT_YET_RECRUITING": ("coming soon", "opening soon", "not yet open", "not yet enrolling"),
+    "ACTIVE_NOT_RECRUITING": (
+        "active", "not recruiting", "closed to enrollment", "closed to enrolment", "closed to recruitment",
+        "closed to accrual", "no longer recruiting", "enrollment closed", "recruitment closed",
+        "recruitment complete", "enrollment complete",
+    ),
+    "ENROLLING_BY_INVITATION": ("by invitation only", "invitation only"),
+    "COMPLETED": ("complete", "study completed"),
+}  # fmt: skip
+_STATUS = {words: value for value, phrases in _STATUS_WORDS.items() for words in phrases}
+
+
+def status(value: str | None) -> str | None:
+    """A recruitment status as the registry's enum; None for wording that is no status (never an enum of
+    our own making, which no status filter would know)."""
+    if not value:
+        return None
+    registry = n.status(value)
+    if registry in n.STATUSES:
+        return registry
+    return _STATUS.get(key(value))
+
+
+def yes_no(value: str | None) -> bool | None:
+    """ "Yes", "No", "Accepts healthy volunteers", "Accepted", "Not accepted"."""
+    if not value:
+        return None
+    k = key(value)
+    if k in ("accepted", "accepts", "accepts healthy volunteers", "healthy volunteers accepted"):
+        return True
+    if k in ("not accepted", "no healthy volunteers", "does not accept healthy volunteers", "patients only"):
+        return False
+    return n.yes_no(value)
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}

@@ -63,7 +63,7 @@ def key(label: str) -> str:
 
 
 def section_kind(words: str) -> str | None:
-    k = key(words)
+    k = re.sub(r"( \d+)+$", "", key(words))  # "Study locations (3)"
     if not k or len(k) > 60:
         return None
     return next((kind for kind, rx in _SECTION_RE.items() if rx.fullmatch(k)), None)

@@ -8,7 +8,7 @@ import re
 from bs4 import Tag
 from bs4.element import PageElement
 
-from indexer import normalize as n
+from indexer.parsers.listing_labels import status
 from indexer.parsers.listing_layout import BLOCKS, key, render, text
 from indexer.record import Contact, Location
 
@@ -35,8 +35,7 @@ _STATUS_LABELS = {"status", "recruitment status", "site status"}
 
 
 def site_status(line: str) -> str | None:
-    value = n.status(line.strip(" ()"))
-    return value if value in n.STATUSES else None
+    return status(line.strip(" ()"))
 
 
 def contact_of(lines: list[str], role: str = "CONTACT") -> Contact | None:
@@ -79,8 +78,19 @@ def _place(line: str) -> dict[str, str | None]:
     return {"city": city, "state": state, "zip": zip_code, "country": country}
 
 
+def _lines(nodes: list[PageElement]) -> list[str]:
+    """The nodes' lines, and the addresses of their mailto: and tel: links (a link may say only "Email")."""
+    lines = [ln.strip("* ").strip() for ln in render(nodes).splitlines() if ln.strip()]
+    for node in nodes:
+        for a in node.find_all("a", href=True) if isinstance(node, Tag) else ():
+            scheme, _, address = str(a["href"]).partition(":")
+            if scheme.lower() in ("mailto", "tel") and address and address not in " ".join(lines):
+                lines.append(f"{'Email' if scheme.lower() == 'mailto' else 'Phone'}: {address.split('?')[0]}")
+    return lines
+
+
 def _site(item: PageElement) -> Location | None:
-    lines = [ln.strip("* ").strip() for ln in render([item]).splitlines() if ln.strip()]
+    lines = _lines([item])
     if not lines:
         return None
     status = None
@@ -180,14 +190,10 @@ def locations(nodes: list[PageElement]) -> tuple[Location, ...]:
 def contacts(nodes: list[PageElement]) -> tuple[Contact, ...]:
     """The central contacts a contacts section lists: one per item, or one for the whole section."""
     items = _items(nodes)
-    found = [
-        c
-        for item in items
-        if (c := contact_of([ln.strip("* ").strip() for ln in render([item]).splitlines() if ln.strip()]))
-    ]
+    found = [c for item in items if (c := contact_of(_lines([item])))]
     # One contact per item only when each is whole; a name, a phone and an email each on its own line are one.
     if items and (len(found) <= 1 or not all(c.name and (c.phone or c.email) for c in found)):
-        lines = [ln.strip("* ").strip() for ln in render(nodes).splitlines() if ln.strip()]
+        lines = _lines(nodes)
         whole = contact_of(lines)
         return (whole,) if whole else ()
     return tuple(found)
