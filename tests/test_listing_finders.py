@@ -371,3 +371,17 @@ def test_facts_in_a_sidebar_outside_main_and_sites_as_cards_with_mail_links() ->
         ("Institute of Cytology and Genetics", "Moscow", "127299", None),
     ]
     assert [c.email for c in r.locations[0].contacts] == ["tsepilov@bionet.nsc.ru"]
+
+
+def test_facts_an_eligibility_section_states_before_its_criteria_are_no_criteria() -> None:
+    """ClinicalTrials.gov's own layout, copied by finders: ages, sex and healthy volunteers, then the criteria."""
+    elig = (
+        "<h2>Eligibility</h2><p>Ages eligible: 18 Years to 75 Years</p><p>Sex: All</p>"
+        "<p>Accepts healthy volunteers: No</p><h3>Inclusion Criteria</h3><ul><li>Age over 18;</li></ul>"
+        "<h3>Exclusion Criteria</h3><ul><li>Prior surgeries at any level of the lumbar spine;</li></ul>"
+    )
+    [r] = parse(_page("<p>NCT ID: NCT04600544</p>", elig), source="listing")
+    assert flat(r.eligibility.inclusion) == ["Age over 18;"]
+    assert flat(r.eligibility.exclusion) == ["Prior surgeries at any level of the lumbar spine;"]
+    e = r.eligibility
+    assert (e.min_age_years, e.max_age_years, e.sex, e.healthy_volunteers) == (18, 75, "ALL", False)

@@ -14,7 +14,15 @@ from indexer import normalize as n
 from indexer.identifiers import EUDRACT, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
-from indexer.parsers.listing_layout import Sections, content_root, paragraphs, render, strip_furniture, text
+from indexer.parsers.listing_layout import (
+    Sections,
+    content_root,
+    paragraphs,
+    render,
+    section_kind,
+    strip_furniture,
+    text,
+)
 from indexer.parsers.listing_places import contact_of, contacts, locations
 from indexer.record import Contact, Criterion, Eligibility, Intervention, TrialRecord
 
@@ -114,7 +122,17 @@ def _criteria(sections: Sections) -> tuple[tuple[Criterion, ...], tuple[Criterio
             if (h := sections.first(kind)) is not None:
                 parts.append(f"{name}\n\n{render(sections.content(h), marks=sections)}")
         block = "\n\n".join(parts) if parts else block
-    return split_criteria(block)
+    return split_criteria(_without_facts(block))
+
+
+def _without_facts(block: str) -> str:
+    """The block without the facts an eligibility section states before its criteria ("Ages eligible:
+    18+", "Sex: All"): they are read as facts, and are no inclusion criteria."""
+    lines = block.splitlines()
+    first = next((i for i, line in enumerate(lines) if section_kind(line) in ("inclusion", "exclusion")), None)
+    if first is None:
+        return block
+    return "\n".join([line for line in lines[:first] if not lab.is_fact(line)] + lines[first:])
 
 
 def parse_document(

@@ -126,6 +126,12 @@ def _label_value(node: PageElement) -> Fact | None:
     return None
 
 
+def is_fact(line: str) -> bool:
+    """Whether a line is a label and its value ("Sex: All", "Ages eligible 18 Years to 75 Years")."""
+    m = _INLINE.match(line)
+    return bool(m and _field(m.group("label")) and m.group("value").strip()) or _spaced(line) is not None
+
+
 def _spaced(line: str) -> Fact | None:
     """ "Condition Systemic Lupus Erythematosus": a label, a space, a capitalised value, on a short line
     that is no sentence ("Treatment with ..." or "Sponsor of the study is ..." are prose)."""
