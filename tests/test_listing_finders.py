@@ -385,3 +385,38 @@ def test_facts_an_eligibility_section_states_before_its_criteria_are_no_criteria
     assert flat(r.eligibility.exclusion) == ["Prior surgeries at any level of the lumbar spine;"]
     e = r.eligibility
     assert (e.min_age_years, e.max_age_years, e.sex, e.healthy_volunteers) == (18, 75, "ALL", False)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "inclusion", "exclusion"),
+    [
+        (  # one criterion a paragraph, one starting in lower case (NCT04856215's items do)
+            "<h3>Inclusion Criteria</h3><p>be ≥ 0.5 year old and ≤ 18 years old;</p>"
+            "<p>have a Karnofsky Performance Status ≥ 50 or Lansky Performance Status ≥ 30;</p>"
+            "<h3>Exclusion Criteria</h3><p>patients with extensive chronic graft versus host disease (GVHD);</p>",
+            ["be ≥ 0.5 year old and ≤ 18 years old;", "have a Karnofsky Performance Status ≥ 50 or Lansky "
+             "Performance Status ≥ 30;"],
+            ["patients with extensive chronic graft versus host disease (GVHD);"],
+        ),
+        (  # list items whose text is in a <p>, with a nested list
+            "<h3>Inclusion Criteria</h3><ol><li><p>An underlying hematological malignancy including:</p>"
+            "<ul><li><p>refractory ALL;</p></li><li>refractory AML;</li></ul></li>"
+            "<li><p>be negative for human-anti-murine antibodies (HAMA).</p></li></ol>"
+            "<h3>Exclusion Criteria</h3><ul><li>patients with isolated CNS disease relapse*;</li></ul>",
+            ["An underlying hematological malignancy including:", "refractory ALL;", "refractory AML;",
+             "be negative for human-anti-murine antibodies (HAMA)."],
+            ["patients with isolated CNS disease relapse*;"],
+        ),
+        (  # the registry's text as it is, in a <pre>
+            "<pre>Inclusion Criteria:\n\n* Age over 18;\n* Presence of lumbar MRI scans;\n\nExclusion Criteria:\n\n"
+            "* Prior surgeries at any level of the lumbar spine;\n</pre>",
+            ["Age over 18;", "Presence of lumbar MRI scans;"],
+            ["Prior surgeries at any level of the lumbar spine;"],
+        ),
+    ],
+)  # fmt: skip
+def test_criteria_as_paragraphs_items_with_paragraphs_and_preformatted_text(
+    criteria: str, inclusion: list[str], exclusion: list[str]
+) -> None:
+    [r] = parse(_page("<p>NCT ID: NCT04600544</p>", f"<h2>Eligibility</h2>{criteria}"), source="listing")
+    assert (flat(r.eligibility.inclusion), flat(r.eligibility.exclusion)) == (inclusion, exclusion)

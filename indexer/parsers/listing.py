@@ -115,12 +115,12 @@ def _criteria(sections: Sections) -> tuple[tuple[Criterion, ...], tuple[Criterio
     however written: lists (nested ones once), paragraphs, or one block of lines under "Inclusion Criteria:"."""
     heading = sections.first("eligibility")
     nodes = sections.content(heading) if heading is not None else []
-    block = render(nodes, marks=sections)
+    block = render(nodes, marks=sections, items=True)
     if "clusion" not in block.lower():
         parts = []
         for kind, name in (("inclusion", "Inclusion Criteria:"), ("exclusion", "Exclusion Criteria:")):
             if (h := sections.first(kind)) is not None:
-                parts.append(f"{name}\n\n{render(sections.content(h), marks=sections)}")
+                parts.append(f"{name}\n\n{render(sections.content(h), marks=sections, items=True)}")
         block = "\n\n".join(parts) if parts else block
     return split_criteria(_without_facts(block))
 
@@ -132,7 +132,7 @@ def _without_facts(block: str) -> str:
     first = next((i for i, line in enumerate(lines) if section_kind(line) in ("inclusion", "exclusion")), None)
     if first is None:
         return block
-    return "\n".join([line for line in lines[:first] if not lab.is_fact(line)] + lines[first:])
+    return "\n".join([line for line in lines[:first] if not lab.is_fact(line.lstrip("* "))] + lines[first:])
 
 
 def parse_document(

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, NavigableString, PageElement
@@ -229,21 +230,31 @@ class Sections:
         return self.content(h) if h is not None else []
 
 
-def render(nodes: list[PageElement], *, marks: Sections | None = None) -> str:
+_HEAD = re.compile(r"^\s*(?:key |main )?(?:inclusion|exclusion|eligibility)\b", re.I)  # the splitter's to read
+_MARKER = re.compile(r"^\s*(?:[*\-•·▪–]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)])\s")
+
+
+def render(nodes: list[PageElement], *, marks: Sections | None = None, items: bool = False) -> str:
     """Nodes as lines of text: a block or <br> ends a line, a blank line between paragraphs, list items as
-    "* " bullets indented by depth (a nested item once, under its own). With `marks`, a section heading
-    becomes a "Name:" line. Lines of links only are dropped ("Clear my responses", "Read more")."""
+    "* " bullets indented by depth (a nested item once, under its own; an item's second paragraph goes on
+    as its continuation). With `marks`, a section heading becomes a "Name:" line; with `items`, every other
+    line is an item of its own too (a page may write one criterion a paragraph or a <br> line, lower case
+    or not). Lines of links only are dropped ("Clear my responses", "Read more")."""
     lines: list[str] = []
     words: list[str] = []
-    state: dict[str, object] = {"text": False, "prefix": ""}
+    state: dict[str, Any] = {"text": False, "prefix": "", "in_item": 0}
 
     def flush(blank: bool) -> None:
         line = " ".join(" ".join(words).split())
-        if line and state["text"]:
-            lines.append(f"{state['prefix']}{line}")
         words.clear()
-        state["text"], state["prefix"] = False, ""
-        if blank and lines and lines[-1] != "":
+        if line and state["text"]:
+            prefix = state["prefix"]
+            if not prefix and items and not state["in_item"] and not _MARKER.match(line) and not _HEAD.match(line):
+                prefix = "* "
+            lines.append(f"{prefix}{line}")
+            state["prefix"] = ""  # the item's next lines continue it
+        state["text"] = False
+        if blank and not state["in_item"] and lines and lines[-1] != "":
             lines.append("")
 
     def heading_line(node: PageElement) -> bool:
@@ -267,9 +278,15 @@ def render(nodes: list[PageElement], *, marks: Sections | None = None) -> str:
         if node.name == "br":
             flush(blank=True)
             return
+        if node.name == "pre":  # text laid out by its lines: kept so
+            flush(blank=True)
+            lines.extend(line.rstrip() for line in node.get_text().splitlines())
+            flush(blank=True)
+            return
         if node.name == "li":
             flush(blank=False)
             state["prefix"] = "  " * depth + "* "
+            state["in_item"] += 1
             for child in node.children:
                 if isinstance(child, Tag) and child.name in ("ul", "ol"):
                     flush(blank=False)
@@ -278,6 +295,8 @@ def render(nodes: list[PageElement], *, marks: Sections | None = None) -> str:
                 else:
                     walk(child, depth, in_link)
             flush(blank=False)
+            state["in_item"] -= 1
+            state["prefix"] = ""
             return
         block = node.name in BLOCKS
         if block:
