@@ -14,16 +14,9 @@ from indexer import normalize as n
 from indexer.identifiers import EUDRACT, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
-from indexer.parsers.listing_layout import (
-    Sections,
-    content_root,
-    paragraphs,
-    render,
-    section_kind,
-    strip_furniture,
-    text,
-)
+from indexer.parsers.listing_layout import Sections, content_root, section_kind, strip_furniture, text
 from indexer.parsers.listing_places import contact_of, contacts, locations
+from indexer.parsers.listing_render import paragraphs, render
 from indexer.record import Contact, Criterion, Eligibility, Intervention, TrialRecord
 
 SOURCE = "listing"

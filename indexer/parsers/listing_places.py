@@ -9,7 +9,8 @@ from bs4 import Tag
 from bs4.element import PageElement
 
 from indexer.parsers.listing_labels import status
-from indexer.parsers.listing_layout import BLOCKS, key, render, text
+from indexer.parsers.listing_layout import BLOCKS, key, text
+from indexer.parsers.listing_render import render
 from indexer.record import Contact, Location
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
