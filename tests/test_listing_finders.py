@@ -420,3 +420,22 @@ def test_criteria_as_paragraphs_items_with_paragraphs_and_preformatted_text(
 ) -> None:
     [r] = parse(_page("<p>NCT ID: NCT04600544</p>", f"<h2>Eligibility</h2>{criteria}"), source="listing")
     assert (flat(r.eligibility.inclusion), flat(r.eligibility.exclusion)) == (inclusion, exclusion)
+
+
+def test_other_trials_cards_lend_this_trial_no_facts() -> None:
+    """A "Similar trials" section of cards in dt/dd: their status, sponsor and id are another trial's (the
+    page's own facts are inline "Label: value" lines, which the parser reads after dt/dd pairs)."""
+    path, url, _ = PAGES["NCT05883553"]
+    cards = (
+        "<h2>Similar trials</h2><div class='card'><dl><dt>Status</dt><dd>Completed</dd><dt>Sponsor</dt>"
+        "<dd>Ghent University</dd><dt>NCT number</dt><dd>NCT05191199</dd><dt>Enrollment</dt><dd>12</dd></dl></div>"
+    )
+    body = (SITE / path).read_text(encoding="utf-8").replace("</main>", cards + "</main>")
+    [r] = parse(body.encode(), source="listing", source_url=url)
+    s = registry("NCT05883553")
+    assert (r.nct_id, r.overall_status, r.lead_sponsor, r.enrollment) == (
+        "NCT05883553",
+        s["statusModule"]["overallStatus"],
+        s["sponsorCollaboratorsModule"]["leadSponsor"]["name"],
+        s["designModule"]["enrollmentInfo"]["count"],
+    )

@@ -141,17 +141,19 @@ def parse_document(
     if not title:
         raise NotATrial("no title: not a trial page")
     sections = Sections(root)
-    in_criteria = {
+    # Nodes whose labels are no facts of this trial: its criteria ("age: 18 to 75 years" is one), and
+    # other trials' cards.
+    not_facts = {
         id(d)
         for h in sections.found
-        if h.kind in ("inclusion", "exclusion")
+        if h.kind in ("inclusion", "exclusion", "similar")
         for node in sections.content(h)
         for d in (node, *(node.descendants if isinstance(node, Tag) else ()))
     }
     found: dict[str, lab.Fact] = {}
     # The main part's facts first, then a sidebar's or a header's outside it (furniture is gone by now).
     for name, fact in itertools.chain(
-        lab.facts(root, in_criteria), lab.facts(soup, in_criteria) if root is not soup else ()
+        lab.facts(root, not_facts), lab.facts(soup, not_facts) if root is not soup else ()
     ):
         found.setdefault(name, fact)
 

@@ -145,28 +145,33 @@ def _spaced(line: str) -> Fact | None:
     return None
 
 
-def facts(root: Tag, criteria: set[int]) -> Iterator[tuple[str, Fact]]:
+def facts(root: Tag, skip: set[int]) -> Iterator[tuple[str, Fact]]:
     """(field, fact) for each labelled value, the most explicit layouts first: dt/dd, two-cell rows,
-    two-child items, then a label and its value on one line (not in the criteria, `criteria` being the
-    ids of their nodes: "age: 18 to 75 years" there is a criterion)."""
+    two-child items, then a label and its value on one line; none in the nodes whose ids `skip` holds."""
     for dt in root.find_all("dt"):
         dd = dt.find_next_sibling("dd")
-        if dd is not None and (f := _field(text(dt))) and (fact := _fact(text(dt), [dd])):
+        if dd is not None and id(dt) not in skip and (f := _field(text(dt))) and (fact := _fact(text(dt), [dd])):
             yield f, fact
     for tr in root.find_all("tr"):
         cells = tr.find_all(["th", "td"], recursive=False)
-        if len(cells) == 2 and (f := _field(text(cells[0]))) and (fact := _fact(text(cells[0]), [cells[1]])):
+        if (
+            len(cells) == 2
+            and id(tr) not in skip
+            and (f := _field(text(cells[0])))
+            and (fact := _fact(text(cells[0]), [cells[1]]))
+        ):
             yield f, fact
     for item in root.find_all(["li", "div", "p"]):
         children = [c for c in item.children if isinstance(c, Tag)]
         if (
             len(children) == 2
+            and id(item) not in skip
             and (f := _field(text(children[0])))
             and (fact := _fact(text(children[0]), [children[1]]))
         ):
             yield f, fact
     for node in root.descendants:
-        if id(node) in criteria or (isinstance(node, Tag) and (node.name in _CELLS or len(node.contents) > 3)):
+        if id(node) in skip or (isinstance(node, Tag) and (node.name in _CELLS or len(node.contents) > 3)):
             continue
         fact = _label_value(node) if isinstance(node, (Tag, NavigableString)) else None
         if fact is not None and (f := _field(fact.label)):

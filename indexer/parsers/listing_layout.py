@@ -1,4 +1,4 @@
-"""How trial-finder pages lay out a trial: furniture, label/value pairs and section headings, however marked up."""
+"""How trial-finder pages lay out a trial: furniture, the main part, and section headings, however marked up."""
 
 from __future__ import annotations
 
@@ -39,8 +39,11 @@ SECTIONS = {
     "locations": r"(study |trial )?(locations?|sites|centers|centres)( and contacts?)?|contacts? and locations?"
     r"|(participating|study|trial) (sites|centers|centres|locations)|where (is|are) (this|the) (study|trial).*",
     "contacts": r"(study |trial |central )?contacts?( information| details)?|contact (the )?(study|trial)( team)?",
+    # Other trials' cards: their facts are not this trial's.
+    "similar": r"(similar|related|other|more|recommended|nearby) (clinical )?(trials|studies)( .*)?"
+    r"|you (may|might) also (like|be interested in).*|trials (near you|like this)|browse trials.*",
     "other": r"(study |trial )?details|(study |trial )?design|how to (participate|take part|join).*"
-    r"|similar (trials|studies).*|related (trials|studies).*|browse trials.*|(study |trial )?results",
+    r"|(study |trial )?results",
 }
 _SECTION_RE = {kind: re.compile(pattern) for kind, pattern in SECTIONS.items()}
 # What a section holds besides itself: an eligibility section holds its inclusion and exclusion parts.
