@@ -439,3 +439,41 @@ def test_other_trials_cards_lend_this_trial_no_facts() -> None:
         s["sponsorCollaboratorsModule"]["leadSponsor"]["name"],
         s["designModule"]["enrollmentInfo"]["count"],
     )
+
+
+def test_schema_org_json_ld_fills_what_the_page_text_does_not_say() -> None:
+    """A page whose facts are only in its schema.org MedicalTrial JSON-LD (a broken JSON-LD block beside it
+    is skipped); the visible criteria are still read from the page."""
+    s = registry("NCT05870995")
+    linked = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebPage", "name": "TrialFinder"},
+            {
+                "@type": "MedicalTrial",
+                "name": s["identificationModule"]["briefTitle"],
+                "identifier": s["identificationModule"]["nctId"],
+                "status": "https://schema.org/Recruiting",
+                "sponsor": {"@type": "Organization", "name": s["sponsorCollaboratorsModule"]["leadSponsor"]["name"]},
+                "healthCondition": [
+                    {"@type": "MedicalCondition", "name": c} for c in s["conditionsModule"]["conditions"]
+                ],
+                "phase": "Phase 2",
+            },
+        ],
+    }
+    body = (
+        '<!DOCTYPE html><html><head><title>TrialFinder</title><script type="application/ld+json">{broken</script>'
+        f'<script type="application/ld+json">{json.dumps(linked)}</script></head><body><div id="app">'
+        "<h2>Inclusion Criteria</h2><ul><li>patients without active infection</li></ul></div></body></html>"
+    )
+    [r] = parse(body.encode(), source="listing", source_url="https://trialfinder.example/t/8812")
+    assert (r.nct_id, r.brief_title, r.overall_status, r.lead_sponsor, r.phases) == (
+        "NCT05870995",
+        s["identificationModule"]["briefTitle"],
+        s["statusModule"]["overallStatus"],
+        s["sponsorCollaboratorsModule"]["leadSponsor"]["name"],
+        tuple(s["designModule"]["phases"]),
+    )
+    assert list(r.conditions) == sorted(s["conditionsModule"]["conditions"])
+    assert flat(r.eligibility.inclusion) == ["patients without active infection"]

@@ -14,6 +14,7 @@ from indexer import normalize as n
 from indexer.identifiers import EUDRACT, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
+from indexer.parsers.listing_jsonld import trial_facts
 from indexer.parsers.listing_layout import Sections, content_root, section_kind, strip_furniture, text
 from indexer.parsers.listing_places import contact_of, contacts, locations
 from indexer.parsers.listing_render import paragraphs, render
@@ -65,12 +66,14 @@ def _tags(updated: Any, stop: Any) -> list[str]:
     return []
 
 
-def _title(soup: BeautifulSoup, root: Tag) -> str | None:
-    """The trial's title: the h1 of the page's main part, else og:title or <title> without the site's name,
-    else any h1 (a site's logo is often the first h1 of the page)."""
+def _title(soup: BeautifulSoup, root: Tag, named: list[str]) -> str | None:
+    """The trial's title: the h1 of the page's main part, else its JSON-LD name (`named`), else og:title or
+    <title> without the site's name, else any h1 (a site's logo is often the first h1 of the page)."""
     main = root.name in ("main", "article") or root.get("role") == "main"
     if main and (h1 := root.find("h1")) and text(h1):
         return text(h1)
+    if named:
+        return named[0]
     for meta in (soup.find("meta", property="og:title"), soup.find("meta", attrs={"name": "twitter:title"})):
         if isinstance(meta, Tag) and (content := str(meta.get("content", "")).strip()):
             return _SITE_SUFFIX.sub("", " ".join(content.split()))
@@ -135,9 +138,10 @@ def parse_document(
     if re.search(rb"<html", raw[:2048], re.I) and not re.search(rb"</html\s*>", raw[-4096:], re.I):
         raise ParseError("truncated page: no closing </html>")
     soup = BeautifulSoup(raw, "lxml")  # honours the page's declared charset
+    linked = trial_facts(soup)  # before the scripts go with the furniture
     strip_furniture(soup)
     root = content_root(soup)
-    title = _title(soup, root)
+    title = _title(soup, root, linked.get("title", []))
     if not title:
         raise NotATrial("no title: not a trial page")
     sections = Sections(root)
@@ -156,6 +160,9 @@ def parse_document(
         lab.facts(root, not_facts), lab.facts(soup, not_facts) if root is not soup else ()
     ):
         found.setdefault(name, fact)
+    for name in ("id", "sponsor", "condition", "phase", "status"):  # what the page's text does not say
+        if name not in found and (values := linked.get(name)):
+            found[name] = lab.Fact("JSON-LD", "; ".join(values), tuple(values))
 
     def v(name: str) -> str | None:
         return found[name].value if name in found else None
@@ -205,7 +212,9 @@ def parse_document(
             conditions=tuple(_items(found.get("condition"))),
             keywords=tuple(_tags(updated, summary.node if summary else None)),
             interventions=tuple(_intervention(t) for t in _items(found.get("treatment"))),
-            brief_summary=paragraphs(sections.content(summary)) if summary else None,
+            brief_summary=paragraphs(sections.content(summary))
+            if summary
+            else next(iter(linked.get("summary", [])), None),
             detailed_description=paragraphs(sections.of("description")),
             eligibility=Eligibility(
                 criteria_text="\n".join(
