@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -147,19 +146,14 @@ def parse_document(
     sections = Sections(root)
     # Nodes whose labels are no facts of this trial: its criteria ("age: 18 to 75 years" is one), and
     # other trials' cards.
-    not_facts = {
-        id(d)
-        for h in sections.found
-        if h.kind in ("inclusion", "exclusion", "similar")
-        for node in sections.content(h)
-        for d in (node, *(node.descendants if isinstance(node, Tag) else ()))
-    }
+    not_here = ("inclusion", "exclusion", "similar")
+    not_facts = {id(node) for h in sections.found if h.kind in not_here for node in sections.content(h)}
     found: dict[str, lab.Fact] = {}
     # The main part's facts first, then a sidebar's or a header's outside it (furniture is gone by now).
-    for name, fact in itertools.chain(
-        lab.facts(root, not_facts), lab.facts(soup, not_facts) if root is not soup else ()
-    ):
-        found.setdefault(name, fact)
+    outside = [s for el in (root, *root.parents) for s in (*el.previous_siblings, *el.next_siblings)]
+    for part in (root, *(s for s in outside if isinstance(s, Tag))):
+        for name, fact in lab.facts(part, not_facts):
+            found.setdefault(name, fact)
     for name in ("id", "sponsor", "condition", "phase", "status"):  # what the page's text does not say
         if name not in found and (values := linked.get(name)):
             found[name] = lab.Fact("JSON-LD", "; ".join(values), tuple(values))

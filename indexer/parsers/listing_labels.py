@@ -145,33 +145,41 @@ def _spaced(line: str) -> Fact | None:
     return None
 
 
+def _skipped(el: PageElement, skip: set[int]) -> bool:
+    return id(el) in skip or any(id(p) in skip for p in el.parents)
+
+
+def _nodes(root: Tag, skip: set[int]) -> Iterator[PageElement]:
+    """The root's nodes in document order, not into those `skip` holds (nor their insides)."""
+    stack: list[PageElement] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in skip:
+            continue
+        yield node
+        if isinstance(node, Tag):
+            stack.extend(reversed(node.contents))
+
+
 def facts(root: Tag, skip: set[int]) -> Iterator[tuple[str, Fact]]:
     """(field, fact) for each labelled value, the most explicit layouts first: dt/dd, two-cell rows,
-    two-child items, then a label and its value on one line; none in the nodes whose ids `skip` holds."""
+    two-child items, then a label and its value on one line; none inside the nodes whose ids `skip` holds."""
     for dt in root.find_all("dt"):
         dd = dt.find_next_sibling("dd")
-        if dd is not None and id(dt) not in skip and (f := _field(text(dt))) and (fact := _fact(text(dt), [dd])):
+        if dd is not None and (f := _field(text(dt))) and not _skipped(dt, skip) and (fact := _fact(text(dt), [dd])):
             yield f, fact
     for tr in root.find_all("tr"):
         cells = tr.find_all(["th", "td"], recursive=False)
-        if (
-            len(cells) == 2
-            and id(tr) not in skip
-            and (f := _field(text(cells[0])))
-            and (fact := _fact(text(cells[0]), [cells[1]]))
-        ):
+        f = _field(text(cells[0])) if len(cells) == 2 else None
+        if f and not _skipped(tr, skip) and (fact := _fact(text(cells[0]), [cells[1]])):
             yield f, fact
     for item in root.find_all(["li", "div", "p"]):
         children = [c for c in item.children if isinstance(c, Tag)]
-        if (
-            len(children) == 2
-            and id(item) not in skip
-            and (f := _field(text(children[0])))
-            and (fact := _fact(text(children[0]), [children[1]]))
-        ):
+        f = _field(text(children[0])) if len(children) == 2 else None
+        if f and not _skipped(item, skip) and (fact := _fact(text(children[0]), [children[1]])):
             yield f, fact
-    for node in root.descendants:
-        if id(node) in skip or (isinstance(node, Tag) and (node.name in _CELLS or len(node.contents) > 3)):
+    for node in _nodes(root, skip):
+        if isinstance(node, Tag) and (node.name in _CELLS or len(node.contents) > 3):
             continue
         fact = _label_value(node) if isinstance(node, (Tag, NavigableString)) else None
         if fact is not None and (f := _field(fact.label)):
