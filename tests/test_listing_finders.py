@@ -373,6 +373,22 @@ def test_facts_in_a_sidebar_outside_main_and_sites_as_cards_with_mail_links() ->
     assert [c.email for c in r.locations[0].contacts] == ["tsepilov@bionet.nsc.ru"]
 
 
+def test_a_us_site_written_city_state_zip_is_in_the_united_states() -> None:
+    """US finders write "Boston, MA 02115" with no country: MA is Massachusetts, not Morocco."""
+    body = (
+        b"<!DOCTYPE html><html><head><title>x</title></head><body><main><h1>A Lupus Study</h1>"
+        b"<dl><dt>NCT ID</dt><dd>NCT04077684</dd></dl><h2>Study locations (2)</h2>"
+        b'<div class="card"><p>Brigham and Women\'s Hospital</p><p>Boston, MA 02115</p></div>'
+        b'<div class="card"><p>Methodist Hospital</p><p>Houston, TX</p></div>'
+        b"</main></body></html>"
+    )
+    [r] = parse(body, source="listing")
+    assert [(x.city, x.state, x.zip, x.country) for x in r.locations] == [
+        ("Boston", "MA", "02115", "United States"),
+        ("Houston", "TX", None, "United States"),
+    ]
+
+
 def test_facts_an_eligibility_section_states_before_its_criteria_are_no_criteria() -> None:
     """ClinicalTrials.gov's own layout, copied by finders: ages, sex and healthy volunteers, then the criteria."""
     elig = (

@@ -10,14 +10,7 @@ from collections.abc import Sequence
 
 from indexer.normalize import place_key
 from indexer.store.gazetteer import GazetteerStore
-
-# USPS codes of the states, DC and the territories with ZIP codes (GeoNames' US admin1 codes are the
-# same letters): any other two letters ("UK") are no US state, but maybe a country.
-_US_STATES = (
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
-)
-US_STATE_CODES = frozenset(_US_STATES.split())
+from indexer.usps import US_STATE_CODES
 
 # (abbreviation, GeoNames admin1 code, name, its largest city: for messages). Canada: the provinces'
 # and territories' symbols of Canada Post's addressing guidelines (ISO 3166-2:CA), with "PQ", Quebec's

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from indexer.geo import gazetteer
 from indexer.geo.gazetteer import Place
-from indexer.geo.regions import US_STATE_CODES
 from indexer.geo.suggest import hint
 from indexer.index.document import SearchQuery
+from indexer.usps import US_STATE_CODES
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from indexer.parsers.listing_labels import status
 from indexer.parsers.listing_layout import BLOCKS, key, text
 from indexer.parsers.listing_render import render
 from indexer.record import Contact, Location
+from indexer.usps import US_STATE_CODES
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w@])\+?\(?\d[\d ().\-]{5,}\d(?![\w@])")
@@ -76,6 +77,10 @@ def _place(line: str) -> dict[str, str | None]:
     city = parts[0] if parts else None
     country = parts[-1] if len(parts) > 1 else None
     state = parts[1] if len(parts) > 2 else None
+    if len(parts) == 2 and parts[1] in US_STATE_CODES:
+        # "Boston, MA 02115", "Houston, TX": a US site with its state, as US finders write it, not Morocco
+        # or Texas as a country.
+        state, country = parts[1], "United States"
     return {"city": city, "state": state, "zip": zip_code, "country": country}
 
 
