@@ -34,7 +34,8 @@ def iso_date(text: str | None) -> str | None:
     """ISO date keeping the source's precision: "March 2020" -> "2020-03".
 
     Accepts ISO (2019-09, 2019-09-10), "September 10, 2019", "10 September 2019" and
-    day-first "10/09/2019" (the European registers' order). Unparseable text gives None.
+    day-first "10/09/2019" (the European registers' order; "12/31/2024", which can only be month-first,
+    as US sites write it). Unparseable text gives None.
     """
     if not text:
         return None
@@ -56,7 +57,10 @@ def _iso_date(text: str) -> str | None:
         if mon:
             return _fmt(int(m.group(3)), mon, int(m.group(1)))
     if m := _numeric_dmy_re().match(s):
-        return _fmt(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        first, second = int(m.group(1)), int(m.group(2))
+        if second > 12 >= first:  # "12/31/2024" can only be month first: as US trial finders write dates
+            first, second = second, first
+        return _fmt(int(m.group(3)), second, first)
     return None
 
 

@@ -17,6 +17,9 @@ from indexer import normalize as n
         ("10 September 2019", "2019-09-10"),
         ("Sept 2001", "2001-09"),
         ("31/12/2024", "2024-12-31"),
+        ("10/09/2019", "2019-09-10"),  # both could be the month: day first, as the European registers write it
+        ("12/31/2024", "2024-12-31"),  # only month first can be: a US trial finder's end date
+        ("13/13/2024", None),
         ("February 30, 2020", None),
         ("soon", None),
         (None, None),
