@@ -65,7 +65,7 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     # Imported here, once something failed: importing them up front would cost every command's start.
     from indexer.config import ConfigError
     from indexer.discover.evaluate import InputFileError
-    from indexer.diskspace import full_disk_line
+    from indexer.diskspace import full_disk_line, no_space_error
     from indexer.index.base import IndexUnavailable
     from indexer.index.engines import EngineError, EngineTLSError, EngineUnavailable
     from indexer.parsers.errors import ParseError
@@ -79,6 +79,9 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     if isinstance(exc, DATABASE_ERRORS):  # raised while reading rows: said as the store's errors are
         where = settings.db_path if settings else Path("trials.sqlite")
         return str(explain(exc, where))
+    if isinstance(exc, OSError) and exc.filename is None and set(_resolved) <= READ_ONLY and no_space_error(exc):
+        # A reading command writes nothing but its output: `trials export --ndjson > /full/disk/file`.
+        return "no space left on device writing the output: free some space, or send it elsewhere, and run it again"
     if (full := full_disk_line(exc, settings.data_dir if settings else None)) is not None:  # a lock file, a feed
         return full
     if isinstance(exc, EngineUnavailable):

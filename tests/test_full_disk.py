@@ -186,3 +186,20 @@ def test_the_http_cache_keeps_no_answer_a_full_disk_cut_short(
         disk.free()
         room = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **disk.env})
         assert (room.returncode, room.stdout.strip()) == (0, "replayed"), room.stderr
+
+
+@pytest.mark.parametrize("command", [("search", "lupus"), ("export", "--ndjson"), ("show", "NCT04077684", "--json")])
+def test_output_to_a_full_disk_names_the_output_not_the_data(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """`trials export --ndjson > file` on a full disk: the output could not be written; the data directory,
+    which a reading command does not write, is not blamed (nor told it "resumes where it stopped")."""
+    data = tmp_path / "data"
+    assert run_trials(data, "--quiet", "ingest", str(shared("ctgov", "xml", "NCT04077684.xml"))).returncode == 0
+    with open("/dev/full", "w") as full:  # Linux: every write fails with ENOSPC
+        proc = subprocess.run(
+            [sys.executable, "-m", "search_cli.main", "--data-dir", str(data), *command],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+        )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "Error: no space left on device writing the output: free some space, or send it elsewhere, and run it again"
+    )
