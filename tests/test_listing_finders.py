@@ -16,7 +16,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from crawler.items import RawDocument
-from crawler.spiders.listing import ListingSpider
+from crawler.spiders.listing import ListingSpider, trial_id_in
 from devtools.sitemock import StaticSite
 from indexer.parsers import ParseError, parse
 from indexer.record import Criterion, TrialRecord
@@ -210,9 +210,21 @@ def test_a_page_with_a_eudract_number_and_no_nct_id_gets_the_eu_register_id() ->
     assert (r.nct_id, r.overall_status) == ("EUCTR2005-002909-23", "COMPLETED")
 
 
-def test_a_page_with_only_an_isrctn_is_an_error_naming_it() -> None:
-    with pytest.raises(ParseError, match="ISRCTN71224766"):
-        parse(_page("<p>Trial ID: ISRCTN71224766</p>"), source="listing")
+def test_a_page_with_only_an_isrctn_is_that_trial(data_dir: Path) -> None:
+    """UK finders cite the ISRCTN register's id: the trial is stored, shown and found by it."""
+    [r] = parse(_page("<p>Trial ID: ISRCTN71224766</p><p>Status: Recruiting</p>"), source="listing")
+    assert (r.nct_id, r.secondary_ids, r.overall_status) == ("ISRCTN71224766", (), "RECRUITING")
+    page = data_dir.parent / "isrctn.html"
+    page.write_bytes(_page("<p>Trial ID: ISRCTN71224766</p>"))
+    trials = Trials(data_dir)
+    trials("--quiet", "ingest", str(page))  # an HTML page no registry claims: a listing page
+    assert trials.json("show", "ISRCTN71224766")["brief_title"] == "Low-dose IL-2 in SLE"
+    assert trial_id_in("https://finder.example/trial/ISRCTN71224766") == "ISRCTN71224766"
+
+
+def test_a_page_with_no_trial_id_is_an_error() -> None:
+    with pytest.raises(ParseError, match="no trial identifier"):
+        parse(_page("<p>Sponsor: Somebody</p>"), source="listing")
 
 
 def test_a_criteria_text_block_under_a_bold_heading_is_split_by_the_registry_splitter() -> None:

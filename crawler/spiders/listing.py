@@ -38,10 +38,11 @@ def is_trial_page(url: str, body: bytes) -> bool:
 
 
 def trial_id_in(url: str) -> str | None:
-    """The stored trial id an address names: an NCT id, or a EudraCT number as the EU register's id."""
-    if (m := TRIAL_ID.search(url)) is None or m.group(1).upper().startswith("ISRCTN"):
+    """The stored trial id an address names: an NCT or ISRCTN id, or a EudraCT number as the EU register's id."""
+    if (m := TRIAL_ID.search(url)) is None:
         return None
-    return m.group(1).upper() if m.group(1).upper().startswith("NCT") else f"EUCTR{m.group(1)}"
+    found = m.group(1).upper()
+    return found if found.startswith(("NCT", "ISRCTN")) else f"EUCTR{m.group(1)}"
 
 
 class ListingSpider(scrapy.Spider):

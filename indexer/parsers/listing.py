@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 
 import indexer.parsers.listing_labels as lab
 from indexer import normalize as n
-from indexer.identifiers import EUDRACT, NCT_IN_TEXT
+from indexer.identifiers import EUDRACT, ISRCTN, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.listing_jsonld import trial_facts
@@ -31,7 +31,6 @@ _AGE_MIN = re.compile(
     r"(?:or older|and older|and over|or above))",
     re.I,
 )
-_ISRCTN = re.compile(r"\bISRCTN\d{8}\b")
 # "Drug: Interleukin-2", as registries' intervention lists and finders copying them write it.
 _TYPED = re.compile(r"^(drug|device|biological|procedure|radiation|behavioral|genetic|dietary supplement|"
                     r"combination product|diagnostic test|other)\s*:\s*(.+)$", re.I)  # fmt: skip
@@ -168,11 +167,10 @@ def parse_document(
         or (m.group() if (m := NCT_IN_TEXT.search(source_url or "")) else None)
     )
     eudract = m.group() if (m := EUDRACT.search(v("eudract") or ids)) else None
-    isrctn = m.group() if (m := _ISRCTN.search(ids or text(root))) else None
+    isrctn = m.group() if (m := ISRCTN.search(ids or text(root))) else None
     org_id = v("org_id") or (v("id") if v("id") and not NCT_IN_TEXT.search(v("id") or "") else None)
-    if nct is None and eudract is None:
-        more = f" (it names {isrctn}, which a trial id cannot be yet)" if isrctn else ""
-        raise ParseError(f"no trial identifier on the page (truncated, or not a trial page){more}")
+    if nct is None and eudract is None and isrctn is None:
+        raise ParseError("no trial identifier on the page (truncated, or not a trial page)")
     summary = sections.first("summary")
     updated = soup.find(string=re.compile(r"^\s*Updated on\s", re.I))
     inclusion, exclusion = _criteria(sections)
@@ -191,10 +189,10 @@ def parse_document(
         central = (found_contact,)  # a name alone may be the page's "Primary Contact" box, not a contact
     return [
         TrialRecord(
-            nct_id=nct or f"EUCTR{eudract}",
+            nct_id=nct or (f"EUCTR{eudract}" if eudract else isrctn) or "",  # one of them, checked above
             brief_title=title,
             org_study_id=org_id,
-            secondary_ids=tuple(x for x in (eudract if nct else None, isrctn) if x),
+            secondary_ids=tuple(x for x in (eudract if nct else None, isrctn if nct or eudract else None) if x),
             overall_status=lab.status(v("status")),
             start_date=n.iso_date(v("start_date")),
             completion_date=n.iso_date(v("end_date")),
