@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from indexer.parsers.criteria import flatten, split_criteria
+from tests.conftest import FIXTURES
 
 
 def texts(items):  # type: ignore[no-untyped-def]
@@ -128,3 +132,17 @@ def test_a_criteria_text_is_split_once_and_its_result_shared() -> None:
     first = split_criteria(text)
     assert split_criteria("".join(text)) is first  # an equal text, not only the same object
     assert [c.text for c in first[1]] == ["Pregnancy"]
+
+
+def test_items_ten_and_on_are_siblings_of_item_nine() -> None:
+    # "10." ends one column later than "9.", so its text starts further in: that is no sub-item.
+    study = json.loads((FIXTURES / "ctgov" / "partial_fields.json").read_text(encoding="utf-8"))
+    text = study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
+    inclusion_text, _, exclusion_text = text.partition("Exclusion Criteria:")
+    numbered = [len(re.findall(r"(?m)^\s*\d+\.\s", part)) for part in (inclusion_text, exclusion_text)]
+    assert numbered == [13, 12]
+    inclusion, exclusion = split_criteria(text)
+    assert [len(inclusion), len(exclusion)] == numbered
+    # Only the two bulleted sub-lists ("the following laboratory values:", "specifically:") nest.
+    nested = len(re.findall(r"(?m)^\s*\d+\..*\n\n(?=\s+\* )", text))
+    assert sum(bool(c.children) for c in inclusion + exclusion) == nested == 2

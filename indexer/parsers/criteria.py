@@ -39,6 +39,7 @@ class _Node:
     kind: str
     parts: list[str] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
+    start: float = -1.0  # where a list item's marker starts ("9." and "10." start alike, end apart)
 
     def freeze(self) -> Criterion:
         text = " ".join(" ".join(self.parts).split())
@@ -91,7 +92,7 @@ def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
         bullet = _BULLET_RE.match(line)
         if bullet:
             end = bullet.end()
-            node = _Node(float(end), bullet.lastgroup or "sym", [line[end:]])
+            node = _Node(float(end), bullet.lastgroup or "sym", [line[end:]], start=_indent(line))
             _attach(node, stack, current)
         elif stack and not prev_blank:
             stack[-1].parts.append(line.strip())
@@ -190,7 +191,7 @@ def _attach(node: _Node, stack: list[_Node], roots: list[_Node]) -> None:
         if top.kind == "para":  # a plain paragraph never holds sub-items
             stack.pop()
             continue
-        if node.indent > top.indent:
+        if node.indent > top.indent and not (node.kind == top.kind and node.start == top.start >= 0):
             break
         if (
             node.indent == top.indent

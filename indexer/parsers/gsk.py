@@ -11,6 +11,7 @@ from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of,
 from indexer.record import Contact, Design, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "gsk"
+_TOGGLE = "Click to view inclusion/exclusion criteria"
 
 
 def parse_document(
@@ -37,8 +38,11 @@ def parse_document(
     nct = first_nct(v("clinicaltrials gov identifier") or "")
     if study_id is None:
         raise ParseError("GSK page without a study id")
-    elig = lines(values.get("eligibility criteria"))
-    inclusion, exclusion = criteria(elig.replace("Click to view inclusion/exclusion criteria", ""))
+    # The criteria sit in a collapsed block under a "Click to view" link, which is not criteria text.
+    elig_cell = values.get("eligibility criteria")
+    block = elig_cell.find(id="eligcrit") if elig_cell is not None else None
+    elig = lines(block if isinstance(block, Tag) else elig_cell).replace(_TOGGLE, "").strip()
+    inclusion, exclusion = criteria(elig)
     title = v("study title")
     generic, trade = v("generic name"), v("trade name")
     return [

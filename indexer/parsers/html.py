@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, NavigableString
 
 from indexer.identifiers import NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
@@ -20,14 +21,45 @@ def text(el: Tag | None) -> str:
     return " ".join(el.get_text(" ").split()) if el is not None else ""
 
 
+# Elements that start a line of their own; any other element's text runs on in the line it is in.
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
+# Word's "not sign" used as a soft hyphen inside words ("immuno¬sup¬pres¬sive"), as EU CTR pages carry it.
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_SOFT_HYPHEN_RE = re.compile(r"(?<=\w)[\u00ac\u00ad](?=\w)")
+
+
 def lines(el: Tag | None) -> str:
-    """An element's text keeping its line breaks (<br>, blocks), for criteria lists."""
+    """An element's text keeping its line breaks (<br>, blocks), for criteria lists.
+
+    One <br> is one line break: a hard-wrapped item stays one paragraph, so the splitter can tell a
+    wrapped line from a new item (separating each text node by a newline put blank lines between).
+    """
     if el is None:
         return ""
-    for br in el.find_all("br"):
-        br.replace_with("\n")
-    raw = el.get_text("\n")
-    return "\n".join(line.rstrip() for line in raw.splitlines()).strip()
+    parts: list[str] = []
+    _text_of(el, parts)
+    raw = _SOFT_HYPHEN_RE.sub("", "".join(parts).replace("\xa0", " "))
+    # Blank lines separate paragraphs; how many the markup made of it says nothing.
+    return _BLANK_LINES_RE.sub("\n\n", "\n".join(line.rstrip() for line in raw.splitlines())).strip()
+
+
+def _text_of(el: Tag, parts: list[str]) -> None:
+    for node in el.children:
+        if isinstance(node, Comment):
+            continue
+        if isinstance(node, NavigableString):
+            parts.append(str(node))
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                parts.append("\n")
+            elif node.name in ("script", "style"):
+                continue
+            elif node.name in _BLOCKS:
+                parts.append("\n")
+                _text_of(node, parts)
+                parts.append("\n")
+            else:
+                _text_of(node, parts)
 
 
 def label(value: str) -> str:
@@ -44,15 +76,30 @@ def row_pairs(soup: BeautifulSoup) -> list[tuple[str, Tag]]:
     return out
 
 
+# A sentence that introduces the whole list ("patients must fulfil ALL of the following criteria:", "may not
+# enter the study if ANY of the following apply:"): page furniture, not a criterion. "One of the following"
+# is a criterion (its items are alternatives) and stays.
+_LEAD_IN_RE = re.compile(
+    r"\b(?:all|any|each|every)\b[^:]*\bfollowing\b[^:]*[:：]$|\bfollowing (?:criteria|apply|applies)\b[^:]*[:：]$", re.I
+)
+
+
 def criteria(block: str, kind: str | None = None) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
     """Inclusion and exclusion from a block. With `kind`, the whole block is that kind (a register's
     E.3 field is inclusion, whatever headings its text repeats)."""
-    inclusion, exclusion = split_criteria(block)
+    inclusion, exclusion = (_without_lead_in(c) for c in split_criteria(block))
     if kind == "inclusion":
         return inclusion + exclusion, ()
     if kind == "exclusion":
         return (), inclusion + exclusion
     return inclusion, exclusion
+
+
+def _without_lead_in(items: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+    """The list with each lead-in sentence replaced by the items it introduces."""
+    if not any(c.children and _LEAD_IN_RE.search(c.text) for c in items):
+        return items
+    return tuple(x for c in items for x in (c.children if c.children and _LEAD_IN_RE.search(c.text) else (c,)))
 
 
 def first_nct(*values: str) -> str | None:
