@@ -176,7 +176,9 @@ def test_a_schema_8_store_is_rehashed_and_a_reordered_download_stays_unchanged(t
         versions = {r.nct_id: len(store.history(r.nct_id)) for r in records}
     finally:
         store.close()
-    again = [_reversed_study(tmp_path / "NCT00057759.json"), *sorted((FIXTURES / "euctr").glob("*.html"))]
+    # Only the ClinicalTrials.gov study: the EU CTR parser reads more of its pages since schema 8 (products,
+    # ages, countries, statuses), so those pages are rightly updated, not unchanged.
+    again = [_reversed_study(tmp_path / "NCT00057759.json")]
     with Catalog(load(data)) as c:
         stats = ingest_paths(c, again)
         assert stats["new"] == stats["updated"] == 0, stats

@@ -79,3 +79,90 @@ def test_euctr_soft_hyphens_are_not_kept_inside_words() -> None:
 def test_gsk_criteria_text_is_without_the_toggle_link() -> None:
     r = record("gsk", "gsk-clinicalstudyregister.com_study_100006.html")
     assert r.eligibility.criteria_text and r.eligibility.criteria_text.startswith("Inclusion Criteria:")
+
+
+def euctr_rows(name: str) -> list[tuple[str, str, str]]:
+    """(code, label, value) of an EU CTR protocol page's three-cell rows, read with lxml."""
+    page = lxml.html.fromstring((FIXTURES / "euctr" / name).read_bytes())
+    out = []
+    for tr in page.xpath("//tr[td[@class='first']]"):
+        first, second, third = (" ".join(td.text_content().split()) for td in tr.xpath("./td")[:3])
+        out.append((first, second, third))
+    return out
+
+
+DE_PAGE = "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html"
+
+
+def test_euctr_one_intervention_per_active_substance_with_its_own_trade_names() -> None:
+    # Ten IMP blocks (four strengths of Certican, two of Cellcept, ...) of five substances (CAS numbers).
+    rows = euctr_rows(DE_PAGE)
+    cas = [value for code, _, value in rows if code == "D.3.9.1"]
+    inns = {value for code, _, value in rows if code == "D.3.8"}
+    r = record("euctr", DE_PAGE)
+    assert len(cas) == 10 and len(r.interventions) == len(set(cas)) == 5
+    assert {i.name for i in r.interventions} <= inns
+    by_name = {i.name: i for i in r.interventions}
+    assert "Certican" in by_name["Everolimus"].other_names
+    assert "Certican" not in by_name["Tacrolimus Monohydrate"].other_names  # another IMP's trade name
+    assert {i.description for i in r.interventions} == {"IMP role: Test", "IMP role: Comparator"}
+
+
+def test_euctr_outside_eu_page_countries_and_child_ages() -> None:
+    name = "EUCTR_2011-005852-33_3rd.html"
+    page = lxml.html.fromstring((FIXTURES / "euctr" / name).read_bytes())
+    listed = [
+        " ".join(td.text_content().split())
+        for td in page.xpath("//tr[td[@class='first']='E.8.6.3']/td[@class='third']//td")
+    ]
+    rows = euctr_rows(name)
+    first_authorised = next(value for code, _, value in rows if code == "H.4.1")
+    yes = [label for code, label, value in rows if code.startswith("F.1") and value == "Yes"]
+    assert listed == ["Benin", "Burkina Faso", "Congo", "Nigeria", "Togo"] and first_authorised in listed
+    assert yes == ["Trial has subjects under 18", "Newborns (0-27 days)", "Infants and toddlers (28 days-23 months)"]
+    r = record("euctr", name)
+    assert [loc.country for loc in r.locations] == listed
+    assert (r.eligibility.min_age_years, r.eligibility.max_age_years) == (0, round(23 / 12, 4))
+    assert r.eligibility.provenance["max_age_years"] == "EU CTR section F.1.1.4"
+    assert [i.name for i in r.interventions] == ["artemether-lumefantrine"]  # one product, two substances
+    assert {"ARTEMETHER", "LUMEFANTRINE"} <= set(r.interventions[0].other_names)
+
+
+def test_euctr_prematurely_ended_is_terminated() -> None:
+    rows = euctr_rows("EUCTR_2009-016529-32_EE.html")
+    assert ("P.", "End of Trial Status", "Prematurely Ended") in rows
+    assert record("euctr", "EUCTR_2009-016529-32_EE.html").overall_status == "TERMINATED"
+
+
+def test_euctr_search_page_gives_each_result_with_its_protocols() -> None:
+    page = (FIXTURES / "euctr" / "derived_search_three_results.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(page)
+    ids = tree.xpath("//table[@class='result']//input[@name='enchx']/@value")
+    sponsors = [
+        " ".join(td.text_content().split()).removeprefix("Sponsor Name:").strip()
+        for td in tree.xpath("//table[@class='result']//td[span[@class='label']='Sponsor Name:']")
+    ]
+    records = parse(page.encode(), source="euctr")
+    assert [r.secondary_ids[0] for r in records] == ids and len(ids) == 3
+    assert [r.lead_sponsor for r in records] == sponsors
+    two = records[1]
+    assert [(loc.country, loc.status) for loc in two.locations] == [("EE", "TERMINATED"), ("GB", "ONGOING")]
+    assert two.overall_status == "ONGOING"  # still running in one country
+    assert (two.eligibility.sex, two.eligibility.min_age_years, two.eligibility.max_age_years) == ("FEMALE", 18, 64)
+    outside = records[2]
+    assert outside.locations == () and outside.overall_status is None
+    assert outside.source_url and outside.source_url.endswith("/2011-005852-33/3rd")
+    assert (outside.eligibility.min_age_years, outside.eligibility.max_age_years) == (0, round(23 / 12, 4))
+
+
+def test_euctr_ongoing_page_without_exclusion_in_latin1() -> None:
+    name = "derived_EUCTR_2015-000590-12_DE_ongoing_no_E4_latin1.html"
+    raw = (FIXTURES / "euctr" / name).read_bytes()
+    assert b"charset=ISO-8859-1" in raw
+    sponsor = re.search(r'Name of Sponsor</td><td class="third">([^<]+)<', raw.decode("iso-8859-1"))
+    assert sponsor and "ä" in sponsor.group(1)
+    r = record("euctr", name)
+    assert r.lead_sponsor == sponsor.group(1) and r.overall_status == "ONGOING"
+    assert r.eligibility.exclusion == () and len(r.eligibility.inclusion) == 7
+    assert r.eligibility.criteria_text and "Exclusion" not in r.eligibility.criteria_text.split("\n")[-1]
+    assert not r.eligibility.criteria_text.rstrip().endswith("Exclusion Criteria:")

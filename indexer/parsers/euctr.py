@@ -6,14 +6,14 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+import indexer.parsers.euctr_fields as fields
 from indexer import normalize as n
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, soup_of, text
-from indexer.record import Contact, Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Contact, Eligibility, Location, TrialRecord
 
 SOURCE = "euctr"
 _EUDRACT = re.compile(r"\b(\d{4}-\d{6}-\d{2})\b")
-_PROTOCOL = re.compile(r"([A-Z][A-Za-z ]+?) \(([^)]+)\)")
 TRIAL_URL = "https://www.clinicaltrialsregister.eu/ctr-search/trial/{}/{}"
 
 
@@ -60,17 +60,8 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
     nct = first_nct(*(text(cell) for key, cell in rows.items() if "nct" in key.lower()))
     inclusion, _ = criteria(lines(rows.get("E.3")), kind="inclusion")
     _, exclusion = criteria(lines(rows.get("E.4")), kind="exclusion")
-    # F.1: which age groups are included. No subjects under 18 -> 18; no elderly -> up to 64.
-    low = 18.0 if (v("F.1.1") or "").lower() == "no" else None
-    high = 64.0 if (v("F.1.3") or "").lower() == "no" and (v("F.1.2") or "").lower() == "yes" else None
-    provenance = {
-        k: f"EU CTR section {s}"
-        for k, s, val in (("min_age_years", "F.1.1", low), ("max_age_years", "F.1.3", high))
-        if val is not None
-    }
-    products = [text(c) for key, c in rows.items() if key in ("D.3.8", "D.3.1", "D.2.1.1.1")]
-    drugs = list(dict.fromkeys(text(td) for tr in soup.find_all("tr") for td in _value_of(tr, ("D.3.8",))))
-    trade = list(dict.fromkeys(text(td) for tr in soup.find_all("tr") for td in _value_of(tr, ("D.2.1.1.1",))))
+    codes = (fields.UNDER_18, *(code for code, *_ in fields.AGE_GROUPS))
+    low, high, provenance = fields.age_limits({code: n.yes_no(v(code)) for code in codes})
     male, female = (v("F.2.2") or "").lower(), (v("F.2.1") or "").lower()
     return TrialRecord(
         nct_id=trial_id(nct, eudract),
@@ -78,8 +69,8 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         brief_title=v("A.3.1") or v("A.3"),
         acronym=v("A.3.2"),
         org_study_id=v("A.4.1"),
-        secondary_ids=tuple(x for x in (eudract, v("A.5.1"), v("A.5.3")) if x),
-        overall_status=n.status(v("P. End of Trial Status") or v("trial status")),
+        secondary_ids=tuple(x for x in (eudract, _isrctn(v("A.5.1")), v("A.5.3")) if x),
+        overall_status=fields.status(v("P. End of Trial Status") or v("trial status")),
         completion_date=n.iso_date(v("P. Date of the global end of the trial")),
         lead_sponsor=v("B.1.1"),
         phases=tuple(
@@ -89,34 +80,27 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         ),
         enrollment=_int(v("F.4.2.2") or v("F.4.1")),
         conditions=tuple(x for x in (v("E.1.1"),) if x),
-        keywords=tuple(x for x in (v("E.1.1.1"),) if x),
-        interventions=tuple(Intervention(type="DRUG", name=d, other_names=tuple(trade)) for d in drugs)
-        or tuple(Intervention(type="DRUG", name=p) for p in dict.fromkeys(products) if p),
+        # The condition in lay words, and its MedDRA terms.
+        keywords=tuple(dict.fromkeys(x for x in (v("E.1.1.1"), *_terms(soup)) if x)),
+        interventions=fields.products(soup),
         brief_summary=v("E.2.1"),
         eligibility=Eligibility(
+            # A section the page leaves out (no E.4 row) gets no heading of its own.
             criteria_text="\n\n".join(
-                x
-                for x in (
-                    "Inclusion Criteria:\n" + lines(rows.get("E.3")),
-                    "Exclusion Criteria:\n" + lines(rows.get("E.4")),
-                )
+                f"{heading}\n{block}"
+                for heading, code in (("Inclusion Criteria:", "E.3"), ("Exclusion Criteria:", "E.4"))
+                if (block := lines(rows.get(code)))
             )
             or None,
             inclusion=inclusion,
             exclusion=exclusion,
             min_age_years=low,
             max_age_years=high,
-            sex="MALE"
-            if male == "yes" and female == "no"
-            else "FEMALE"
-            if female == "yes" and male == "no"
-            else "ALL"
-            if male or female
-            else None,
+            sex=_sex(female=female == "yes", male=male == "yes") if male or female else None,
             healthy_volunteers=n.yes_no(v("F.3.1")),
             provenance=provenance,
         ),
-        locations=tuple(Location(country=c) for c in _countries(v("A.1"))),
+        locations=tuple(Location(country=c) for c in fields.countries(v("A.1"), rows, soup)),
         # B.5: the contact point the sponsor designates for information on the trial.
         central_contacts=(
             (Contact(name=v("B.5.2"), role="CONTACT", phone=v("B.5.4"), email=v("B.5.6"), affiliation=v("B.5.1")),)
@@ -129,13 +113,17 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
     )
 
 
-def _value_of(tr: Tag, codes: tuple[str, ...]) -> list[Tag]:
+def _terms(soup: BeautifulSoup) -> list[str]:
+    return [text(tr.find_all("td")[2]) for tr in soup.find_all("tr") if _is_row(tr, "E.1.2", "Term")]
+
+
+def _is_row(tr: Tag, code: str, label: str) -> bool:
     cells = tr.find_all("td", recursive=False)
-    return [cells[2]] if len(cells) >= 3 and text(cells[0]) in codes and text(cells[2]) else []
+    return len(cells) >= 3 and text(cells[0]) == code and text(cells[1]) == label
 
 
-def _countries(member_state: str | None) -> list[str]:
-    return [member_state.split(" - ")[0].strip()] if member_state else []
+def _isrctn(value: str | None) -> str | None:
+    return f"ISRCTN{value}" if value and value.isdigit() else value
 
 
 def _int(value: str | None) -> int | None:
@@ -143,32 +131,56 @@ def _int(value: str | None) -> int | None:
 
 
 def _card(table: Tag, fetched_at: str | None) -> TrialRecord:
-    """One result of a search page: id, sponsor, title, condition, and each country's protocol status."""
-    fields: dict[str, str] = {}
+    """One result of a search page: id, sponsor, title, condition, ages, and each country's protocol status."""
+    values: dict[str, str] = {}
     for td in table.find_all("td"):
         label, _, value = text(td).partition(":")
         if value.strip():
-            fields.setdefault(label.strip().lower().rstrip(" *"), value.strip())
-    eudract = _EUDRACT.search(fields.get("eudract number", ""))
+            values.setdefault(label.strip().lower().rstrip(" *"), value.strip())
+    eudract = _EUDRACT.search(values.get("eudract number", ""))
     if eudract is None:
         raise ParseError("search result without an EudraCT number")
-    protocols = _PROTOCOL.findall(fields.get("trial protocol", ""))
-    link = table.find("a", href=re.compile(r"/ctr-search/trial/"))
-    url = ("https://www.clinicaltrialsregister.eu" + str(link["href"])) if link else None
-    genders = fields.get("gender", "").lower()
+    # Each protocol is a link to /ctr-search/trial/{EudraCT}/{country code or 3rd}, its status beside it.
+    links = table.find_all("a", href=re.compile(r"/ctr-search/trial/[^/]+/[A-Za-z0-9]+/?$"))
+    protocols = [(str(a["href"]).rstrip("/").rsplit("/", 1)[1], _status_after(a)) for a in links]
+    url = f"https://www.clinicaltrialsregister.eu{links[0]['href']}" if links else None
+    genders = {g.strip().lower() for g in values.get("gender", "").split(",")}
+    low, high, provenance = fields.age_limits(fields.card_age_answers(values.get("population age", "")))
+    statuses = [fields.status(s) for _, s in protocols if s]
+    # A trial running in one country and ended in another is still running.
+    running = [s for s in statuses if s in ("ONGOING", "RESTARTED")]
+    # MedDRA rows: version, SOC, code, term, level (the heading row's cells are labels).
+    meddra = [text(tds[3]) for tr in table.select("table.meddra tr") if len(tds := tr.find_all("td")) == 5]
     return TrialRecord(
         nct_id=trial_id(None, eudract.group(1)),
-        official_title=fields.get("full title"),
-        brief_title=fields.get("full title"),
-        org_study_id=fields.get("sponsor protocol number"),
+        official_title=values.get("full title"),
+        brief_title=values.get("full title"),
+        org_study_id=values.get("sponsor protocol number"),
         secondary_ids=(eudract.group(1),),
-        overall_status=n.status(protocols[0][1]) if protocols else None,
-        start_date=n.iso_date(fields.get("start date")),
-        lead_sponsor=fields.get("sponsor name"),
-        conditions=tuple(x for x in (fields.get("medical condition"),) if x),
-        eligibility=Eligibility(sex="ALL" if "male" in genders and "female" in genders else None),
-        locations=tuple(Location(country=code, status=n.status(status)) for code, status in protocols),
+        overall_status=(running or statuses or [None])[0],
+        start_date=n.iso_date(values.get("start date")),
+        lead_sponsor=values.get("sponsor name"),
+        conditions=tuple(x for x in (values.get("medical condition"),) if x),
+        keywords=tuple(dict.fromkeys(t for t in meddra if t)),
+        eligibility=Eligibility(
+            sex=_sex(female="female" in genders, male="male" in genders),
+            min_age_years=low,
+            max_age_years=high,
+            provenance={k: v.replace("section", "search result, Population Age, as") for k, v in provenance.items()},
+        ),
+        # A protocol outside the EU/EEA ("3rd") names no country on the card.
+        locations=tuple(Location(country=code, status=fields.status(st)) for code, st in protocols if code != "3rd"),
         source=SOURCE,
         source_url=url,
         fetched_at=fetched_at,
     )
+
+
+def _sex(*, female: bool, male: bool) -> str | None:
+    return "ALL" if female and male else "FEMALE" if female else "MALE" if male else None
+
+
+def _status_after(link: Tag) -> str | None:
+    """The "(Completed)" after a protocol's link, if the next element is a status."""
+    nxt = link.find_next_sibling()
+    return text(nxt).strip("() ") or None if isinstance(nxt, Tag) and "status" in (nxt.get("class") or []) else None
