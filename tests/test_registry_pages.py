@@ -8,6 +8,7 @@ import lxml.html
 import pytest
 
 from indexer.parsers import parse
+from indexer.parsers.errors import ParseError
 from indexer.record import Criterion, TrialRecord
 from tests.conftest import FIXTURES
 
@@ -166,3 +167,51 @@ def test_euctr_ongoing_page_without_exclusion_in_latin1() -> None:
     assert r.eligibility.exclusion == () and len(r.eligibility.inclusion) == 7
     assert r.eligibility.criteria_text and "Exclusion" not in r.eligibility.criteria_text.split("\n")[-1]
     assert not r.eligibility.criteria_text.rstrip().endswith("Exclusion Criteria:")
+
+
+@pytest.mark.parametrize("study", ["100006", "106847"])
+def test_gsk_lists_are_read_item_by_item(study: str) -> None:
+    name = f"gsk-clinicalstudyregister.com_study_{study}.html"
+    page = lxml.html.fromstring((FIXTURES / "gsk" / name).read_bytes())
+
+    def items(label: str) -> list[str]:
+        return [" ".join(li.text_content().split()) for li in page.xpath(f"//tr[td[1]='{label}']/td[2]//li")]
+
+    def bold(label: str) -> list[str]:
+        return [" ".join(b.text_content().split()) for b in page.xpath(f"//tr[td[1]='{label}']/td[2]//li//b")]
+
+    r = record("gsk", name)
+    assert set(r.keywords) == {k.strip() for item in items("Keywords") for k in item.split(",")}
+    assert [i.name for i in r.interventions] == bold("Interventions")
+    assert [a.label for a in r.arms] == bold("Arms")
+    generic = page.xpath("//tr[td[1]='Generic Name']/td[2]")[0].text_content().strip()
+    assert [i.name for i in r.interventions if generic in i.other_names] == [
+        n for n in bold("Interventions") if generic.lower() in n.lower()
+    ]
+
+
+def test_takeda_open_ended_age_range() -> None:
+    name = "takedaclinicaltrials.com_browse_summary_AG-1749_CCT-352.html"
+    page = lxml.html.fromstring((FIXTURES / "takeda" / name).read_bytes())
+    [ages] = page.xpath("//p[@class='eyebrowbold'][.='Ages']/following-sibling::*[1]")
+    m = re.fullmatch(r"(\d+) years and up", " ".join(ages.text_content().split()))  # "20  years and&nbsp;up"
+    assert m
+    r = record("takeda", name)
+    assert (r.eligibility.min_age_years, r.eligibility.max_age_years) == (int(m.group(1)), None)
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [
+        ("euctr", "EUCTR_2005-002909-23_PT.html"),
+        ("gsk", "gsk-clinicalstudyregister.com_study_100006.html"),
+        ("takeda", "takedaclinicaltrials.com_browse_summary_073-011.html"),
+    ],
+)
+def test_a_page_cut_short_is_an_error_not_a_partial_record(folder: str, name: str) -> None:
+    # Cut after the trial's id and before its criteria: the parser used to return the record without them.
+    body = (FIXTURES / folder / name).read_bytes()
+    cut = body[: len(body) // 2]
+    assert b"</html>" not in cut.lower()
+    with pytest.raises(ParseError, match="truncated"):
+        parse(cut, source=folder)

@@ -8,7 +8,7 @@ from indexer import normalize as n
 from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of, text
-from indexer.record import Contact, Design, Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Arm, Contact, Design, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "gsk"
 _TOGGLE = "Click to view inclusion/exclusion criteria"
@@ -72,16 +72,9 @@ def parse_document(
                 intervention_model=n.design_value(v("study design assignment")),
             ),
             conditions=tuple(c.strip() for c in (v("study indication") or "").split(",") if c.strip()),
-            keywords=tuple(k.strip() for k in (v("keywords") or "").split(",") if k.strip()),
-            interventions=(
-                Intervention(
-                    type="DRUG",
-                    name=generic,
-                    other_names=tuple(t.strip() for t in (trade or "").split(",") if t.strip()),
-                ),
-            )
-            if generic
-            else (),
+            keywords=_list(values.get("keywords")),
+            interventions=(drugs := _interventions(values.get("interventions"), generic, _split(trade))),
+            arms=_arms(values.get("arms"), drugs),
             brief_summary=v("brief summary"),
             detailed_description=v("detailed description"),
             eligibility=Eligibility(
@@ -104,6 +97,64 @@ def parse_document(
             fetched_at=fetched_at,
         )
     ]
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in (value or "").split(",") if t.strip())
+
+
+def _list(cell: Tag | None) -> tuple[str, ...]:
+    """A field's list items (<li>), or its comma-separated text when it has none."""
+    if cell is None:
+        return ()
+    items = [text(li) for li in cell.find_all("li")]
+    return tuple(dict.fromkeys(k for i in items for k in _split(i))) if items else _split(text(cell))
+
+
+def _entries(cell: Tag | None) -> list[tuple[str, dict[str, str]]]:
+    """The list of a field such as Interventions: each item's bold name and its "Type: drug" lines."""
+    out = []
+    for li in cell.find_all("li") if cell is not None else []:
+        bold = li.find("b")
+        name = text(bold) if bold is not None else ""
+        lines_ = [text(span) for span in li.find_all("span")]
+        labelled = dict(
+            (key.strip().lower(), value.strip()) for key, sep, value in (x.partition(":") for x in lines_) if sep
+        )
+        rest = [x for x in lines_ if x and x != name and ":" not in x]
+        if name:
+            out.append((name, {**labelled, "text": " ".join(rest)}))
+    return out
+
+
+def _interventions(cell: Tag | None, generic: str | None, trade: tuple[str, ...]) -> tuple[Intervention, ...]:
+    """The Interventions list; the study drug's generic and trade names go with the item that names it."""
+    found = []
+    for name, fields in _entries(cell):
+        others = (generic, *trade) if generic and generic.lower() in name.lower() else ()
+        found.append(
+            Intervention(
+                type=(fields.get("type") or "drug").upper().replace(" ", "_"),
+                name=name,
+                other_names=tuple(o for o in others if o),
+                description=fields.get("description") or None,
+                arm_labels=tuple(a for a in (fields.get("arms"),) if a),
+            )
+        )
+    if generic and not any(generic in i.other_names for i in found):
+        found.insert(0, Intervention(type="DRUG", name=generic, other_names=trade))
+    return tuple(found)
+
+
+def _arms(cell: Tag | None, drugs: tuple[Intervention, ...]) -> tuple[Arm, ...]:
+    return tuple(
+        Arm(
+            label=name,
+            description=fields["text"] or None,
+            intervention_names=tuple(d.name for d in drugs if name in d.arm_labels),
+        )
+        for name, fields in _entries(cell)
+    )
 
 
 _SITE_STATUS = {

@@ -9,10 +9,18 @@ from bs4.element import Comment, NavigableString
 
 from indexer.identifiers import NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
+from indexer.parsers.errors import ParseError
 from indexer.record import Criterion
+
+_END_RE = re.compile(rb"</html\s*>", re.I)
 
 
 def soup_of(body: bytes | str) -> BeautifulSoup:
+    """The parsed page. A page cut short in transfer is an error, not a record with whatever came before
+    the cut (the registers' pages all end in </html>; the criteria come late on each)."""
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    if not _END_RE.search(raw, max(0, len(raw) - 4096)):
+        raise ParseError("truncated page: no closing </html>")
     return BeautifulSoup(body, "lxml")
 
 

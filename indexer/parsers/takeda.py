@@ -13,7 +13,22 @@ from indexer.parsers.html import criteria, first_nct, label, lines, soup_of, tex
 from indexer.record import Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "takeda"
-_AGES = re.compile(r"(\d+)\s*(years?|months?)\s*-\s*(\d+)\s*(years?|months?)", re.I)
+_AGE = r"(\d+)\s*(years?|months?|weeks?|days?)"
+# "18 years - 65 years", "20 years and up" (or "and older"), "up to 17 years".
+_AGES = re.compile(rf"^{_AGE}\s*(?:-|to)\s*{_AGE}$", re.I)
+_AGES_FROM = re.compile(rf"^{_AGE}\s*(?:and (?:up|older|over)|\+|or older)$", re.I)
+_AGES_UP_TO = re.compile(rf"^(?:up to|under|<=?)\s*{_AGE}$", re.I)
+
+
+def _ages(value: str) -> tuple[float | None, float | None]:
+    value = " ".join(value.split())
+    if m := _AGES.match(value):
+        return n.age_years(f"{m.group(1)} {m.group(2)}"), n.age_years(f"{m.group(3)} {m.group(4)}")
+    if m := _AGES_FROM.match(value):
+        return n.age_years(f"{m.group(1)} {m.group(2)}"), None
+    if m := _AGES_UP_TO.match(value):
+        return None, n.age_years(f"{m.group(1)} {m.group(2)}")
+    return None, None
 
 
 def _pairs(soup: object) -> dict[str, Tag]:
@@ -43,9 +58,7 @@ def parse_document(
         raise ParseError("Takeda page with an empty trial id")
     elig = lines(pairs.get("eligibility criteria"))
     inclusion, exclusion = criteria(elig)
-    low = high = None
-    if m := _AGES.search(v("ages") or ""):
-        low, high = n.age_years(f"{m.group(1)} {m.group(2)}"), n.age_years(f"{m.group(3)} {m.group(4)}")
+    low, high = _ages(v("ages") or "")
     compounds = [c.strip() for c in (v("compound") or "").split(",") if c.strip()]
     countries = [c.strip() for c in (v("locations") or "").split(",") if c.strip()]
     return [
