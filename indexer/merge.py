@@ -98,6 +98,16 @@ def merged(store: RecordStore, trial_id: str) -> MergedTrial | None:
                 out[key] = value  # the registry says nothing here; this source does
                 provenance[key] = other.source
                 completed = True
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                # A part such as eligibility: each of its fields the record leaves empty (a search result's
+                # card has no criteria; its protocol page has).
+                part = dict(out[key])
+                for sub, v in value.items():
+                    if _empty(part.get(sub)) and not _empty(v):
+                        part[sub] = v
+                        provenance[f"{key}.{sub}"] = other.source
+                        completed = True
+                out[key] = part
     disagreements = []
     for path in COMPARED if others else ():  # one source cannot disagree with itself
         values = [

@@ -57,8 +57,11 @@ def test_euctr_search_results_page() -> None:
         (FIXTURES / "euctr" / "clinicaltrialsregister.eu_ctr-search_search_query_2015-000590-12.html").read_bytes()
     )
     assert card.secondary_ids == ("2015-000590-12",) and card.org_study_id == "CRAD001HDE53"
-    assert card.source_url == "https://www.clinicaltrialsregister.eu/ctr-search/trial/2015-000590-12/DE"
-    assert [(loc.country, loc.status) for loc in card.locations] == [("DE", "COMPLETED")]
+    # The card's own address (a search for it), not its protocol page's, whose record it must not replace.
+    assert (
+        card.source_url == "https://www.clinicaltrialsregister.eu/ctr-search/search?query=eudract_number:2015-000590-12"
+    )
+    assert [(loc.country, loc.status) for loc in card.locations] == [("Germany", "COMPLETED")]  # the DE link
 
 
 def test_gsk_and_takeda_link_their_nct_ids() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from indexer.parsers import parse
 from indexer.parsers.errors import ParseError
 from indexer.record import Criterion, TrialRecord
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Trials
 
 
 def record(folder: str, name: str) -> TrialRecord:
@@ -147,12 +149,14 @@ def test_euctr_search_page_gives_each_result_with_its_protocols() -> None:
     assert [r.secondary_ids[0] for r in records] == ids and len(ids) == 3
     assert [r.lead_sponsor for r in records] == sponsors
     two = records[1]
-    assert [(loc.country, loc.status) for loc in two.locations] == [("EE", "TERMINATED"), ("GB", "ONGOING")]
+    assert [(loc.country, loc.status) for loc in two.locations] == [
+        ("Estonia", "TERMINATED"),
+        ("United Kingdom", "ONGOING"),
+    ]
     assert two.overall_status == "ONGOING"  # still running in one country
     assert (two.eligibility.sex, two.eligibility.min_age_years, two.eligibility.max_age_years) == ("FEMALE", 18, 64)
     outside = records[2]
     assert outside.locations == () and outside.overall_status is None
-    assert outside.source_url and outside.source_url.endswith("/2011-005852-33/3rd")
     assert (outside.eligibility.min_age_years, outside.eligibility.max_age_years) == (0, round(23 / 12, 4))
 
 
@@ -215,3 +219,36 @@ def test_a_page_cut_short_is_an_error_not_a_partial_record(folder: str, name: st
     assert b"</html>" not in cut.lower()
     with pytest.raises(ParseError, match="truncated"):
         parse(cut, source=folder)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "EUCTR_2005-002909-23_PT.html",
+        "EUCTR_2009-016529-32_EE.html",
+        "EUCTR_2011-005852-33_3rd.html",
+        "clinicaltrialsregister.eu_ctr-search_trial_2015-000590-12_DE.html",
+    ],
+)
+def test_euctr_page_read_from_a_file_names_its_own_address(name: str) -> None:
+    # Each member state's protocol is a page of its own; read from a file (no URL given), its record still
+    # gets the address it was recorded from (in the file name), so two countries' pages are two sources.
+    m = re.search(r"(\d{4}-\d{6}-\d{2})_(\w+)\.html$", name)
+    assert m
+    expected = f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{m.group(1)}/{m.group(2)}"
+    assert record("euctr", name).source_url == expected
+
+
+def test_search_results_and_protocol_pages_are_separate_sources(trials: Trials, tmp_path: Path) -> None:
+    # Ingested together, the search page's card for 2009-016529-32 must not replace its EE protocol page.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("EUCTR_2009-016529-32_EE.html", "derived_search_three_results.html"):
+        shutil.copy(FIXTURES / "euctr" / name, folder / name)
+    trials("ingest", str(folder))
+    shown = trials.json("show", "2009-016529-32")
+    assert {s["url"] for s in shown["sources"]} == {
+        "https://www.clinicaltrialsregister.eu/ctr-search/trial/2009-016529-32/EE",
+        "https://www.clinicaltrialsregister.eu/ctr-search/search?query=eudract_number:2009-016529-32",
+    }
+    assert len(shown["eligibility"]["inclusion"]) == 3  # the protocol page's criteria are kept

@@ -15,6 +15,7 @@ from indexer.record import Contact, Eligibility, Location, TrialRecord
 SOURCE = "euctr"
 _EUDRACT = re.compile(r"\b(\d{4}-\d{6}-\d{2})\b")
 TRIAL_URL = "https://www.clinicaltrialsregister.eu/ctr-search/trial/{}/{}"
+SEARCH_URL = "https://www.clinicaltrialsregister.eu/ctr-search/search?query=eudract_number:{}"
 
 
 def trial_id(nct: str | None, eudract: str) -> str:
@@ -108,7 +109,8 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
             else ()
         ),
         source=SOURCE,
-        source_url=url,
+        # Read from a file, a page still names its own address: each member state's protocol is a page of its own.
+        source_url=url or ((code := fields.protocol_code(v("A.1"))) and TRIAL_URL.format(eudract, code)),
         fetched_at=fetched_at,
     )
 
@@ -143,7 +145,6 @@ def _card(table: Tag, fetched_at: str | None) -> TrialRecord:
     # Each protocol is a link to /ctr-search/trial/{EudraCT}/{country code or 3rd}, its status beside it.
     links = table.find_all("a", href=re.compile(r"/ctr-search/trial/[^/]+/[A-Za-z0-9]+/?$"))
     protocols = [(str(a["href"]).rstrip("/").rsplit("/", 1)[1], _status_after(a)) for a in links]
-    url = f"https://www.clinicaltrialsregister.eu{links[0]['href']}" if links else None
     genders = {g.strip().lower() for g in values.get("gender", "").split(",")}
     low, high, provenance = fields.age_limits(fields.card_age_answers(values.get("population age", "")))
     statuses = [fields.status(s) for _, s in protocols if s]
@@ -169,9 +170,15 @@ def _card(table: Tag, fetched_at: str | None) -> TrialRecord:
             provenance={k: v.replace("section", "search result, Population Age, as") for k, v in provenance.items()},
         ),
         # A protocol outside the EU/EEA ("3rd") names no country on the card.
-        locations=tuple(Location(country=code, status=fields.status(st)) for code, st in protocols if code != "3rd"),
+        locations=tuple(
+            Location(country=fields.MEMBER_STATES.get(code.upper(), code), status=fields.status(st))
+            for code, st in protocols
+            if code != fields.OUTSIDE_EU
+        ),
         source=SOURCE,
-        source_url=url,
+        # The card's own address: a search for its EudraCT number. Its protocol links are other pages, whose
+        # records a card must not replace (a store keeps one record per source and address).
+        source_url=SEARCH_URL.format(eudract.group(1)),
         fetched_at=fetched_at,
     )
 

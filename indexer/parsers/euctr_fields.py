@@ -122,6 +122,26 @@ def _distinct(values: list[str], exclude: str) -> list[str]:
     return out
 
 
+# The codes the register's URLs give each member state's protocol (/ctr-search/trial/{EudraCT}/{code}).
+MEMBER_STATES = {
+    "AT": "Austria", "BE": "Belgium", "BG": "Bulgaria", "HR": "Croatia", "CY": "Cyprus", "CZ": "Czech Republic",
+    "DK": "Denmark", "EE": "Estonia", "FI": "Finland", "FR": "France", "DE": "Germany", "GR": "Greece",
+    "HU": "Hungary", "IS": "Iceland", "IE": "Ireland", "IT": "Italy", "LV": "Latvia", "LI": "Liechtenstein",
+    "LT": "Lithuania", "LU": "Luxembourg", "MT": "Malta", "NL": "Netherlands", "NO": "Norway", "PL": "Poland",
+    "PT": "Portugal", "RO": "Romania", "SK": "Slovakia", "SI": "Slovenia", "ES": "Spain", "SE": "Sweden",
+    "GB": "United Kingdom",
+}  # fmt: skip
+_CODES = {name.lower(): code for code, name in MEMBER_STATES.items()} | {"czechia": "CZ"}
+OUTSIDE_EU = "3rd"
+
+
+def protocol_code(member_state: str | None) -> str | None:
+    """The URL code of a protocol ("Germany - BfArM" -> "DE"; no member state: "3rd", outside the EU/EEA)."""
+    if not member_state:
+        return OUTSIDE_EU
+    return _CODES.get(member_state.split(" - ")[0].strip().lower())
+
+
 def countries(member_state: str | None, rows: dict[str, Tag], soup: BeautifulSoup) -> list[str]:
     """The member state of this protocol and the countries outside the EEA it lists (E.8.6.3, H.4.1)."""
     out = [member_state.split(" - ")[0].strip()] if member_state else []
