@@ -252,3 +252,33 @@ def test_search_results_and_protocol_pages_are_separate_sources(trials: Trials, 
         "https://www.clinicaltrialsregister.eu/ctr-search/search?query=eudract_number:2009-016529-32",
     }
     assert len(shown["eligibility"]["inclusion"]) == 3  # the protocol page's criteria are kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "EUCTR_2005-002909-23_PT.html",
+        "EUCTR_2009-016529-32_EE.html",
+        "EUCTR_2011-005852-33_3rd.html",
+        DE_PAGE,
+    ],
+)
+def test_euctr_design_dates_supporters_and_results(name: str) -> None:
+    rows = euctr_rows(name)
+    answer = {code: value for code, _, value in reversed(rows) if code.startswith("E.8.1")}
+    page = lxml.html.fromstring((FIXTURES / "euctr" / name).read_bytes())
+    [entered] = page.xpath("//td[starts-with(., 'Date on which this record was first entered')]/following-sibling::td")
+    sponsor = next(value for code, _, value in rows if code == "B.1.1")
+    support = {value for code, _, value in rows if code in ("B.1.1", "B.4.1") and value} - {sponsor}
+    results_link = page.xpath("//a[@href='results' or substring(@href, string-length(@href) - 7) = '/results']")
+    r = record("euctr", name)
+    assert r.first_submitted == entered.text_content().strip()
+    assert set(r.collaborators) == support
+    assert r.has_results is bool(results_link)
+    assert r.design.allocation == {"Yes": "RANDOMIZED"}.get(answer["E.8.1.1"], r.design.allocation)
+    if answer["E.8.1.1"] != "Yes":
+        assert r.design.allocation != "RANDOMIZED"
+    expected_masking = "DOUBLE" if answer["E.8.1.4"] == "Yes" else "SINGLE" if answer["E.8.1.3"] == "Yes" else None
+    expected_masking = expected_masking or ("NONE" if answer["E.8.1.2"] == "Yes" else None)
+    assert r.design.masking == expected_masking
+    assert r.design.intervention_model == ("PARALLEL" if answer["E.8.1.5"] == "Yes" else None)

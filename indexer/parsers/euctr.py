@@ -13,6 +13,7 @@ from indexer.parsers.html import criteria, first_nct, lines, soup_of, text
 from indexer.record import Contact, Eligibility, Location, TrialRecord
 
 SOURCE = "euctr"
+_RESULTS_LINK = re.compile(r"(?:^|/)results/?$")
 _EUDRACT = re.compile(r"\b(\d{4}-\d{6}-\d{2})\b")
 TRIAL_URL = "https://www.clinicaltrialsregister.eu/ctr-search/trial/{}/{}"
 SEARCH_URL = "https://www.clinicaltrialsregister.eu/ctr-search/search?query=eudract_number:{}"
@@ -74,6 +75,12 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         overall_status=fields.status(v("P. End of Trial Status") or v("trial status")),
         completion_date=n.iso_date(v("P. Date of the global end of the trial")),
         lead_sponsor=v("B.1.1"),
+        # Further sponsors (B.Sponsor: 2, ...) and the organisations giving money or material (B.4.1).
+        collaborators=tuple(c for c in dict.fromkeys(_values(soup, ("B.1.1", "B.4.1"))) if c != v("B.1.1")),
+        first_submitted=n.iso_date(v("date on which this record was first entered in the eudract database")),
+        design=fields.design({code: n.yes_no(v(code)) for code in fields.DESIGN_CODES}),
+        # "Trial results: View results" links to the results page; "Removed from public view" shows none.
+        has_results=soup.find("a", href=_RESULTS_LINK) is not None,
         phases=tuple(
             p
             for code, p in (("E.7.1", "PHASE1"), ("E.7.2", "PHASE2"), ("E.7.3", "PHASE3"), ("E.7.4", "PHASE4"))
@@ -113,6 +120,16 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         source_url=url or ((code := fields.protocol_code(v("A.1"))) and TRIAL_URL.format(eudract, code)),
         fetched_at=fetched_at,
     )
+
+
+def _values(soup: BeautifulSoup, codes: tuple[str, ...]) -> list[str]:
+    """Every value of rows with these section codes, in page order (a code repeats in each B.Sponsor block)."""
+    found = []
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all("td", recursive=False)
+        if len(cells) >= 3 and text(cells[0]) in codes and (value := text(cells[2])):
+            found.append(value)
+    return found
 
 
 def _terms(soup: BeautifulSoup) -> list[str]:

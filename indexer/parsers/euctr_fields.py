@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup, Tag
 
 from indexer import normalize as n
 from indexer.parsers.html import text
-from indexer.record import Intervention
+from indexer.record import Design, Intervention
 
 # F.1: the age groups a protocol includes, youngest first, with the ages each spans (in years).
 AGE_GROUPS = (
@@ -156,3 +156,21 @@ def countries(member_state: str | None, rows: dict[str, Tag], soup: BeautifulSou
     if (first := rows.get("H.4.1")) is not None and text(first):
         out.append(text(first))
     return list(dict.fromkeys(out))
+
+
+def design(answers: dict[str, bool | None]) -> Design:
+    """E.8.1's yes/no design questions as the record's design (a question not answered says nothing)."""
+    controlled, randomised = answers.get("E.8.1"), answers.get("E.8.1.1")
+    masking = next(
+        (m for code, m in (("E.8.1.4", "DOUBLE"), ("E.8.1.3", "SINGLE"), ("E.8.1.2", "NONE")) if answers.get(code)),
+        None,
+    )
+    model = next((m for code, m in (("E.8.1.5", "PARALLEL"), ("E.8.1.6", "CROSSOVER")) if answers.get(code)), None)
+    return Design(
+        allocation="RANDOMIZED" if randomised else "NON_RANDOMIZED" if randomised is False and controlled else None,
+        masking=masking,
+        intervention_model=model,
+    )
+
+
+DESIGN_CODES = ("E.8.1", "E.8.1.1", "E.8.1.2", "E.8.1.3", "E.8.1.4", "E.8.1.5", "E.8.1.6")
