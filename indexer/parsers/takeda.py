@@ -10,7 +10,7 @@ from indexer import normalize as n
 from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, label, lines, soup_of, text
-from indexer.record import Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Arm, Eligibility, Intervention, Location, TrialRecord
 
 SOURCE = "takeda"
 _AGE = r"(\d+)\s*(years?|months?|weeks?|days?)"
@@ -40,6 +40,66 @@ def _pairs(soup: object) -> dict[str, Tag]:
         if key and value is not None:
             out.setdefault(key, value)
     return out
+
+
+# An arm's heading is "Type: label"; ClinicalTrials.gov's names for the types.
+_ARM_TYPES = {
+    "active": "ACTIVE_COMPARATOR",
+    "active comparator": "ACTIVE_COMPARATOR",
+    "experimental": "EXPERIMENTAL",
+    "placebo": "PLACEBO_COMPARATOR",
+    "placebo comparator": "PLACEBO_COMPARATOR",
+    "sham": "SHAM_COMPARATOR",
+    "sham comparator": "SHAM_COMPARATOR",
+    "no intervention": "NO_INTERVENTION",
+    "other": "OTHER",
+}
+_GIVEN = re.compile(r"^Intervention:\s*([^:]+):\s*(.+)$")
+
+
+def _arms(listing: Tag | None) -> tuple[Arm, ...]:
+    """Each item of the arms list: "Experimental: Cohort 1: TAK-648 0.05 mg", its description and the
+    "Intervention: drug: TAK-648" lines under it."""
+    arms = []
+    for li in listing.find_all("li", recursive=False) if listing is not None and listing.name == "ul" else []:
+        head = " ".join(str(x) for x in li.find_all(string=True, recursive=False)).strip()
+        kind, sep, name = (" ".join(head.split())).partition(":")
+        label = name.strip() if sep else kind
+        notes = [text(sub) for sub in li.find_all("li")]
+        given = [m.group(2).strip() for x in notes if (m := _GIVEN.match(x))]
+        described = [x for x in notes if not _GIVEN.match(x)]
+        arms.append(
+            Arm(
+                label=label or head,
+                type=_ARM_TYPES.get(kind.strip().lower()) if sep else None,
+                description=" ".join(described) or None,
+                intervention_names=tuple(given),
+            )
+        )
+    return tuple(a for a in arms if a.label)
+
+
+def _interventions(compounds: list[str], arms: tuple[Arm, ...]) -> tuple[Intervention, ...]:
+    """The compound (its first name generic, the rest brand names and codes), then each drug the arms give
+    that is not one of the compound's names."""
+    out: dict[str, Intervention] = {}
+    if compounds:
+        out[compounds[0].lower()] = Intervention(type="DRUG", name=compounds[0], other_names=tuple(compounds[1:]))
+    known = {c.lower() for c in compounds}
+    for arm in arms:
+        for name in arm.intervention_names:
+            low = name.lower()
+            # "Pioglitazone/metformin hydrochloride" is the compound "pioglitazone/metformin"; its placebo is not.
+            same = low in known or ("placebo" not in low and any(low.startswith(k) for k in known))
+            key = compounds[0].lower() if same else low
+            found = out.get(key) or Intervention(type="DRUG", name=name)
+            out[key] = Intervention(
+                type=found.type,
+                name=found.name,
+                other_names=found.other_names,
+                arm_labels=tuple(dict.fromkeys((*found.arm_labels, arm.label))),
+            )
+    return tuple(out.values())
 
 
 def parse_document(
@@ -77,9 +137,8 @@ def parse_document(
             enrollment=int(e) if (e := v("enrollment/number of participants")) and e.isdigit() else None,
             conditions=tuple(c.strip() for c in (v("condition") or "").split(",") if c.strip()),
             # The first compound is the generic name; the rest are its brand names and codes.
-            interventions=(Intervention(type="DRUG", name=compounds[0], other_names=tuple(compounds[1:])),)
-            if compounds
-            else (),
+            interventions=_interventions(compounds, arms := _arms(pairs.get("trial arms/groups or cohorts"))),
+            arms=arms,
             brief_summary=v("brief summary"),
             detailed_description=v("detailed description"),
             eligibility=Eligibility(
