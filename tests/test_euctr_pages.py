@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import lxml.html
 import pytest
 
 from indexer.parsers import parse
+from indexer.parsers.html import criteria
 from tests.conftest import FIXTURES, Trials
 from tests.test_registry_pages import record, texts
 
@@ -186,3 +188,26 @@ def test_euctr_design_dates_supporters_and_results(name: str) -> None:
     expected_masking = expected_masking or ("NONE" if answer["E.8.1.2"] == "Yes" else None)
     assert r.design.masking == expected_masking
     assert r.design.intervention_model == ("PARALLEL" if answer["E.8.1.5"] == "Yes" else None)
+
+
+def _criteria_fields(name: str) -> tuple[str, str]:
+    record_ = json.loads((FIXTURES / "euctr_text" / name).read_text(encoding="utf-8"))
+    return record_["e3_principal_inclusion_criteria"], record_["e4_principal_exclusion_criteria"]
+
+
+def test_numbered_list_typed_into_one_line_is_one_item_per_number() -> None:
+    e3, e4 = _criteria_fields("2016-004489-24-DE.json")
+    inclusion, _ = criteria(e3, kind="inclusion")
+    _, exclusion = criteria(e4, kind="exclusion")
+    # Numbered 1 to 5 and 1 to 12 (the text's "criterion 5 parenchymous" and "2.5" are no items).
+    assert [len(inclusion), len(exclusion)] == [5, 12]
+    assert inclusion[0].text == "Is less than 18 years of age."
+    assert exclusion[-1].text.startswith("Application of any topical hemostatic agent")
+    assert all(c.text[:1].isupper() for c in inclusion + exclusion)
+
+
+def test_dash_list_typed_into_one_line_is_one_item_per_dash() -> None:
+    e3, _ = _criteria_fields("2022-000099-20-DE.json")
+    inclusion, _ = criteria(e3, kind="inclusion")
+    expected = [" ".join(part.split()) for part in e3.removeprefix("- ").split(" - ")]
+    assert [c.text for c in inclusion] == expected and len(expected) == 3

@@ -95,12 +95,42 @@ _LEAD_IN_RE = re.compile(
 def criteria(block: str, kind: str | None = None) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
     """Inclusion and exclusion from a block. With `kind`, the whole block is that kind (a register's
     E.3 field is inclusion, whatever headings its text repeats)."""
-    inclusion, exclusion = (_without_lead_in(c) for c in split_criteria(block))
+    inclusion, exclusion = (_without_lead_in(c) for c in split_criteria(_run_in_items_apart(block)))
     if kind == "inclusion":
         return inclusion + exclusion, ()
     if kind == "exclusion":
         return (), inclusion + exclusion
     return inclusion, exclusion
+
+
+# A list typed into one line: "Pre-operative: 1. Is less than 18 years of age. 2. Requires ..." or
+# "- Born at ... - Informed consent ...". A number counts as an item's only in the sequence 1, 2, 3, ...
+_NUMBER_RE = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)]\s+(?=[A-Z(])")
+_DASH_RE = re.compile(r"(?:(?<=\s)|^)[-•]\s+(?![IVX]+\b)(?=[A-Z0-9])")  # not "stage I - IV"
+
+
+def _run_in_items_apart(block: str) -> str:
+    return "\n".join(_line_apart(line) for line in block.splitlines())
+
+
+def _line_apart(line: str) -> str:
+    cuts: list[int] = []
+    expected = 1
+    for m in _NUMBER_RE.finditer(line):
+        if int(m.group(1)) == expected:
+            cuts.append(m.start())
+            expected += 1
+    if len(cuts) < 2:
+        # Dashes make a list only when the line opens with one, or with a heading ("Part A: - ..."): a dash
+        # inside a sentence ("stage I - IV") is punctuation.
+        cuts = [m.start() for m in _DASH_RE.finditer(line)]
+        if cuts and line[: cuts[0]].strip() and not line[: cuts[0]].rstrip().endswith(":"):
+            cuts = []
+    if len(cuts) < 2:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    parts = [line[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+    return "\n".join(indent + p for p in parts if p)
 
 
 def _without_lead_in(items: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
