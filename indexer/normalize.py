@@ -190,7 +190,13 @@ def study_type(text: str | None) -> str | None:
     return enum_value(text.split("[")[0])
 
 
-_phase_re = lazy_pattern(r"(early\s*phase\s*1|phase\s*[0-4]|n/?a)", re.I)
+# "Phase 2", "Phase 1/Phase 2", and as other registries write it: "Phase 2/3", "Phase 1b/2", "Phase II/III".
+_PHASE_NUMBER = r"(?:[0-4]|iv|i{1,3})[ab]?\b"
+_phase_re = lazy_pattern(
+    rf"(early\s*phase\s*1|phase\s*{_PHASE_NUMBER}(?:\s*/\s*(?:phase\s*)?{_PHASE_NUMBER})*|n/?a)", re.I
+)
+_PHASE_PART = re.compile(r"iv|i{1,3}|[0-4]", re.I)
+_ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
 
 def phases(text: str | None) -> tuple[str, ...]:
@@ -205,7 +211,11 @@ def phases(text: str | None) -> tuple[str, ...]:
         elif token.replace("/", "") == "NA":
             value = "NA"
         else:
-            value = token
+            for part in _PHASE_PART.findall(token.removeprefix("PHASE").replace("PHASE", "")):
+                value = f"PHASE{_ROMAN_PHASE.get(part.upper(), part)}"
+                if value not in out:
+                    out.append(value)
+            continue
         if value not in out:
             out.append(value)
     return tuple(out)

@@ -211,3 +211,11 @@ def test_dash_list_typed_into_one_line_is_one_item_per_dash() -> None:
     inclusion, _ = criteria(e3, kind="inclusion")
     expected = [" ".join(part.split()) for part in e3.removeprefix("- ").split(" - ")]
     assert [c.text for c in inclusion] == expected and len(expected) == 3
+
+
+def test_euctr_statuses_the_register_no_longer_follows_are_unknown() -> None:
+    # The register's own wording for a UK protocol after 2020 and one moved to CTIS: no status of the trial.
+    import indexer.parsers.euctr_fields as fields
+
+    assert fields.status("GB - no longer in EU/EEA") == fields.status("Trial now transitioned") == "UNKNOWN"
+    assert fields.status("Temporarily Halted") == "SUSPENDED" and fields.status("Not Authorised") == "WITHDRAWN"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from indexer import normalize as n
+from tests.conftest import shared
 
 
 @pytest.mark.parametrize(
@@ -99,3 +102,14 @@ def test_lazy_pattern_compiles_at_its_first_use_once() -> None:
     pattern = lazy_pattern(r"lupus\s+(\w+)", re.IGNORECASE)
     assert pattern() is pattern() and pattern() == re.compile(r"lupus\s+(\w+)", re.IGNORECASE)
     assert pattern().search("Systemic LUPUS erythematosus")[1] == "erythematosus"  # type: ignore[index]
+
+
+def test_phases_as_other_registries_write_them() -> None:
+    # Real values of the ICTRP export's Phase column (registries/ictrp): roman numerals and "2/ Phase 3".
+    with (shared("registries", "ictrp") / "ictrp_main_sample.csv").open(encoding="utf-8", errors="replace") as f:
+        values = {row["Phase"].strip() for row in csv.DictReader(f)}
+    assert {"Phase III", "Phase 2/ Phase 3"} <= values
+    assert n.phases("Phase III") == ("PHASE3",)
+    assert n.phases("Phase 2/ Phase 3") == ("PHASE2", "PHASE3")
+    # The shortened forms registry pages use (GSK, Takeda: "Phase 2/3", "Phase 1b/2").
+    assert n.phases("Phase 2/3") == ("PHASE2", "PHASE3") and n.phases("Phase 1b/2") == ("PHASE1", "PHASE2")

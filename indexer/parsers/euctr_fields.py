@@ -62,6 +62,9 @@ _STATUS = {
     "SUSPENDED_BY_CA": "SUSPENDED",
     "NOT_AUTHORISED": "WITHDRAWN",
     "PROHIBITED_BY_CA": "WITHDRAWN",
+    # The register no longer follows the protocol (a UK one after Brexit, one moved to CTIS).
+    "GB_NO_LONGER_IN_EU_EEA": "UNKNOWN",
+    "TRIAL_NOW_TRANSITIONED": "UNKNOWN",
 }
 
 
