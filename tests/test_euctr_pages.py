@@ -219,3 +219,37 @@ def test_euctr_statuses_the_register_no_longer_follows_are_unknown() -> None:
 
     assert fields.status("GB - no longer in EU/EEA") == fields.status("Trial now transitioned") == "UNKNOWN"
     assert fields.status("Temporarily Halted") == "SUSPENDED" and fields.status("Not Authorised") == "WITHDRAWN"
+
+
+def test_euctr_a5_identifiers_link_the_trial() -> None:
+    # The DE page has no A.5 rows; newer protocol pages carry them in this form after A.4.1.
+    page = (FIXTURES / "euctr" / DE_PAGE).read_text(encoding="utf-8")
+    rows = "".join(
+        f'<tr class="tricell">\n<td class="first">{code}</td><td class="second">{label}</td>'
+        f'<td class="third">{value}</td>\n</tr>\n'
+        for code, label, value in (
+            ("A.5.1", "ISRCTN (International Standard Randomised Controlled Trial) Number", "ISRCTN12345678"),
+            ("A.5.2", "US NCT (ClinicalTrials.gov registry) number", "NCT02641275"),
+            ("A.5.3", "WHO Universal Trial Reference Number (UTRN)", "U1111-1169-1234"),
+        )
+    )
+    anchor = '<tr class="tricell">\n<td class="first">A.7</td>'
+    assert page.count(anchor) == 1
+    [r] = parse(page.replace(anchor, rows + anchor).encode(), source="euctr")
+    assert r.nct_id == "NCT02641275"
+    assert r.secondary_ids == ("2015-000590-12", "ISRCTN12345678", "U1111-1169-1234")
+
+
+@pytest.mark.parametrize("name", ["EUCTR_2005-002909-23_PT.html", "EUCTR_2011-005852-33_3rd.html", DE_PAGE])
+def test_euctr_end_points_are_the_outcomes(name: str) -> None:
+    rows = {code: value for code, _, value in reversed(euctr_rows(name))}
+
+    def squeezed(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        # lxml runs text across a <br> together ("weeks.•"); the parser puts a space there.
+        return [(re.sub(r"\s+", "", m), t) for m, t in pairs]
+
+    r = record("euctr", name)
+    primary = [(rows["E.5.1"], rows.get("E.5.1.1") or None)]
+    assert squeezed([(o.measure, o.time_frame) for o in r.primary_outcomes]) == squeezed(primary)
+    secondary = [(rows["E.5.2"], rows.get("E.5.2.1") or None)] if rows.get("E.5.2") else []
+    assert squeezed([(o.measure, o.time_frame) for o in r.secondary_outcomes]) == squeezed(secondary)

@@ -10,7 +10,7 @@ import indexer.parsers.euctr_fields as fields
 from indexer import normalize as n
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, soup_of, text
-from indexer.record import Contact, Eligibility, Location, TrialRecord
+from indexer.record import Contact, Eligibility, Location, Outcome, TrialRecord
 
 SOURCE = "euctr"
 _RESULTS_LINK = re.compile(r"(?:^|/)results/?$")
@@ -92,6 +92,9 @@ def _protocol(soup: BeautifulSoup, rows: dict[str, Tag], url: str | None, fetche
         keywords=tuple(dict.fromkeys(x for x in (v("E.1.1.1"), *_terms(soup)) if x)),
         interventions=fields.products(soup),
         brief_summary=v("E.2.1"),
+        # E.5: the end points, each with when it is evaluated.
+        primary_outcomes=tuple(Outcome(m, time_frame=v("E.5.1.1")) for m in (v("E.5.1"),) if m),
+        secondary_outcomes=tuple(Outcome(m, time_frame=v("E.5.2.1")) for m in (v("E.5.2"),) if m),
         eligibility=Eligibility(
             # A section the page leaves out (no E.4 row) gets no heading of its own.
             criteria_text="\n\n".join(
