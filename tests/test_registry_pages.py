@@ -135,3 +135,22 @@ def test_takeda_arms_and_the_drugs_they_give(name: str) -> None:
         for drug in drugs:
             [iv] = [i for i in r.interventions if drug.lower() in (i.name.lower(), *(o.lower() for o in i.other_names))]
             assert arm.label in iv.arm_labels
+
+
+@pytest.mark.parametrize("study", ["100006", "106847"])
+def test_gsk_outcomes_and_official(study: str) -> None:
+    name = f"gsk-clinicalstudyregister.com_study_{study}.html"
+    page = lxml.html.fromstring((FIXTURES / "gsk" / name).read_bytes())
+
+    def outcomes(label: str) -> list[tuple[str, str]]:
+        found = []
+        for li in page.xpath(f"//tr[td[1]='{label}']/td[2]//li"):
+            frame = re.search(r"Time Frame:\s*(.+?)\s*(?:Safety Issue|$)", " ".join(li.text_content().split()))
+            found.append((" ".join(li.find("b").text_content().split()), frame.group(1) if frame else ""))
+        return found
+
+    official = page.xpath("//tr[td[1]='Overall Study Official']/td[2]")[0].text_content().strip()
+    r = record("gsk", name)
+    assert [(o.measure, o.time_frame) for o in r.primary_outcomes] == outcomes("Primary Outcomes")
+    assert [(o.measure, o.time_frame) for o in r.secondary_outcomes] == outcomes("Secondary Outcomes")
+    assert [(c.name, c.role) for c in r.overall_officials] == [(official, "STUDY_DIRECTOR")]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from bs4 import Tag
 
 from indexer import normalize as n
 from indexer.identifiers import register_id
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import criteria, first_nct, lines, row_pairs, soup_of, text
-from indexer.record import Arm, Contact, Design, Eligibility, Intervention, Location, TrialRecord
+from indexer.record import Arm, Contact, Design, Eligibility, Intervention, Location, Outcome, TrialRecord
 
 SOURCE = "gsk"
 _TOGGLE = "Click to view inclusion/exclusion criteria"
@@ -75,6 +77,17 @@ def parse_document(
             keywords=_list(values.get("keywords")),
             interventions=(drugs := _interventions(values.get("interventions"), generic, _split(trade))),
             arms=_arms(values.get("arms"), drugs),
+            primary_outcomes=_outcomes(values.get("primary outcomes")),
+            secondary_outcomes=_outcomes(values.get("secondary outcomes")),
+            overall_officials=tuple(
+                Contact(
+                    name=official,
+                    role=n.enum_value(v("overall study official role")),
+                    affiliation=v("overall study official affiliation"),
+                )
+                for official in (v("overall study official"),)
+                if official
+            ),
             brief_summary=v("brief summary"),
             detailed_description=v("detailed description"),
             eligibility=Eligibility(
@@ -144,6 +157,17 @@ def _interventions(cell: Tag | None, generic: str | None, trade: tuple[str, ...]
     if generic and not any(generic in i.other_names for i in found):
         found.insert(0, Intervention(type="DRUG", name=generic, other_names=trade))
     return tuple(found)
+
+
+def _outcomes(cell: Tag | None) -> tuple[Outcome, ...]:
+    """Each outcome item: the measure in bold, then "Time Frame: ..." on its own line."""
+    out = []
+    for li in cell.find_all("li") if cell is not None else []:
+        bold = li.find("b")
+        frame = re.search(r"Time Frame:\s*(.+)", lines(li))
+        if bold is not None and text(bold):
+            out.append(Outcome(text(bold), time_frame=frame.group(1).strip() if frame else None))
+    return tuple(out)
 
 
 def _arms(cell: Tag | None, drugs: tuple[Intervention, ...]) -> tuple[Arm, ...]:
