@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "10"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "11"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -189,3 +190,49 @@ def test_records_pending_indexing_stay_pending_through_the_schema_8_upgrade(tmp_
         assert store.pending_index() == ["NCT04077684"]
     finally:
         store.close()
+
+
+# Made by Trialscout's schema-10 code (commit b2d5399): an ingest of two API v2 studies and two legacy XML
+# trials, three of them with criteria its splitter nested wrongly (items 10 and on after a "9." as its
+# sub-items): NCT00090376, NCT00244023 (../shared/data/ctgov/v2) and NCT00001987 (ctgov/xml); and the
+# seed's NCT04077684, split alike by both.
+V10 = FIXTURES / "store_v10" / "trials.sqlite"
+V10_SOURCES = (("v2", "NCT00090376.json"), ("v2", "NCT00244023.json"), ("xml", "NCT00001987.xml"),
+               ("xml", "NCT04077684.xml"))  # fmt: skip
+
+
+def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(tmp_path: Path) -> None:
+    from indexer.parsers import parse_document
+    from tests.conftest import shared
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(V10, data / "trials.sqlite")
+    files = [shared("ctgov", folder, name) for folder, name in V10_SOURCES]
+    today = {r.nct_id: r for f in files for r in parse_document(f.read_bytes(), filename=str(f)).records}
+    store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
+    try:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "11"
+        stored = {r.nct_id: r for r in store.iter_records()}
+        assert set(stored) == set(today)
+        for nct, record in today.items():  # the stored criteria are today's split, items 10 and on included
+            assert stored[nct].eligibility.inclusion == record.eligibility.inclusion, nct
+            assert stored[nct].eligibility.exclusion == record.eligibility.exclusion, nct
+        hashes = store.content_hashes(list(stored))
+        assert all(hashes[n] == r.content_hash() for n, r in stored.items())
+        assert store.pending_index() == []  # the same criteria text: nothing to index again
+    finally:
+        store.close()
+    # The same documents in other bytes (a byte-identical one is skipped unread): read, compared, unchanged.
+    again = tmp_path / "again"
+    again.mkdir()
+    for f in files:
+        body = f.read_bytes()
+        (again / f.name).write_bytes(
+            json.dumps(json.loads(body), indent=1).encode() if f.suffix == ".json" else body + b"\n<!-- again -->\n"
+        )
+    trials = Trials(data)
+    said = trials("ingest", str(again)).output
+    assert "0 new, 0 updated, 0 older versions, 4 unchanged" in said, said
+    for nct in today:  # one version each, and no criteria change the registry never made
+        assert len(trials.json("history", nct)["versions"]) == 1, nct

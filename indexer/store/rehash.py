@@ -67,6 +67,32 @@ def rehash_sources(db: Database) -> None:
         )
 
 
+def resplit_registry_criteria(db: Database) -> int:
+    """Re-split the criteria of every stored ClinicalTrials.gov record (API v2 and legacy XML) with today's
+    splitter, in place, latest record and older versions alike, with no event (inside a transaction).
+
+    For a fix of the splitter (schema 11: items 10 and on after a "9." were sub-items of it; an "ALL of
+    the following" lead-in was the only criterion): without it, the next download of each trial would
+    differ by the fix alone and be reported as a criteria change the registry never made. Other sources
+    keep their criteria as their pages list them, not split from a text. Returns how many trials changed.
+    """
+    from indexer.parsers.criteria import split_criteria  # the parsers load for this upgrade only
+
+    def resplit(record: TrialRecord) -> TrialRecord | None:
+        if record.source not in ("ctgov", "ctgov_xml") or not record.eligibility.criteria_text:
+            return None
+        inclusion, exclusion = split_criteria(record.eligibility.criteria_text)
+        if (inclusion, exclusion) == (record.eligibility.inclusion, record.eligibility.exclusion):
+            return None
+        eligibility = dataclasses.replace(record.eligibility, inclusion=inclusion, exclusion=exclusion)
+        return dataclasses.replace(record, eligibility=eligibility)
+
+    changed = _rewrite_latest(db, db.execute("SELECT nct_id, version, record FROM records").fetchall(), resplit)
+    older = db.execute("SELECT nct_id, version, record FROM versions WHERE record IS NOT NULL").fetchall()
+    _rewrite_older(db, older, resplit)
+    return len(changed)
+
+
 # How a criterion "Key" is stored (orjson writes no spaces): what "Key Inclusion Criteria:" left before
 # schema 6 (fixed in parsers/criteria.py).
 _KEY_ITEM = '{"text":"Key",'

@@ -6,7 +6,7 @@ import logging
 
 from indexer.store.db import Database, StoreError
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

@@ -11,7 +11,7 @@ from indexer.store.db import Database
 from indexer.store.facets import Facets
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import MeshCounts
-from indexer.store.rehash import rehash_records, rehash_sources, resplit_key_headings
+from indexer.store.rehash import rehash_records, rehash_sources, resplit_key_headings, resplit_registry_criteria
 from indexer.store.schema import create_tables
 from indexer.store.synonyms import DerivedSynonyms, LinkCollector
 from indexer.store.trialids import TrialIds
@@ -148,6 +148,17 @@ def _v9_to_v10(db: Database) -> None:
     )
 
 
+def _v10_to_v11(db: Database) -> None:
+    # The criteria splitter's fixes (parsers/criteria.py: "10." after "9." a sibling, not its sub-item; an
+    # "ALL of the following" lead-in dropped): stored registry records are re-split in place, so the fix
+    # is no change of the trials. The index holds the criteria text, which is the same: what was not
+    # pending indexing stays so.
+    db.execute("CREATE TEMP TABLE was_pending AS SELECT nct_id FROM index_pending")
+    resplit_registry_criteria(db)
+    db.execute("DELETE FROM index_pending WHERE nct_id NOT IN (SELECT nct_id FROM was_pending)")
+    db.execute("DROP TABLE was_pending")
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -159,4 +170,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     7: _v7_to_v8,
     8: _v8_to_v9,
     9: _v9_to_v10,
+    10: _v10_to_v11,
 }
