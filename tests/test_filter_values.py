@@ -118,3 +118,19 @@ def test_match_takes_any_and_its_default_as_the_web_does(stored: Path, client: T
         found.append(set(mine))
     joinable, every, completed, blank = found
     assert joinable == blank == {"NCT04077684"} and every == joinable | completed == {"NCT04077684", "NCT02084238"}
+
+
+def test_the_eu_registers_running_statuses_can_be_asked_for(tmp_path: Path, client: TestClient) -> None:
+    """EU CTR's "Ongoing" and "Restarted" are kept as the register says them (whether such a trial recruits
+    is not said): `--status ongoing` and `status=ongoing` find them; they were refused as no status."""
+    data = tmp_path / "data"
+    trials = Trials(data)
+    trials("--quiet", "ingest", str(FIXTURES / "euctr" / "derived_EUCTR_2015-000590-12_DE_ongoing_no_E4_latin1.html"))
+    found = trials.json("search", "--status", "ongoing")
+    assert [(r["nct_id"], r["overall_status"]) for r in found] == [("EUCTR2015-000590-12", "ONGOING")]
+    assert _cli(data, "status", ["restarted"]) == set() and _cli(data, "status", ["Ongoing"]) == {"EUCTR2015-000590-12"}
+    assert client.get("/api/search", params={"status": "ongoing"}).status_code == 200
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as eu:
+        page = eu.get("/trials/EUCTR2015-000590-12").text
+    assert "it does not say whether it is looking for participants: ask the study team" in page
+    assert "it is not looking for participants" not in page

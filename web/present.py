@@ -23,6 +23,8 @@ STATUS_WORDS = {
     "APPROVED_FOR_MARKETING": "Approved and on the market",
     "WITHHELD": "Status withheld by the sponsor",
     "UNKNOWN": "Status not confirmed by the sponsor for a long time",
+    "ONGOING": "Running (the EU register does not say whether it is looking for participants)",
+    "RESTARTED": "Running again after a pause (the EU register does not say whether it is looking for participants)",
 }
 
 # After the phase definitions on ClinicalTrials.gov's glossary, in shorter words.
