@@ -505,3 +505,18 @@ def test_schema_org_json_ld_fills_what_the_page_text_does_not_say() -> None:
     )
     assert list(r.conditions) == sorted(s["conditionsModule"]["conditions"])
     assert flat(r.eligibility.inclusion) == ["patients without active infection"]
+
+
+def test_a_finder_page_naming_a_register_is_read_as_the_listing_page_it_is() -> None:
+    """A footer "Data from ClinicalTrials.gov and the EU Clinical Trials Register" made `trials ingest`
+    read the page as the EU register's own, which found no protocol in it: a failure."""
+    body = _page(
+        "<p>Trial ID: NCT04077684</p><p>Status: Recruiting</p>",
+        "<footer>Data from ClinicalTrials.gov and the EU Clinical Trials Register</footer>",
+    )
+    [r] = parse(body, filename="finder.html")
+    assert (r.nct_id, r.source, r.overall_status) == ("NCT04077684", "listing", "RECRUITING")
+    # A register's own page that cannot be read keeps the register parser's error, not the listing's.
+    euctr_page = (FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html").read_bytes()
+    with pytest.raises(ParseError, match="truncated"):
+        parse(euctr_page[: len(euctr_page) // 2], filename="cut.html")

@@ -25,18 +25,21 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+# Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
+_MARKERS = {
+    takeda.SOURCE: b"Takeda Clinical Trials",
+    gsk.SOURCE: b"GSK Clinical Study Register",
+    euctr.SOURCE: b"EU Clinical Trials Register",
+}
+
+
 def sniff(body: bytes, filename: str = "") -> str | None:
     """The source slug a document's bytes look like, or None."""
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"{", b"[")):
         return ctgov.SOURCE
     if head[:15].lower().startswith((b"<!doctype html", b"<html")) or filename.endswith((".html", ".htm")):
-        # Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
-        for slug, marker in (
-            (takeda.SOURCE, b"Takeda Clinical Trials"),
-            (gsk.SOURCE, b"GSK Clinical Study Register"),
-            (euctr.SOURCE, b"EU Clinical Trials Register"),
-        ):
+        for slug, marker in _MARKERS.items():
             if marker in body:
                 return slug
         return listing.SOURCE
@@ -76,7 +79,17 @@ def parse_document(
     if slug == ctgov.SOURCE:  # validated study by study: one bad study does not fail its page
         records, failures = ctgov.parse_items(body, source_url=source_url, fetched_at=fetched_at, data=data)
         return Parsed(records, failures)
-    records = PARSERS[slug](body, source_url=source_url, fetched_at=fetched_at)
+    try:
+        records = PARSERS[slug](body, source_url=source_url, fetched_at=fetched_at)
+    except (NotATrial, ParseError) as exc:
+        if source is not None or slug not in _MARKERS:
+            raise
+        # A trial finder's page that names a register ("data from the EU Clinical Trials Register") is
+        # sniffed as that register's: read as the listing page it is, else the register's error stands.
+        try:
+            records = listing.parse_document(body, source_url=source_url, fetched_at=fetched_at)
+        except (NotATrial, ParseError):
+            raise exc from None
     for record in records:
         try:
             validate(record)
