@@ -38,6 +38,9 @@ def client(web_data: Path) -> Iterator[TestClient]:
         ("lupus, Paris", "lupus", "Paris", None, None, False),
         ("Im 34 f with lupus", "with lupus", None, 34.0, "F", False),
         ("45 M COPD", "COPD", None, 45.0, "M", False),
+        ("trials for my mother who is 80 with Alzheimer disease near Boston", "trials with Alzheimer disease",
+         "Boston", 80.0, "F", False),
+        ("asthma trial for my daughter, aged 12", "asthma trial", None, 12.0, "F", False),
     ],
 )  # fmt: skip
 def test_what_the_words_state_is_read_and_taken_out(
@@ -63,7 +66,8 @@ def test_what_the_words_state_is_read_and_taken_out(
         "I am 34 weeks pregnant with preeclampsia",  # weeks of pregnancy, no age
         "baby aged 6 months eczema",  # months: `trials match` reads those; a search leaves them as words
         "woman, 60 kg, obesity",
-        "IL-2 0.5 M units lupus",  # a dose, not "0.5 M" (a male of half a year)
+        "IL-2 0.5 M units lupus",
+        "my husband was 50 when diagnosed",  # an age then, not now  # a dose, not "0.5 M" (a male of half a year)
     ],
 )
 def test_words_that_state_no_filter_are_searched_as_they_are(words: str) -> None:

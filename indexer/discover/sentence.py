@@ -23,6 +23,9 @@ _RECRUITING = (
 )
 _N = r"\d{1,3}(?:\.\d+)?"
 _SEXED = r"woman|man|female|male|girl|boy|lady"
+_RELATIVES = (
+    r"mother|father|mom|mum|dad|wife|husband|son|daughter|sister|brother|grandmother|grandfather|grandma|grandpa"
+)
 # The phrases that state the patient's age, with a sex word beside it when there is one: "I am 34",
 # "I'm a 34 year old woman", "34-year-old male", "aged 34", "age: 34", "34F", "woman, 34". An age the
 # patient reader finds elsewhere is not used: a search's words stay words unless the phrase is clear.
@@ -32,6 +35,9 @@ _NOT_YEARS = r"(?!\s*(?:kg|kgs|lbs?|cm|mm|mg|%|/|\.\d|weeks?|days?|months?|hours
 _AGE_PHRASES = (
     rf"(?i)\b(?:I\s+am|I'm|im)\s+(?:now\s+|just\s+)?(?:an?\s+)?{_N}(?:[- ]?(?:years?|yrs?|y)(?:[- ]old)?)?\b"
     rf"{_NOT_YEARS}(?:\s+(?P<sex>{_SEXED}|[fm](?=\s*(?:[,;:.]|$|with\b|and\b))))?\b",
+    # "for my mother, who is 80", "my son is 7": the search is for them, whose age and sex these are.
+    rf"(?i)\b(?:for\s+)?(?:my|our)\s+(?P<sex>{_RELATIVES})\b\s*,?\s*(?:who\s+)?(?:is|turned|aged?)\s+"
+    rf"(?:now\s+|just\s+)?{_N}\b(?:\s*(?:years?|yrs?)(?:[- ]old)?)?{_NOT_YEARS}",
     rf"(?i)\b(?:an?\s+)?{_N}[- ]?(?:years?|yrs?|y)[- ]?old(?:\s+(?P<sex>{_SEXED}))?\b",
     rf"(?i)\b{_N}\s+(?:years?|yrs?)\s+of\s+age\b",
     rf"(?i)\b{_N}\s?(?:yo|y/o)\b(?:\s+(?P<sex>{_SEXED})\b)?",
