@@ -1,6 +1,7 @@
 """Does a write-path change keep every output? Ingest every real document twice, dump the store, compare.
 
     python -m bench.ingest_identical dump OUT     # on one commit, then on the other
+    python -m bench.ingest_identical crawl-dump OUT   # the same for `trials crawl ctgov`, twice
     python -m bench.ingest_identical compare OLD OUT
 
 The dump holds every stored table (timestamps masked, zstd columns decompressed, rows sorted), each
@@ -13,7 +14,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +35,12 @@ from indexer.ingest.files import iter_documents
 FOLDERS = sorted(p for d in ("ctgov", "registries") for p in (SHARED / d).iterdir() if p.is_dir())
 # Columns holding the time of the run, not anything the documents say.
 TIMESTAMPS = {"updated_at", "recorded_at", "resolved_at", "last_run_at", "created_at", "ran_at", "first_failed_at"}
+# ... and, for a crawl, when each document was fetched.
+CRAWL_TIMESTAMPS = {"fetched_at"}
+STAND_IN = re.compile(r"http://127\.0\.0\.1:[0-9]+")
+FETCHED = re.compile(r'(fetched_at\\":\\")[0-9T:.Z+-]+')
+STAND_IN_JSON = re.compile(rb"http://127\.0\.0\.1:[0-9]+")
+FETCHED_JSON = re.compile(rb'("fetched_at": ?")[0-9T:.Z+-]+')
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 SEARCHES = [
@@ -71,13 +81,15 @@ SEARCHES = [
 
 
 def _value(column: str, value: Any) -> Any:
-    if column in TIMESTAMPS and value is not None:
+    if (column in TIMESTAMPS or column in CRAWL_TIMESTAMPS) and value is not None:
         return "<time>"
     if isinstance(value, bytes):
         if value.startswith(ZSTD_MAGIC):
             from indexer.store.blobs import unpack
 
             value = unpack(value)
+        # A stored record's JSON holds when and where it was fetched (the stand-in's port): masked, as above.
+        value = FETCHED_JSON.sub(rb"\1<time>", STAND_IN_JSON.sub(b"http://stand-in", value))
         return "sha256:" + hashlib.sha256(value).hexdigest() if len(value) > 64 else "hex:" + value.hex()
     return value
 
@@ -135,6 +147,47 @@ def dump(out: Path) -> None:
     print(f"{len(docs)} documents, outcomes {passes}; {sizes['sqlite_bytes']:,} bytes of store")
 
 
+def crawl_dump(out: Path) -> None:
+    """`trials crawl ctgov` of every real API v2 study from the stand-in, pages of 250; then again after a
+    third of them changed status (with a non-ASCII `whyStopped`) and a fifth gained a condition."""
+    from devtools.mockserver import MockRegistry, MockState, load_studies
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    data = out / "data"
+    studies = load_studies([SHARED / "ctgov" / "v2"])
+    trials = str(Path(sys.executable).with_name("trials"))
+    passes: list[dict[str, int]] = []
+    with MockRegistry(MockState(studies, max_page_size=250)) as mock:
+        for n in range(2):
+            if n:
+                for i, study in enumerate(studies[k] for k in sorted(studies)):
+                    section = study["protocolSection"]
+                    if i % 3 == 0:
+                        section["statusModule"]["overallStatus"] = "TERMINATED"
+                        section["statusModule"]["whyStopped"] = "Financement arrêté — 资金不足"
+                    if i % 5 == 0:
+                        conditions = section.setdefault("conditionsModule", {}).setdefault("conditions", [])
+                        conditions.append("Névralgie du trijumeau")
+            argv = [trials, "--data-dir", str(data), "crawl", "ctgov", "--since", "1900-01-01"]
+            done = subprocess.run(
+                [*argv, "--api-url", mock.url, "--page-size", "250"],
+                env={**os.environ, "TRIALS_DOWNLOAD_DELAY": "0"},
+                capture_output=True,
+                text=True,
+            )
+            passes.append({"exit": done.returncode})
+            print(done.stderr.strip()[-300:])
+    catalog = Catalog(load(data))
+    with (out / "dump.txt").open("w") as f:
+        for line in _lines(catalog, passes, {}):
+            # The stand-in's port, and the fetch time the record JSON holds, differ between runs.
+            f.write(FETCHED.sub(r"\1<time>", STAND_IN.sub("http://stand-in", line)) + "\n")
+    catalog.close()
+    shutil.rmtree(data)
+    print(f"{len(studies)} studies crawled twice, exits {passes}")
+
+
 def compare(old: Path, new: Path) -> bool:
     a = (old / "dump.txt").read_text().splitlines()
     b = (new / "dump.txt").read_text().splitlines()
@@ -157,12 +210,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("dump").add_argument("out", type=Path)
+    sub.add_parser("crawl-dump").add_argument("out", type=Path)
     c = sub.add_parser("compare")
     c.add_argument("old", type=Path)
     c.add_argument("new", type=Path)
     args = ap.parse_args()
     if args.cmd == "dump":
         dump(args.out)
+    elif args.cmd == "crawl-dump":
+        crawl_dump(args.out)
     else:
         sys.exit(0 if compare(args.old, args.new) else 1)
 
