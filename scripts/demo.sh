@@ -38,6 +38,8 @@ echo; echo "== A patient: recruiting lupus trials I could join at 34 =="
 step $BIN/trials search --condition lupus --status recruiting --age 34 --sex F
 echo; echo "== Low-dose IL-2 for lupus, best match first =="
 step $BIN/trials search "low-dose IL-2 lupus" --limit 5
+echo; echo "== A patient's own words: the place, age and status they state become the filters =="
+step $BIN/trials search "recruiting lupus trials with low-dose IL-2 near Beijing, I am 34"
 echo; echo "== Anyone: trials of a drug, by any of its names =="
 step $BIN/trials search --drug aldesleukin --phase 2 --limit 5
 step $BIN/trials show NCT04077684 --near "Beijing, China"
@@ -47,6 +49,8 @@ step $BIN/trials search --condition "lung cancer" --fresh --limit 5
 step $BIN/trials similar NCT04077684 --limit 5
 echo; echo "== A patient describes themself =="
 step $BIN/trials match --text "I am 34, female, with systemic lupus; my doctor mentioned low-dose IL-2" --limit 5 --near Beijing
+echo; echo "== A tumour marker the patient states: trials asking the other status come last, saying why =="
+step $BIN/trials match --text "55 year old woman with HER2-negative metastatic breast cancer" --status any --limit 10
 
 echo; echo "== A researcher: what changed, and following a search =="
 step $BIN/trials history NCT02798588
