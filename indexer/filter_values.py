@@ -7,7 +7,8 @@ thing, and a spelling one of them takes the other takes too. Each side adds only
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from indexer import normalize
 
@@ -39,14 +40,14 @@ def statuses(values: Iterable[str], default: tuple[str, ...] = ()) -> tuple[str,
     for v in given:
         # A registry label holds a comma ("Active, not recruiting"): read whole before split.
         whole = normalize.status(v)
-        out.extend((whole,) if whole in normalize.STATUSES else normalize.status_filters([v]))
+        out.extend((whole,) if whole in normalize.STATUSES else status_filters([v]))
     return tuple(dict.fromkeys(out))
 
 
 def phases(values: Iterable[str]) -> tuple[str, ...]:
     """Phases as typed ("2", "phase 2", "II", "1/2", "early1", "n/a"; repeated or comma-separated) as
     stored enums; ValueError names the value that is no phase."""
-    return normalize.phase_filters(_given(values))
+    return phase_filters(_given(values))
 
 
 def sex(value: str | None) -> str | None:
@@ -65,3 +66,48 @@ def _any_case(word: str) -> str:
 SEX_PATTERN = (
     r"^\s*(" + "|".join(_any_case(w) for spellings in normalize.SEX_SPELLINGS.values() for w in spellings) + r")?\s*$"
 )
+
+
+def _filters(
+    values: Iterable[str], parse: Callable[[str], str | None], allowed: tuple[str, ...], what: str
+) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        for v in value.split(","):
+            parsed = parse(v)
+            if parsed not in allowed:
+                raise ValueError(f"{v!r} is not {what}")
+            out.append(parsed)
+    return tuple(out)
+
+
+def status_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
+    return _filters(
+        values, normalize.status, normalize.STATUSES, f"a status; use one of {', '.join(normalize.STATUSES)}"
+    )
+
+
+def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
+    """User phase input (repeated or comma-separated; "1/2" is both) to stored enums; ValueError names a bad one."""
+    both = [part for value in values for part in _split_phases(value)]
+    return tuple(dict.fromkeys(_filters(both, phase_filter, normalize.PHASES, "a phase; use 1, 2, 3, 4, early1 or na")))
+
+
+def _split_phases(value: str) -> list[str]:
+    # "1/2", "I/II", "phase 2/3" name two phases; "n/a" is one answer.
+    return [value] if re.fullmatch(r"\s*n\s*/\s*a\s*", value, re.IGNORECASE) else value.split("/")
+
+
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+
+
+def phase_filter(text: str) -> str:
+    """User phase input ("2", "phase 2", "II", "early1", "na") to the stored enum."""
+    t = re.sub(r"[\s_]+", "", text.strip().upper())
+    if t in {"NA", "N/A"}:
+        return "NA"
+    if t.startswith("EARLY"):
+        return "EARLY_PHASE1"
+    t = t.removeprefix("PHASE")
+    return f"PHASE{_ROMAN.get(t, t)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
 from indexer.folding import fold as fold  # re-exported: where the text normalisers are looked for
@@ -229,49 +229,6 @@ STATUSES = (
     "ONGOING", "RESTARTED",  # the EU register's: running, whether it recruits is not said (euctr.py)
 )  # fmt: skip
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
-
-
-def _filters(
-    values: Iterable[str], parse: Callable[[str], str | None], allowed: tuple[str, ...], what: str
-) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        for v in value.split(","):
-            parsed = parse(v)
-            if parsed not in allowed:
-                raise ValueError(f"{v!r} is not {what}")
-            out.append(parsed)
-    return tuple(out)
-
-
-def status_filters(values: Iterable[str]) -> tuple[str, ...]:
-    """User status input (repeated or comma-separated, any case) to stored enums; ValueError names a bad one."""
-    return _filters(values, status, STATUSES, f"a status; use one of {', '.join(STATUSES)}")
-
-
-def phase_filters(values: Iterable[str]) -> tuple[str, ...]:
-    """User phase input (repeated or comma-separated; "1/2" is both) to stored enums; ValueError names a bad one."""
-    both = [part for value in values for part in _split_phases(value)]
-    return tuple(dict.fromkeys(_filters(both, phase_filter, PHASES, "a phase; use 1, 2, 3, 4, early1 or na")))
-
-
-def _split_phases(value: str) -> list[str]:
-    # "1/2", "I/II", "phase 2/3" name two phases; "n/a" is one answer.
-    return [value] if re.fullmatch(r"\s*n\s*/\s*a\s*", value, re.IGNORECASE) else value.split("/")
-
-
-_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
-
-
-def phase_filter(text: str) -> str:
-    """User phase input ("2", "phase 2", "II", "early1", "na") to the stored enum."""
-    t = re.sub(r"[\s_]+", "", text.strip().upper())
-    if t in {"NA", "N/A"}:
-        return "NA"
-    if t.startswith("EARLY"):
-        return "EARLY_PHASE1"
-    t = t.removeprefix("PHASE")
-    return f"PHASE{_ROMAN.get(t, t)}"
 
 
 # A participant's sex as people type it (any case); the web's pattern is made from it (filter_values.py).

@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from indexer import filter_values
 from indexer import normalize as n
 from tests.conftest import shared
 
@@ -83,7 +84,7 @@ def test_phases(text: str | None, expected: tuple[str, ...]) -> None:
     [("2", "PHASE2"), ("phase 3", "PHASE3"), ("early1", "EARLY_PHASE1"), ("na", "NA"), ("PHASE4", "PHASE4")],
 )
 def test_phase_filter(text: str, expected: str) -> None:
-    assert n.phase_filter(text) == expected
+    assert filter_values.phase_filter(text) == expected
 
 
 def test_design_and_enrollment_labels() -> None:
