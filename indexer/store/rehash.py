@@ -67,6 +67,17 @@ def rehash_sources(db: Database) -> None:
         )
 
 
+def _resplit(record: TrialRecord) -> TrialRecord | None:
+    """The record with its criteria text split by today's splitter, or None when that changes nothing."""
+    from indexer.parsers.criteria import split_criteria  # the parsers load for the upgrades only
+
+    inclusion, exclusion = split_criteria(record.eligibility.criteria_text)
+    if (inclusion, exclusion) == (record.eligibility.inclusion, record.eligibility.exclusion):
+        return None
+    eligibility = dataclasses.replace(record.eligibility, inclusion=inclusion, exclusion=exclusion)
+    return dataclasses.replace(record, eligibility=eligibility)
+
+
 def resplit_registry_criteria(db: Database) -> int:
     """Re-split the criteria of every stored ClinicalTrials.gov record (API v2 and legacy XML) with today's
     splitter, in place, latest record and older versions alike, with no event (inside a transaction).
@@ -76,16 +87,11 @@ def resplit_registry_criteria(db: Database) -> int:
     differ by the fix alone and be reported as a criteria change the registry never made. Other sources
     keep their criteria as their pages list them, not split from a text. Returns how many trials changed.
     """
-    from indexer.parsers.criteria import split_criteria  # the parsers load for this upgrade only
 
     def resplit(record: TrialRecord) -> TrialRecord | None:
         if record.source not in ("ctgov", "ctgov_xml") or not record.eligibility.criteria_text:
             return None
-        inclusion, exclusion = split_criteria(record.eligibility.criteria_text)
-        if (inclusion, exclusion) == (record.eligibility.inclusion, record.eligibility.exclusion):
-            return None
-        eligibility = dataclasses.replace(record.eligibility, inclusion=inclusion, exclusion=exclusion)
-        return dataclasses.replace(record, eligibility=eligibility)
+        return _resplit(record)
 
     changed = _rewrite_latest(db, db.execute("SELECT nct_id, version, record FROM records").fetchall(), resplit)
     older = db.execute("SELECT nct_id, version, record FROM versions WHERE record IS NOT NULL").fetchall()
@@ -105,20 +111,11 @@ def resplit_key_headings(db: Database) -> int:
     without it, the next download of each would differ by the fix alone and be reported as a criteria
     change the registry never made. Returns how many trials changed.
     """
-    from indexer.parsers.criteria import split_criteria  # the parsers load for this upgrade only
-
-    def resplit(record: TrialRecord) -> TrialRecord | None:
-        inclusion, exclusion = split_criteria(record.eligibility.criteria_text)
-        if (inclusion, exclusion) == (record.eligibility.inclusion, record.eligibility.exclusion):
-            return None
-        eligibility = dataclasses.replace(record.eligibility, inclusion=inclusion, exclusion=exclusion)
-        return dataclasses.replace(record, eligibility=eligibility)
-
     latest = db.execute("SELECT nct_id, version, record FROM records WHERE instr(record, ?) > 0", (_KEY_ITEM,))
-    changed = _rewrite_latest(db, latest.fetchall(), resplit)
+    changed = _rewrite_latest(db, latest.fetchall(), _resplit)
     for nct_id in changed:
         older = db.execute(
             "SELECT nct_id, version, record FROM versions WHERE nct_id = ? AND record IS NOT NULL", (nct_id,)
         )
-        _rewrite_older(db, older.fetchall(), resplit)
+        _rewrite_older(db, older.fetchall(), _resplit)
     return len(changed)
