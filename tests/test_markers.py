@@ -111,3 +111,24 @@ def test_the_match_page_and_api_say_it(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Likely not for you: this trial asks HER2 positive; you said HER2 negative" in page.text
     assert json.dumps(api["results"][-1]["marker_conflicts"]) != "[]"  # the last listed is one of them
+
+
+def test_an_alternative_sub_items_marker_is_not_checked_against_the_patient() -> None:
+    """NCT00918892 groups its samples "into following 4 categories", each a sub-item with its markers
+    ("ER-negative/PR-negative/HER2-positive"): one category among four, asked of nobody in particular. The
+    checklist shows none of them failed, as the ranking (marker_conflicts) reads them."""
+    from indexer.discover.criteria_match import FAILS, check_criteria, check_item, marker_conflicts
+    from indexer.discover.facts import Facts
+    from indexer.discover.patient import read_patient
+    from indexer.parsers import parse_document
+    from tests.conftest import shared
+
+    path = shared("ctgov", "xml_2021", "NCT00918892.xml")
+    [record] = parse_document(path.read_bytes(), filename=str(path)).records
+    facts = Facts(frozenset(), frozenset(), frozenset(), None, markers=(("HER2", NEG),))
+    summary = check_criteria(record, read_patient(HER2_NEGATIVE), facts)
+    assert not [c.text for c in summary.checks if c.verdict == FAILS and "HER2" in c.text]
+    assert marker_conflicts(record, {"HER2": NEG}) == ()
+    # The same item as an item of its own, asked of everyone, fails, as before.
+    [item] = [c.text for c in summary.checks if c.text == "ER-negative/PR-negative/HER2-positive"]
+    assert check_item("inclusion", item, read_patient(HER2_NEGATIVE), facts).verdict == FAILS

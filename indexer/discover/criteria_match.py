@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.discover.criteria_ages import AgeSpan, ages, fits, only_ages, without_ages
 from indexer.discover.facts import Facts, norm
@@ -249,30 +249,34 @@ def marker_conflicts(record: TrialRecord, markers: dict[str, str]) -> tuple[str,
     # "Estrogen Receptor-positive Breast Cancer" asks neither.
     found = conflicts("; ".join(record.conditions), markers)
     found += conflicts(" / ".join(t for t in (record.brief_title, record.official_title) if t), markers)
-    found += [why for item in _required(e.inclusion) for why in conflicts(item, markers)]
-    found += [why for item in _required(e.exclusion) for why in excluded_as(item, markers)]
+    found += [why for item, alternative in _items(e.inclusion) if not alternative for why in conflicts(item, markers)]
+    found += [why for item, alternative in _items(e.exclusion) if not alternative for why in excluded_as(item, markers)]
     return tuple(dict.fromkeys(found))
 
 
 _ALTERNATIVES = re.compile(r"\b(?:one|any|either|at\s+least\s+one)\s+of\b|\b(?:categor|group|subtype|cohort)", re.I)
 
 
-def _required(criteria: tuple[Criterion, ...]) -> list[str]:
-    """Every item's text, sub-items included, except the sub-items of one that offers them as alternatives
-    ("one of the following subtypes: ER-positive/PR-positive/HER2-positive; ER-negative/...")."""
-    return [t for c in criteria for t in (c.text, *(() if _ALTERNATIVES.search(c.text) else _required(c.children)))]
-
-
-def _items(criteria: tuple[Criterion, ...]) -> list[str]:
+def _items(criteria: tuple[Criterion, ...], alternative: bool = False) -> list[tuple[str, bool]]:
     """Every item's text, sub-items included, depth first (as indexer.parsers.criteria.flatten: importing
-    that would load every parser, bs4 and lxml included, into `trials match`)."""
-    return [t for c in criteria for t in (c.text, *_items(c.children))]
+    that would load every parser, bs4 and lxml included, into `trials match`), each with whether it is one
+    of the alternatives an item above it offers ("one of the following subtypes: ER-positive/...")."""
+    return [
+        pair
+        for c in criteria
+        for pair in ((c.text, alternative), *_items(c.children, alternative or bool(_ALTERNATIVES.search(c.text))))
+    ]
 
 
 def check_criteria(record: TrialRecord, patient: Patient, facts: Facts) -> CriteriaSummary:
     e = record.eligibility
-    checks = [check_item("inclusion", item, patient, facts) for item in _items(e.inclusion)]
-    checks += [check_item("exclusion", item, patient, facts) for item in _items(e.exclusion)]
+    # An alternative's tumour marker is no status asked of everyone (marker_conflicts): it is not checked.
+    either = replace(facts, markers=()) if facts.markers else facts
+    checks = [
+        check_item(kind, item, patient, either if alternative else facts)
+        for kind, items in (("inclusion", e.inclusion), ("exclusion", e.exclusion))
+        for item, alternative in _items(items)
+    ]
     return CriteriaSummary(tuple(checks))
 
 
