@@ -74,7 +74,6 @@ def _names(listed: str) -> list[str]:
     return [name for name in _NAMES if re.search(rf"(?<![\w-])(?:{_NAMES[name]})(?![\w])", listed)]
 
 
-@functools.cache
 def stated(text: str) -> dict[str, frozenset[str]]:
     """Each marker the text gives a status to, with every status it gives (both, in "HER2 positive or
     negative"). ER and PR negative make hormone receptors negative; either positive, positive."""
@@ -116,9 +115,19 @@ def stated(text: str) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+# A trial's texts repeat from match to match (the same candidates): read once each, a bounded number kept.
+# A patient's words are read with `stated` itself, so that the server keeps none of them.
+_stated_in_trial = functools.lru_cache(maxsize=65536)(stated)
+
+
+def _one_each(given: dict[str, frozenset[str]]) -> dict[str, str]:
+    """The markers given one status, with it (a marker said both ways says nothing)."""
+    return {name: next(iter(s)) for name, s in given.items() if len(s) == 1}
+
+
 def patient_markers(text: str) -> dict[str, str]:
     """The statuses a patient's description gives, one per marker (a marker said both ways is left out)."""
-    return {name: next(iter(s)) for name, s in stated(text).items() if len(s) == 1}
+    return _one_each(stated(text))
 
 
 def asked(text: str) -> dict[str, str]:
@@ -126,11 +135,11 @@ def asked(text: str) -> dict[str, str]:
     marker, and no case or branch around it ("Cohort A", "if", "regardless of")."""
     if _CASE.search(text):
         return {}
-    given = stated(text)
+    given = _stated_in_trial(text)
     families = {"HR" if name in _RECEPTORS else name for name in given}
     if len(families) > 1 and re.search(r"\bor\b", re.sub(r"(?i)and/or", " ", text), re.I):
         return {}  # "triple negative or HER2 positive": alternatives, none of them asked of everyone
-    found = {name: next(iter(s)) for name, s in given.items() if len(s) == 1}
+    found = _one_each(given)
     if "ER" in found and "PR" in found and re.search(r"\bor\b", text, re.I):
         # "ER and/or PR positive": either receptor, which is what HR says; neither one is asked alone.
         del found["ER"], found["PR"]
