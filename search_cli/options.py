@@ -189,23 +189,18 @@ def query_from_options(
     **_: Any,
 ) -> SearchQuery:
     if text:  # "recruiting lupus trials near Beijing, I am 34": what the words state becomes the filter
-        from indexer.discover.sentence import read_sentence  # the gazetteer's readers: only for a text
+        from indexer.discover.sentence import read_search  # the gazetteer's readers: only for a text
 
-        status_given = bool(status) or _given("status")  # `--status any` is given, and reads as ()
-        said = read_sentence(
-            text, place=not (near_text or country), age=age is None, sex=sex is None, status=not status_given
+        # `--status any` is given, and reads as ()
+        said = read_search(
+            text, near=near_text, countries=country, age=age, sex=sex, status_given=bool(status) or _given("status")
         )
         if said.changed:
             click.echo(
                 f"read from the words: {'; '.join(said.read)} (--near, --age, --sex, --status override)", err=True
             )
-            text, near_text, age, sex = (
-                said.text,
-                near_text or said.near,
-                said.age if age is None else age,
-                sex or said.sex,
-            )
-            status = ("RECRUITING",) if said.recruiting else status
+        text, near_text, age, sex = said.text, said.near, said.age, said.sex
+        status = ("RECRUITING",) if said.recruiting else status
     if sort == "distance" and not near_text:
         raise click.UsageError("--sort distance needs --near PLACE")
     where = where_query(country, near_text, within_km, fresh)

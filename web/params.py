@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from indexer import filter_values
-from indexer.discover.sentence import Sentence, read_sentence
+from indexer.discover.sentence import read_search
 from indexer.geo import gazetteer
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.index.document import DEFAULT_WITHIN_KM, SearchQuery
@@ -257,10 +257,12 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         ] = "relevance",
     ) -> SearchParams:
         asked = countries(country)
-        said = read_words(text("q", q), near, country, age, sex, status)
-        if said.changed:  # as `trials search` reads its text: "recruiting lupus trials near Beijing, I am 34"
-            q, near, age, sex = said.text, near or said.near, said.age if age is None else age, sex or said.sex
-            status = ["recruiting"] if said.recruiting else status
+        # As `trials search` reads its text: "recruiting lupus trials near Beijing, I am 34".
+        said = read_search(
+            text("q", q), near=near, countries=country, age=age, sex=sex, status_given=bool(texts("status", status))
+        )
+        q, near, age, sex = said.text, said.near, said.age, said.sex
+        status = ["recruiting"] if said.recruiting else status
         written, read = near_place(near, asked)
         place = read.place if read else None
         point = (place.lat, place.lon) if place else None
@@ -291,16 +293,6 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
         )
 
     return dependency
-
-
-def read_words(q: str | None, near: str | None, country: list[str], age: float | None, sex: str | None,
-               status: list[str]) -> Sentence:  # fmt: skip
-    """What the words of `q` state that no box gave (indexer.discover.sentence)."""
-    if not q:
-        return Sentence(q)
-    return read_sentence(
-        q, place=not (near or country), age=age is None, sex=sex is None, status=not texts("status", status)
-    )
 
 
 api_search_params = _search_params(())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -154,3 +155,21 @@ def read_sentence(
         return Sentence(text)
     rest = _re(_FILLER).sub(" ", rest)
     return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read))
+
+
+def read_search(
+    text: str | None,
+    *,
+    near: str | None,
+    countries: Sequence[str],
+    age: float | None,
+    sex: str | None,
+    status_given: bool,
+) -> Sentence:
+    """A search's words and filters as `trials search`, the web page and `/api/search` take them: each
+    filter read from the words only where it was not given (a place only without a place or a country).
+    The result's near, age and sex are what to search with: the one given, else the one read."""
+    if not text:
+        return Sentence(text, near, age, sex)
+    said = read_sentence(text, place=not (near or countries), age=age is None, sex=sex is None, status=not status_given)
+    return said._replace(near=near or said.near, age=said.age if age is None else age, sex=sex or said.sex)
