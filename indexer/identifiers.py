@@ -9,10 +9,10 @@ NCT = re.compile(r"NCT\d{8}")
 NCT_IN_TEXT = re.compile(r"\bNCT\d{8}\b")
 # EudraCT numbers: year, six-digit sequence, check digits (e.g. 2005-002909-23).
 EUDRACT = re.compile(r"\d{4}-\d{6}-\d{2}")
-# A trial id as stored: an NCT id, or a register prefix and that register's own id. Only letters,
-# digits and `_.-` after the prefix, so an id is never a path, a query or a control sequence.
 # ISRCTN: the UK's register, "ISRCTN" and eight digits (https://www.isrctn.com), as trial finders there cite it.
 ISRCTN = re.compile(r"\bISRCTN\d{8}\b")
+# A trial id as stored: an NCT id, or a register prefix and that register's own id. Only letters,
+# digits and `_.-` after the prefix, so an id is never a path, a query or a control sequence.
 TRIAL_ID = re.compile(r"(?:NCT\d{8}|EUCTR\d{4}-\d{6}-\d{2}|ISRCTN\d{8}|(?:GSK|TAKEDA)[A-Za-z0-9][A-Za-z0-9_.-]{0,79})")
 
 

@@ -15,10 +15,11 @@ from crawler.items import RawDocument, describe, failed
 from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
+from indexer.identifiers import EUDRACT, ISRCTN, NCT, NCT_IN_TEXT
 
 # A trial page's address names the trial (/clinical-trials/listings/NCT04077684/<slug>, /trial/NCT...,
 # /study?id=NCT..., an EudraCT or ISRCTN number), or is a trial path under a finder's usual words.
-TRIAL_ID = re.compile(r"\b(NCT\d{8}|ISRCTN\d{8}|\d{4}-\d{6}-\d{2})\b", re.I)
+TRIAL_ID = re.compile(rf"\b({NCT.pattern}|{ISRCTN.pattern}|{EUDRACT.pattern})\b", re.I)
 TRIAL_PATH = re.compile(
     r"/(?:listings?|trials?|clinical-trials?|stud(?:y|ies)|research-stud(?:y|ies))/[^/?#]*\d[^/?#]*"
     r"|[?&](?:id|trial|trial_?id|study|study_?id|nct|nct_?id)=\w",
@@ -27,7 +28,7 @@ TRIAL_PATH = re.compile(
 _NEXT = re.compile(r"^\s*(next|next page|›|»|more results|load more|show more)\s*[›»>]?\s*$", re.I)
 # A page with a trial's criteria and an id of its own is a trial page, whatever its address.
 _CRITERIA = re.compile(rb"(inclusion|exclusion|eligibility)\s+criteria|Clinical Study Identifier", re.I)
-_ID_IN_BODY = re.compile(rb"\bNCT\d{8}\b|\bEudraCT\b|\bISRCTN\d{8}\b")
+_ID_IN_BODY = re.compile(rf"{NCT_IN_TEXT.pattern}|\bEudraCT\b|{ISRCTN.pattern}".encode())
 
 
 def is_trial_page(url: str, body: bytes) -> bool:
