@@ -18,10 +18,14 @@ _END_RE = re.compile(rb"</html\s*>", re.I)
 def soup_of(body: bytes | str) -> BeautifulSoup:
     """The parsed page. A page cut short in transfer is an error, not a record with whatever came before
     the cut (the registers' pages all end in </html>; the criteria come late on each)."""
-    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
-    if not _END_RE.search(raw, max(0, len(raw) - 4096)):
+    if cut_short(body.encode("utf-8", "replace") if isinstance(body, str) else body):
         raise ParseError("truncated page: no closing </html>")
     return BeautifulSoup(body, "lxml")
+
+
+def cut_short(raw: bytes) -> bool:
+    """Whether the page ends before its closing </html> (looked for in its last 4 KB)."""
+    return _END_RE.search(raw, max(0, len(raw) - 4096)) is None
 
 
 def text(el: Tag | None) -> str:

@@ -13,6 +13,7 @@ from indexer import normalize as n
 from indexer.identifiers import EUDRACT, ISRCTN, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
+from indexer.parsers.html import cut_short
 from indexer.parsers.listing_jsonld import trial_facts
 from indexer.parsers.listing_layout import Sections, content_root, section_kind, strip_furniture, text
 from indexer.parsers.listing_places import contact_of, contacts, locations
@@ -133,7 +134,7 @@ def parse_document(
     body: bytes | str, *, source_url: str | None = None, fetched_at: str | None = None
 ) -> list[TrialRecord]:
     raw = body.encode("utf-8") if isinstance(body, str) else body
-    if re.search(rb"<html", raw[:2048], re.I) and not re.search(rb"</html\s*>", raw[-4096:], re.I):
+    if re.search(rb"<html", raw[:2048], re.I) and cut_short(raw):  # a fragment has no </html> to lose
         raise ParseError("truncated page: no closing </html>")
     soup = BeautifulSoup(raw, "lxml")  # honours the page's declared charset
     linked = trial_facts(soup)  # before the scripts go with the furniture
