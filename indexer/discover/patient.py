@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.discover.person_words import FAMILY, OTHERS, SEXED
 from indexer.normalize import sex_letter
 
 _UNITS = (
@@ -59,10 +60,7 @@ _SHORT_SEX_AGE = re.compile(r"\b([FM])\s?/?\s?(\d{1,3})\b")
 _CLAUSE_END = r"(?=\s*(?:[,;:.)]|$)|\s+(?:with|w/|and|who|has|had|presenting|complaining)\b)"
 _CLAUSE_AGE_SEX = re.compile(rf"(?:^|[,;:]\s*)(\d{{1,3}})\s*,?\s*([fm]){_CLAUSE_END}", re.I)
 _CLAUSE_SEX_AGE = re.compile(rf"(?:^|[,;:]\s*)([fm])\s*[,/]?\s*(\d{{1,3}}){_CLAUSE_END}", re.I)
-_SEX_WORDS = (
-    r"(?:woman|man|female|male|girl|boy|lady|gentleman|patient|mother|father|mom|mum|dad|wife|husband"
-    r"|son|daughter|sister|brother|grandmother|grandfather|grandma|grandpa|aunt|uncle|friend|child|baby)"
-)
+_SEX_WORDS = "(?:" + "|".join((*SEXED, "gentleman", "patient", *FAMILY, *OTHERS, "child", "baby")) + ")"
 # "woman, 45", "Female 45", "my father, 72,", "my dad (78)", "My daughter, who is 9,": a person word, then the age.
 _PERSON_COMMA_AGE = re.compile(
     rf"\b(?P<who>{_SEX_WORDS})\s*(?:[,:]?\s*(?:(?:who|that)\s+is\s+|aged?\s+)?(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))"
@@ -72,9 +70,7 @@ _PERSON_COMMA_AGE = re.compile(
 )
 # "34 female with SLE", "67 man": the age, then the person (singular: "2 women" is a count, not an age).
 # At the start of the text or of a clause only: "mother with 1 girl" counts a child, it is no age.
-_AGE_PERSON = re.compile(
-    r"(?:^|[,;:(]\s*|\ba\s+)(\d{1,3})[- ]?(?P<who>woman|man|female|male|girl|boy|lady|gentleman)\b", re.I
-)
+_AGE_PERSON = re.compile(rf"(?:^|[,;:(]\s*|\ba\s+)(\d{{1,3}})[- ]?(?P<who>{'|'.join((*SEXED, 'gentleman'))})\b", re.I)
 # "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
 _IS_AGE = re.compile(
     rf"\b(?P<who>I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"
@@ -100,10 +96,7 @@ _ABOUT_OTHER = re.compile(
 )
 # The writer says what they have: the patient is the writer, whatever relatives the text names.
 _WRITER_ILL = re.compile(r"\bI\s+(?:have|had|was\s+diagnosed|suffer)\b|\bI've\s+(?:had|got|been\s+diagnosed)\b", re.I)
-_RELATIVES = frozenset(
-    "mother father mom mum dad wife husband son daughter sister brother grandmother grandfather grandma grandpa".split()  # noqa: SIM905
-    + "aunt uncle friend".split()  # noqa: SIM905
-)
+_RELATIVES = frozenset((*FAMILY, *OTHERS))
 _MY_PERSON = re.compile(rf"\b(?:my|our)\s+(?:\w+\s+)?{_SEX_WORDS}s?\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(he|his|him|himself)\b", re.I)

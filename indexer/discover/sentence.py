@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from indexer.discover.person_words import FAMILY, SEXED
+
 if TYPE_CHECKING:
     from indexer.geo.typed import PlaceRead
 
@@ -23,10 +25,8 @@ _RECRUITING = (
     r"(?:recruiting|enrolling|accepting\s+(?:new\s+)?(?:patients|participants|volunteers))\b"
 )
 _N = r"\d{1,3}(?:\.\d+)?"
-_SEXED = r"woman|man|female|male|girl|boy|lady"
-_RELATIVES = (
-    r"mother|father|mom|mum|dad|wife|husband|son|daughter|sister|brother|grandmother|grandfather|grandma|grandpa"
-)
+_SEXED = "|".join(SEXED)
+_RELATIVES = "|".join(FAMILY)
 # The phrases that state the patient's age, with a sex word beside it when there is one: "I am 34",
 # "I'm a 34 year old woman", "34-year-old male", "aged 34", "age: 34", "34F", "woman, 34". An age the
 # patient reader finds elsewhere is not used: a search's words stay words unless the phrase is clear.
