@@ -13,6 +13,8 @@ EXIT_PARTIAL = 3  # the crawl finished, and some documents failed or the query i
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """How a crawl ended: its exit code and the line to say on stderr."""
+
     code: int
     message: str | None  # one line for stderr; None when all went well
 

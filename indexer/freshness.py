@@ -41,6 +41,8 @@ def as_int(d: date) -> int:
 
 @dataclass(frozen=True)
 class Freshness:
+    """How fresh a record's information is, as the registry dates it and as it was fetched."""
+
     as_of: str | None  # the registry's verification date, else its last update
     as_of_field: str | None  # "status_verified" or "last_update_posted"
     age_days: int | None

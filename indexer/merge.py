@@ -38,6 +38,8 @@ def _empty(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
+    """Where one source's copy of a trial came from, and when."""
+
     source: str
     url: str | None
     fetched_at: str | None
@@ -46,6 +48,8 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class SourceValue:
+    """One source's value of a field, with its date."""
+
     source: str
     value: Any
     date: str | None  # the source's update date, or when it was fetched
@@ -54,6 +58,8 @@ class SourceValue:
 
 @dataclass(frozen=True, slots=True)
 class Disagreement:
+    """A field whose value the sources of one trial do not agree on."""
+
     field: str  # a dotted path, e.g. "eligibility.max_age_years"
     values: tuple[SourceValue, ...]
 

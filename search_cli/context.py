@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
+    """The command line's global options and the catalog it opens once."""
+
     data_dir: str | None
     engine: str | None = None
     quiet: bool = False

@@ -17,6 +17,8 @@ from indexer.history.pairing import pairs, words
 
 @dataclass(frozen=True, slots=True)
 class Line:
+    """One line of a shown diff and its colour."""
+
     text: str
     color: str | None = None
 

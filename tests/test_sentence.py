@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.config import load
-from indexer.discover.sentence import Sentence, read_sentence
+from indexer.discover.sentence import Sentence, _may_state_age, read_sentence
 from tests.conftest import Trials
 from web.app import create_app
 
@@ -72,6 +72,24 @@ def test_what_the_words_state_is_read_and_taken_out(
 )
 def test_words_that_state_no_filter_are_searched_as_they_are(words: str) -> None:
     assert read_sentence(words) == Sentence(words)
+
+
+@pytest.mark.parametrize(
+    ("words", "may"),
+    [
+        ("low dose interleukin-2 lupus", False),  # a name's number: no age phrase compiled for it
+        ("COVID-19 vaccine in HER2-positive breast cancer, CD19 CAR-T", False),
+        ("HbA1c above 7.5%", True),  # a dose or a measure starts a word: compiled, and read as no age
+        ("type 2 diabetes 65 years old", True),
+        ("breast cancer, 52F", True),
+        ("age34 asthma", True),  # "age" before the number: the age phrase reads it
+        ("34-year-old with COPD", True),
+    ],
+)
+def test_only_a_number_that_starts_a_word_may_state_an_age(words: str, may: bool) -> None:
+    assert _may_state_age(words) is may
+    # Every age the reader finds is behind the gate: the gate never hides one.
+    assert read_sentence(words).age is None or may
 
 
 def test_what_was_given_is_not_read_again() -> None:

@@ -23,6 +23,8 @@ SIMILAR_ON_PAGE = 6
 
 @dataclass
 class Found:
+    """A trial on a results page, with the synonyms it matched through."""
+
     record: TrialRecord
     score: float
     # Terms of the query this trial matched through a synonym: ["lupus (as SLE)"].
@@ -49,6 +51,8 @@ class Found:
 
 @dataclass
 class Results:
+    """A search's page of results, as the page and the API show it."""
+
     total: int  # trials matching
     total_is_estimate: bool  # near a place the total is estimated (say "about", as `trials search` does)
     found: list[Found]  # this page's, with the synonyms each matched through

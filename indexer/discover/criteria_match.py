@@ -40,6 +40,8 @@ class CriterionCheck:
 
 @dataclass(frozen=True)
 class CriteriaSummary:
+    """A patient's checks against one trial's criteria, item by item."""
+
     checks: tuple[CriterionCheck, ...]
 
     def count(self, verdict: str, kind: str | None = None) -> int:

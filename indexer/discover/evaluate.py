@@ -12,6 +12,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Topic:
+    """One evaluation topic: a patient's description and its id."""
+
     id: str
     text: str
 
@@ -76,6 +78,8 @@ def recall(ranked: Sequence[str], grades: dict[str, int], k: int = 100, min_grad
 
 @dataclass(frozen=True)
 class Scores:
+    """A ranking's scores over a set of judged topics."""
+
     topics: int
     ndcg: float
     precision: float

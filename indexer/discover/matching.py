@@ -167,6 +167,8 @@ def _reranked(catalog: Catalog, text: str, hits: list[Hit], settings: MatchSetti
 
 @dataclass(frozen=True)
 class Match:
+    """One trial found for a patient, with its score and the reasons."""
+
     record: TrialRecord
     score: float  # after the criteria and concepts moved it
     search_score: float = 0.0  # as the search ranked it (with the condition coverage and inclusion overlap)

@@ -110,6 +110,8 @@ _RELATIVE = re.compile(
 
 @dataclass(frozen=True)
 class Patient:
+    """What a patient's description states: age, sex, conditions and the words to search."""
+
     text: str
     age: float | None = None
     sex: str | None = None  # F or M
@@ -137,6 +139,8 @@ def _number(word: str) -> float | None:
 
 @dataclass(frozen=True)
 class _Age:
+    """An age read from a text, and whom it is the age of."""
+
     years: float | None
     who: str | None = None  # whom the text gives the age of: "i", "wife", "she"; None when it does not say
     note: str = ""

@@ -25,6 +25,8 @@ _ZIP_SAID = re.compile(
 
 @dataclass(frozen=True)
 class PlaceSaid:
+    """The place a text names, read in the gazetteer, or why it could not be."""
+
     read: PlaceRead | None
     note: str = ""  # a place the words name that could not be read: tell the patient
 

@@ -98,6 +98,20 @@ def _may_name_place(text: str) -> bool:
     return _re(_PLACE_CUE).search(text) is not None
 
 
+def _may_state_age(text: str) -> bool:
+    """Whether a number starts a word (or follows "age"), as every age phrase's number does: the numbers
+    of names ("IL-2", "COVID-19", "HER2") cost no compiling of the age phrases."""
+    for i, c in enumerate(text):
+        if not c.isdigit():
+            continue
+        before = text[i - 1] if i else " "
+        if not (before.isalnum() or before in "-./_"):
+            return True
+        if text[:i].rstrip(" :=").lower().endswith(("age", "aged", "ages")):
+            return True
+    return False
+
+
 def _place_said(text: str) -> PlaceRead | None:
     from indexer.discover.place_said import place_said  # the gazetteer: only for words that may name a place
 
@@ -127,7 +141,7 @@ def read_sentence(
         recruiting = status
         read.append("status recruiting" if status else f"“{m.group(0).strip()}” (the status given instead)")
         rest = _take(rest, m.span())
-    if age and any(c.isdigit() for c in text):
+    if age and _may_state_age(text):
         for pattern in _AGE_PHRASES:
             if (m := _re(pattern).search(rest)) is None:
                 continue

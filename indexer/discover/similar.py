@@ -28,6 +28,8 @@ _SHARES = ("condition", "condition_family", "intervention", "mentions", "phase",
 
 @dataclass
 class SimilarTrial:
+    """A trial like the one asked about, with what the two share."""
+
     record: TrialRecord
     score: float
     shares: dict[str, list[str]] = field(default_factory=dict)

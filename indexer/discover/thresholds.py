@@ -88,6 +88,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 @dataclass(frozen=True)
 class Threshold:
+    """A measure's bound an eligibility item sets ("hSLEDAI >= 6") and its test."""
+
     measure: str  # the name it is on, as the item writes it ("hSLEDAI"), or "" when none can be told
     test: Callable[[float], bool]
     written: str  # the item's words for it, measure included: "hSLEDAI >= 6"

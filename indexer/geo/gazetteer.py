@@ -47,6 +47,8 @@ class CountryNotPlace(UnknownPlace):
 
 @dataclass(frozen=True)
 class Place:
+    """A point the gazetteer found for a name, with what it found."""
+
     lat: float
     lon: float
     label: str  # what was found, e.g. "Beijing, CN"

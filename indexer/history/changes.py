@@ -41,6 +41,8 @@ class VersionEntry:
 
 @dataclass(frozen=True, slots=True)
 class TrialHistory:
+    """A trial's stored versions in order, with the removals recorded after each."""
+
     nct_id: str
     versions: tuple[VersionEntry, ...]
 

@@ -40,6 +40,8 @@ def makes_events(field: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One change of one field between two versions of a trial."""
+
     type: str
     field: str
     old: Any

@@ -14,6 +14,8 @@ from indexer.store import StoredEvent
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """Why a trial left a watch's results."""
+
     text: str  # e.g. "status RECRUITING → COMPLETED", "no longer matches: maximum age lowered to 65"
     field: str | None = None  # the record field that explains it, when one does
     old: Any = None

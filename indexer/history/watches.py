@@ -26,6 +26,8 @@ TRIAL_URL = "https://clinicaltrials.gov/study/{}"
 
 @dataclass(frozen=True, slots=True)
 class ChangedTrial:
+    """A watched trial that changed since the watch last ran."""
+
     nct_id: str
     brief_title: str | None
     still_matches: bool
@@ -35,6 +37,8 @@ class ChangedTrial:
 
 @dataclass(frozen=True, slots=True)
 class LeftTrial:
+    """A trial that no longer matches a watch, and why."""
+
     nct_id: str
     brief_title: str | None
     overall_status: str | None

@@ -46,6 +46,8 @@ BACKOFF = 1.0  # seconds, doubled per retry
 
 @dataclass
 class BulkReport:
+    """What one bulk write to a cluster did: trials indexed, failed and requests sent."""
+
     indexed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (nct id, reason)
     requests: int = 0

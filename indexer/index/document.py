@@ -108,6 +108,8 @@ class SearchQuery:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
+    """One trial a search found, with its score."""
+
     nct_id: str
     score: float
     # With SearchQuery.near: the nearest counted site (index into the record's locations) and its distance.
@@ -117,6 +119,8 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
+    """A page of hits and the number of trials matching."""
+
     hits: list[Hit]
     total: int
     # True when the total was estimated (--near stops measuring once a page is full).

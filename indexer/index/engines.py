@@ -37,6 +37,8 @@ class EngineUnavailable(EngineError):
 
 @dataclass(frozen=True)
 class EngineURL:
+    """A cluster's kind, base URL (without credentials) and index alias."""
+
     kind: str  # "opensearch" or "elasticsearch"
     base: str  # http(s)://host:port, no credentials
     alias: str

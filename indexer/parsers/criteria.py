@@ -35,6 +35,8 @@ _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|^])")
 
 @dataclass(slots=True)
 class _Node:
+    """A line of a criteria block being grouped: its indent, kind and text."""
+
     indent: float
     kind: str
     parts: list[str] = field(default_factory=list)

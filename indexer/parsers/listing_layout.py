@@ -111,6 +111,8 @@ def content_root(soup: BeautifulSoup) -> Tag:
 
 @dataclass(frozen=True, slots=True)
 class Heading:
+    """A heading of a listing page, its level, and the section it names."""
+
     node: PageElement
     level: int
     kind: str | None  # the SECTIONS name it matches, if any

@@ -11,6 +11,8 @@ from indexer.store.db import Database
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
+    """The store's record ids, versions, changes and events at one moment (a crash test compares two)."""
+
     record_ids: frozenset[str]
     versions: frozenset[tuple[str, int, str]]  # (trial, version, content hash)
     changes: int

@@ -13,6 +13,8 @@ from indexer.store.db import Database
 
 @dataclass(frozen=True, slots=True)
 class QueryState:
+    """Where a crawl of one query stands: the newest update a complete crawl of it stored, and when it ran."""
+
     query_key: str
     spider: str
     query: dict[str, Any]

@@ -12,6 +12,8 @@ from indexer.store.db import Database
 
 @dataclass(frozen=True, slots=True)
 class Failure:
+    """A page or record that could not be read: where, why, and the hash of the body as received."""
+
     id: int
     at: str
     source: str | None

@@ -11,6 +11,8 @@ from indexer.store.db import Database
 
 @dataclass(frozen=True, slots=True)
 class Removal:
+    """A trial the registry no longer has, and when a crawl found it so."""
+
     nct_id: str
     date: str | None  # when a crawl found that the registry no longer has it
     summary: str  # e.g. "no longer returned by the registry (404 when asked by id)"

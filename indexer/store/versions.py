@@ -18,6 +18,8 @@ from indexer.store.db import Database
 
 @dataclass(frozen=True, slots=True)
 class VersionResult:
+    """What storing one record did: new, updated, unchanged or historical."""
+
     status: str  # new | updated | unchanged | historical
     version: int
     content_hash: str
@@ -26,6 +28,8 @@ class VersionResult:
 
 @dataclass(frozen=True, slots=True)
 class Version:
+    """One stored version of a trial."""
+
     nct_id: str
     version: int
     date: str | None

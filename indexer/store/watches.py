@@ -19,6 +19,8 @@ RUN_LOCKS = "watch-locks"
 
 @dataclass(frozen=True, slots=True)
 class Watch:
+    """A saved search that is run again to report what changed."""
+
     name: str
     query: dict[str, Any]  # SearchQuery fields
     created_at: str
