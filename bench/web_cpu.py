@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import dataclasses
 import json
 import pstats
 import sys
@@ -29,7 +28,7 @@ from web.app import create_app
 
 async def drive(data_dir: Path, plan: list[tuple[str, str, Any]], warm: list[tuple[str, str, Any]]) -> Any:
     """Each request of `plan` alone, one after the other: its process CPU (the similar thread's too)."""
-    settings = dataclasses.replace(load_settings(data_dir), web_cache_mb=0)
+    settings = load_settings(data_dir)._replace(web_cache_mb=0)
     app = create_app(settings)
     cpu: dict[str, list[float]] = defaultdict(list)
     transport = httpx.ASGITransport(app=app)

@@ -359,3 +359,13 @@ def test_control_characters_in_registry_text_do_not_break_the_feed(trials: Trial
     trials("watch", "run", "--atom", str(feed))
     [entry] = check_atom(feed.read_bytes())
     assert entry["kind"] == "new" and entry["title"].endswith(f"{title}\ufffd (page break)\ufffd")
+
+
+def test_settings_never_show_the_smtp_password(tmp_path: Path) -> None:
+    from indexer.config import load
+
+    settings = load(tmp_path, smtp_password="hunter2-secret", smtp_user="me")
+    assert settings.smtp_password == "hunter2-secret"
+    shown = repr(settings)  # what a log line or a traceback's locals would print
+    assert "hunter2-secret" not in shown and "smtp_password='***'" in shown and "smtp_user='me'" in shown
+    assert "smtp_password=None" in repr(load(tmp_path))
