@@ -222,6 +222,9 @@ class Catalog:
         whole = self.write_lock() if hold_lock else nullcontext()
         with whole, self.store.background_checkpoints():
             with nullcontext() if hold_lock else self.write_lock():
+                from indexer.ingest.reread import reread_pages
+
+                reread_pages(self.store)  # a source's pages its newer parser reads otherwise: indexed next
                 self.reconcile()
                 if not hold_lock:
                     self.index.close()  # its writer must not stay open once our lock is released

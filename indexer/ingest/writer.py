@@ -33,6 +33,16 @@ log = logging.getLogger(__name__)
 REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
 
 
+def link(store: RecordStore, record: TrialRecord) -> TrialRecord:
+    """A record without an NCT id joins the trial that shares one of its ids (EudraCT, sponsor's)."""
+    if is_nct(record.nct_id):
+        return record
+    for candidate in (*record.secondary_ids, record.org_study_id):
+        if candidate and (trial := store.resolve(candidate)) and trial != record.nct_id:
+            return dataclasses.replace(record, nct_id=trial)
+    return record
+
+
 class BatchWriter:
     """Parses and stores documents in batches: each batch one store transaction, then one index commit.
 
@@ -180,15 +190,6 @@ class BatchWriter:
         if date and (self.max_last_update or "") < date:
             self.max_last_update = date
 
-    def _link(self, record: TrialRecord) -> TrialRecord:
-        """A record without an NCT id joins the trial that shares one of its ids (EudraCT, sponsor's)."""
-        if is_nct(record.nct_id):
-            return record
-        for candidate in (*record.secondary_ids, record.org_study_id):
-            if candidate and (trial := self.store.resolve(candidate)) and trial != record.nct_id:
-                return dataclasses.replace(record, nct_id=trial)
-        return record
-
     def mark_removed(self, nct_id: str, reason: str) -> bool:
         """A 'removed' event for a stored trial the registry no longer has; False if unknown or already marked."""
         with self._lock(), self.store.transaction():
@@ -292,7 +293,7 @@ class BatchWriter:
                     # Only a changed record is indexed: the stored copy of an unchanged one is not decoded.
                     status, stored = result.status, result.given
                 else:
-                    record = self._link(record)
+                    record = link(self.store, record)
                     status = self.store.put_source(record, item.raw, item.raw_hash)
                     stored = None  # the registry's record stays the trial's, and its indexed document
                     if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:

@@ -17,6 +17,7 @@ from indexer.store.db import Database
 from indexer.store.facets import Facets
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import Filing, MeshCounts, filing
+from indexer.store.pages import PageRecords
 from indexer.store.rawdocs import RawDocuments
 from indexer.store.reads import RecordReads
 from indexer.store.schema import prepare
@@ -47,11 +48,12 @@ class PutResult:
         return TrialRecord.from_dict(orjson.loads(self.stored_json)) if self.stored_json is not None else self.given
 
 
-class RecordStore(RecordReads, RawDocuments):
+class RecordStore(RecordReads, RawDocuments, PageRecords):
     """One SQLite file in WAL mode. Writes go through `transaction()`; records never save themselves.
 
     Reads of records and versions come from `RecordReads` (reads.py), the source documents kept
-    beside them from `RawDocuments` (rawdocs.py). Areas other than records have
+    beside them from `RawDocuments` (rawdocs.py), the rewrite of a page's records read again from
+    `PageRecords` (pages.py). Areas other than records have
     their own small interfaces over the same connection:
     `crawls` (incremental-crawl state), `events` (what changed), `failures`, `vocabulary`, `facets` (counts by
     field), `synonyms` (the groups the records make), `watches`.

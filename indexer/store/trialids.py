@@ -64,12 +64,15 @@ class TrialIds:
 
     def put_source(self, record: TrialRecord, source_id: str) -> None:
         """The ids of one source record (stored under `record.source`, `source_id`), replacing its earlier ones."""
-        self._db.execute("DELETE FROM trial_ids WHERE source = ? AND source_id = ?", (record.source, source_id))
+        self.drop_source(record.source, source_id)
         rows = [(source_id, SOURCE_PAGE)] + [(i, SOURCE_SECONDARY_ID) for i in dict.fromkeys(record.secondary_ids)]
         self._db.executemany(
             "INSERT INTO trial_ids VALUES (?, ?, ?, ?, ?)",
             [(i, kind, record.nct_id, record.source, source_id) for i, kind in rows],
         )
+
+    def drop_source(self, source: str, source_id: str) -> None:
+        self._db.execute("DELETE FROM trial_ids WHERE source = ? AND source_id = ?", (source, source_id))
 
     def rebuild(self) -> None:
         """Every row again from the stored records (an upgrade): SQLite reads the ids, nothing is decoded here."""
