@@ -123,3 +123,27 @@ def test_a_page_whose_bytes_are_not_kept_keeps_its_record_and_is_counted(
         assert reread_pages(store).read == 0  # the next writer reads none again
     finally:
         store.close()
+
+
+# What each page parser's version reads its fixture pages into (a digest of their reviewed outputs,
+# tests/regen_expected.py): a stored page is read again only when its parser's version rises.
+OUTPUTS = {
+    ("listing", 2): "04c08017d81e7a9f",
+    ("euctr", 2): "0881ad4dcb0a4b28",
+    ("gsk", 2): "dd6ac52f5d2116ce",
+    ("takeda", 2): "edb1b1b6d4e38ae0",
+}
+
+
+def test_a_page_parser_that_reads_its_pages_otherwise_has_a_new_version() -> None:
+    import hashlib
+
+    for source, version in PAGE_PARSER_VERSIONS.items():
+        digest = hashlib.sha256()
+        for path in sorted((FIXTURES / source).rglob("*.expected.json")):
+            digest.update(path.relative_to(FIXTURES).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        assert OUTPUTS.get((source, version)) == digest.hexdigest()[:16], (
+            f"the {source} parser reads its fixture pages into other records: raise PAGE_PARSER_VERSIONS"
+            f"[{source!r}] (indexer/parsers/__init__.py) to {version + 1}, so that stores read their {source}"
+            f" pages again, and add ({source!r}, {version + 1}): {digest.hexdigest()[:16]!r} here"
+        )

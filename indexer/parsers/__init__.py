@@ -26,9 +26,10 @@ PARSERS: dict[str, Parser] = {
 
 # The version of each page source's parser, kept in a store with its records (meta "parser:<slug>"; a
 # store without it was written by version 1). Raise it when the parser reads the same page into another
-# record: the next writer re-reads that source's kept pages once (indexer/ingest/reread.py), so the
-# change is no change of their trials. ClinicalTrials.gov records change by schema upgrades instead
-# (indexer/store/upgrades.py, e.g. schema 11's criteria re-split), which rewrite what a fix changes.
+# record (tests/test_reread.py tells from its fixture pages' outputs): the next writer re-reads that
+# source's kept pages once (indexer/ingest/reread.py), so the change is no change of their trials.
+# ClinicalTrials.gov records change by schema upgrades instead (indexer/store/upgrades.py, e.g. schema
+# 11's criteria re-split), which rewrite what a fix changes.
 PAGE_PARSER_VERSIONS: dict[str, int] = {listing.SOURCE: 2, euctr.SOURCE: 2, gsk.SOURCE: 2, takeda.SOURCE: 2}
 
 # Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
