@@ -17,6 +17,7 @@ from indexer.discover.synonyms import load as load_synonyms
 from indexer.index.base import IndexUnavailable, IndexWriteError, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.tantivy_index import TantivyIndex
+from indexer.index.words import content_words
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
 from indexer.store.lock import held
@@ -177,7 +178,9 @@ class Catalog:
         a patient's sentence typed in the search box still finds their trials, best first."""
         result = self.search_ids(query)
         if query.every_word and query.text and not result.hits and (query.offset == 0 or result.total == 0):
-            loose = self.search_ids(dataclasses.replace(query, every_word=False))
+            # Some of the words that say something of a trial: a trial that has only "and" is not one.
+            words = content_words(query.text)
+            loose = self.search_ids(dataclasses.replace(query, text=words, every_word=False)) if words else result
             if loose.hits:
                 result = dataclasses.replace(loose, some_words=True)
         found = self.store.get_many(h.nct_id for h in result.hits)

@@ -60,6 +60,13 @@ def _run_of(keys: list[str], wanted: str, used: set[int]) -> range | None:
     return None
 
 
+def content_words(text: str) -> str | None:
+    """`text` without the words that say nothing of a trial ("in", "and", "trials"), or None when it has
+    no other: a search for some of a text's words must not find every trial through its "and"."""
+    kept = [t for t in text.split() if (k := _key(t)) and k not in _FUNCTION_WORDS and k not in _EVERY_TRIAL]
+    return " ".join(kept) or None
+
+
 def required_words(q: SearchQuery) -> list[tuple[str, ...]]:
     """For a search asking for every word: what each matching trial must have, as alternatives (all the
     words of one of them, in any text field). The text splits as the ranking query quotes it (at spaces:
