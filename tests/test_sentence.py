@@ -127,3 +127,39 @@ def test_the_page_and_the_api_read_it_as_the_cli_does(web_data: Path, client: Te
     # The place box given: the words' place is left alone (as words, they then match no trial well).
     boxed = client.get("/api/search", params={"q": GUIDE, "near": "Boston"}).json()
     assert "near Beijing" not in boxed["read"] and boxed["near"]["written"] == "Boston"
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "countries"),
+    [
+        ("Diabetes in China and India", "Diabetes", ("China", "India")),
+        ("asthma trials in France, Germany or Italy", "asthma trials", ("France", "Germany", "Italy")),
+        ("lupus in the United States and Canada, I am 40", "lupus", ("United States", "Canada")),
+        ("breast cancer in France and my sister", "breast cancer and my sister", ()),  # one country: near it
+    ],
+)
+def test_countries_named_together_are_each_a_country_filter(words: str, text: str, countries: tuple[str, ...]) -> None:
+    said = read_sentence(words)
+    assert (said.text, said.countries) == (text, countries)
+    assert said.near is None if countries else said.near == "France"
+
+
+def test_the_cli_and_the_api_search_the_countries_named_together(web_data: Path, client: TestClient) -> None:
+    said = "breast cancer in France, Germany or Italy"
+    result = Trials(web_data)("search", said, "--json", "--limit", "100")
+    found = json.loads(result.stdout)
+    assert "read from the words: countries France, Germany, Italy" in result.stderr
+    # Oracle: the records' own sites. Each result has a site in one of the three, and the three countries
+    # searched one at a time find the same trials together.
+    wanted = {"France", "Germany", "Italy"}
+    assert found and all(wanted & {loc["country"] for loc in r["locations"]} for r in found)
+    alone = set()
+    for country in sorted(wanted):
+        alone |= {
+            r["nct_id"]
+            for r in Trials(web_data).json("search", "breast cancer", "--country", country, "--limit", "100")
+        }
+    assert {r["nct_id"] for r in found} == alone
+    api = client.get("/api/search", params={"q": said, "limit": "100", "status": "any"}).json()
+    assert api["read"] == ["countries France, Germany, Italy"] and api["text"] == "breast cancer"
+    assert {r["nct_id"] for r in api["results"]} == alone

@@ -71,6 +71,8 @@ class Sentence(NamedTuple):  # not a dataclass: made at every search's start, wh
     sex: str | None = None  # F or M
     recruiting: bool = False
     read: tuple[str, ...] = ()  # what was read, as the page and the CLI say it: "age 34 (“I am 34”)"
+    # Countries named together ("in China and India"), as written: a country filter each (near is None).
+    countries: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -129,6 +131,7 @@ def read_sentence(
     False when a place box or --near was filled), read as `trials match` reads a patient's words, and the
     words left to search. A text that states none of them is returned as it was."""
     near: str | None = None
+    countries: tuple[str, ...] = ()
     years: float | None = None
     letter: str | None = None
     recruiting = False
@@ -161,14 +164,39 @@ def read_sentence(
         from indexer.geo.in_text import place_phrase
 
         span = place_phrase(rest, said.written)
-        if span is not None:
+        more, end = _more_countries(rest, span[1]) if span and said.country and said.place is None else ((), 0)
+        if span is not None and more:  # "in China and India": a trial with a site in either
+            countries = (said.written, *more)
+            read.append(f"countries {', '.join(countries)}")
+            rest = _take(rest, (span[0], end))
+        elif span is not None:
             near = said.written
             read.append(f"near {said.written}")
             rest = _take(rest, span)
     if not read:
         return Sentence(text)
     rest = _re(_FILLER).sub(" ", rest)
-    return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read))
+    return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read), countries)
+
+
+# After a country: ", India", "and India", "or the United Kingdom", each a country if the gazetteer knows it.
+_NEXT_COUNTRY = r"\s*(?:,\s*(?:and|or)?|and|or|&)\s+(?:the\s+)?((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,3})"
+
+
+def _more_countries(text: str, end: int) -> tuple[tuple[str, ...], int]:
+    """The countries named one after another from `end` on, as written, and where they end."""
+    from indexer.geo.gazetteer import country_code
+
+    found: list[str] = []
+    while m := _re(_NEXT_COUNTRY).match(text, end):
+        words = m.group(1).split()
+        # The longest run of its capitalised words that names a country: "United States", not "United".
+        name = next((n for i in range(len(words), 0, -1) if country_code(n := " ".join(words[:i]))), None)
+        if name is None:
+            break
+        found.append(name)
+        end = m.start(1) + len(name)
+    return tuple(found), end
 
 
 def read_search(
