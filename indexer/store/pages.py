@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -13,8 +12,7 @@ from indexer.store.db import Database
 from indexer.store.trialids import TrialIds
 
 
-@dataclass(frozen=True, slots=True)
-class PageRow:
+class PageRow(NamedTuple):  # a row; not a dataclass, made at the import of every command that opens a store
     """One source record's key and links (`source_records`), without its JSON."""
 
     source: str
