@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from indexer.geo.geocode import geocode
-from indexer.ingest.writer import link
+from indexer.ingest.record_of import link
 from indexer.parsers import PAGE_PARSER_VERSIONS, NotATrial, ParseError, parse_document
 from indexer.record import TrialRecord
 from indexer.store import RecordStore

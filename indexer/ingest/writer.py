@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections import Counter
@@ -14,12 +13,13 @@ from typing import Any
 from indexer.clock import today_iso
 from indexer.geo.geocode import geocode
 from indexer.history import events
-from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
 from indexer.ingest.index_process import INDEX_COMMIT_RECORDS, INDEX_COMMIT_SECONDS, IndexProcess
 from indexer.ingest.outcome import DocumentOutcome, Pending
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
+from indexer.ingest.record_of import REGISTRY_SOURCES as REGISTRY_SOURCES  # re-exported: indexer.catalog's
+from indexer.ingest.record_of import key_of, link, settle
 from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.parsers.ctgov import PARTIAL_SOURCE
 from indexer.record import TrialRecord
@@ -27,20 +27,6 @@ from indexer.store import RecordStore, sha256
 from indexer.store.failures import GONE, storable
 
 log = logging.getLogger(__name__)
-
-# The registry of record: its record is the trial's; other sources (listing pages, other
-# registries' pages) are kept beside it and shown with their differences.
-REGISTRY_SOURCES = ("ctgov", "ctgov_xml")
-
-
-def link(store: RecordStore, record: TrialRecord) -> TrialRecord:
-    """A record without an NCT id joins the trial that shares one of its ids (EudraCT, sponsor's)."""
-    if is_nct(record.nct_id):
-        return record
-    for candidate in (*record.secondary_ids, record.org_study_id):
-        if candidate and (trial := store.resolve(candidate)) and trial != record.nct_id:
-            return dataclasses.replace(record, nct_id=trial)
-    return record
 
 
 class BatchWriter:
@@ -274,6 +260,7 @@ class BatchWriter:
         unchanged, self._unchanged = self._unchanged, []
         counts: Counter[str] = Counter()
         changed: dict[str, TrialRecord] = {}
+        pages: dict[str, dict[tuple[str, str], TrialRecord]] = {}  # by trial: its pages this batch stored
         newest: str | None = None
         with self.store.transaction():
             if self._indexer is not None:  # what the index process committed since the last batch
@@ -293,18 +280,22 @@ class BatchWriter:
                     # Only a changed record is indexed: the stored copy of an unchanged one is not decoded.
                     status, stored = result.status, result.given
                 else:
-                    record = link(self.store, record)
+                    record = link(self.store, record, pages)
                     status = self.store.put_source(record, item.raw, item.raw_hash)
-                    stored = None  # the registry's record stays the trial's, and its indexed document
-                    if self.store.current_source(record.nct_id) not in REGISTRY_SOURCES:
-                        # Known from this source only: a provisional trial row, so it can be found.
-                        stored = self.store.put(record).record
+                    stored = None  # the trial's record: settled below, once for each trial
+                    pages.setdefault(record.nct_id, {})[key_of(record)] = record
                     unknown.discard(record.nct_id)
                 counts[status] += 1
                 if status in ("new", "updated") and stored is not None:
                     changed[record.nct_id] = stored
                 if record.last_update_posted and (newest or "") < record.last_update_posted:
                     newest = record.last_update_posted
+            for trial, given in pages.items():
+                # Known from pages only: one of them is its record (a provisional row, so it can be found),
+                # the same whatever order they came in; a registry's record stays the trial's.
+                settled = settle(self.store, trial, given)
+                if settled is not None and settled.status in ("new", "updated"):
+                    changed[trial] = settled.given
             # In the same transaction as their last records: a crash before it leaves them unseen.
             self.store.mark_seen(docs)
             self.store.failures.resolve({(item.location, item.record.nct_id) for item in batch} | set(unchanged))

@@ -22,6 +22,16 @@ class PageRow(NamedTuple):  # a row; not a dataclass, made at the import of ever
     content_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class TrialPage:
+    """One page record of a trial (or the trial's own record, keyed as a page's) with its register's date."""
+
+    source: str
+    source_id: str  # the page's address, or its trial id
+    content_hash: str
+    date: str | None  # the register's last update of it (`last_update_posted`)
+
+
 class PageRecords:
     """The page-record half of `RecordStore` (records.py), over its connection and derived tables."""
 
@@ -41,7 +51,25 @@ class PageRecords:
         )
         return [PageRow(*row) for row in rows]
 
-    def page_record(self, row: PageRow) -> TrialRecord | None:
+    def pages_of(self, trial_id: str) -> list[TrialPage]:
+        """Every page record of one trial, without its JSON but its date."""
+        rows = self._db.execute(
+            "SELECT source, source_id, content_hash, json_extract(record, '$.last_update_posted')"
+            " FROM source_records WHERE trial_id = ?",
+            (trial_id,),
+        )
+        return [TrialPage(*row) for row in rows]
+
+    def record_page(self, nct_id: str) -> TrialPage | None:
+        """The trial's own record keyed as a page's (its source, and its address else its trial id), or None."""
+        row = self._db.execute(
+            "SELECT source, coalesce(source_url, nct_id), content_hash, json_extract(record, '$.last_update_posted')"
+            " FROM records WHERE nct_id = ?",
+            (nct_id,),
+        ).fetchone()
+        return TrialPage(*row) if row is not None else None
+
+    def page_record(self, row: PageRow | TrialPage) -> TrialRecord | None:
         found = self._db.one(
             "SELECT record FROM source_records WHERE source = ? AND source_id = ?", (row.source, row.source_id)
         )

@@ -160,11 +160,18 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
 
     # -- records ------------------------------------------------------------
     def put(
-        self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None, *, new: bool = False
+        self,
+        record: TrialRecord,
+        raw: bytes | None = None,
+        raw_hash: str | None = None,
+        *,
+        new: bool = False,
+        latest: bool = False,
     ) -> PutResult:
         """Store a record (inside a transaction); a new version only when its content changed.
 
         `new`: the caller knows the trial has no stored record (`missing`), so it is not looked up.
+        `latest`: a changed record is the newest version whatever its date (`add_version`).
         """
         blob, digest = serialise(record)
         if raw is not None:
@@ -174,7 +181,7 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
         current = None if new else self._db.one("SELECT record FROM records WHERE nct_id = ?", (record.nct_id,))
         from indexer.store.versions import add_version  # 1 us a record; not loaded by reading commands
 
-        result = add_version(self._db, record, blob, digest, raw_hash, current, new=new)
+        result = add_version(self._db, record, blob, digest, raw_hash, current, new=new, latest=latest)
         if result.status not in ("new", "updated"):
             return PutResult(record.nct_id, result.status, result.version, record, current)
         self._remember_filing(record.nct_id, result.replaced)

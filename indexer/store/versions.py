@@ -61,6 +61,7 @@ def add_version(
     current: str | None,
     *,
     new: bool = False,
+    latest: bool = False,
 ) -> VersionResult:
     """Record `record` (serialised as `blob`, content hash `digest`) as a version if its content is new.
 
@@ -68,6 +69,7 @@ def add_version(
     JSON, before it replaces that row: the newest version's JSON is kept only in `records`, and
     moves into `versions` here when a newer one arrives. `new`: the trial is known to have no
     versions (were it wrong, the first version's key would collide and the transaction fail).
+    `latest`: it is the newest version whatever its date (another page of the trial replaces its record).
     """
     nct_id = record.nct_id
     rows = (
@@ -94,7 +96,7 @@ def add_version(
     if latest_hash == digest:
         _seen_earlier(db, nct_id, latest_version, record.fetched_at)
         return VersionResult("unchanged", latest_version, digest)
-    if key >= _order_key(latest_date, latest_fetched, latest_source):
+    if latest or key >= _order_key(latest_date, latest_fetched, latest_source):
         version = latest_version + 1
         previous = current.encode("utf-8") if current is not None else _record_json(db, nct_id, latest_version)
         db.execute(
