@@ -22,8 +22,7 @@ class PageRow(NamedTuple):  # a row; not a dataclass, made at the import of ever
     content_hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class TrialPage:
+class TrialPage(NamedTuple):  # a row, as PageRow
     """One page record of a trial (or the trial's own record, keyed as a page's) with its register's date."""
 
     source: str
