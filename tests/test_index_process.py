@@ -35,7 +35,7 @@ def test_the_index_process_indexes_every_stored_record_before_the_run_ends(tmp_p
     pages = _pages(300)
     catalog = Catalog(load(tmp_path, batch_size=200))
     with catalog.writer(index_process=True) as w:
-        assert w._indexer is not None
+        assert w._commits.indexer is not None
         for n, page in enumerate(pages):
             w.add_document(page, f"page-{n}", source="ctgov")
     # The final flush waited for the process's last commit and marked what it committed.
@@ -53,9 +53,9 @@ def test_a_killed_index_process_stops_the_writer_and_a_rerun_indexes_what_was_pe
     pages = _pages(300)
     catalog = Catalog(load(tmp_path, batch_size=200))
     with pytest.raises(IndexProcessDied, match="run the crawl again"), catalog.writer(index_process=True) as w:
-        assert w._indexer is not None and w._indexer.pid is not None
+        assert w._commits.indexer is not None and w._commits.indexer.pid is not None
         w.add_document(pages[0], "page-0", source="ctgov")
-        os.kill(w._indexer.pid, signal.SIGKILL)
+        os.kill(w._commits.indexer.pid, signal.SIGKILL)
         for n, page in enumerate(pages[1:], 1):
             w.add_document(page, f"page-{n}", source="ctgov")
     stored = set(catalog.store.snapshot().record_ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -14,7 +13,8 @@ from indexer.clock import today_iso
 from indexer.geo.geocode import geocode
 from indexer.history import events
 from indexer.index.base import SearchIndex
-from indexer.ingest.index_process import INDEX_COMMIT_RECORDS, INDEX_COMMIT_SECONDS, IndexProcess
+from indexer.ingest.index_commits import IndexCommits
+from indexer.ingest.index_process import IndexProcess
 from indexer.ingest.outcome import DocumentOutcome, Pending
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
@@ -48,10 +48,9 @@ class BatchWriter:
     ):
         self.store = store
         self.index = index
-        # When set, the index is written by this process (TRIALS_INDEX_PROCESS) and `index` is not.
-        self._indexer = indexer
+        # When `indexer` is set, the index is written by that process (TRIALS_INDEX_PROCESS), not `index`.
+        self._commits = IndexCommits(store, index, indexer, shared=lock is not None)
         self._lock = lock or nullcontext
-        self._shared = lock is not None
         self.batch_size = batch_size
         self.progress = progress
         self.stats = IngestStats()
@@ -69,9 +68,6 @@ class BatchWriter:
         self._unchanged: list[tuple[str, str]] = []
         self._open_failures: set[str] | None = None  # their locations and trials, read when first needed
         self._packer = BackgroundPacker()
-        # Ids given to the index since its last commit (marked indexed in the store when it commits).
-        self._unindexed: set[str] = set()
-        self._indexed_at = time.monotonic()
 
     def add_document(
         self,
@@ -213,45 +209,12 @@ class BatchWriter:
         if final:
             self._packer.close()  # its work is awaited by the batch anyway; a later document restarts it
         if not self._batch and not self._seen_docs and not self._raw_docs and not self._unchanged:
-            if final and self._indexer is not None:
-                self._finish_index()
-            elif final and self._unindexed:
-                self._commit_index()
+            if final:
+                self._commits.finish()
             return
         with self._lock():
             self._flush()
-            if self._indexer is not None:
-                if final:
-                    self._finish_index()
-                return
-            # The index commits every INDEX_COMMIT_RECORDS records or INDEX_COMMIT_SECONDS, not every
-            # batch: a tantivy commit writes and merges segments, and cost a third of a crawl's time.
-            # Its records stay marked unindexed in the store until then, so a crash loses nothing.
-            if (
-                final
-                or self._shared
-                or len(self._unindexed) >= INDEX_COMMIT_RECORDS
-                or time.monotonic() - self._indexed_at >= INDEX_COMMIT_SECONDS
-            ):
-                self._commit_index()
-            if self._shared:
-                self.index.close()  # the embedded index's own writer lock goes with ours
-
-    def _finish_index(self) -> None:
-        """The index process commits what it holds; its answer is marked before the run counts as done."""
-        assert self._indexer is not None
-        pairs = self._indexer.finish()
-        if pairs:
-            with self.store.transaction():
-                self.store.mark_indexed_as(pairs)
-
-    def _commit_index(self) -> None:
-        if self._unindexed:
-            self.index.commit()
-            with self.store.transaction():
-                self.store.mark_indexed(self._unindexed)
-            self._unindexed.clear()
-        self._indexed_at = time.monotonic()
+            self._commits.after_batch(final)
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
@@ -263,8 +226,7 @@ class BatchWriter:
         pages: dict[str, dict[tuple[str, str], TrialRecord]] = {}  # by trial: its pages this batch stored
         newest: str | None = None
         with self.store.transaction():
-            if self._indexer is not None:  # what the index process committed since the last batch
-                self.store.mark_indexed_as(self._indexer.committed())
+            self._commits.mark_committed()  # what an index process committed since the last batch
             for body, digest, packed in raw_docs:
                 self.store.put_raw(body, digest, packed.result() if packed is not None else None)
             # Trials not stored yet (all of a first crawl's): one query for the batch, none per record.
@@ -302,9 +264,4 @@ class BatchWriter:
         # Committed: only now do these records count, and the crawl's mark may move.
         self.stats.counts.update(counts)
         self._note_update(newest)
-        # The store committed first: if the process dies here, reconcile() indexes these next time.
-        if changed and self._indexer is not None:
-            self._indexer.send(list(changed))
-        elif changed:
-            self.index.upsert(list(changed.values()))
-            self._unindexed.update(changed)
+        self._commits.add(changed)
