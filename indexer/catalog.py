@@ -14,15 +14,13 @@ from indexer.config import load as load_settings
 from indexer.discover.mesh import explain as explain_mesh
 from indexer.discover.synonyms import Synonyms
 from indexer.discover.synonyms import load as load_synonyms
-from indexer.index.base import IndexUnavailable, IndexWriteError, SearchIndex
+from indexer.index.base import IndexUnavailable, SearchIndex
 from indexer.index.document import SearchQuery, SearchResult
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.index.words import content_words
 from indexer.record import TrialRecord
 from indexer.store import RecordStore, WriteLock
 from indexer.store.lock import held
-from indexer.store.mesh import filing
-from indexer.store.synonyms import LinkCollector
 
 if TYPE_CHECKING:
     from indexer.ingest.writer import REGISTRY_SOURCES, BatchWriter, IngestStats
@@ -259,45 +257,16 @@ class Catalog:
 
     def reconcile(self) -> int:
         """Index every record the index lacks or holds stale (after a crash, or a new index)."""
-        index = self.index
-        if index.needs_rebuild:
-            return self._rebuild()
-        try:
-            index.count()  # opens it: a damaged index is rebuilt now, not found half-way through a write
-            pending = self.store.pending_index()
-            for start in range(0, len(pending), 1000):
-                chunk = pending[start : start + 1000]
-                index.upsert(list(self.store.iter_records(chunk)))
-                index.commit()
-                with self.store.transaction():
-                    self.store.mark_indexed(chunk)
-        except IndexWriteError:
-            raise  # a full disk: a rebuild would not fit either, and the records stay pending
-        except IndexUnavailable as exc:
-            log.warning("%s: rebuilding it from the store", str(exc).split(";")[0])
-            return self._rebuild()
-        if pending:
-            log.info("indexed %d records the index was missing", len(pending))
-        return len(pending)
+        from indexer.reindex import index_pending  # only writes mend the index: reads do not load it
+
+        done = index_pending(self.store, self.index)
+        return self._rebuild() if done is None else done
 
     def _rebuild(self) -> int:
-        links, filings = LinkCollector(), []
+        from indexer.reindex import rebuild
 
-        def learning() -> Iterator[TrialRecord]:  # one pass over the records feeds all three
-            for record in self.store.iter_records():
-                links.add_record(record)
-                if record.condition_mesh:
-                    filings.append(filing(record))
-                yield record
-
-        count = self.index.rebuild(learning())
-        with self.store.transaction():
-            self.store.synonyms.rebuild(links)  # exact again: what incremental updates approximated
-            self.store.mesh.rebuild(filings)
-            self.store.mark_all_indexed()
-            self.store.set_meta("index_engine", self.engine)
-        self._synonyms = None
-        log.info("built the %s index from %d stored records", self.engine, count)
+        count = rebuild(self.store, self.index, self.engine)
+        self._synonyms = None  # the groups were learnt again
         return count
 
     def reindex(self) -> int:
