@@ -1,4 +1,4 @@
-"""The legacy XML's tree, parsed safely, its <clinical_results> section checked but not built."""
+"""The legacy XML's tree, parsed safely (its <clinical_results> section checked but not built), and read by tag."""
 
 from __future__ import annotations
 
@@ -70,3 +70,42 @@ def _without_results(body: bytes) -> etree._Element | None:
         return etree.fromstring(body[:start] + _NO_RESULTS + body[end:], _PARSER)
     except etree.XMLSyntaxError:
         return None
+
+
+def by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
+    """Children by tag, in document order: one pass instead of an ElementPath search per field (3-7 us each)."""
+    out: dict[str, list[etree._Element]] = {}
+    for child in el.iterchildren(tag=etree.Element):
+        found = out.get(child.tag)
+        if found is None:
+            out[child.tag] = [child]
+        else:
+            found.append(child)
+    return out
+
+
+def first_children(el: etree._Element | None) -> dict[str, etree._Element]:
+    """First child of each tag (reversed: the first of a tag is written last, so it stays)."""
+    return {} if el is None else {child.tag: child for child in reversed(el)}
+
+
+def text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    value = el.text  # read once: lxml makes a new string from the tree at every read
+    return (value.strip() or None) if value is not None else None
+
+
+def first(els: list[etree._Element] | None, tag: str) -> etree._Element | None:
+    """`find("a/tag")` given the `a` elements: the first `tag` child of any of them, in order."""
+    for el in els or ():
+        for found in el.iterchildren(tag):
+            return found
+    return None
+
+
+def texts(els: list[etree._Element] | None, tag: str | None = None) -> tuple[str, ...]:
+    """The stripped, non-empty texts of these elements, or of their `tag` children (`findall("a/tag")`)."""
+    if tag is not None:
+        els = [found for el in els or () for found in el.iterchildren(tag)]
+    return tuple(value for el in els or () if (value := text(el)))
