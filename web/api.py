@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from indexer import stats as store_stats
-from indexer.catalog import Catalog
 from indexer.freshness import freshness
 from indexer.geo.near import near_fields
 from indexer.history import changes as tracking
@@ -17,10 +16,11 @@ from indexer.history.events import EVENT_TYPES
 from indexer.history.removal import removal_fields
 from indexer.index.document import DEFAULT_WITHIN_KM
 from web import params, views
-from web.app import Ambiguous, NotFound
+from web.app import NotFound
+from web.changes import changes_page
+from web.deps import Cat, Off, TrialId, found_trial
 from web.jsonresp import JSONResponse
 from web.match import MatchRequest, run_match
-from web.offload import Offload
 from web.params import SearchParams
 
 
@@ -47,39 +47,6 @@ router = APIRouter(
 
 MAX_SIMILAR = 50
 STATS_TTL = 60.0  # seconds
-
-TrialId = Annotated[
-    str, Path(min_length=1, max_length=100, description="Any id a source gives: NCT, EudraCT, the sponsor's.")
-]
-
-
-async def catalog(request: Request) -> Catalog:  # async: no thread-pool hop
-    c: Catalog = request.app.state.catalog
-    return c
-
-
-Cat = Annotated[Catalog, Depends(catalog)]
-
-
-async def offload(request: Request) -> Offload:
-    o: Offload = request.app.state.offload
-    return o
-
-
-Off = Annotated[Offload, Depends(offload)]
-
-
-def found_trial(cat: Catalog, trial_id: str) -> str:
-    """The trial's NCT (or provisional) id, or 404 naming how to fetch it (300 for an id of several)."""
-    found = views.resolve_all(cat, trial_id)
-    if len(found) > 1:
-        raise Ambiguous(trial_id, found)
-    nct_id = found[0] if found else None
-    if nct_id is None:
-        raise NotFound(
-            f"no trial {trial_id!r} here; fetch it with `trials crawl ctgov --nct ID` or `trials ingest FILE`"
-        )
-    return nct_id
 
 
 @router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
@@ -207,22 +174,6 @@ async def diff(
     return JSONResponse([c.to_dict() for c in changes])
 
 
-def changes_since(since: str | None, recorded_since: str | None = None) -> tuple[str | None, str | None]:
-    """The registry date and the recording time to compare events with, read as `trials changes` reads
-    --since and --recorded-since ("2020-03", "March 2020", "yesterday", "7d", a timestamp)."""
-    dates: list[str | None] = []
-    for name, value, read in (
-        ("since", since, tracking.since_date),
-        ("recorded_since", recorded_since, tracking.recorded_since),
-    ):
-        text = params.text(name, value)
-        try:
-            dates.append(read(text) if text is not None else None)
-        except ValueError as exc:
-            raise params.BadParameter(name, str(exc)) from None
-    return dates[0], dates[1]
-
-
 @router.get(
     "/changes",
     summary="What changed across the registry, newest first, as `trials changes`",
@@ -255,35 +206,6 @@ async def changes(
     ] = None,
 ) -> Response:
     return JSONResponse(changes_page(cat, p, since, event, field, recorded_since))
-
-
-def changes_page(
-    cat: Catalog,
-    p: SearchParams,
-    since: str | None,
-    event: list[str],
-    field: str | None,
-    recorded_since: str | None = None,
-) -> dict[str, Any]:
-    """One page of events (the researcher page shows the same)."""
-    types = params.texts("event", event)
-    for t in types:
-        if t not in EVENT_TYPES:
-            raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
-    ids = tracking.matching_ids(cat, p.query())
-    # The page itself, and one more event to say whether there are more: OFFSET in SQL, so page 50
-    # reads no more rows into Python than page 1.
-    registry_since, recorded = changes_since(since, recorded_since)
-    rows = cat.store.events.query(
-        since=registry_since,
-        recorded_since=recorded,
-        types=types,
-        field=params.text("field", field),
-        ids=ids,
-        limit=p.limit + 1,
-        offset=(p.page - 1) * p.limit,
-    )
-    return {"page": p.page, "limit": p.limit, "more": len(rows) > p.limit, "events": rows[: p.limit]}
 
 
 @router.post(

@@ -17,9 +17,10 @@ from indexer.history.events import EVENT_TYPES
 from indexer.history.watches import Watches
 from indexer.normalize import STATUSES
 from indexer.record import TrialRecord
-from web import api, present, views
-from web.api import Cat, Off, TrialId, found_trial
+from web import present, views
 from web.app import NotFound
+from web.changes import changes_page
+from web.deps import Cat, Off, TrialId, found_trial
 from web.match import MatchRequest, run_match
 from web.params import MAX_TEXT, BadParameter, SearchParams, api_search_params, page_search_params, place
 
@@ -195,10 +196,10 @@ async def changes(
     cat: Cat,
     p: Annotated[SearchParams, Depends(api_search_params)],
     since: str | None = None,
-    event: Annotated[list[str], api.Query()] = [],  # noqa: B006
+    event: Annotated[list[str], Query()] = [],  # noqa: B006
     field: str | None = None,
 ) -> Response:
-    found = api.changes_page(cat, p, since, event, field)
+    found = changes_page(cat, p, since, event, field)
     return render(
         request,
         "changes.html",
