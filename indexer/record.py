@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
-
-from indexer.canonical import in_canonical_order, order_free
 
 # Fetch metadata: describes one download, not the trial, so it never makes a new version.
 FETCH_FIELDS = frozenset({"source", "source_url", "fetched_at"})
@@ -212,10 +209,6 @@ class TrialRecord:
     def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
         return _from_plain(cls, data)
 
-    def content_hash(self) -> str:
-        """Hash of the trial's content; fetch metadata (FETCH_FIELDS) does not count."""
-        return serialise(self)[1]
-
     def drug_names(self) -> list[str]:
         """Intervention names and their other names, without duplicates, in order."""
         seen: dict[str, None] = {}
@@ -237,22 +230,9 @@ def _is_canonical(terms: tuple[str, ...]) -> bool:
     return all(a < b for a, b in itertools.pairwise(keys))
 
 
-def serialise(record: TrialRecord) -> tuple[bytes, str]:
-    """(record JSON, content hash) from one serialisation: the hash covers all but the fetch fields."""
-    # The JSON of orjson.dumps(record), from the generated encoder's dicts (record_decoders.py: why there).
-    blob = orjson.dumps((_ENCODE or _encoder())(record))
-    tail = orjson.dumps({"source": record.source, "source_url": record.source_url, "fetched_at": record.fetched_at})
-    cut = len(blob) - len(tail)  # blob = content + ',' + tail without its '{'
-    if blob[cut : cut + 1] != b"," or not blob.endswith(tail[1:]):
-        raise AssertionError("TrialRecord's fetch fields must be its last fields")
-    import hashlib  # here: loading OpenSSL is 3 ms of start-up, and reading commands never hash
-
-    return blob, hashlib.sha256(in_canonical_order(record, blob[:cut], _ORDER_FREE_LAYOUT)).hexdigest()
-
-
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrialRecord))
 # The inner lists of ORDER_FREE_PARTS' parts whose order means nothing.
-_INNER_ORDER_FREE: dict[type, tuple[str, ...]] = {
+INNER_ORDER_FREE: dict[type, tuple[str, ...]] = {
     Intervention: ("other_names", "arm_labels"),
     Arm: ("intervention_names",),
     Location: ("contacts",),
@@ -274,26 +254,14 @@ _NESTED: dict[tuple[type, str], type] = {
     (Eligibility, "exclusion"): Criterion,
     (Criterion, "children"): Criterion,
 }
-# Sites and contacts come after the summary and the criteria text, the longest part of a record's JSON.
-_NEAR_END = frozenset({"locations", "central_contacts", "overall_officials"})
-_ORDER_FREE_LAYOUT = order_free(TrialRecord, ORDER_FREE_PARTS, _NESTED, _INNER_ORDER_FREE, _NEAR_END)
 # The inner lists' names, for the field paths of a diff ("locations[...].contacts").
-INNER_ORDER_FREE_FIELDS = frozenset(n for names in _INNER_ORDER_FREE.values() for n in names)
+INNER_ORDER_FREE_FIELDS = frozenset(n for names in INNER_ORDER_FREE.values() for n in names)
 T = TypeVar("T")
 
 
 # The decoders (one straight-line function per record class) are generated into record_decoders.py
 # by record_codegen.py, and imported when the first record is decoded (they import these classes).
 _DECODERS: dict[type, Any] = {}
-_ENCODE: Callable[[TrialRecord], dict[str, Any]] | None = None
-
-
-def _encoder() -> Callable[[TrialRecord], dict[str, Any]]:
-    global _ENCODE
-    from indexer.record_decoders import encode
-
-    _ENCODE = encode
-    return encode
 
 
 def _from_plain(cls: type[T], data: dict[str, Any]) -> T:

@@ -111,7 +111,7 @@ def source() -> str:
     body += [f"    {c.__name__}: _decode_{_snake(c.__name__)}," for c in classes]
     body += ["}"]
     # orjson writes a slotted dataclass field by field through Python attribute look-ups, and a plain
-    # dict at C speed: a stored record's JSON from these dicts costs 30% less (record.serialise).
+    # dict at C speed: a stored record's JSON from these dicts costs 30% less (record_hash.serialise).
     for cls in classes:
         body += _encoder(cls)
     body += ["", "", "encode = _encode_trial_record", ""]

@@ -13,7 +13,8 @@ from indexer.catalog import Catalog
 from indexer.config import load
 from indexer.ingest.files import iter_documents
 from indexer.parsers import NotATrial, ParseError, parse_document
-from indexer.record import _NESTED, UNORDERED_FIELDS, Criterion, Location, TrialRecord, serialise
+from indexer.record import _NESTED, UNORDERED_FIELDS, Criterion, Location, TrialRecord
+from indexer.record_hash import serialise
 from tests.conftest import FIXTURES, shared
 
 pytest_plugins = ("tests.webdata",)

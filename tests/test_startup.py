@@ -46,6 +46,7 @@ def test_help_imports_no_command_and_search_no_parser(tmp_path) -> None:  # type
     assert searched & {"platformdirs", "tomllib"} == set()
     # Nor the modules only a rare path uses (a read-only index, --csv, hashing a record, pruning).
     assert searched & {"shutil", "tempfile", "csv", "hashlib", "importlib.resources"} == set()
+    assert searched & {"indexer.record_hash", "indexer.canonical"} == set()  # a record's hash: writes only
     # Nor the store's areas a search never touches: versions, change events, crawl state, failures.
     unused = {"indexer.store.versions", "indexer.history.events", "indexer.store.eventlog", "indexer.store.crawlstate"}
     assert searched & {*unused, "indexer.store.failures", "zstandard"} == set()

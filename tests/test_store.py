@@ -128,7 +128,7 @@ def test_a_stored_location_or_trial_resolves_its_open_failures_only(data_dir: Pa
 
 
 def test_stored_json_is_the_serialised_record_as_text(data_dir: Path) -> None:
-    from indexer.record import serialise
+    from indexer.record_hash import serialise
 
     records = [r for p in sorted(shared("ctgov", "v2").glob("NCT*.json"))[:40] for r in parse(p.read_bytes())]
     records = [r for r in records if not r.to_json().isascii() and r.secondary_ids][:3]  # the driver would encode these

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from indexer.clock import now_iso
-from indexer.record import TrialRecord, serialise
+from indexer.record import TrialRecord
 from indexer.store.db import Database
 from indexer.store.facets import Facets
 from indexer.store.likeness import Likeness
@@ -173,6 +173,8 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
         `new`: the caller knows the trial has no stored record (`missing`), so it is not looked up.
         `latest`: a changed record is the newest version whatever its date (`add_version`).
         """
+        from indexer.record_hash import serialise  # not loaded by reading commands
+
         blob, digest = serialise(record)
         if raw is not None:
             raw_hash = self.put_raw(raw, raw_hash)
@@ -210,6 +212,8 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
 
     def put_source(self, record: TrialRecord, raw: bytes | None = None, raw_hash: str | None = None) -> str:
         """A non-registry source's record (inside a transaction): "new", "updated" or "unchanged"."""
+        from indexer.record_hash import serialise  # not loaded by reading commands
+
         blob, digest = serialise(record)
         if raw is not None:
             raw_hash = self.put_raw(raw, raw_hash)

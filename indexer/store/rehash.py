@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 
 import orjson
 
-from indexer.record import TrialRecord, serialise
+from indexer.record import TrialRecord
+from indexer.record_hash import serialise
 from indexer.store.blobs import pack, unpack
 from indexer.store.db import Database
 
