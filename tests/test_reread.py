@@ -14,6 +14,7 @@ from indexer.index.document import SearchQuery
 from indexer.ingest.reread import outdated, reread_pages
 from indexer.parsers import PAGE_PARSER_VERSIONS, parse_document
 from indexer.record import TrialRecord
+from indexer.record_hash import content_hash
 from indexer.store import RecordStore
 from tests.conftest import FIXTURES, Trials
 
@@ -76,7 +77,7 @@ def test_pages_an_older_parser_stored_are_read_again_in_place_as_no_change(tmp_p
         assert len(stored) == len(READ_AGAIN)  # each page once, under the address it now has
         for trial, page in TRIAL_PAGE.items():
             assert c.store.get(trial) == _today(page), trial
-            assert c.store.content_hashes([trial])[trial] == _today(page).content_hash()
+            assert c.store.content_hashes([trial])[trial] == content_hash(_today(page))
             assert len(c.store.history(trial)) == versions[trial]  # rewritten in place: no version
         assert _events(c.store) == before  # and no change event
         assert c.store.pending_index() == []

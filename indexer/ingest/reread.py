@@ -10,6 +10,7 @@ from indexer.geo.geocode import geocode
 from indexer.ingest.record_of import link
 from indexer.parsers import PAGE_PARSER_VERSIONS, NotATrial, ParseError, parse_document
 from indexer.record import TrialRecord
+from indexer.record_hash import content_hash
 from indexer.store import RecordStore
 from indexer.store.pages import PageRow
 
@@ -104,7 +105,7 @@ def _reread(store: RecordStore, row: PageRow, done: Reread) -> TrialRecord | Non
     if record is None:
         done.kept.append((row.source, row.source_id, why))
         return None
-    if (record.source_url or record.nct_id) == row.source_id and record.content_hash() == row.content_hash:
+    if (record.source_url or record.nct_id) == row.source_id and content_hash(record) == row.content_hash:
         done.alike += 1
         return None
     return record

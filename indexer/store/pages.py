@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from indexer.clock import now_iso
-from indexer.record import TrialRecord, serialise
+from indexer.record import TrialRecord
 from indexer.store.db import Database
 from indexer.store.trialids import TrialIds
 
@@ -85,6 +85,8 @@ class PageRecords:
         """
         if record.nct_id != row.trial_id:
             raise ValueError(f"{row.source} {row.source_id}: read again as {record.nct_id}, stored as {row.trial_id}")
+        from indexer.record_hash import serialise  # not loaded by reading commands
+
         blob, digest = serialise(record)
         source_id = record.source_url or record.nct_id
         self._db.execute("DELETE FROM source_records WHERE source = ? AND source_id = ?", (row.source, row.source_id))
