@@ -196,10 +196,9 @@ def query_from_options(
             text, near=near_text, countries=country, age=age, sex=sex, status_given=bool(status) or _given("status")
         )
         if said.changed:
-            overrides = "--near, --country, --age, --sex, --status override"
+            overrides = "--near, --age, --sex, --status override"
             click.echo(f"read from the words: {'; '.join(said.read)} ({overrides})", err=True)
         text, near_text, age, sex = said.text, said.near, said.age, said.sex
-        country = country or said.countries  # "in China and India": a site in either
         status = ("RECRUITING",) if said.recruiting else status
     if sort == "distance" and not near_text:
         raise click.UsageError("--sort distance needs --near PLACE")

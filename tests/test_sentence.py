@@ -130,25 +130,24 @@ def test_the_page_and_the_api_read_it_as_the_cli_does(web_data: Path, client: Te
 
 
 @pytest.mark.parametrize(
-    ("words", "text", "countries"),
+    ("words", "text", "near"),
     [
-        ("Diabetes in China and India", "Diabetes", ("China", "India")),
-        ("asthma trials in France, Germany or Italy", "asthma trials", ("France", "Germany", "Italy")),
-        ("lupus in the United States and Canada, I am 40", "lupus", ("United States", "Canada")),
-        ("breast cancer in France and my sister", "breast cancer and my sister", ()),  # one country: near it
+        ("Diabetes in China and India", "Diabetes", "China and India"),
+        ("asthma trials in France, Germany or Italy", "asthma trials", "France, Germany or Italy"),
+        ("lupus in the United States and Canada, I am 40", "lupus", "United States and Canada"),
+        ("breast cancer in France and my sister", "breast cancer and my sister", "France"),  # one country
     ],
 )
-def test_countries_named_together_are_each_a_country_filter(words: str, text: str, countries: tuple[str, ...]) -> None:
+def test_countries_named_together_are_the_place(words: str, text: str, near: str) -> None:
     said = read_sentence(words)
-    assert (said.text, said.countries) == (text, countries)
-    assert said.near is None if countries else said.near == "France"
+    assert (said.text, said.near) == (text, near)
 
 
-def test_the_cli_and_the_api_search_the_countries_named_together(web_data: Path, client: TestClient) -> None:
+def test_a_place_box_naming_countries_searches_a_site_in_any(web_data: Path, client: TestClient) -> None:
     said = "breast cancer in France, Germany or Italy"
     result = Trials(web_data)("search", said, "--json", "--limit", "100")
     found = json.loads(result.stdout)
-    assert "read from the words: countries France, Germany, Italy" in result.stderr
+    assert "read from the words: near France, Germany or Italy" in result.stderr
     # Oracle: the records' own sites. Each result has a site in one of the three, and the three countries
     # searched one at a time find the same trials together.
     wanted = {"France", "Germany", "Italy"}
@@ -160,6 +159,11 @@ def test_the_cli_and_the_api_search_the_countries_named_together(web_data: Path,
             for r in Trials(web_data).json("search", "breast cancer", "--country", country, "--limit", "100")
         }
     assert {r["nct_id"] for r in found} == alone
+    # The place box (--near, the page's Near) reads the list as the words do; the API says what it read.
+    near = Trials(web_data).json("search", "breast cancer", "--near", "France, Germany or Italy", "--limit", "100")
+    assert {r["nct_id"] for r in near} == alone
     api = client.get("/api/search", params={"q": said, "limit": "100", "status": "any"}).json()
-    assert api["read"] == ["countries France, Germany, Italy"] and api["text"] == "breast cancer"
+    assert api["read"] == ["near France, Germany or Italy"] and api["text"] == "breast cancer"
     assert {r["nct_id"] for r in api["results"]} == alone
+    page = client.get("/search", params={"q": said, "status": "any"}).text
+    assert 'name="near" value="France, Germany or Italy"' in page  # in the box, to change or clear

@@ -256,11 +256,11 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             ),
         ] = "relevance",
     ) -> SearchParams:
+        asked = countries(country)
         # As `trials search` reads its text: "recruiting lupus trials near Beijing, I am 34".
         said = read_search(
             text("q", q), near=near, countries=country, age=age, sex=sex, status_given=bool(texts("status", status))
         )
-        asked = countries(country or list(said.countries))  # "in China and India": the countries the words name
         q, near, age, sex = said.text, said.near, said.age, said.sex
         status = ["recruiting"] if said.recruiting else status
         written, read = near_place(near, asked)
@@ -286,7 +286,7 @@ def _search_params(default_statuses: tuple[str, ...]):  # type: ignore[no-untype
             near_also=place.also if place else None,
             within=within,
             country=asked,
-            near_country=(read.country,) if read and read.country else (),
+            near_country=read.countries if read else (),
             fresh=fresh,
             sort=sort,
             read=said.read,

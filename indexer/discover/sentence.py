@@ -71,8 +71,6 @@ class Sentence(NamedTuple):  # not a dataclass: made at every search's start, wh
     sex: str | None = None  # F or M
     recruiting: bool = False
     read: tuple[str, ...] = ()  # what was read, as the page and the CLI say it: "age 34 (“I am 34”)"
-    # Countries named together ("in China and India"), as written: a country filter each (near is None).
-    countries: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -131,7 +129,6 @@ def read_sentence(
     False when a place box or --near was filled), read as `trials match` reads a patient's words, and the
     words left to search. A text that states none of them is returned as it was."""
     near: str | None = None
-    countries: tuple[str, ...] = ()
     years: float | None = None
     letter: str | None = None
     recruiting = False
@@ -165,18 +162,15 @@ def read_sentence(
 
         span = place_phrase(rest, said.written)
         more, end = _more_countries(rest, span[1]) if span and said.country and said.place is None else ((), 0)
-        if span is not None and more:  # "in China and India": a trial with a site in either
-            countries = (said.written, *more)
-            read.append(f"countries {', '.join(countries)}")
-            rest = _take(rest, (span[0], end))
-        elif span is not None:
-            near = said.written
-            read.append(f"near {said.written}")
-            rest = _take(rest, span)
+        if span is not None:
+            # Countries named together ("in China and India") are the place box's list: a site in any of them.
+            near = rest[rest.index(said.written, span[0]) : end] if more else said.written
+            read.append(f"near {near}")
+            rest = _take(rest, (span[0], end) if more else span)
     if not read:
         return Sentence(text)
     rest = _re(_FILLER).sub(" ", rest)
-    return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read), countries)
+    return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read))
 
 
 # After a country: ", India", "and India", "or the United Kingdom", each a country if the gazetteer knows it.
@@ -184,7 +178,8 @@ _NEXT_COUNTRY = r"\s*(?:,\s*(?:and|or)?|and|or|&)\s+(?:the\s+)?((?:[A-Z][\w.'-]*
 
 
 def _more_countries(text: str, end: int) -> tuple[tuple[str, ...], int]:
-    """The countries named one after another from `end` on, as written, and where they end."""
+    """The countries named one after another from `end` on, as written, and where they end (the place
+    box reads the list again: geo.typed.country_list)."""
     from indexer.geo.gazetteer import country_code
 
     found: list[str] = []

@@ -22,10 +22,16 @@ class PlaceRead:
     source: str  # "given" (a place field or --near) or "text" (read from the description)
     place: Place | None = None
     country: str | None = None  # ISO code, when the words name a country and no town
+    # The countries after the first, when the words name several ("China and India"): a site in any.
+    other_countries: tuple[str, ...] = ()
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return (self.country, *self.other_countries) if self.country else ()
 
     @property
     def label(self) -> str:
-        return self.place.label if self.place else f"{self.written} ({self.country})"
+        return self.place.label if self.place else f"{self.written} ({', '.join(self.countries)})"
 
     def without(self, text: str) -> str:
         """The description without the place it names: the place narrows the search already, and as
@@ -37,8 +43,7 @@ class PlaceRead:
         `where` asks for already, when it asks for some: a country is read as a place only among them)."""
         if self.place is not None:
             return dataclasses.replace(where, near=(self.place.lat, self.place.lon), near_label=self.place.said)
-        countries = where.countries or ((self.country,) if self.country else ())
-        return dataclasses.replace(where, countries=countries, near_label=self.label)
+        return dataclasses.replace(where, countries=where.countries or self.countries, near_label=self.label)
 
 
 def given_place(written: str, within: Sequence[str] = ()) -> PlaceRead:
@@ -60,7 +65,21 @@ def given_place(written: str, within: Sequence[str] = ()) -> PlaceRead:
                 return _read(other, within)
             except gazetteer.NotKnown:
                 continue
+        if codes := country_list(written):  # "China and India", "France, Germany or Italy"
+            return PlaceRead(written.strip(), "given", country=codes[0], other_countries=codes[1:])
         raise unknown from None
+
+
+# Between the countries of a list: "France, Germany or Italy", "China and India", "the UK & Ireland".
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s)\s*", re.IGNORECASE)
+_THE = re.compile(r"^(?:the)\s+", re.IGNORECASE)
+
+
+def country_list(written: str) -> tuple[str, ...]:
+    """The countries a text names as a list of two or more, as ISO codes; () unless every part is one."""
+    parts = [_THE.sub("", p.strip()) for p in _LIST_JOIN.split(_FILLER.sub("", written, count=1))]
+    codes = [gazetteer.country_code(p) for p in parts]
+    return tuple(dict.fromkeys(c for c in codes if c)) if len(parts) > 1 and all(codes) else ()
 
 
 # What people type for where they are, which no gazetteer knows ("near me").

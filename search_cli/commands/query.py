@@ -44,7 +44,8 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     if fmt == "table":
         where = f" within {q.within_km:g} km of {q.near_label}" if q.near else ""
         if q.near is None and q.near_label:  # --near named a country
-            where = f" with a site in {q.near_label}: a country, searched as --country (name a city for distances)"
+            what = "countries" if len(q.countries) > 1 else "a country"
+            where = f" with a site in {q.near_label}: {what}, searched as --country (name a city for distances)"
         about = "about " if result.total_is_estimate else ""
         app.info(f"{len(records)} of {about}{result.total} matching trials{where}")
 
