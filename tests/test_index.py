@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,6 +198,7 @@ def test_typed_documents_equal_the_guessed_ones() -> None:
     # it from the Python value. Every real record must give the same document both ways.
     import tantivy
 
+    from indexer.index.tantivy_schema import UNSEARCHED
     from indexer.index.tantivy_schema import document as _document
     from indexer.index.tantivy_schema import fields as _fields
     from indexer.index.tantivy_schema import schema as _schema
@@ -205,4 +207,21 @@ def test_typed_documents_equal_the_guessed_ones() -> None:
     records = [r for path in sorted(shared("ctgov", "v2").glob("NCT*.json")) for r in parse(path.read_bytes())]
     records.append(dataclasses.replace(records[0], locations=(), phases=(), enrollment=None))
     assert len(records) > 1000
-    assert [r.nct_id for r in records if _document(r, schema) != tantivy.Document(**_fields(r))] == []
+
+    def guessed(r: Any) -> tantivy.Document:
+        return tantivy.Document(**{k: v for k, v in _fields(r).items() if k not in UNSEARCHED})
+
+    assert [r.nct_id for r in records if _document(r, schema) != guessed(r)] == []
+
+
+def test_documents_leave_out_what_no_tantivy_search_reads() -> None:
+    # The org study ids, healthy volunteers and enrollment are for the cluster engines; no tantivy query
+    # reads them, and indexing them cost every record its terms.
+    from indexer.index.tantivy_schema import document as _document
+    from indexer.index.tantivy_schema import schema as _schema
+
+    [record] = parse((FIXTURES / "ctgov_xml" / "NCT04077684.xml").read_bytes())
+    assert record.org_study_id and record.enrollment
+    held = _document(record, _schema()).to_dict()
+    assert held["nct_id"] == ["NCT04077684"] and held["last_update"] == [20200327]
+    assert not {"ids", "healthy_volunteers", "enrollment"} & set(held)

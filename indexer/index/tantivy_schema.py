@@ -14,7 +14,10 @@ from indexer.index.tantivy_geo import cells
 from indexer.record import TrialRecord
 
 # Bump when the schema or the document shape changes: the index is then rebuilt from the store.
-SCHEMA_VERSION = 6  # 6: max_age_end of an ambiguous maximum is its narrower end (agelimits.py)
+SCHEMA_VERSION = 7  # 7: no field no search reads (ids, healthy_volunteers, enrollment); numbers fast only
+# Keyword fields of the backend-neutral document that no tantivy query reads (the cluster engines index
+# them): Document.from_dict(..., schema) leaves out what the schema has no field for.
+UNSEARCHED = ("ids", "healthy_volunteers", "enrollment")
 
 
 def tantivy_version() -> str:
@@ -30,16 +33,17 @@ def tantivy_version() -> str:
 
 def schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
-    for name in KEYWORD_FIELDS:
+    for name in (n for n in KEYWORD_FIELDS if n not in UNSEARCHED):
         b.add_text_field(name, stored=name == "nct_id", tokenizer_name="raw", index_option="basic")
     for name in (*TEXT_FIELDS, "condition_tree"):
         b.add_text_field(name, stored=False, tokenizer_name="en_stem")
-    b.add_float_field("min_age", indexed=True, fast=True)
-    b.add_float_field("max_age_end", indexed=True, fast=True)
-    b.add_integer_field("last_update", stored=True, indexed=True, fast=True)
-    b.add_integer_field("enrollment", indexed=True, fast=True)
-    b.add_integer_field("verified", indexed=True, fast=True)
-    b.add_integer_field("completion_end", indexed=True, fast=True)
+    # Ranges and the date order read these columns (Query.range_query of a fast field scans its column,
+    # not its terms): an inverted index of them, and last_update stored, were written and never read.
+    b.add_float_field("min_age", fast=True)
+    b.add_float_field("max_age_end", fast=True)
+    b.add_integer_field("last_update", fast=True)
+    b.add_integer_field("verified", fast=True)
+    b.add_integer_field("completion_end", fast=True)
     # Counted sites (geo.near.counted_sites): lat and lon for the bounding-box prefilter, and the
     # sites themselves, stored, for the exact great-circle check.
     b.add_float_field("geo_lat", indexed=True, fast=False)
