@@ -36,6 +36,8 @@ def test_nfkd_is_nfd_of_nfkc_for_every_code_point() -> None:
         ("한국", "한국"),
         ("ᄒ\u1161 ᄒ", "하 ᄒ"),  # Hangul letters compose with their neighbours
         ("\u0b47\u0b3e", "\u0b4b"),  # so do a few spacing marks
+        ("𝐀𝟏 ≥ é", "A1 ≥ e"),  # four-byte characters beside two- and three-byte ones
+        ("x\ud800é", "x\ud800e"),  # a lone surrogate stays as it is
     ],
 )
 def test_fold(text: str, expected: str) -> None:
