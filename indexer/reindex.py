@@ -24,7 +24,11 @@ def index_pending(store: RecordStore, index: SearchIndex) -> int | None:
         pending = store.pending_index()
         for start in range(0, len(pending), 1000):
             chunk = pending[start : start + 1000]
-            index.upsert(list(store.iter_records(chunk)))
+            records = list(store.iter_records(chunk))
+            index.upsert(records)
+            # Pending without a record: a trial merged into another since it was indexed.
+            if gone := sorted(set(chunk) - {r.nct_id for r in records}):
+                index.delete(gone)
             index.commit()
             with store.transaction():
                 store.mark_indexed(chunk)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from indexer.history.diff import Change, diff_records
-from indexer.history.events import EVENT_TYPES, derive_events, first_seen, removed
+from indexer.history.events import EVENT_TYPES, derive_events, first_seen, merged, removed
 
 SITE = {
     "facility": "Peking University People's Hospital",
@@ -272,10 +272,13 @@ def test_new_and_removed() -> None:
     assert rows([removed("NCT01234567", "HTTP 404")]) == [
         ("removed", "nct_id", "NCT01234567", None, "no longer returned by the registry (HTTP 404)")
     ]
+    assert rows([merged("TAKEDAATS-K023", "NCT00770497")]) == [
+        ("merged", "nct_id", "TAKEDAATS-K023", "NCT00770497", "merged into NCT00770497")
+    ]
 
 
 def test_every_event_type_is_covered_here() -> None:
-    covered = {row[0] for _, _, expected in CASES for row in expected} | {"new", "removed"}
+    covered = {row[0] for _, _, expected in CASES for row in expected} | {"new", "removed", "merged"}
     assert covered == set(EVENT_TYPES)
 
 

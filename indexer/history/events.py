@@ -8,7 +8,7 @@ from typing import Any
 from indexer.history.diff import Change
 from indexer.history.pairing import headline, pairs
 
-EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed")
+EVENT_TYPES = ("new", "status", "enrollment", "dates", "eligibility", "sites", "results", "removed", "merged")
 _STOPPED = {"TERMINATED", "SUSPENDED", "WITHDRAWN"}
 _DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
 _ELIGIBILITY_LIMITS = (
@@ -147,3 +147,8 @@ def _criteria_events(field: str, changes: list[Change]) -> list[Event]:
 
 def removed(nct_id: str, reason: str) -> Event:
     return Event("removed", "nct_id", nct_id, None, f"no longer returned by the registry ({reason})")
+
+
+def merged(nct_id: str, into: str) -> Event:
+    """A trial known from pages only whose last page joined another trial: the same trial, by another id."""
+    return Event("merged", "nct_id", nct_id, into, f"merged into {into}")

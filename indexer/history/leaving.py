@@ -94,9 +94,10 @@ def _others(query: SearchQuery, record: TrialRecord) -> list[Reason]:
 
 def explain(query: SearchQuery, record: TrialRecord | None, events: Sequence[StoredEvent]) -> Reason:
     """The reason a trial that matched at the previous run does not match now."""
-    removed = [e for e in events if e.type == "removed"]
+    # Removed from the registry, or merged into another trial (its pages joined that one): as its event says.
+    removed = [e for e in events if e.type in ("removed", "merged")]
     if removed:
-        return Reason(removed[-1].summary, "nct_id", removed[-1].old, removed[-1].new)  # as its event says
+        return Reason(removed[-1].summary, "nct_id", removed[-1].old, removed[-1].new)
     if record is None:
         return Reason("no longer in the store", "nct_id")
     found = [r for r in (_status(query, record, events), _sex(query, record, events)) if r]

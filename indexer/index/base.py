@@ -40,6 +40,10 @@ class SearchIndex(Protocol):
 
     def upsert(self, records: Sequence[TrialRecord]) -> None: ...
 
+    def delete(self, ids: Sequence[str]) -> None:
+        """Delete these trials' documents (trials merged into others); an id not indexed is no error."""
+        ...
+
     def commit(self) -> None: ...
 
     def rebuild(self, records: Iterable[TrialRecord]) -> int:

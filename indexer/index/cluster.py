@@ -129,6 +129,9 @@ class ClusterIndex:
     def upsert(self, records: Sequence[TrialRecord]) -> None:
         self._bulk(self.alias, (({"index": {"_index": self.alias, "_id": r.nct_id}}, dsl.document(r)) for r in records))
 
+    def delete(self, ids: Sequence[str]) -> None:
+        self._bulk(self.alias, (({"delete": {"_index": self.alias, "_id": i}}, None) for i in ids))
+
     def commit(self) -> None:
         self.adapter.request("POST", f"/{self.alias}/_refresh")
 

@@ -144,6 +144,16 @@ class TantivyIndex:
             except _WRITE_ERRORS as exc:
                 raise self._failed(exc) from exc
 
+    def delete(self, ids: Sequence[str]) -> None:
+        try:
+            w = self.writer
+            for nct_id in ids:
+                w.delete_documents_by_term("nct_id", nct_id)
+        except IndexWriteError:
+            raise  # said already (a read-only index)
+        except _WRITE_ERRORS as exc:
+            raise self._failed(exc) from exc
+
     def _failed(self, exc: Exception) -> IndexWriteError:
         """A write failed: the writer is dropped (it cannot be used again, and its lock goes with it).
         What it had not committed stays pending in the store, for the next write to index."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from indexer.index.base import SearchIndex
 from indexer.ingest.index_process import INDEX_COMMIT_RECORDS, INDEX_COMMIT_SECONDS, IndexProcess
@@ -31,14 +32,18 @@ class IndexCommits:
         if self.indexer is not None:
             self.store.mark_indexed_as(self.indexer.committed())
 
-    def add(self, changed: dict[str, TrialRecord]) -> None:
-        """The batch's new and updated records, once the store committed them."""
+    def add(self, changed: dict[str, TrialRecord], gone: Sequence[str] = ()) -> None:
+        """The batch's new and updated records, and the trials it merged into others (their records
+        deleted), once the store committed them."""
         # The store committed first: if the process dies here, reconcile() indexes these next time.
-        if changed and self.indexer is not None:
-            self.indexer.send(list(changed))
-        elif changed:
+        if (changed or gone) and self.indexer is not None:
+            self.indexer.send([*changed, *gone])  # what it finds no record of, it deletes
+            return
+        if changed:
             self.index.upsert(list(changed.values()))
-            self._unindexed.update(changed)
+        if gone:
+            self.index.delete(gone)
+        self._unindexed.update(changed, gone)
 
     def after_batch(self, final: bool) -> None:
         """After a batch was stored (the write lock held): the index commits if it is time."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.index.base import IndexUnavailable, IndexWriteError
+from indexer.store.schema import GONE
 
 if TYPE_CHECKING:  # loaded by the index process only, not by every writer
     from indexer.index.tantivy_index import TantivyIndex
@@ -190,6 +191,11 @@ def _loop(conn: Connection, store: RecordStore, index: TantivyIndex, die_after: 
             rows = store.indexable(message)
             index.upsert([record for _, _, record in rows])
             held.extend((nct_id, digest) for nct_id, digest, _ in rows)
+            # A trial sent with no record any more was merged into another: its document goes.
+            gone = sorted(set(message) - {nct_id for nct_id, _, _ in rows})
+            if gone:
+                index.delete(gone)
+                held.extend((nct_id, GONE) for nct_id in gone)
             done += len(rows)
             if die_after and done >= die_after:
                 os._exit(3)

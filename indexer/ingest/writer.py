@@ -258,10 +258,13 @@ class BatchWriter:
                 settled = settle(self.store, trial, given)
                 if settled is not None and settled.status in ("new", "updated"):
                     changed[trial] = settled.given
+            # Trials known from pages only whose last page joined another trial: merged into it, their
+            # records gone in this transaction, their index documents next (pending until then).
+            gone = self.store.take_retired()
             # In the same transaction as their last records: a crash before it leaves them unseen.
             self.store.mark_seen(docs)
             self.store.failures.resolve({(item.location, item.record.nct_id) for item in batch} | set(unchanged))
         # Committed: only now do these records count, and the crawl's mark may move.
         self.stats.counts.update(counts)
         self._note_update(newest)
-        self._commits.add(changed)
+        self._commits.add({k: v for k, v in changed.items() if k not in gone}, gone)

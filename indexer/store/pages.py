@@ -9,6 +9,8 @@ import orjson
 from indexer.clock import now_iso
 from indexer.record import TrialRecord
 from indexer.store.db import Database
+from indexer.store.facets import Facets
+from indexer.store.likeness import Likeness
 from indexer.store.trialids import TrialIds
 
 
@@ -36,10 +38,31 @@ class PageRecords:
 
     _db: Database
     ids: TrialIds
+    facets: Facets
+    likeness: Likeness
     _stored: dict[str, TrialRecord]
     _replaced: set[str]
+    _retired: list[str]  # trials the open transaction merged into others: their index documents go
 
     def _remember_filing(self, nct_id: str, old: dict[str, Any] | None) -> None: ...
+
+    def retire_if_left(self, old: str, into: str) -> None:
+        """`old` lost a page to `into` (inside the transaction): with none left, it is merged into it."""
+        from indexer.clock import today_iso
+        from indexer.store.merging import retire  # loaded when a page moves: rare
+
+        was = retire(self._db, self.ids, self.facets, self.likeness, old, into, today_iso())
+        if was is None:
+            return
+        self._remember_filing(old, was)  # its MeSH filing is taken back when the transaction ends
+        self._stored.pop(old, None)
+        self._replaced.discard(old)
+        self._retired.append(old)
+
+    def take_retired(self) -> list[str]:
+        """The trials the open transaction merged into others, once: the index deletes their documents."""
+        taken, self._retired = self._retired, []
+        return taken
 
     def page_rows(self, source: str) -> list[PageRow]:
         """Every record stored from this source's pages (keys only: a source may have 100,000)."""

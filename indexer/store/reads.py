@@ -15,6 +15,7 @@ from indexer.store.removals import Removal, removals_among
 from indexer.store.trialids import TrialIds
 
 if TYPE_CHECKING:
+    from indexer.store.merging import Merger
     from indexer.store.versions import Version
 
 
@@ -47,6 +48,12 @@ class RecordReads:
         the event log: every search asks it of its results, and the event log's module is not loaded
         by a search (start-up)."""
         return removals_among(self._db, ids)
+
+    def merged_into(self, any_id: str) -> Merger | None:
+        """The trial this id's trial was merged into (its pages joined that one), and when; else None."""
+        from indexer.store.merging import merged_into  # `show` and `history` of an id only
+
+        return merged_into(self._db, any_id.strip().upper())
 
     def get(self, nct_id: str) -> TrialRecord | None:
         row = self._db.one("SELECT record FROM records WHERE nct_id = ?", (nct_id.upper(),))

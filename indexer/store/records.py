@@ -72,6 +72,7 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
         self._stored: dict[str, TrialRecord] = {}  # records put in the open transaction
         self._replaced: set[str] = set()  # ... of which these had facet rows already
         self._filed: dict[str, Filing] = {}  # MeSH filings of rows the transaction replaced or dropped
+        self._retired: list[str] = []  # trials it merged into others (`retire_if_left`)
 
     # The areas a reading command never touches load on first use: their modules and dataclasses
     # (versions and change events included) were 10% of a search's start-up.
@@ -122,6 +123,7 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
             self._stored.clear()
             self._replaced.clear()
             self._filed.clear()
+            self._retired.clear()
             self.synonyms.forget_pending()
 
     def _write_derived(self) -> None:
@@ -220,10 +222,11 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
         if raw_hash is not None:
             self._db.execute("INSERT OR IGNORE INTO seen_raw (hash, nct_id) VALUES (?, ?)", (raw_hash, record.nct_id))
         source_id = record.source_url or record.nct_id
-        known = self._db.one(
-            "SELECT content_hash FROM source_records WHERE source = ? AND source_id = ?", (record.source, source_id)
-        )
-        if known == digest:
+        known = self._db.execute(
+            "SELECT content_hash, trial_id FROM source_records WHERE source = ? AND source_id = ?",
+            (record.source, source_id),
+        ).fetchone()
+        if known is not None and known[0] == digest:
             return "unchanged"
         self._db.execute(
             "INSERT OR REPLACE INTO source_records VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)",
@@ -239,6 +242,8 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
             ),
         )
         self.ids.put_source(record, source_id)
+        if known is not None and known[1] != record.nct_id:
+            self.retire_if_left(known[1], record.nct_id)  # the page joined another trial
         return "updated" if known is not None else "new"
 
     def sources_for(self, trial_id: str) -> list[TrialRecord]:

@@ -6,7 +6,10 @@ import logging
 
 from indexer.store.db import Database, StoreError
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
+
+# The content hash `index_pending` holds for a record deleted since it was indexed: its document goes.
+GONE = ""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -29,8 +32,9 @@ CREATE INDEX IF NOT EXISTS records_raw ON records(raw_hash);
 -- Newest write first (`vocabulary.state()`): a cache's stamp without reading every row.
 CREATE INDEX IF NOT EXISTS records_updated ON records(updated_at);
 -- Records the index lacks or holds stale, with the content hash to index, kept by the triggers below: every
--- write of a record (an upgrade's too) makes it pending, and a writer deletes the rows it indexed. A small
--- row each, where marking a 12 KB record row indexed rewrote the whole row. (No semicolons: SCHEMA is split on them.)
+-- write of a record (an upgrade's too) makes it pending, and a writer deletes the rows it indexed, and a record
+-- deleted is pending with the hash '' (GONE): its document to delete. A small row each, where marking a
+-- 12 KB record row indexed rewrote the whole row. (No semicolons: SCHEMA is split on them.)
 CREATE TABLE IF NOT EXISTS index_pending (
     nct_id TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL
@@ -209,8 +213,9 @@ TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS records_pending_changed AFTER UPDATE OF content_hash ON records"
     " WHEN new.content_hash IS NOT old.content_hash BEGIN"
     " INSERT OR REPLACE INTO index_pending VALUES (new.nct_id, new.content_hash); END",
+    # A record deleted (a trial merged into another) leaves its document to delete: pending with GONE.
     "CREATE TRIGGER IF NOT EXISTS records_pending_gone AFTER DELETE ON records BEGIN"
-    " DELETE FROM index_pending WHERE nct_id = old.nct_id; END",
+    f" INSERT OR REPLACE INTO index_pending VALUES (old.nct_id, '{GONE}'); END",
 )
 
 

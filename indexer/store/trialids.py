@@ -8,6 +8,8 @@ from indexer.store.db import Database
 # The kinds of id, best first: an id names the trials that give it as the best kind any gives it as
 # (`find_all`); `resolve` takes the lowest NCT id of those.
 SOURCE_PAGE, ORG_STUDY_ID, SECONDARY_ID, SOURCE_SECONDARY_ID = 0, 1, 2, 3
+# The `source` of a row naming a trial merged into another (its own id, as a page's): no page has it.
+MERGED = "merged"
 
 # Every row, as SQLite reads the ids from the stored JSON (an upgrade fills the table with these).
 _REBUILD = (
@@ -18,6 +20,8 @@ _REBUILD = (
     "INSERT INTO trial_ids SELECT source_id, 0, trial_id, source, source_id FROM source_records",
     "INSERT INTO trial_ids SELECT j.value, 3, trial_id, source, source_id"
     " FROM source_records, json_each(source_records.record, '$.secondary_ids') AS j",
+    f"INSERT INTO trial_ids SELECT nct_id, 0, json_extract(new, '$'), '{MERGED}', nct_id FROM events"
+    " WHERE type = 'merged'",
 )
 
 
@@ -70,6 +74,13 @@ class TrialIds:
             "INSERT INTO trial_ids VALUES (?, ?, ?, ?, ?)",
             [(i, kind, record.nct_id, record.source, source_id) for i, kind in rows],
         )
+
+    def put_merged(self, old: str, into: str) -> None:
+        """A trial merged into another: its own id names that one now (as its page's address would)."""
+        self.drop_source(MERGED, old)
+        # Trials merged into `old` before name `into` too, as their pages do.
+        self._db.execute("UPDATE trial_ids SET nct_id = ? WHERE source = ? AND nct_id = ?", (into, MERGED, old))
+        self._db.execute("INSERT INTO trial_ids VALUES (?, ?, ?, ?, ?)", (old, SOURCE_PAGE, into, MERGED, old))
 
     def drop_source(self, source: str, source_id: str) -> None:
         self._db.execute("DELETE FROM trial_ids WHERE source = ? AND source_id = ?", (source, source_id))

@@ -159,6 +159,22 @@ def _v10_to_v11(db: Database) -> None:
     db.execute("DROP TABLE was_pending")
 
 
+def _v11_to_v12(db: Database) -> None:
+    # A deleted record is now pending indexing, its document to delete (schema.GONE): the trigger anew,
+    # before the trials known from pages only that lost their last page to another trial are merged into
+    # it, once (their records deleted, a 'merged' event each, their ids naming the other trial).
+    from indexer.clock import today_iso
+    from indexer.store.merging import leftovers, retire
+
+    db.execute("DROP TRIGGER IF EXISTS records_pending_gone")
+    create_tables(db)
+    ids, facets, likeness, today = TrialIds(db), Facets(db), Likeness(db), today_iso()
+    for old, into in leftovers(db):
+        was = retire(db, ids, facets, likeness, old, into, today)
+        if was is not None:
+            MeshCounts(db).apply([(was.get("condition_mesh") or (), was.get("condition_mesh_ancestors") or ())], [])
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -171,4 +187,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     8: _v8_to_v9,
     9: _v9_to_v10,
     10: _v10_to_v11,
+    11: _v11_to_v12,
 }

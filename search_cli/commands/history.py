@@ -20,7 +20,10 @@ from search_cli.output import dumps, emit_rows
 @pass_app
 def history(app: AppContext, trial_id: str, fmt: str) -> None:
     """Every stored version of a trial, oldest first, with what changed in each."""
-    trail = tracking.history(app.catalog().store, app.trial_id(trial_id))
+    store = app.catalog().store
+    # A trial merged into another keeps its own history, which ends with that: its id names the other now.
+    merger = store.merged_into(trial_id)
+    trail = tracking.history(store, trial_id.strip() if merger else app.trial_id(trial_id))
     if trail is None:
         raise app.not_stored(trial_id)
     found = trail.to_dict()
@@ -44,7 +47,8 @@ def history(app: AppContext, trial_id: str, fmt: str) -> None:
                 f"v{v['version']}  {v['date'] or '?'}  {v['source']}  (fetched {v['fetched_at'] or '?'})", bold=True
             )
         else:
-            click.secho(f"removed  {v['date'] or '?'}  (found {v['fetched_at'] or '?'})", bold=True)
+            kind = v["events"][0]["type"] if v["events"] else "removed"  # "removed" or "merged"
+            click.secho(f"{kind}  {v['date'] or '?'}  (found {v['fetched_at'] or '?'})", bold=True)
         for e in v["events"]:
             click.echo(f"  * {e['summary']}")
         others = len(v["changes"]) - len(v["events"])

@@ -1,0 +1,167 @@
+"""A trial known from a page without an NCT id whose page later joins an NCT trial is merged into it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.history.watches import Watches
+from indexer.index.document import SearchQuery
+from indexer.index.tantivy_index import TantivyIndex
+from indexer.parsers import parse_document
+from indexer.store import RecordStore
+from tests.conftest import FIXTURES, Trials
+
+# Takeda's real page of NCT00770497 (../shared/data/registries/takeda), and the same page before the
+# register named the NCT number (its one "NCT Number" cell emptied): a trial known from that page only.
+PAGE = FIXTURES / "takeda" / "takedaclinicaltrials.com_browse_summary_ATS_20K023.html"
+URL = "https://www.takedaclinicaltrials.com/browse/summary/ATS%20K023"
+NCT = "NCT00770497"
+NAMED = b'<span class="ext-link">NCT00770497</span>'
+NOW = PAGE.read_bytes()
+BEFORE = NOW.replace(NAMED, b'<span class="ext-link"></span>')
+# The oracle for the provisional trial's id: the parser's reading of the earlier page.
+(_EARLIER,) = parse_document(BEFORE, source_url=URL).records
+PROVISIONAL = _EARLIER.nct_id
+
+
+def _crawl(data: Path, body: bytes, *, index_process: bool = False) -> None:
+    """One crawl bringing the page, as the spider hands it to the writer (with its address)."""
+    with Catalog(load(data)) as c, c.writer(index_process=index_process) as w:
+        w.add_document(body, URL, source_url=URL)
+
+
+def _found(trials: Trials) -> list[str]:
+    return [json.loads(line)["nct_id"] for line in trials("search", "--ndjson").output.splitlines()]
+
+
+def _stats_records(trials: Trials) -> int:
+    (line,) = [line for line in trials("stats").output.splitlines() if line.startswith("records ")]
+    return int(line.split()[-1])
+
+
+def test_the_pages_alone_make_the_two_trials_of_the_setup() -> None:
+    assert NOW.count(NAMED) == 1
+    assert PROVISIONAL != NCT and not PROVISIONAL.startswith("NCT")
+    assert parse_document(NOW, source_url=URL).records[0].nct_id == NCT
+
+
+@pytest.mark.parametrize("index_process", [False, True], ids=["index in the writer", "index process"])
+def test_a_trial_whose_page_joins_an_nct_trial_is_merged_into_it(tmp_path: Path, index_process: bool) -> None:
+    data = tmp_path / "data"
+    trials = Trials(data)
+    _crawl(data, BEFORE, index_process=index_process)
+    assert _found(trials) == [PROVISIONAL]
+    _crawl(data, NOW, index_process=index_process)
+
+    assert _found(trials) == [NCT]
+    assert _stats_records(trials) == 1
+    with Catalog(load(data)) as c:
+        assert c.indexed_count() == 1
+        assert c.store.count() == 1
+        assert sum(n for _, n in c.store.facet("status")) == 1
+        assert c.store.pending_count() == 0
+        assert c.store.resolve(PROVISIONAL) == NCT
+        assert c.store.get(PROVISIONAL) is None
+        merger = c.store.merged_into(PROVISIONAL)
+        assert merger is not None and merger.into == NCT
+        events = [(e.type, e.old, e.new) for e in c.store.events.for_trial(PROVISIONAL)]
+        assert events[-1] == ("merged", PROVISIONAL, NCT)
+        assert [e.type for e in c.store.events.for_trial(PROVISIONAL)].count("merged") == 1
+
+    shown = trials("show", PROVISIONAL)
+    assert f"{PROVISIONAL} was merged into {NCT}" in shown.stderr
+    assert NCT in shown.stdout
+    history = trials("history", PROVISIONAL).stdout
+    assert "v1" in history and f"merged into {NCT}" in history
+
+
+def _tables(data: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
+    store = RecordStore(data / "trials.sqlite")
+    try:
+        return list(store.table_rows())
+    finally:
+        store.close()
+
+
+def test_taking_both_pages_again_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    _crawl(data, NOW)
+    merged = _tables(data)
+    for body in (BEFORE, NOW, BEFORE):
+        _crawl(data, body)
+    assert _tables(data) == merged
+    assert _found(Trials(data)) == [NCT]
+
+
+def test_the_upgrade_merges_the_trials_an_older_store_left_without_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    with monkeypatch.context() as m:  # as schema 11 wrote it: the page moved, its trial stayed
+        m.setattr(RecordStore, "retire_if_left", lambda self, old, into: None)
+        _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        assert c.store.count() == 2 and sorted(_found(Trials(data))) == sorted([NCT, PROVISIONAL])
+        kept = {t: [(e.id, e.type) for e in c.store.events.for_trial(t)] for t in (NCT, PROVISIONAL)}
+        c.store.set_meta("schema_version", "11")
+
+    with Catalog(load(data)) as c:  # opening it upgrades it
+        assert c.store.get_meta("schema_version") == "12"
+        assert c.store.count() == 1 and c.store.resolve(PROVISIONAL) == NCT
+        assert [(e.id, e.type) for e in c.store.events.for_trial(NCT)] == kept[NCT]
+        after = [(e.id, e.type) for e in c.store.events.for_trial(PROVISIONAL)]
+        assert after[:-1] == kept[PROVISIONAL] and after[-1][1] == "merged"
+        assert c.store.pending_count() == 1  # its index document, deleted by the next write
+    with Catalog(load(data)) as c, c.writer():
+        pass
+    assert _found(Trials(data)) == [NCT]
+    assert _stats_records(Trials(data)) == 1
+    with Catalog(load(data)) as c:  # once: opening it again changes nothing
+        assert c.store.pending_count() == 0
+        assert [e.type for e in c.store.events.for_trial(PROVISIONAL)].count("merged") == 1
+
+
+def test_a_watch_that_followed_the_trial_says_it_was_merged(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    with Catalog(load(data)) as c:
+        watches = Watches(c)
+        watches.add("pioglitazone", SearchQuery(text="pioglitazone"))
+        first = watches.run("pioglitazone")
+        assert first.matched == (PROVISIONAL,)
+        watches.remember([first], keep=10)
+    _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        run = Watches(c).run("pioglitazone")
+        assert [t.nct_id for t in run.new_matches] == [NCT]
+        assert [(t.nct_id, t.reason.text) for t in run.left] == [(PROVISIONAL, f"merged into {NCT}")]
+
+
+def test_a_crash_before_the_index_deletes_the_document_is_mended_by_the_next_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+
+    def dies(self: TantivyIndex, ids: object) -> None:
+        raise KeyboardInterrupt  # the process stops after the store committed the merge
+
+    with monkeypatch.context() as m:
+        m.setattr(TantivyIndex, "delete", dies)
+        with pytest.raises(KeyboardInterrupt):
+            _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        # Both stay pending: the NCT trial's record to index, the merged trial's document to delete.
+        assert c.store.count() == 1 and sorted(c.store.pending_index()) == sorted([NCT, PROVISIONAL])
+    with Catalog(load(data)) as c, c.writer():
+        pass  # any write indexes what is pending first
+    assert _found(Trials(data)) == [NCT]
+    with Catalog(load(data)) as c:
+        assert c.indexed_count() == 1 and c.store.pending_count() == 0
