@@ -24,15 +24,29 @@ NCT = "NCT00770497"
 NAMED = b'<span class="ext-link">NCT00770497</span>'
 NOW = PAGE.read_bytes()
 BEFORE = NOW.replace(NAMED, b'<span class="ext-link"></span>')
+# The EU CTR's real protocol page of another trial, given the EudraCT number the Takeda page lists (the
+# data holds no EU page of a trial another real page names): a page without an NCT id, of NCT00770497.
+EU_PAGE = FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html"
+EUDRACT = "2006-004028-35"
+EU = EU_PAGE.read_bytes().replace(b"2005-002909-23", EUDRACT.encode())
+EU_URL = f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{EUDRACT}/PT"
 # The oracle for the provisional trial's id: the parser's reading of the earlier page.
 (_EARLIER,) = parse_document(BEFORE, source_url=URL).records
 PROVISIONAL = _EARLIER.nct_id
 
 
-def _crawl(data: Path, body: bytes, *, index_process: bool = False) -> None:
+def _crawl(data: Path, body: bytes, *, index_process: bool = False, url: str = URL) -> None:
     """One crawl bringing the page, as the spider hands it to the writer (with its address)."""
     with Catalog(load(data)) as c, c.writer(index_process=index_process) as w:
-        w.add_document(body, URL, source_url=URL)
+        w.add_document(body, url, source_url=url)
+
+
+def _pages(data: Path) -> dict[str, list[tuple[str, str | None]]]:
+    """Each stored trial's pages (source, address), and every trial id the store knows a record of."""
+    with Catalog(load(data)) as c:
+        return {
+            r.nct_id: [(p.source, p.source_url) for p in c.store.sources_for(r.nct_id)] for r in c.store.iter_records()
+        }
 
 
 def _found(trials: Trials) -> list[str]:
@@ -165,3 +179,26 @@ def test_a_crash_before_the_index_deletes_the_document_is_mended_by_the_next_wri
     assert _found(Trials(data)) == [NCT]
     with Catalog(load(data)) as c:
         assert c.indexed_count() == 1 and c.store.pending_count() == 0
+
+
+@pytest.mark.parametrize("order", ["EU page first", "Takeda page first", "one crawl"])
+def test_a_page_that_came_before_the_nct_trial_naming_its_eudract_number_joins_it(tmp_path: Path, order: str) -> None:
+    (eu,) = parse_document(EU, source_url=EU_URL).records
+    assert eu.nct_id == f"EUCTR{EUDRACT}" and EUDRACT in parse_document(NOW, source_url=URL).records[0].secondary_ids
+    data = tmp_path / "data"
+    if order == "one crawl":
+        with Catalog(load(data)) as c, c.writer() as w:
+            w.add_document(EU, EU_URL, source_url=EU_URL)
+            w.add_document(NOW, URL, source_url=URL)
+    else:
+        crawls = [(EU, EU_URL), (NOW, URL)]
+        for body, url in crawls if order == "EU page first" else crawls[::-1]:
+            _crawl(data, body, url=url)
+
+    assert _pages(data) == {NCT: [("euctr", EU_URL), ("takeda", URL)]}
+    assert _found(Trials(data)) == [NCT] and _stats_records(Trials(data)) == 1
+    with Catalog(load(data)) as c:
+        assert c.store.resolve(eu.nct_id) == NCT and c.indexed_count() == 1
+        merger = c.store.merged_into(eu.nct_id)
+        # Known as a trial of its own before the Takeda page came (in the same crawl too: it came first).
+        assert (merger is not None and merger.into == NCT) == (order != "Takeda page first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 from indexer.identifiers import is_nct
 from indexer.parsers import euctr
@@ -81,7 +81,24 @@ def link(store: RecordStore, record: TrialRecord, pending: Container[str] = ()) 
         if not candidate:
             continue
         wanted = candidate.strip()
-        trial = next((t for t in (wanted, wanted.upper()) if t in pending), None) or store.resolve(candidate)
+        # Its own provisional trial (a page of it stored before) is left out: the page joins the trial its
+        # ids name as if it came first, so the order pages and records arrive in makes no difference.
+        found = store.resolve_all(candidate, besides=record.nct_id)
+        trial = next((t for t in (wanted, wanted.upper()) if t in pending), None) or (found[0] if found else None)
         if trial and trial != record.nct_id:
             return dataclasses.replace(record, nct_id=trial)
     return record
+
+
+def adopt(store: RecordStore, named: Iterable[str], pending: Container[str]) -> list[tuple[TrialRecord, str | None]]:
+    """The pages of trials known from pages only that give one of these ids (of trials with NCT ids that
+    a batch stored), read again by `link`: those that now join another trial, each with where its bytes
+    are kept. A page that came before the trial it names joins it as one that came after would."""
+    moved = []
+    for trial in store.ids.provisional_giving(named):
+        for page in store.pages_of(trial):
+            record = store.page_record(page)
+            linked = link(store, record, pending) if record is not None else None
+            if linked is not None and linked.nct_id != trial:
+                moved.append((linked, store.page_raw_hash(page)))
+    return moved

@@ -12,6 +12,7 @@ from typing import Any
 from indexer.clock import today_iso
 from indexer.geo.geocode import geocode
 from indexer.history import events
+from indexer.identifiers import is_nct
 from indexer.index.base import SearchIndex
 from indexer.ingest.index_commits import IndexCommits
 from indexer.ingest.index_process import IndexProcess
@@ -19,7 +20,7 @@ from indexer.ingest.outcome import DocumentOutcome, Pending
 from indexer.ingest.outcome import IngestStats as IngestStats  # re-exported: indexer.catalog's
 from indexer.ingest.packing import BackgroundPacker
 from indexer.ingest.record_of import REGISTRY_SOURCES as REGISTRY_SOURCES  # re-exported: indexer.catalog's
-from indexer.ingest.record_of import key_of, link, settle
+from indexer.ingest.record_of import adopt, key_of, link, settle
 from indexer.parsers import NotATrial, Parsed, ParseError, parse_document
 from indexer.parsers.ctgov import PARTIAL_SOURCE
 from indexer.record import TrialRecord
@@ -216,6 +217,14 @@ class BatchWriter:
             self._flush()
             self._commits.after_batch(final)
 
+    def _settle(self, pages: dict[str, dict[tuple[str, str], TrialRecord]], changed: dict[str, TrialRecord]) -> None:
+        for trial, given in pages.items():
+            # Known from pages only: one of them is its record (a provisional row, so it can be found),
+            # the same whatever order they came in; a registry's record stays the trial's.
+            settled = settle(self.store, trial, given)
+            if settled is not None and settled.status in ("new", "updated"):
+                changed[trial] = settled.given
+
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
         docs, self._seen_docs = self._seen_docs, []
@@ -224,6 +233,7 @@ class BatchWriter:
         counts: Counter[str] = Counter()
         changed: dict[str, TrialRecord] = {}
         pages: dict[str, dict[tuple[str, str], TrialRecord]] = {}  # by trial: its pages this batch stored
+        named: set[str] = set()  # the ids of the trials with NCT ids this batch stored or changed
         newest: str | None = None
         with self.store.transaction():
             self._commits.mark_committed()  # what an index process committed since the last batch
@@ -248,16 +258,19 @@ class BatchWriter:
                     pages.setdefault(record.nct_id, {})[key_of(record)] = record
                     unknown.discard(record.nct_id)
                 counts[status] += 1
+                if status in ("new", "updated") and is_nct(record.nct_id):
+                    named.update(i for i in (*record.secondary_ids, record.org_study_id) if i)
                 if status in ("new", "updated") and stored is not None:
                     changed[record.nct_id] = stored
                 if record.last_update_posted and (newest or "") < record.last_update_posted:
                     newest = record.last_update_posted
-            for trial, given in pages.items():
-                # Known from pages only: one of them is its record (a provisional row, so it can be found),
-                # the same whatever order they came in; a registry's record stays the trial's.
-                settled = settle(self.store, trial, given)
-                if settled is not None and settled.status in ("new", "updated"):
-                    changed[trial] = settled.given
+            self._settle(pages, changed)
+            # Pages of trials known from pages only that came before the NCT trial they name: they join it.
+            joined: dict[str, dict[tuple[str, str], TrialRecord]] = {}
+            for record, raw_hash in adopt(self.store, named, pages) if named else ():
+                self.store.put_source(record, None, raw_hash)
+                joined.setdefault(record.nct_id, {})[key_of(record)] = record
+            self._settle(joined, changed)
             # Trials known from pages only whose last page joined another trial: merged into it, their
             # records gone in this transaction, their index documents next (pending until then).
             gone = self.store.take_retired()

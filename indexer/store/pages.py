@@ -91,6 +91,13 @@ class PageRecords:
         ).fetchone()
         return TrialPage(*row) if row is not None else None
 
+    def page_raw_hash(self, row: TrialPage) -> str | None:
+        """Where its page's bytes are kept (`raw`); None: a page of several trials, kept whole."""
+        found = self._db.one(
+            "SELECT raw_hash FROM source_records WHERE source = ? AND source_id = ?", (row.source, row.source_id)
+        )
+        return str(found) if found is not None else None
+
     def page_record(self, row: PageRow | TrialPage) -> TrialRecord | None:
         found = self._db.one(
             "SELECT record FROM source_records WHERE source = ? AND source_id = ?", (row.source, row.source_id)

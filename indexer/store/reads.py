@@ -37,11 +37,14 @@ class RecordReads:
         found = self.resolve_all(any_id)
         return found[0] if found else None
 
-    def resolve_all(self, any_id: str) -> list[str]:
-        """Every trial an id names: one for an NCT id, maybe several for a grant or sponsor's number."""
+    def resolve_all(self, any_id: str, *, besides: str = "") -> list[str]:
+        """Every trial an id names: one for an NCT id, maybe several for a grant or sponsor's number.
+        `besides`: a trial left out, as if it were not stored (`TrialIds.find_all`)."""
         wanted = any_id.strip()
         found = self._db.one("SELECT nct_id FROM records WHERE nct_id = upper(?)", (wanted,))
-        return [str(found)] if found is not None else self.ids.find_all(wanted)
+        if found is not None and found != besides:
+            return [str(found)]
+        return self.ids.find_all(wanted, besides=besides)
 
     def removals(self, ids: Sequence[str]) -> dict[str, Removal]:
         """Those of these trials the registry no longer has, with when that was found. Here, not in

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from indexer.record import TrialRecord
 from indexer.store.db import Database
 
@@ -31,14 +34,15 @@ class TrialIds:
     def __init__(self, db: Database):
         self._db = db
 
-    def find_all(self, any_id: str, limit: int = 21) -> list[str]:
+    def find_all(self, any_id: str, limit: int = 21, *, besides: str = "") -> list[str]:
         """The trials this id names: those giving it as the best kind of id any gives it as. One trial's
-        own protocol id names that trial, though others cite it; a grant number five trials list names five."""
+        own protocol id names that trial, though others cite it; a grant number five trials list names five.
+        `besides`: a trial left out, as if it were not stored (a page's own provisional trial, `link`)."""
         for candidate in self._tries(any_id):
             rows = self._db.execute(
-                "SELECT nct_id FROM trial_ids WHERE id = ?"
-                " AND kind = (SELECT min(kind) FROM trial_ids WHERE id = ?) GROUP BY nct_id ORDER BY nct_id LIMIT ?",
-                (candidate, candidate, limit),
+                "SELECT nct_id FROM trial_ids WHERE id = ? AND nct_id != ? AND kind = (SELECT min(kind)"
+                " FROM trial_ids WHERE id = ? AND nct_id != ?) GROUP BY nct_id ORDER BY nct_id LIMIT ?",
+                (candidate, besides, candidate, besides, limit),
             ).fetchall()
             if rows:
                 return [str(r[0]) for r in rows]
@@ -52,6 +56,15 @@ class TrialIds:
         if any_id.upper().startswith("EUCTR") and len(any_id) > 5:
             tries[any_id[5:].lstrip("-_ ")] = None
         return list(tries)
+
+    def provisional_giving(self, ids: Iterable[str]) -> list[str]:
+        """The trials without an NCT id (known from pages only) that give any of these ids, of any kind."""
+        rows = self._db.execute(
+            "SELECT DISTINCT nct_id FROM trial_ids WHERE id IN (SELECT value FROM json_each(?))"
+            " AND NOT (nct_id >= 'NCT' AND nct_id < 'NCU') ORDER BY nct_id",
+            (json.dumps(sorted(set(ids))),),
+        )
+        return [str(r[0]) for r in rows]
 
     def put_record(self, record: TrialRecord, *, new: bool = False) -> None:
         """The record's ids, replacing its earlier ones; `new`: it had no stored record, so has none."""
