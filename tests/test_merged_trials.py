@@ -202,3 +202,7 @@ def test_a_page_that_came_before_the_nct_trial_naming_its_eudract_number_joins_i
         merger = c.store.merged_into(eu.nct_id)
         # Known as a trial of its own before the Takeda page came (in the same crawl too: it came first).
         assert (merger is not None and merger.into == NCT) == (order != "Takeda page first")
+    merged = _tables(data)
+    for body, url in ((EU, EU_URL), (NOW, URL), (EU, EU_URL)):  # taking both pages again changes nothing
+        _crawl(data, body, url=url)
+    assert _tables(data) == merged
