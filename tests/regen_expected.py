@@ -14,6 +14,8 @@ LISTING_PAGES = (
     "listing/site/clinical-trials/listings/NCT04077684",
     "listing/site/clinical-trials/listings/NCT00000002",
     "listing/site/clinical-trials/listings/NCT00000003",
+    "listing/site/clinical-trials/listings/NCT02472431",
+    "listing/site/clinical-trials/listings/NCT04265963",
 )
 
 

@@ -14,8 +14,9 @@ from indexer.identifiers import EUDRACT, ISRCTN, NCT_IN_TEXT
 from indexer.parsers.criteria import split_criteria
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.parsers.html import cut_short
-from indexer.parsers.listing_jsonld import trial_facts
-from indexer.parsers.listing_layout import Sections, content_root, section_kind, strip_furniture, text
+from indexer.parsers.listing_conditions import conditions
+from indexer.parsers.listing_jsonld import trial_facts, trial_node, trial_sites
+from indexer.parsers.listing_layout import Sections, content_root, key, section_kind, strip_furniture, text
 from indexer.parsers.listing_places import contact_of, contacts, locations
 from indexer.parsers.listing_render import paragraphs, render
 from indexer.record import Contact, Criterion, Eligibility, Intervention, TrialRecord
@@ -65,21 +66,47 @@ def _tags(updated: Any, stop: Any) -> list[str]:
     return []
 
 
+# Headings that name the page, not its trial: "Clinical Trial", "Trial details", "Study information".
+_GENERIC = re.compile(
+    r"(the |this |a )?((clinical|research|medical) )?(trial|study|research|studies|trials)"
+    r"( (details|detail|information|info|overview|summary|page|listing|profile|record|description))?"
+    r"|(clinical )?trial finder|find (a )?(clinical )?(trial|study)|search results?"
+)
+
+
+def _site_names(soup: BeautifulSoup) -> set[str]:
+    """What the site calls itself: og:site_name, application-name, and the <title>'s "| Site" suffix."""
+    names = set()
+    for meta in (soup.find("meta", property="og:site_name"), soup.find("meta", attrs={"name": "application-name"})):
+        if isinstance(meta, Tag):
+            names.add(key(str(meta.get("content", ""))))
+    if soup.title and (m := _SITE_SUFFIX.search(text(soup.title))):
+        names.add(key(m.group().lstrip(" |–—-")))
+    return names - {""}
+
+
+def _specific(title: str, sites: set[str]) -> bool:
+    """Whether a heading names a trial, not the page ("Trial details", a section's name, the site's name)."""
+    k = key(title)
+    return bool(k) and not _GENERIC.fullmatch(k) and section_kind(title) is None and k not in sites
+
+
 def _title(soup: BeautifulSoup, root: Tag, named: list[str]) -> str | None:
     """The trial's title: the h1 of the page's main part, else its JSON-LD name (`named`), else og:title or
-    <title> without the site's name, else any h1 (a site's logo is often the first h1 of the page)."""
+    <title> without the site's name, else any h1 (a site's logo is often the first h1 of the page). A
+    heading that names the page or the site ("Trial details", "Clinical Trial") is no title."""
+    sites = _site_names(soup)
     main = root.name in ("main", "article") or root.get("role") == "main"
-    if main and (h1 := root.find("h1")) and text(h1):
+    if main and (h1 := root.find("h1")) and _specific(text(h1), sites):
         return text(h1)
-    if named:
-        return named[0]
+    candidates = list(named)
     for meta in (soup.find("meta", property="og:title"), soup.find("meta", attrs={"name": "twitter:title"})):
         if isinstance(meta, Tag) and (content := str(meta.get("content", "")).strip()):
-            return _SITE_SUFFIX.sub("", " ".join(content.split()))
+            candidates.append(_SITE_SUFFIX.sub("", " ".join(content.split())))
     if soup.title and (title := text(soup.title)):
-        return _SITE_SUFFIX.sub("", title)
-    h1 = soup.find("h1")
-    return text(h1) or None if h1 else None
+        candidates.append(_SITE_SUFFIX.sub("", title))
+    candidates += [text(h) for h in soup.find_all("h1")]
+    return next((c for c in candidates if _specific(c, sites)), None) or next((c for c in candidates if c), None)
 
 
 def _registry_link_nct(root: Tag) -> str | None:
@@ -97,6 +124,13 @@ def _items(fact: lab.Fact | None) -> list[str]:
         return []
     items = fact.items if len(fact.items) > 1 else tuple(re.split(r"\s*[;|]\s*", fact.value))
     return [i.strip() for i in items if i.strip()]
+
+
+def _conditions(fact: lab.Fact | None) -> list[str]:
+    """A list's items, or the conditions one line names (split at commas unless a MeSH heading's)."""
+    if fact is None:
+        return []
+    return [i.strip() for i in fact.items if i.strip()] if len(fact.items) > 1 else conditions(fact.value)
 
 
 def _intervention(item: str) -> Intervention:
@@ -137,7 +171,8 @@ def parse_document(
     if re.search(rb"<html", raw[:2048], re.I) and cut_short(raw):  # a fragment has no </html> to lose
         raise ParseError("truncated page: no closing </html>")
     soup = BeautifulSoup(raw, "lxml")  # honours the page's declared charset
-    linked = trial_facts(soup)  # before the scripts go with the furniture
+    node = trial_node(soup)  # before the scripts go with the furniture
+    linked = trial_facts(node)
     strip_furniture(soup)
     root = content_root(soup)
     title = _title(soup, root, linked.get("title", []))
@@ -202,7 +237,7 @@ def parse_document(
             study_type=lab.study_type(v("study_type")),
             phases=lab.phases(v("phase")),
             enrollment=lab.enrollment(v("enrollment")),
-            conditions=tuple(_items(found.get("condition"))),
+            conditions=tuple(_conditions(found.get("condition"))),
             keywords=tuple(_tags(updated, summary.node if summary else None)),
             interventions=tuple(_intervention(t) for t in _items(found.get("treatment"))),
             brief_summary=paragraphs(sections.content(summary))
@@ -229,7 +264,7 @@ def parse_document(
                 healthy_volunteers=lab.yes_no(v("healthy")),
                 provenance={"age": f"criteria: {where}"} if where else {},
             ),
-            locations=locations(sections.of("locations")),
+            locations=locations(sections.of("locations")) or trial_sites(node),
             central_contacts=central,
             overall_officials=officials,
             source=SOURCE,

@@ -62,7 +62,7 @@ def contact_of(lines: list[str], role: str = "CONTACT") -> Contact | None:
     return Contact(name=name, role=role, phone=phone, email=email) if (name or phone or email) else None
 
 
-def _place(line: str) -> dict[str, str | None]:
+def place(line: str) -> dict[str, str | None]:
     """ "City, State ZIP, Country" / "City ZIP, Country" / "City, Country" -> its parts."""
     parts = [p.strip() for p in line.split(",") if p.strip()]
     zip_code = None
@@ -115,14 +115,14 @@ def _site(item: PageElement) -> Location | None:
             plain.append(line)
     facility = plain[0] if len(plain) > 1 or (plain and "," not in plain[0]) else None
     place_line = next((p for p in plain[1:] if "," in p), None) if facility else (plain[0] if plain else None)
-    place = _place(place_line) if place_line else {}
+    parts = place(place_line) if place_line else {}
     contact = contact_of(contact_lines)
     return Location(
         facility=facility,
-        city=place.get("city"),
-        state=place.get("state"),
-        zip=place.get("zip"),
-        country=place.get("country"),
+        city=parts.get("city"),
+        state=parts.get("state"),
+        zip=parts.get("zip"),
+        country=parts.get("country"),
         status=status,
         contacts=(contact,) if contact else (),
     )
