@@ -9,6 +9,7 @@ import pytest
 
 from indexer.parsers import parse
 from indexer.parsers.errors import ParseError
+from indexer.parsers.html import criteria
 from indexer.record import Criterion, TrialRecord
 from tests.conftest import FIXTURES
 
@@ -154,3 +155,33 @@ def test_gsk_outcomes_and_official(study: str) -> None:
     assert [(o.measure, o.time_frame) for o in r.primary_outcomes] == outcomes("Primary Outcomes")
     assert [(o.measure, o.time_frame) for o in r.secondary_outcomes] == outcomes("Secondary Outcomes")
     assert [(c.name, c.role) for c in r.overall_officials] == [(official, "STUDY_DIRECTOR")]
+
+
+def test_takeda_inline_roman_items_are_criteria_of_their_own() -> None:
+    # "2. Patients with the following conditions (i) ... (ii) ... (vii) Elderly patients", hard-wrapped
+    # with the markers inside the lines: seven sub-items of that criterion, not three run-on ones.
+    name = "takedaclinicaltrials.com_browse_summary_073-011.html"
+    page = lxml.html.fromstring((FIXTURES / "takeda" / name).read_bytes())
+    [more] = page.xpath("//p[@class='eyebrowbold'][.='Eligibility criteria']/following-sibling::p[1]")
+    item = next(p for p in paragraphs(lxml.html.tostring(more, encoding="unicode")) if "(i)" in p)
+    lead, *subitems = (s.strip() for s in re.split(r"\((?:i|ii|iii|iv|v|vi|vii)\)", item))
+    assert len(subitems) == 7
+    [parent] = [c for c in record("takeda", name).eligibility.exclusion[0].children if c.text == lead]
+    assert texts(parent.children) == subitems
+
+
+@pytest.mark.parametrize(
+    ("block", "items"),
+    [
+        # A reference to items, not a list: one criterion.
+        ("Inclusion Criteria:\n\n1. Meets criteria (i) and (ii) above", ["Meets criteria (i) and (ii) above"]),
+        # No lead-in: the items themselves.
+        (
+            "Inclusion Criteria:\n\n(i) Adults aged 18 or over (ii) Able to consent",
+            ["Adults aged 18 or over", "Able to consent"],
+        ),
+    ],
+)
+def test_inline_roman_items_only_when_they_are_a_list(block: str, items: list[str]) -> None:
+    inclusion, _ = criteria(block)
+    assert [t for c in inclusion for t in (c.text, *(x.text for x in c.children))] == items

@@ -133,6 +133,7 @@ OUTPUTS = {
     ("euctr", 2): "0881ad4dcb0a4b28",
     ("gsk", 2): "dd6ac52f5d2116ce",
     ("takeda", 2): "edb1b1b6d4e38ae0",
+    ("takeda", 3): "1db73b799139414f",
 }
 
 

@@ -114,7 +114,42 @@ _DASH_RE = re.compile(r"(?:(?<=\s)|^)[-•]\s+(?![IVX]+\b)(?=[A-Z0-9])")  # not 
 
 
 def _run_in_items_apart(block: str) -> str:
-    return "\n".join(_line_apart(line) for line in block.splitlines())
+    paragraphs = re.split(r"(\n[ \t]*\n)", block)  # the blank lines kept, as the splitter reads them
+    return "".join(p if i % 2 else _roman_apart(p) for i, p in enumerate(paragraphs))
+
+
+# An inline sub-list: "2. Patients with the following conditions (i) ... (ii) ... (iii) ...", hard-wrapped.
+_ROMAN_RE = re.compile(r"(?:(?<=\s)|^)\(([ivx]{1,4})\)\s+(?=\S)", re.I)
+_ROMANS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_ITEM_START_RE = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-*•])\s")
+_LEAD_MARK_RE = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|[-*•])\s*")
+
+
+def _roman_apart(paragraph: str) -> str:
+    """A paragraph whose items (i), (ii), (iii) ... run on inside its lines, as a lead-in line and one
+    line per item under it; any other paragraph line by line (_line_apart)."""
+    lines = paragraph.splitlines()
+    joined = " ".join(line.strip() for line in lines)
+    cuts: list[re.Match[str]] = []
+    for m in _ROMAN_RE.finditer(joined):
+        if len(cuts) < len(_ROMANS) and m.group(1).lower() == _ROMANS[len(cuts)]:
+            cuts.append(m)
+    ends = [m.start() for m in cuts[1:]] + [len(joined)]
+    items = [joined[m.end() : end].strip() for m, end in zip(cuts, ends[: len(cuts)], strict=True)]
+    inline = any(m.start() > 0 for line in lines for m in _ROMAN_RE.finditer(line.strip()))
+    if (
+        len(cuts) < 2
+        or not inline  # one item a line already: the splitter reads them
+        or any(_ITEM_START_RE.match(line) for line in lines[1:])  # other items in it: not one item's lines
+        or any(len(item.split()) < 2 for item in items)  # "criteria (i) and (ii) above": a reference
+    ):
+        return "\n".join(_line_apart(line) for line in lines)
+    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+    lead = joined[: cuts[0].start()].strip()
+    # The items nest under the lead-in: indented past its own list marker ("2. ").
+    mark = _LEAD_MARK_RE.match(lead)
+    under = indent + " " * ((len(mark.group()) if mark else 0) + 2) if lead else indent
+    return "\n".join([*([indent + lead] if lead else []), *(f"{under}- {item}" for item in items)])
 
 
 def _line_apart(line: str) -> str:
