@@ -11,10 +11,11 @@ import json
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 
 from indexer.parsers import parse
 from indexer.parsers.listing_conditions import conditions
-from indexer.parsers.listing_jsonld import trial_sites
+from indexer.parsers.listing_jsonld import trial_node, trial_sites
 from indexer.record import Location, TrialRecord
 from tests.conftest import FIXTURES
 
@@ -134,3 +135,17 @@ def test_names_split_at_commas_between_them(line: str, names: list[str]) -> None
 )
 def test_json_ld_sites_in_each_shape(value: Any, site: Location) -> None:
     assert trial_sites({"@type": "MedicalTrial", "location": [value]}) == (site,)
+
+
+def test_json_ld_sites_named_by_reference_in_a_graph() -> None:
+    # Graph-style JSON-LD (as SEO plugins write it): the trial points at its site and the site at its
+    # address by "@id".
+    page = """<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+      {"@type": "MedicalTrial", "@id": "#trial", "name": "A trial", "location": [{"@id": "#site"}]},
+      {"@type": "Hospital", "@id": "#site", "name": "Royal Free Hospital", "address": {"@id": "#address"}},
+      {"@type": "PostalAddress", "@id": "#address", "addressLocality": "London", "postalCode": "NW3 2QG",
+       "addressCountry": "United Kingdom"}]}</script></head><body></body></html>"""
+    node = trial_node(BeautifulSoup(page, "lxml"))
+    assert trial_sites(node) == (
+        Location(facility="Royal Free Hospital", city="London", zip="NW3 2QG", country="United Kingdom"),
+    )

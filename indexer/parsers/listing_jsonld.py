@@ -46,17 +46,31 @@ def _status(value: Any) -> str | None:
 
 
 def trial_node(soup: BeautifulSoup) -> dict[str, Any]:
-    """The page's first trial object in JSON-LD; {} when it has none or bad JSON."""
+    """The page's first trial object in JSON-LD, its references ({"@id": ...}) to other objects of the
+    page's JSON-LD replaced by them (a @graph names its sites and sponsor once); {} when it has none."""
+    documents = []
     for script in soup.find_all("script", type="application/ld+json"):
         try:
-            data = json.loads(script.get_text())
+            documents.append(json.loads(script.get_text()))
         except ValueError:
             continue  # a site's broken JSON-LD: the page itself still says what it says
-        for node in _nodes(data):
-            kinds = node.get("@type")
-            if set(kinds if isinstance(kinds, list) else [kinds]) & _TYPES:
-                return node
+    nodes = [node for data in documents for node in _nodes(data)]
+    ids = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
+    for node in nodes:
+        kinds = node.get("@type")
+        if set(kinds if isinstance(kinds, list) else [kinds]) & _TYPES:
+            return {k: _resolved(v, ids) for k, v in node.items()}
     return {}
+
+
+def _resolved(value: Any, ids: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(value, list):
+        return [_resolved(v, ids) for v in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        found = ids.get(str(value["@id"]), value)
+        address = found.get("address")
+        return {**found, "address": _resolved(address, ids)} if isinstance(address, (dict, list)) else found
+    return value
 
 
 def trial_facts(node: dict[str, Any]) -> dict[str, list[str]]:
