@@ -149,3 +149,13 @@ def test_json_ld_sites_named_by_reference_in_a_graph() -> None:
     assert trial_sites(node) == (
         Location(facility="Royal Free Hospital", city="London", zip="NW3 2QG", country="United Kingdom"),
     )
+
+
+def test_an_h1_that_is_the_sites_name_is_no_title() -> None:
+    # The site's name as the main part's <h1>, the trial's title only in <title> before "| Site".
+    title = registry("NCT04265963")["identificationModule"]["briefTitle"]
+    body = f"""<!DOCTYPE html><html><head><title>{title} | Cancer Trials Finder</title></head><body>
+    <main><h1>Cancer Trials Finder</h1><p>Trial ID: NCT04265963</p><p>Status: Recruiting</p></main>
+    </body></html>"""
+    [record] = parse(body.encode(), source="listing", source_url="https://trials.example/NCT04265963")
+    assert record.brief_title == title
