@@ -140,8 +140,9 @@ class Catalog:
 
     def unindexed(self) -> int:
         """Stored records the index lacks with no writer at work: a write stopped (killed, disk full)
-        between committing records and indexing them. While a writer runs, its records are on their way."""
-        pending = self.store.pending_count()
+        between committing records and indexing them. While a writer runs, its records are on their way.
+        A merged trial's document still to delete is no trial missing: searches drop its hits' records."""
+        pending = self.store.pending_records_count()
         if pending and not held(self.settings.data_dir / "write.lock"):
             return pending
         return 0

@@ -142,6 +142,31 @@ def test_the_upgrade_merges_the_trials_an_older_store_left_without_pages(
         assert [e.type for e in c.store.events.for_trial(PROVISIONAL)].count("merged") == 1
 
 
+def test_a_merged_trials_document_left_to_delete_is_no_missing_trial_and_stops_no_watch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    trials = Trials(data)
+    _crawl(data, BEFORE)
+    trials("watch", "add", "pioglitazone", "pioglitazone")
+    [first] = trials.json("watch", "run", "pioglitazone")
+    assert [r["nct_id"] for r in first["new_matches"]] == [PROVISIONAL]
+    with monkeypatch.context() as m:  # as schema 11 wrote it; opening it as 12 merges and leaves the deletion
+        m.setattr(RecordStore, "retire_if_left", lambda self, old, into: None)
+        _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        c.store.set_meta("schema_version", "11")
+    with Catalog(load(data)) as c:
+        assert c.store.count() == 1 and c.store.pending_index() == [PROVISIONAL]  # its document to delete
+
+    searched = trials("search", "--ndjson")
+    assert [json.loads(line)["nct_id"] for line in searched.stdout.splitlines()] == [NCT]
+    assert "not in the search index" not in searched.stderr  # no trial is missing from it
+    [run] = trials.json("watch", "run", "pioglitazone")  # a cron's run is not stopped by it
+    assert [r["nct_id"] for r in run["new_matches"]] == [NCT]
+    assert [(t["nct_id"], t["reason"]) for t in run["left"]] == [(PROVISIONAL, f"merged into {NCT}")]
+
+
 def test_a_watch_that_followed_the_trial_says_it_was_merged(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _crawl(data, BEFORE)

@@ -31,6 +31,7 @@ def test_a_search_says_what_it_cannot_see_and_how_to_mend_it(trials: Trials) -> 
     trials("watch", "add", "pc", "--condition", "prostate cancer")
     refused = trials("watch", "run", "pc", ok=False)
     assert refused.exit_code == 1 and "not in the search index" in refused.stderr
+    assert "trials reindex" in refused.stderr  # the fix, named
     trials("reindex")
     after = trials("search", "--condition", "prostate cancer", "--json")
     assert {r["nct_id"] for r in json.loads(after.stdout)} == {"NCT00057759", missing}

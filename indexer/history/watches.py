@@ -185,7 +185,8 @@ class Watches:
         if missing:  # a search that misses them would report trials leaving, and later entering again
             raise IndexUnavailable(
                 f"{missing} stored trials are not in the search index yet (a write was stopped before "
-                "indexing them), so the watch is not run"
+                "indexing them), so the watch is not run: run `trials reindex`, or any ingest or crawl, to index "
+                "them, then run the watch again"
             )
         # The high-water mark is read before searching: an event recorded meanwhile is left for the next run.
         high_water = self.catalog.store.events.last_id()
@@ -194,7 +195,9 @@ class Watches:
         # The index keeps a trial the registry no longer has (its record stays, with a 'removed' event):
         # for a watch it has left, and says why (`leaving.explain`).
         removed = self.catalog.store.events.removed_among(found)
-        matched = tuple(i for i in found if i not in removed)
+        # A merged trial's document the index has not deleted yet matches nothing: its record is gone.
+        merged = self.catalog.store.missing(found) if self.catalog.store.pending_deletions() else set()
+        matched = tuple(i for i in found if i not in removed and i not in merged)
         now, previous = set(matched), set(watch.matched)
         newly = [i for i in matched if i not in previous]
         gone = [i for i in watch.matched if i not in now]

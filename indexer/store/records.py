@@ -20,7 +20,7 @@ from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.pages import PageRecords
 from indexer.store.rawdocs import RawDocuments
 from indexer.store.reads import RecordReads
-from indexer.store.schema import prepare
+from indexer.store.schema import GONE, prepare
 from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
@@ -279,6 +279,14 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
 
     def pending_count(self) -> int:
         return int(self._db.one("SELECT count(*) FROM index_pending"))
+
+    def pending_records_count(self) -> int:
+        """Stored records the index lacks or holds stale; not the documents of deleted records to delete."""
+        return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash != ?", (GONE,)))
+
+    def pending_deletions(self) -> int:
+        """Index documents of records deleted since (trials merged into another) still to delete."""
+        return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash = ?", (GONE,)))
 
     def mark_indexed(self, ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))
