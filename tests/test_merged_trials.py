@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
@@ -15,6 +19,7 @@ from indexer.index.tantivy_index import TantivyIndex
 from indexer.parsers import parse_document
 from indexer.store import RecordStore
 from tests.conftest import FIXTURES, Trials
+from web.app import create_app
 
 # Takeda's real page of NCT00770497 (../shared/data/registries/takeda), and the same page before the
 # register named the NCT number (its one "NCT Number" cell emptied): a trial known from that page only.
@@ -92,6 +97,27 @@ def test_a_trial_whose_page_joins_an_nct_trial_is_merged_into_it(tmp_path: Path,
     assert NCT in shown.stdout
     history = trials("history", PROVISIONAL).stdout
     assert "v1" in history and f"merged into {NCT}" in history
+
+
+def test_the_web_page_of_the_merged_trials_id_says_it_was_merged(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        (event,) = [e for e in c.store.events.for_trial(PROVISIONAL) if e.type == "merged"]
+    assert event.date is not None
+    on = datetime.date.fromisoformat(event.date[:10])
+    said = f"{PROVISIONAL} was merged into {NCT} on {on:%b} {on.day}, {on.year}: the same trial"
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        led = client.get(f"/trials/{PROVISIONAL.lower()}", params={"near": "Boston"}, follow_redirects=False)
+        assert led.status_code == 307
+        page = client.get(led.headers["location"])
+        assert page.url.path == f"/trials/{NCT}" and page.url.params["near"] == "Boston"
+        assert said in html.unescape(re.sub(r"<[^>]+>", "", page.text))
+        # The NCT trial's own address says nothing of it, nor does an address naming a trial never merged.
+        assert "was merged into" not in client.get(f"/trials/{NCT}").text
+        forged = client.get(f"/trials/{NCT}", params={"merged": "<b>NCT00000000</b>"})
+        assert forged.status_code == 200 and "was merged into" not in forged.text and "NCT00000000" not in forged.text
 
 
 def _tables(data: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:

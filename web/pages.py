@@ -77,14 +77,21 @@ async def trial(
     cat: Cat,
     trial_id: TrialId,
     near: Annotated[str | None, Query(max_length=MAX_TEXT, description="Sites nearest this place first.")] = None,
+    merged: Annotated[str | None, Query(max_length=100, description="The merged trial's id that led here.")] = None,
 ) -> Response:
     nct_id = found_trial(cat, trial_id)
     if nct_id != trial_id:  # one address per trial, whichever id led here
-        query = f"?{request.url.query}" if request.url.query else ""
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "merged"]
+        if (merger := cat.store.merged_into(trial_id)) and merger.into == nct_id:  # said on the page, as `show` does
+            params.append(("merged", trial_id.strip().upper()))
+        query = f"?{urlencode(params)}" if params else ""
         return RedirectResponse(f"/trials/{quote(nct_id)}{query}", status_code=307)
     view = views.trial(cat, nct_id)
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")
+    # Only a trial the store knows was merged into this one is named: the address's word alone is not shown.
+    merger = cat.store.merged_into(merged) if merged else None
+    merged_from = (merged.strip().upper(), merger.date) if merged and merger and merger.into == nct_id else None
     record = TrialRecord.from_dict(view)
     # The place the patient searched from (the result links carry it): sites nearest it first. A
     # place the gazetteer does not know leaves the page whole, with a note instead of distances.
@@ -126,6 +133,7 @@ async def trial(
             "recent": recent,
             "versions": len([v for v in history["versions"] if v["version"]]),
             "share_words": present.share_words,
+            "merged_from": merged_from,
         },
     )
 
