@@ -30,7 +30,7 @@ PARSERS: dict[str, Parser] = {
 # source's kept pages once (indexer/ingest/reread.py), so the change is no change of their trials.
 # ClinicalTrials.gov records change by schema upgrades instead (indexer/store/upgrades.py, e.g. schema
 # 11's criteria re-split), which rewrite what a fix changes.
-PAGE_PARSER_VERSIONS: dict[str, int] = {listing.SOURCE: 3, euctr.SOURCE: 2, gsk.SOURCE: 2, takeda.SOURCE: 3}
+PAGE_PARSER_VERSIONS: dict[str, int] = {listing.SOURCE: 4, euctr.SOURCE: 2, gsk.SOURCE: 2, takeda.SOURCE: 3}
 
 # Registry pages say whose they are (most specific first: Takeda's pages link the EU register).
 _MARKERS = {

@@ -9,6 +9,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from indexer.parsers.country_codes import country_name
 from indexer.parsers.listing_places import place
 from indexer.record import Location
 
@@ -120,7 +121,8 @@ def _site(value: Any) -> Location | None:
         city=_one(address.get("addressLocality")),
         state=_one(address.get("addressRegion")),
         zip=_one(address.get("postalCode")),
-        country=_one(address.get("addressCountry")) or (_one(value) if "Country" in kind else None),
+        # schema.org allows the ISO code ("US"): named as the registry's records name the country.
+        country=country_name(_one(address.get("addressCountry")) or (_one(value) if "Country" in kind else None)),
     )
     if "AdministrativeArea" in kind and not (site.city or site.country):
         return Location(state=_one(value))  # schema.org's studyLocation: "an administrative area"
