@@ -214,46 +214,51 @@ class QueryBuilder:
                     Query.boolean_query([(Occur.Should, p) for p in options]) if options else Query.empty_query(),
                 )
             )
-        if q.statuses:
-            must.append((Occur.Must, self.any_term("status", q.statuses)))
-        if q.phases:
-            must.append((Occur.Must, self.any_term("phase", q.phases)))
-        if q.study_types:
-            must.append((Occur.Must, self.any_term("study_type", q.study_types)))
-        if q.countries:
-            must.append((Occur.Must, self.any_term("country", q.countries)))
-        if q.near is not None:
-            must.append((Occur.Must, box_query(self.schema, q.near, q.within_km)))
-        if q.fresh:
-            completion_from, verified_from = fresh_cutoffs()
-            must.append((Occur.Must, self.any_term("status", OPEN_STATUSES)))
-            must.append((Occur.Must, self.int_range("completion_end", completion_from, None)))
-            must.append((Occur.Must, self.int_range("verified", verified_from, None)))
-        if q.ids:
-            must.append((Occur.Must, self.any_term("nct_id", q.ids)))
         if q.exclude_ids:
             must.append((Occur.MustNot, self.any_term("nct_id", q.exclude_ids)))
+        if kept := self.filters(q):
+            # Filters select and never score: tantivy scores a range or term-set clause 1.0, except where
+            # it drops the clause from a segment that passes it whole, so a trial's score (and its rank)
+            # depended on how the index's segments fell. Only the text, conditions and drugs rank.
+            must.append(
+                (Occur.Must, Query.const_score_query(Query.boolean_query([(Occur.Must, f) for f in kept]), 0.0))
+            )
+        if not any(occ == Occur.Must for occ, _ in must):
+            # Every trial, scoring nothing as the filters: `like` scores alike with a filter or without.
+            must.append((Occur.Must, Query.const_score_query(Query.all_query(), 0.0)))
+        return Query.boolean_query(must)
+
+    def filters(self, q: SearchQuery) -> list[Query]:
+        """The clauses a trial must pass whatever it says: status, phase, type, place, freshness, ids, sex, age."""
+        kept: list[Query] = []
+        if q.statuses:
+            kept.append(self.any_term("status", q.statuses))
+        if q.phases:
+            kept.append(self.any_term("phase", q.phases))
+        if q.study_types:
+            kept.append(self.any_term("study_type", q.study_types))
+        if q.countries:
+            kept.append(self.any_term("country", q.countries))
+        if q.near is not None:
+            kept.append(box_query(self.schema, q.near, q.within_km))
+        if q.fresh:
+            completion_from, verified_from = fresh_cutoffs()
+            kept.append(self.any_term("status", OPEN_STATUSES))
+            kept.append(self.int_range("completion_end", completion_from, None))
+            kept.append(self.int_range("verified", verified_from, None))
+        if q.ids:
+            kept.append(self.any_term("nct_id", q.ids))
         if q.sex:
-            must.append((Occur.Must, self.any_term("sex", sex_values(q.sex))))
+            kept.append(self.any_term("sex", sex_values(q.sex)))
         if q.age is not None:
             # A trial admits the age when min_age <= age < max_age_end, the end of the maximum's last unit
             # (agelimits.py: "17 Years" admits 17.5); open bounds were stored as 0 / 999.
             # `+ 0.0` makes -0.0 (a user's "-0") 0.0: tantivy orders -0.0 below the stored 0.0.
             age = float(q.age) + 0.0
-            must.append(
-                (
-                    Occur.Must,
-                    Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=age),
+            kept.append(Query.range_query(self.schema, "min_age", tantivy.FieldType.Float, upper_bound=age))
+            kept.append(
+                Query.range_query(
+                    self.schema, "max_age_end", tantivy.FieldType.Float, lower_bound=age, include_lower=False
                 )
             )
-            must.append(
-                (
-                    Occur.Must,
-                    Query.range_query(
-                        self.schema, "max_age_end", tantivy.FieldType.Float, lower_bound=age, include_lower=False
-                    ),
-                )
-            )
-        if not any(occ == Occur.Must for occ, _ in must):
-            must.append((Occur.Must, Query.all_query()))
-        return Query.boolean_query(must)
+        return kept
