@@ -487,3 +487,24 @@ def test_search_text_asks_for_every_word(backend: Backend, records: list[dict[st
     )
     found_by_sentence = [r["nct_id"] for r in json.loads(guide.stdout)]
     assert "NCT04077684" in found_by_sentence and found_by_sentence == [r["nct_id"] for r in json.loads(asked.stdout)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(ENGINES))
+def test_a_merged_trial_leaves_every_engine(name: str, tmp_path: Path) -> None:
+    """A trial known from a page only, whose page then names its NCT trial, is merged into it: its document
+    goes from the engine too (ClusterIndex.delete on a real node), so a search lists the trial once."""
+    from indexer.catalog import Catalog
+    from indexer.config import load as settings_for
+    from tests.test_merged_trials import BEFORE, NCT, NOW, PROVISIONAL, URL
+
+    engine = engine_url(name)
+    for body in (BEFORE, NOW):  # two crawls of the same page: first without its NCT number, then with it
+        with Catalog(settings_for(tmp_path, engine=engine)) as c, c.writer() as w:
+            w.add_document(body, URL, source_url=URL)
+        if body is BEFORE:
+            assert ids(Backend(tmp_path, engine)) == [PROVISIONAL]
+    b = Backend(tmp_path, engine)
+    assert ids(b) == [NCT]
+    totals = {r["what"]: r["count"] for r in b.json("stats")}
+    assert totals["indexed"] == totals["records"] == 1
