@@ -161,12 +161,12 @@ def read_sentence(
         from indexer.geo.in_text import place_phrase
 
         span = place_phrase(rest, said.written)
-        more, end = _more_countries(rest, span[1]) if span and said.country and said.place is None else ((), 0)
         if span is not None:
             # Countries named together ("in China and India") are the place box's list: a site in any of them.
-            near = rest[rest.index(said.written, span[0]) : end] if more else said.written
+            end = _list_end(rest, span[1]) if said.country and said.place is None else span[1]
+            near = rest[rest.index(said.written, span[0]) : end] if end > span[1] else said.written
             read.append(f"near {near}")
-            rest = _take(rest, (span[0], end) if more else span)
+            rest = _take(rest, (span[0], end))
     if not read:
         return Sentence(text)
     rest = _re(_FILLER).sub(" ", rest)
@@ -177,21 +177,19 @@ def read_sentence(
 _NEXT_COUNTRY = r"\s*(?:,\s*(?:and|or)?|and|or|&)\s+(?:the\s+)?((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,3})"
 
 
-def _more_countries(text: str, end: int) -> tuple[tuple[str, ...], int]:
-    """The countries named one after another from `end` on, as written, and where they end (the place
-    box reads the list again: geo.typed.country_list)."""
+def _list_end(text: str, end: int) -> int:
+    """Where the countries named one after another from `end` on end (`end` itself when none follows;
+    the place box reads the list again: geo.typed.country_list)."""
     from indexer.geo.gazetteer import country_code
 
-    found: list[str] = []
     while m := _re(_NEXT_COUNTRY).match(text, end):
         words = m.group(1).split()
         # The longest run of its capitalised words that names a country: "United States", not "United".
         name = next((n for i in range(len(words), 0, -1) if country_code(n := " ".join(words[:i]))), None)
         if name is None:
             break
-        found.append(name)
         end = m.start(1) + len(name)
-    return tuple(found), end
+    return end
 
 
 def read_search(

@@ -25,6 +25,12 @@ def _key(text: str) -> str:
     return " ".join(_WORD_RE.findall(text)).lower()
 
 
+def _says_something(key: str) -> bool:
+    """Whether a token's words (its `_key`) say something of a trial: not empty, no function word, not
+    a word every trial has."""
+    return bool(key) and key not in _FUNCTION_WORDS and key not in _EVERY_TRIAL
+
+
 def _phrases(text: str) -> list[tuple[str, ...]]:
     """The text as the ranking query quotes it: each space-separated token a phrase of its words."""
     return [tuple(w.lower() for w in _INNER_RE.findall(t)) for t in text.split() if _INNER_RE.search(t)]
@@ -63,7 +69,7 @@ def _run_of(keys: list[str], wanted: str, used: set[int]) -> range | None:
 def content_words(text: str) -> str | None:
     """`text` without the words that say nothing of a trial ("in", "and", "trials"), or None when it has
     no other: a search for some of a text's words must not find every trial through its "and"."""
-    kept = [t for t in text.split() if (k := _key(t)) and k not in _FUNCTION_WORDS and k not in _EVERY_TRIAL]
+    kept = [t for t in text.split() if _says_something(_key(t))]
     return " ".join(kept) or None
 
 
@@ -89,6 +95,6 @@ def required_words(q: SearchQuery) -> list[tuple[str, ...]]:
             used |= set(at)
             out.append((at.start, _narrowest(tuple(dict.fromkeys((phrase, *alternatives))))))
     for i, token in enumerate(tokens):
-        if i not in used and keys[i] and keys[i] not in _FUNCTION_WORDS and keys[i] not in _EVERY_TRIAL:
+        if i not in used and _says_something(keys[i]):
             out.append((i, (token,)))
     return [words for _, words in sorted(out)]
