@@ -15,12 +15,13 @@ from indexer.clock import now_iso
 from indexer.record import TrialRecord
 from indexer.store.db import Database
 from indexer.store.facets import Facets
+from indexer.store.indexpending import IndexPending
 from indexer.store.likeness import Likeness
 from indexer.store.mesh import Filing, MeshCounts, filing
 from indexer.store.pages import PageRecords
 from indexer.store.rawdocs import RawDocuments
 from indexer.store.reads import RecordReads
-from indexer.store.schema import GONE, prepare
+from indexer.store.schema import prepare
 from indexer.store.synonyms import DerivedSynonyms
 from indexer.store.trialids import TrialIds
 from indexer.store.vocabulary import Vocabulary
@@ -48,12 +49,13 @@ class PutResult:
         return TrialRecord.from_dict(orjson.loads(self.stored_json)) if self.stored_json is not None else self.given
 
 
-class RecordStore(RecordReads, RawDocuments, PageRecords):
+class RecordStore(RecordReads, RawDocuments, PageRecords, IndexPending):
     """One SQLite file in WAL mode. Writes go through `transaction()`; records never save themselves.
 
     Reads of records and versions come from `RecordReads` (reads.py), the source documents kept
     beside them from `RawDocuments` (rawdocs.py), the rewrite of a page's records read again from
-    `PageRecords` (pages.py). Areas other than records have
+    `PageRecords` (pages.py), what the index lacks from `IndexPending` (indexpending.py). Areas other than
+    records have
     their own small interfaces over the same connection:
     `crawls` (incremental-crawl state), `events` (what changed), `failures`, `vocabulary`, `facets` (counts by
     field), `synonyms` (the groups the records make), `watches`.
@@ -270,33 +272,6 @@ class RecordStore(RecordReads, RawDocuments, PageRecords):
         """Those of these trial ids with no stored record: a batch's look-up in one query per 500 ids."""
         wanted = set(ids)
         return wanted - {i for (i,) in self._db.by_ids("SELECT nct_id FROM records", wanted)}
-
-    # -- index bookkeeping --------------------------------------------------
-    # A write of a record makes it pending (the schema's triggers fill `index_pending`); marking deletes.
-    def pending_index(self) -> list[str]:
-        """Records whose indexed copy is missing or stale (e.g. after a crash between store and index)."""
-        return [r[0] for r in self._db.execute("SELECT nct_id FROM index_pending")]
-
-    def pending_count(self) -> int:
-        return int(self._db.one("SELECT count(*) FROM index_pending"))
-
-    def pending_records_count(self) -> int:
-        """Stored records the index lacks or holds stale; not the documents of deleted records to delete."""
-        return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash != ?", (GONE,)))
-
-    def pending_deletions(self) -> int:
-        """Index documents of records deleted since (trials merged into another) still to delete."""
-        return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash = ?", (GONE,)))
-
-    def mark_indexed(self, ids: Iterable[str]) -> None:
-        self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))
-
-    def mark_indexed_as(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Mark records indexed at the content hash the index holds; one stored again since stays pending."""
-        self._db.executemany("DELETE FROM index_pending WHERE nct_id = ? AND content_hash = ?", pairs)
-
-    def mark_all_indexed(self) -> None:
-        self._db.execute("DELETE FROM index_pending")
 
     # -- trials the registry no longer has -----------------------------------
     def mark_removed(self, nct_id: str, event: Event, date: str) -> bool:
