@@ -202,10 +202,15 @@ V10_SOURCES = (("v2", "NCT00090376.json"), ("v2", "NCT00244023.json"), ("xml", "
                ("xml", "NCT04077684.xml"))  # fmt: skip
 
 
-def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [1000, 1])  # 1: every row read after the one before it was rewritten
+def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     from indexer.parsers import parse_document
+    from indexer.store import rehash
     from tests.conftest import shared
 
+    monkeypatch.setattr(rehash, "CHUNK", chunk, raising=False)
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(V10, data / "trials.sqlite")
@@ -237,3 +242,46 @@ def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(tmp_pat
     assert "0 new, 0 updated, 0 older versions, 4 unchanged" in said, said
     for nct in today:  # one version each, and no criteria change the registry never made
         assert len(trials.json("history", nct)["versions"]) == 1, nct
+
+
+def test_an_upgrade_rewriting_every_record_holds_a_chunk_of_them_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 500k store's records are 6 GB of JSON: the schema 11 upgrade (every ClinicalTrials.gov record
+    # re-split) read them all into memory at once, 11 GB at 500k. Here: 300 real studies and 10 a chunk.
+    import tracemalloc
+
+    from indexer.catalog import Catalog
+    from indexer.config import load
+    from indexer.ingest.files import ingest_paths
+    from indexer.store import rehash
+    from tests.conftest import CTGOV
+
+    data = tmp_path / "data"
+    files = sorted((CTGOV / "v2").glob("NCT*.json"))[:300]
+    with Catalog(load(data)) as c:
+        assert ingest_paths(c, files)["new"] == 300
+    store = RecordStore(data / "trials.sqlite")
+    try:
+        stored = list(store.iter_records())
+        json_bytes = sum(map(len, store.iter_json_lines()))
+        store.set_meta("schema_version", "10")
+    finally:
+        store.close()
+    monkeypatch.setattr(rehash, "CHUNK", 10, raising=False)
+    import indexer.parsers.criteria  # noqa: F401  (loaded by the upgrade: its code is not the records)
+
+    tracemalloc.start()
+    try:
+        store = RecordStore(data / "trials.sqlite")  # opening it upgrades it: every record read again
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    try:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+        assert {r.nct_id: r for r in store.iter_records()} == {r.nct_id: r for r in stored}
+    finally:
+        store.close()
+    assert json_bytes > 2_000_000
+    # The peak is one chunk and the largest record's rewrite (1.3 MB here; all at once: 6.1 MB).
+    assert peak < json_bytes / 2, (peak, json_bytes)

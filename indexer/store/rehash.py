@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import orjson
 
@@ -14,6 +15,27 @@ from indexer.store.db import Database
 
 # Today's form of a stored record, or None when it needs no rewrite.
 Fix = Callable[[TrialRecord], TrialRecord | None]
+# Rows read at once: a 500k store's records are 6 GB of JSON, and its older versions more.
+CHUNK = 1000
+
+
+def _in_chunks(db: Database, table: str, columns: str, key: tuple[str, ...], where: str = "") -> Iterator[Any]:
+    """Every row of `table` (its `columns`, the key's first), CHUNK at a time in key order: each chunk is read
+    whole before its rows are rewritten, and the next starts after the last key read, so the rewrites never
+    move the rows still to read and memory stays one chunk's."""
+    order = ", ".join(key)
+    after = f"({order}) > ({', '.join('?' * len(key))})"
+    last: tuple[Any, ...] | None = None
+    while True:
+        conditions = " AND ".join(c for c in (where, after if last else "") if c)
+        filtered = f" WHERE {conditions}" if conditions else ""
+        rows = db.execute(
+            f"SELECT {columns} FROM {table}{filtered} ORDER BY {order} LIMIT {CHUNK}", last or ()
+        ).fetchall()
+        yield from rows
+        if len(rows) < CHUNK:
+            return
+        last = tuple(rows[-1][: len(key)])
 
 
 def _rewrite_latest(db: Database, rows: Iterable[tuple[str, int, str]], fix: Fix) -> list[str]:
@@ -42,6 +64,16 @@ def _rewrite_older(db: Database, rows: Iterable[tuple[str, int, bytes]], fix: Fi
             )
 
 
+def _latest(db: Database) -> Iterator[Any]:
+    """(id, version, JSON) of every record."""
+    return _in_chunks(db, "records", "nct_id, version, record", ("nct_id",))
+
+
+def _older(db: Database) -> Iterator[Any]:
+    """(id, version, packed JSON) of every older version that keeps its record."""
+    return _in_chunks(db, "versions", "nct_id, version, record", ("nct_id", "version"), "record IS NOT NULL")
+
+
 def _as_is(record: TrialRecord) -> TrialRecord:
     return record  # building the record from its JSON is what puts it in today's normal form
 
@@ -52,14 +84,13 @@ def rehash_records(db: Database) -> None:
     Without it, the next download of a trial whose stored form predates the change would differ by
     form alone, and become a version without a change.
     """
-    _rewrite_latest(db, db.execute("SELECT nct_id, version, record FROM records").fetchall(), _as_is)
-    older = db.execute("SELECT nct_id, version, record FROM versions WHERE record IS NOT NULL").fetchall()
-    _rewrite_older(db, older, _as_is)
+    _rewrite_latest(db, _latest(db), _as_is)
+    _rewrite_older(db, _older(db), _as_is)
 
 
 def rehash_sources(db: Database) -> None:
     """Every source record (store/records.py `put_source`) in today's normal form, with its content hash."""
-    rows = db.execute("SELECT source, source_id, record FROM source_records").fetchall()
+    rows = _in_chunks(db, "source_records", "source, source_id, record", ("source", "source_id"))
     for source, source_id, stored in rows:
         blob, digest = serialise(TrialRecord.from_dict(orjson.loads(stored)))
         db.execute(
@@ -94,9 +125,8 @@ def resplit_registry_criteria(db: Database) -> int:
             return None
         return _resplit(record)
 
-    changed = _rewrite_latest(db, db.execute("SELECT nct_id, version, record FROM records").fetchall(), resplit)
-    older = db.execute("SELECT nct_id, version, record FROM versions WHERE record IS NOT NULL").fetchall()
-    _rewrite_older(db, older, resplit)
+    changed = _rewrite_latest(db, _latest(db), resplit)
+    _rewrite_older(db, _older(db), resplit)
     return len(changed)
 
 
