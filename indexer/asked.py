@@ -33,6 +33,15 @@ def without_removed(query: SearchQuery, store: RecordStore) -> SearchQuery:
     return query
 
 
+def without_deleted(query: SearchQuery, store: RecordStore) -> SearchQuery:
+    """The query leaves out the documents of trials merged into another that the index still holds (no
+    writer has run since the merge or the upgrade that made it): their records are gone, and the total
+    and the pages count only trials there are."""
+    if gone := store.pending_deletions():
+        return dataclasses.replace(query, exclude_ids=tuple(dict.fromkeys((*query.exclude_ids, *sorted(gone)))))
+    return query
+
+
 def by_id(query: SearchQuery, store: RecordStore) -> SearchQuery:
     """Text that is one id a trial is known by (NCT, EudraCT, the sponsor's) asks for that trial: ids
     are not words in the index. Only a token with a digit: "LUPUS" is a word, even as someone's id."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any
 
-from indexer.asked import by_id, expanded, without_removed
+from indexer.asked import by_id, expanded, without_deleted, without_removed
 from indexer.config import Settings
 from indexer.config import load as load_settings
 from indexer.discover.mesh import explain as explain_mesh
@@ -141,7 +141,7 @@ class Catalog:
     def unindexed(self) -> int:
         """Stored records the index lacks with no writer at work: a write stopped (killed, disk full)
         between committing records and indexing them. While a writer runs, its records are on their way.
-        A merged trial's document still to delete is no trial missing: searches drop its hits' records."""
+        A merged trial's document still to delete is no trial missing: searches leave it out (`without_deleted`)."""
         pending = self.store.pending_records_count()
         if pending and not held(self.settings.data_dir / "write.lock"):
             return pending
@@ -163,13 +163,12 @@ class Catalog:
         leaves out trials the registry no longer has: their last status is not theirs any more."""
         index = self._readable_index()
         return (
-            index.search(self.expand(by_id(without_removed(query, self.store), self.store)))
-            if index
-            else SearchResult([], 0)
+            index.search(self.expand(by_id(self.without_removed(query), self.store))) if index else SearchResult([], 0)
         )
 
     def without_removed(self, query: SearchQuery) -> SearchQuery:
-        return without_removed(query, self.store)
+        """Without the trials the registry dropped (with a status asked for), nor merged trials' documents."""
+        return without_deleted(without_removed(query, self.store), self.store)
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
         """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms.
@@ -197,8 +196,14 @@ class Catalog:
         return found
 
     def indexed_count(self) -> int:
+        """Trials a search can find: the index's documents, less merged trials' it is still to delete."""
         index = self._readable_index()
-        return index.count() if index else 0
+        if index is None:
+            return 0
+        held = index.count()
+        if gone := self.store.pending_deletions():  # those the index holds: one merged before indexing is not
+            held -= index.search(SearchQuery(ids=tuple(gone), limit=1)).total
+        return held
 
     # -- writes -------------------------------------------------------------
     def write_lock(self, *, expected_wait: bool = False) -> WriteLock:

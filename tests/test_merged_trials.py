@@ -18,7 +18,7 @@ from indexer.index.document import SearchQuery
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.parsers import parse_document
 from indexer.store import RecordStore
-from tests.conftest import FIXTURES, Trials
+from tests.conftest import FIXTURES, Trials, shared
 from web.app import create_app
 
 # Takeda's real page of NCT00770497 (../shared/data/registries/takeda), and the same page before the
@@ -35,6 +35,8 @@ EU_PAGE = FIXTURES / "euctr" / "EUCTR_2005-002909-23_PT.html"
 EUDRACT = "2006-004028-35"
 EU = EU_PAGE.read_bytes().replace(b"2005-002909-23", EUDRACT.encode())
 EU_URL = f"https://www.clinicaltrialsregister.eu/ctr-search/trial/{EUDRACT}/PT"
+# ClinicalTrials.gov's records of two other trials of pioglitazone (../shared/data/ctgov/xml).
+OTHERS = ("NCT00494559", "NCT02958956")
 # The oracle for the provisional trial's id: the parser's reading of the earlier page.
 (_EARLIER,) = parse_document(BEFORE, source_url=URL).records
 PROVISIONAL = _EARLIER.nct_id
@@ -139,14 +141,20 @@ def test_taking_both_pages_again_changes_nothing(tmp_path: Path) -> None:
     assert _found(Trials(data)) == [NCT]
 
 
+def _as_schema_11_left_them(data: Path, monkeypatch: pytest.MonkeyPatch, *, crawled: bool = False) -> None:
+    """Both pages crawled as schema 11 stored them: the page moved to the NCT trial, its trial stayed."""
+    if not crawled:
+        _crawl(data, BEFORE)
+    with monkeypatch.context() as m:
+        m.setattr(RecordStore, "retire_if_left", lambda self, old, into: None)
+        _crawl(data, NOW)
+
+
 def test_the_upgrade_merges_the_trials_an_older_store_left_without_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "data"
-    _crawl(data, BEFORE)
-    with monkeypatch.context() as m:  # as schema 11 wrote it: the page moved, its trial stayed
-        m.setattr(RecordStore, "retire_if_left", lambda self, old, into: None)
-        _crawl(data, NOW)
+    _as_schema_11_left_them(data, monkeypatch)
     with Catalog(load(data)) as c:
         assert c.store.count() == 2 and sorted(_found(Trials(data))) == sorted([NCT, PROVISIONAL])
         kept = {t: [(e.id, e.type) for e in c.store.events.for_trial(t)] for t in (NCT, PROVISIONAL)}
@@ -177,10 +185,8 @@ def test_a_merged_trials_document_left_to_delete_is_no_missing_trial_and_stops_n
     trials("watch", "add", "pioglitazone", "pioglitazone")
     [first] = trials.json("watch", "run", "pioglitazone")
     assert [r["nct_id"] for r in first["new_matches"]] == [PROVISIONAL]
-    with monkeypatch.context() as m:  # as schema 11 wrote it; opening it as 12 merges and leaves the deletion
-        m.setattr(RecordStore, "retire_if_left", lambda self, old, into: None)
-        _crawl(data, NOW)
-    with Catalog(load(data)) as c:
+    _as_schema_11_left_them(data, monkeypatch, crawled=True)
+    with Catalog(load(data)) as c:  # opening it as 12 merges, and leaves its document to delete
         c.store.set_meta("schema_version", "11")
     with Catalog(load(data)) as c:
         assert c.store.count() == 1 and c.store.pending_index() == [PROVISIONAL]  # its document to delete
@@ -191,6 +197,36 @@ def test_a_merged_trials_document_left_to_delete_is_no_missing_trial_and_stops_n
     [run] = trials.json("watch", "run", "pioglitazone")  # a cron's run is not stopped by it
     assert [r["nct_id"] for r in run["new_matches"]] == [NCT]
     assert [(t["nct_id"], t["reason"]) for t in run["left"]] == [(PROVISIONAL, f"merged into {NCT}")]
+
+
+def test_totals_and_pages_leave_out_a_merged_trials_document_a_read_command_left_to_delete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    trials = Trials(data)
+    # Two more real trials of pioglitazone, with the two pages that are one trial: three trials in all.
+    trials("ingest", *(str(shared("ctgov", "xml", f"{t}.xml")) for t in OTHERS))
+    _as_schema_11_left_them(data, monkeypatch)
+    with Catalog(load(data)) as c:
+        c.store.set_meta("schema_version", "11")
+    expected = sorted([NCT, *OTHERS])
+
+    # A read command upgrades the store (the provisional trial merged) and nothing writes after it: the
+    # index still holds the merged trial's document.
+    said = trials("search", "pioglitazone").stderr
+    assert "3 of 3 matching trials" in said
+    with Catalog(load(data)) as c:
+        assert c.store.pending_index() == [PROVISIONAL] and c.store.count() == 3
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        asked = {"q": "pioglitazone", "limit": 1}
+        pages = [client.get("/api/search", params={**asked, "page": n}).json() for n in (1, 2, 3)]
+        assert [p["total"] for p in pages] == [3, 3, 3]
+        assert sorted(r["nct_id"] for p in pages for r in p["results"]) == expected  # one a page, none short
+        shown = client.get("/search", params={"q": "pioglitazone", "status": "any"}).text
+        page = html.unescape(re.sub(r"<[^>]+>", "", shown))
+        assert re.search(r"\b3 trials\b", page) and not re.search(r"\b4 trials\b", page)
+    assert sorted(_found(trials)) == expected
+    assert {r["what"]: r["count"] for r in trials.json("stats")}["indexed"] == 3
 
 
 def test_a_watch_that_followed_the_trial_says_it_was_merged(tmp_path: Path) -> None:

@@ -195,9 +195,7 @@ class Watches:
         # The index keeps a trial the registry no longer has (its record stays, with a 'removed' event):
         # for a watch it has left, and says why (`leaving.explain`).
         removed = self.catalog.store.events.removed_among(found)
-        # A merged trial's document the index has not deleted yet matches nothing: its record is gone.
-        merged = self.catalog.store.missing(found) if self.catalog.store.pending_deletions() else set()
-        matched = tuple(i for i in found if i not in removed and i not in merged)
+        matched = tuple(i for i in found if i not in removed)
         now, previous = set(matched), set(watch.matched)
         newly = [i for i in matched if i not in previous]
         gone = [i for i in watch.matched if i not in now]

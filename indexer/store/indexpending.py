@@ -25,9 +25,10 @@ class IndexPending:
         """Stored records the index lacks or holds stale; not the documents of deleted records to delete."""
         return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash != ?", (GONE,)))
 
-    def pending_deletions(self) -> int:
-        """Index documents of records deleted since (trials merged into another) still to delete."""
-        return int(self._db.one("SELECT count(*) FROM index_pending WHERE content_hash = ?", (GONE,)))
+    def pending_deletions(self) -> list[str]:
+        """Trials whose index documents are still to delete: their records were deleted since (merged into
+        another). Few, and none at all once a writer has run: one look at a (most often empty) table."""
+        return [r[0] for r in self._db.execute("SELECT nct_id FROM index_pending WHERE content_hash = ?", (GONE,))]
 
     def mark_indexed(self, ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))
