@@ -122,6 +122,24 @@ def test_the_web_page_of_the_merged_trials_id_says_it_was_merged(tmp_path: Path)
         assert forged.status_code == 200 and "was merged into" not in forged.text and "NCT00000000" not in forged.text
 
 
+def test_the_api_of_the_merged_trials_id_says_it_was_merged_and_where_it_went(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    _crawl(data, NOW)
+    with Catalog(load(data)) as c:
+        (event,) = [e for e in c.store.events.for_trial(PROVISIONAL) if e.type == "merged"]
+    shown = Trials(data).json("show", NCT)
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        moved = client.get(f"/api/trials/{PROVISIONAL.lower()}", follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"] == f"/api/trials/{NCT}"
+        assert moved.json() == {"nct_id": PROVISIONAL, "merged_into": NCT, "merged_on": event.date}
+        followed = client.get(f"/api/trials/{PROVISIONAL}")
+        assert followed.status_code == 200 and followed.url.path == f"/api/trials/{NCT}" and followed.json() == shown
+        # Another id of the NCT trial (the EudraCT number its page gives) names it, and was never merged.
+        other = client.get(f"/api/trials/{EUDRACT}", follow_redirects=False)
+        assert other.status_code == 200 and other.json() == shown
+
+
 def _tables(data: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
     store = RecordStore(data / "trials.sqlite")
     try:

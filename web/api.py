@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
@@ -82,10 +83,17 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
 
 
 @router.get(
-    "/trials/{trial_id}", summary="One trial from every source, as `trials show --json`", response_model=dict[str, Any]
+    "/trials/{trial_id}",
+    summary="One trial from every source, as `trials show --json`",
+    response_model=dict[str, Any],
+    responses={308: {"description": "A trial merged into another: `Location` is that one's; the body says when"}},
 )
 async def trial(cat: Cat, trial_id: TrialId) -> Response:
-    view = views.trial(cat, found_trial(cat, trial_id))
+    nct_id = found_trial(cat, trial_id)
+    if merger := cat.store.merged_into(trial_id):  # its id names that trial for good: said, as the page and `show` do
+        merged = {"nct_id": trial_id.strip().upper(), "merged_into": merger.into, "merged_on": merger.date}
+        return JSONResponse(merged, status_code=308, headers={"Location": f"/api/trials/{quote(nct_id)}"})
+    view = views.trial(cat, nct_id)
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")
     return JSONResponse(view)
