@@ -60,8 +60,9 @@ def _found(trials: Trials) -> list[str]:
     return [json.loads(line)["nct_id"] for line in trials("search", "--ndjson").output.splitlines()]
 
 
-def _stats_records(trials: Trials) -> int:
-    (line,) = [line for line in trials("stats").output.splitlines() if line.startswith("records ")]
+def _stats_count(trials: Trials, what: str = "records") -> int:
+    """A count `trials stats` prints in its table."""
+    (line,) = [line for line in trials("stats").output.splitlines() if line.startswith(f"{what} ")]
     return int(line.split()[-1])
 
 
@@ -80,7 +81,7 @@ def test_a_trial_whose_page_joins_an_nct_trial_is_merged_into_it(tmp_path: Path,
     _crawl(data, NOW, index_process=index_process)
 
     assert _found(trials) == [NCT]
-    assert _stats_records(trials) == 1
+    assert _stats_count(trials) == 1
     with Catalog(load(data)) as c:
         assert c.indexed_count() == 1
         assert c.store.count() == 1
@@ -140,6 +141,26 @@ def test_the_api_of_the_merged_trials_id_says_it_was_merged_and_where_it_went(tm
         assert other.status_code == 200 and other.json() == shown
 
 
+def test_stats_count_the_versions_of_the_trials_it_counts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    trials = Trials(data)
+    # Five real downloads of one trial, four versions (two downloads alike).
+    trials("--quiet", "ingest", str(FIXTURES / "ctgov_xml_versions" / "NCT02798588"))
+    _crawl(data, BEFORE)
+    _crawl(data, NOW)
+    # The oracle: the versions `trials history` lists of each trial a search finds; the merged trial's
+    # own history (its version, then the merge) is kept, and is no trial's of those counted.
+    found = _found(trials)
+    assert sorted(found) == sorted([NCT, "NCT02798588"])
+    versions = sum(len([v for v in trials.json("history", t)["versions"] if v["version"]]) for t in found)
+    assert versions == 4 + 1 and trials.json("history", PROVISIONAL)["versions"][0]["version"] == 1
+    counts = {r["what"]: r["count"] for r in trials.json("stats")}
+    assert (counts["records"], counts["versions"]) == (2, versions)
+    assert _stats_count(trials, "versions") == versions
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        assert client.get("/api/stats").json() == trials.json("stats")
+
+
 def _tables(data: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
     store = RecordStore(data / "trials.sqlite")
     try:
@@ -188,7 +209,7 @@ def test_the_upgrade_merges_the_trials_an_older_store_left_without_pages(
     with Catalog(load(data)) as c, c.writer():
         pass
     assert _found(Trials(data)) == [NCT]
-    assert _stats_records(Trials(data)) == 1
+    assert _stats_count(Trials(data)) == 1
     with Catalog(load(data)) as c:  # once: opening it again changes nothing
         assert c.store.pending_count() == 0
         assert [e.type for e in c.store.events.for_trial(PROVISIONAL)].count("merged") == 1
@@ -301,7 +322,7 @@ def test_a_page_that_came_before_the_nct_trial_naming_its_eudract_number_joins_i
             _crawl(data, body, url=url)
 
     assert _pages(data) == {NCT: [("euctr", EU_URL), ("takeda", URL)]}
-    assert _found(Trials(data)) == [NCT] and _stats_records(Trials(data)) == 1
+    assert _found(Trials(data)) == [NCT] and _stats_count(Trials(data)) == 1
     with Catalog(load(data)) as c:
         assert c.store.resolve(eu.nct_id) == NCT and c.indexed_count() == 1
         merger = c.store.merged_into(eu.nct_id)

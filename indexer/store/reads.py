@@ -101,7 +101,14 @@ class RecordReads:
         return int(self._db.one("SELECT count(*) FROM records"))
 
     def count_versions(self) -> int:
-        return int(self._db.one("SELECT count(*) FROM versions"))
+        """Versions of the stored trials: not those a trial merged into another keeps as its history (it is
+        no trial of its own any more, nor counted among the records). Merged trials are few: looked up by type."""
+        return int(
+            self._db.one(
+                "SELECT (SELECT count(*) FROM versions) - (SELECT count(*) FROM versions WHERE nct_id IN"
+                " (SELECT nct_id FROM events WHERE type = 'merged') AND nct_id NOT IN (SELECT nct_id FROM records))"
+            )
+        )
 
     def facet(self, name: str) -> list[tuple[str | None, int]]:
         """Counts of one field's values (list fields counted per item), most first, None last.
