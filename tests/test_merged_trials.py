@@ -161,6 +161,22 @@ def test_stats_count_the_versions_of_the_trials_it_counts(tmp_path: Path) -> Non
         assert client.get("/api/stats").json() == trials.json("stats")
 
 
+def test_the_history_of_the_merged_trials_id_is_its_own_on_the_web_as_in_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _crawl(data, BEFORE)
+    _crawl(data, NOW)
+    trials = Trials(data)
+    own = trials.json("history", PROVISIONAL)
+    assert own["nct_id"] == PROVISIONAL and [v["version"] for v in own["versions"]] == [1, None]
+    assert own["versions"][-1]["events"][0]["summary"] == f"merged into {NCT}"
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        assert client.get(f"/api/trials/{PROVISIONAL.lower()}/history").json() == own
+        page = html.unescape(re.sub(r"<[^>]+>", "", client.get(f"/trials/{PROVISIONAL}/history").text))
+        assert f"History of {PROVISIONAL}" in page and f"merged into {NCT}" in page and "No longer listed" not in page
+        # The NCT trial's history is its own, without the merged trial's version.
+        assert client.get(f"/api/trials/{NCT}/history").json() == trials.json("history", NCT)
+
+
 def _tables(data: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
     store = RecordStore(data / "trials.sqlite")
     try:

@@ -19,7 +19,7 @@ from indexer.index.document import DEFAULT_WITHIN_KM
 from web import params, views
 from web.app import NotFound
 from web.changes import changes_page
-from web.deps import Cat, Off, TrialId, found_trial
+from web.deps import Cat, Off, TrialId, found_trial, history_of
 from web.jsonresp import JSONResponse
 from web.match import MatchRequest, run_match
 from web.params import SearchParams
@@ -154,7 +154,7 @@ async def similar(
     response_model=dict[str, Any],
 )
 async def history(cat: Cat, trial_id: TrialId) -> Response:
-    found = views.history(cat, found_trial(cat, trial_id))
+    found = views.history(cat, history_of(cat, trial_id))
     if found is None:
         raise NotFound(f"{trial_id} has no stored versions")
     return JSONResponse(found)

@@ -43,3 +43,9 @@ def found_trial(cat: Catalog, trial_id: str) -> str:
             f"no trial {trial_id!r} here; fetch it with `trials crawl ctgov --nct ID` or `trials ingest FILE`"
         )
     return nct_id
+
+
+def history_of(cat: Catalog, trial_id: str) -> str:
+    """The trial whose versions an id asks for: a trial merged into another keeps its own, which end with
+    the merge (as `trials history` lists them); any other id, its trial's."""
+    return trial_id.strip().upper() if cat.store.merged_into(trial_id) else found_trial(cat, trial_id)

@@ -20,7 +20,7 @@ from indexer.record import TrialRecord
 from web import present, views
 from web.app import NotFound
 from web.changes import changes_page
-from web.deps import Cat, Off, TrialId, found_trial
+from web.deps import Cat, Off, TrialId, found_trial, history_of
 from web.match import MatchRequest, run_match
 from web.params import MAX_TEXT, BadParameter, SearchParams, api_search_params, page_search_params, place
 
@@ -149,7 +149,7 @@ async def similar(request: Request, cat: Cat, off: Off, trial_id: TrialId) -> Re
 
 @router.get("/trials/{trial_id}/history")
 async def history(request: Request, cat: Cat, trial_id: TrialId) -> Response:
-    nct_id = found_trial(cat, trial_id)
+    nct_id = history_of(cat, trial_id)
     found = views.history(cat, nct_id)
     if found is None:
         raise NotFound(f"{trial_id} has no stored versions")
