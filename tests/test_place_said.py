@@ -36,6 +36,41 @@ def test_no_country_where_the_patient_only_was(text: str) -> None:
     assert place_said(text) == place_said("lupus")
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("lupus trials in Boston", "Boston, MA, US"),
+        ("asthma trials in Toronto please", "Toronto, ON, CA"),
+        ("depression studies in New York", "New York City, NY, US"),  # the start of the city's own name
+        ("lupus trials in Beijing, I am 34", "Beijing, CN"),
+        ("psoriasis in Madison", "Madison, WI, US"),  # the most populous of the name, as the place box
+    ],
+)
+def test_a_major_city_after_in_is_read(text: str, label: str) -> None:
+    read = place_said(text).read
+    assert read is not None and read.place is not None and read.place.label == label
+    assert given_place(read.written).place == read.place  # what the place box will read it as
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trials in Huntington's disease",  # an eponym
+        "in Marburg virus disease",
+        "imatinib in Philadelphia chromosome-positive leukemia",  # a disease word after the city
+        "Aurora kinase inhibitors in Aurora kinase-driven tumours",
+        "testosterone in Male hypogonadism",  # Malé, the Maldives' capital, is also a word of trials
+        "Pembrolizumab in Mobile Health Apps",  # a longer name than the city's
+        "cluster headache in CH. In addition",  # an abbreviation, then a sentence
+        "lupus trials in Lund",  # a city of fewer than 100,000 people
+        "in Day of Onset",  # the gazetteer's other names of cities ("day", "the") are not theirs
+        "diagnosed in Chicago, now in remission",  # where the patient was
+    ],
+)
+def test_no_city_after_in_where_none_is_meant(text: str) -> None:
+    assert place_said(text).read is None
+
+
 def test_an_unknown_zip_code_is_said() -> None:
     said = place_said("I live in 99999 and have lupus")
     assert said.read is None

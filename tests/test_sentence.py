@@ -41,6 +41,10 @@ def client(web_data: Path) -> Iterator[TestClient]:
         ("trials for my mother who is 80 with Alzheimer disease near Boston", "trials with Alzheimer disease",
          "Boston", 80.0, "F", False),
         ("asthma trial for my daughter, aged 12", "asthma trial", None, 12.0, "F", False),
+        # A major city after a bare "in" (a smaller town or an eponym is not read: test_place_said.py).
+        ("breast cancer trials in Boston for a 45 year old woman", "breast cancer trials", "Boston", 45.0, "F",
+         False),
+        ("recruiting depression studies in New York", "depression studies", "New York", None, None, True),
     ],
 )  # fmt: skip
 def test_what_the_words_state_is_read_and_taken_out(
@@ -62,6 +66,10 @@ def test_what_the_words_state_is_read_and_taken_out(
         "asthma in children",
         "HER2 3+ breast cancer stage 3",
         "Alzheimer disease in Down syndrome",
+        "trials in Huntington's disease",
+        "imatinib in Philadelphia chromosome-positive leukemia",  # a chromosome named after the city
+        "testosterone in Male hypogonadism",
+        "Pembrolizumab in Mobile Health Apps",
         "low-dose IL-2",
         "I am 34 weeks pregnant with preeclampsia",  # weeks of pregnancy, no age
         "baby aged 6 months eczema",  # months: `trials match` reads those; a search leaves them as words

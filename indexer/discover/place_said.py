@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from indexer.geo import gazetteer
 from indexer.geo.in_text import place_in_text
 from indexer.geo.typed import PlaceRead, given_place
+from indexer.normalize import place_key
 
 # "a trial in Germany", "lupus, in France", "in the United Kingdom": a country after a bare "in", read as
 # the place box reads a country name (a country filter). Not where the patient was ("born in Mexico",
@@ -20,6 +21,26 @@ _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
 # A ZIP code after words that give a place: "I live in 99999", "near 02115", "zip code 99999".
 _ZIP_SAID = re.compile(
     r"\b(?:in|near|around|at|zip(?:\s*code)?|postal\s+code|postcode)\s*:?\s+(\d{5})(?:-\d{4})?\b", re.I
+)
+
+
+# "lupus trials in Boston", "in New York": a major city after a bare "in", when its capitalised words are
+# the city's whole name and no disease word follows. Not "in Huntington's disease", "in Marburg virus",
+# "in Mobile Health Apps" (a longer name), "in March" (no city of 100,000 people).
+_IN_CITY = re.compile(
+    r"(?<!\w)(?P<before>\w+\s+)?in\s+(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?![\w'’])"
+    r"(?:\s+(?P<after>[a-z]+))?"
+)
+_DISEASE_WORDS = frozenset(
+    "disease diseases syndrome syndromes virus viruses fever palsy disorder disorders lymphoma sarcoma "  # noqa: SIM905
+    "encephalitis strain strains variant variants criteria scale score classification protocol regimen kinase "
+    "kinases gene genes cell cells protein proteins antigen antibody test assay model method procedure chromosome "
+    "chromosomes translocation".split()
+)
+# Major cities' own names that are ordinary words of trials' texts ("in Male subjects", "in Oral",
+# "in Reading"): each was found lower case in the real records' texts, or is as plain an English word.
+_ORDINARY = frozenset(
+    "oral male man reading mobile delta split orange van independence surprise corona sale bath nice".split()  # noqa: SIM905
 )
 
 
@@ -47,6 +68,29 @@ def _country(text: str) -> PlaceRead | None:
     return None
 
 
+def _major_city(text: str) -> PlaceRead | None:
+    for m in _IN_CITY.finditer(text):
+        before, name = (m.group("before") or "").strip().lower(), m.group("name").rstrip(".")
+        first = name.split()[0]
+        if before in _NOT_HERE or (m.group("after") or "") in _DISEASE_WORDS or first.rstrip(".").isupper():
+            continue  # where the patient was; an eponym; an abbreviation ("in MS", "in CH. In addition")
+        key = place_key(name)
+        if key in _ORDINARY or ". " in name:
+            continue
+        # The city's own name (or its start: "New York" City): the gazetteer's other names of cities
+        # include "the" and "day".
+        majors = [
+            r
+            for r in gazetteer.store().cities(key)
+            if r[3] >= gazetteer.MAJOR_CITY
+            and (place_key(r[0]) == key or (" " in key and place_key(r[0]).startswith(key)))
+        ]
+        if majors:  # the most populous of the name, whatever smaller place a place box would take
+            top = majors[0]
+            return PlaceRead(name, "text", place=gazetteer.Place(top[4], top[5], gazetteer.city_label(top)))
+    return None
+
+
 def _unknown_zip(text: str) -> str:
     for m in _ZIP_SAID.finditer(text):
         try:
@@ -57,7 +101,7 @@ def _unknown_zip(text: str) -> str:
 
 
 def place_said(text: str) -> PlaceSaid:
-    """The place the text names (geo.in_text), else a country after "in"; else a note when it names a
-    ZIP code the gazetteer does not know ("I live in 99999"), so the patient knows it was not used."""
-    read = place_in_text(text) or _country(text)
+    """The place the text names (geo.in_text), else a country or a major city after "in"; else a note when
+    it names a ZIP code the gazetteer does not know ("I live in 99999"), so the patient knows it was not used."""
+    read = place_in_text(text) or _country(text) or _major_city(text)
     return PlaceSaid(read, "" if read else _unknown_zip(text))
