@@ -41,9 +41,10 @@ def test_no_country_where_the_patient_only_was(text: str) -> None:
     [
         ("lupus trials in Boston", "Boston, MA, US"),
         ("asthma trials in Toronto please", "Toronto, ON, CA"),
-        ("depression studies in New York", "New York City, NY, US"),  # the start of the city's own name
+        ("depression studies in Los Angeles", "Los Angeles, CA, US"),
         ("lupus trials in Beijing, I am 34", "Beijing, CN"),
         ("psoriasis in Madison", "Madison, WI, US"),  # the most populous of the name, as the place box
+        ("asthma trials in Mexico City", "Mexico City, MX"),  # not the country it starts with
     ],
 )
 def test_a_major_city_after_in_is_read(text: str, label: str) -> None:
@@ -65,6 +66,9 @@ def test_a_major_city_after_in_is_read(text: str, label: str) -> None:
         "lupus trials in Lund",  # a city of fewer than 100,000 people
         "in Day of Onset",  # the gazetteer's other names of cities ("day", "the") are not theirs
         "diagnosed in Chicago, now in remission",  # where the patient was
+        "lung cancer trials in Ontario",  # the province, or Ontario, California: the words stay words
+        "asthma in Victoria",  # the Australian state, or a city of the name
+        "diabetes in New York",  # the state or the city
     ],
 )
 def test_no_city_after_in_where_none_is_meant(text: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from indexer.geo import gazetteer
 from indexer.geo.in_text import place_in_text
+from indexer.geo.regions import regions
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.normalize import place_key
 
@@ -24,8 +25,8 @@ _ZIP_SAID = re.compile(
 )
 
 
-# "lupus trials in Boston", "in New York": a major city after a bare "in", when its capitalised words are
-# the city's whole name and no disease word follows. Not "in Huntington's disease", "in Marburg virus",
+# "lupus trials in Boston", "in Los Angeles": a major city after a bare "in", when its capitalised words
+# are the city's whole name and no disease word follows. Not "in Huntington's disease", "in Marburg virus",
 # "in Mobile Health Apps" (a longer name), "in March" (no city of 100,000 people).
 _IN_CITY = re.compile(
     r"(?<!\w)(?P<before>\w+\s+)?in\s+(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?![\w'’])"
@@ -61,7 +62,7 @@ def _country(text: str) -> PlaceRead | None:
             name = " ".join(words[:n]).rstrip(".")
             if name.isupper() and name not in _COUNTRY_ABBREVIATIONS:
                 continue  # "in MS", "in ER": no country
-            if gazetteer.country_code(name):
+            if gazetteer.country_code(name) and words[n : n + 1] != ["City"]:  # "in Mexico City": the city
                 read = given_place(name)  # as the place box reads it: a country is a filter
                 if read.country:
                     return PlaceRead(name, "text", country=read.country)
@@ -75,9 +76,9 @@ def _major_city(text: str) -> PlaceRead | None:
         if before in _NOT_HERE or (m.group("after") or "") in _DISEASE_WORDS or first.rstrip(".").isupper():
             continue  # where the patient was; an eponym; an abbreviation ("in MS", "in CH. In addition")
         key = place_key(name)
-        if key in _ORDINARY or ". " in name:
-            continue
-        # The city's own name (or its start: "New York" City): the gazetteer's other names of cities
+        if key in _ORDINARY or ". " in name or regions(gazetteer.store(), name):
+            continue  # a US state or a Canadian or Australian region too: "in Ontario", "in New York"
+        # The city's own name (or its start: "Ho Chi Minh" City): the gazetteer's other names of cities
         # include "the" and "day".
         majors = [
             r
