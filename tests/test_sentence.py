@@ -175,3 +175,19 @@ def test_a_place_box_naming_countries_searches_a_site_in_any(web_data: Path, cli
     assert {r["nct_id"] for r in api["results"]} == alone
     page = client.get("/search", params={"q": said, "status": "any"}).text
     assert 'name="near" value="France, Germany or Italy"' in page  # in the box, to change or clear
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "near", "others"),
+    [
+        ("asthma near Boston or Chicago", "asthma", "Boston", "Chicago"),
+        ("lupus trials near Boston or New York", "lupus trials", "Boston", "New York"),  # the city or the state
+        ("asthma trials in Toronto, Ottawa or Montreal, I am 34", "asthma trials", "Toronto", "Ottawa and Montreal"),
+    ],
+)
+def test_cities_after_the_place_are_said_not_searched_as_words(words: str, text: str, near: str, others: str) -> None:
+    # A search measures from one place: "or Chicago" left as words made every trial near Boston need
+    # "Chicago" in its text, as a site there or a word.
+    said = read_sentence(words)
+    assert (said.text, said.near) == (text, near)
+    assert f"near {near} (one place at a time: search again for {others})" in said.read

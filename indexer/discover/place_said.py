@@ -10,6 +10,7 @@ from indexer.geo.in_text import place_in_text
 from indexer.geo.regions import regions
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.normalize import place_key
+from indexer.store.gazetteer import City
 
 # "a trial in Germany", "lupus, in France", "in the United Kingdom": a country after a bare "in", read as
 # the place box reads a country name (a country filter). Not where the patient was ("born in Mexico",
@@ -72,24 +73,37 @@ def _country(text: str) -> PlaceRead | None:
 def _major_city(text: str) -> PlaceRead | None:
     for m in _IN_CITY.finditer(text):
         before, name = (m.group("before") or "").strip().lower(), m.group("name").rstrip(".")
-        first = name.split()[0]
-        if before in _NOT_HERE or (m.group("after") or "") in _DISEASE_WORDS or first.rstrip(".").isupper():
-            continue  # where the patient was; an eponym; an abbreviation ("in MS", "in CH. In addition")
-        key = place_key(name)
-        if key in _ORDINARY or ". " in name or regions(gazetteer.store(), name):
-            continue  # a US state or a Canadian or Australian region too: "in Ontario", "in New York"
-        # The city's own name (or its start: "Ho Chi Minh" City): the gazetteer's other names of cities
-        # include "the" and "day".
-        majors = [
-            r
-            for r in gazetteer.store().cities(key)
-            if r[3] >= gazetteer.MAJOR_CITY
-            and (place_key(r[0]) == key or (" " in key and place_key(r[0]).startswith(key)))
-        ]
-        if majors:  # the most populous of the name, whatever smaller place a place box would take
-            top = majors[0]
+        if before in _NOT_HERE or (m.group("after") or "") in _DISEASE_WORDS:
+            continue  # where the patient was; an eponym ("in Philadelphia chromosome-positive ALL")
+        if (top := major_city(name)) is not None:
             return PlaceRead(name, "text", place=gazetteer.Place(top[4], top[5], gazetteer.city_label(top)))
     return None
+
+
+def major_city(name: str, *, regions_too: bool = False) -> City | None:
+    """The most populous city of 100,000 people or more that `name` is the own name of (whatever smaller
+    place a place box would take), unless the name is an abbreviation ("MS"), a sentence's end ("CH. In"),
+    an ordinary word of trials' texts or (unless `regions_too`) a state or province too ("Ontario", "New York")."""
+    key = place_key(name)
+    if name.split()[0].rstrip(".").isupper() or ". " in name or key in _ORDINARY:
+        return None
+    if not regions_too and regions(gazetteer.store(), name):
+        return None
+    # The city's own name (or its start: "Ho Chi Minh" City): the gazetteer's other names of cities
+    # include "the" and "day".
+    majors = [
+        r
+        for r in gazetteer.store().cities(key)
+        if r[3] >= gazetteer.MAJOR_CITY and (place_key(r[0]) == key or (" " in key and place_key(r[0]).startswith(key)))
+    ]
+    return majors[0] if majors else None
+
+
+def read_city(words: str) -> str | None:
+    """The longest start of these capitalised words that names a major city ("Chicago"), or a state or
+    province that is one too ("New York"): a place named after the one read ("near Boston or New York")."""
+    parts = words.split()
+    return next((n for i in range(len(parts), 0, -1) if major_city(n := " ".join(parts[:i]), regions_too=True)), None)
 
 
 def _unknown_zip(text: str) -> str:

@@ -165,7 +165,10 @@ def read_sentence(
             # Countries named together ("in China and India") are the place box's list: a site in any of them.
             end = _list_end(rest, span[1]) if said.country and said.place is None else span[1]
             near = rest[rest.index(said.written, span[0]) : end] if end > span[1] else said.written
-            read.append(f"near {near}")
+            others, end = _cities_after(rest, end) if said.place is not None else ([], end)
+            # A search measures from one place: the others are said, not left as words every trial must have.
+            also = f" (one place at a time: search again for {' and '.join(others)})" if others else ""
+            read.append(f"near {near}{also}")
             rest = _take(rest, (span[0], end))
     if not read:
         return Sentence(text)
@@ -190,6 +193,18 @@ def _list_end(text: str, end: int) -> int:
             break
         end = m.start(1) + len(name)
     return end
+
+
+def _cities_after(text: str, end: int) -> tuple[list[str], int]:
+    """The cities named after the place read ("near Boston or Chicago", "in Paris, Lyon and Nice") and where
+    they end: a city of 100,000 people under its own name, or "City, Region"."""
+    from indexer.discover.place_said import read_city
+
+    names: list[str] = []
+    while (m := _re(_NEXT_COUNTRY).match(text, end)) and (name := read_city(m.group(1))):
+        names.append(name)
+        end = m.start(1) + len(name)
+    return names, end
 
 
 def read_search(
