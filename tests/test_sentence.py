@@ -45,6 +45,11 @@ def client(web_data: Path) -> Iterator[TestClient]:
         ("breast cancer trials in Boston for a 45 year old woman", "breast cancer trials", "Boston", 45.0, "F",
          False),
         ("recruiting depression studies in Los Angeles", "depression studies", "Los Angeles", None, None, True),
+        # A decade, as `trials match` reads it (its middle, or its early or late part).
+        ("lupus, I am in my 60s", "lupus", None, 65.0, None, False),
+        ("COPD trials, I'm in my early sixties, female", "COPD trials", None, 62.0, "F", False),
+        ("trials for my mother who is in her 80s with Alzheimer disease", "trials with Alzheimer disease", None,
+         85.0, "F", False),
     ],
 )  # fmt: skip
 def test_what_the_words_state_is_read_and_taken_out(
@@ -74,8 +79,9 @@ def test_what_the_words_state_is_read_and_taken_out(
         "I am 34 weeks pregnant with preeclampsia",  # weeks of pregnancy, no age
         "baby aged 6 months eczema",  # months: `trials match` reads those; a search leaves them as words
         "woman, 60 kg, obesity",
-        "IL-2 0.5 M units lupus",
-        "my husband was 50 when diagnosed",  # an age then, not now  # a dose, not "0.5 M" (a male of half a year)
+        "IL-2 0.5 M units lupus",  # a dose, not "0.5 M" (a male of half a year)
+        "I was diagnosed with lupus in my 20s",  # an age then, not now
+        "my husband was 50 when diagnosed",  # an age then, not now
     ],
 )
 def test_words_that_state_no_filter_are_searched_as_they_are(words: str) -> None:

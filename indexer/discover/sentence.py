@@ -25,6 +25,10 @@ _RECRUITING = (
     r"(?:recruiting|enrolling|accepting\s+(?:new\s+)?(?:patients|participants|volunteers))\b"
 )
 _N = r"\d{1,3}(?:\.\d+)?"
+_DECADE = (
+    r"(?:(?:early|mid|late)[- ]?\s*)?"
+    r"(?:[1-9]0'?s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
+)
 _SEXED = "|".join(SEXED)
 _RELATIVES = "|".join(FAMILY)
 # The phrases that state the patient's age, with a sex word beside it when there is one: "I am 34",
@@ -45,6 +49,11 @@ _AGE_PHRASES = (
     rf"(?i)\bage[ds]?\s*[:=]?\s*{_N}\b{_NOT_YEARS}(?!\s*(?:to|-|–|and)\s*\d)",
     r"(?<![\d.,])\b\d{1,3}\s?(?P<sex>[FM])\b",  # "52F", "34 M": whole years, in capitals (a dose is "0.5 M")
     rf"(?i)\b(?P<sex>{_SEXED})\s*,\s*(?:aged?\s+)?{_N}\b{_NOT_YEARS}",
+    # "I'm in my 60s", "my mother is in her eighties": read as `trials match` reads a decade (its middle, or
+    # its early or late part). Not "diagnosed in my 20s", an age then.
+    rf"(?i)\b(?:I\s+am|I'm|im)\s+(?:now\s+)?in\s+my\s+{_DECADE}(?:\s*,?\s+(?P<sex>{_SEXED}))?",
+    rf"(?i)\b(?:for\s+)?(?:my|our)\s+(?P<sex>{_RELATIVES})\b\s*,?\s*(?:who\s+)?is\s+(?:now\s+)?in\s+(?:his|her|their)\s+"
+    rf"{_DECADE}",
 )
 # Words that may announce a place (in_text's), or a clause after a comma that starts with a capital.
 _PLACE_WORDS = frozenset(
@@ -100,7 +109,11 @@ def _may_name_place(text: str) -> bool:
 
 def _may_state_age(text: str) -> bool:
     """Whether a number starts a word (or follows "age"), as every age phrase's number does: the numbers
-    of names ("IL-2", "COVID-19", "HER2") cost no compiling of the age phrases."""
+    of names ("IL-2", "COVID-19", "HER2") cost no compiling of the age phrases; or a decade is said ("in my
+    sixties")."""
+    low = text.lower()
+    if " in my " in low or " in her " in low or " in his " in low or " in their " in low:
+        return True
     for i, c in enumerate(text):
         if not c.isdigit():
             continue
