@@ -49,6 +49,18 @@ def test_sle_and_il2_find_the_low_dose_il2_lupus_trials(corpus: Path) -> None:
     assert any("Proleukin (as " in label for label in first["explain"]["interventions"])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lay", "term"), [("chemo", "chemotherapy"), ("rehab", "rehabilitation"), ("hep C", "hepatitis C")]
+)
+def test_what_patients_write_finds_what_registries_write(corpus: Path, lay: str, term: str) -> None:
+    # Before the curated groups, "chemo" found the 20 trials that write "chemo", "chemotherapy" 610.
+    t = Trials(corpus)
+    by_lay = {r["nct_id"] for r in t.json("search", lay, "--limit", "1000")}
+    by_term = {r["nct_id"] for r in t.json("search", term, "--limit", "1000")}
+    assert by_lay == by_term and len(by_term) >= 50
+
+
 def test_abbreviations_only_in_capitals() -> None:
     syn = Synonyms([["acute lymphoblastic leukemia", "ALL"], ["interleukin-2", "IL-2", "aldesleukin"]])
     assert syn.find_in_text("all patients with ALL") == [("ALL", ["acute lymphoblastic leukemia"])]
