@@ -59,6 +59,11 @@ class AppContext:
             )
         return found[0] if found else given.strip().upper()
 
+    def versions_of(self, given: str) -> str:
+        """The trial whose versions an id asks for (`history`, `diff`): a trial merged into another keeps its
+        own, which end with the merge; any other id, its trial's (`trial_id`)."""
+        return given.strip().upper() if self.catalog().store.merged_into(given) else self.trial_id(given)
+
     def not_stored(self, given: str) -> click.ClickException:
         """What to say of an id that names no stored trial: how to fetch it, if it can be fetched by id."""
         from indexer.identifiers import is_nct

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
+from indexer.parsers import parse_document
 from tests.conftest import FIXTURES, Trials
-from tests.test_merged_trials import BEFORE, EUDRACT, NCT, NOW, PROVISIONAL, _crawl, _found, _stats_count
+from tests.test_merged_trials import BEFORE, EUDRACT, NCT, NOW, PROVISIONAL, URL, _crawl, _found, _stats_count
 from web.app import create_app
 
 
@@ -89,3 +90,27 @@ def test_the_history_of_the_merged_trials_id_is_its_own_on_the_web_as_in_the_cli
         assert f"History of {PROVISIONAL}" in page and f"merged into {NCT}" in page and "No longer listed" not in page
         # The NCT trial's history is its own, without the merged trial's version.
         assert client.get(f"/api/trials/{NCT}/history").json() == trials.json("history", NCT)
+
+
+def test_the_diff_of_the_merged_trials_id_is_of_its_own_versions_as_its_history_says(tmp_path: Path) -> None:
+    # The page changed once before it named the NCT trial (its status, as the register had it later):
+    # the merged trial's history holds that change, and `trials diff` of its id, as its history
+    # suggests, and the "last diff" its history page links to show it, not the NCT trial's.
+    data = tmp_path / "data"
+    ended = BEFORE.replace(b'<p class="">Completed</p>', b'<p class="">Terminated</p>')
+    (was,), (now,) = (parse_document(body, source_url=URL).records for body in (BEFORE, ended))
+    assert (was.overall_status, now.overall_status) == ("COMPLETED", "TERMINATED")
+    for body in (BEFORE, ended, NOW):
+        _crawl(data, body)
+    trials = Trials(data)
+    assert [v["version"] for v in trials.json("history", PROVISIONAL)["versions"]] == [1, 2, None]
+    asked = trials.json("diff", PROVISIONAL.lower())
+    assert {"field": "overall_status", "old": "COMPLETED", "new": "TERMINATED"} in asked
+    assert trials.json("diff", PROVISIONAL, "--from", "1", "--to", "2") == asked
+    assert trials.json("diff", NCT) == []  # the NCT trial has one version
+    with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
+        page = client.get(f"/trials/{PROVISIONAL}/history").text
+        assert f'href="/api/trials/{PROVISIONAL}/diff"' in page
+        assert client.get(f"/api/trials/{PROVISIONAL}/diff").json() == asked
+        assert client.get(f"/api/trials/{PROVISIONAL}/diff", params={"to": 2}).json() == asked
+        assert client.get(f"/api/trials/{NCT}/diff").json() == []

@@ -171,7 +171,7 @@ async def diff(
     from_: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000, description="Older version.")] = None,
     to: Annotated[int | None, Query(ge=1, le=1_000_000, description="Newer version (default: latest).")] = None,
 ) -> Response:
-    nct_id = found_trial(cat, trial_id)
+    nct_id = history_of(cat, trial_id)  # a merged trial's id: its own versions, as its history lists them
     try:
         changes = tracking.diff(cat.store, nct_id, from_, to)
     except KeyError:

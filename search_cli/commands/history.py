@@ -20,10 +20,8 @@ from search_cli.output import dumps, emit_rows
 @pass_app
 def history(app: AppContext, trial_id: str, fmt: str) -> None:
     """Every stored version of a trial, oldest first, with what changed in each."""
-    store = app.catalog().store
     # A trial merged into another keeps its own history, which ends with that: its id names the other now.
-    merger = store.merged_into(trial_id)
-    trail = tracking.history(store, trial_id.strip() if merger else app.trial_id(trial_id))
+    trail = tracking.history(app.catalog().store, app.versions_of(trial_id))
     if trail is None:
         raise app.not_stored(trial_id)
     found = trail.to_dict()
@@ -77,7 +75,7 @@ def diff(app: AppContext, trial_id: str, start: int | None, end: int | None, wid
     outcomes) show as lines, - removed and + added, an edited item as its changed words.
     --json and --ndjson give each change as {field, old, new}; --csv one row per change, with
     the trial and whether the field (or list item) was added, removed or changed."""
-    nct_id = app.trial_id(trial_id)
+    nct_id = app.versions_of(trial_id)  # a merged trial's id: its own versions, as its history lists them
     try:
         changes = tracking.diff(app.catalog().store, nct_id, start, end)
     except KeyError:
