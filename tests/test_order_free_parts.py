@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from indexer.catalog import Catalog
 from indexer.config import load
@@ -223,3 +224,31 @@ def test_the_schema_9_upgrade_drops_synonyms_learned_from_a_regimen(tmp_path: Pa
         assert store.synonyms.groups() == before  # what the records themselves make, as before
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_the_schema_9_rehash_reaches_every_version_however_the_rows_are_chunked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # The upgrade reads the rows it rewrites a chunk at a time (store/rehash.py `_in_chunks`): in chunks of
+    # 1 and 2, a boundary falls between two of one trial's three older versions, and each gets today's hash.
+    from indexer.store import rehash
+
+    monkeypatch.setattr(rehash, "CHUNK", chunk)
+    shutil.copy(V8, tmp_path / "trials.sqlite")
+    store = RecordStore(tmp_path / "trials.sqlite")  # opening it upgrades it
+    try:
+        trials = {r.nct_id: store.history(r.nct_id) for r in store.iter_records()}
+    finally:
+        store.close()
+    older = [v for versions in trials.values() for v in versions[:-1]]
+    assert len(older) == 4 and max(len(v) for v in trials.values()) == 4  # three of one trial
+    # The oracle: the hash of each version's record as record_hash computes it today.
+    stale = [
+        (v.nct_id, v.version)
+        for vs in trials.values()
+        for v in vs
+        if v.content_hash != content_hash(TrialRecord.from_dict(v.record))
+    ]
+    assert stale == []
+    assert any(_plain_hash(TrialRecord.from_dict(v.record)) != v.content_hash for v in older)  # hashes it changed
