@@ -252,3 +252,36 @@ def test_the_schema_9_rehash_reaches_every_version_however_the_rows_are_chunked(
     ]
     assert stale == []
     assert any(_plain_hash(TrialRecord.from_dict(v.record)) != v.content_hash for v in older)  # hashes it changed
+
+
+def test_the_rehash_gives_the_newest_version_its_hash_after_older_downloads_were_slotted_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Five real downloads of one trial (tests/fixtures/ctgov_xml_versions), the newest ingested first: the
+    # older ones are slotted in before it as history, and stored with another hash formula, as a store
+    # of schema 8 had them. The upgrade's rehash must reach the newest version, wherever the slotting
+    # moved it, or its next download is taken for a change: a version without one.
+    import indexer.record_hash
+
+    data = tmp_path / "data"
+    files = sorted((FIXTURES / "ctgov_xml_versions" / "NCT02798588").glob("*.xml"), reverse=True)
+    real = indexer.record_hash.serialise
+    with monkeypatch.context() as m:
+        m.setattr(indexer.record_hash, "serialise", lambda r: (real(r)[0], "8" + real(r)[1][1:]))
+        with Catalog(load(data)) as c:
+            assert [ingest_paths(c, [f]).counts for f in files][1:] == [
+                {"historical": 1},
+                {"historical": 1},
+                {"unchanged": 1},
+                {"historical": 1},
+            ]
+            c.store.set_meta("schema_version", "8")
+    with Catalog(load(data)) as c:  # opening it upgrades it
+        versions = c.store.history("NCT02798588")
+        # The oracle: the hash of each version's record as record_hash computes it today.
+        assert [v.content_hash == content_hash(TrialRecord.from_dict(v.record)) for v in versions] == [True] * 4
+    later = tmp_path / "NCT02798588.xml"  # the newest download again, fetched a day later
+    later.write_bytes(files[0].read_bytes().replace(b"on May 11, 2018", b"on May 12, 2018"))
+    with Catalog(load(data)) as c:
+        assert ingest_paths(c, [later]).counts == {"unchanged": 1}
+        assert len(c.store.history("NCT02798588")) == 4

@@ -41,13 +41,19 @@ def _in_chunks(db: Database, table: str, columns: str, key: tuple[str, ...], whe
 def _rewrite_latest(db: Database, rows: Iterable[tuple[str, int, str]], fix: Fix) -> list[str]:
     """Rewrite these (id, version, JSON) rows of `records` and their version's hash; the ids rewritten."""
     done = []
-    for nct_id, version, stored in rows:
+    for nct_id, _, stored in rows:
         fixed = fix(TrialRecord.from_dict(orjson.loads(stored)))
         if fixed is None:
             continue
         blob, digest = serialise(fixed)
         db.execute("UPDATE records SET record = ?, content_hash = ? WHERE nct_id = ?", (blob.decode(), digest, nct_id))
-        db.execute("UPDATE versions SET content_hash = ? WHERE nct_id = ? AND version = ?", (digest, nct_id, version))
+        # The trial's newest version, not `records.version`: an older download slotted in before it
+        # (versions.py `add_version`, "historical") moved it up and left that number behind.
+        db.execute(
+            "UPDATE versions SET content_hash = ? WHERE nct_id = ? AND version ="
+            " (SELECT max(version) FROM versions WHERE nct_id = ?)",
+            (digest, nct_id, nct_id),
+        )
         done.append(nct_id)
     return done
 
