@@ -93,6 +93,14 @@ def _expected_failure(ctx: click.Context, exc: Exception) -> str | None:
     return None
 
 
+def _undecodable(exc: UnicodeEncodeError) -> str:
+    """The bytes Python kept as lone surrogates ("\\xff"), when that is what the text could not be encoded for."""
+    if not isinstance(exc.object, str):
+        return ""
+    bad = [ord(c) - 0xDC00 for c in exc.object[exc.start : exc.end] if 0xDC80 <= ord(c) <= 0xDCFF]
+    return " ".join(f"\\x{b:02x}" for b in bad)
+
+
 class TrialsGroup(click.Group):
     """Loads each command when it runs; turns expected failures into exit 1 with a message that says what to do."""
 
@@ -122,6 +130,15 @@ class TrialsGroup(click.Group):
             ctx.exit(0)
         except click.ClickException:
             raise
+        except UnicodeEncodeError as exc:
+            if not _undecodable(exc):
+                raise
+            # Python keeps bytes of the command line that are not UTF-8 as lone surrogates, which neither
+            # SQLite nor tantivy take: `trials search $'lupus\xff'` (a terminal in Latin-1).
+            raise click.UsageError(
+                f"an argument is not UTF-8 text (it has the bytes {_undecodable(exc)}): type it in a UTF-8 terminal",
+                ctx,
+            ) from exc
         except Exception as exc:
             message = _expected_failure(ctx, exc)
             if message is None:

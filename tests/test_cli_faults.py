@@ -103,6 +103,15 @@ def test_versions_and_dates_out_of_range_are_usage_errors_naming_the_value(trial
     assert none.exit_code == 0 and "no changes since 2099-01-01" in none.stderr
 
 
+def test_words_that_are_not_utf8_are_a_usage_error_not_a_traceback(trials: Trials) -> None:
+    # Python keeps a Latin-1 terminal's "\xff" as the lone surrogate "\udcff", which SQLite and tantivy refuse.
+    trials("--quiet", "ingest", str(SEED))
+    for args in (("search", "lupus\udcff"), ("search", "--condition", "lu\udcffpus"), ("show", "NCT\udcff")):
+        bad = trials(*args, ok=False)
+        assert bad.exit_code == 2, (args, bad.output)
+        assert "an argument is not UTF-8 text (it has the bytes \\xff)" in bad.stderr, (args, bad.stderr)
+
+
 def test_a_bad_batch_file_names_its_line_and_exits_1(trials: Trials, tmp_path: Path) -> None:
     trials("--quiet", "ingest", str(SEED))
     for content, said in (
