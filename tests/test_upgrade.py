@@ -248,7 +248,7 @@ def test_an_upgrade_rewriting_every_record_holds_a_chunk_of_them_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A 500k store's records are 6 GB of JSON: the schema 11 upgrade (every ClinicalTrials.gov record
-    # re-split) read them all into memory at once, 11 GB at 500k. Here: 300 real studies and 10 a chunk.
+    # re-split) read them all into memory at once, 11 GB at 500k. Here: 600 real studies and 10 a chunk.
     import tracemalloc
 
     from indexer.catalog import Catalog
@@ -258,9 +258,9 @@ def test_an_upgrade_rewriting_every_record_holds_a_chunk_of_them_at_a_time(
     from tests.conftest import CTGOV
 
     data = tmp_path / "data"
-    files = sorted((CTGOV / "v2").glob("NCT*.json"))[:300]
+    files = sorted((CTGOV / "v2").glob("NCT*.json"))[:600]
     with Catalog(load(data)) as c:
-        assert ingest_paths(c, files)["new"] == 300
+        assert ingest_paths(c, files)["new"] == 600
     store = RecordStore(data / "trials.sqlite")
     try:
         stored = list(store.iter_records())
@@ -282,6 +282,6 @@ def test_an_upgrade_rewriting_every_record_holds_a_chunk_of_them_at_a_time(
         assert {r.nct_id: r for r in store.iter_records()} == {r.nct_id: r for r in stored}
     finally:
         store.close()
-    assert json_bytes > 2_000_000
-    # The peak is one chunk and the largest record's rewrite (1.3 MB here; all at once: 6.1 MB).
+    assert json_bytes > 5_000_000
+    # The peak is one chunk and the largest record's rewrite, whatever the store's size.
     assert peak < json_bytes / 2, (peak, json_bytes)
