@@ -31,7 +31,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "12"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -218,7 +218,7 @@ def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(
     today = {r.nct_id: r for f in files for r in parse_document(f.read_bytes(), filename=str(f)).records}
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "12"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
         stored = {r.nct_id: r for r in store.iter_records()}
         assert set(stored) == set(today)
         for nct, record in today.items():  # the stored criteria are today's split, items 10 and on included
@@ -285,3 +285,42 @@ def test_an_upgrade_rewriting_every_record_holds_a_chunk_of_them_at_a_time(
     assert json_bytes > 5_000_000
     # The peak is one chunk and the largest record's rewrite, whatever the store's size.
     assert peak < json_bytes / 2, (peak, json_bytes)
+
+
+def _record_and_newest_version(store: RecordStore, nct_id: str) -> tuple[int, int]:
+    """(the version its record row says it is, the highest version stored) of one trial."""
+    tables = {name: (columns, rows) for name, columns, rows in store.table_rows()}
+    columns, rows = tables["records"]
+    [record] = [r[columns.index("version")] for r in rows if r[0] == nct_id]
+    columns, rows = tables["versions"]
+    return int(record), max(int(r[columns.index("version")]) for r in rows if r[0] == nct_id)
+
+
+def test_an_older_version_slotted_in_moves_the_records_version_with_the_newest(tmp_path: Path) -> None:
+    # The newest download first, then an older one: the older becomes version 1 and the newest version 2,
+    # whose record row said 1 (a page read again then rewrote version 1's hash: a change on the next fetch).
+    from tests.conftest import CTGOV
+
+    folder = CTGOV / "xml_versions" / "NCT00734539"
+    trials = Trials(tmp_path / "data")
+    for name in ("2018-05-11.xml", "2016-08-29.xml"):
+        trials("--quiet", "ingest", str(folder / name))
+    store = RecordStore(tmp_path / "data" / "trials.sqlite")
+    try:
+        assert _record_and_newest_version(store, "NCT00734539") == (2, 2)
+    finally:
+        store.close()
+
+
+def test_the_schema_13_upgrade_sets_the_records_version_an_older_version_left_behind(tmp_path: Path) -> None:
+    # A store written by schema 12's code: NCT00734539's 2018 download, then its 2016 one (tests/fixtures).
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(FIXTURES / "store_v12_historical" / "trials.sqlite", data / "trials.sqlite")
+    store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
+    try:
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
+        assert _record_and_newest_version(store, "NCT00734539") == (2, 2)
+        assert store.pending_deletions() == []
+    finally:
+        store.close()

@@ -28,7 +28,8 @@ class IndexPending:
     def pending_deletions(self) -> list[str]:
         """Trials whose index documents are still to delete: their records were deleted since (merged into
         another). Few, and none at all once a writer has run: one look at a (most often empty) table."""
-        return [r[0] for r in self._db.execute("SELECT nct_id FROM index_pending WHERE content_hash = ?", (GONE,))]
+        # The hash written into the statement, so that SQLite may use the partial index of it.
+        return [r[0] for r in self._db.execute(f"SELECT nct_id FROM index_pending WHERE content_hash = '{GONE}'")]
 
     def mark_indexed(self, ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM index_pending WHERE nct_id = ?", ((i,) for i in ids))

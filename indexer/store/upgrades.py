@@ -175,6 +175,16 @@ def _v11_to_v12(db: Database) -> None:
             MeshCounts(db).apply([(was.get("condition_mesh") or (), was.get("condition_mesh_ancestors") or ())], [])
 
 
+def _v12_to_v13(db: Database) -> None:
+    # An older version slotted in before the newest moved the newest up one, and its record kept the old
+    # number: set it again. And the index of the documents to delete (schema.py).
+    create_tables(db)
+    db.execute(
+        "UPDATE records SET version = (SELECT max(version) FROM versions v WHERE v.nct_id = records.nct_id)"
+        " WHERE version < (SELECT max(version) FROM versions v WHERE v.nct_id = records.nct_id)"
+    )
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -188,4 +198,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     9: _v9_to_v10,
     10: _v10_to_v11,
     11: _v11_to_v12,
+    12: _v12_to_v13,
 }

@@ -116,6 +116,8 @@ def add_version(
         # Two steps, so the (nct_id, version) key never collides while shifting.
         db.execute(f"UPDATE {table} SET version = -(version + 1) WHERE nct_id = ? AND version >= ?", (nct_id, position))
         db.execute(f"UPDATE {table} SET version = -version WHERE nct_id = ? AND version < 0", (nct_id,))
+    # The newest version moved up one: its record says so (a page read again rewrites that version's hash).
+    db.execute("UPDATE records SET version = version + 1 WHERE nct_id = ? AND version >= ?", (nct_id, position))
     # Its events, and the next version's rewritten from it, tell the past: the current state is unchanged,
     # and a watch does not report them (see `current_since` in schema.py), while `trials history` does.
     _insert(db, position, record, blob, digest, raw_hash, current=False)
