@@ -48,7 +48,7 @@ def test_the_api_of_the_merged_trials_id_says_it_was_merged_and_where_it_went(tm
     with TestClient(create_app(load(data)), raise_server_exceptions=False) as client:
         moved = client.get(f"/api/trials/{PROVISIONAL.lower()}", follow_redirects=False)
         assert moved.status_code == 308 and moved.headers["location"] == f"/api/trials/{NCT}"
-        assert moved.json() == {"nct_id": PROVISIONAL, "merged_into": NCT, "merged_on": event.date}
+        assert moved.json() == {"nct_id": PROVISIONAL, "merged_into": NCT, "merged_on": event.date, "merged_via": []}
         followed = client.get(f"/api/trials/{PROVISIONAL}")
         assert followed.status_code == 200 and followed.url.path == f"/api/trials/{NCT}" and followed.json() == shown
         # Another id of the NCT trial (the EudraCT number its page gives) names it, and was never merged.

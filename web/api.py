@@ -86,13 +86,24 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
     "/trials/{trial_id}",
     summary="One trial from every source, as `trials show --json`",
     response_model=dict[str, Any],
-    responses={308: {"description": "A trial merged into another: `Location` is that one's; the body says when"}},
+    responses={
+        308: {
+            "description": "A trial merged into another: `Location` is that one's; the body says when, and which"
+            " trials between were merged in turn (`merged_via`)"
+        }
+    },
 )
 async def trial(cat: Cat, trial_id: TrialId) -> Response:
     nct_id = found_trial(cat, trial_id)
     if merger := cat.store.merged_into(trial_id):  # its id names that trial for good: said, as the page and `show` do
-        merged = {"nct_id": trial_id.strip().upper(), "merged_into": merger.into, "merged_on": merger.date}
-        return JSONResponse(merged, status_code=308, headers={"Location": f"/api/trials/{quote(nct_id)}"})
+        # `merged_into` is the trial `Location` names; `merged_via` the trials between, merged in turn.
+        merged = {
+            "nct_id": trial_id.strip().upper(),
+            "merged_into": merger.into,
+            "merged_on": merger.date,
+            "merged_via": list(merger.via),
+        }
+        return JSONResponse(merged, status_code=308, headers={"Location": f"/api/trials/{quote(merger.into)}"})
     view = views.trial(cat, nct_id)
     if view is None:
         raise NotFound(f"no trial {trial_id!r} here")

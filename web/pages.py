@@ -91,7 +91,9 @@ async def trial(
         raise NotFound(f"no trial {trial_id!r} here")
     # Only a trial the store knows was merged into this one is named: the address's word alone is not shown.
     merger = cat.store.merged_into(merged) if merged else None
-    merged_from = (merged.strip().upper(), merger.date) if merged and merger and merger.into == nct_id else None
+    merged_from = (
+        (merged.strip().upper(), merger.date, merger.path) if merged and merger and merger.into == nct_id else None
+    )
     record = TrialRecord.from_dict(view)
     # The place the patient searched from (the result links carry it): sites nearest it first. A
     # place the gazetteer does not know leaves the page whole, with a note instead of distances.

@@ -17,10 +17,17 @@ from indexer.store.versions import write_events
 
 
 class Merger(NamedTuple):
-    """The trial a merged one's id names now, and when it was merged (its 'merged' event)."""
+    """The trial a merged one's id names now, and when it was merged (its own 'merged' event). `via`: the
+    trials between, each merged into the next after it took this one in (A into B, B later into C: C, via B)."""
 
     into: str
     date: str | None
+    via: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The trials it went into, in order: the one its own event names first, the one shown last."""
+        return (*self.via, self.into)
 
 
 def retire(
@@ -63,11 +70,34 @@ def leftovers(db: Database) -> list[tuple[str, str]]:
 
 
 def merged_into(db: Database, nct_id: str) -> Merger | None:
-    """The trial this one was merged into, if it was (and has no record of its own again since)."""
-    if db.one("SELECT 1 FROM records WHERE nct_id = ?", (nct_id,)) is not None:
+    """The trial this one was merged into, if it was (and has no record of its own again since): followed
+    to the end when that one was merged in turn, so every surface names the trial its id leads to."""
+    if _has_record(db, nct_id):
         return None
+    first = _merged_event(db, nct_id)
+    if first is None:
+        return None
+    into, date = first
+    via: list[str] = []
+    seen = {nct_id}
+    while not _has_record(db, into):
+        seen.add(into)
+        step = _merged_event(db, into)
+        if step is None or step[0] in seen:
+            break  # a trial gone otherwise, or a cycle: the last one reached is named
+        via.append(into)
+        into = step[0]
+    return Merger(into, date, tuple(via))
+
+
+def _has_record(db: Database, nct_id: str) -> bool:
+    return db.one("SELECT 1 FROM records WHERE nct_id = ?", (nct_id,)) is not None
+
+
+def _merged_event(db: Database, nct_id: str) -> tuple[str, str | None] | None:
+    """The trial its latest 'merged' event names, and that event's date."""
     row = db.execute(
         "SELECT json_extract(new, '$'), date FROM events WHERE nct_id = ? AND type = 'merged' ORDER BY id DESC",
         (nct_id,),
     ).fetchone()
-    return Merger(str(row[0]), row[1]) if row is not None else None
+    return (str(row[0]), row[1]) if row is not None else None

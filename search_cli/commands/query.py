@@ -68,7 +68,9 @@ def show(app: AppContext, trial_id: str, near_text: str | None, all_sites: bool,
     describes it and where they disagree, and how to take part: contacts and sites."""
     store = app.catalog().store
     if merger := store.merged_into(trial_id):  # its id names the trial it was merged into: that one is shown
-        app.info(f"{trial_id.strip().upper()} was merged into {merger.into} on {merger.date or '?'}: the same trial")
+        first, *then = merger.path  # as its history's event says, then where that trial went in turn
+        itself = "".join(f", itself merged into {t}" for t in then)
+        app.info(f"{trial_id.strip().upper()} was merged into {first} on {merger.date or '?'}{itself}: the same trial")
     record = _lookup(app, app.trial_id(trial_id))
     read = read_place(near_text)
     near = (read.place.lat, read.place.lon) if read and read.place else None
