@@ -146,22 +146,36 @@ def dumps(obj: Any) -> str:
 def emit_records(
     records: Iterable[TrialRecord], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
 ) -> int:
-    """Write records; `extra` (same length) adds per-row fields such as score. Returns the count."""
+    """Write records; `extra` (same length) adds per-row fields such as score. Returns the count.
+
+    JSON, NDJSON and CSV are written record by record as `records` yields them (`export` streams every
+    stored record: held at once, a 500k store's took 50 GB as JSON); a table needs every row first."""
     out = out or sys.stdout
-    rows = list(records)
-    extras = list(extra) if extra is not None else [{} for _ in rows]
-    if fmt == "json":
-        out.write(dumps([{**r.to_dict(), **x} for r, x in zip(rows, extras, strict=True)]) + "\n")
+    extras = list(extra) if extra is not None else None
+    pairs: Iterable[tuple[TrialRecord, dict[str, Any]]] = (
+        zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
+    )
+    count = 0
+    if fmt == "json":  # json.dumps of the whole list, a record at a time: "[", items joined by ", ", "]"
+        out.write("[")
+        for r, x in pairs:
+            out.write((", " if count else "") + dumps({**r.to_dict(), **x}))
+            count += 1
+        out.write("]\n")
     elif fmt == "ndjson":
-        for r, x in zip(rows, extras, strict=True):
+        for r, x in pairs:
             out.write(dumps({**r.to_dict(), **x}) + "\n")
+            count += 1
     elif fmt == "csv":
         keys = list(CSV_COLUMNS) + [k for k in (extras[0] if extras else {}) if k not in CSV_COLUMNS]
         w = _SafeCsv(out, keys)
-        for r, x in zip(rows, extras, strict=True):
+        for r, x in pairs:
             w.writerow({**csv_row(r), **{k: v if not isinstance(v, list | dict) else dumps(v) for k, v in x.items()}})
+            count += 1
     else:
-        near = any("nearest_site" in x for x in extras)
+        rows = list(pairs)
+        count = len(rows)
+        near = any("nearest_site" in x for _, x in rows)
         header = [
             "NCT ID",
             "STATUS",
@@ -172,7 +186,7 @@ def emit_records(
             "CONDITIONS",
         ]
         cells = []
-        for r, x in zip(rows, extras, strict=True):
+        for r, x in rows:
             site = x.get("nearest_site") or {}
             where = ", ".join(v for v in (site.get("facility"), site.get("city"), site.get("country")) if v)
             dist = [f"{site['distance_km']:.0f}" if site else "", where] if near else []
@@ -192,7 +206,7 @@ def emit_records(
         if near:
             cut[5] = (1, 16)  # the nearest site's name
         table(header, cells, out=out, cut=cut)
-    return len(rows)
+    return count
 
 
 def emit_rows(
