@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from indexer.index.base import IndexUnavailable, IndexWriteError, SearchIndex
 from indexer.record import TrialRecord
 from indexer.store import RecordStore
-from indexer.store.mesh import filing
-from indexer.store.synonyms import LinkCollector
+from indexer.store.mesh import MeshTally, filing
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +44,19 @@ def index_pending(store: RecordStore, index: SearchIndex) -> int | None:
 def rebuild(store: RecordStore, index: SearchIndex, engine: str) -> int:
     """The index built again from every stored record, and the synonym groups and MeSH filings the
     records give; the store's marks then say the `engine` index holds them all."""
-    links, filings = LinkCollector(), []
+    links, mesh = store.synonyms.link_collector(), MeshTally()
 
     def learning() -> Iterator[TrialRecord]:  # one pass over the records feeds all three
         for record in store.iter_records():
             links.add_record(record)
             if record.condition_mesh:
-                filings.append(filing(record))
+                mesh.add([filing(record)])
             yield record
 
     count = index.rebuild(learning())
     with store.transaction():
         store.synonyms.rebuild(links)  # exact again: what incremental updates approximated
-        store.mesh.rebuild(filings)
+        store.mesh.rebuild(mesh)
         store.mark_all_indexed()
         store.set_meta("index_engine", engine)
     log.info("built the %s index from %d stored records", engine, count)

@@ -136,14 +136,24 @@ def record_links(
     return drugs, lone
 
 
-def without_hubs(links: Sequence[list[str]]) -> list[list[str]]:
-    """The links with every hub term (linked to more than MAX_PARTNERS others) taken out."""
-    partners: dict[str, set[str]] = defaultdict(set)
-    for names in links:
-        for n in names:
-            partners[key(n)].update(key(m) for m in names if key(m) != key(n))
-    hubs = {k for k, p in partners.items() if len(p) > MAX_PARTNERS}
-    return [[n for n in names if key(n) not in hubs] for names in links]
+class Hubs:
+    """The hub terms (linked to more than MAX_PARTNERS others) of links seen one by one: a term's partners
+    are kept only until it is found a hub, at most MAX_PARTNERS + 1 keys a term however many links name it."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self._partners: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, names: Sequence[str]) -> None:
+        keys = [key(n) for n in names]
+        for k in keys:
+            if k in self.found:
+                continue
+            partners = self._partners[k]
+            partners.update(m for m in keys if m != k)
+            if len(partners) > MAX_PARTNERS:
+                self.found.add(k)
+                del self._partners[k]
 
 
 class Synonyms:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import product
 
@@ -47,6 +47,30 @@ def mesh_words(term: str) -> str:
     return " ".join(sorted(out))
 
 
+class MeshTally:
+    """What filings add to the counts (or take back), summed as they come: one count per term and per
+    (term, ancestor) pair, however many records file them. A rebuild tallies the records as it reads
+    them: holding each record's filing until the end (`trials reindex`) grew with the store."""
+
+    def __init__(self) -> None:
+        self.terms: Counter[str] = Counter()
+        self.pairs: Counter[tuple[str, str]] = Counter()
+        self.named: set[str] = set()
+
+    def add(self, filings: Iterable[Filing]) -> None:
+        self._count(Counter.update, filings)
+
+    def take_back(self, filings: Iterable[Filing]) -> None:
+        self._count(Counter.subtract, filings)
+
+    def _count(self, count: Callable[..., None], filings: Iterable[Filing]) -> None:
+        for own, ancestors in filings:
+            own_set, anc = set(own), set(ancestors)
+            self.named |= own_set | anc
+            count(self.terms, own_set)
+            count(self.pairs, product(own_set, anc))
+
+
 class MeshCounts:
     """How many records file each term, and how many of those list each ancestor.
 
@@ -61,15 +85,14 @@ class MeshCounts:
 
     def apply(self, removed: Iterable[Filing], added: Iterable[Filing]) -> None:
         """Take back what the old versions filed and count what the new ones file (inside a transaction)."""
-        terms: Counter[str] = Counter()
-        pairs: Counter[tuple[str, str]] = Counter()
-        named: set[str] = set()
-        for count, filings in ((Counter.subtract, removed), (Counter.update, added)):
-            for own, ancestors in filings:
-                own_set, anc = set(own), set(ancestors)
-                named |= own_set | anc
-                count(terms, own_set)
-                count(pairs, product(own_set, anc))
+        tally = MeshTally()
+        tally.take_back(removed)
+        tally.add(added)
+        self.write(tally)
+
+    def write(self, tally: MeshTally) -> None:
+        """Add what the tally counted to the stored counts (inside a transaction)."""
+        terms, pairs, named = tally.terms, tally.pairs, tally.named
         if not named:
             return
         # Only a term whose count fell, or that lost a pair as ancestor, can have become unknown.
@@ -96,11 +119,14 @@ class MeshCounts:
             ((t, t) for t in fell),
         )
 
-    def rebuild(self, filings: Iterable[Filing]) -> None:
-        """Recount from every record (a schema upgrade, `reindex`)."""
+    def rebuild(self, filings: Iterable[Filing] | MeshTally) -> None:
+        """Recount from every record's filing, or from their tally (a schema upgrade, `reindex`)."""
         self._db.execute("DELETE FROM mesh_ancestors")
         self._db.execute("DELETE FROM mesh_terms")
-        self.apply((), filings)
+        if isinstance(filings, MeshTally):
+            self.write(filings)
+        else:
+            self.apply((), filings)
 
     def concept(self, words: str) -> str | None:
         """The term spelled with these words (`mesh_words`): one the records file under first."""

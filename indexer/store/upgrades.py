@@ -45,7 +45,7 @@ def _v2_to_v3(db: Database) -> None:
 
 def _rebuild_synonyms(db: Database, facets: Facets | None = None) -> None:
     """The record-derived synonym groups (and the facets, when given) from every record again."""
-    links = LinkCollector()
+    links = LinkCollector(db)
     rows = db.execute("SELECT record FROM records ORDER BY rowid")
     while chunk := rows.fetchmany(1000):
         records = [TrialRecord.from_dict(orjson.loads(r)) for (r,) in chunk]
