@@ -132,3 +132,24 @@ def test_reindex_holds_the_records_terms_not_each_records_links(tmp_path: Path) 
     # Eight times the records, the same terms: what is held grows with the terms, not the records (74 KB
     # then 100 KB; before: 122 KB then 893 KB).
     assert eight_times < 2 * once, (once, eight_times)
+
+
+def test_a_watch_names_its_new_matches_without_reading_them_whole(studies: Path, tmp_path: Path) -> None:
+    # A watch's first run decoded every trial it matched (up to 10,000): 450 MB at 10,000 on a 100k
+    # store, and `watch run` holds every watch's run until all are delivered.
+    stored, json_bytes = _stored(studies)
+    _trials_to_file(studies, tmp_path / "added", "watch", "add", "everything", "--status", "any")()
+    out = tmp_path / "run"
+    peak = _peak(_trials_to_file(studies, out, "watch", "run", "everything", "--dry-run", "--json"))
+    (run,) = json.loads(out.read_text())
+    assert run["first_run"] and len(run["new_matches"]) == len(stored) == 600
+    by_id = {r.nct_id: r for r in stored}
+    for found in run["new_matches"]:
+        r = by_id[found["nct_id"]]
+        assert (found["brief_title"], found["overall_status"], found["source_url"]) == (
+            r.brief_title,
+            r.overall_status,
+            r.source_url,
+        )
+    # Titles and statuses only: 1.3 MB here, the search and the report (the records whole: 12.4 MB).
+    assert peak < json_bytes / 3, (peak, json_bytes)

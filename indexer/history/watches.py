@@ -13,8 +13,8 @@ from indexer.history.feed import feed_id
 from indexer.history.leaving import Reason, explain
 from indexer.index.base import IndexUnavailable
 from indexer.index.document import SearchQuery
-from indexer.record import TrialRecord
 from indexer.store import StoredEvent, now_iso
+from indexer.store.briefs import TrialBrief
 from indexer.store.watches import FeedEntry, RunRecord, Watch, WatchConflict
 
 __all__ = ["MAX_WATCHED", "ChangedTrial", "LeftTrial", "Watch", "WatchConflict", "WatchRun", "Watches"]
@@ -52,7 +52,7 @@ class WatchRun:
     watch: Watch
     number: int
     ran_at: str
-    new_matches: tuple[TrialRecord, ...]
+    new_matches: tuple[TrialBrief, ...]
     changed: tuple[ChangedTrial, ...]
     left: tuple[LeftTrial, ...]
     matched: tuple[str, ...]
@@ -205,14 +205,17 @@ class Watches:
         if watch.last_run_at is not None:  # changes after what the last run saw; not history filled in since
             for e in self.catalog.store.events.news(watch.matched, watch.last_event_id, high_water):
                 by_trial.setdefault(e.nct_id, []).append(e)
-        records = self.catalog.store.get_many([*newly, *gone, *by_trial])
+        # Whole records only for the trials that left (why they left reads any field); the others are
+        # named by title and status: a broad watch's first run names 10,000 trials.
+        named = self.catalog.store.briefs([*newly, *by_trial])
+        records = self.catalog.store.get_many(gone)
         changed = tuple(
             ChangedTrial(
                 i,
-                records[i].brief_title if i in records else None,
+                named[i].brief_title if i in named else None,
                 i in now,
                 tuple(by_trial[i]),
-                records[i].overall_status if i in records else None,
+                named[i].overall_status if i in named else None,
             )
             for i in watch.matched
             if i in by_trial
@@ -232,7 +235,7 @@ class Watches:
             watch,
             watch.runs + 1,
             now_iso(),
-            tuple(records[i] for i in newly if i in records),
+            tuple(named[i] for i in newly if i in named),
             changed,
             tuple(left),
             matched,

@@ -15,6 +15,7 @@ from indexer.store.removals import Removal, removals_among
 from indexer.store.trialids import TrialIds
 
 if TYPE_CHECKING:
+    from indexer.store.briefs import TrialBrief
     from indexer.store.merging import Merger
     from indexer.store.versions import Version
 
@@ -74,6 +75,12 @@ class RecordReads:
         """(id, content hash, record) of these stored records, read together: what an index commit marks."""
         rows = self._by_id("SELECT nct_id, content_hash, record", ids)
         return [(nct_id, digest, TrialRecord.from_dict(orjson.loads(rec))) for nct_id, digest, rec in rows]
+
+    def briefs(self, ids: Iterable[str]) -> dict[str, TrialBrief]:
+        """Id, title, status and address of each of these records that is stored (none decoded)."""
+        from indexer.store.briefs import briefs  # `watch run` only
+
+        return briefs(self._db, ids)
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""
