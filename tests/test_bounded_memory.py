@@ -17,7 +17,7 @@ from indexer.config import load
 from indexer.ingest.files import ingest_paths
 from indexer.record import TrialRecord
 from search_cli.main import cli
-from tests.conftest import CTGOV
+from tests.conftest import CTGOV, FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,52 @@ def test_a_watch_names_its_new_matches_without_reading_them_whole(studies: Path,
         )
     # Titles and statuses only: 1.3 MB here, the search and the report (the records whole: 12.4 MB).
     assert peak < json_bytes / 3, (peak, json_bytes)
+
+
+def test_the_key_heading_fix_reads_the_records_it_re_splits_a_chunk_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The schema 6 upgrade read every record holding a criterion "Key" at once (1 to 2% of registry
+    # studies start a line "Key Inclusion Criteria:": 100 MB of JSON at 500k). Here: 300 trials, 10 a chunk.
+    import re
+
+    from indexer.parsers.criteria import split_criteria
+    from indexer.store import rehash
+    from indexer.store.db import Database
+
+    data = tmp_path / "data"
+    with Catalog(load(data)) as c:
+        ingest_paths(c, [FIXTURES / "criteria_key" / "NCT00448292.xml"])
+        today = c.store.get("NCT00448292")
+        assert today is not None and today.eligibility.criteria_text
+        # What the code before schema 6 stored (tests/test_upgrade.py): a criterion "Key".
+        old_text = re.sub(
+            r"(?m)^(\s*Key)[ \t]+(?=(?:Inclusion|Exclusion) Criteria)", r"\1\n", today.eligibility.criteria_text
+        )
+        inclusion, exclusion = split_criteria(old_text)
+        old = dataclasses.replace(
+            today, eligibility=dataclasses.replace(today.eligibility, inclusion=inclusion, exclusion=exclusion)
+        )
+        ids = [f"NCT9{n:07d}" for n in range(300)]
+        with c.store.transaction():
+            for i in ids:
+                c.store.put(dataclasses.replace(old, nct_id=i))
+        json_bytes = sum(map(len, c.store.iter_json_lines()))
+    monkeypatch.setattr(rehash, "CHUNK", 10)
+    db = Database(data / "trials.sqlite")
+    try:
+        tracemalloc.start()
+        try:
+            with db.transaction():
+                changed = rehash.resplit_key_headings(db)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    finally:
+        db.close()
+    assert changed == 300
+    with Catalog(load(data)) as c:
+        assert all(c.store.get(i) == dataclasses.replace(today, nct_id=i) for i in ids)
+    assert json_bytes > 2_000_000
+    # A chunk at a time: 0.3 MB (all at once: 3.1 MB).
+    assert peak < json_bytes / 2, (peak, json_bytes)

@@ -19,10 +19,12 @@ Fix = Callable[[TrialRecord], TrialRecord | None]
 CHUNK = 1000
 
 
-def _in_chunks(db: Database, table: str, columns: str, key: tuple[str, ...], where: str = "") -> Iterator[Any]:
-    """Every row of `table` (its `columns`, the key's first), CHUNK at a time in key order: each chunk is read
-    whole before its rows are rewritten, and the next starts after the last key read, so the rewrites never
-    move the rows still to read and memory stays one chunk's."""
+def _in_chunks(
+    db: Database, table: str, columns: str, key: tuple[str, ...], where: str = "", params: tuple[Any, ...] = ()
+) -> Iterator[Any]:
+    """Every row of `table` (its `columns`, the key's first; those `where` holds, with `params`), CHUNK at a
+    time in key order: each chunk is read whole before its rows are rewritten, and the next starts after the
+    last key read, so the rewrites never move the rows still to read and memory stays one chunk's."""
     order = ", ".join(key)
     after = f"({order}) > ({', '.join('?' * len(key))})"
     last: tuple[Any, ...] | None = None
@@ -30,7 +32,7 @@ def _in_chunks(db: Database, table: str, columns: str, key: tuple[str, ...], whe
         conditions = " AND ".join(c for c in (where, after if last else "") if c)
         filtered = f" WHERE {conditions}" if conditions else ""
         rows = db.execute(
-            f"SELECT {columns} FROM {table}{filtered} ORDER BY {order} LIMIT {CHUNK}", last or ()
+            f"SELECT {columns} FROM {table}{filtered} ORDER BY {order} LIMIT {CHUNK}", (*params, *(last or ()))
         ).fetchall()
         yield from rows
         if len(rows) < CHUNK:
@@ -148,8 +150,8 @@ def resplit_key_headings(db: Database) -> int:
     without it, the next download of each would differ by the fix alone and be reported as a criteria
     change the registry never made. Returns how many trials changed.
     """
-    latest = db.execute("SELECT nct_id, version, record FROM records WHERE instr(record, ?) > 0", (_KEY_ITEM,))
-    changed = _rewrite_latest(db, latest.fetchall(), _resplit)
+    latest = _in_chunks(db, "records", "nct_id, version, record", ("nct_id",), "instr(record, ?) > 0", (_KEY_ITEM,))
+    changed = _rewrite_latest(db, latest, _resplit)
     for nct_id in changed:
         older = db.execute(
             "SELECT nct_id, version, record FROM versions WHERE nct_id = ? AND record IS NOT NULL", (nct_id,)
