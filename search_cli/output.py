@@ -156,10 +156,10 @@ def emit_records(
         zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
     )
     count = 0
-    if fmt == "json":  # json.dumps of the whole list, a record at a time: "[", items joined by ", ", "]"
+    if fmt == "json":  # `dumps` of the whole list, a record at a time: "[", items joined by ",", "]"
         out.write("[")
         for r, x in pairs:
-            out.write((", " if count else "") + dumps({**r.to_dict(), **x}))
+            out.write(("," if count else "") + dumps({**r.to_dict(), **x}))
             count += 1
         out.write("]\n")
     elif fmt == "ndjson":

@@ -17,6 +17,7 @@ from indexer.config import load
 from indexer.ingest.files import ingest_paths
 from indexer.record import TrialRecord
 from search_cli.main import cli
+from search_cli.output import dumps
 from tests.conftest import CTGOV, FIXTURES
 
 
@@ -65,8 +66,9 @@ def test_export_writes_records_as_it_reads_them(studies: Path, tmp_path: Path, f
     out = tmp_path / "export"
     peak = _peak(_trials_to_file(studies, out, "export", fmt))
     text = out.read_text(encoding="utf-8")
-    if fmt == "--json":  # the bytes json.dumps of the whole list gives
-        assert text == json.dumps([r.to_dict() for r in stored], ensure_ascii=False) + "\n"
+    if fmt == "--json":  # the bytes the whole list gives, encoded at once
+        assert text == dumps([r.to_dict() for r in stored]) + "\n"
+        assert json.loads(text) == [r.to_dict() for r in stored]
     else:
         rows = list(csv.DictReader(text.splitlines()))
         assert [row["nct_id"] for row in rows] == [r.nct_id for r in stored]
