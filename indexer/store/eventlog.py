@@ -38,6 +38,10 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
     )  # fmt: skip
 
 
+# Events a filtered page looks among first, newest first (`query`).
+_PROBE = 5000
+
+
 class EventLog:
     def __init__(self, db: Database):
         self._db = db
@@ -65,12 +69,16 @@ class EventLog:
         if recorded_since:
             where.append("recorded_at >= ?")
             params.append(recorded_since)
+        by_filter = bool(field or recorded_since)
         if types:
             where.append(f"type IN ({','.join('?' * len(types))})")
             params.extend(types)
         if field:
-            where.append("(field = ? OR field LIKE ? OR field LIKE ?)")
-            params.extend([field, f"{field}.%", f"{field}[%"])
+            # The field or a part of it ("eligibility.criteria_text", "locations[2]"), as ranges of the
+            # (field, date) index: '/' and '\\' are the characters after '.' and '['.
+            field = field.lower()
+            where.append("(field = ? OR (field > ? AND field < ?) OR (field > ? AND field < ?))")
+            params.extend([field, f"{field}.", f"{field}/", f"{field}[", f"{field}\\"])
         if after_id is not None:
             where.append("id > ?")
             params.append(after_id)
@@ -83,7 +91,18 @@ class EventLog:
             # One JSON array parameter: no limit on how many ids, unlike one `?` per id.
             where.append("nct_id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(ids)))
-        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY date DESC, id DESC"
+        condition = " AND ".join(where)
+        if limit and by_filter:
+            # Many events match (a common field): the newest events hold a page of them, found without sorting
+            # every match. Else the field's or the recording date's index finds them all, then sorted.
+            newest = f"SELECT * FROM events ORDER BY date DESC, id DESC LIMIT {_PROBE}"
+            probe = f"SELECT {_COLUMNS} FROM ({newest}) WHERE {condition} ORDER BY date DESC, id DESC LIMIT ? OFFSET ?"
+            rows = self._db.execute(probe, [*params, int(limit), int(offset)]).fetchall()
+            if len(rows) == int(limit):  # the page's events are the newest matches: any other is older
+                return [_event(row) for row in rows]
+        # `+date`: not the date index, which would be walked from the newest event back however few match.
+        order = "+date DESC, id DESC" if by_filter else "date DESC, id DESC"
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {condition} ORDER BY {order}"
         if limit:
             sql += " LIMIT ? OFFSET ?"
             params.extend((int(limit), int(offset)))

@@ -6,7 +6,7 @@ import logging
 
 from indexer.store.db import Database, StoreError
 
-SCHEMA_VERSION = 13  # 13: records.version right after an older version slotted in; deletions indexed
+SCHEMA_VERSION = 13  # 13: records.version right after an older version slotted in; more indexes
 
 # The content hash `index_pending` holds for a record deleted since it was indexed: its document goes.
 GONE = ""
@@ -129,6 +129,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_date ON events(date);
 CREATE INDEX IF NOT EXISTS events_by_id ON events(nct_id, version);
 CREATE INDEX IF NOT EXISTS events_by_type ON events(type);
+-- `changes --field F` over years of events: a range of this index, where the date index was walked whole.
+CREATE INDEX IF NOT EXISTS events_by_field ON events(field, date);
+CREATE INDEX IF NOT EXISTS events_by_recorded ON events(recorded_at);
 CREATE TABLE IF NOT EXISTS source_records (
     source TEXT NOT NULL,           -- parser slug: listing, euctr, gsk, takeda, ...
     source_id TEXT NOT NULL,        -- the page's address, or the source's own id

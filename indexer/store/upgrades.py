@@ -177,7 +177,8 @@ def _v11_to_v12(db: Database) -> None:
 
 def _v12_to_v13(db: Database) -> None:
     # An older version slotted in before the newest moved the newest up one, and its record kept the old
-    # number: set it again. And the index of the documents to delete (schema.py).
+    # number: set it again. And the indexes of the documents to delete and of events by field and by
+    # when they were recorded (schema.py).
     create_tables(db)
     db.execute(
         "UPDATE records SET version = (SELECT max(version) FROM versions v WHERE v.nct_id = records.nct_id)"

@@ -1,0 +1,53 @@
+"""`changes` filtered by field or recording date: the same page whichever way the store finds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.store import RecordStore, eventlog
+from indexer.store.eventlog import StoredEvent
+from tests.conftest import CTGOV, Trials
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every real download in ctgov/xml_versions: versions, field changes and their events."""
+    data = tmp_path_factory.mktemp("versions")
+    Trials(data)("--quiet", "ingest", str(CTGOV / "xml_versions"))
+    return data / "trials.sqlite"
+
+
+def _of_field(event: StoredEvent, field: str) -> bool:
+    # The field or a part of it, as `trials changes --field` documents: "eligibility" holds
+    # "eligibility.criteria_text", "locations" holds "locations[2]".
+    name = (event.field or "").lower()
+    return name == field or name.startswith((f"{field}.", f"{field}["))
+
+
+@pytest.mark.parametrize("probe", [5000, 3])  # a page found among the newest events, or by the field's index
+def test_a_page_of_a_fields_events_is_the_newest_of_them(
+    store_path: Path, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(eventlog, "_PROBE", probe, raising=False)
+    store = RecordStore(store_path, readonly=True)
+    try:
+        every = store.events.query()  # newest first, unfiltered: the oracle filters in Python
+        fields = {e.field.split(".")[0].split("[")[0] for e in every if e.field}
+        assert len(fields) >= 5 and len(every) >= 200
+        for field in sorted(fields):
+            wanted = [e for e in every if _of_field(e, field)]
+            for limit, offset in ((1, 0), (7, 0), (7, 7), (50, 3)):
+                page = store.events.query(field=field, limit=limit, offset=offset)
+                assert page == wanted[offset : offset + limit], (field, limit, offset)
+            assert store.events.query(field=field.upper(), limit=5) == wanted[:5]
+            since = wanted[len(wanted) // 2].date if wanted else None
+            if since:
+                later = [e for e in wanted if e.date is not None and e.date >= since]
+                assert store.events.query(field=field, since=since, limit=4) == later[:4]
+        recorded = every[len(every) // 3].recorded_at
+        later = [e for e in every if e.recorded_at >= recorded]
+        assert store.events.query(recorded_since=recorded, limit=9, offset=2) == later[2:11]
+    finally:
+        store.close()
