@@ -100,11 +100,18 @@ def export(app: AppContext, fmt: str) -> None:
     """Every stored record (default NDJSON, streamed)."""
     fmt = "ndjson" if fmt == "table" else fmt
     store = app.catalog().store
-    if fmt == "ndjson":  # the stored JSON as it is, bytes to bytes: no record is decoded
+    if fmt in ("ndjson", "json"):  # the stored JSON as it is, bytes to bytes: no record is decoded
         sys.stdout.flush()
         out = sys.stdout.buffer
-        for line in store.iter_json_lines():
-            out.write(line)
+        if fmt == "ndjson":
+            for line in store.iter_json_lines():
+                out.write(line)
+            return
+        # A JSON list, as `dumps` writes one: the records joined by "," (each is its to_dict() encoded).
+        out.write(b"[")
+        for i, line in enumerate(store.iter_json_lines()):
+            out.write(line[:-1] if i == 0 else b"," + line[:-1])
+        out.write(b"]\n")
     else:
         emit_records(store.iter_records(), fmt)
 
