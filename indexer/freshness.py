@@ -78,17 +78,24 @@ class Freshness:
 
 
 def freshness(r: TrialRecord, today: date | None = None) -> Freshness:
+    return freshness_of(r.overall_status, r.status_verified, r.last_update_posted, r.completion_date, today)
+
+
+def freshness_of(
+    status: str | None, verified: str | None, updated: str | None, completion: str | None, today: date | None = None
+) -> Freshness:
+    """`freshness` of a record's four fields (a CSV export reads them without decoding the record)."""
     today = today or date.today()
-    as_of_field = "status_verified" if r.status_verified else "last_update_posted" if r.last_update_posted else None
-    as_of = r.status_verified or r.last_update_posted
+    as_of_field = "status_verified" if verified else "last_update_posted" if updated else None
+    as_of = verified or updated
     # A month-precision date counts from the end of its month: never older than it could be.
     seen = parse_date(as_of, end=True)
     age = (today - seen).days if seen else None
     reasons: list[str] = []
-    if r.overall_status in OPEN_STATUSES:
-        done = parse_date(r.completion_date, end=True)
+    if status in OPEN_STATUSES:
+        done = parse_date(completion, end=True)
         if done is not None and done < today:
-            reasons.append(f"completion date {r.completion_date} has passed")
+            reasons.append(f"completion date {completion} has passed")
         if age is not None and age > STALE_AFTER_DAYS:
             reasons.append(f"not verified for over {STALE_AFTER_DAYS // 365} years")
         elif age is None:

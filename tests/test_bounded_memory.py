@@ -100,6 +100,29 @@ def test_export_json_streams_the_stored_json(studies: Path, tmp_path: Path, monk
     assert out.read_text(encoding="utf-8") == dumps([r.to_dict() for r in stored]) + "\n"
 
 
+def test_export_csv_reads_the_columns_without_decoding_a_record(
+    studies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same cells as a search's --csv makes of each decoded record, every column of 600 real studies.
+    import io
+
+    from search_cli.output import emit_records
+
+    stored, _ = _stored(studies)
+    expected = io.StringIO()
+    emit_records(stored, "csv", out=expected)
+
+    def no_decoding(*args: object) -> TrialRecord:
+        raise AssertionError("a record was decoded")
+
+    monkeypatch.setattr(TrialRecord, "from_dict", classmethod(no_decoding))
+    out = tmp_path / "export.csv"
+    _trials_to_file(studies, out, "export", "--csv")()
+    got = out.read_text(encoding="utf-8")
+    assert got.splitlines()[0].split(",")[:3] == ["nct_id", "brief_title", "overall_status"]
+    assert got.splitlines() == expected.getvalue().splitlines()  # (the file read back in text mode)
+
+
 class _Counting:
     """A search index that only reads what a rebuild gives it, and notes the memory held once it has read all."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import orjson
 
 from indexer.store.db import Database
 
@@ -25,3 +27,55 @@ def briefs(db: Database, ids: Iterable[str]) -> dict[str, TrialBrief]:
         " json_extract(record, '$.source_url') FROM records"
     )
     return {row[0]: TrialBrief(*row) for row in db.by_ids(select, ids)}
+
+
+class TrialSummary(NamedTuple):
+    """The fields a CSV row of a trial gives (`search_cli.output.CSV_COLUMNS`), as its JSON has them."""
+
+    nct_id: str
+    brief_title: str | None
+    overall_status: str | None
+    phases: list[str] | None
+    study_type: str | None
+    conditions: list[str] | None
+    interventions: list[dict[str, Any]] | None  # their names are the column
+    lead_sponsor: str | None
+    enrollment: int | None
+    min_age_years: float | None
+    max_age_years: float | None
+    sex: str | None
+    healthy_volunteers: bool | None
+    start_date: str | None
+    completion_date: str | None
+    last_update_posted: str | None
+    status_verified: str | None
+    source_url: str | None
+
+
+_FIELDS = (
+    "brief_title",
+    "overall_status",
+    "phases",
+    "study_type",
+    "conditions",
+    "interventions",
+    "lead_sponsor",
+    "enrollment",
+    "eligibility.min_age_years",
+    "eligibility.max_age_years",
+    "eligibility.sex",
+    "eligibility.healthy_volunteers",
+    "start_date",
+    "completion_date",
+    "last_update_posted",
+    "status_verified",
+    "source_url",
+)
+_PATHS = ", ".join(f"'$.{p}'" for p in _FIELDS)
+
+
+def summaries(db: Database) -> Iterator[TrialSummary]:
+    """Every record's summary in id order, read by SQLite from the JSON: no record is decoded (`export --csv`
+    at 500k took 155 s decoding each). One json_extract of every path: SQLite parses each record once."""
+    for nct_id, fields in db.execute(f"SELECT nct_id, json_extract(record, {_PATHS}) FROM records ORDER BY nct_id"):
+        yield TrialSummary(nct_id, *orjson.loads(fields))
