@@ -52,26 +52,9 @@ class TrialSummary(NamedTuple):
     source_url: str | None
 
 
-_FIELDS = (
-    "brief_title",
-    "overall_status",
-    "phases",
-    "study_type",
-    "conditions",
-    "interventions",
-    "lead_sponsor",
-    "enrollment",
-    "eligibility.min_age_years",
-    "eligibility.max_age_years",
-    "eligibility.sex",
-    "eligibility.healthy_volunteers",
-    "start_date",
-    "completion_date",
-    "last_update_posted",
-    "status_verified",
-    "source_url",
-)
-_PATHS = ", ".join(f"'$.{p}'" for p in _FIELDS)
+# Each field's path in the record's JSON, in TrialSummary's order (its id is the row's key).
+_IN_ELIGIBILITY = frozenset({"min_age_years", "max_age_years", "sex", "healthy_volunteers"})
+_PATHS = ", ".join(f"'$.{'eligibility.' * (f in _IN_ELIGIBILITY)}{f}'" for f in TrialSummary._fields[1:])
 
 
 def summaries(db: Database) -> Iterator[TrialSummary]:
