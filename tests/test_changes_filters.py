@@ -51,3 +51,26 @@ def test_a_page_of_a_fields_events_is_the_newest_of_them(
         assert store.events.query(recorded_since=recorded, limit=9, offset=2) == later[2:11]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("few", [20_000, 0])  # the events' trials checked by the search, or the search's listed
+@pytest.mark.parametrize(
+    ("filters", "since"), [(("--condition", "cancer"), "2015-01-01"), (("--status", "completed"), "2010-01-01")]
+)
+def test_changes_narrowed_by_search_filters_are_the_events_of_the_trials_the_search_finds(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch, few: int, filters: tuple[str, str], since: str
+) -> None:
+    from indexer.history import changes
+
+    monkeypatch.setattr(changes, "FEW_TRIALS", few)
+    trials = Trials(store_path.parent)
+    found = {r["nct_id"] for r in trials.json("search", *filters, "--limit", "1000")}
+    assert 0 < len(found) < 1000
+    store = RecordStore(store_path, readonly=True)
+    try:
+        wanted = [e.to_dict() for e in store.events.query(since=since) if e.nct_id in found]
+    finally:
+        store.close()
+    assert wanted
+    got = trials.json("changes", "--since", since, *filters, "--limit", "500")
+    assert got == wanted[:500]

@@ -40,15 +40,18 @@ def changes_page(
     for t in types:
         if t not in EVENT_TYPES:
             raise params.BadParameter("event", f"{t!r} is not an event type; use one of {', '.join(EVENT_TYPES)}")
-    ids = tracking.matching_ids(cat, p.query())
     # The page itself, and one more event to say whether there are more: OFFSET in SQL, so page 50
     # reads no more rows into Python than page 1.
     registry_since, recorded = changes_since(since, recorded_since)
+    field_asked = params.text("field", field)
+    ids = tracking.matching_ids(
+        cat, p.query(), since=registry_since, recorded_since=recorded, types=types, field=field_asked
+    )
     rows = cat.store.events.query(
         since=registry_since,
         recorded_since=recorded,
         types=types,
-        field=params.text("field", field),
+        field=field_asked,
         ids=ids,
         limit=p.limit + 1,
         offset=(p.page - 1) * p.limit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -149,13 +150,37 @@ def _real_day(day: str, given: str) -> str:
         raise ValueError(f"{given!r} is no day of the calendar; use {SINCE_FORMS}") from None
 
 
-def matching_ids(catalog: Catalog, query: SearchQuery) -> list[str] | None:
-    """Every trial the query's filters match (for narrowing events), or None when it has no filter."""
+# Trials whose events a search's filters are checked on, at most: more, and the search lists its own.
+FEW_TRIALS = 20_000
+
+
+def matching_ids(
+    catalog: Catalog,
+    query: SearchQuery,
+    *,
+    since: str | None = None,
+    recorded_since: str | None = None,
+    types: Sequence[str] = (),
+    field: str | None = None,
+) -> list[str] | None:
+    """The trials whose events these search filters keep, or None when the query has no filter. When the
+    events' own filters (since, type, field) leave few trials, the search is asked which of those it
+    matches: `changes --since yesterday --condition cancer` at 500k listed every cancer trial first."""
     if not (
         query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
         or query.age is not None or query.sex or query.text or query.near or query.countries or query.fresh
     ):  # fmt: skip
         return None
+    among = catalog.store.events.trials(
+        since=since, recorded_since=recorded_since, types=types, field=field, most=FEW_TRIALS
+    )
+    if among is not None:
+        if query.ids:
+            among = [i for i in among if i in set(query.ids)]
+        if not among:
+            return []
+        narrowed = dataclasses.replace(query, ids=tuple(among), limit=len(among), offset=0)
+        return [h.nct_id for h in catalog.search_ids(narrowed).hits]
     first = catalog.search_ids(dataclasses.replace(query, limit=1, offset=0))
     if first.total == 0:
         return []

@@ -42,6 +42,29 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
 _PROBE = 5000
 
 
+def _filters(
+    since: str | None, recorded_since: str | None, types: Sequence[str], field: str | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (and their parameters) of the events' own filters."""
+    where, params = ["1"], []  # type: tuple[list[str], list[Any]]
+    if since:
+        where.append("date >= ?")
+        params.append(since)
+    if recorded_since:
+        where.append("recorded_at >= ?")
+        params.append(recorded_since)
+    if types:
+        where.append(f"type IN ({','.join('?' * len(types))})")
+        params.extend(types)
+    if field:
+        # The field or a part of it ("eligibility.criteria_text", "locations[2]"), as ranges of the
+        # (field, date) index: '/' and '\\' are the characters after '.' and '['.
+        field = field.lower()
+        where.append("(field = ? OR (field > ? AND field < ?) OR (field > ? AND field < ?))")
+        params.extend([field, f"{field}.", f"{field}/", f"{field}[", f"{field}\\"])
+    return where, params
+
+
 class EventLog:
     def __init__(self, db: Database):
         self._db = db
@@ -62,23 +85,10 @@ class EventLog:
         """Events newest first; every filter, the limit and the offset (a page) run in SQL.
 
         `since` compares registry dates, `recorded_since` when the events were recorded here."""
-        where, params = ["1"], []  # type: tuple[list[str], list[Any]]
-        if since:
-            where.append("date >= ?")
-            params.append(since)
-        if recorded_since:
-            where.append("recorded_at >= ?")
-            params.append(recorded_since)
+        if ids is not None and not ids:
+            return []
+        where, params = _filters(since, recorded_since, types, field)
         by_filter = bool(field or recorded_since)
-        if types:
-            where.append(f"type IN ({','.join('?' * len(types))})")
-            params.extend(types)
-        if field:
-            # The field or a part of it ("eligibility.criteria_text", "locations[2]"), as ranges of the
-            # (field, date) index: '/' and '\\' are the characters after '.' and '['.
-            field = field.lower()
-            where.append("(field = ? OR (field > ? AND field < ?) OR (field > ? AND field < ?))")
-            params.extend([field, f"{field}.", f"{field}/", f"{field}[", f"{field}\\"])
         if after_id is not None:
             where.append("id > ?")
             params.append(after_id)
@@ -86,8 +96,6 @@ class EventLog:
             where.append("id <= ?")
             params.append(up_to_id)
         if ids is not None:
-            if not ids:
-                return []
             # One JSON array parameter: no limit on how many ids, unlike one `?` per id.
             where.append("nct_id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(ids)))
@@ -107,6 +115,22 @@ class EventLog:
             sql += " LIMIT ? OFFSET ?"
             params.extend((int(limit), int(offset)))
         return [_event(row) for row in self._db.execute(sql, params)]
+
+    def trials(
+        self,
+        *,
+        since: str | None = None,
+        recorded_since: str | None = None,
+        types: Sequence[str] = (),
+        field: str | None = None,
+        most: int,
+    ) -> list[str] | None:
+        """The trials of the events these filters select (as `query`'s), or None when they are more than
+        `most`: a search's filters are then checked on those few trials, not on every trial they match."""
+        where, params = _filters(since, recorded_since, types, field)
+        sql = f"SELECT DISTINCT nct_id FROM events WHERE {' AND '.join(where)} LIMIT ?"
+        found = [row[0] for row in self._db.execute(sql, [*params, most + 1])]
+        return found if len(found) <= most else None
 
     def for_trial(self, nct_id: str) -> list[StoredEvent]:
         """One trial's events, oldest first."""
