@@ -176,7 +176,8 @@ def matching_ids(
     )
     if among is not None:
         if query.ids:
-            among = [i for i in among if i in set(query.ids)]
+            asked = set(query.ids)
+            among = [i for i in among if i in asked]
         if not among:
             return []
         narrowed = dataclasses.replace(query, ids=tuple(among), limit=len(among), offset=0)
