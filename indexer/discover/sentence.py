@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from indexer.discover.person_words import FAMILY, SEXED
@@ -189,35 +189,40 @@ def read_sentence(
     return Sentence(_tidy(rest), near, years, letter, recruiting, tuple(read))
 
 
-# After a country: ", India", "and India", "or the United Kingdom", each a country if the gazetteer knows it.
+# After a place: ", India", "and India", "or the United Kingdom", "or Chicago": capitalised words.
 _NEXT_COUNTRY = r"\s*(?:,\s*(?:and|or)?|and|or|&)\s+(?:the\s+)?((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,3})"
 
 
-def _list_end(text: str, end: int) -> int:
-    """Where the countries named one after another from `end` on end (`end` itself when none follows;
-    the place box reads the list again: geo.typed.country_list)."""
+def _named_after(text: str, end: int, name_in: Callable[[str], str | None]) -> tuple[list[str], int]:
+    """The names read one after another from `end` on (`name_in`: the longest start of a run of capitalised
+    words that names one), and where they end (`end` itself when none follows)."""
+    names: list[str] = []
+    while (m := _re(_NEXT_COUNTRY).match(text, end)) and (name := name_in(m.group(1))):
+        names.append(name)
+        end = m.start(1) + len(name)
+    return names, end
+
+
+def _country_in(words: str) -> str | None:
+    """The longest start of these words that names a country: "United States", not "United"."""
     from indexer.geo.gazetteer import country_code
 
-    while m := _re(_NEXT_COUNTRY).match(text, end):
-        words = m.group(1).split()
-        # The longest run of its capitalised words that names a country: "United States", not "United".
-        name = next((n for i in range(len(words), 0, -1) if country_code(n := " ".join(words[:i]))), None)
-        if name is None:
-            break
-        end = m.start(1) + len(name)
-    return end
+    parts = words.split()
+    return next((n for i in range(len(parts), 0, -1) if country_code(n := " ".join(parts[:i]))), None)
+
+
+def _list_end(text: str, end: int) -> int:
+    """Where the countries named one after another from `end` on end (the place box reads the list again:
+    geo.typed.country_list)."""
+    return _named_after(text, end, _country_in)[1]
 
 
 def _cities_after(text: str, end: int) -> tuple[list[str], int]:
     """The cities named after the place read ("near Boston or Chicago", "in Paris, Lyon and Nice") and where
-    they end: a city of 100,000 people under its own name, or "City, Region"."""
+    they end: a city of 100,000 people under its own name (place_said.read_city)."""
     from indexer.discover.place_said import read_city
 
-    names: list[str] = []
-    while (m := _re(_NEXT_COUNTRY).match(text, end)) and (name := read_city(m.group(1))):
-        names.append(name)
-        end = m.start(1) + len(name)
-    return names, end
+    return _named_after(text, end, read_city)
 
 
 def read_search(
