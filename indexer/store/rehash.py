@@ -40,10 +40,10 @@ def _in_chunks(
         last = tuple(rows[-1][: len(key)])
 
 
-def _rewrite_latest(db: Database, rows: Iterable[tuple[str, int, str]], fix: Fix) -> list[str]:
-    """Rewrite these (id, version, JSON) rows of `records` and their version's hash; the ids rewritten."""
+def _rewrite_latest(db: Database, rows: Iterable[tuple[str, str]], fix: Fix) -> list[str]:
+    """Rewrite these (id, JSON) rows of `records` and their newest version's hash; the ids rewritten."""
     done = []
-    for nct_id, _, stored in rows:
+    for nct_id, stored in rows:
         fixed = fix(TrialRecord.from_dict(orjson.loads(stored)))
         if fixed is None:
             continue
@@ -73,8 +73,8 @@ def _rewrite_older(db: Database, rows: Iterable[tuple[str, int, bytes]], fix: Fi
 
 
 def _latest(db: Database) -> Iterator[Any]:
-    """(id, version, JSON) of every record."""
-    return _in_chunks(db, "records", "nct_id, version, record", ("nct_id",))
+    """(id, JSON) of every record."""
+    return _in_chunks(db, "records", "nct_id, record", ("nct_id",))
 
 
 def _older(db: Database) -> Iterator[Any]:
@@ -150,7 +150,7 @@ def resplit_key_headings(db: Database) -> int:
     without it, the next download of each would differ by the fix alone and be reported as a criteria
     change the registry never made. Returns how many trials changed.
     """
-    latest = _in_chunks(db, "records", "nct_id, version, record", ("nct_id",), "instr(record, ?) > 0", (_KEY_ITEM,))
+    latest = _in_chunks(db, "records", "nct_id, record", ("nct_id",), "instr(record, ?) > 0", (_KEY_ITEM,))
     changed = _rewrite_latest(db, latest, _resplit)
     for nct_id in changed:
         older = db.execute(
