@@ -12,8 +12,7 @@ from search_cli.output import CSV_COLUMNS, _SafeCsv
 
 
 def csv_row_of(s: TrialSummary) -> dict[str, Any]:
-    """`csv_row` of a record's summary (`RecordStore.summaries`): the same cells, no record decoded."""
-    names = (i["name"] for i in s.interventions or ())
+    """The CSV cells of a record's summary (`RecordStore.summaries`, or `briefs.summary_of` a record)."""
     return {
         "nct_id": s.nct_id,
         "brief_title": s.brief_title,
@@ -21,7 +20,7 @@ def csv_row_of(s: TrialSummary) -> dict[str, Any]:
         "phases": "|".join(s.phases or ()),
         "study_type": s.study_type,
         "conditions": "|".join(s.conditions or ()),
-        "interventions": "|".join(names),
+        "interventions": "|".join(s.interventions),
         "lead_sponsor": s.lead_sponsor,
         "enrollment": s.enrollment,
         "min_age_years": s.min_age_years,

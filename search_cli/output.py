@@ -75,28 +75,11 @@ def trial_extra(
 
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:
-    e = r.eligibility
-    return {
-        "nct_id": r.nct_id,
-        "brief_title": r.brief_title,
-        "overall_status": r.overall_status,
-        "phases": "|".join(r.phases),
-        "study_type": r.study_type,
-        "conditions": "|".join(r.conditions),
-        "interventions": "|".join(i.name for i in r.interventions),
-        "lead_sponsor": r.lead_sponsor,
-        "enrollment": r.enrollment,
-        "min_age_years": e.min_age_years,
-        "max_age_years": e.max_age_years,
-        "sex": e.sex,
-        "healthy_volunteers": e.healthy_volunteers,
-        "start_date": r.start_date,
-        "completion_date": r.completion_date,
-        "last_update_posted": r.last_update_posted,
-        "status_verified": r.status_verified,
-        "stale": freshness(r).stale,
-        "source_url": r.source_url,
-    }
+    """A record's CSV cells, as `export --csv` makes them of the stored JSON (one mapping of both)."""
+    from indexer.store.briefs import summary_of
+    from search_cli.csv_export import csv_row_of
+
+    return csv_row_of(summary_of(r))
 
 
 # Control characters (terminal escape sequences among them) that registry text has no business sending
