@@ -508,3 +508,21 @@ def test_a_merged_trial_leaves_every_engine(name: str, tmp_path: Path) -> None:
     assert ids(b) == [NCT]
     totals = {r["what"]: r["count"] for r in b.json("stats")}
     assert totals["indexed"] == totals["records"] == 1
+
+
+def test_more_excluded_ids_than_one_terms_query_holds(backend: Backend) -> None:
+    """Trials left out of a search (removed from the registry, merged) can outnumber the 65,536 terms a
+    cluster's terms query takes: every one is still left out, on every backend."""
+    from indexer.catalog import Catalog
+    from indexer.config import load as settings_for
+    from indexer.index.document import SearchQuery
+
+    with Catalog(settings_for(backend.data_dir, engine=backend.engine)) as c:
+        found = [h.nct_id for h in c.search_ids(SearchQuery(text="lupus", limit=1000)).hits]
+        assert len(found) >= 4
+        # Ids no trial has, then half the found ones: those fall past the first 65,536 terms.
+        filler = tuple(f"NCT9{n:07d}" for n in range(70_000))
+        left_out = tuple(found[::2])
+        result = c.search_ids(SearchQuery(text="lupus", limit=1000, exclude_ids=filler + left_out))
+    assert [h.nct_id for h in result.hits] == [i for i in found if i not in left_out]
+    assert result.total == len(found) - len(left_out)

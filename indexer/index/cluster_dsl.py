@@ -25,6 +25,7 @@ from indexer.spelling import american, with_american
 
 # Bump when the mapping or the document shape changes: a new index is then built from the store.
 MAPPING_VERSION = 4  # 4: max_age_end of an ambiguous maximum is its narrower end (agelimits.py)
+MAX_TERMS = 65_536  # index.max_terms_count's default (Elasticsearch and OpenSearch)
 SYNONYM_WEIGHT = 0.5
 # Trialscout's own queries carry their synonyms explicitly (SearchQuery.expansions), as on the
 # embedded index; the synonym filter of the search analyzer would apply them a second time. It
@@ -240,7 +241,12 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         if not must:
             body["bool"]["minimum_should_match"] = 1
     if q.exclude_ids:
-        body["bool"]["must_not"] = [{"terms": {"nct_id": list(q.exclude_ids)}}]
+        ids = list(q.exclude_ids)
+        # A terms query holds at most index.max_terms_count terms (65,536 by default on both engines): a
+        # mirror's removed trials can outnumber it, so the ids go in clauses of that many.
+        body["bool"]["must_not"] = [
+            {"terms": {"nct_id": ids[i : i + MAX_TERMS]}} for i in range(0, len(ids), MAX_TERMS)
+        ]
     return body
 
 
