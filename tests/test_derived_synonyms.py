@@ -74,3 +74,24 @@ def test_a_lone_condition_is_not_a_synonym_of_its_class_of_diseases() -> None:
     assert not same_concept("Prostate Cancer", "Prostatic Diseases")  # holds benign hyperplasia too
     assert not same_concept("Lung Cancer", "Lung Diseases")
     assert not same_concept("Pain", "Chronic Pain")
+
+
+def test_a_long_running_reader_keeps_a_bounded_set_of_looked_up_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `trials serve` no write refreshes looks up the derived groups of each query's words: it keeps at
+    most ASKED_MOST of those keys, and a term's alternatives are the same after it started over."""
+    from indexer.discover.synonyms import StoreSynonyms
+
+    monkeypatch.setattr(StoreSynonyms, "ASKED_MOST", 200, raising=False)
+    with Catalog(load(tmp_path / "data")) as c:
+        ingest_paths(c, FILES)
+        syn = c.synonyms
+        assert isinstance(syn, StoreSynonyms)
+        first = {key(t) for t in syn.expand("pemetrexed")}
+        assert {"alimta", "ly231514"} <= first
+        for n in range(300):  # 300 queries of words no record has, 21 phrases each
+            syn.find_in_text(f"zq{n} wx{n} vy{n} ut{n} sr{n} pq{n}")
+            assert len(syn._asked) <= 200
+        assert {key(t) for t in syn.expand("pemetrexed")} == first
+        assert "flomax" in {key(t) for t in syn.expand("tamsulosin")}

@@ -22,8 +22,13 @@ class StoreSynonyms(Synonyms):
     """The curated and user groups, plus the record-derived groups the store keeps, looked up for
     the keys a query uses only: the cost of a query does not grow with the store."""
 
+    # Keys looked up before starting over from the curated groups: a `trials serve` that no write
+    # refreshes would otherwise keep every phrase of every query it was ever asked.
+    ASKED_MOST = 50_000
+
     def __init__(self, groups: Iterable[Iterable[str]], store: RecordStore):
-        super().__init__(groups)
+        self._base = [list(g) for g in groups]
+        super().__init__(self._base)
         self._store = store
         self._asked: set[str] = set()
         self._all = False
@@ -32,6 +37,9 @@ class StoreSynonyms(Synonyms):
         wanted = set(keys) - self._asked
         if self._all or not wanted:
             return
+        if len(self._asked) + len(wanted) > self.ASKED_MOST:
+            Synonyms.__init__(self, self._base)
+            self._asked = set()
         for k in list(wanted):  # a curated group reaches the derived groups of each of its terms
             gid = self._group_of.get(k)
             if gid is not None:
