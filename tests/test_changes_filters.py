@@ -53,24 +53,45 @@ def test_a_page_of_a_fields_events_is_the_newest_of_them(
         store.close()
 
 
-@pytest.mark.parametrize("few", [20_000, 0])  # the events' trials checked by the search, or the search's listed
+# Which side is listed first: the events' trials (few of them), the search's (more events' trials than it
+# finds), or neither (both many: the newest events a chunk at a time, of 5,000 or of 3 events).
+SIDES = {"events": (20_000, 5_000), "search": (-1, 5_000), "chunks": (0, 5_000), "small chunks": (0, 3)}
+
+
+@pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize(
     ("filters", "since"), [(("--condition", "cancer"), "2015-01-01"), (("--status", "completed"), "2010-01-01")]
 )
 def test_changes_narrowed_by_search_filters_are_the_events_of_the_trials_the_search_finds(
-    store_path: Path, monkeypatch: pytest.MonkeyPatch, few: int, filters: tuple[str, str], since: str
+    store_path: Path, monkeypatch: pytest.MonkeyPatch, side: str, filters: tuple[str, str], since: str
 ) -> None:
+    from indexer.catalog import Catalog
+    from indexer.config import load
     from indexer.history import changes
+    from indexer.index.document import SearchQuery
 
-    monkeypatch.setattr(changes, "FEW_TRIALS", few)
     trials = Trials(store_path.parent)
     found = {r["nct_id"] for r in trials.json("search", *filters, "--limit", "1000")}
     assert 0 < len(found) < 1000
     store = RecordStore(store_path, readonly=True)
     try:
-        wanted = [e.to_dict() for e in store.events.query(since=since) if e.nct_id in found]
+        every = store.events.query(since=since)
     finally:
         store.close()
+    wanted = [e for e in every if e.nct_id in found]
     assert wanted
+    few, at_a_time = SIDES[side]
+    if few < 0:  # between what the search finds and the events' trials
+        few = len(found)
+        assert len({e.nct_id for e in every}) > few
+    monkeypatch.setattr(changes, "FEW_TRIALS", few)
+    monkeypatch.setattr(changes, "EVENTS_AT_A_TIME", at_a_time, raising=False)
     got = trials.json("changes", "--since", since, *filters, "--limit", "500")
-    assert got == wanted[:500]
+    assert got == [e.to_dict() for e in wanted[:500]]
+    # Pages past the first (the web's): the same events, whichever side was listed.
+    option, value = filters
+    query = SearchQuery(conditions=(value,)) if option == "--condition" else SearchQuery(statuses=(value.upper(),))
+    with Catalog(load(store_path.parent)) as c:
+        for limit, offset in ((7, 0), (7, 7), (30, 11)):
+            page = changes.matching_events(c, query, since=since, limit=limit, offset=offset)
+            assert page == wanted[offset : offset + limit], (limit, offset)

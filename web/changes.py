@@ -44,15 +44,13 @@ def changes_page(
     # reads no more rows into Python than page 1.
     registry_since, recorded = changes_since(since, recorded_since)
     field_asked = params.text("field", field)
-    ids = tracking.matching_ids(
-        cat, p.query(), since=registry_since, recorded_since=recorded, types=types, field=field_asked
-    )
-    rows = cat.store.events.query(
+    rows = tracking.matching_events(
+        cat,
+        p.query(),
         since=registry_since,
         recorded_since=recorded,
         types=types,
         field=field_asked,
-        ids=ids,
         limit=p.limit + 1,
         offset=(p.page - 1) * p.limit,
     )

@@ -152,9 +152,19 @@ def _real_day(day: str, given: str) -> str:
 
 # Trials whose events a search's filters are checked on, at most: more, and the search lists its own.
 FEW_TRIALS = 20_000
+# With more trials on both sides, the newest events are read this many at a time and their trials asked of
+# the search, until the page is full: a search that matches over FEW_TRIALS of them fills it in a few.
+EVENTS_AT_A_TIME = 5_000
 
 
-def matching_ids(
+def _narrows(q: SearchQuery) -> bool:
+    return bool(
+        q.conditions or q.drugs or q.statuses or q.phases or q.sponsor or q.age is not None or q.sex
+        or q.text or q.near or q.countries or q.fresh or q.ids
+    )  # fmt: skip
+
+
+def matching_events(
     catalog: Catalog,
     query: SearchQuery,
     *,
@@ -162,29 +172,46 @@ def matching_ids(
     recorded_since: str | None = None,
     types: Sequence[str] = (),
     field: str | None = None,
-) -> list[str] | None:
-    """The trials whose events these search filters keep, or None when the query has no filter. When the
-    events' own filters (since, type, field) leave few trials, the search is asked which of those it
-    matches: `changes --since yesterday --condition cancer` at 500k listed every cancer trial first."""
-    if not (
-        query.conditions or query.drugs or query.statuses or query.phases or query.sponsor
-        or query.age is not None or query.sex or query.text or query.near or query.countries or query.fresh
-    ):  # fmt: skip
-        return None
-    among = catalog.store.events.trials(
-        since=since, recorded_since=recorded_since, types=types, field=field, most=FEW_TRIALS
-    )
+    limit: int,
+    offset: int = 0,
+) -> list[StoredEvent]:
+    """A page of the events these filters select, newest first, of the trials the query's search filters
+    keep. Whichever side is smaller is listed first: the events' trials (`changes --since yesterday
+    --condition cancer`), or the search's (a rare condition over years); when both are many, the newest
+    events a chunk at a time until the page is full."""
+    events = catalog.store.events
+    filters: dict[str, Any] = {"since": since, "recorded_since": recorded_since, "types": types, "field": field}
+    if not _narrows(query):
+        return events.query(**filters, limit=limit, offset=offset)
+    among = events.trials(**filters, most=FEW_TRIALS)
     if among is not None:
-        if query.ids:
-            asked = set(query.ids)
-            among = [i for i in among if i in asked]
-        if not among:
-            return []
-        narrowed = dataclasses.replace(query, ids=tuple(among), limit=len(among), offset=0)
-        return [h.nct_id for h in catalog.search_ids(narrowed).hits]
+        return events.query(**filters, ids=_kept(catalog, query, among), limit=limit, offset=offset)
+    if query.ids:
+        return events.query(**filters, ids=_kept(catalog, query, query.ids), limit=limit, offset=offset)
     first = catalog.search_ids(dataclasses.replace(query, limit=1, offset=0))
     if first.total == 0:
         return []
-    # A search near a place estimates its total; every trial the index holds is a safe bound then.
-    limit = catalog.indexed_count() if first.total_is_estimate else first.total
-    return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=max(limit, 1), offset=0)).hits]
+    if not first.total_is_estimate and first.total <= FEW_TRIALS:
+        listed = catalog.search_ids(dataclasses.replace(query, limit=first.total, offset=0))
+        return events.query(**filters, ids=[h.nct_id for h in listed.hits], limit=limit, offset=offset)
+    kept: list[StoredEvent] = []
+    start = 0
+    while len(kept) < offset + limit:
+        chunk = events.query(**filters, limit=EVENTS_AT_A_TIME, offset=start)
+        found = set(_kept(catalog, query, list(dict.fromkeys(e.nct_id for e in chunk))))
+        kept.extend(e for e in chunk if e.nct_id in found)
+        if len(chunk) < EVENTS_AT_A_TIME:
+            break
+        start += EVENTS_AT_A_TIME
+    return kept[offset : offset + limit]
+
+
+def _kept(catalog: Catalog, query: SearchQuery, among: Sequence[str]) -> list[str]:
+    """Those of these trials (and of the query's own ids, if it names some) the search keeps."""
+    if query.ids:
+        asked = set(query.ids)
+        among = [i for i in among if i in asked]
+    if not among:
+        return []
+    narrowed = dataclasses.replace(query, ids=tuple(among), limit=len(among), offset=0)
+    return [h.nct_id for h in catalog.search_ids(narrowed).hits]

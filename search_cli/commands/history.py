@@ -156,12 +156,9 @@ def changes(
         raise click.BadParameter(str(exc), param_hint="--recorded-since") from None
     limit = options.pop("limit")
     query = query_from_options(None, limit=limit, **options)
-    ids = tracking.matching_ids(
-        app.catalog(), query, since=since, recorded_since=recorded, types=event_types, field=field
-    )
     # One more than asked for, to say whether there are more; the limit runs in SQL.
-    found = app.catalog().store.events.query(
-        since=since, recorded_since=recorded, types=event_types, field=field, ids=ids, limit=limit + 1
+    found = tracking.matching_events(
+        app.catalog(), query, since=since, recorded_since=recorded, types=event_types, field=field, limit=limit + 1
     )
     shown = [e.to_dict() for e in found[:limit]]
     emit_rows(
