@@ -1,46 +1,22 @@
-"""`export --csv`: each record's CSV row from the fields SQLite reads out of its JSON, none decoded."""
+"""`export --csv`: each record's CSV row as the store keeps it (store/csvrows.py), with the day's `stale` cell."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import Any, TextIO
+from datetime import date
+from typing import TextIO
 
-from indexer.freshness import freshness_of
-from indexer.store.briefs import TrialSummary
-from search_cli.output import CSV_COLUMNS, _SafeCsv
-
-
-def csv_row_of(s: TrialSummary) -> dict[str, Any]:
-    """The CSV cells of a record's summary (`RecordStore.summaries`, or `briefs.summary_of` a record)."""
-    return {
-        "nct_id": s.nct_id,
-        "brief_title": s.brief_title,
-        "overall_status": s.overall_status,
-        "phases": "|".join(s.phases or ()),
-        "study_type": s.study_type,
-        "conditions": "|".join(s.conditions or ()),
-        "interventions": "|".join(s.interventions),
-        "lead_sponsor": s.lead_sponsor,
-        "enrollment": s.enrollment,
-        "min_age_years": s.min_age_years,
-        "max_age_years": s.max_age_years,
-        "sex": s.sex,
-        "healthy_volunteers": s.healthy_volunteers,
-        "start_date": s.start_date,
-        "completion_date": s.completion_date,
-        "last_update_posted": s.last_update_posted,
-        "status_verified": s.status_verified,
-        "stale": freshness_of(s.overall_status, s.status_verified, s.last_update_posted, s.completion_date).stale,
-        "source_url": s.source_url,
-    }
+from indexer.csvrow import CSV_COLUMNS, KeptRow, line_of
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
-    """CSV_COLUMNS rows (`csv_row_of`) under their header; how many."""
-    w = _SafeCsv(out or sys.stdout, list(CSV_COLUMNS))
+def write_csv(rows: Iterable[KeptRow], out: TextIO | None = None) -> int:
+    """These kept rows under the CSV_COLUMNS header, as `search --csv` writes `csv_row_of` of a record; how many."""
+    out = out or sys.stdout
+    out.write(",".join(CSV_COLUMNS) + "\r\n")  # the header, as csv.DictWriter writes it: no name needs quoting
+    today = date.today()  # once: the same day for every row, as a search's rows
     count = 0
     for row in rows:
-        w.writerow(row)
+        out.write(line_of(row, today))
         count += 1
     return count

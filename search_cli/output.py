@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -11,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 import orjson
 
+from indexer.csvrow import CONTROL as _CONTROL
+from indexer.csvrow import CSV_COLUMNS
 from indexer.freshness import freshness
 from indexer.geo.near import near_fields
 from indexer.history.removal import removal_fields
@@ -18,28 +19,6 @@ from indexer.record import TrialRecord
 
 if TYPE_CHECKING:
     from indexer.store.removals import Removal
-
-CSV_COLUMNS = (
-    "nct_id",
-    "brief_title",
-    "overall_status",
-    "phases",
-    "study_type",
-    "conditions",
-    "interventions",
-    "lead_sponsor",
-    "enrollment",
-    "min_age_years",
-    "max_age_years",
-    "sex",
-    "healthy_volunteers",
-    "start_date",
-    "completion_date",
-    "last_update_posted",
-    "status_verified",
-    "stale",
-    "source_url",
-)
 
 
 def status_text(status: str | None) -> str:
@@ -76,15 +55,10 @@ def trial_extra(
 
 def csv_row(r: TrialRecord) -> dict[str, Any]:
     """A record's CSV cells, as `export --csv` makes them of the stored JSON (one mapping of both)."""
+    from indexer.csvrow import csv_row_of
     from indexer.store.briefs import summary_of
-    from search_cli.csv_export import csv_row_of
 
     return csv_row_of(summary_of(r))
-
-
-# Control characters (terminal escape sequences among them) that registry text has no business sending
-# to a terminal: tables and CSV drop them; JSON escapes them anyway.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:

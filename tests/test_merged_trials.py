@@ -140,7 +140,7 @@ def test_the_upgrade_merges_the_trials_an_older_store_left_without_pages(
         c.store.set_meta("schema_version", "11")
 
     with Catalog(load(data)) as c:  # opening it upgrades it
-        assert c.store.get_meta("schema_version") == "13"
+        assert c.store.get_meta("schema_version") == "14"
         assert c.store.count() == 1 and c.store.resolve(PROVISIONAL) == NCT
         assert [(e.id, e.type) for e in c.store.events.for_trial(NCT)] == kept[NCT]
         after = [(e.id, e.type) for e in c.store.events.for_trial(PROVISIONAL)]

@@ -168,7 +168,7 @@ def test_a_schema_8_store_is_rehashed_and_a_reordered_download_stays_unchanged(t
     shutil.copy(V8, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "14"
         records = list(store.iter_records())
         assert len(records) == 10
         hashes = store.content_hashes(r.nct_id for r in records)

@@ -31,7 +31,7 @@ def test_a_version_1_store_upgrades_in_place(tmp_path: Path) -> None:
     shutil.copy(V1, data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "14"
         assert store.count() == 4 and len(store.history("NCT02798588")) == 4
         # 2 -> 3: the facet table and the record-derived synonym groups are filled from the records.
         records = list(store.iter_records())
@@ -218,7 +218,7 @@ def test_a_schema_10_store_takes_the_criteria_splitters_fix_as_no_change(
     today = {r.nct_id: r for f in files for r in parse_document(f.read_bytes(), filename=str(f)).records}
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "14"
         stored = {r.nct_id: r for r in store.iter_records()}
         assert set(stored) == set(today)
         for nct, record in today.items():  # the stored criteria are today's split, items 10 and on included
@@ -319,7 +319,7 @@ def test_the_schema_13_upgrade_sets_the_records_version_an_older_version_left_be
     shutil.copy(FIXTURES / "store_v12_historical" / "trials.sqlite", data / "trials.sqlite")
     store = RecordStore(data / "trials.sqlite")  # opening it upgrades it
     try:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "13"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "14"
         assert _record_and_newest_version(store, "NCT00734539") == (2, 2)
         assert store.pending_deletions() == []
     finally:

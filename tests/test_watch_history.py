@@ -93,7 +93,7 @@ def test_a_store_from_before_schema_10_still_reports_what_its_watch_has_not_seen
     data_dir.mkdir()
     shutil.copy(FIXTURES / "store_v8" / "trials.sqlite", data_dir / "trials.sqlite")  # schema 8, all 4 versions
     with Catalog(load(data_dir)) as catalog:  # opening it upgrades it
-        assert catalog.store.get_meta("schema_version") == "13"
+        assert catalog.store.get_meta("schema_version") == "14"
         catalog.reindex()
         by_version: dict[int | None, list[int]] = {}
         for e in catalog.store.events.for_trial(STUDY):
@@ -118,7 +118,7 @@ def test_the_upgrade_gives_new_events_ids_past_every_watch_mark(tmp_path: Path) 
     data_dir.mkdir()
     shutil.copy(FIXTURES / "store_v8_watch_ahead" / "trials.sqlite", data_dir / "trials.sqlite")
     with Catalog(load(data_dir)) as catalog:
-        assert catalog.store.get_meta("schema_version") == "13"
+        assert catalog.store.get_meta("schema_version") == "14"
         with catalog.writer() as w:
             assert w.mark_removed(STUDY, "404 when asked by id")
         assert min(e.id for e in catalog.store.events.for_trial(STUDY) if e.type == "removed") > 56

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import orjson
@@ -31,7 +31,7 @@ def briefs(db: Database, ids: Iterable[str]) -> dict[str, TrialBrief]:
 
 
 class TrialSummary(NamedTuple):
-    """The fields a CSV row of a trial gives (`search_cli.output.CSV_COLUMNS`), as its JSON has them."""
+    """The fields a CSV row of a trial gives (`indexer.csvrow.CSV_COLUMNS`), as its JSON has them."""
 
     nct_id: str
     brief_title: str | None
@@ -53,23 +53,23 @@ class TrialSummary(NamedTuple):
     source_url: str | None
 
 
-# Each field's path in the record's JSON, in TrialSummary's order (its id is the row's key).
+# Each field's path in the record's JSON, in TrialSummary's order (its id is the row's key): SQLite reads
+# them all at once with `json_extract(record, SUMMARY_PATHS)`, parsing the record once.
 _IN_ELIGIBILITY = frozenset({"min_age_years", "max_age_years", "sex", "healthy_volunteers"})
-_PATHS = ", ".join(f"'$.{'eligibility.' * (f in _IN_ELIGIBILITY)}{f}'" for f in TrialSummary._fields[1:])
+SUMMARY_PATHS = ", ".join(f"'$.{'eligibility.' * (f in _IN_ELIGIBILITY)}{f}'" for f in TrialSummary._fields[1:])
+_INTERVENTIONS = TrialSummary._fields.index("interventions") - 1
 
 
-def summaries(db: Database) -> Iterator[TrialSummary]:
-    """Every record's summary in id order, read by SQLite from the JSON: no record is decoded (`export --csv`
-    at 500k took 155 s decoding each). One json_extract of every path: SQLite parses each record once."""
-    at = TrialSummary._fields.index("interventions") - 1
-    for nct_id, fields in db.execute(f"SELECT nct_id, json_extract(record, {_PATHS}) FROM records ORDER BY nct_id"):
-        values = orjson.loads(fields)
-        values[at] = [i["name"] for i in values[at] or ()]
-        yield TrialSummary(nct_id, *values)
+def summary_from(nct_id: str, fields: str) -> TrialSummary:
+    """A record's summary from what `json_extract(record, SUMMARY_PATHS)` read of its JSON: no record is
+    decoded (`export --csv` at 500k took 155 s decoding each)."""
+    values = orjson.loads(fields)
+    values[_INTERVENTIONS] = [i["name"] for i in values[_INTERVENTIONS] or ()]
+    return TrialSummary(nct_id, *values)
 
 
 def summary_of(r: TrialRecord) -> TrialSummary:
-    """The summary of a record in hand (a search's --csv), as `summaries` reads it from the store."""
+    """The summary of a record in hand, as `summary_from` reads it from the stored JSON."""
     e = r.eligibility
     return TrialSummary(
         r.nct_id,

@@ -15,7 +15,7 @@ from indexer.store.removals import Removal, removals_among
 from indexer.store.trialids import TrialIds
 
 if TYPE_CHECKING:
-    from indexer.store.briefs import TrialBrief, TrialSummary
+    from indexer.store.briefs import TrialBrief
     from indexer.store.merging import Merger
     from indexer.store.versions import Version
 
@@ -92,12 +92,6 @@ class RecordReads:
             return
         for (rec,) in self._db.execute("SELECT record FROM records ORDER BY nct_id"):
             yield TrialRecord.from_dict(orjson.loads(rec))
-
-    def summaries(self) -> Iterator[TrialSummary]:
-        """Every record's CSV fields in id order, read by SQLite from the JSON (`briefs.summaries`)."""
-        from indexer.store.briefs import summaries  # `export --csv` only
-
-        yield from summaries(self._db)
 
     def iter_json_lines(self) -> Iterator[bytes]:
         """Every record's stored JSON as one UTF-8 line (newline included), in id order, never decoded (export)."""

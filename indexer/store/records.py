@@ -29,6 +29,7 @@ from indexer.store.vocabulary import Vocabulary
 if TYPE_CHECKING:
     from indexer.history.events import Event
     from indexer.store.crawlstate import CrawlStates
+    from indexer.store.csvrows import CsvRows
     from indexer.store.eventlog import EventLog
     from indexer.store.failures import FailureLog
     from indexer.store.watches import WatchStore
@@ -85,6 +86,13 @@ class RecordStore(RecordReads, RawDocuments, PageRecords, IndexPending):
         return CrawlStates(self._db)
 
     @cached_property
+    def csv_rows(self) -> CsvRows:
+        """Each record's CSV row (`export --csv`), kept with it."""
+        from indexer.store.csvrows import CsvRows
+
+        return CsvRows(self._db)
+
+    @cached_property
     def events(self) -> EventLog:
         from indexer.store.eventlog import EventLog
 
@@ -134,6 +142,7 @@ class RecordStore(RecordReads, RawDocuments, PageRecords, IndexPending):
             self.synonyms.learn(record)
         self.mesh.apply(self._filed.values(), (filing(r) for r in self._stored.values()))
         self.likeness.put(self._stored.values())
+        self.csv_rows.put(self._stored.values())
 
     def _remember_filing(self, nct_id: str, old: dict[str, Any] | None) -> None:
         # The MeSH counts hold what the committed rows file: take back the row (decoded) as it was before

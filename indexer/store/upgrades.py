@@ -186,6 +186,15 @@ def _v12_to_v13(db: Database) -> None:
     )
 
 
+def _v13_to_v14(db: Database) -> None:
+    # New: each record's CSV row (store/csvrows.py), filled once here from the records' JSON and kept by
+    # every write after.
+    from indexer.store.csvrows import CsvRows
+
+    create_tables(db)
+    CsvRows(db).rebuild()
+
+
 # From version N to N + 1; each runs in the upgrade's one transaction.
 UPGRADES: dict[int, Callable[[Database], None]] = {
     1: _v1_to_v2,
@@ -200,4 +209,5 @@ UPGRADES: dict[int, Callable[[Database], None]] = {
     10: _v10_to_v11,
     11: _v11_to_v12,
     12: _v12_to_v13,
+    13: _v13_to_v14,
 }

@@ -112,10 +112,10 @@ def export(app: AppContext, fmt: str) -> None:
         for i, line in enumerate(store.iter_json_lines()):
             out.write(line[:-1] if i == 0 else b"," + line[:-1])
         out.write(b"]\n")
-    else:  # CSV: each record's columns as SQLite reads them from its JSON
-        from search_cli.csv_export import csv_row_of, write_csv
+    else:  # CSV: each record's row as the store keeps it, none decoded nor its JSON parsed
+        from search_cli.csv_export import write_csv
 
-        write_csv(map(csv_row_of, store.summaries()))
+        write_csv(store.csv_rows)
 
 
 @click.command()
