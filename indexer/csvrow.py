@@ -76,7 +76,11 @@ def csv_row_of(s: TrialSummary) -> dict[str, Any]:
 
 def _safe_cells(row: dict[str, Any], columns: tuple[str, ...] | list[str]) -> list[Any]:
     """A row's cells in these columns as a CSV list writes them: text without control characters."""
-    return [CONTROL.sub("", v) if isinstance(v, str) else v for v in (row.get(c) for c in columns)]
+    # isprintable() is True of most text, and never of text holding a control character.
+    return [
+        (v if v.isprintable() else CONTROL.sub("", v)) if isinstance(v, str) else v
+        for v in (row.get(c) for c in columns)
+    ]
 
 
 class KeptRow(NamedTuple):
@@ -93,21 +97,18 @@ class KeptRow(NamedTuple):
 
 def kept_row(s: TrialSummary) -> KeptRow:
     """The text `csv_row_of(s)` gives in a CSV list, kept with the record when it is written (store/csvrows.py)."""
-    cells = _safe_cells(csv_row_of(s), CSV_COLUMNS)
-    head = _encoded(cells[:_STALE])
-    # Led by an empty cell: a row of one empty cell alone is written '""', in a row it is nothing.
-    tail = _encoded(["", *cells[_STALE + 1 :]])[1:]
-    return KeptRow(s.nct_id, head, tail, s.overall_status, s.status_verified, s.last_update_posted, s.completion_date)
-
-
-def _encoded(cells: list[Any]) -> str:
-    """Cells as csv.DictWriter writes them in a row (the dialect of every CSV list), without the line end."""
-    import csv  # loaded by the writes of records and --csv only
+    import csv  # loaded by the writes of records only
     import io
 
+    cells = _safe_cells(csv_row_of(s), CSV_COLUMNS)
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(cells)
-    return buffer.getvalue()[:-2]
+    # As csv.DictWriter writes every CSV list: the cells before `stale` a row, those after it another, led
+    # by an empty cell (a row of one empty cell alone is written '""'; in a row it is nothing). No cell
+    # holds a "\r" (a control character), so "\r\n" ends a row.
+    csv.writer(buffer).writerows((cells[:_STALE], ["", *cells[_STALE + 1 :]]))
+    head, tail, _ = buffer.getvalue().split("\r\n")
+    dates = (s.status_verified, s.last_update_posted, s.completion_date)
+    return KeptRow(s.nct_id, head, tail[1:], s.overall_status, *dates)
 
 
 def line_of(row: KeptRow | tuple[Any, ...], today: date) -> str:
