@@ -20,6 +20,7 @@ from indexer.index.document import (
     mesh_key,
     sex_values,
 )
+from indexer.index.joined import as_joined
 from indexer.index.tantivy_geo import box_query
 from indexer.index.words import required_words
 from indexer.spelling import american, with_american
@@ -66,14 +67,15 @@ _LIKE_STOP_WORDS = frozenset(
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
 
-def quote_text(text: str) -> str:
+def quote_text(text: str, *, joined: bool = False) -> str:
     """User text as a tantivy query that has no operators: each word a quoted phrase.
 
     Quoting keeps `IL-2` together as the phrase "il 2" and makes `AND`, `title:`, `*`
-    or an unbalanced quote plain words instead of query syntax.
+    or an unbalanced quote plain words instead of query syntax. `joined`: a word that is a word and a
+    number ("IL-2") is its term of the `joined` field instead, which holds the pairs of every text field.
     """
     words = [w for w in text.split() if _WORD_RE.search(w)]
-    return " ".join('"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
+    return " ".join((joined and as_joined(w)) or '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
 
 
 @functools.cache
@@ -102,15 +104,25 @@ class QueryBuilder:
         self.schema = schema
 
     def text(
-        self, text: str, fields: Sequence[str], *, all_words: bool, weights: dict[str, float] | None = None
+        self,
+        text: str,
+        fields: Sequence[str],
+        *,
+        all_words: bool,
+        weights: dict[str, float] | None = None,
+        joined: bool = False,
     ) -> Query | None:
         """The words in these fields, any of them or (`all_words`) all. A British spelling counts as
-        its American one too: as an alternative word, or all words in one spelling or the other."""
+        its American one too: as an alternative word, or all words in one spelling or the other.
+
+        `joined` (only where the query filters, and `fields` are all the text fields): a word that is a
+        word and a number matches as its one `joined` term, which finds the same trials as its phrase."""
         boosts = {f: (weights or TEXT_FIELDS).get(f, 1.0) for f in fields}
         options = (text, american(text)) if all_words else (with_american(text),)
+        joined = joined and set(fields) == set(TEXT_FIELDS)
         queries = [
             self.index.parse_query(quoted, list(fields), field_boosts=boosts, conjunction_by_default=all_words)
-            for quoted in dict.fromkeys(map(quote_text, options))
+            for quoted in dict.fromkeys(quote_text(o, joined=joined) for o in options)
             if quoted
         ]
         return _either(queries)
@@ -183,7 +195,9 @@ class QueryBuilder:
                 ]
                 required = []
                 for words in required_words(q):  # they filter; `should` ranks
-                    options = [p for p in (self.text(a, list(weights), all_words=True) for a in words) if p]
+                    options = [
+                        p for p in (self.text(a, list(weights), all_words=True, joined=True) for a in words) if p
+                    ]
                     if options:
                         either = Query.boolean_query([(Occur.Should, p) for p in options])
                         required.append((Occur.Must, Query.const_score_query(either, 0.0)))

@@ -1,0 +1,78 @@
+"""A word and the number after it ("interleukin-2") is one term of the index: a search that requires it
+reads that term, and finds the trials its phrase finds, hyphenated, spaced or parted otherwise."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import tantivy
+from tantivy import Query
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.index.document import TEXT_FIELDS, SearchQuery, index_document
+from indexer.index.joined import as_joined, pairs
+from indexer.index.tantivy_index import TantivyIndex
+from indexer.index.tantivy_query import QueryBuilder
+from tests.conftest import Trials, shared
+
+
+def test_pairs_are_the_adjacent_tokens_of_a_phrase() -> None:
+    text = "Low-dose IL-2 (interleukin 2) for COVID-19 in adults aged 18-65; IL2 and type II are no pairs"
+    assert pairs(text) == ["il 2", "interleukin 2", "covid 19", "age 18", "18 65"]
+    assert as_joined("IL-2") == 'joined:"il 2"' and as_joined("interleukins-2,") == 'joined:"interleukin 2"'
+    assert [as_joined(w) for w in ("IL2", "IL-2R", "2-IL", "IL-2-receptor", "lupus")] == [None] * 5
+
+
+def test_a_token_the_index_drops_parts_the_pair() -> None:
+    # en_stem drops a token of 40 bytes or more (20 two-byte letters) and leaves its place empty: the
+    # number after it follows no word, as a phrase query over the field sees it.
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("t", tokenizer_name="en_stem")
+    index = tantivy.Index(b.build())
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for n in (19, 20):
+        writer.add_document(tantivy.Document(t=f"alpha {'é' * n} 3"))
+    writer.commit()
+    index.reload()
+    searcher = index.searcher()
+    assert searcher.search(index.parse_query('"alpha 3"', ["t"]), 5).count == 0  # not even past a gap
+    assert searcher.search(index.parse_query(f'"{"é" * 19} 3"', ["t"]), 5).count == 1
+    assert pairs(f"alpha {'é' * 19} 3") == [f"{'é' * 19} 3"]
+    assert pairs(f"alpha {'é' * 20} 3") == []
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    data = tmp_path_factory.mktemp("joined")
+    Trials(data)("--quiet", "ingest", str(shared("ctgov", "xml")))
+    return Catalog(load(data))
+
+
+def test_a_required_pair_is_one_term(catalog: Catalog) -> None:
+    index = catalog.index
+    assert isinstance(index, TantivyIndex)
+    build = QueryBuilder(index.index, index.schema)
+    required = build.text("interleukin-2", list(TEXT_FIELDS), all_words=True, joined=True)
+    assert repr(required) == repr(Query.term_query(index.schema, "joined", "interleukin 2"))
+    # In fewer fields than the `joined` field holds, the phrase stays.
+    assert "PhraseQuery" in repr(build.text("interleukin-2", ["title"], all_words=True, joined=True))
+
+
+@pytest.mark.parametrize(("word", "number"), [("interleukin", "2"), ("il", "6"), ("covid", "19"), ("type", "2")])
+def test_a_required_pair_finds_every_way_it_is_written(catalog: Catalog, word: str, number: str) -> None:
+    records = [catalog.get(p.stem) for p in shared("ctgov", "xml").glob("NCT*.xml")]
+    # Independent oracle: the word (or its plural) and the number as whole words with only punctuation
+    # or spaces between, in any text field of the trial's document.
+    written = re.compile(rf"(?<![^\W_]){word}s?([\W_]+){number}(?![^\W_])", re.I)
+    seps: dict[str, set[str]] = {}
+    for r in filter(None, records):
+        doc = index_document(r)
+        for field in TEXT_FIELDS:
+            for m in written.finditer(doc[field]):
+                seps.setdefault(r.nct_id, set()).add(m.group(1))
+    result = catalog.index.search(SearchQuery(text=f"{word}-{number}", every_word=True, limit=1000))
+    assert {h.nct_id for h in result.hits} == set(seps) and result.total == len(seps)
+    if word == "interleukin":  # the real records write it hyphenated and spaced
+        assert {"-", " "} <= set().union(*seps.values())
