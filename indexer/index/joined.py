@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from itertools import compress
 
 import tantivy
 
@@ -48,11 +49,13 @@ def pairs(text: str) -> list[str]:
 
     Split once and only the words before a number stemmed (cached): stemming the whole text cost 3x."""
     split = _tokens().analyze(text)
+    # Only the tokens str.isdigit finds (in C, by compress) are looked at: a Python test of every token
+    # was a sixth of the field's cost.
     return [
         f"{_stem(split[i - 1])} {split[i]}"
-        for i in range(1, len(split))
+        for i in compress(range(len(split)), map(str.isdigit, split))
         # A word en_stem drops leaves its place empty: the number after it follows no word.
-        if _number(split[i]) and _kept(split[i - 1])
+        if i and _number(split[i]) and _kept(split[i - 1])
     ]
 
 
