@@ -146,3 +146,29 @@ def test_items_ten_and_on_are_siblings_of_item_nine() -> None:
     # Only the two bulleted sub-lists ("the following laboratory values:", "specifically:") nest.
     nested = len(re.findall(r"(?m)^\s*\d+\..*\n\n(?=\s+\* )", text))
     assert sum(bool(c.children) for c in inclusion + exclusion) == nested == 2
+
+
+def test_bullet_pattern_takes_the_indentation_whole_and_matches_as_with_backtracking() -> None:
+    """`\\s*+` (no giving back) matches each line exactly as `\\s*` did: every line of the real legacy XML
+    text blocks, and lines of blanks and markers of every kind (Unicode blanks included)."""
+    import itertools
+
+    from indexer.parsers.criteria import _BULLET_RE
+    from tests.conftest import shared
+
+    backtracking = re.compile(_BULLET_RE.pattern.replace(r"^(\s*+)", r"^(\s*)", 1), _BULLET_RE.flags)
+    assert backtracking.pattern != _BULLET_RE.pattern
+    lines = [
+        line
+        for path in sorted(shared("ctgov", "xml").glob("*.xml"))
+        for line in re.findall(r"(?s)<textblock>(.*?)</textblock>", path.read_text(encoding="utf-8"))
+        for line in line.splitlines()
+    ]
+    pieces = [" ", "\t", "\u00a0", "\u2003", "-", "*", "•", "1.", "(a)", "ii.", "iv)", "A", "x", "(", "10"]
+    lines += ["".join(combo) for n in range(1, 5) for combo in itertools.product(pieces, repeat=n)]
+    assert len(lines) > 50_000
+    for line in lines:
+        new, old = _BULLET_RE.match(line), backtracking.match(line)
+        assert (new and (new.span(), new.groups(), new.lastgroup)) == (
+            old and (old.span(), old.groups(), old.lastgroup)
+        )

@@ -15,8 +15,10 @@ _HEADING_RE = re.compile(
     r"(?:\s+(?:criteria|criterion))?(?:\s+(?:for|of|at|in)\s+[^:]{1,60})?\s*[:：]?\s*(.*)$",
     re.I,
 )
+# The indentation is taken whole (`\s*+`): no marker starts with a blank, so giving some back never
+# matches, and a line that is no item (a wrapped line's indented rest) was tried at every indent.
 _BULLET_RE = re.compile(
-    r"^(\s*)(?:(?P<sym>[*\-•·▪◦‣–—+](?=\s)|[•·▪◦‣](?=\S)|-(?=[A-Z]))|(?P<num>\(?\d{1,2}[.)](?!\d))|"
+    r"^(\s*+)(?:(?P<sym>[*\-•·▪◦‣–—+](?=\s)|[•·▪◦‣](?=\S)|-(?=[A-Z]))|(?P<num>\(?\d{1,2}[.)](?!\d))|"
     r"(?P<alpha>\(?[a-zA-Z][.)])|(?P<roman>\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]))\s*(?=\S)",
     re.I,
 )
