@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.record import Criterion
+from indexer.record_new import new_criterion
 
 # "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION CRITERIA:", "Inclusion:" ...
 _HEADING_RE = re.compile(
@@ -50,8 +51,8 @@ class _Node:
         if "\\" in text:
             text = _MD_ESCAPE_RE.sub(r"\1", text)
         if not self.children:  # most items: no generator for nothing
-            return Criterion(text)
-        return Criterion(text, tuple([c.freeze() for c in self.children if c.parts]))
+            return new_criterion(text)
+        return new_criterion(text, tuple([c.freeze() for c in self.children if c.parts]))
 
 
 def split_criteria(text: str | None) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:

@@ -14,14 +14,21 @@ from indexer.parsers.errors import ItemFailure, NotATrial, ParseError
 from indexer.parsers.jsondoc import decode_json
 from indexer.parsers.validate import validate
 from indexer.record import (
-    Arm,
     Contact,
-    Design,
     Eligibility,
-    Intervention,
     Location,
     Outcome,
     TrialRecord,
+)
+from indexer.record_new import (
+    new_arm,
+    new_contact,
+    new_design,
+    new_eligibility,
+    new_intervention,
+    new_location,
+    new_outcome,
+    new_trial_record,
 )
 
 SOURCE = "ctgov"
@@ -132,7 +139,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
     contacts = p.get("contactsLocationsModule") or {}
     partial = "derivedSection" not in study or any(m not in p for m in _WHOLE_STUDY_MODULES)
     try:
-        return TrialRecord(
+        return new_trial_record(
             nct_id=nct_id,
             source=PARTIAL_SOURCE if partial else SOURCE,
             brief_title=ident.get("briefTitle"),
@@ -156,7 +163,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             phases=_list(design.get("phases"), "phases"),
             enrollment=_int(enrollment.get("count")),
             enrollment_type=enrollment.get("type"),
-            design=Design(
+            design=new_design(
                 allocation=design_info.get("allocation"),
                 intervention_model=design_info.get("interventionModel"),
                 primary_purpose=design_info.get("primaryPurpose"),
@@ -170,7 +177,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
             condition_mesh_ancestors=_mesh(derived, "conditionBrowseModule", "ancestors"),
             intervention_mesh=_mesh(derived, "interventionBrowseModule", "meshes"),
             interventions=tuple(
-                Intervention(
+                new_intervention(
                     type=iv.get("type"),
                     name=iv.get("name") or "",
                     other_names=_list(iv.get("otherNames"), "otherNames"),
@@ -180,7 +187,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
                 for iv in arms_mod.get("interventions") or ()
             ),
             arms=tuple(
-                Arm(
+                new_arm(
                     label=a.get("label") or "",
                     type=a.get("type"),
                     description=a.get("description"),
@@ -208,7 +215,7 @@ def _parse_study(study: dict[str, Any], source_url: str | None, fetched_at: str 
 def _location(loc: dict[str, Any]) -> Location:
     geo = loc.get("geoPoint") or {}
     lat, lon = geo.get("lat"), geo.get("lon")
-    return Location(
+    return new_location(
         facility=loc.get("facility"),
         city=loc.get("city"),
         state=loc.get("state"),
@@ -226,7 +233,7 @@ def _contacts(items: list[dict[str, Any]] | None) -> tuple[Contact, ...]:
     if not items:  # most sites: no generator for nothing
         return ()
     return tuple(
-        Contact(
+        new_contact(
             name=c.get("name"),
             role=c.get("role"),
             phone=c.get("phone"),
@@ -265,7 +272,7 @@ def _mesh(derived: dict[str, Any], module: str, key: str) -> tuple[str, ...]:
 
 def _outcomes(items: list[dict[str, Any]] | None) -> tuple[Outcome, ...]:
     return tuple(
-        Outcome(measure=o.get("measure") or "", time_frame=o.get("timeFrame"), description=o.get("description"))
+        new_outcome(measure=o.get("measure") or "", time_frame=o.get("timeFrame"), description=o.get("description"))
         for o in items or ()
     )
 
@@ -274,7 +281,7 @@ def _eligibility(elig: dict[str, Any]) -> Eligibility:
     text = elig.get("eligibilityCriteria")
     inclusion, exclusion = split_criteria(text)
     hv = elig.get("healthyVolunteers")
-    return Eligibility(
+    return new_eligibility(
         criteria_text=text,
         inclusion=inclusion,
         exclusion=exclusion,

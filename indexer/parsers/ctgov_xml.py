@@ -12,6 +12,7 @@ from indexer.parsers.ctgov_xml_places import CENTRAL, OFFICIALS, location, peopl
 from indexer.parsers.ctgov_xml_tree import by_tag, first, first_children, text, texts, tree
 from indexer.parsers.errors import NotATrial, ParseError
 from indexer.record import Arm, Design, Eligibility, Intervention, Outcome, TrialRecord
+from indexer.record_new import new_arm, new_design, new_eligibility, new_intervention, new_outcome, new_trial_record
 
 SOURCE = "ctgov_xml"
 
@@ -53,7 +54,7 @@ def parse_study(root: etree._Element, *, source_url: str | None = None, fetched_
         fetched_at = n.iso_date(download.group(1)) if download else None
     enrollment_el = kids["enrollment"][0] if "enrollment" in kids else None
     sponsors = kids["sponsors"][0] if "sponsors" in kids else None
-    return TrialRecord(
+    return new_trial_record(
         nct_id=nct_id,
         source=SOURCE,
         brief_title=get("brief_title"),
@@ -103,7 +104,7 @@ def parse_study(root: etree._Element, *, source_url: str | None = None, fetched_
 
 def _intervention(iv: etree._Element) -> Intervention:
     kids = by_tag(iv)
-    return Intervention(
+    return new_intervention(
         type=n.enum_value(text(kids["intervention_type"][0]) if "intervention_type" in kids else None),
         name=(text(kids["intervention_name"][0]) if "intervention_name" in kids else None) or "",
         other_names=texts(kids.get("other_name")),
@@ -114,7 +115,7 @@ def _intervention(iv: etree._Element) -> Intervention:
 
 def _arm(a: etree._Element) -> Arm:
     kids = first_children(a)
-    return Arm(
+    return new_arm(
         label=text(kids.get("arm_group_label")) or "",
         type=n.enum_value(text(kids.get("arm_group_type"))),
         description=_block(kids.get("description")),
@@ -123,7 +124,7 @@ def _arm(a: etree._Element) -> Arm:
 
 def _outcome(o: etree._Element) -> Outcome:
     kids = first_children(o)
-    return Outcome(
+    return new_outcome(
         measure=text(kids.get("measure")) or "",
         time_frame=text(kids.get("time_frame")),
         description=_block(kids.get("description")),
@@ -140,7 +141,7 @@ def _int(text: str | None) -> int | None:
 def _design(kids: dict[str, list[etree._Element]]) -> Design:
     if "study_design_info" in kids:
         info = first_children(kids["study_design_info"][0])
-        return Design(
+        return new_design(
             allocation=n.design_value(text(info.get("allocation"))),
             intervention_model=n.design_value(text(info.get("intervention_model"))),
             primary_purpose=n.design_value(text(info.get("primary_purpose"))),
@@ -157,7 +158,7 @@ def _design(kids: dict[str, list[etree._Element]]) -> Design:
         )
         if v
     )
-    return Design(
+    return new_design(
         allocation=n.design_value(parts.get("allocation")),
         intervention_model=n.design_value(parts.get("intervention model")),
         primary_purpose=n.design_value(parts.get("primary purpose")),
@@ -169,13 +170,13 @@ def _design(kids: dict[str, list[etree._Element]]) -> Design:
 
 def _eligibility(elig: etree._Element | None) -> Eligibility:
     if elig is None:
-        return Eligibility()
+        return new_eligibility()
     kids = by_tag(elig)
     block = first(kids.get("criteria"), "textblock")
     criteria = _dedent(block.text if block is not None else None)
     inclusion, exclusion = split_criteria(criteria)
     leaf = {tag: text(els[0]) for tag, els in kids.items()}
-    return Eligibility(
+    return new_eligibility(
         criteria_text=criteria,
         inclusion=inclusion,
         exclusion=exclusion,

@@ -7,6 +7,7 @@ from lxml import etree
 from indexer import normalize as n
 from indexer.parsers.ctgov_xml_tree import first_children, text
 from indexer.record import Contact, Location
+from indexer.record_new import new_contact, new_location
 
 
 def location(loc: etree._Element) -> Location:
@@ -33,7 +34,7 @@ def location(loc: etree._Element) -> Location:
         elif tag == "address" and address is None:
             address = child
     place: dict[str, etree._Element] = {} if address is None else first_children(address)
-    return Location(
+    return new_location(
         facility=text(name),
         city=text(place.get("city")),
         state=text(place.get("state")),
@@ -54,7 +55,7 @@ def _person(el: etree._Element, role: str | None) -> Contact | None:
     phone, email = text(kids.get("phone")), text(kids.get("email"))
     if not (name or phone or email):
         return None
-    return Contact(
+    return new_contact(
         name=name or None,
         role=role or n.enum_value(text(kids.get("role"))),
         phone=phone,
