@@ -76,3 +76,41 @@ def test_a_required_pair_finds_every_way_it_is_written(catalog: Catalog, word: s
     assert {h.nct_id for h in result.hits} == set(seps) and result.total == len(seps)
     if word == "interleukin":  # the real records write it hyphenated and spaced
         assert {"-", " "} <= set().union(*seps.values())
+
+
+EDGES = [
+    "covid 19 20",  # a number after a number: two pairs
+    "IL-2 il2 2a a2 a-2b x--7 ...9 9",  # a token that holds digits and letters is no number
+    "grade 3-4, 100,000/mm3 and 1.5 x ULN; 10^9/L",
+    "12 leading number, trailing word 7",
+    f"{'a' * 39} 5 {'b' * 40} 6 word {'1' * 39} {'2' * 40} end 3",  # 39 bytes kept, 40 dropped
+    "tabs\t4 and\nnewlines\r\n5 and_underscore_6 under_ 7",
+    "",
+    "Dose 2\u00a0mg",  # not ASCII: the tokenizer's path
+    "Stage\u2002IV 3 café 4 Ⅳ 5 ² 6 ٣ 7",
+]
+
+
+def _texts() -> list[str]:
+    from indexer.parsers import parse
+
+    texts = list(EDGES)
+    for folder in ("xml", "v2"):
+        for path in sorted(shared("ctgov", folder).glob("NCT*"))[:300]:
+            for record in parse(path.read_bytes(), filename=path.name):
+                doc = index_document(record)
+                texts += [doc[f] for f in TEXT_FIELDS if isinstance(doc[f], str)]
+    return texts
+
+
+def test_pairs_of_ascii_text_are_those_of_the_index_tokenizer() -> None:
+    """Plain text is read by a pattern, not split into tokens: it gives what tantivy's tokenizer gives, over
+    the text fields of 600 real records and the edges of a token (digits in a word, long tokens, separators)."""
+    from indexer.index.joined import by_tokens
+
+    texts = _texts()
+    assert len(texts) > 2000 and sum(t.isascii() for t in texts) > 1000
+    for text in texts:
+        assert pairs(text) == by_tokens(text), text
+    assert pairs(EDGES[0]) == ["covid 19", "19 20"]
+    assert pairs(EDGES[4]) == [f"{'a' * 39} 5", f"word {'1' * 39}", "end 3"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from itertools import compress
 
@@ -43,18 +44,38 @@ def _number(token: str) -> bool:
     return token.isascii() and token.isdigit() and len(token) < _LONG
 
 
+# In ASCII text the simple tokenizer's tokens (runs of `char::is_alphanumeric`) are runs of [A-Za-z0-9]. The
+# text is read backwards so that the pattern starts with a digit, which the regex engine scans for quickly:
+# a number that is a whole token, the separators before it and the word before those (not consumed, so
+# that "covid 19 20" gives "19 20" too).
+_ASCII_PAIR = re.compile(r"([0-9](?<![A-Za-z0-9].)[0-9]*)(?=[^A-Za-z0-9]+([A-Za-z0-9]+))")
+
+
 def pairs(text: str) -> list[str]:
     """Each "word number" two tokens of en_stem make of the text next to each other: the terms a phrase
     query "word number" over this text would find ("IL-2" and "il 2" make "il 2").
 
-    Split once and only the words before a number stemmed (cached): stemming the whole text cost 3x."""
+    ASCII text (nearly all registry text) by one pattern; other text split by tantivy's own tokenizer, whose
+    idea of a letter (Unicode's Alphabetic) is not Python's. Only the words before a number are stemmed
+    (cached): stemming the whole text cost 3x; splitting it into tokens, half the field's cost."""
+    if text.isascii():
+        found = [
+            f"{_stem(word[::-1])} {number[::-1]}"
+            for number, word in _ASCII_PAIR.findall(text[::-1])
+            # A word en_stem drops leaves its place empty: the number after it follows no word.
+            if len(word) < _LONG and len(number) < _LONG
+        ]
+        return found[::-1]  # in the text's order
+    return by_tokens(text)
+
+
+def by_tokens(text: str) -> list[str]:
+    """`pairs` of any text, from the tokens tantivy's tokenizer splits it into."""
     split = _tokens().analyze(text)
-    # Only the tokens str.isdigit finds (in C, by compress) are looked at: a Python test of every token
-    # was a sixth of the field's cost.
+    # Only the tokens str.isdigit finds (in C, by compress) are looked at.
     return [
         f"{_stem(split[i - 1])} {split[i]}"
         for i in compress(range(len(split)), map(str.isdigit, split))
-        # A word en_stem drops leaves its place empty: the number after it follows no word.
         if i and _number(split[i]) and _kept(split[i - 1])
     ]
 
