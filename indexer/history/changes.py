@@ -192,8 +192,11 @@ def matching_events(
     if first.total == 0:
         return []
     if not first.total_is_estimate and first.total <= FEW_TRIALS:
-        listed = catalog.search_ids(dataclasses.replace(query, limit=first.total, offset=0))
-        return events.query(**filters, ids=[h.nct_id for h in listed.hits], limit=limit, offset=offset)
+        return events.query(**filters, ids=_listed(catalog, query, first.total), limit=limit, offset=offset)
+    # A search near a place estimates its total from the first candidates it reads: one its estimate calls few
+    # may still fill the page from the newest events; else it is listed (to FEW_TRIALS + 1, read to the end
+    # its total is exact), not asked of every event in turn.
+    sparse = first.total_is_estimate and first.total <= FEW_TRIALS
     kept: list[StoredEvent] = []
     start = 0
     while len(kept) < offset + limit:
@@ -203,7 +206,17 @@ def matching_events(
         if len(chunk) < EVENTS_AT_A_TIME:
             break
         start += EVENTS_AT_A_TIME
+        if sparse and len(kept) < offset + limit:
+            sparse = False
+            listed = catalog.search_ids(dataclasses.replace(query, limit=FEW_TRIALS + 1, offset=0))
+            if not listed.total_is_estimate and len(listed.hits) <= FEW_TRIALS:
+                return events.query(**filters, ids=[h.nct_id for h in listed.hits], limit=limit, offset=offset)
     return kept[offset : offset + limit]
+
+
+def _listed(catalog: Catalog, query: SearchQuery, most: int) -> list[str]:
+    """The first `most` trials the search finds."""
+    return [h.nct_id for h in catalog.search_ids(dataclasses.replace(query, limit=most, offset=0)).hits]
 
 
 def _kept(catalog: Catalog, query: SearchQuery, among: Sequence[str]) -> list[str]:
