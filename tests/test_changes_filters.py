@@ -129,3 +129,76 @@ def test_changes_near_a_place_with_few_trials_lists_them_not_every_event(
     assert got == wanted
     # Whether the search's matches are few, which of the first chunk's trials it keeps, then which they are.
     assert len(asked) <= 3, len(asked)
+
+
+def test_a_page_read_in_chunks_is_one_moment_of_the_events_while_a_writer_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `trials serve` lists changes while a crawl commits: the events read a chunk at a time are those of the
+    # moment the page began. Read by offsets, NCT01642004's newest download (the store's newest events,
+    # 2018-04-10) stored after the first chunk moved every older event down, and the next chunk read the
+    # first chunk's last events again.
+    import shutil
+
+    from indexer.catalog import Catalog
+    from indexer.config import load
+    from indexer.history import changes
+    from indexer.index.document import SearchQuery
+
+    held = CTGOV / "xml_versions" / "NCT01642004" / "2018-05-11.xml"
+    assert held.exists()
+    files = tmp_path / "files"
+    shutil.copytree(
+        CTGOV / "xml_versions",
+        files,
+        ignore=lambda d, names: [n for n in names if d.endswith("NCT01642004") and n == held.name],
+    )
+    trials = Trials(tmp_path / "data")
+    trials("--quiet", "ingest", str(files))
+    with Catalog(load(tmp_path / "data")) as c:  # the trials of the status of the newest event's trial
+        status = str(c.get(c.store.events.query(since="2000-01-01", limit=1)[0].nct_id).overall_status)
+    query = SearchQuery(statuses=(status,))
+    found = {r["nct_id"] for r in trials.json("search", "--status", status, "--limit", "1000")}
+    assert len(found) > 2
+    monkeypatch.setattr(changes, "FEW_TRIALS", 2)
+    monkeypatch.setattr(changes, "EVENTS_AT_A_TIME", 1, raising=False)
+    search_ids = Catalog.search_ids
+    asked: list[object] = []
+
+    def search_then_write(c: Catalog, q: SearchQuery) -> object:
+        asked.append(q)
+        if len(asked) == 2:  # the first chunk's trials asked of the search: a writer commits meanwhile
+            trials("--quiet", "ingest", str(held))
+        return search_ids(c, q)
+
+    with Catalog(load(tmp_path / "data")) as c:
+        before = [e for e in c.store.events.query(since="2000-01-01") if e.nct_id in found]
+        assert len(before) > 20
+        monkeypatch.setattr(Catalog, "search_ids", search_then_write)
+        page = changes.matching_events(c, query, since="2000-01-01", limit=20)
+        after = c.store.events.query(since="2000-01-01", limit=1)
+    assert after[0].nct_id == "NCT01642004" and after[0] not in before  # the write happened, newest first
+    assert [e.id for e in page] == [e.id for e in before[:20]]
+
+
+@pytest.mark.parametrize("probe", [5000, 3])
+def test_the_events_after_one_are_the_rest_of_the_newest_first_listing(
+    store_path: Path, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(eventlog, "_PROBE", probe, raising=False)
+    store = RecordStore(store_path, readonly=True)
+    try:
+        every = store.events.query()  # newest first: the oracle filters in Python
+        recorded = every[len(every) // 3].recorded_at
+        for filters, wanted in (
+            ({}, every),
+            ({"field": "locations"}, [e for e in every if _of_field(e, "locations")]),
+            ({"recorded_since": recorded}, [e for e in every if e.recorded_at >= recorded]),
+            ({"since": "2017-01-01"}, [e for e in every if e.date is not None and e.date >= "2017-01-01"]),
+        ):
+            assert len(wanted) > 20
+            for k in range(0, len(wanted), 7):
+                after = (wanted[k].date, wanted[k].id)
+                assert store.events.query(**filters, older_than=after, limit=7) == wanted[k + 1 : k + 8], (filters, k)
+    finally:
+        store.close()

@@ -198,14 +198,15 @@ def matching_events(
     # its total is exact), not asked of every event in turn.
     sparse = first.total_is_estimate and first.total <= FEW_TRIALS
     kept: list[StoredEvent] = []
-    start = 0
+    last: tuple[str | None, int] | None = None
     while len(kept) < offset + limit:
-        chunk = events.query(**filters, limit=EVENTS_AT_A_TIME, offset=start)
+        # Each chunk the events after the last one read: a writer's commit meanwhile repeats none of them.
+        chunk = events.query(**filters, older_than=last, limit=EVENTS_AT_A_TIME)
         found = set(_kept(catalog, query, list(dict.fromkeys(e.nct_id for e in chunk))))
         kept.extend(e for e in chunk if e.nct_id in found)
         if len(chunk) < EVENTS_AT_A_TIME:
             break
-        start += EVENTS_AT_A_TIME
+        last = (chunk[-1].date, chunk[-1].id)
         if sparse and len(kept) < offset + limit:
             sparse = False
             listed = catalog.search_ids(dataclasses.replace(query, limit=FEW_TRIALS + 1, offset=0))

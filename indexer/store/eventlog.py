@@ -79,12 +79,15 @@ class EventLog:
         ids: Sequence[str] | None = None,
         after_id: int | None = None,
         up_to_id: int | None = None,
+        older_than: tuple[str | None, int] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[StoredEvent]:
         """Events newest first; every filter, the limit and the offset (a page) run in SQL.
 
-        `since` compares registry dates, `recorded_since` when the events were recorded here."""
+        `since` compares registry dates, `recorded_since` when the events were recorded here. `older_than`
+        (an event's date and id): those after it, newest first, as the next chunk of a listing read in chunks:
+        unlike an offset, an event a writer commits meanwhile moves none of them."""
         if ids is not None and not ids:
             return []
         where, params = _filters(since, recorded_since, types, field)
@@ -95,6 +98,14 @@ class EventLog:
         if up_to_id is not None:
             where.append("id <= ?")
             params.append(up_to_id)
+        if older_than is not None:
+            date, event_id = older_than
+            if date is None:  # an undated event comes after every dated one (SQLite's NULL is least)
+                where.append("date IS NULL AND id < ?")
+                params.append(event_id)
+            else:
+                where.append("(date < ? OR date IS NULL OR (date = ? AND id < ?))")
+                params.extend((date, date, event_id))
         if ids is not None:
             # One JSON array parameter: no limit on how many ids, unlike one `?` per id.
             where.append("nct_id IN (SELECT value FROM json_each(?))")
