@@ -526,3 +526,18 @@ def test_more_excluded_ids_than_one_terms_query_holds(backend: Backend) -> None:
         result = c.search_ids(SearchQuery(text="lupus", limit=1000, exclude_ids=filler + left_out))
     assert [h.nct_id for h in result.hits] == [i for i in found if i not in left_out]
     assert result.total == len(found) - len(left_out)
+
+
+def test_more_asked_ids_than_one_terms_query_holds(backend: Backend) -> None:
+    """A search among more trials than one terms query takes (`changes` asks of 20,000, an index count of
+    the pending deletions): each trial asked for is found, on every backend."""
+    from indexer.catalog import Catalog
+    from indexer.config import load as settings_for
+    from indexer.index.document import SearchQuery
+
+    with Catalog(settings_for(backend.data_dir, engine=backend.engine)) as c:
+        found = [h.nct_id for h in c.search_ids(SearchQuery(text="lupus", limit=1000)).hits]
+        asked = tuple(f"NCT9{n:07d}" for n in range(70_000)) + tuple(found[::2])
+        result = c.search_ids(SearchQuery(text="lupus", limit=1000, ids=asked))
+    assert [h.nct_id for h in result.hits] == found[::2]
+    assert result.total == len(found[::2])

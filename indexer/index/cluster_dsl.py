@@ -213,10 +213,13 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         ("phase", q.phases),
         ("study_type", q.study_types),
         ("country", q.countries),
-        ("nct_id", q.ids),
     ):
         if values:
             filters.append({"terms": {field: list(values)}})
+    if q.ids:
+        ids = list(q.ids)
+        chunks = [{"terms": {"nct_id": ids[i : i + MAX_TERMS]}} for i in range(0, len(ids), MAX_TERMS)]
+        filters.append(chunks[0] if len(chunks) == 1 else {"bool": {"should": chunks, "minimum_should_match": 1}})
     if q.sex:
         filters.append({"terms": {"sex": list(sex_values(q.sex))}})
     if q.near is not None:
