@@ -181,3 +181,26 @@ def test_a_man_is_clear_of_the_pregnancy_part_of_a_long_item_only(kind: str, ite
     assert check_item(kind, "Pregnant or breastfeeding", read_patient("A 40-year-old man"), _NONE).verdict == (
         FAILS if kind == "inclusion" else MEETS
     )
+
+
+def test_items_without_a_number_and_a_year_or_age_word_are_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-check skips an item only when no span of years could be in it: over the criteria of 300 real
+    records, the same spans as when every item is scanned."""
+    import re
+
+    from indexer.discover import criteria_ages
+    from indexer.parsers import parse
+    from tests.conftest import shared
+
+    items: list[str] = []
+    for path in sorted(shared("ctgov", "xml").glob("NCT*.xml"))[:300]:
+        for record in parse(path.read_bytes(), filename=path.name):
+            e = record.eligibility
+            items += [c.text for c in (*e.inclusion, *e.exclusion)] + [k.text for c in e.inclusion for k in c.children]
+    assert len(items) > 3000
+    kept = [criteria_ages.ages(i) for i in items]
+    everything = re.compile("")  # as if every item might hold an age
+    monkeypatch.setattr(criteria_ages, "_DIGIT", everything, raising=False)
+    monkeypatch.setattr(criteria_ages, "_YEAR_OR_AGE", everything, raising=False)
+    assert kept == [criteria_ages.ages(i) for i in items]
+    assert sum(1 for spans in kept if spans) > 50
