@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -227,3 +229,25 @@ def test_a_letter_or_two_is_no_place(typed: str) -> None:
 def test_a_metropolis_s_abbreviation_and_short_names_still_read() -> None:
     assert gazetteer.resolve("NY").label == "New York City, NY, US"
     assert gazetteer.resolve("Ibb").label == "Ibb, YE"
+
+
+@functools.cache
+def _package_cities(package_rows: Any, min_population: int) -> list[tuple[Any, ...]]:
+    return list(package_rows(min_population)[0])
+
+
+@pytest.mark.parametrize("name", ["springfield", "san jose", "paris", "london", "portland", "cordoba"])
+def test_a_names_cities_are_each_once_most_populous_first(name: str) -> None:
+    """The gazetteer's cities of a name, against the package rows it was built from."""
+    from indexer.geo import gazetteer
+    from indexer.geo.names import place_key
+    from indexer.geo.sources import package_rows
+
+    key = place_key(name)
+    expected = {row[1:] for row in _package_cities(package_rows, gazetteer.MIN_POPULATION) if row[0] == key}
+    found = gazetteer.store().cities(key)
+    assert len(found) == len(set(found)) == len(expected) >= 2
+    assert set(found) == expected
+    assert [c[3] for c in found] == sorted((c[3] for c in found), reverse=True)
+    for code in {c[1] for c in found}:
+        assert gazetteer.store().cities(key, code) == [c for c in found if c[1] == code]

@@ -53,12 +53,16 @@ class GazetteerStore:
 
     def cities(self, key: str, country: str | None = None) -> list[City]:
         """Cities named `key` (any of their names), most populous first."""
-        sql = "SELECT DISTINCT name, country, admin1, population, lat, lon FROM city WHERE key = ?"
+        sql = "SELECT name, country, admin1, population, lat, lon FROM city WHERE key = ?"
         args: tuple[str, ...] = (key,)
         if country:
             sql += " AND country = ?"
             args += (country,)
-        return list(self.db.execute(sql + " ORDER BY population DESC", args))
+        # A key has a few rows: made distinct and ordered here, where SQLite built two temporary B-trees
+        # for them (20-28 us a look-up, when a crawl meets a site's city for the first time).
+        rows: list[City] = list(dict.fromkeys(self.db.execute(sql, args)))
+        rows.sort(key=lambda row: -row[3])
+        return rows
 
     def zip(self, code: str) -> tuple[str | None, str | None, float, float] | None:
         row = self.db.execute("SELECT city, state, lat, lon FROM zip WHERE zip = ?", (code,)).fetchone()
