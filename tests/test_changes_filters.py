@@ -86,8 +86,14 @@ def test_changes_narrowed_by_search_filters_are_the_events_of_the_trials_the_sea
         assert len({e.nct_id for e in every}) > few
     monkeypatch.setattr(changes, "FEW_TRIALS", few)
     monkeypatch.setattr(changes, "EVENTS_AT_A_TIME", at_a_time, raising=False)
+    asked: list[SearchQuery] = []
+    search_ids = Catalog.search_ids
+    monkeypatch.setattr(Catalog, "search_ids", lambda c, q: asked.append(q) or search_ids(c, q))
     got = trials.json("changes", "--since", since, *filters, "--limit", "500")
     assert got == [e.to_dict() for e in wanted[:500]]
+    # However few events a chunk holds, the search is asked a bounded number of times: the count, each
+    # chunk's trials (at most CHUNKS_AT_MOST), then every trial it matches.
+    assert len(asked) <= 12
     # Pages past the first (the web's): the same events, whichever side was listed.
     option, value = filters
     query = SearchQuery(conditions=(value,)) if option == "--condition" else SearchQuery(statuses=(value.upper(),))

@@ -155,6 +155,9 @@ FEW_TRIALS = 20_000
 # With more trials on both sides, the newest events are read this many at a time and their trials asked of
 # the search, until the page is full: a search that matches over FEW_TRIALS of them fills it in a few.
 EVENTS_AT_A_TIME = 5_000
+# Chunks read before the search lists every trial it matches instead: a search of many trials that few of
+# the window's trials meet (`--event removed --status recruiting`) would otherwise be asked once a chunk.
+CHUNKS_AT_MOST = 10
 
 
 def _narrows(q: SearchQuery) -> bool:
@@ -199,7 +202,9 @@ def matching_events(
     sparse = first.total_is_estimate and first.total <= FEW_TRIALS
     kept: list[StoredEvent] = []
     last: tuple[str | None, int] | None = None
-    while len(kept) < offset + limit:
+    for _ in range(CHUNKS_AT_MOST):
+        if len(kept) >= offset + limit:
+            break
         # Each chunk the events after the last one read: a writer's commit meanwhile repeats none of them.
         chunk = events.query(**filters, older_than=last, limit=EVENTS_AT_A_TIME)
         found = set(_kept(catalog, query, list(dict.fromkeys(e.nct_id for e in chunk))))
@@ -212,6 +217,10 @@ def matching_events(
             listed = catalog.search_ids(dataclasses.replace(query, limit=FEW_TRIALS + 1, offset=0))
             if not listed.total_is_estimate and len(listed.hits) <= FEW_TRIALS:
                 return events.query(**filters, ids=[h.nct_id for h in listed.hits], limit=limit, offset=offset)
+    else:
+        if len(kept) < offset + limit:  # the chunks did not fill the page: every trial the search matches
+            most = catalog.indexed_count() if first.total_is_estimate else first.total
+            return events.query(**filters, ids=_listed(catalog, query, max(most, 1)), limit=limit, offset=offset)
     return kept[offset : offset + limit]
 
 
