@@ -51,7 +51,7 @@ def stale(
 
 
 def csv_row_of(s: TrialSummary) -> dict[str, Any]:
-    """The CSV cells of a record's summary (`briefs.summary_of` a record, or `summaries` of the stored JSON)."""
+    """The CSV cells of a record's summary (`briefs.summary_of` a record, or `summary_from` its stored JSON)."""
     return {
         "nct_id": s.nct_id,
         "brief_title": s.brief_title,
