@@ -124,3 +124,28 @@ def test_a_write_to_an_index_this_user_may_not_write_stops_and_its_rerun_indexes
     assert [r["nct_id"] for r in filled.json("search", "NCT00544076")] == ["NCT00544076"]
     counts = {row["what"]: row["count"] for row in filled.json("stats")}
     assert counts["indexed"] == counts["records"] == 6
+
+
+def _generation_folders(data_dir: Path) -> set[str]:
+    return {p.name for p in (data_dir / "index").iterdir() if p.name.startswith("gen-")}
+
+
+def test_a_write_removes_the_generation_a_reindex_replaced_once_no_reader_can_still_be_opening_it(
+    filled: Trials, data_dir: Path
+) -> None:
+    first = _generation_folders(data_dir)
+    filled("--quiet", "reindex")
+    both = _generation_folders(data_dir)
+    live = generations.current(data_dir / "index")
+    assert live is not None and len(first) == 1 and len(both) == 2 and live[0].name not in first
+    # Just swapped: a reader may have read the old pointer a moment ago, so a write keeps the old one.
+    filled("--quiet", "ingest", str(FIXTURES / "ctgov" / "NCT00544076.json"))  # a new trial: the index is written
+    assert _generation_folders(data_dir) == both
+    # Swapped longer ago than any reader takes to open what it read: the next write frees its disk.
+    pointer = data_dir / "index" / generations.POINTER
+    past = pointer.stat().st_mtime - 3600  # an hour ago
+    os.utime(pointer, (past, past))
+    filled("--quiet", "ingest", str(FIXTURES / "ctgov" / "partial_fields.json"))
+    assert _generation_folders(data_dir) == {live[0].name}
+    with Catalog(load(data_dir)) as c:
+        assert c.search_ids(SearchQuery(limit=100)).total == c.store.count() == 7

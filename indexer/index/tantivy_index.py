@@ -125,6 +125,8 @@ class TantivyIndex:
                     f"mount): make it writable by this user, then {_AGAIN}"
                 )
             self._writer = index.writer(heap_size=128_000_000, num_threads=1)
+            if self._generation is not None:
+                generations.prune_superseded(self.root, self._generation)
         return self._writer
 
     def upsert(self, records: Sequence[TrialRecord]) -> None:
