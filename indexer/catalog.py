@@ -171,7 +171,13 @@ class Catalog:
         return without_deleted(without_removed(query, self.store), self.store)
 
     def search(self, query: SearchQuery) -> tuple[SearchResult, list[TrialRecord]]:
-        """Hits in rank order with their stored records; conditions, drugs and text expanded with synonyms.
+        """Hits in rank order with their stored records (`hits`)."""
+        result = self.hits(query)
+        found = self.store.get_many(h.nct_id for h in result.hits)
+        return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
+
+    def hits(self, query: SearchQuery) -> SearchResult:
+        """Hits in rank order, no record read; conditions, drugs and text expanded with synonyms.
         Text asking for every word that no trial has in full finds the trials with some (`some_words`):
         a patient's sentence typed in the search box still finds their trials, best first."""
         result = self.search_ids(query)
@@ -181,8 +187,7 @@ class Catalog:
             loose = self.search_ids(dataclasses.replace(query, text=words, every_word=False)) if words else result
             if loose.hits:
                 result = dataclasses.replace(loose, some_words=True)
-        found = self.store.get_many(h.nct_id for h in result.hits)
-        return result, [found[h.nct_id] for h in result.hits if h.nct_id in found]
+        return result
 
     def explain(self, query: SearchQuery, nct_id: str) -> dict[str, list[str]]:
         """Which words matched which fields of one result, and which MeSH term or ancestor made a

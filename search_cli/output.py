@@ -12,12 +12,14 @@ import orjson
 
 from indexer.csvrow import CONTROL as _CONTROL
 from indexer.csvrow import CSV_COLUMNS
-from indexer.freshness import freshness
+from indexer.freshness import freshness_of
 from indexer.geo.near import near_fields
 from indexer.history.removal import removal_fields
 from indexer.record import TrialRecord
 
 if TYPE_CHECKING:
+    from indexer.freshness import Freshness
+    from indexer.store.briefs import StoredJson, TrialSummary
     from indexer.store.removals import Removal
 
 
@@ -31,34 +33,33 @@ def phase_text(phases: Sequence[str]) -> str:
     return "/".join(p.replace("EARLY_PHASE", "early ").replace("PHASE", "").replace("NA", "n/a") for p in phases)
 
 
-def status_cell(r: TrialRecord, extra: dict[str, Any] | None = None) -> str:
+def _freshness(r: TrialRecord | TrialSummary | StoredJson) -> Freshness:
+    """`freshness.freshness` of a record, or of the same four fields read without decoding it."""
+    return freshness_of(r.overall_status, r.status_verified, r.last_update_posted, r.completion_date)
+
+
+def status_cell(r: TrialRecord | TrialSummary, extra: dict[str, Any] | None = None) -> str:
     """The status, marked when the registry no longer lists the trial (`extra` from `trial_extra`)
     or else when it is probably stale (the JSON says why)."""
     gone = (extra or {}).get("removed_from_registry")
     if gone:
         return f"{status_text(r.overall_status)} (no longer listed since {gone['since'] or '?'})"
-    return status_text(r.overall_status) + (" (stale?)" if freshness(r).stale else "")
+    return status_text(r.overall_status) + (" (stale?)" if _freshness(r).stale else "")
 
 
 def trial_extra(
-    r: TrialRecord, near: tuple[float, float] | None = None, removal: Removal | None = None
+    r: TrialRecord | TrialSummary | StoredJson, near: tuple[float, float] | None = None, removal: Removal | None = None
 ) -> dict[str, Any]:
     """Fields every result row carries beside the record: how fresh it is, whether the registry still
     lists it (`removed_from_registry`), and with `near` the nearest counted site
-    (geo.near.counted_sites) and its distance."""
+    (geo.near.counted_sites) and its distance, which needs the decoded record's sites."""
+    if near is not None and not isinstance(r, TrialRecord):
+        raise TypeError("the nearest site is measured on a decoded record")
     return {
-        "freshness": freshness(r).to_dict(),
+        "freshness": _freshness(r).to_dict(),
         "removed_from_registry": removal_fields(removal),
-        **near_fields(r, near),
+        **(near_fields(r, near) if isinstance(r, TrialRecord) else {}),
     }
-
-
-def csv_row(r: TrialRecord) -> dict[str, Any]:
-    """A record's CSV cells, as `export --csv` makes them of the stored JSON (one mapping of both)."""
-    from indexer.csvrow import csv_row_of
-    from indexer.store.briefs import summary_of
-
-    return csv_row_of(summary_of(r))
 
 
 def printable(text: str) -> str:
@@ -101,33 +102,82 @@ def dumps(obj: Any) -> str:
 
 
 def emit_records(
-    records: Iterable[TrialRecord], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
+    records: Iterable[TrialRecord | StoredJson | TrialSummary],
+    fmt: str,
+    extra: Sequence[dict[str, Any]] | None = None,
+    out: TextIO | None = None,
 ) -> int:
     """Write records; `extra` (same length) adds per-row fields such as score. Returns the count.
 
-    JSON, NDJSON and CSV are written record by record as `records` yields them (`export` streams every
-    stored record: held at once, a 500k store's took 50 GB as JSON); a table needs every row first."""
+    A record may come decoded, or as read without decoding it: its stored JSON for JSON and NDJSON
+    (`emit_json`), its summary for CSV and a table (`emit_summaries`). JSON, NDJSON and CSV are written
+    record by record as `records` yields them; a table needs every row first."""
+    from indexer.store.briefs import StoredJson, summary_of
+
+    def json_of(r: TrialRecord | StoredJson | TrialSummary) -> bytes:
+        if isinstance(r, StoredJson):
+            return r.json
+        if isinstance(r, TrialRecord):  # orjson writes a record as its to_dict(), without building the dicts
+            return orjson.dumps(r)
+        raise TypeError(f"{r.nct_id}: a summary is no record's JSON")
+
+    def summary(r: TrialRecord | StoredJson | TrialSummary) -> TrialSummary:
+        if isinstance(r, StoredJson):
+            raise TypeError(f"{r.nct_id}: its stored JSON is read for JSON only")
+        return summary_of(r) if isinstance(r, TrialRecord) else r
+
+    if fmt in ("json", "ndjson"):
+        return emit_json(map(json_of, records), fmt, extra, out)
+    return emit_summaries(map(summary, records), fmt, extra, out)
+
+
+def emit_json(
+    records: Iterable[bytes], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
+) -> int:
+    """`emit_records` as JSON or NDJSON of records' JSON (their `to_dict()` encoded: the stored JSON)."""
+    from indexer.store.briefs import with_fields
+
     out = out or sys.stdout
     extras = list(extra) if extra is not None else None
-    pairs: Iterable[tuple[TrialRecord, dict[str, Any]]] = (
+    pairs: Iterable[tuple[bytes, dict[str, Any]]] = (
         zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
     )
     count = 0
     if fmt == "json":  # `dumps` of the whole list, a record at a time: "[", items joined by ",", "]"
         out.write("[")
         for r, x in pairs:
-            out.write(("," if count else "") + dumps({**r.to_dict(), **x}))
+            out.write(("," if count else "") + with_fields(r, x).decode())
             count += 1
         out.write("]\n")
     elif fmt == "ndjson":
         for r, x in pairs:
-            out.write(dumps({**r.to_dict(), **x}) + "\n")
+            out.write(with_fields(r, x).decode() + "\n")
             count += 1
-    elif fmt == "csv":
+    else:
+        raise ValueError(f"emit_json writes JSON or NDJSON, not {fmt}")
+    return count
+
+
+def emit_summaries(
+    records: Iterable[TrialSummary], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
+) -> int:
+    """`emit_records` as CSV or a table (any other `fmt`), of records' summaries (store.briefs): all that
+    either shows of a record."""
+    from indexer.csvrow import csv_row_of
+
+    out = out or sys.stdout
+    extras = list(extra) if extra is not None else None
+    pairs: Iterable[tuple[TrialSummary, dict[str, Any]]] = (
+        zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
+    )
+    count = 0
+    if fmt == "csv":
         keys = list(CSV_COLUMNS) + [k for k in (extras[0] if extras else {}) if k not in CSV_COLUMNS]
         w = _SafeCsv(out, keys)
         for r, x in pairs:
-            w.writerow({**csv_row(r), **{k: v if not isinstance(v, list | dict) else dumps(v) for k, v in x.items()}})
+            w.writerow(
+                {**csv_row_of(r), **{k: v if not isinstance(v, list | dict) else dumps(v) for k, v in x.items()}}
+            )
             count += 1
     else:
         rows = list(pairs)
@@ -151,11 +201,11 @@ def emit_records(
                 [
                     r.nct_id,
                     status_cell(r, x),
-                    phase_text(r.phases),
+                    phase_text(r.phases or ()),
                     r.last_update_posted or "",
                     *dist,
                     r.brief_title or "",
-                    "; ".join(r.conditions),
+                    "; ".join(r.conditions or ()),
                 ]
             )
         # The title is cut last, then the conditions; the site's name gives way first.

@@ -1,9 +1,9 @@
-"""A few fields of stored records, read by SQLite from their JSON: what a list of trials names each by."""
+"""A few fields of stored records, read without decoding them: what a list of trials names each by."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -91,3 +91,48 @@ def summary_of(r: TrialRecord) -> TrialSummary:
         r.status_verified,
         r.source_url,
     )
+
+
+def summaries(db: Database, ids: Iterable[str]) -> dict[str, TrialSummary]:
+    """The summary of each of these trials that is stored, read by SQLite from its JSON (`summary_from`)."""
+    select = f"SELECT nct_id, json_extract(record, {SUMMARY_PATHS}) FROM records"
+    return {nct_id: summary_from(nct_id, fields) for nct_id, fields in db.by_ids(select, ids)}
+
+
+class StoredJson(NamedTuple):
+    """A record's stored JSON (its `to_dict()` encoded, as `export` writes it) and the four fields its
+    freshness is worked out of."""
+
+    nct_id: str
+    json: bytes
+    overall_status: str | None
+    status_verified: str | None
+    last_update_posted: str | None
+    completion_date: str | None
+
+
+def with_fields(record_json: bytes, extra: dict[str, Any]) -> bytes:
+    """`orjson.dumps({**record.to_dict(), **extra})` of a record's JSON (`to_dict()` encoded), `extra`'s
+    fields written after the record's as bytes: a record with hundreds of sites is never decoded."""
+    if not extra:
+        return record_json
+    if not extra.keys().isdisjoint(TrialRecord.__dataclass_fields__):  # a field replaced in place, as a dict does
+        return orjson.dumps({**orjson.loads(record_json), **extra}, option=orjson.OPT_NON_STR_KEYS)
+    return record_json[:-1] + b"," + orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS)[1:]
+
+
+# The four fields from the record's kept CSV row (csvrows.py), which holds them as columns: no JSON is parsed
+# (SQLite's parse of a record with hundreds of sites is 0.1 ms). A record without its row has them read from
+# its JSON.
+_STORED_JSON = (
+    "SELECT nct_id, CAST(record AS BLOB), CASE WHEN head IS NULL THEN json_extract(record, '$.overall_status',"
+    " '$.status_verified', '$.last_update_posted', '$.completion_date')"
+    " ELSE json_array(status, verified, updated, completion) END FROM records LEFT JOIN csv_rows USING (nct_id)"
+)
+
+
+def stored_json(db: Database, ids: Iterable[str]) -> dict[str, StoredJson]:
+    """The stored JSON of each of these trials that is stored, with its freshness's fields; none decoded."""
+    return {
+        nct_id: StoredJson(nct_id, blob, *orjson.loads(dates)) for nct_id, blob, dates in db.by_ids(_STORED_JSON, ids)
+    }

@@ -15,7 +15,7 @@ from indexer.store.removals import Removal, removals_among
 from indexer.store.trialids import TrialIds
 
 if TYPE_CHECKING:
-    from indexer.store.briefs import TrialBrief
+    from indexer.store.briefs import StoredJson, TrialBrief, TrialSummary
     from indexer.store.merging import Merger
     from indexer.store.versions import Version
 
@@ -81,6 +81,20 @@ class RecordReads:
         from indexer.store.briefs import briefs  # `watch run` only
 
         return briefs(self._db, ids)
+
+    def summaries(self, ids: Iterable[str]) -> dict[str, TrialSummary]:
+        """The summary (a CSV row's fields) of each of these records that is stored, none decoded: what a
+        table or CSV list of search results shows."""
+        from indexer.store.briefs import summaries
+
+        return summaries(self._db, ids)
+
+    def stored_json(self, ids: Iterable[str]) -> dict[str, StoredJson]:
+        """The stored JSON of each of these records that is stored, and what its freshness is read of, none
+        decoded: what a JSON list of search results writes, the record's fields spliced with the result's."""
+        from indexer.store.briefs import stored_json
+
+        return stored_json(self._db, ids)
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""

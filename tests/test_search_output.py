@@ -1,0 +1,170 @@
+"""`trials search` writes its results from the stored JSON (JSON, NDJSON) or the summaries read of it (CSV,
+table), decoding a record only for a distance: byte for byte what the records decoded and written gave."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from indexer.catalog import Catalog
+from indexer.config import load
+from indexer.csvrow import CSV_COLUMNS, csv_row_of
+from indexer.freshness import freshness
+from indexer.geo.near import near_fields
+from indexer.history.removal import removal_fields
+from indexer.record import TrialRecord
+from indexer.store.briefs import summary_of, with_fields
+from search_cli.commands.query import search
+from search_cli.options import query_from_options
+from search_cli.output import _SafeCsv, dumps, phase_text, status_text, table
+from tests.conftest import FIXTURES, Trials
+
+SEED = "NCT04077684"  # recruiting low-dose IL-2 in SLE: marked removed from the registry below
+BIG = FIXTURES / "search_output"  # five real trials with 119 to 1,148 sites
+
+NOTHING = ("no-such-word-anywhere",)  # no result: an empty list, a header alone
+SEARCHES = [
+    ("--condition", "lupus"),  # the removed trial, a stale one with 258 sites, one with results
+    ("low-dose", "IL-2", "--explain"),
+    ("cancer",),  # 1,148 and 192 sites
+    ("--drug", "aflibercept"),
+    ("--status", "recruiting"),
+    ("--condition", "lupus", "--near", "Beijing", "--within", "2000"),
+    ("cancer", "--near", "Boston", "--within", "500", "--explain"),
+    ("--status", "any", "--near", "Chicago", "--within", "3000", "-n", "50"),
+    NOTHING,
+]
+FORMATS = [(), ("--json",), ("--ndjson",), ("--csv",)]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("search_output") / "data"
+    Trials(folder)("--quiet", "ingest", str(BIG), str(FIXTURES / "ctgov_xml"), str(FIXTURES / "ctgov"))
+    with Catalog(load(folder)) as c, c.writer() as w:  # a --full crawl's 404 for it
+        assert w.mark_removed(SEED, "404 when asked by id")
+    return folder
+
+
+def _old_status(r: TrialRecord, extra: dict[str, Any]) -> str:
+    gone = extra.get("removed_from_registry")
+    if gone:
+        return f"{status_text(r.overall_status)} (no longer listed since {gone['since'] or '?'})"
+    return status_text(r.overall_status) + (" (stale?)" if freshness(r).stale else "")
+
+
+def _old_emit(records: list[TrialRecord], fmt: str, extras: list[dict[str, Any]], out: io.StringIO) -> None:
+    """`emit_records` before: each record's to_dict() with the result's fields as one dict, encoded; CSV and
+    table cells from the decoded record."""
+    if fmt == "json":
+        out.write("[" + ",".join(dumps({**r.to_dict(), **x}) for r, x in zip(records, extras, strict=True)) + "]\n")
+    elif fmt == "ndjson":
+        for r, x in zip(records, extras, strict=True):
+            out.write(dumps({**r.to_dict(), **x}) + "\n")
+    elif fmt == "csv":
+        w = _SafeCsv(out, list(CSV_COLUMNS) + [k for k in (extras[0] if extras else {}) if k not in CSV_COLUMNS])
+        for r, x in zip(records, extras, strict=True):
+            w.writerow(
+                {
+                    **csv_row_of(summary_of(r)),
+                    **{k: dumps(v) if isinstance(v, list | dict) else v for k, v in x.items()},
+                }
+            )
+    else:
+        near = any("nearest_site" in x for x in extras)
+        header = [
+            "NCT ID",
+            "STATUS",
+            "PHASE",
+            "UPDATED",
+            *(["KM", "NEAREST SITE"] if near else []),
+            "TITLE",
+            "CONDITIONS",
+        ]
+        cells = []
+        for r, x in zip(records, extras, strict=True):
+            site = x.get("nearest_site") or {}
+            where = ", ".join(v for v in (site.get("facility"), site.get("city"), site.get("country")) if v)
+            dist = [f"{site['distance_km']:.0f}" if site else "", where] if near else []
+            row = [r.nct_id, _old_status(r, x), phase_text(r.phases), r.last_update_posted or "", *dist]
+            cells.append([*row, r.brief_title or "", "; ".join(r.conditions)])
+        cut = {len(header) - 2: (3, 40), len(header) - 1: (2, 24), **({5: (1, 16)} if near else {})}
+        table(header, cells, out=out, cut=cut)
+
+
+def old_search(data: Path, args: tuple[str, ...]) -> str:
+    """What `trials search ARGS` wrote before: every result's record decoded and written as above."""
+    params = dict(search.make_context("search", list(args)).params)
+    text, fmt, explain = params.pop("text"), params.pop("fmt"), params.pop("explain")
+    q = query_from_options(" ".join(text), **params)
+    with Catalog(load(data)) as c:
+        result, records = c.search(q)
+        assert all(type(r) is TrialRecord for r in records)
+        scores = {h.nct_id: h.score for h in result.hits}
+        gone = c.store.removals([r.nct_id for r in records])
+        extras = [
+            {
+                "score": round(scores[r.nct_id], 4),
+                "freshness": freshness(r).to_dict(),
+                "removed_from_registry": removal_fields(gone.get(r.nct_id)),
+                **near_fields(r, q.near),
+                **({"explain": c.explain(q, r.nct_id)} if explain else {}),
+            }
+            for r in records
+        ]
+    out = io.StringIO()
+    _old_emit(records, fmt, extras, out)
+    if explain and fmt == "table":
+        for r, x in zip(records, extras, strict=True):
+            fields = "; ".join(f"{field}: {', '.join(words)}" for field, words in x["explain"].items() if words)
+            out.write(f"{r.nct_id}  score {x['score']:g}  {fields or 'filters only'}\n")
+    return out.getvalue()
+
+
+def test_the_fixtures_hold_what_the_searches_compare(data: Path) -> None:
+    """Large trials, a removed one and stale ones are among the results compared below."""
+    with Catalog(load(data)) as c:
+        records = list(c.store.iter_records())
+        assert max(len(r.locations) for r in records) == 1148
+        assert sum(freshness(r).stale for r in records) >= 2
+        assert set(c.store.removals([r.nct_id for r in records])) == {SEED}
+
+
+def _refuse(cls: type[TrialRecord], data: dict[str, Any]) -> TrialRecord:
+    raise AssertionError(f"{data['nct_id']} was decoded")
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=["table", "json", "ndjson", "csv"])
+@pytest.mark.parametrize("args", SEARCHES, ids=" ".join)
+def test_search_writes_what_the_decoded_records_wrote(
+    data: Path, args: tuple[str, ...], fmt: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = old_search(data, (*args, *fmt))
+    if "--near" not in args:  # only a distance needs a record decoded
+        monkeypatch.setattr(TrialRecord, "from_dict", classmethod(_refuse))
+    got = Trials(data)("--quiet", "search", *args, *fmt)
+    assert got.stdout_bytes == expected.encode()  # stdout would read "\r\n" as "\n"
+    assert len(expected) > 500 or args == NOTHING
+
+
+def test_removed_and_stale_trials_are_said_so_in_every_format(data: Path) -> None:
+    """The comparison above covers them: the removed trial and a stale one are in the lupus results."""
+    out = {f[0] if f else "table": old_search(data, ("--condition", "lupus", *f)) for f in FORMATS}
+    assert f"{SEED}  recruiting (no longer listed since" in out["table"]
+    assert "NCT05843643  not yet recruiting (stale?)" in out["table"]
+    assert '"removed_from_registry":{"since":' in out["--json"] and '"stale":true' in out["--ndjson"]
+
+
+def test_a_results_fields_join_its_records_json_as_a_dict_would(data: Path) -> None:
+    with Catalog(load(data)) as c:
+        record = c.store.get("NCT04267848")
+    assert record is not None
+    stored = orjson.dumps(record)
+    for extra in ({}, {"score": 1.5, "explain": {"conditions": ["lung"]}}, {"score": 2.0, "brief_title": "replaced"}):
+        merged = orjson.dumps({**record.to_dict(), **extra}, option=orjson.OPT_NON_STR_KEYS)
+        assert with_fields(stored, extra) == merged
+    assert orjson.loads(with_fields(stored, {"brief_title": "replaced"}))["brief_title"] == "replaced"
