@@ -1,5 +1,6 @@
 """`trials search` writes its results from the stored JSON (JSON, NDJSON) or the summaries read of it (CSV,
-table), decoding a record only for a distance: byte for byte what the records decoded and written gave."""
+table), decoding a record only for a distance, and so does the API's search: byte for byte what the records
+decoded and written gave."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
@@ -22,6 +24,10 @@ from search_cli.commands.query import search
 from search_cli.options import query_from_options
 from search_cli.output import _SafeCsv, dumps, phase_text, status_text, table
 from tests.conftest import FIXTURES, Trials
+from web import views
+from web.app import create_app
+from web.jsonresp import dumps as api_dumps
+from web.params import SearchParams
 
 SEED = "NCT04077684"  # recruiting low-dose IL-2 in SLE: marked removed from the registry below
 BIG = FIXTURES / "search_output"  # five real trials with 119 to 1,148 sites
@@ -168,3 +174,39 @@ def test_a_results_fields_join_its_records_json_as_a_dict_would(data: Path) -> N
         merged = orjson.dumps({**record.to_dict(), **extra}, option=orjson.OPT_NON_STR_KEYS)
         assert with_fields(stored, extra) == merged
     assert orjson.loads(with_fields(stored, {"brief_title": "replaced"}))["brief_title"] == "replaced"
+
+
+API_SEARCHES = [
+    {"condition": "lupus"},  # the removed trial, a stale one with 258 sites
+    {"condition": "SLE", "limit": 5},  # matched through a synonym
+    {"q": "cancer", "page": 2, "limit": 2},
+    {"q": "low-dose IL-2"},
+    {"condition": "lupus", "near": "Beijing", "within": 2000},
+    {"q": "cancer", "near": "Boston", "within": 500},
+]
+
+
+@pytest.mark.parametrize("params", API_SEARCHES, ids=str)
+def test_api_search_answers_what_the_decoded_records_gave(
+    data: Path, params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[SearchParams] = []
+    answer = views.search_json
+
+    def search_json(cat: Catalog, p: SearchParams) -> views.Answer:
+        asked.append(p)  # the query as the API read it from its parameters
+        return answer(cat, p)
+
+    monkeypatch.setattr(views, "search_json", search_json)
+    with Catalog(load(data)) as c, TestClient(create_app(c.settings, c)) as client:
+        if "near" not in params:  # only a distance needs a record decoded
+            with monkeypatch.context() as m:
+                m.setattr(TrialRecord, "from_dict", classmethod(_refuse))
+                got = client.get("/api/search", params=params)
+        else:
+            got = client.get("/api/search", params=params)
+        assert got.status_code == 200
+        # Before: each record decoded (as the results page still does), its fields and the result's in one dict.
+        [p] = asked
+        old = [f.json_fields() for f in views.search(c, p).found]
+    assert old and got.content.endswith(b'"results":' + api_dumps(old) + b"}")

@@ -52,7 +52,7 @@ STATS_TTL = 60.0  # seconds
 
 @router.get("/search", summary="Ranked search, as `trials search`", response_model=dict[str, Any])
 async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_params)]) -> Response:
-    found = views.search(cat, p)
+    found = views.search_json(cat, p)
     # Near a place the total is an estimate (`trials search` says "about N"): said so, not left to look exact.
     body: dict[str, Any] = {
         "total": found.total,
@@ -79,7 +79,7 @@ async def search(cat: Cat, p: Annotated[SearchParams, Depends(params.api_search_
             "country": p.near_country[0],
             "also": None,
         }
-    return JSONResponse({**body, "results": [f.json_fields() for f in found.found]})
+    return JSONResponse({**body, "results": found.results})
 
 
 @router.get(
