@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from indexer import patterns
 from indexer.folding import fold as fold  # re-exported: where the text normalisers are looked for
 
 
@@ -14,7 +15,7 @@ def lazy_pattern(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
     """`re.compile(pattern, flags)`, compiled at the first call rather than at import: Python takes
     0.1-0.5 ms to compile one, and most commands use few of a module's patterns (these modules' took
     3 ms of every search's start). Each later call returns the compiled pattern (50 ns)."""
-    return functools.cache(lambda: re.compile(pattern, flags))
+    return functools.cache(lambda: patterns.compile(pattern, flags))
 
 
 _MONTHS = {
@@ -195,7 +196,7 @@ _PHASE_NUMBER = r"(?:[0-4]|iv|i{1,3})[ab]?\b"
 _phase_re = lazy_pattern(
     rf"(early\s*phase\s*1|phase\s*{_PHASE_NUMBER}(?:\s*/\s*(?:phase\s*)?{_PHASE_NUMBER})*|n/?a)", re.I
 )
-_PHASE_PART = re.compile(r"iv|i{1,3}|[0-4]", re.I)
+_PHASE_PART = patterns.compile(r"iv|i{1,3}|[0-4]", re.I)
 _ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
 

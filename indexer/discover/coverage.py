@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Collection, Iterable
 
+from indexer import patterns
 from indexer.discover.prf import stems
 
-_WORD = re.compile(r"[^\W_]+")
+_WORD = patterns.compile(r"[^\W_]+")
 
 
 def patient_stems(text: str) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from indexer import patterns
 from indexer.discover.patient import Patient
 
 # How criteria name the people they are about: "patients 18 to 75 years" is an age.
@@ -37,7 +38,7 @@ def _bound(name: str, pattern: str) -> str:
 
 
 # Spans of years that may be an age; whether one is, rather than a duration, is `_is_age`'s to tell.
-_YEAR_SPAN = re.compile(
+_YEAR_SPAN = patterns.compile(
     # Two bounds sharing the unit: ">18 and <65 years", "at least 18 and no older than 75 years of age",
     # "≥ 18 years and ≤ 70 years", "older than 15 years of age to 100 years of age".
     rf"(?:{_MIN})\s*(?P<plo>{_N})\s*(?:{_YEARS}{_OF_AGE})?\s*"
@@ -61,8 +62,8 @@ _YEAR_SPAN = re.compile(
     re.I,
 )
 # Every span `_YEAR_SPAN` finds holds a digit and "yr", "year" or "age": an item without both is not scanned.
-_DIGIT = re.compile(r"\d")
-_YEAR_OR_AGE = re.compile(r"yr|year|age", re.I)
+_DIGIT = patterns.compile(r"\d")
+_YEAR_OR_AGE = patterns.compile(r"yr|year|age", re.I)
 # Words of an item that says only an age (and who may be of it): "Male or female patients aged 18 to
 # 65 years (inclusive) at the time of signing the informed consent".
 AGE_ITEM_WORDS = PEOPLE | frozenset(
@@ -78,18 +79,18 @@ AGE_ITEM_WORDS = PEOPLE | frozenset(
 # "old"); a time since or before something ("2 years or more postprostatectomy", "1 to 5 years of disease
 # duration", "at least 2 years prior to screening"); a rule for those of that age ("Children 9-11 years
 # must have received ...").
-_AGE_AFTER = re.compile(r"\s*-?\s*(?:of\s+age|old)\b", re.I)
-_TIME_AFTER = re.compile(
+_AGE_AFTER = patterns.compile(r"\s*-?\s*(?:of\s+age|old)\b", re.I)
+_TIME_AFTER = patterns.compile(
     r"\s*(?:of(?!\s+(?:both|either|any|all)\b)|ago|since|prior|before|after|following|from|past|duration|history"
     r"|post\w*|earlier|later)\b",
     re.I,
 )
 # After it: the group of the study it is for ("Age: 35 and under for oral contraceptive stratum").
-_GROUP_AFTER = re.compile(
+_GROUP_AFTER = patterns.compile(
     r"\s*(?:-?\s*(?:of\s+age|old)\b)?\s*,?\s*(?:for|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}(?:strat(?:um|a)|arms?|cohorts?|groups?)\b",
     re.I,
 )
-_RULE_AFTER = re.compile(
+_RULE_AFTER = patterns.compile(
     # "Patients under 6 years old must weigh at least 7 kg", "Women under 50 years old would be considered
     # postmenopausal if ...", "females 13 through 17 years of age are eligible to enroll if ...": who else
     # counts or what else they need, not the age asked of all.
@@ -99,25 +100,27 @@ _RULE_AFTER = re.compile(
 )
 # Later in its sentence: an exception for some of that age ("Patients aged < 60 years who are unsuitable
 # for standard induction therapy may be eligible after discussion with PI").
-_EXCEPTION = re.compile(
+_EXCEPTION = patterns.compile(
     r"^[^.;]*\b(?:may|might|can|could)\s+(?:also\s+)?be\s+(?:eligible|included|enrolled|considered)\b", re.I
 )
 # One way among others to meet the item: "... at least one of the following factors: tumor size > 2 cm,
 # ..., or age < 35 years", "Age ≥ 65 years or unfit for intensive chemotherapy" (not "Age < 18 or > 80
 # years", two ages); and an age that says which scale applies: "Lansky 50-100% (10 years of age and under)".
-_OR_BEFORE = re.compile(r"\s*,?\s*\bor\s+(?:(?:an?\s+)?age[ds]?\s*(?:is\s+|of\s+)?)?$", re.I)
-_AN_AGE_BEFORE = re.compile(r"\b(?:years?|yrs?|old|age|older|younger)[\s,)]*$", re.I)
-_OR_AFTER = re.compile(
+_OR_BEFORE = patterns.compile(r"\s*,?\s*\bor\s+(?:(?:an?\s+)?age[ds]?\s*(?:is\s+|of\s+)?)?$", re.I)
+_AN_AGE_BEFORE = patterns.compile(r"\b(?:years?|yrs?|old|age|older|younger)[\s,)]*$", re.I)
+_OR_AFTER = patterns.compile(
     r"\s*(?:-?\s*(?:of\s+age|old)\b)?\s*,?\s*or\s+"
     r"(?!(?:age[ds]?|older|younger|over|under|above|below|more|less|greater|between|from)\b|[≥≤><\d])",
     re.I,
 )
 # "Karnofsky 80-100% for 16 years and older", "For adolescents under 18 years of age, ...", a "bone age":
 # whom something else is for, or the age of a bone.
-_FOR_SOME = re.compile(r"\bfor\s+(?:[\w-]+\s+){0,3}$|\bbone\s+ages?\b[^.;]*$", re.I)
-_SCALE_BEFORE = re.compile(r"\b(?:lansky|karnofsky|ecog|performance\s+status)\b[^()]*\(\s*(?:age[ds]?\s*)?$", re.I)
+_FOR_SOME = patterns.compile(r"\bfor\s+(?:[\w-]+\s+){0,3}$|\bbone\s+ages?\b[^.;]*$", re.I)
+_SCALE_BEFORE = patterns.compile(
+    r"\b(?:lansky|karnofsky|ecog|performance\s+status)\b[^()]*\(\s*(?:age[ds]?\s*)?$", re.I
+)
 # After it: the moment of the study it is asked at ("less than 21 years at the time of inclusion").
-_AT_ENTRY = re.compile(
+_AT_ENTRY = patterns.compile(
     r"\s*(?:-?\s*(?:of\s+age|old))?\s*,?\s*(?:at|on)\s+(?:the\s+)?(?:(?:time|day|date)\s+of\s+)?(?:the\s+)?(?:study\s+)?"
     r"(?:inclusion|enrol\w*|screening|consent|signing|randomi[sz]ation|registration|entry|baseline)\b",
     re.I,
@@ -127,11 +130,11 @@ _AT_ENTRY = re.compile(
 _EVENT = (
     r"(?:onset|diagnos\w*|menarche|menopause|hsct|transplant\w*|injury|infection|birth|presentation|death|symptoms?)"
 )
-_AT_EVENT_AFTER = re.compile(
+_AT_EVENT_AFTER = patterns.compile(
     rf"\s*(?:-?\s*(?:of\s+age|old))?\s*,?\s*(?:at|when|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){{0,2}}{_EVENT}\b",
     re.I,
 )
-_AGE_AT_EVENT = re.compile(
+_AGE_AT_EVENT = patterns.compile(
     rf"\bage\s+(?:at|of)\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){{0,2}}{_EVENT}\b[\s:]*(?:(?:was|is|of|between|from)\s+)*$"
     # "onset of cluster headache at ≤50 years of age", "diagnosed at the age of 40 years or younger"
     rf"|\b{_EVENT}\b[^.;,]*\b(?:at|from|by|before)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?$"
@@ -140,7 +143,7 @@ _AGE_AT_EVENT = re.compile(
 )
 # People the participant is with or cares for: "avoid close contact with children 3 years or younger",
 # "parents of children aged 2-5 years": their age, not the participant's.
-_OTHERS = re.compile(
+_OTHERS = patterns.compile(
     r"\b(?:with|to|(?:parents?|caregivers?|carers?|guardians?|mothers?|fathers?|famil(?:y|ies)|households?)\s+of)"
     r"\s+(?:(?!and\b|or\b)[a-z-]+\s+)?(?:children|child|infants?|kids|babies|patients|adults"
     r"|people|persons|individuals|boys|girls|men|women|partners?)\s*(?:(?:who\s+are|aged?|ages|between)\s*)*$",
@@ -149,7 +152,7 @@ _OTHERS = re.compile(
 # Before it, in its sentence: a condition ("If the patient is older than 49 years, ...", "required for
 # all patients over 40 years", "for those 12-17 years", "in the case of children under 18 years", not
 # "eligible for care at the VA aged 50-85 years"): the age of some, not the item's.
-_CONDITION = re.compile(
+_CONDITION = patterns.compile(
     r"\b(?:if|unless|when|whenever|those|in\s+(?:the\s+)?case\s+of"
     r"|for\s+(?:\w+\s+){0,2}(?:all|those|ages?|patients?|children|subjects?"
     r"|participants?|adults?|women|men|females?|males?|residents?|persons?|people|individuals?))\b",
@@ -158,7 +161,7 @@ _CONDITION = re.compile(
 # Before it, past words of an age item only (no number): the word "age" ("between the ages of 18 and 50 years", "Age
 # range: 18-70 years", "Patient age at enrollment ranged from"; not "aged 18 with a life expectancy ≥ 10
 # years", nor a "bone age").
-_AGE_WORD = re.compile(r"(?<!bone\s)\bage[ds]?\b", re.I)
+_AGE_WORD = patterns.compile(r"(?<!bone\s)\bage[ds]?\b", re.I)
 _AGE_TO_SPAN = AGE_ITEM_WORDS | {"range", "ranged", "ranging", "group"}
 # Else the word before it, past linking words, says who is of that age ("Men and women 18 to 75 years",
 # "patients must be 12 to 50 years", "Adult patients (above 18 years)", "Patients under 65 years"); any
@@ -177,7 +180,7 @@ _OF_AN_AGE = PEOPLE | frozenset(
 )
 # Bounds that are said of a person's age even with nothing before them ("Under 18 years", "older than
 # 65 years"); a bare "at least 2 years" or "less than 1 year" is rather how long something lasts.
-_PERSON_BOUND = re.compile(r"\s*(?:under|older|younger)\b", re.I)
+_PERSON_BOUND = patterns.compile(r"\s*(?:under|older|younger)\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from indexer import patterns
 from indexer.discover.criteria_ages import AgeSpan, ages, fits, only_ages, without_ages
 from indexer.discover.facts import Facts, norm
 from indexer.discover.markers import conflicts, excluded_as
@@ -17,15 +18,15 @@ MEETS, FAILS, UNKNOWN = "meets", "fails", "unknown"
 # A long item names many conditions in passing ("... other than diabetes, hypertension or ..."):
 # only short ones are read as being about one condition.
 SHORT_ITEM_WORDS = 12
-_PREGNANCY = re.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b", re.I)
-_CHILDBEARING = re.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
-_NOT_PREGNANT = re.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
-_MEN = re.compile(r"\b(men|males?)\b", re.I)
-_MEN_TOO = re.compile(r"\b(men|males?|partners?|father\w*)\b", re.I)
+_PREGNANCY = patterns.compile(r"\b(pregnan\w*|breast[- ]?feeding|lactating|nursing)\b", re.I)
+_CHILDBEARING = patterns.compile(r"\b(child[- ]?bearing|contracepti\w+|birth control)\b", re.I)
+_NOT_PREGNANT = patterns.compile(r"\b(negative|non-?pregnant|not (?:be )?pregnant)\b", re.I)
+_MEN = patterns.compile(r"\b(men|males?)\b", re.I)
+_MEN_TOO = patterns.compile(r"\b(men|males?|partners?|father\w*)\b", re.I)
 # A wait after a treatment ("At least 3 weeks since prior chemotherapy") is asked only of those who had it;
 # an item ending in ":" heads its sub-items ("Chemotherapy:").
-_SINCE = re.compile(r"\b(?:since|after|from)\s+(?:the\s+)?(?:(?:last|prior|previous|any)\s+)*\w*\s*$", re.I)
-_WOMEN = re.compile(r"\b(women|females?)\b", re.I)
+_SINCE = patterns.compile(r"\b(?:since|after|from)\s+(?:the\s+)?(?:(?:last|prior|previous|any)\s+)*\w*\s*$", re.I)
+_WOMEN = patterns.compile(r"\b(women|females?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,9 @@ def marker_conflicts(record: TrialRecord, markers: dict[str, str]) -> tuple[str,
     return tuple(dict.fromkeys(found))
 
 
-_ALTERNATIVES = re.compile(r"\b(?:one|any|either|at\s+least\s+one)\s+of\b|\b(?:categor|group|subtype|cohort)", re.I)
+_ALTERNATIVES = patterns.compile(
+    r"\b(?:one|any|either|at\s+least\s+one)\s+of\b|\b(?:categor|group|subtype|cohort)", re.I
+)
 
 
 def _items(criteria: tuple[Criterion, ...], alternative: bool = False) -> list[tuple[str, bool]]:

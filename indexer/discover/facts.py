@@ -8,13 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import patterns
 from indexer.discover.markers import patient_markers
 from indexer.discover.synonyms import Synonyms, is_abbreviation
 from indexer.discover.words import NEGATED
 from indexer.record import TrialRecord
 from indexer.spelling import american
 
-_PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
+_PREGNANT = patterns.compile(r"\b(pregnant|pregnancy|gestation(?:al)?|\d+\s*weeks'? gestation|gravida)\b", re.I)
 _MIN_CHARS = 4  # shorter names ("pain", "MS") match too much of free text to be read as facts
 _MEDICINES = frozenset({"DRUG", "BIOLOGICAL", "DIETARY_SUPPLEMENT", "COMBINATION_PRODUCT"})
 _NAME_WORDS = 5  # a longer "synonym" is a title or a description a record gave as its condition

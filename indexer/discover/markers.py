@@ -6,6 +6,8 @@ import functools
 import re
 from collections.abc import Iterable
 
+from indexer import patterns
+
 POSITIVE, NEGATIVE = "positive", "negative"
 # The markers, as registries and patients write them. ER, PR and HR only in capitals ("er", "pr" are words;
 # "HR" alone is a heart rate, and is read only with a polarity after it). EGFR only so: "eGFR" is the
@@ -33,28 +35,28 @@ _POLARITY = (
 _SIGN = r"(?P<sign>\+|-|−)(?=\s|[,;/).]|$)"  # "HER2+", "ER-/PR-": a sign after the name
 # A marker or markers joined ("ER/PR", "ER, PR and HER2"), then the status: "ER/PR negative", "HER2-positive".
 _LIST = rf"(?P<names>(?:{_ANY_NAME})(?:\s*(?:/|,|and/or|and|&|or)\s*(?:{_ANY_NAME}))*)"
-_STATED = re.compile(
+_STATED = patterns.compile(
     rf"(?<![\w-])(?:{_LIST}(?:\s*\((?:{_ANY_NAME})\))?(?:\s+(?i:gene|protein|receptor|status|expression))?\s*(?:[-:(]\s*)?"
     rf"(?:(?P<word>{_POLARITY})|{_SIGN}))"
 )
 # "must overexpress HER2", "amplification of HER2": the status before the marker.
-_VERB = re.compile(
+_VERB = patterns.compile(
     rf"\b(?P<word>(?i:overexpress\w*|over-express\w*|amplification))\s+(?:of\s+)?(?:the\s+)?{_LIST}(?![\w-])"
 )
 # "negative for HER2", "positive for ER and PR".
-_BEFORE = re.compile(rf"\b(?P<word>(?i:negative|positive))\s+for\s+{_LIST}(?![\w-])")
-_TRIPLE_NEGATIVE = re.compile(r"\btriple[- ]negative\b|\bTNBC\b", re.I)
+_BEFORE = patterns.compile(rf"\b(?P<word>(?i:negative|positive))\s+for\s+{_LIST}(?![\w-])")
+_TRIPLE_NEGATIVE = patterns.compile(r"\btriple[- ]negative\b|\bTNBC\b", re.I)
 # "no EGFR mutation", "without ALK rearrangement": the gene's status is negative.
-_WITHOUT = re.compile(
+_WITHOUT = patterns.compile(
     rf"\b(?i:no|without|absence\s+of|negative\s+for)\s+(?i:known\s+|documented\s+)?(?P<names>{_ANY_NAME})"
     r"(?:\s+[\w-]+){0,3}?\s+(?i:mutat\w*|rearrange\w*|fusion|alteration\w*|deletion|insertion)"
 )
 # An exclusion about a treatment ("EGFR mutation previously treated with osimertinib") excludes those who
 # had it, not every patient with the marker.
-_TREATED = re.compile(r"\b(?:treated|untreated|therapy|treatment|received|receiving|inhibitors?|TKIs?)\b", re.I)
+_TREATED = patterns.compile(r"\b(?:treated|untreated|therapy|treatment|received|receiving|inhibitors?|TKIs?)\b", re.I)
 # Words that make an item's marker a branch or a case, not what every participant must have:
 # "Cohort A: HER2-positive", "if HER2-positive, prior trastuzumab", "regardless of HER2 status".
-_CASE = re.compile(
+_CASE = patterns.compile(
     r"\b(?:cohorts?|arms?|groups?|sub-?protocols?|sub-?stud(?:y|ies)|parts?|baskets?|strat\w*|if|when|whose|also|"
     r"regardless|irrespective|either|any|unknown|positive\s+or\s+negative|negative\s+or\s+positive|"
     r"allowed|permitted|may)\b",

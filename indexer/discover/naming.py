@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from indexer import patterns
 from indexer.discover.facts import norm
 from indexer.spelling import american
 
@@ -46,12 +47,12 @@ _OF_AFTER = frozenset(
 # erythematosus disease activity index (hSLEDAI) >= 6".
 _ACTIVITY = frozenset({"activity", "disease"})
 _NO = frozenset({"no", "not", "non", "nor", "without", "free", "negative", "seronegative"})
-_WORD_BEFORE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.'-]*)[ -]+$")  # "Type 1 diabetes": a type, another condition
+_WORD_BEFORE = patterns.compile(r"([A-Za-z0-9][A-Za-z0-9.'-]*)[ -]+$")  # "Type 1 diabetes": a type, another condition
 # The word after, past a type number ("HIV-1 infected"), and what separates them.
-_WORD_AFTER = re.compile(r"(?:[- ]?[0-9]+(?:/[0-9]+)?)?([ -]+)([A-Za-z][A-Za-z.'-]*)")
+_WORD_AFTER = patterns.compile(r"(?:[- ]?[0-9]+(?:/[0-9]+)?)?([ -]+)([A-Za-z][A-Za-z.'-]*)")
 # Earlier in its sentence, a negation: the item says the condition is absent ("Seronegative for HIV; HIV 2 Ab",
 # "No collagen vascular disorders, specifically systemic lupus erythematosus", "other than lupus").
-_NEGATED = re.compile(
+_NEGATED = patterns.compile(
     r"\b(?:no|not|non|without|negative|seronegative|free\s+of|absence\s+of|other\s+than|except(?:\s+for)?|excluding)\b"
     r"[^.:]*$",
     re.I,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 
+from indexer import patterns
 from indexer.spelling import american
 
-_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
+_WORD = patterns.compile(r"[a-z][a-z0-9\-]{2,}")
 
 
 def word_weights(text: str, doc_freq: Callable[[str], int], total: int) -> dict[str, float]:

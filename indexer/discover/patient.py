@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer import patterns
 from indexer.discover.person_words import FAMILY, OTHERS, SEXED
 from indexer.normalize import sex_letter
 
@@ -29,15 +30,15 @@ _HALF = r"(?:\s*½|\s+1/2|\s+and\s+a\s+half)"
 _NUM = rf"((?:\d{{1,3}}(?:\.\d+)?|{_WORDS_NUM}){_HALF}?)"
 # "45-year-old", "45 yo", "45yo", "45 y/o", "45 years of age", "sixty-year-old"; not "smoked for 20 years".
 _YEARS = r"(?:(?:years?|yrs?|y)[- ]?old\b|(?:years?|yrs?)\s+of\s+age\b|(?:yo|y/o|y\.o\.?)(?=[^a-z]|[fm]\b|$))"
-_AGE_YEARS = re.compile(rf"\b{_NUM}[- ]?{_YEARS}", re.I)
-_AGE_SMALL = re.compile(rf"\b(?P<n>{_NUM[1:-1]})[- ]?(?P<unit>months?|weeks?|days?)[- ]old\b", re.I)
+_AGE_YEARS = patterns.compile(rf"\b{_NUM}[- ]?{_YEARS}", re.I)
+_AGE_SMALL = patterns.compile(rf"\b(?P<n>{_NUM[1:-1]})[- ]?(?P<unit>months?|weeks?|days?)[- ]old\b", re.I)
 # "my baby is 18 months", "aged 3 weeks"; not "she is 3 months pregnant", "is 6 weeks post-op".
-_IS_SMALL = re.compile(
+_IS_SMALL = patterns.compile(
     rf"\b(?:is|I'm|I\s+am|aged?:?)\s+(?:now\s+|just\s+)?(?P<n>{_NUM[1:-1]})[- ]?(?P<unit>months?|weeks?|days?)\b"
     r"(?!\s*(?:pregnant|postpartum|post|after|ago|into|of|since)\b)",
     re.I,
 )
-_NEWBORN = re.compile(r"\b(?:new[- ]?born|neonate)\b", re.I)
+_NEWBORN = patterns.compile(r"\b(?:new[- ]?born|neonate)\b", re.I)
 # "in my 50s", "in her early sixties": a decade, read as its middle (or its early or late part).
 _DECADES = {
     w: 10 * n
@@ -45,24 +46,24 @@ _DECADES = {
         ["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"], 2
     )
 }
-_DECADE = re.compile(
+_DECADE = patterns.compile(
     r"\bin\s+(?P<who>my|his|her)\s+(?:(?P<part>early|mid|late)[- ]?\s*)?"
     r"(?:(?P<decade>[1-9]0)'?s|(?P<word>" + "|".join(_DECADES) + r"))\b",
     re.I,
 )
 # "age: 45", "aged 45", "Age 45", "age of 45".
-_AGE_LABEL = re.compile(r"\bage[ds]?\s*(?:[:=]|of|is)?\s*(\d{1,3}(?:\.\d+)?)(?!\d|\.\d)", re.I)
+_AGE_LABEL = patterns.compile(r"\bage[ds]?\s*(?:[:=]|of|is)?\s*(\d{1,3}(?:\.\d+)?)(?!\d|\.\d)", re.I)
 # "45F", "45 M", "F45", "M/45": the clinical shorthand. Spaced letters only in capitals ("45 m" is a distance).
-_SHORT_AGE_SEX = re.compile(r"\b(\d{1,3})\s?(?:yo\s?|y/o\s?)?([FM])\b|\b(\d{1,3})([fm])\b")
-_SHORT_SEX_AGE = re.compile(r"\b([FM])\s?/?\s?(\d{1,3})\b")
+_SHORT_AGE_SEX = patterns.compile(r"\b(\d{1,3})\s?(?:yo\s?|y/o\s?)?([FM])\b|\b(\d{1,3})([fm])\b")
+_SHORT_SEX_AGE = patterns.compile(r"\b([FM])\s?/?\s?(\d{1,3})\b")
 # "40 f with lupus", "f 40, lupus", "M, 62, COPD": in either case at the start of the text or of a clause, a
 # clause of its own ("102 f" in "fever of 102 f" is a temperature, "6 m walk" a distance).
 _CLAUSE_END = r"(?=\s*(?:[,;:.)]|$)|\s+(?:with|w/|and|who|has|had|presenting|complaining)\b)"
-_CLAUSE_AGE_SEX = re.compile(rf"(?:^|[,;:]\s*)(\d{{1,3}})\s*,?\s*([fm]){_CLAUSE_END}", re.I)
-_CLAUSE_SEX_AGE = re.compile(rf"(?:^|[,;:]\s*)([fm])\s*[,/]?\s*(\d{{1,3}}){_CLAUSE_END}", re.I)
+_CLAUSE_AGE_SEX = patterns.compile(rf"(?:^|[,;:]\s*)(\d{{1,3}})\s*,?\s*([fm]){_CLAUSE_END}", re.I)
+_CLAUSE_SEX_AGE = patterns.compile(rf"(?:^|[,;:]\s*)([fm])\s*[,/]?\s*(\d{{1,3}}){_CLAUSE_END}", re.I)
 _SEX_WORDS = "(?:" + "|".join((*SEXED, "gentleman", "patient", *FAMILY, *OTHERS, "child", "baby")) + ")"
 # "woman, 45", "Female 45", "my father, 72,", "my dad (78)", "My daughter, who is 9,": a person word, then the age.
-_PERSON_COMMA_AGE = re.compile(
+_PERSON_COMMA_AGE = patterns.compile(
     rf"\b(?P<who>{_SEX_WORDS})\s*(?:[,:]?\s*(?:(?:who|that)\s+is\s+|aged?\s+)?(\d{{1,3}})\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d))"
     # in brackets only alone: "(78)", "(78 yo)"; not "mother (2 children)"
     rf"|\(\s*(\d{{1,3}})\s*(?:y(?:ears?|rs?|o)?\.?\s*)?\))",
@@ -70,9 +71,11 @@ _PERSON_COMMA_AGE = re.compile(
 )
 # "34 female with SLE", "67 man": the age, then the person (singular: "2 women" is a count, not an age).
 # At the start of the text or of a clause only: "mother with 1 girl" counts a child, it is no age.
-_AGE_PERSON = re.compile(rf"(?:^|[,;:(]\s*|\ba\s+)(\d{{1,3}})[- ]?(?P<who>{'|'.join((*SEXED, 'gentleman'))})\b", re.I)
+_AGE_PERSON = patterns.compile(
+    rf"(?:^|[,;:(]\s*|\ba\s+)(\d{{1,3}})[- ]?(?P<who>{'|'.join((*SEXED, 'gentleman'))})\b", re.I
+)
 # "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
-_IS_AGE = re.compile(
+_IS_AGE = patterns.compile(
     rf"\b(?P<who>I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"
     rf"\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d|weeks|days|months|pounds|kilos))",
     re.I,
@@ -81,27 +84,29 @@ _IS_AGE = re.compile(
 # more words, to read the patient's sex from the words about them.
 _FEMALE_PERSONS = "woman female girl lady mother mom mum wife daughter sister grandmother grandma aunt"
 _MALE_PERSONS = "man male boy guy gentleman father dad husband son brother grandfather grandpa uncle"
-_FEMALE = re.compile(
+_FEMALE = patterns.compile(
     rf"\b({'|'.join(_FEMALE_PERSONS.split())}|women|niece|pregnant|pregnancy|postmenopausal|premenopausal)\b", re.I
 )
-_MALE = re.compile(rf"\b({'|'.join(_MALE_PERSONS.split())}|men|nephew)\b", re.I)
+_MALE = patterns.compile(rf"\b({'|'.join(_MALE_PERSONS.split())}|men|nephew)\b", re.I)
 # Whose age the text gives ("my wife is 43", "she is 62"), and that person's sex.
 _SEXES = {"she": "F", "he": "M"} | {w: "F" for w in _FEMALE_PERSONS.split()} | {w: "M" for w in _MALE_PERSONS.split()}
 # The writer speaks of themselves ("I have lupus", "I'm a mother of two") ...
-_FIRST_PERSON = re.compile(r"\b(?:I\s+(?:have|had|was|suffer|got)|I've|I'm\s+an?|I\s+am\s+an?)\b", re.I)
+_FIRST_PERSON = patterns.compile(r"\b(?:I\s+(?:have|had|was|suffer|got)|I've|I'm\s+an?|I\s+am\s+an?)\b", re.I)
 # ... unless the text is about a relative ("for my mother", "my son has asthma").
-_ABOUT_OTHER = re.compile(
+_ABOUT_OTHER = patterns.compile(
     rf"\b(?:for|about)\s+(?:my|our)\s+{_SEX_WORDS}\b|\b(?:my|our)\s+{_SEX_WORDS}\s+(?:has|had|is|was|suffers|got|with)\b",
     re.I,
 )
 # The writer says what they have: the patient is the writer, whatever relatives the text names.
-_WRITER_ILL = re.compile(r"\bI\s+(?:have|had|was\s+diagnosed|suffer)\b|\bI've\s+(?:had|got|been\s+diagnosed)\b", re.I)
+_WRITER_ILL = patterns.compile(
+    r"\bI\s+(?:have|had|was\s+diagnosed|suffer)\b|\bI've\s+(?:had|got|been\s+diagnosed)\b", re.I
+)
 _RELATIVES = frozenset((*FAMILY, *OTHERS))
-_MY_PERSON = re.compile(rf"\b(?:my|our)\s+(?:\w+\s+)?{_SEX_WORDS}s?\b", re.I)
-_SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
-_HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
+_MY_PERSON = patterns.compile(rf"\b(?:my|our)\s+(?:\w+\s+)?{_SEX_WORDS}s?\b", re.I)
+_SHE = patterns.compile(r"\b(she|her|hers|herself)\b", re.I)
+_HE = patterns.compile(r"\b(he|his|him|himself)\b", re.I)
 # "his mother", "her husband", "family history of ...": relatives of the patient, not the patient.
-_RELATIVE = re.compile(
+_RELATIVE = patterns.compile(
     r"\b(?:his|her|their|whose|family|maternal|paternal)\s+(?:history\s+(?:of\s+)?)?(?:\w+\s+)?"
     r"(mother|father|mom|dad|wife|husband|son|daughter|sister|brother|grandmother|grandfather|aunt|uncle)\b",
     re.I,

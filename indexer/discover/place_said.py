@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer import patterns
 from indexer.geo import gazetteer
 from indexer.geo.in_text import place_in_text
 from indexer.geo.regions import regions
@@ -15,13 +16,15 @@ from indexer.store.gazetteer import City
 # "a trial in Germany", "lupus, in France", "in the United Kingdom": a country after a bare "in", read as
 # the place box reads a country name (a country filter). Not where the patient was ("born in Mexico",
 # "diagnosed in France", "I was in Brazil"), which says nothing of where they can take part.
-_IN_COUNTRY = re.compile(r"(?<!\w)(?P<before>\w+\s+)?in\s+(?:the\s+)?(?P<name>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3})")
+_IN_COUNTRY = patterns.compile(
+    r"(?<!\w)(?P<before>\w+\s+)?in\s+(?:the\s+)?(?P<name>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3})"
+)
 _NOT_HERE = frozenset(
     "born raised up diagnosed treated operated travelled traveled visited holiday vacation was were been".split()  # noqa: SIM905
 )
 _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
 # A ZIP code after words that give a place: "I live in 99999", "near 02115", "zip code 99999".
-_ZIP_SAID = re.compile(
+_ZIP_SAID = patterns.compile(
     r"\b(?:in|near|around|at|zip(?:\s*code)?|postal\s+code|postcode)\s*:?\s+(\d{5})(?:-\d{4})?\b", re.I
 )
 
@@ -29,7 +32,7 @@ _ZIP_SAID = re.compile(
 # "lupus trials in Boston", "in Los Angeles": a major city after a bare "in", when its capitalised words
 # are the city's whole name and no disease word follows. Not "in Huntington's disease", "in Marburg virus",
 # "in Mobile Health Apps" (a longer name), "in March" (no city of 100,000 people).
-_IN_CITY = re.compile(
+_IN_CITY = patterns.compile(
     r"(?<!\w)(?P<before>\w+\s+)?in\s+(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?![\w'’])"
     r"(?:\s+(?P<after>[a-z]+))?"
 )

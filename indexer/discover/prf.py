@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from indexer import patterns
 from indexer.discover.words import FILLER
 from indexer.index.tantivy_query import stem_analyzer
 from indexer.record import TrialRecord
@@ -120,7 +120,7 @@ def expansion(
     return [(word, round(settings.weight * w / top_weight, 4)) for word, w in picked]
 
 
-_WORD = re.compile(r"[^\W_]{3,}")
+_WORD = patterns.compile(r"[^\W_]{3,}")
 
 
 def _words(text: str) -> list[str]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from indexer import patterns
 from indexer.discover.person_words import FAMILY, SEXED
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def _tidy(text: str) -> str | None:
 
 @functools.cache
 def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
+    return patterns.compile(pattern, flags)
 
 
 def _may_name_place(text: str) -> bool:

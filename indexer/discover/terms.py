@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from indexer import patterns
 from indexer.normalize import lazy_pattern
 
 # Intervention names too generic to link drugs through (every trial has a placebo).
@@ -52,7 +53,7 @@ _not_a_name = lazy_pattern(
 )
 
 
-_NOT_KEY = re.compile(r"[^0-9a-z]+")
+_NOT_KEY = patterns.compile(r"[^0-9a-z]+")
 
 
 @lru_cache(maxsize=1 << 16)  # called for every term of every candidate record: `similar` asks ~40,000 times

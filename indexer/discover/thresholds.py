@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from indexer import patterns
+
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"  # "6", "7.5", "100,000" (not the comma after "6, of which")
 # A comparison and its number: symbols, and the words registries use for them. "No more than" is at most.
 _COMPARATORS: tuple[tuple[str, Callable[[float, float], bool]], ...] = (
@@ -24,7 +26,7 @@ _COMPARATORS: tuple[tuple[str, Callable[[float, float], bool]], ...] = (
     (r">|\b(?:greater|more|higher)\s+than\b|\babove\b|\bover\b|\bexceeding\b", operator.gt),
     (r"<|\b(?:less|lower|fewer)\s+than\b|\bbelow\b|\bunder\b", operator.lt),
 )
-_THRESHOLD = re.compile(
+_THRESHOLD = patterns.compile(
     "|".join(
         f"(?P<c{i}>{pattern})\\s*(?:of\\s+|:\\s*)?(?P<n{i}>{_NUMBER})" for i, (pattern, _) in enumerate(_COMPARATORS)
     )
@@ -35,7 +37,7 @@ _THRESHOLD = re.compile(
 )
 # A time unit after the number: the threshold is on a duration ("at least 24 weeks prior to screening"),
 # which the words before it do not name ("SLE at least 24 weeks": no SLE value is asked).
-_DURATION = re.compile(r"\s*(?:hours?|days?|weeks?|months?|years?|yrs?)\b(?P<age>\s+(?:of\s+age|old)\b)?", re.I)
+_DURATION = patterns.compile(r"\s*(?:hours?|days?|weeks?|months?|years?|yrs?)\b(?P<age>\s+(?:of\s+age|old)\b)?", re.I)
 _AGE = "age"  # the measure of "ages 15 to 70", "aged 18-65", "less than 21 years of age"
 # Words between a measure's name and its comparison: "SLEDAI score of >= 6", "HbA1c level is below 9".
 _FILLER = frozenset(
@@ -83,7 +85,7 @@ _FILLER = frozenset(
         "whose",
     ]
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_WORD = patterns.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 @dataclass(frozen=True)
@@ -187,18 +189,18 @@ def given(measure: str, text: str) -> float | None:
 
 
 # A name in the patient's words is one to three runs of letters and digits: "HbA1c", "Hb A1c", "SLEDAI-2K".
-_NAME_PART = re.compile(r"[A-Za-z0-9]+")
+_NAME_PART = patterns.compile(r"[A-Za-z0-9]+")
 _NAME_WORDS = 3
 # Between a name and its value: "is", "was", "of", "at", "score", "level", ":", "=" (any of them:
 # "SLEDAI-2K score of 8", "HbA1c level is 7.5"); the number is whole ("7.5", not the "7" of it) and
 # no number of time units ("52 year old", "34yo", "10 years ago").
-_VALUE = re.compile(
+_VALUE = patterns.compile(
     rf"(?:\s*(?:(?:is|was|of|at|scores?|levels?)\b|[:=]))*\s*({_NUMBER})(?![\d,.]?\d)"
     r"(?!\s*-?\s*(?:(?:years?|yrs?|months?|weeks?|days?)\b|y\.?/?o\b))",
     re.IGNORECASE,
 )
 # A version at the end of a name: SLEDAI-2K (and SLEDAI 2000) is the SLEDAI.
-_VERSION = re.compile(r"(?<=[a-z])(?:2k|2000)$")
+_VERSION = patterns.compile(r"(?<=[a-z])(?:2k|2000)$")
 
 
 def _same_name(a: str, b: str) -> bool:

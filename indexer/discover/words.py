@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from indexer import patterns
+
 # A negation and what follows it up to the end of the clause: "denies chest pain, ..." -> gone.
-NEGATED = re.compile(r"\b(no|denies|denied|negative for|without|not)\b[^.;,]*", re.I)
+NEGATED = patterns.compile(r"\b(no|denies|denied|negative for|without|not)\b[^.;,]*", re.I)
 # Words every case description uses: they match every trial and say nothing about the patient.
 _FILLER_WORDS = (
     "a an and are as at be been but by for from has had have he her his him i in is it its of on or she "

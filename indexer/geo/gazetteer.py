@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import patterns
 from indexer.config import user_dir
 from indexer.geo import names
 from indexer.geo.regions import CODES, abbreviation, outside_us, regions, state_said, two_letter_state, us_state
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 MIN_POPULATION = 1000
 # Places the registry files under a country although GeoNames gives them their own code.
 _ALSO_IN = {"CN": ("HK", "MO"), "US": ("PR", "GU", "VI")}
-_LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-_US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_LAT_LON = patterns.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_US_ZIP = patterns.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 
 
 class UnknownPlace(ValueError):
@@ -103,8 +103,8 @@ def _variants(city: str) -> tuple[str, ...]:
     return tuple(k for k in dict.fromkeys(keys) if k)
 
 
-_PARENTHESES = re.compile(r"\(.*?\)")
-_CITY_PARTS = re.compile(r"[,/(]| - ")
+_PARENTHESES = patterns.compile(r"\(.*?\)")
+_CITY_PARTS = patterns.compile(r"[,/(]| - ")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -293,4 +293,4 @@ def _rows_named(city: str, readings: list[Reading]) -> list[City]:
 
 # A city this large is what its name means, even where a US state has the same name.
 MAJOR_CITY = 100_000
-_CITY_REGION = re.compile(r"(.+\S)\s+([A-Z]{2,3})")
+_CITY_REGION = patterns.compile(r"(.+\S)\s+([A-Z]{2,3})")

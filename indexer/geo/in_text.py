@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from indexer import patterns
 from indexer.geo import gazetteer
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.normalize import place_key
@@ -20,8 +21,8 @@ _NAME = r"[A-Z][\w'.-]*(?:\s+(?:(?:de|del|la|le|of|on|upon|am|sur|y)\s+)?[A-Z][\
 _REGION = r"[A-Z]{2}\b|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}"  # a state or country: "MA", "South Korea"
 _QUALIFIER = rf",\s*(?:{_REGION})"
 _ZIP = r"\d{5}(?:-\d{4})?"
-_STRONG_RE = re.compile(rf"\b(?i:{_STRONG})\s+(?:the\s+)?({_ZIP}\b|{_NAME}(?:{_QUALIFIER})?(?:\s+{_ZIP}\b)?)")
-_WEAK_RE = re.compile(rf"\b(?i:in)\s+({_ZIP}\b|{_NAME}{_QUALIFIER}(?:\s+{_ZIP}\b)?)")
+_STRONG_RE = patterns.compile(rf"\b(?i:{_STRONG})\s+(?:the\s+)?({_ZIP}\b|{_NAME}(?:{_QUALIFIER})?(?:\s+{_ZIP}\b)?)")
+_WEAK_RE = patterns.compile(rf"\b(?i:in)\s+({_ZIP}\b|{_NAME}{_QUALIFIER}(?:\s+{_ZIP}\b)?)")
 # Capitalised words after "from" or "near" that are never the place meant.
 _MONTHS = "january february march april may june july august september october november december"
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday"
@@ -33,9 +34,9 @@ _COUNTRY_ABBREVIATIONS = frozenset({"UK", "US", "USA", "UAE"})
 # names no such city. The text's first clause is never read so: it is often the patient's own name
 # ("Madison, 34, lupus"), and big cities share names with people.
 MAJOR_CITY = gazetteer.MAJOR_CITY
-_CLAUSE = re.compile(r"[^,;\s][^,;\n]*")
-_NAME_RE = re.compile(_NAME)
-_REGION_RE = re.compile(_REGION)
+_CLAUSE = patterns.compile(r"[^,;\s][^,;\n]*")
+_NAME_RE = patterns.compile(_NAME)
+_REGION_RE = patterns.compile(_REGION)
 
 
 def _candidates(phrase: str) -> list[str]:

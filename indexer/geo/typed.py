@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from indexer import patterns
 from indexer.geo import gazetteer
 from indexer.geo.gazetteer import Place
 from indexer.geo.suggest import hint
@@ -71,8 +72,8 @@ def given_place(written: str, within: Sequence[str] = ()) -> PlaceRead:
 
 
 # Between the countries of a list: "France, Germany or Italy", "China and India", "the UK & Ireland".
-_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s)\s*", re.IGNORECASE)
-_THE = re.compile(r"^(?:the)\s+", re.IGNORECASE)
+_LIST_JOIN = patterns.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s)\s*", re.IGNORECASE)
+_THE = patterns.compile(r"^(?:the)\s+", re.IGNORECASE)
 
 
 def country_list(written: str) -> tuple[str, ...]:
@@ -94,9 +95,9 @@ def _read(text: str, within: Sequence[str]) -> PlaceRead:
 
 
 # Words before a place that say nothing of it, in a box that asks for one ("near Lyon", "in Boston").
-_FILLER = re.compile(r"^\s*(?:near(?:by)?|in|at|around|close\s+to)\s+(?=\S)", re.IGNORECASE)
+_FILLER = patterns.compile(r"^\s*(?:near(?:by)?|in|at|around|close\s+to)\s+(?=\S)", re.IGNORECASE)
 # A US address's end: "Houston, TX 77030", "Bethesda MD 20892-1234" (the ZIP code is the nearest point).
-_ADDRESS = re.compile(r"^(?P<city>.+?)[,\s]+(?P<state>[A-Za-z]{2})\.?\s+(?P<zip>\d{5})(?:-\d{4})?\s*$")
+_ADDRESS = patterns.compile(r"^(?P<city>.+?)[,\s]+(?P<state>[A-Za-z]{2})\.?\s+(?P<zip>\d{5})(?:-\d{4})?\s*$")
 
 
 def readings(text: str) -> list[str]:
