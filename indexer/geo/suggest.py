@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 from indexer.normalize import place_key
@@ -22,6 +21,8 @@ def suggest(store: GazetteerStore, city: str, country: str | None) -> str:
     names: dict[str, str] = {}
     for n, cc, _ in pool:  # most populous first: "Boston, US" before "Boston, PH"
         names.setdefault(place_key(n), f"{n}, {cc}")
+    import difflib  # only for a name the gazetteer does not know
+
     close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.7)
     return f"Did you mean: {'; '.join(names[c] for c in close)}? " if close else ""
 

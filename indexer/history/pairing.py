@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -32,6 +31,8 @@ def pairs(removed: list[Change], added: list[Change]) -> list[tuple[Change | Non
     """Removed and added items of one field paired, most similar first; the rest alone, in order."""
     if not removed or not added or not removed[0].field.startswith(PAIRED):
         return [*((r, None) for r in removed), *((None, a) for a in added)]
+    import difflib  # here: a search or match reads the events module (removed trials), never pairs items
+
     scores = sorted(
         (
             (difflib.SequenceMatcher(None, words(headline(r.old)), words(headline(a.new))).ratio(), i, j)

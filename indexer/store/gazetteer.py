@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +33,8 @@ class GazetteerStore:
     ) -> None:
         """Write the tables to a temporary file, then rename it into place: concurrent builders
         (two processes on a fresh machine) each finish with a complete file."""
+        import tempfile  # once per machine (with the shutil, random and bz2 it brings): not for every look-up
+
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         os.close(fd)
