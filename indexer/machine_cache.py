@@ -12,7 +12,9 @@ from typing import Any
 # is named by it, so another Python reads none of another's.
 _TAG = f"{sys.implementation.cache_tag}-{zlib.crc32(sys.version.encode()):08x}"
 # Entries no longer made (the code changed) stay until a file holds this many; it is then started over.
-_MOST = 500
+# Every module of the project makes 474 dataclass methods (a file of 580 KB, read in 1.2-1.8 ms) and about
+# 150 patterns: below this, a file never starts over while the code is the same.
+_MOST = 2000
 
 
 def path(name: str) -> str:

@@ -74,3 +74,22 @@ def test_a_damaged_file_is_compiled_anew(tmp_path: Path) -> None:
     entries = marshal.loads(whole)
     file.write_bytes(marshal.dumps({k: v[: len(v) // 2] for k, v in entries.items()}))  # each entry cut short
     assert _probe(tmp_path)["made"] == plain
+
+
+def test_every_modules_classes_and_patterns_fit_in_a_file_with_room_to_spare(tmp_path: Path) -> None:
+    """A file starts over past machine_cache's limit: the whole project's entries stay far below it, so that
+    a file never starts over (and every process compiles anew) while the code is the same."""
+    probe = """
+import importlib, json, pkgutil
+import indexer, search_cli, web, crawler
+from indexer import dataclass_code, machine_cache, patterns
+for package in (indexer, search_cli, web, crawler):
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
+print(json.dumps([len(dataclass_code._added), len(patterns._added), machine_cache._MOST]))
+"""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    methods, patterns, most = json.loads(done.stdout)
+    assert methods > 400 and patterns > 80
+    assert methods * 3 < most and patterns * 3 < most
