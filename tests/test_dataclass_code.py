@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 # "plain", the kept code is out of the way (`exec` is dataclasses' own again): Python's own, the oracle.
 _PROBE = """
 import dataclasses, importlib, json, sys, types
-import indexer
+import search_cli  # the command line installs the kept code, before any of the project's classes is made
 from indexer import dataclass_code
 if sys.argv[1] == "plain":
     del vars(dataclasses)["exec"]
@@ -93,3 +93,14 @@ print(json.dumps([len(dataclass_code._added), len(patterns._added), machine_cach
     methods, patterns, most = json.loads(done.stdout)
     assert methods > 400 and patterns > 80
     assert methods * 3 < most and patterns * 3 < most
+
+
+def test_a_program_importing_the_library_keeps_its_own_dataclasses() -> None:
+    probe = (
+        "import dataclasses, indexer.record, indexer.catalog\n"
+        "print('exec' in vars(dataclasses))\n"
+        "import search_cli\n"
+        "print('exec' in vars(dataclasses))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
