@@ -21,6 +21,7 @@ from indexer.index.document import (
     sex_values,
 )
 from indexer.index.joined import as_joined
+from indexer.index.ranking import Boosted, Fields, Node, Sum, as_lookups, as_union, lookups_pay
 from indexer.index.tantivy_geo import box_query
 from indexer.index.words import required_words
 from indexer.spelling import american, with_american
@@ -29,40 +30,10 @@ SYNONYM_WEIGHT = 0.5
 _LIKE_MAX_TERMS = 30
 _LIKE_MIN_DOC_FREQ = 2  # a word in no other trial finds nothing
 _LIKE_STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "which",
-        "with",
-        "will",
-        "study",
-        "patients",
-        "participants",
-        "trial",
-    ]
+    """
+    a an and are as at be by for from has have in is it of on or that the their this to was were which with will
+    study patients participants trial
+    """.split()  # noqa: SIM905 (a list literal of 32 words is 32 lines)
 )
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
@@ -74,8 +45,16 @@ def quote_text(text: str, *, joined: bool = False) -> str:
     or an unbalanced quote plain words instead of query syntax. `joined`: a word that is a word and a
     number ("IL-2") is its term of the `joined` field instead, which holds the pairs of every text field.
     """
-    words = [w for w in text.split() if _WORD_RE.search(w)]
-    return " ".join((joined and as_joined(w)) or '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in words)
+    return " ".join((joined and as_joined(w)) or q for w, q in zip(_words(text), quoted_words(text), strict=True))
+
+
+def quoted_words(text: str) -> list[str]:
+    """Each word of the text (split at spaces, with a letter or digit) as a quoted phrase."""
+    return ['"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in _words(text)]
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.split() if _WORD_RE.search(w)]
 
 
 @functools.cache
@@ -88,6 +67,11 @@ def stem_analyzer() -> tantivy.TextAnalyzer:
         .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
+
+
+def _either_node(nodes: Sequence[Node | None]) -> Node | None:
+    kept = [n for n in nodes if n is not None]
+    return kept[0] if len(kept) == 1 else Sum(tuple(kept)) if kept else None
 
 
 def _either(queries: list[Query]) -> Query | None:
@@ -127,10 +111,50 @@ class QueryBuilder:
         ]
         return _either(queries)
 
-    def phrase(self, text: str, weights: dict[str, float]) -> Query | None:
+    def ranking(self, q: SearchQuery, text: str, weights: dict[str, float]) -> Node | None:
+        """What ranks a text search: its words in any of the weighted fields, a synonym of a phrase of
+        it for half as much, the weighted terms for their weight; None when the text has no word."""
+        words = self.words(quoted_words(with_american(text)), weights)
+        if words is None:
+            return None
+        parts = [words]
+        asked = f"{text}\n{american(text)}"  # a synonym of a British word found in its American form
+        for phrase, alternatives in q.expansions:
+            if phrase in asked:
+                # A synonym counts, but less than the user's own words.
+                parts += [
+                    Boosted(alt, SYNONYM_WEIGHT)
+                    for alt in (self.phrase(a, weights) for a in alternatives)
+                    if alt is not None
+                ]
+        for word, weight in q.weighted_terms:
+            if weight > 0 and (term := self.term(word, weights)) is not None:
+                parts.append(Boosted(term, weight))
+        return Sum(tuple(parts))
+
+    def words(self, quoted: list[str], weights: dict[str, float]) -> Node | None:
+        """Any of the quoted words in any of the weighted fields; None without a word."""
+        return Fields(self.index, stem_analyzer(), tuple(quoted), tuple(weights.items())) if quoted else None
+
+    def phrase(self, text: str, weights: dict[str, float]) -> Node | None:
         """`text` as one phrase (all its words, adjacent) in any of the weighted fields, in either spelling."""
         phrases = dict.fromkeys(" ".join(re.findall(r"\w+", t)) for t in (text, american(text)))
-        return _either([self.index.parse_query(f'"{p}"', list(weights), field_boosts=weights) for p in phrases if p])
+        return _either_node([self.words([f'"{p}"'], weights) for p in phrases if p])
+
+    def term(self, text: str, weights: dict[str, float]) -> Node | None:
+        """All the words of `text`, in either spelling, in any of the weighted fields (a term of feedback)."""
+        options: list[Node | None] = []
+        for spelling in dict.fromkeys((text, american(text))):
+            quoted = quoted_words(spelling)
+            if len(quoted) > 1:  # all of several words: one leaf of the tree, as the parser makes it
+                options.append(
+                    self.index.parse_query(
+                        " ".join(quoted), list(weights), field_boosts=weights, conjunction_by_default=True
+                    )
+                )
+            else:
+                options.append(self.words(quoted, weights))
+        return _either_node(options)
 
     def like(self, like: Sequence[tuple[str, str]]) -> Query:
         """Documents sharing the most distinctive words of these texts (`like_terms`)."""
@@ -174,37 +198,30 @@ class QueryBuilder:
         must: list[tuple[Occur, Query]] = []
         if q.text:
             weights = q.text_weights()
-            text = self.text(q.text, list(weights), all_words=False, weights=weights)
-            if text is not None:
-                should = [(Occur.Should, text)]
-                asked = f"{q.text}\n{american(q.text)}"  # a synonym of a British word found in its American form
-                for phrase, alternatives in q.expansions:
-                    if phrase in asked:
-                        # A synonym counts, but less than the user's own words.
-                        should += [
-                            (Occur.Should, Query.boost_query(alt, SYNONYM_WEIGHT))
-                            for alt in (self.phrase(a, weights) for a in alternatives)
-                            if alt is not None
-                        ]
-                should += [
-                    (Occur.Should, Query.boost_query(term, weight))
-                    for term, weight in (
-                        (self.text(w, list(weights), all_words=True, weights=weights), x) for w, x in q.weighted_terms
-                    )
-                    if term is not None and weight > 0
-                ]
+            ranking = self.ranking(q, q.text, weights)
+            if ranking is not None:
                 required = []
-                for words in required_words(q):  # they filter; `should` ranks
+                asked = []
+                for words in required_words(q):  # they filter; `ranking` ranks
                     options = [
                         p for p in (self.text(a, list(weights), all_words=True, joined=True) for a in words) if p
                     ]
                     if options:
                         either = Query.boolean_query([(Occur.Should, p) for p in options])
                         required.append((Occur.Must, Query.const_score_query(either, 0.0)))
-                # With every word required, a trial that has them has one of `should`'s too: it only
-                # scores (no union of every word's trials to walk: 104 -> 60 ms at 500k).
+                        asked.append(words)
                 must += required
-                must.append((Occur.Should if required else Occur.Must, Query.boolean_query(should)))
+                # With every word required, a trial that has them has one of the ranking's words too:
+                # the ranking only scores.
+                pays = (
+                    bool(required) and not q.like and lookups_pay(self.index, stem_analyzer(), required, asked, weights)
+                )
+                if pays is None:
+                    return Query.empty_query()  # counted: the required words select no trial
+                if not required:
+                    must.append((Occur.Must, as_union(ranking)))
+                else:  # (with `like`, the two rank as one union)
+                    must.append((Occur.Should, as_lookups(ranking) if pays else as_union(ranking)))
         if q.like:
             must.append((Occur.Should, self.like(q.like)))
         for value, fields in (
