@@ -123,6 +123,8 @@ def commands(data_dir: Path, some_id: str) -> dict[str, list[str]]:
         "search condition+status": [*t, "search", "--condition", "breast cancer", "--status", "recruiting"],
         "search text": [*t, "search", "low dose interleukin-2 lupus"],
         "search drug synonym": [*t, "search", "--drug", "Proleukin", "--json"],
+        # A patient's search: the trials near a city, with each one's nearest open site and its distance.
+        "search near a city": [*t, "search", "--condition", "breast cancer", "--near", "Boston", "-s", "recruiting"],
         "show": [*t, "show", some_id],
         "similar": [*t, "similar", some_id],
         "match": [*t, "match", "--text", PATIENT],
