@@ -57,9 +57,12 @@ def compile(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
     expected = re.compile(pattern, flags)
     try:
         entry = _entry(pattern, int(flags))
-        same = _sre.compile(pattern, *_arguments(entry)) == expected  # patterns are equal when their code is
+        made = _sre.compile(pattern, *_arguments(entry))
     except Exception:  # another Python's internals: then nothing is kept
         return expected
+    # Patterns compare equal when their code is; their groups are not compared, so a Python that counts them
+    # otherwise than `_entry` would make patterns whose matches name the wrong groups: they are compared too.
+    same = (made, made.groups, made.groupindex) == (expected, expected.groups, expected.groupindex)
     if same:
         if not _added:
             atexit.register(machine_cache.add, _FILE, _added)

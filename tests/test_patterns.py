@@ -73,3 +73,23 @@ def test_a_damaged_or_unwritable_cache_is_compiled_anew(tmp_path: Path) -> None:
     blocked.write_text("")  # the cache directory cannot be made: patterns are compiled, nothing is written
     unwritable = _probe(blocked)
     assert unwritable["compiled"] == first["compiled"] and unwritable["differ"] == []
+
+
+# A Python whose matcher counts groups otherwise than this one's (re._compiler passes `groups - 1`): the
+# pattern made from `_entry`'s arguments has the same code, so it compares equal to re.compile's.
+_OTHER_GROUPS = """
+import json
+from indexer import patterns
+ours = patterns._entry
+patterns._entry = lambda p, f: (lambda e: (e[0], e[1], e[2] + 1, e[3], e[4]))(ours(p, f))
+made = patterns.compile(r"(?P<low>\\d+) to (?P<high>\\d+) years")
+print(json.dumps({"groups": made.groups, "kept": len(patterns._added)}))
+"""
+
+
+def test_a_pattern_whose_groups_differ_from_re_compiles_is_not_kept(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _OTHER_GROUPS], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"groups": 2, "kept": 0}
+    assert list(tmp_path.glob("trialscout/patterns-*")) == []  # a later process would have made it with 3
