@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -43,8 +44,13 @@ def add(name: str, added: dict[Any, Any]) -> None:
     temporary = f"{file}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(file), exist_ok=True)
-        with open(temporary, "wb") as f:
+        f = open(temporary, "wb")  # noqa: SIM115 (closed below, and the file removed when its write fails)
+    except OSError:  # a read-only home (every process compiles, as without the file)
+        return
+    try:
+        with f:
             marshal.dump(kept, f)
         os.replace(temporary, file)  # whole or not at all, for a process reading it now
-    except (OSError, ValueError):  # a read-only home (every process compiles, as without the file)
-        return
+    except (OSError, ValueError):  # a full disk: the part written goes, or every process would leave one
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
