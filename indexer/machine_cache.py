@@ -28,10 +28,20 @@ def read(name: str) -> dict[Any, Any]:
     """The file's entries; none when there is no file or it is cut short or not one of these."""
     try:
         with open(path(name), "rb") as f:
+            if not _own(os.fstat(f.fileno())):
+                return {}
             found = marshal.load(f)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def _own(stat: os.stat_result) -> bool:
+    # What is kept is run (dataclass_code's methods are code): a file another user wrote or may write (a
+    # cache directory others can write, XDG_CACHE_HOME=/tmp) is not read, as a file of this user's is not
+    # read by them. Checked on the open file, which is the one read. Files are written 0600 (`add`).
+    geteuid = getattr(os, "geteuid", None)  # none on Windows, whose user directories are the user's
+    return geteuid is None or (stat.st_uid == geteuid() and not stat.st_mode & 0o022)
 
 
 def add(name: str, added: dict[Any, Any]) -> None:
@@ -43,12 +53,14 @@ def add(name: str, added: dict[Any, Any]) -> None:
     file = path(name)
     temporary = f"{file}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(file), exist_ok=True)
-        f = open(temporary, "wb")  # noqa: SIM115 (closed below, and the file removed when its write fails)
+        os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)  # as the XDG spec says to make it
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)  # one a process of the same id left (killed): made anew, with our mode
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError:  # a read-only home (every process compiles, as without the file)
         return
     try:
-        with f:
+        with open(descriptor, "wb") as f:
             marshal.dump(kept, f)
         os.replace(temporary, file)  # whole or not at all, for a process reading it now
     except (OSError, ValueError):  # a full disk: the part written goes, or every process would leave one

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from indexer import machine_cache
 from tests.conftest import ROOT
 
 # A disk that fills while the file is written: the process may write no more than 4 KB a file (the write
@@ -26,3 +30,17 @@ def test_a_write_a_full_disk_stops_leaves_no_file_behind(tmp_path: Path) -> None
         done = subprocess.run([sys.executable, "-c", _FULL], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0 and done.stderr == ""
     assert sorted(p.name for p in (tmp_path / "trialscout").iterdir()) == []
+
+
+def test_a_file_another_user_may_write_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    machine_cache.add("probe", {"kept": b"code"})
+    file = Path(machine_cache.path("probe"))
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600  # whatever the umask: what is kept is run
+    assert machine_cache.read("probe") == {"kept": b"code"}
+    # A cache others may write (a shared XDG_CACHE_HOME): what they put there would run in this user's
+    # processes (dataclass_code's methods), so it is not read; the next write makes the file this user's again.
+    file.chmod(0o666)
+    assert machine_cache.read("probe") == {}
+    machine_cache.add("probe", {"again": b"code"})
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600 and machine_cache.read("probe") == {"again": b"code"}
