@@ -14,7 +14,7 @@ from indexer.geo.distance import bounding_box, km
 from indexer.geo.geocode import geocode
 from indexer.geo.in_text import patient_place, place_in_text
 from indexer.parsers import parse
-from tests.conftest import FIXTURES, Trials, shared
+from tests.conftest import FIXTURES, Trials, run_trials, shared
 
 
 def test_distance_and_bounding_box() -> None:
@@ -251,3 +251,13 @@ def test_a_names_cities_are_each_once_most_populous_first(name: str) -> None:
     assert [c[3] for c in found] == sorted((c[3] for c in found), reverse=True)
     for code in {c[1] for c in found}:
         assert gazetteer.store().cities(key, code) == [c for c in found if c[1] == code]
+
+
+def test_a_cache_directory_that_cannot_hold_the_gazetteer_is_said_without_a_traceback(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # XDG_CACHE_HOME naming a file: the gazetteer's directory cannot be made
+    env = {"XDG_CACHE_HOME": str(blocked), "TRIALS_GAZETTEER_DIR": ""}
+    done = run_trials(tmp_path / "data", "search", "lupus", "--near", "Paris", env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"the offline gazetteer cannot be made in {blocked}/trialscout" in done.stderr
+    assert "TRIALS_GAZETTEER_DIR" in done.stderr

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import patterns
-from indexer.config import user_dir
+from indexer.config import ConfigError, user_dir
 from indexer.geo import names
 from indexer.geo.regions import CODES, abbreviation, outside_us, regions, state_said, two_letter_state, us_state
 from indexer.geo.sources import package_rows
 from indexer.geo.suggest import country_names, hint, not_in, suggest
 from indexer.normalize import place_key
-from indexer.store.gazetteer import City, GazetteerStore
+from indexer.store.gazetteer import UNWRITABLE, City, GazetteerStore
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,17 @@ def store() -> GazetteerStore:
     with _LOCK:
         if _STORE is None:
             path = _file()
-            if not path.exists():
-                log.info("building the offline gazetteer in %s (once)", path)
-                cities, zips, countries = package_rows(MIN_POPULATION)
-                GazetteerStore.build(path, cities, zips, countries)
-            _STORE = GazetteerStore(path)
+            try:
+                if not path.exists():
+                    log.info("building the offline gazetteer in %s (once)", path)
+                    cities, zips, countries = package_rows(MIN_POPULATION)
+                    GazetteerStore.build(path, cities, zips, countries)
+                _STORE = GazetteerStore(path)
+            except UNWRITABLE as exc:  # a cache directory that is a file, read-only or full
+                raise ConfigError(
+                    f"the offline gazetteer cannot be made in {path.parent} ({exc}): set TRIALS_GAZETTEER_DIR "
+                    "(or XDG_CACHE_HOME) to a directory you can write, with about 50 MB free"
+                ) from exc
         return _STORE
 
 

@@ -16,6 +16,8 @@ CREATE TABLE country (key TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NU
 _INDEXES = "CREATE INDEX city_key ON city (key, country);"
 
 City = tuple[str, str, str | None, int, float, float]  # name, country code, admin1, population, lat, lon
+# What building or opening the file raises when its directory cannot hold it (a file, read-only, full).
+UNWRITABLE = (OSError, sqlite3.Error)
 
 
 class GazetteerStore:
