@@ -23,13 +23,14 @@ _kept: dict[str, bytes] | None = None
 _added: dict[str, bytes] = {}
 
 
-def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
-    """`exec` as `dataclasses` calls it, from the kept code for the text of one of the project's classes."""
+def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None, /, **options: Any) -> None:
+    """`exec` as `dataclasses` calls it, from the kept code for the text of one of the project's classes.
+    Called otherwise (`exec`'s `closure=`, which no `dataclasses` passes yet), it is `exec`."""
     global _kept
     if globals is None:  # what `exec` takes then: the globals of its caller, dataclasses
         globals = vars(dataclasses)
-    if not (isinstance(source, str) and str(globals.get("__name__", "")).startswith(_OURS)):
-        builtins.exec(source, globals, locals)
+    if options or not (isinstance(source, str) and str(globals.get("__name__", "")).startswith(_OURS)):
+        builtins.exec(source, globals, locals, **options)
         return
     if _kept is None:
         _kept = read(_FILE)

@@ -30,8 +30,32 @@ def read(name: str) -> dict[Any, Any]:
         with open(path(name), "rb") as f:
             if not _own(os.fstat(f.fileno())):
                 return {}
-            found = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
+            return decode(f.read())
+    except OSError:
+        return {}
+
+
+_MAGIC = b"TSC1"  # the file's form: this mark, the entries' CRC-32, the marshalled entries
+
+
+def encode(entries: dict[Any, Any]) -> bytes:
+    """A file's bytes holding `entries`."""
+    payload = marshal.dumps(entries)
+    return _MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+
+
+def decode(data: bytes) -> dict[Any, Any]:
+    """The entries of a file's bytes; none when they are not `encode`'s.
+
+    A bit flipped on disk often still unmarshals (to a pattern that matches otherwise, or bytecode that
+    crashes the interpreter): the checksum finds it, and what the file held is compiled anew."""
+    head = len(_MAGIC) + 4
+    payload = data[head:]
+    if data[:head] != _MAGIC + zlib.crc32(payload).to_bytes(4, "big"):
+        return {}
+    try:
+        found = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
         return {}
     return found if isinstance(found, dict) else {}
 
@@ -61,7 +85,7 @@ def add(name: str, added: dict[Any, Any]) -> None:
         return
     try:
         with open(descriptor, "wb") as f:
-            marshal.dump(kept, f)
+            f.write(encode(kept))
         os.replace(temporary, file)  # whole or not at all, for a process reading it now
     except (OSError, ValueError):  # a full disk: the part written goes, or every process would leave one
         with contextlib.suppress(OSError):

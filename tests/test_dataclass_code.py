@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from indexer import machine_cache
 from tests.conftest import ROOT
 
 # In a new process: the modules of `trials match`, `show` and `serve`, and a description of every method
@@ -71,8 +71,9 @@ def test_a_damaged_file_is_compiled_anew(tmp_path: Path) -> None:
     file.write_bytes(whole[: len(whole) // 2])
     again = _probe(tmp_path)
     assert again["compiled"] == first["compiled"] and again["made"] == plain
-    entries = marshal.loads(whole)
-    file.write_bytes(marshal.dumps({k: v[: len(v) // 2] for k, v in entries.items()}))  # each entry cut short
+    entries = machine_cache.decode(whole)
+    assert entries  # each entry cut short, in a file whose checksum is right:
+    file.write_bytes(machine_cache.encode({k: v[: len(v) // 2] for k, v in entries.items()}))
     assert _probe(tmp_path)["made"] == plain
 
 
@@ -104,3 +105,11 @@ def test_a_program_importing_the_library_keeps_its_own_dataclasses() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_exec_called_with_its_keywords_is_pythons_exec() -> None:
+    from indexer import dataclass_code
+
+    names: dict[str, object] = {}
+    dataclass_code._exec("made = 6 * 7", {"__name__": "indexer.probe"}, names, closure=None)
+    assert names == {"made": 42}

@@ -44,3 +44,27 @@ def test_a_file_another_user_may_write_is_not_read(tmp_path: Path, monkeypatch: 
     assert machine_cache.read("probe") == {}
     machine_cache.add("probe", {"again": b"code"})
     assert stat.S_IMODE(file.stat().st_mode) == 0o600 and machine_cache.read("probe") == {"again": b"code"}
+
+
+def test_a_file_damaged_on_disk_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    kept = {("pattern", 2): (32, bytes(range(200)), 1, {"n": 1}, (None, "n"))}
+    machine_cache.add("probe", kept)
+    file = Path(machine_cache.path("probe"))
+    good = file.read_bytes()
+    assert machine_cache.read("probe") == kept
+    # Each byte of the entries with one bit flipped: many such files still unmarshal, to other entries.
+    still_read = 0
+    for i in range(len(good) // 2, len(good)):
+        damaged = bytearray(good)
+        damaged[i] ^= 0x04
+        file.write_bytes(bytes(damaged))
+        file.chmod(0o600)
+        found = machine_cache.read("probe")
+        assert found in ({}, kept), f"byte {i}: read {found!r}"
+        still_read += found == kept
+    assert still_read == 0
+    file.write_bytes(good[len(good) // 2 :])  # cut short, and a file of the form before the checksum
+    assert machine_cache.read("probe") == {}
+    file.write_bytes(__import__("marshal").dumps(kept))
+    assert machine_cache.read("probe") == {}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from indexer import machine_cache
 from tests.conftest import ROOT
 
 # In a new process: every pattern the project's modules compile through indexer.patterns (at import, and
@@ -66,8 +66,8 @@ def test_a_damaged_or_unwritable_cache_is_compiled_anew(tmp_path: Path) -> None:
     assert again["compiled"] == first["compiled"] and again["differ"] == []
     file.write_bytes(b"\x00" * 100)
     assert _probe(tmp_path)["differ"] == []
-    (key, _), *_ = marshal.loads(whole).items()
-    file.write_bytes(marshal.dumps({key: (32, b"abc", 0, {}, ())}))  # not an entry the matcher takes
+    (key, _), *_ = machine_cache.decode(whole).items()
+    file.write_bytes(machine_cache.encode({key: (32, b"abc", 0, {}, ())}))  # not an entry the matcher takes
     assert _probe(tmp_path)["differ"] == []
     blocked = tmp_path / "file"
     blocked.write_text("")  # the cache directory cannot be made: patterns are compiled, nothing is written
