@@ -22,6 +22,13 @@ SEARCHES = {
     "text, JSON": ["search", "low-dose", "IL-2", "--json"],
     "text, table": ["search", "low-dose", "IL-2"],
 }
+# --near: each trial's nearest site measured (issue 14: a patient's search near a place).
+_BOSTON = ["search", "--condition", "breast cancer", "--near", "Boston", "--status", "recruiting"]
+NEAR_SEARCHES = {
+    "breast cancer near Boston, table": _BOSTON,
+    "breast cancer near Boston, JSON": [*_BOSTON, "--json"],
+    "drug near Beijing, table": ["search", "--drug", "Proleukin", "--near", "Beijing", "--within", "2000"],
+}
 
 
 def timed(argv: list[str], store: Path, checkout: Path | None, out: Path) -> tuple[float, float]:
@@ -43,6 +50,7 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="a worktree of the commit to compare with")
     parser.add_argument("--store", action="append", required=True, help="NAME=DATA_DIR (read only), repeatable")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--near", action="store_true", help="the searches near a place instead")
     args = parser.parse_args()
     compile_packages()
     for name in ("indexer", "search_cli", "web", "crawler"):  # the old checkout's bytecode too
@@ -52,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for spec in args.store:
             name, store = spec.split("=", 1)
-            for label, search in SEARCHES.items():
+            for label, search in (NEAR_SEARCHES if args.near else SEARCHES).items():
                 times: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
                 outs = {side: Path(tmp, side) for side in times}
                 for _ in range(args.runs):

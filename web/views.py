@@ -12,13 +12,13 @@ from indexer.discover.similar import SimilarTrial
 from indexer.discover.similar import similar as find_similar
 from indexer.discover.synonym_hits import synonym_hits
 from indexer.freshness import freshness, freshness_of
-from indexer.geo.near import nearest_site
+from indexer.geo.near import json_nearest_site, nearest_site
 from indexer.history import changes as tracking
 from indexer.history.removal import removal_fields
 from indexer.index.document import SearchQuery
 from indexer.merge import trial_view
 from indexer.record import TrialRecord
-from indexer.store.briefs import with_fields
+from indexer.store.briefs import StoredJson, with_fields
 from web.params import SearchParams
 
 SIMILAR_ON_PAGE = 6
@@ -95,13 +95,10 @@ class Answer:
 
 
 def search_json(catalog: Catalog, params: SearchParams) -> Answer:
-    """`search` for the API. Without a place asked for, each trial's stored JSON with the result's fields
-    written after its own (`briefs.with_fields`): no record is decoded (the hundreds of sites of a large
-    trial were most of a search at 500k)."""
+    """`search` for the API: each trial's stored JSON with the result's fields written after its own
+    (`briefs.with_fields`), no record decoded (the hundreds of sites of a large trial were most of a search at
+    500k); near a place, the JSON is parsed for the sites."""
     query = params.query()
-    if query.near is not None:  # the nearest site is measured on the records' sites
-        found = _search(catalog, query)
-        return Answer(found.total, found.total_is_estimate, found.some_words, [f.json_fields() for f in found.found])
     result = catalog.hits(query)
     ids = [h.nct_id for h in result.hits]
     stored = catalog.store.stored_json(ids)
@@ -120,12 +117,22 @@ def search_json(catalog: Catalog, params: SearchParams) -> Answer:
                         s.overall_status, s.status_verified, s.last_update_posted, s.completion_date
                     ).to_dict(),
                     "removed_from_registry": removal_fields(gone.get(s.nct_id)),
+                    **_near(s, query),
                 },
             )
         )
         for s in shown
     ]
     return Answer(result.total, result.total_is_estimate, result.some_words, results)
+
+
+def _near(stored: StoredJson, query: SearchQuery) -> dict[str, Any]:
+    """A place asked for: the trial's nearest counted site and its distance (as `Found.json_fields` gives
+    them: none when it has no counted site), measured on its stored JSON parsed (dicts, not a record)."""
+    if query.near is None:
+        return {}
+    site = json_nearest_site(orjson.loads(stored.json), query.near, query.within_km)
+    return {"nearest_site": site, "distance_km": site["distance_km"]} if site else {}
 
 
 def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:

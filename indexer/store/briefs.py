@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import orjson
@@ -64,6 +64,15 @@ def summary_from(nct_id: str, fields: str) -> TrialSummary:
     """A record's summary from what `json_extract(record, SUMMARY_PATHS)` read of its JSON: no record is
     decoded (`export --csv` at 500k took 155 s decoding each)."""
     values = orjson.loads(fields)
+    values[_INTERVENTIONS] = [i["name"] for i in values[_INTERVENTIONS] or ()]
+    return TrialSummary(nct_id, *values)
+
+
+def summary_of_json(nct_id: str, record: Mapping[str, Any]) -> TrialSummary:
+    """A record's summary from its stored JSON as orjson reads it (dicts and lists), as `summary_from` reads
+    it with SQLite's help: for a record whose JSON is parsed anyway (its sites measured)."""
+    eligibility = record.get("eligibility") or {}
+    values: list[Any] = [(eligibility if f in _IN_ELIGIBILITY else record).get(f) for f in TrialSummary._fields[1:]]
     values[_INTERVENTIONS] = [i["name"] for i in values[_INTERVENTIONS] or ()]
     return TrialSummary(nct_id, *values)
 

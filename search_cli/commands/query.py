@@ -16,6 +16,7 @@ from search_cli.options import filter_options, output_options, query_from_option
 from search_cli.output import dumps, emit_records, emit_rows, trial_extra
 
 if TYPE_CHECKING:
+    from indexer.index.document import SearchQuery
     from indexer.store.briefs import StoredJson, TrialSummary
 
 T = TypeVar("T")
@@ -33,13 +34,15 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     catalog = app.catalog()
     result = catalog.hits(q)
     ids = [h.nct_id for h in result.hits]
-    # Only a distance needs the records decoded (their sites): JSON is written from the stored JSON, a table
-    # or CSV from the summaries SQLite reads of it. At 500k a search's 20 largest trials held 4,960 sites,
-    # whose decoding was most of the search.
+    # No record is decoded: JSON is written from the stored JSON, a table or CSV from the summaries SQLite
+    # reads of it; near a place, the stored JSON is parsed (plain dicts) for the sites and the summaries. At
+    # 500k the 20 trials of a search near Boston held 24,360 sites and 44,540 contacts: decoding them was most
+    # of the search (~160-230 ms CPU), parsing them is ~75 ms.
     store = catalog.store
-    records: Sequence[TrialRecord | StoredJson | TrialSummary]
+    records: Sequence[StoredJson | TrialSummary]
+    near: dict[str, dict[str, Any]] = {}  # nearest_site and distance_km of each
     if q.near is not None:
-        records = _in_order(store.get_many(ids), ids)
+        records = _near(_in_order(store.stored_json(ids), ids), q, near, summaries=fmt not in ("json", "ndjson"))
     elif fmt in ("json", "ndjson"):
         records = _in_order(store.stored_json(ids), ids)
     else:
@@ -48,7 +51,11 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     gone = store.removals([r.nct_id for r in records])  # listed only without a status asked for
     extra: list[dict[str, Any]] = []
     for r in records:
-        row: dict[str, Any] = {"score": round(scores[r.nct_id], 4), **trial_extra(r, q.near, gone.get(r.nct_id))}
+        row: dict[str, Any] = {
+            "score": round(scores[r.nct_id], 4),
+            **trial_extra(r, None, gone.get(r.nct_id)),
+            **near.get(r.nct_id, {}),
+        }
         if explain:
             row["explain"] = catalog.explain(q, r.nct_id)
         extra.append(row)
@@ -66,6 +73,25 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
             where = f" with a site in {q.near_label}: {what}, searched as --country (name a city for distances)"
         about = "about " if result.total_is_estimate else ""
         app.info(f"{len(records)} of {about}{result.total} matching trials{where}")
+
+
+def _near(
+    stored: list[StoredJson], q: SearchQuery, near: dict[str, dict[str, Any]], *, summaries: bool
+) -> list[StoredJson] | list[TrialSummary]:
+    """Each trial's nearest counted site to the place asked for into `near` (geo.near.json_near_fields), its
+    stored JSON parsed one record at a time; returned as given, or (`summaries`) the summary of each."""
+    import orjson
+
+    from indexer.geo.near import json_near_fields
+    from indexer.store.briefs import summary_of_json
+
+    shown: list[TrialSummary] = []
+    for s in stored:
+        record = orjson.loads(s.json)
+        near[s.nct_id] = json_near_fields(record, q.near, q.within_km)
+        if summaries:
+            shown.append(summary_of_json(s.nct_id, record))
+    return shown if summaries else stored
 
 
 def _in_order(found: Mapping[str, T], ids: list[str]) -> list[T]:
