@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 # What a patient can act on; the search page shows these unless asked for every status.
@@ -152,12 +153,17 @@ def sites_nearest_first(locations: list[dict[str, object]]) -> list[dict[str, ob
     return sorted(locations, key=order)
 
 
-def sites_line(locations: tuple[object, ...] | list[object]) -> str:
-    """ "Beijing, China and 3 more": the first site still recruiting (else the first), and how many others."""
+def sites_line(locations: Sequence[object]) -> str:
+    """ "Beijing, China and 3 more": the first site still recruiting (else the first), and how many others.
+    A site is a record's `Location` or its stored JSON's dict."""
     if not locations:
         return ""
-    first = next((loc for loc in locations if getattr(loc, "status", None) == "RECRUITING"), locations[0])
-    place = ", ".join(str(x) for x in (getattr(first, "city", None), getattr(first, "country", None)) if x)
+
+    def get(loc: object, name: str) -> object:
+        return loc.get(name) if isinstance(loc, Mapping) else getattr(loc, name, None)
+
+    first = next((loc for loc in locations if get(loc, "status") == "RECRUITING"), locations[0])
+    place = ", ".join(str(x) for x in (get(first, "city"), get(first, "country")) if x)
     more = len(locations) - 1
     return place + (f" and {more} more" if more else "") if place else f"{len(locations)} sites"
 
