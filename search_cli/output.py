@@ -48,17 +48,21 @@ def status_cell(r: TrialRecord | TrialSummary, extra: dict[str, Any] | None = No
 
 
 def trial_extra(
-    r: TrialRecord | TrialSummary | StoredJson, near: tuple[float, float] | None = None, removal: Removal | None = None
+    r: TrialRecord | TrialSummary | StoredJson,
+    near: tuple[float, float] | None = None,
+    removal: Removal | None = None,
+    within_km: float | None = None,
 ) -> dict[str, Any]:
     """Fields every result row carries beside the record: how fresh it is, whether the registry still
     lists it (`removed_from_registry`), and with `near` the nearest counted site
-    (geo.near.counted_sites) and its distance, which needs the decoded record's sites."""
+    (geo.near.counted_sites) and its distance, which needs the decoded record's sites (`within_km`, the
+    search's radius, only saves measuring the sites far from it)."""
     if near is not None and not isinstance(r, TrialRecord):
         raise TypeError("the nearest site is measured on a decoded record")
     return {
         "freshness": _freshness(r).to_dict(),
         "removed_from_registry": removal_fields(removal),
-        **(near_fields(r, near) if isinstance(r, TrialRecord) else {}),
+        **(near_fields(r, near, within_km) if isinstance(r, TrialRecord) else {}),
     }
 
 

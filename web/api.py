@@ -152,7 +152,7 @@ async def similar(
                 "shares": s.shares,
                 "freshness": freshness(s.record).to_dict(),
                 "removed_from_registry": removal_fields(gone.get(s.record.nct_id)),
-                **near_fields(s.record, where.near),
+                **near_fields(s.record, where.near, where.within_km),
             }
             for s in found
         ]

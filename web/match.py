@@ -103,7 +103,7 @@ def run_match(cat: Catalog, body: MatchRequest) -> dict[str, Any]:
                 "explain": e.to_dict(),
                 "freshness": freshness(m.record).to_dict(),
                 "removed_from_registry": removal_fields(gone.get(m.record.nct_id)),
-                **near_fields(m.record, where.near),
+                **near_fields(m.record, where.near, where.within_km),
             }
             for m, e in zip(report.matches, report.explanations, strict=True)
         ]

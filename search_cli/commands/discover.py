@@ -126,7 +126,7 @@ def match(
             "score": round(m.score, 4),
             "possible_exclusions": list(m.possible_exclusions),
             "marker_conflicts": list(m.conflicts),
-            **trial_extra(m.record, where.near, gone.get(m.record.nct_id)),
+            **trial_extra(m.record, where.near, gone.get(m.record.nct_id), where.within_km),
             **({"explain": e.to_dict()} if explain else {}),
         }
         for m, e in zip(found, explained, strict=True)

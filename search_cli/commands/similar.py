@@ -30,7 +30,11 @@ def similar(app: AppContext, /, trial_id: str, status: tuple[str, ...], limit: i
         raise app.not_stored(trial_id) from None
     gone = app.catalog().store.removals([s.record.nct_id for s in found])
     extras = [
-        {"score": s.score, "shares": s.shares, **trial_extra(s.record, where.near, gone.get(s.record.nct_id))}
+        {
+            "score": s.score,
+            "shares": s.shares,
+            **trial_extra(s.record, where.near, gone.get(s.record.nct_id), where.within_km),
+        }
         for s in found
     ]
     if fmt == "table":
