@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from indexer.catalog import Catalog
 from indexer.config import load
+from indexer.geo import gazetteer
 from indexer.geo.distance import km
 from tests.conftest import shared
 from web.app import create_app
@@ -142,6 +143,25 @@ def test_a_missing_index_answers_503_not_500(web_data: Path, tmp_path: Path) -> 
     with TestClient(create_app(load(data)), raise_server_exceptions=False) as c:
         answer = c.get(f"/api/trials/{SEED}/similar")
     assert answer.status_code == 503 and "index" in answer.json()["error"]
+
+
+def test_a_gazetteer_that_cannot_be_made_answers_503_saying_to_search_without_a_place(
+    web_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # TRIALS_GAZETTEER_DIR naming a file: the gazetteer cannot be built there
+    monkeypatch.setenv("TRIALS_GAZETTEER_DIR", str(blocked))
+    monkeypatch.setattr(gazetteer, "_STORE", None)  # as in a server started with that setting
+    with TestClient(create_app(load(web_data, web_cache_mb=0)), raise_server_exceptions=False) as c:
+        page = c.get("/search", params={"condition": "lupus", "near": "Timbuktu"})
+        answer = c.get("/api/search", params={"condition": "lupus", "near": "Timbuktu"})
+        without = c.get("/api/search", params={"condition": "lupus"})
+    assert page.status_code == answer.status_code == 503
+    assert "search without a place" in answer.json()["error"] and "search without a place" in page.text
+    assert without.status_code == 200 and without.json()["total"] > 0
+    logged = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged and all(r.exc_info is None for r in logged)  # the fix, not a traceback, in the log
+    assert any("TRIALS_GAZETTEER_DIR" in r.getMessage() for r in logged)
 
 
 def test_a_watch_feed_served_twice_is_the_same_feed(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer import __version__
 from indexer.catalog import Catalog
 from indexer.config import Settings
+from indexer.geo.gazetteer import GazetteerUnavailable
 from indexer.history.removal import notice
 from indexer.index.base import IndexUnavailable
 from indexer.index.engines import EngineError
@@ -230,6 +231,12 @@ def create_app(settings: Settings, catalog: Catalog | None = None) -> FastAPI:
     async def index_unavailable(request: Request, exc: IndexUnavailable) -> Response:
         log.error("search index unavailable on %s: %s; run `trials reindex`", request.url.path, exc)
         return _error(request, 503, "the search index is being rebuilt or is missing; try again shortly")
+
+    @app.exception_handler(GazetteerUnavailable)
+    async def no_places(request: Request, exc: GazetteerUnavailable) -> Response:
+        # The operator's fix (a writable TRIALS_GAZETTEER_DIR) goes to the log; the user can search without a place.
+        log.error("places cannot be looked up on %s: %s", request.url.path, exc)
+        return _error(request, 503, "places cannot be looked up on this server just now; search without a place")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

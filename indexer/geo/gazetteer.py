@@ -81,6 +81,10 @@ def _file() -> Path:
     return Path(root) / f"gazetteer-{stamp}.sqlite"
 
 
+class GazetteerUnavailable(ConfigError):
+    """The offline gazetteer cannot be built or opened where the settings put it; the message names the fix."""
+
+
 _LOCK = threading.Lock()
 _STORE: GazetteerStore | None = None
 
@@ -98,7 +102,7 @@ def store() -> GazetteerStore:
                     GazetteerStore.build(path, cities, zips, countries)
                 _STORE = GazetteerStore(path)
             except UNWRITABLE as exc:  # a cache directory that is a file, read-only or full
-                raise ConfigError(
+                raise GazetteerUnavailable(
                     f"the offline gazetteer cannot be made in {path.parent} ({exc}): set TRIALS_GAZETTEER_DIR "
                     "(or XDG_CACHE_HOME) to a directory you can write, with about 50 MB free"
                 ) from exc
