@@ -23,7 +23,8 @@ from indexer.record import TrialRecord
 from indexer.store.briefs import summary_of, summary_of_json, with_fields
 from search_cli.commands.query import search
 from search_cli.options import query_from_options
-from search_cli.output import _SafeCsv, dumps, phase_text, status_text, table
+from search_cli.output import _SafeCsv, dumps, phase_text, status_text
+from search_cli.table import table
 from tests.conftest import FIXTURES, Trials
 from web import views
 from web.app import create_app

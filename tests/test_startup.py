@@ -104,7 +104,7 @@ def test_terminal_width_is_shutils(columns: str | None, monkeypatch: pytest.Monk
     """The table's width found without importing shutil is the one shutil gives (the oracle)."""
     import shutil
 
-    from search_cli.output import terminal_columns
+    from search_cli.table import terminal_columns
 
     if columns is None:
         monkeypatch.delenv("COLUMNS", raising=False)
