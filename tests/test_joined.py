@@ -12,7 +12,7 @@ from tantivy import Query
 from indexer.catalog import Catalog
 from indexer.config import load
 from indexer.index.document import TEXT_FIELDS, SearchQuery, index_document
-from indexer.index.joined import as_joined, pairs
+from indexer.index.joined import as_joined, joined_terms, pairs
 from indexer.index.tantivy_index import TantivyIndex
 from indexer.index.tantivy_query import QueryBuilder
 from tests.conftest import Trials, shared
@@ -116,5 +116,10 @@ def test_pairs_of_ascii_text_are_those_of_the_index_tokenizer() -> None:
     assert len(texts) > 2000 and sum(t.isascii() for t in texts) > 1000
     for text in texts:
         assert pairs(text) == by_tokens(text), text
+    # A trial's fields are read as one text: its terms are still each field's, none spans two fields.
+    for at in range(0, len(texts), len(TEXT_FIELDS)):
+        fields = texts[at : at + len(TEXT_FIELDS)]
+        assert joined_terms(fields) == sorted({p for f in fields for p in by_tokens(f)}), fields
+    assert joined_terms(["IL", "2 and covid", "19", "covid-19 |20"]) == ["19 20", "covid 19"]
     assert pairs(EDGES[0]) == ["covid 19", "19 20"]
     assert pairs(EDGES[4]) == [f"{'a' * 39} 5", f"word {'1' * 39}", "end 3"]

@@ -83,7 +83,16 @@ def pairs(text: str) -> list[str]:
     By one pattern over the text's character classes (one C call for ASCII text, nearly all registry text):
     splitting it into tokens cost 5x, and by_tokens (the reference) does. Only the words before a number
     are stemmed (cached): stemming the whole text cost 3x."""
-    classes = text.encode("ascii", "indexer.joined.classes").translate(_CLASSES)[::-1]
+    return _pairs(text, _classes(text))[::-1]  # in the text's order
+
+
+def _classes(text: str) -> bytes:
+    return text.encode("ascii", "indexer.joined.classes").translate(_CLASSES)
+
+
+def _pairs(text: str, classes: bytes) -> list[str]:
+    """The pairs of `text` whose character classes are `classes` (one for each character), last first."""
+    classes = classes[::-1]
     ascii = text.isascii()
     end = len(text)
     found = []
@@ -93,7 +102,7 @@ def pairs(text: str) -> list[str]:
         # A word en_stem drops leaves its place empty: the number after it follows no word.
         if stop - digits < _LONG and after - begin < _LONG and (ascii or len(word.encode()) < _LONG):
             found.append(f"{_stem(word)} {text[end - stop : end - digits]}")
-    return found[::-1]  # in the text's order
+    return found
 
 
 def by_tokens(text: str) -> list[str]:
@@ -109,7 +118,10 @@ def by_tokens(text: str) -> list[str]:
 
 def joined_terms(texts: Iterable[str]) -> list[str]:
     """The `joined` field of a trial: the pairs of all its text fields, each once, sorted."""
-    return sorted({p for t in texts for p in pairs(t)})
+    texts = list(texts)
+    # Read as one text, a call for the trial, not one a field: between two fields a character of a class of
+    # its own ("|"), which is neither a separator nor part of a token, so no pair spans two fields.
+    return sorted(set(_pairs("|".join(texts), b"|".join(map(_classes, texts)))))
 
 
 def as_joined(word: str) -> str | None:
