@@ -75,8 +75,6 @@ def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
     if _has_inline_heading(text):
         text = _INLINE_HEADING_RE.sub("\n", text)
     text = text.expandtabs(4)
-    # Lower-cased once for the whole text (lowering never makes or removes a line break): most lines
-    # are no heading, which the lowered line shows without a call per line.
     for raw in text.splitlines():
         line = raw.rstrip()
         if not line:  # blank (rstrip took any whitespace)
@@ -97,7 +95,8 @@ def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
         bullet = _BULLET_RE.match(line)
         if bullet:
             end = bullet.end()
-            node = _Node(float(end), bullet.lastgroup or "sym", [line[end:]], start=_indent(line))
+            # The marker starts where the indentation (the pattern's first group, all of it) ends.
+            node = _Node(float(end), bullet.lastgroup or "sym", [line[end:]], start=float(bullet.end(1)))
             _attach(node, stack, current)
         elif stack and not prev_blank:
             stack[-1].parts.append(line.strip())
@@ -121,8 +120,8 @@ def _split(text: str) -> tuple[tuple[Criterion, ...], tuple[Criterion, ...]]:
             _attach(node, stack, current)
         prev_blank = False
     return (
-        tuple(n.freeze() for n in sections["inclusion"] if n.parts),
-        tuple(n.freeze() for n in sections["exclusion"] if n.parts),
+        tuple([n.freeze() for n in sections["inclusion"] if n.parts]),
+        tuple([n.freeze() for n in sections["exclusion"] if n.parts]),
     )
 
 
@@ -224,12 +223,12 @@ def unwrap(text: str) -> str:
     prev_blank = True
     for raw in text.splitlines():
         line = raw.rstrip()
-        if not line.strip():
+        if not line:  # blank (rstrip took any whitespace)
             out.append("")
             prev_blank = True
             continue
         if not prev_blank and out and not _BULLET_RE.match(line) and _heading(line) is None:
-            out[-1] = f"{out[-1]} {line.strip()}"
+            out[-1] = f"{out[-1]} {line.lstrip()}"
         else:
             out.append(line)
         prev_blank = False

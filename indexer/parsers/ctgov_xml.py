@@ -194,6 +194,7 @@ def _dedent(text: str | None) -> str | None:
     # textwrap.dedent for text without tabs, in one pass (dedent's regular expressions took half the time):
     # lines of spaces only become empty, the others lose the indentation they all share.
     lines = text.expandtabs(4).split("\n")
-    margin = min((len(line) - len(rest) for line in lines if (rest := line.lstrip(" "))), default=0)
-    dedented = "\n".join(line[margin:] if line.lstrip(" ") else "" for line in lines)
+    rests = [line.lstrip(" ") for line in lines]  # each line's text, stripped once
+    margin = min((len(line) - len(rest) for line, rest in zip(lines, rests, strict=True) if rest), default=0)
+    dedented = "\n".join([line[margin:] if rest else "" for line, rest in zip(lines, rests, strict=True)])
     return unwrap(dedented).strip("\n")
