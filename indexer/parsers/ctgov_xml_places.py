@@ -33,13 +33,17 @@ def location(loc: etree._Element) -> Location:
                 name = child
         elif tag == "address" and address is None:
             address = child
-    place: dict[str, etree._Element] = {} if address is None else first_children(address)
+    place: dict[str, str | None] = {}  # the text of the address's first child of each tag
+    for child in () if address is None else address:
+        tag = child.tag
+        if tag not in place:
+            place[tag] = text(child)
     return new_location(
         facility=text(name),
-        city=text(place.get("city")),
-        state=text(place.get("state")),
-        zip=text(place.get("zip")),
-        country=text(place.get("country")),
+        city=place.get("city"),
+        state=place.get("state"),
+        zip=place.get("zip"),
+        country=place.get("country"),
         status=n.status(text(status)),
         contacts=people(loc, _SITE_PEOPLE) if has_people else (),
     )
