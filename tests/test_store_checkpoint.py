@@ -66,3 +66,20 @@ def test_a_failed_checkpoint_stops_the_next_transaction_before_it_writes(tmp_pat
             store.set_meta("second", "2")
     assert store.get_meta("first") == "1" and store.get_meta("second") is None
     store.close()
+
+
+def test_a_writer_holds_a_batch_in_its_page_cache_and_gives_it_back(tmp_path: Path) -> None:
+    # A batch of 1,000 records dirties about 16 MB of pages: with SQLite's default cache (2 MB) they spilled
+    # into the WAL before the commit and were read back. A long-lived process (serve, watch) keeps the default.
+    from indexer.store.checkpoint import WRITER_CACHE_KIB
+
+    store = RecordStore(tmp_path / "trials.sqlite")
+    default = store._db.page_cache_kib()
+    assert default < WRITER_CACHE_KIB
+    with store.background_checkpoints():
+        assert store._db.page_cache_kib() == WRITER_CACHE_KIB >= 16 * 1024
+        with store.transaction():
+            store.set_meta("first", "1")
+    assert store._db.page_cache_kib() == default
+    assert store.get_meta("first") == "1"
+    store.close()

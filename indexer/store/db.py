@@ -168,6 +168,11 @@ class Database:
         row = self.execute(sql, params).fetchone()
         return row[0] if row else None
 
+    def page_cache_kib(self) -> int:
+        """The connection's page cache limit in KiB (SQLite's cache_size: negative is KiB, positive pages)."""
+        size = int(self.one("PRAGMA cache_size"))
+        return -size if size < 0 else size * int(self.one("PRAGMA page_size")) // 1024
+
     def require_writable(self) -> None:
         if self.readonly:
             raise StoreReadOnly(
