@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-from indexer.record import TrialRecord
+from typing import Any, Protocol
 
 # Statuses under which a patient could still join (expanded access included).
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE")
@@ -77,7 +75,21 @@ class Freshness:
         return text
 
 
-def freshness(r: TrialRecord, today: date | None = None) -> Freshness:
+class Dated(Protocol):
+    """What freshness is worked out of: a decoded record, or the same four fields read without decoding it
+    (a summary, a record's stored JSON with its kept CSV row's columns)."""
+
+    @property
+    def overall_status(self) -> str | None: ...
+    @property
+    def status_verified(self) -> str | None: ...
+    @property
+    def last_update_posted(self) -> str | None: ...
+    @property
+    def completion_date(self) -> str | None: ...
+
+
+def freshness(r: Dated, today: date | None = None) -> Freshness:
     return freshness_of(r.overall_status, r.status_verified, r.last_update_posted, r.completion_date, today)
 
 

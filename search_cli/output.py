@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import orjson
 
 from indexer.csvrow import CONTROL as _CONTROL
 from indexer.csvrow import CSV_COLUMNS
-from indexer.freshness import freshness_of
+from indexer.freshness import freshness
 from indexer.geo.near import near_fields
 from indexer.history.removal import removal_fields
 from indexer.record import TrialRecord
 from search_cli.table import table
 
 if TYPE_CHECKING:
-    from indexer.freshness import Freshness
     from indexer.store.briefs import StoredJson, TrialSummary
     from indexer.store.removals import Removal
+
+R = TypeVar("R")
 
 
 def status_text(status: str | None) -> str:
@@ -32,18 +33,13 @@ def phase_text(phases: Sequence[str]) -> str:
     return "/".join(p.replace("EARLY_PHASE", "early ").replace("PHASE", "").replace("NA", "n/a") for p in phases)
 
 
-def _freshness(r: TrialRecord | TrialSummary | StoredJson) -> Freshness:
-    """`freshness.freshness` of a record, or of the same four fields read without decoding it."""
-    return freshness_of(r.overall_status, r.status_verified, r.last_update_posted, r.completion_date)
-
-
 def status_cell(r: TrialRecord | TrialSummary, extra: dict[str, Any] | None = None) -> str:
     """The status, marked when the registry no longer lists the trial (`extra` from `trial_extra`)
     or else when it is probably stale (the JSON says why)."""
     gone = (extra or {}).get("removed_from_registry")
     if gone:
         return f"{status_text(r.overall_status)} (no longer listed since {gone['since'] or '?'})"
-    return status_text(r.overall_status) + (" (stale?)" if _freshness(r).stale else "")
+    return status_text(r.overall_status) + (" (stale?)" if freshness(r).stale else "")
 
 
 def trial_extra(
@@ -59,7 +55,7 @@ def trial_extra(
     if near is not None and not isinstance(r, TrialRecord):
         raise TypeError("the nearest site is measured on a decoded record")
     return {
-        "freshness": _freshness(r).to_dict(),
+        "freshness": freshness(r).to_dict(),
         "removed_from_registry": removal_fields(removal),
         **(near_fields(r, near, within_km) if isinstance(r, TrialRecord) else {}),
     }
@@ -114,6 +110,16 @@ def emit_records(
     return emit_summaries(map(summary, records), fmt, extra, out)
 
 
+def _paired(
+    records: Iterable[R], extra: Sequence[dict[str, Any]] | None
+) -> tuple[Iterable[tuple[R, dict[str, Any]]], list[dict[str, Any]] | None]:
+    """Each record with its row of `extra` (the same length), or with no fields; and `extra` as a list."""
+    extras = list(extra) if extra is not None else None
+    if extras is None:
+        return ((r, {}) for r in records), None
+    return zip(records, extras, strict=True), extras
+
+
 def emit_json(
     records: Iterable[bytes], fmt: str, extra: Sequence[dict[str, Any]] | None = None, out: TextIO | None = None
 ) -> int:
@@ -121,10 +127,7 @@ def emit_json(
     from indexer.store.briefs import with_fields
 
     out = out or sys.stdout
-    extras = list(extra) if extra is not None else None
-    pairs: Iterable[tuple[bytes, dict[str, Any]]] = (
-        zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
-    )
+    pairs, _ = _paired(records, extra)
     count = 0
     if fmt == "json":  # `dumps` of the whole list, a record at a time: "[", items joined by ",", "]"
         out.write("[")
@@ -149,10 +152,7 @@ def emit_summaries(
     from indexer.csvrow import csv_row_of
 
     out = out or sys.stdout
-    extras = list(extra) if extra is not None else None
-    pairs: Iterable[tuple[TrialSummary, dict[str, Any]]] = (
-        zip(records, extras, strict=True) if extras is not None else ((r, {}) for r in records)
-    )
+    pairs, extras = _paired(records, extra)
     count = 0
     if fmt == "csv":
         keys = list(CSV_COLUMNS) + [k for k in (extras[0] if extras else {}) if k not in CSV_COLUMNS]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -11,7 +11,7 @@ from indexer.catalog import Catalog
 from indexer.discover.similar import SimilarTrial
 from indexer.discover.similar import similar as find_similar
 from indexer.discover.synonym_hits import synonym_hits
-from indexer.freshness import freshness_of
+from indexer.freshness import freshness
 from indexer.geo.near import json_nearest_site
 from indexer.history import changes as tracking
 from indexer.history.removal import removal_fields
@@ -19,6 +19,9 @@ from indexer.index.document import SearchQuery
 from indexer.merge import trial_view
 from indexer.store.briefs import StoredJson, with_fields
 from web.params import SearchParams
+
+if TYPE_CHECKING:
+    from indexer.store.removals import Removal
 
 SIMILAR_ON_PAGE = 6
 
@@ -55,30 +58,56 @@ def search(catalog: Catalog, params: SearchParams) -> Results:
     return _search(catalog, params.query())
 
 
-def _search(catalog: Catalog, query: SearchQuery) -> Results:
+@dataclass
+class _Page:
+    """A search's hits as stored, in rank order, with what a page and the API both show beside each."""
+
+    total: int
+    total_is_estimate: bool
+    some_words: bool
+    shown: list[StoredJson]  # a trial deleted since the index was read is left out
+    scores: dict[str, float]
+    synonyms: dict[str, list[str]]
+    gone: dict[str, Removal]
+
+
+def _page(catalog: Catalog, query: SearchQuery) -> _Page:
     result = catalog.hits(query)
     ids = [h.nct_id for h in result.hits]
     stored = catalog.store.stored_json(ids)
-    shown = {i: orjson.loads(stored[i].json) for i in ids if i in stored}
-    scores = {h.nct_id: h.score for h in result.hits}
-    synonyms = synonym_hits(catalog, query, list(shown))
-    gone = catalog.store.removals(list(shown))
-    found = [
-        Found(
-            r,
-            scores.get(nct_id, 0.0),
-            synonyms.get(nct_id, []),
-            json_nearest_site(r, query.near, query.within_km),
-            removal_fields(gone.get(nct_id)),
+    shown = [stored[i] for i in ids if i in stored]
+    shown_ids = [s.nct_id for s in shown]
+    return _Page(
+        result.total,
+        result.total_is_estimate,
+        result.some_words,
+        shown,
+        {h.nct_id: h.score for h in result.hits},
+        synonym_hits(catalog, query, shown_ids),
+        catalog.store.removals(shown_ids),
+    )
+
+
+def _search(catalog: Catalog, query: SearchQuery) -> Results:
+    page = _page(catalog, query)
+    found = []
+    for s in page.shown:
+        record = orjson.loads(s.json)
+        found.append(
+            Found(
+                record,
+                page.scores.get(s.nct_id, 0.0),
+                page.synonyms.get(s.nct_id, []),
+                json_nearest_site(record, query.near, query.within_km),
+                removal_fields(page.gone.get(s.nct_id)),
+            )
         )
-        for nct_id, r in shown.items()
-    ]
-    return Results(result.total, result.total_is_estimate, found, result.some_words)
+    return Results(page.total, page.total_is_estimate, found, page.some_words)
 
 
 @dataclass
 class Answer:
-    """A search's page as the API answers it: each result's JSON as `Found.json_fields` encodes it."""
+    """A search's page as the API answers it: each result's stored JSON with the result's fields after its own."""
 
     total: int
     total_is_estimate: bool
@@ -91,36 +120,28 @@ def search_json(catalog: Catalog, params: SearchParams) -> Answer:
     (`briefs.with_fields`), no record decoded (the hundreds of sites of a large trial were most of a search at
     500k); near a place, the JSON is parsed for the sites."""
     query = params.query()
-    result = catalog.hits(query)
-    ids = [h.nct_id for h in result.hits]
-    stored = catalog.store.stored_json(ids)
-    shown = [stored[i] for i in ids if i in stored]
-    scores = {h.nct_id: h.score for h in result.hits}
-    synonyms = synonym_hits(catalog, query, [s.nct_id for s in shown])
-    gone = catalog.store.removals([s.nct_id for s in shown])
+    page = _page(catalog, query)
     results = [
         orjson.Fragment(
             with_fields(
                 s.json,
                 {
-                    "score": round(scores.get(s.nct_id, 0.0), 4),
-                    "matched_synonyms": synonyms.get(s.nct_id, []),
-                    "freshness": freshness_of(
-                        s.overall_status, s.status_verified, s.last_update_posted, s.completion_date
-                    ).to_dict(),
-                    "removed_from_registry": removal_fields(gone.get(s.nct_id)),
+                    "score": round(page.scores.get(s.nct_id, 0.0), 4),
+                    "matched_synonyms": page.synonyms.get(s.nct_id, []),
+                    "freshness": freshness(s).to_dict(),
+                    "removed_from_registry": removal_fields(page.gone.get(s.nct_id)),
                     **_near(s, query),
                 },
             )
         )
-        for s in shown
+        for s in page.shown
     ]
-    return Answer(result.total, result.total_is_estimate, result.some_words, results)
+    return Answer(page.total, page.total_is_estimate, page.some_words, results)
 
 
 def _near(stored: StoredJson, query: SearchQuery) -> dict[str, Any]:
-    """A place asked for: the trial's nearest counted site and its distance (as `Found.json_fields` gives
-    them: none when it has no counted site), measured on its stored JSON parsed (dicts, not a record)."""
+    """A place asked for: the trial's nearest counted site and its distance (none when it has
+    no counted site), measured on its stored JSON parsed (dicts, not a record)."""
     if query.near is None:
         return {}
     site = json_nearest_site(orjson.loads(stored.json), query.near, query.within_km)
