@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import builtins
 import dataclasses
 import marshal
 from types import CodeType
 from typing import Any
 
-from indexer.machine_cache import add, read
+from indexer.machine_cache import Kept
 
 # `dataclass` writes each class's __init__, __repr__, __eq__, __hash__, __setattr__ and __delattr__ as
 # source text and compiles it with `exec`: 0.5-1.5 ms a class, 20-40 ms of a `trials match` (36 classes),
@@ -19,29 +18,23 @@ from indexer.machine_cache import add, read
 # read whole takes 7-10 ms in a new process, of their bytes 1 ms.
 _FILE = "dataclass-code-2"
 _OURS = ("indexer.", "search_cli.", "web.", "crawler.")
-_kept: dict[str, bytes] | None = None
-_added: dict[str, bytes] = {}
+_kept = Kept(_FILE)  # the source text -> its code, marshalled
 
 
 def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None, /, **options: Any) -> None:
     """`exec` as `dataclasses` calls it, from the kept code for the text of one of the project's classes.
     Called otherwise (`exec`'s `closure=`, which no `dataclasses` passes yet), it is `exec`."""
-    global _kept
     if globals is None:  # what `exec` takes then: the globals of its caller, dataclasses
         globals = vars(dataclasses)
     if options or not (isinstance(source, str) and str(globals.get("__name__", "")).startswith(_OURS)):
         builtins.exec(source, globals, locals, **options)
         return
-    if _kept is None:
-        _kept = read(_FILE)
     code = _code(_kept.get(source))
     if code is None:
         # As `exec` compiles the text in dataclasses, which imports nothing from __future__ (this module's
         # `annotations` would make the methods' annotations strings): the name `exec` gives it, too.
         code = builtins.compile(source, "<string>", "exec", dont_inherit=True)
-        if not _added:
-            atexit.register(add, _FILE, _added)
-        _kept[source] = _added[source] = marshal.dumps(code)
+        _kept.keep(source, marshal.dumps(code))
     builtins.exec(code, globals, locals)
 
 

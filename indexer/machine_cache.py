@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import marshal
 import os
@@ -90,3 +91,25 @@ def add(name: str, added: dict[Any, Any]) -> None:
     except (OSError, ValueError):  # a full disk: the part written goes, or every process would leave one
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+class Kept:
+    """One file's entries, read when first asked for; the entries this process adds are written to the file
+    (`add`) when it ends."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.entries: dict[Any, Any] | None = None  # the file's, and this process's added: None until read
+        self.added: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        if self.entries is None:
+            self.entries = read(self.name)
+        return self.entries.get(key)
+
+    def keep(self, key: Any, value: Any) -> None:
+        if not self.added:
+            atexit.register(add, self.name, self.added)
+        if self.entries is None:
+            self.entries = read(self.name)
+        self.entries[key] = self.added[key] = value

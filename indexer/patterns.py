@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import _sre
-import atexit
 import re
 import re._compiler as _compiler
 import re._parser as _parser
@@ -21,8 +20,7 @@ _FILE = f"patterns-1-{_sre.MAGIC}"  # 1: the form of `_Entry`
 # (flags, the matcher's code as 32-bit words, groups, group names): re._compiler.compile's arguments to
 # _sre.compile. The code is kept as bytes: marshal reads a list of 40,000 numbers 20-40 times slower.
 _Entry = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...]]
-_kept: dict[tuple[str, int], _Entry] | None = None
-_added: dict[tuple[str, int], _Entry] = {}
+_kept = machine_cache.Kept(_FILE)  # (pattern, flags) -> _Entry
 
 
 def _entry(pattern: str, flags: int) -> _Entry:
@@ -43,9 +41,6 @@ def _arguments(entry: _Entry) -> tuple[int, list[int], int, dict[str, int], tupl
 
 def compile(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
     """re.compile(pattern, flags), from the cached compiled form when there is one."""
-    global _kept
-    if _kept is None:
-        _kept = machine_cache.read(_FILE)
     key = (pattern, int(flags))
     entry = _kept.get(key)
     if entry is not None:
@@ -64,7 +59,5 @@ def compile(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
     # otherwise than `_entry` would make patterns whose matches name the wrong groups: they are compared too.
     same = (made, made.groups, made.groupindex) == (expected, expected.groups, expected.groupindex)
     if same:
-        if not _added:
-            atexit.register(machine_cache.add, _FILE, _added)
-        _kept[key] = _added[key] = entry
+        _kept.keep(key, entry)
     return expected

@@ -39,7 +39,7 @@ for module in list(sys.modules.values()):
                     made[f"{cls.__module__}.{cls.__qualname__}.{attr}"] = [
                         described(f.__code__), repr(f.__defaults__), repr(f.__kwdefaults__), repr(f.__annotations__),
                         f.__globals__ is vars(sys.modules[cls.__module__])]
-print(json.dumps({"made": made, "compiled": len(dataclass_code._added)}))
+print(json.dumps({"made": made, "compiled": len(dataclass_code._kept.added)}))
 """
 
 
@@ -87,7 +87,7 @@ from indexer import dataclass_code, machine_cache, patterns
 for package in (indexer, search_cli, web, crawler):
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(info.name)
-print(json.dumps([len(dataclass_code._added), len(patterns._added), machine_cache._MOST]))
+print(json.dumps([len(dataclass_code._kept.added), len(patterns._kept.added), machine_cache._MOST]))
 """
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)

@@ -30,13 +30,14 @@ for name in names:
         lazy = getattr(value, "__wrapped__", None)
         if isinstance(value, functools._lru_cache_wrapper) and getattr(lazy, "__name__", "") == "<lambda>":
             value = value()
-        if isinstance(value, re.Pattern) and value.pattern in {k for k, _ in patterns._kept or {}}:
+        if isinstance(value, re.Pattern) and value.pattern in {k for k, _ in patterns._kept.entries or {}}:
             found[f"{name}.{attr}"] = value
 oracle = {k: re.compile(p.pattern, p.flags) for k, p in found.items()}
 differ = [k for k, p in found.items()
           if (p, dict(p.groupindex), p.groups) != (o := oracle[k], dict(o.groupindex), o.groups)]
 distinct = {(p.pattern, p.flags) for p in found.values()}
-print(json.dumps({"patterns": len(distinct), "differ": differ, "compiled": len(patterns._added), "modules": names}))
+compiled = len(patterns._kept.added)
+print(json.dumps({"patterns": len(distinct), "differ": differ, "compiled": compiled, "modules": names}))
 """
 
 
@@ -83,7 +84,7 @@ from indexer import patterns
 ours = patterns._entry
 patterns._entry = lambda p, f: (lambda e: (e[0], e[1], e[2] + 1, e[3], e[4]))(ours(p, f))
 made = patterns.compile(r"(?P<low>\\d+) to (?P<high>\\d+) years")
-print(json.dumps({"groups": made.groups, "kept": len(patterns._added)}))
+print(json.dumps({"groups": made.groups, "kept": len(patterns._kept.added)}))
 """
 
 
