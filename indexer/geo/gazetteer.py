@@ -14,7 +14,7 @@ from indexer import patterns
 from indexer.config import ConfigError, user_dir
 from indexer.geo import names
 from indexer.geo.regions import CODES, abbreviation, outside_us, regions, state_said, two_letter_state, us_state
-from indexer.geo.sources import package_rows
+from indexer.geo.sources import package_rows, package_version
 from indexer.geo.suggest import country_names, hint, not_in, suggest
 from indexer.normalize import place_key
 from indexer.store.gazetteer import UNWRITABLE, City, GazetteerStore
@@ -60,19 +60,6 @@ class Place:
     def said(self) -> str:
         """The label, and the other place the name may have meant: "Río, GR (or did you mean ...)"."""
         return f"{self.label} (or did you mean {self.also}? name it so)" if self.also else self.label
-
-
-def package_version(name: str) -> str:
-    """The installed version of a package the gazetteer is built from: its __version__ (importing
-    importlib.metadata and searching the installed distributions was 15-40 ms of each first look-up)."""
-    import importlib
-
-    said = getattr(importlib.import_module(name), "__version__", None)
-    if isinstance(said, str) and said:
-        return said
-    from importlib.metadata import version
-
-    return version(name)
 
 
 def _file() -> Path:

@@ -74,3 +74,16 @@ def package_rows(min_population: int) -> tuple[Iterator[CityRow], list[ZipRow], 
         if z.get("lat") and z.get("long")
     ]
     return cities(), zips, countries
+
+
+def package_version(name: str) -> str:
+    """The installed version of a package the gazetteer is built from: its __version__ (importing
+    importlib.metadata and searching the installed distributions was 15-40 ms of each first look-up)."""
+    import importlib
+
+    said = getattr(importlib.import_module(name), "__version__", None)
+    if isinstance(said, str) and said:
+        return said
+    from importlib.metadata import version
+
+    return version(name)
