@@ -8,6 +8,7 @@ import marshal
 import os
 import sys
 import zlib
+from stat import S_ISREG
 from typing import Any
 
 # What is kept (the matcher's code of a pattern, Python's bytecode) is of one Python version: each file
@@ -28,7 +29,9 @@ def path(name: str) -> str:
 def read(name: str) -> dict[Any, Any]:
     """The file's entries; none when there is no file or it is cut short or not one of these."""
     try:
-        with open(path(name), "rb") as f:
+        # Not blocking (where there is such a flag): a FIFO put in the file's place would hold the open, and
+        # every process, for good.
+        with open(os.open(path(name), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
             if not _own(os.fstat(f.fileno())):
                 return {}
             return decode(f.read())
@@ -65,8 +68,10 @@ def _own(stat: os.stat_result) -> bool:
     # What is kept is run (dataclass_code's methods are code): a file another user wrote or may write (a
     # cache directory others can write, XDG_CACHE_HOME=/tmp) is not read, as a file of this user's is not
     # read by them. Checked on the open file, which is the one read. Files are written 0600 (`add`).
+    # Only a regular file: a device or FIFO there (/dev/zero) would be read without end.
     geteuid = getattr(os, "geteuid", None)  # none on Windows, whose user directories are the user's
-    return geteuid is None or (stat.st_uid == geteuid() and not stat.st_mode & 0o022)
+    mine = geteuid is None or (stat.st_uid == geteuid() and not stat.st_mode & 0o022)
+    return mine and S_ISREG(stat.st_mode)
 
 
 def add(name: str, added: dict[Any, Any]) -> None:

@@ -68,3 +68,23 @@ def test_a_file_damaged_on_disk_is_not_read(tmp_path: Path, monkeypatch: pytest.
     assert machine_cache.read("probe") == {}
     file.write_bytes(__import__("marshal").dumps(kept))
     assert machine_cache.read("probe") == {}
+
+
+_READ = "from indexer import machine_cache; print(machine_cache.read('probe'))"
+
+
+def test_a_fifo_or_device_in_the_files_place_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cache directory others can write (XDG_CACHE_HOME=/tmp/...): a FIFO named as the file held every
+    # process opening it for good, and a device (/dev/zero) would be read without end.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    file = Path(machine_cache.path("probe"))
+    file.parent.mkdir(parents=True)
+    os.mkfifo(file, 0o600)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _READ], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "{}\n", "")
+    machine_cache.add("probe", {"kept": b"code"})  # the next write puts this user's file there
+    assert stat.S_ISREG(file.lstat().st_mode) and machine_cache.read("probe") == {"kept": b"code"}
+    file.unlink()
+    file.symlink_to("/dev/zero")
+    assert machine_cache.read("probe") == {}
