@@ -14,6 +14,7 @@ from indexer.geo.distance import bounding_box, km
 from indexer.geo.geocode import geocode
 from indexer.geo.in_text import patient_place, place_in_text
 from indexer.parsers import parse
+from indexer.store.gazetteer import GazetteerStore
 from tests.conftest import FIXTURES, Trials, run_trials, shared
 
 
@@ -261,3 +262,24 @@ def test_a_cache_directory_that_cannot_hold_the_gazetteer_is_said_without_a_trac
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"the offline gazetteer cannot be made in {blocked}/trialscout" in done.stderr
     assert "TRIALS_GAZETTEER_DIR" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_gazetteer_file_cut_short_is_built_again_not_blamed_on_the_store(tmp_path: Path) -> None:
+    # The gazetteer is a cache file (the user's cache directory): one cut short (a copy or a sync that
+    # stopped) failed every search near a place with "trials.sqlite is damaged ... move it aside", which
+    # sent the user to throw away the record store.
+    data = tmp_path / "data"
+    Trials(data)("--quiet", "ingest", str(shared("ctgov", "xml")))
+    built = gazetteer._file()
+    gazetteer.store()  # this session's, whole
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / built.name).write_bytes(built.read_bytes()[:4096])
+    env = {"TRIALS_GAZETTEER_DIR": str(cache)}
+    done = run_trials(data, "search", "lupus", "--near", "Boston", "--within", "1000", "--status", "any", env=env)
+    assert done.returncode == 0 and "damaged" not in done.stderr, done.stderr
+    assert "NCT" in done.stdout and "Boston" in done.stdout
+    again = GazetteerStore(cache / built.name)  # made again, whole
+    assert again.whole() and again.cities("boston") == gazetteer.store().cities("boston")
+    again.close()

@@ -83,11 +83,15 @@ def store() -> GazetteerStore:
         if _STORE is None:
             path = _file()
             try:
-                if not path.exists():
+                found = GazetteerStore(path) if path.exists() else None
+                if found is None or not found.whole():  # none yet, or a damaged cache: made (again)
+                    if found is not None:
+                        found.close()
                     log.info("building the offline gazetteer in %s (once)", path)
                     cities, zips, countries = package_rows(MIN_POPULATION)
                     GazetteerStore.build(path, cities, zips, countries)
-                _STORE = GazetteerStore(path)
+                    found = GazetteerStore(path)
+                _STORE = found
             except UNWRITABLE as exc:  # a cache directory that is a file, read-only or full
                 raise GazetteerUnavailable(
                     f"the offline gazetteer cannot be made in {path.parent} ({exc}): set TRIALS_GAZETTEER_DIR "

@@ -93,5 +93,16 @@ class GazetteerStore:
         sql = "SELECT name, country, max(population) FROM city WHERE key >= ? AND key < ? GROUP BY name, country"
         return list(self.db.execute(sql + " ORDER BY 3 DESC LIMIT ?", (prefix, prefix + "\uffff", limit)))
 
+    def whole(self) -> bool:
+        """Whether the file is a gazetteer that holds every page its header counts: one cut short or not a
+        database (a cache file damaged on disk, a copy that stopped) failed each look-up, and as a raw SQLite
+        error it was said to be the record store's damage."""
+        try:
+            self.db.execute("PRAGMA page_count").fetchone()  # SQLite finds a file shorter than its header says
+            tables = {n for (n,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError:
+            return False
+        return {"city", "zip", "country"} <= tables
+
     def close(self) -> None:
         self.db.close()
