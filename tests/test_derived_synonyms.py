@@ -95,3 +95,26 @@ def test_a_long_running_reader_keeps_a_bounded_set_of_looked_up_keys(
             assert len(syn._asked) <= 200
         assert {key(t) for t in syn.expand("pemetrexed")} == first
         assert "flomax" in {key(t) for t in syn.expand("tamsulosin")}
+
+
+def test_a_text_that_starts_the_keys_over_keeps_the_groups_of_its_words_asked_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query whose new words cross ASKED_MOST starts over: its words looked up by an earlier query are
+    looked up again, not left without their groups (that query lost the synonyms of those words)."""
+    from indexer.discover.synonyms import StoreSynonyms
+
+    monkeypatch.setattr(StoreSynonyms, "ASKED_MOST", 200, raising=False)
+    with Catalog(load(tmp_path / "data")) as c:
+        ingest_paths(c, FILES)
+        syn = c.synonyms
+        assert isinstance(syn, StoreSynonyms)
+        expected = {key(t) for t in syn.expand("pemetrexed")}
+        assert {"alimta", "ly231514"} <= expected
+        n = 0
+        while len(syn._asked) + 21 <= 200:  # words no record has, 21 phrases a text: up to the bound
+            syn.find_in_text(f"zq{n} wx{n} vy{n} ut{n} sr{n} pq{n}")
+            n += 1
+        found = dict(syn.find_in_text("pemetrexed zq wx vy ut sr pq"))  # 27 new phrases: it starts over
+        assert len(syn._asked) <= 200
+        assert {key(t) for t in found.get("pemetrexed", [])} == expected

@@ -34,12 +34,14 @@ class StoreSynonyms(Synonyms):
         self._all = False
 
     def _prepare(self, keys: Iterable[str]) -> None:
-        wanted = set(keys) - self._asked
+        given = set(keys)
+        wanted = given - self._asked
         if self._all or not wanted:
             return
         if len(self._asked) + len(wanted) > self.ASKED_MOST:
             Synonyms.__init__(self, self._base)
             self._asked = set()
+            wanted = given  # those asked before too: their groups went with the rest
         for k in list(wanted):  # a curated group reaches the derived groups of each of its terms
             gid = self._group_of.get(k)
             if gid is not None:
