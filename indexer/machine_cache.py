@@ -11,6 +11,8 @@ import zlib
 from stat import S_ISREG
 from typing import Any
 
+from indexer.filetrust import trusted
+
 # What is kept (the matcher's code of a pattern, Python's bytecode) is of one Python version: each file
 # is named by it, so another Python reads none of another's.
 _TAG = f"{sys.implementation.cache_tag}-{zlib.crc32(sys.version.encode()):08x}"
@@ -69,13 +71,10 @@ def decode(data: bytes) -> dict[Any, Any]:
 
 
 def _own(stat: os.stat_result) -> bool:
-    # What is kept is run (dataclass_code's methods are code): a file another user wrote or may write (a
-    # cache directory others can write, XDG_CACHE_HOME=/tmp) is not read, as a file of this user's is not
-    # read by them. Checked on the open file, which is the one read. Files are written 0600 (`add`).
-    # Only a regular file: a device or FIFO there (/dev/zero) would be read without end.
-    geteuid = getattr(os, "geteuid", None)  # none on Windows, whose user directories are the user's
-    mine = geteuid is None or (stat.st_uid == geteuid() and not stat.st_mode & 0o022)
-    return mine and S_ISREG(stat.st_mode)
+    # What is kept is run (dataclass_code's methods are code): a file another user wrote or may write is
+    # not read. Files are written 0600 (`add`). Only a regular file: a device or FIFO there (/dev/zero)
+    # would be read without end.
+    return trusted(stat) and S_ISREG(stat.st_mode)
 
 
 def add(name: str, added: dict[Any, Any]) -> None:

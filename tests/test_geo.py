@@ -283,3 +283,26 @@ def test_a_gazetteer_file_cut_short_is_built_again_not_blamed_on_the_store(tmp_p
     again = GazetteerStore(cache / built.name)  # made again, whole
     assert again.whole() and again.cities("boston") == gazetteer.store().cities("boston")
     again.close()
+
+
+@pytest.mark.slow
+def test_a_gazetteer_file_others_can_change_is_not_searched(tmp_path: Path) -> None:
+    # A shared cache directory (XDG_CACHE_HOME=/tmp): a gazetteer file others can write could have been
+    # put there with places of their making; it is refused, naming the fix, not searched.
+    data = tmp_path / "data"
+    Trials(data)("--quiet", "ingest", str(shared("ctgov", "xml")))
+    built = gazetteer._file()
+    gazetteer.store()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    planted = cache / built.name
+    planted.write_bytes(built.read_bytes())
+    planted.chmod(0o666)
+    env = {"TRIALS_GAZETTEER_DIR": str(cache)}
+    done = run_trials(data, "search", "lupus", "--near", "Boston", "--within", "1000", "--status", "any", env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"the offline gazetteer {planted} belongs to another user or others can change it" in done.stderr
+    assert "TRIALS_GAZETTEER_DIR" in done.stderr
+    planted.chmod(0o644)  # the user's own file again: searched
+    done = run_trials(data, "search", "lupus", "--near", "Boston", "--within", "1000", "--status", "any", env=env)
+    assert done.returncode == 0 and "Boston" in done.stdout, done.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from indexer import patterns
 from indexer.config import ConfigError, user_dir
+from indexer.filetrust import trusted
 from indexer.geo import names
 from indexer.geo.regions import CODES, abbreviation, outside_us, regions, state_said, two_letter_state, us_state
 from indexer.geo.sources import package_rows, package_version
@@ -86,6 +87,11 @@ def store() -> GazetteerStore:
         if _STORE is None:
             path = _file()
             try:
+                if path.exists() and not trusted(path.stat()):
+                    raise GazetteerUnavailable(
+                        f"the offline gazetteer {path} belongs to another user or others can change it: remove "
+                        "it, or set TRIALS_GAZETTEER_DIR (or XDG_CACHE_HOME) to a directory of your own"
+                    )
                 found = GazetteerStore(path) if path.exists() else None
                 if found is None or not found.whole():  # none yet, or a damaged cache: made (again)
                     if found is not None:
