@@ -69,13 +69,23 @@ class _Page:
     scores: dict[str, float]
     synonyms: dict[str, list[str]]
     gone: dict[str, Removal]
+    # With `sites` asked and a place: each trial's nearest_site and distance_km (geo.hits.near_hits).
+    near: dict[str, dict[str, Any]]
 
 
-def _page(catalog: Catalog, query: SearchQuery) -> _Page:
+def _page(catalog: Catalog, query: SearchQuery, *, sites: bool = False) -> _Page:
     result = catalog.hits(query)
-    ids = [h.nct_id for h in result.hits]
-    stored = catalog.store.stored_json(ids)
-    shown = [stored[i] for i in ids if i in stored]
+    near: dict[str, dict[str, Any]] = {}
+    if sites and query.near is not None:
+        from indexer.geo.hits import near_hits
+
+        pairs = near_hits(catalog.store, result.hits, query.near, query.within_km, json=True)
+        shown = [s for s, _ in pairs]
+        near = {s.nct_id: fields for s, fields in pairs}
+    else:
+        ids = [h.nct_id for h in result.hits]
+        stored = catalog.store.stored_json(ids)
+        shown = [stored[i] for i in ids if i in stored]
     shown_ids = [s.nct_id for s in shown]
     return _Page(
         result.total,
@@ -85,6 +95,7 @@ def _page(catalog: Catalog, query: SearchQuery) -> _Page:
         {h.nct_id: h.score for h in result.hits},
         synonym_hits(catalog, query, shown_ids),
         catalog.store.removals(shown_ids),
+        near,
     )
 
 
@@ -118,9 +129,9 @@ class Answer:
 def search_json(catalog: Catalog, params: SearchParams) -> Answer:
     """`search` for the API: each trial's stored JSON with the result's fields written after its own
     (`briefs.with_fields`), no record decoded (the hundreds of sites of a large trial were most of a search at
-    500k); near a place, the JSON is parsed for the sites."""
+    500k); near a place, with the site the index found nearest (geo.hits.near_hits)."""
     query = params.query()
-    page = _page(catalog, query)
+    page = _page(catalog, query, sites=True)
     results = [
         orjson.Fragment(
             with_fields(
@@ -130,7 +141,7 @@ def search_json(catalog: Catalog, params: SearchParams) -> Answer:
                     "matched_synonyms": page.synonyms.get(s.nct_id, []),
                     "freshness": freshness(s).to_dict(),
                     "removed_from_registry": removal_fields(page.gone.get(s.nct_id)),
-                    **_near(s, query),
+                    **_near(page.near.get(s.nct_id)),
                 },
             )
         )
@@ -139,13 +150,10 @@ def search_json(catalog: Catalog, params: SearchParams) -> Answer:
     return Answer(page.total, page.total_is_estimate, page.some_words, results)
 
 
-def _near(stored: StoredJson, query: SearchQuery) -> dict[str, Any]:
-    """A place asked for: the trial's nearest counted site and its distance (none when it has
-    no counted site), measured on its stored JSON parsed (dicts, not a record)."""
-    if query.near is None:
-        return {}
-    site = json_nearest_site(orjson.loads(stored.json), query.near, query.within_km)
-    return {"nearest_site": site, "distance_km": site["distance_km"]} if site else {}
+def _near(fields: dict[str, Any] | None) -> dict[str, Any]:
+    """A place asked for: the trial's nearest counted site and its distance (`near_hits`'s), written only
+    when it has one."""
+    return fields if fields and fields["nearest_site"] is not None else {}
 
 
 def resolve_all(catalog: Catalog, trial_id: str) -> list[str]:

@@ -82,6 +82,9 @@ def nearest_sorted(
         band = [
             (index[j], lats[j], lons[j]) for j in range(start, end) if any(w <= lons[j] <= e for w, e in lon_ranges)
         ]
+    # In site order, so that of sites at the same distance the first wins, as `nearest` over the record's own
+    # order gives it: the index's nearest site is then the one a search's results name (`indexed_site`).
+    band.sort()
     best = nearest(band, lat, lon) if band else None
     return best if best is not None and best[1] <= within_km else None
 
@@ -166,6 +169,23 @@ def json_nearest_site(
         return None
     loc = locations[best[0]]
     return _site([loc.get(f) for f in _SITE_FIELDS], best[1], loc.get("geo_source"))
+
+
+# The fields of the site an index found nearest (Hit.site) that a search reads of its stored JSON
+# (store/nearsites.py): what the site says of itself, then its point, which `indexed_site` measures again.
+INDEXED_FIELDS = (*_SITE_FIELDS, "geo_source", "lat", "lon")
+
+
+def indexed_site(fields: Sequence[Any], near: tuple[float, float], distance: float) -> dict[str, Any] | None:
+    """`nearest_site` of a trial the index found at `distance` from `near` by the site whose INDEXED_FIELDS
+    are `fields` (its index, Hit.site, read in the stored record): that site is the trial's nearest counted
+    site (the index measured every counted site in the radius, and of sites at the same distance took the
+    first), so no other site is read. None when its point is not at that distance: the record is not the
+    one the index measured (stored again since), and its sites are to be measured (`json_nearest_site`)."""
+    *shown, geo_source, lat, lon = fields
+    if lat is None or lon is None or km(*near, float(lat), float(lon)) != distance:
+        return None
+    return _site(shown, distance, geo_source)
 
 
 def _near_fields(site: dict[str, Any] | None, near: tuple[float, float] | None) -> dict[str, Any]:

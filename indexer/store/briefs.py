@@ -63,7 +63,11 @@ _INTERVENTIONS = TrialSummary._fields.index("interventions") - 1
 def summary_from(nct_id: str, fields: str) -> TrialSummary:
     """A record's summary from what `json_extract(record, SUMMARY_PATHS)` read of its JSON: no record is
     decoded (`export --csv` at 500k took 155 s decoding each)."""
-    values = orjson.loads(fields)
+    return summary_of_values(nct_id, orjson.loads(fields))
+
+
+def summary_of_values(nct_id: str, values: list[Any]) -> TrialSummary:
+    """A record's summary from the values of SUMMARY_PATHS in its JSON, as orjson reads them (the list is changed)."""
     values[_INTERVENTIONS] = [i["name"] for i in values[_INTERVENTIONS] or ()]
     return TrialSummary(nct_id, *values)
 
@@ -133,11 +137,11 @@ def with_fields(record_json: bytes, extra: dict[str, Any]) -> bytes:
 # The four fields from the record's kept CSV row (csvrows.py), which holds them as columns: no JSON is parsed
 # (SQLite's parse of a record with hundreds of sites is 0.1 ms). A record without its row has them read from
 # its JSON.
-_STORED_JSON = (
-    "SELECT nct_id, CAST(record AS BLOB), CASE WHEN head IS NULL THEN json_extract(record, '$.overall_status',"
-    " '$.status_verified', '$.last_update_posted', '$.completion_date')"
-    " ELSE json_array(status, verified, updated, completion) END FROM records LEFT JOIN csv_rows USING (nct_id)"
+FRESHNESS_FIELDS = (
+    "CASE WHEN head IS NULL THEN json_extract(record, '$.overall_status', '$.status_verified',"
+    " '$.last_update_posted', '$.completion_date') ELSE json_array(status, verified, updated, completion) END"
 )
+_STORED_JSON = f"SELECT nct_id, CAST(record AS BLOB), {FRESHNESS_FIELDS} FROM records LEFT JOIN csv_rows USING (nct_id)"
 
 
 def stored_json(db: Database, ids: Iterable[str]) -> dict[str, StoredJson]:

@@ -17,6 +17,7 @@ from indexer.store.trialids import TrialIds
 if TYPE_CHECKING:
     from indexer.store.briefs import StoredJson, TrialBrief, TrialSummary
     from indexer.store.merging import Merger
+    from indexer.store.nearsites import AtSite
     from indexer.store.versions import Version
 
 
@@ -95,6 +96,13 @@ class RecordReads:
         from indexer.store.briefs import stored_json
 
         return stored_json(self._db, ids)
+
+    def at_sites(self, wanted: Sequence[tuple[str, int]], *, json: bool) -> dict[str, AtSite]:
+        """Of each (trial, site index) pair a search index found (the trial's nearest site to a place), the
+        site's fields and the trial's summary or (`json`) stored JSON, none decoded nor parsed in Python."""
+        from indexer.store.nearsites import at_sites  # searches near a place only
+
+        return at_sites(self._db, wanted, json=json)
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """The content hash of each of these records that is stored (read without its JSON)."""

@@ -16,7 +16,6 @@ from search_cli.options import filter_options, output_options, query_from_option
 from search_cli.output import dumps, emit_records, emit_rows, trial_extra
 
 if TYPE_CHECKING:
-    from indexer.index.document import SearchQuery
     from indexer.store.briefs import StoredJson, TrialSummary
 
 T = TypeVar("T")
@@ -35,14 +34,16 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
     result = catalog.hits(q)
     ids = [h.nct_id for h in result.hits]
     # No record is decoded: JSON is written from the stored JSON, a table or CSV from the summaries SQLite
-    # reads of it; near a place, the stored JSON is parsed (plain dicts) for the sites and the summaries. At
-    # 500k the 20 trials of a search near Boston held 24,360 sites and 44,540 contacts: decoding them was most
-    # of the search (~160-230 ms CPU), parsing them is ~75 ms.
+    # reads of it; near a place, with the site the index found nearest, read out of the JSON too (geo.hits).
     store = catalog.store
     records: Sequence[StoredJson | TrialSummary]
     near: dict[str, dict[str, Any]] = {}  # nearest_site and distance_km of each
     if q.near is not None:
-        records = _near(_in_order(store.stored_json(ids), ids), q, near, summaries=fmt not in ("json", "ndjson"))
+        from indexer.geo.hits import near_hits
+
+        pairs = near_hits(store, result.hits, q.near, q.within_km, json=fmt in ("json", "ndjson"))
+        records = [shown for shown, _ in pairs]
+        near = {shown.nct_id: fields for shown, fields in pairs}
     elif fmt in ("json", "ndjson"):
         records = _in_order(store.stored_json(ids), ids)
     else:
@@ -73,25 +74,6 @@ def search(app: AppContext, /, text: tuple[str, ...], fmt: str, explain: bool, *
             where = f" with a site in {q.near_label}: {what}, searched as --country (name a city for distances)"
         about = "about " if result.total_is_estimate else ""
         app.info(f"{len(records)} of {about}{result.total} matching trials{where}")
-
-
-def _near(
-    stored: list[StoredJson], q: SearchQuery, near: dict[str, dict[str, Any]], *, summaries: bool
-) -> list[StoredJson] | list[TrialSummary]:
-    """Each trial's nearest counted site to the place asked for into `near` (geo.near.json_near_fields), its
-    stored JSON parsed one record at a time; returned as given, or (`summaries`) the summary of each."""
-    import orjson
-
-    from indexer.geo.near import json_near_fields
-    from indexer.store.briefs import summary_of_json
-
-    shown: list[TrialSummary] = []
-    for s in stored:
-        record = orjson.loads(s.json)
-        near[s.nct_id] = json_near_fields(record, q.near, q.within_km)
-        if summaries:
-            shown.append(summary_of_json(s.nct_id, record))
-    return shown if summaries else stored
 
 
 def _in_order(found: Mapping[str, T], ids: list[str]) -> list[T]:
