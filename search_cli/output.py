@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import orjson
 
@@ -126,22 +128,34 @@ def emit_json(
     """`emit_records` as JSON or NDJSON of records' JSON (their `to_dict()` encoded: the stored JSON)."""
     from indexer.store.briefs import with_fields
 
-    out = out or sys.stdout
+    write = _utf8_writer(out or sys.stdout)
     pairs, _ = _paired(records, extra)
     count = 0
     if fmt == "json":  # `dumps` of the whole list, a record at a time: "[", items joined by ",", "]"
-        out.write("[")
+        write(b"[")
         for r, x in pairs:
-            out.write(("," if count else "") + with_fields(r, x).decode())
+            write(b"," + with_fields(r, x) if count else with_fields(r, x))
             count += 1
-        out.write("]\n")
+        write(b"]\n")
     elif fmt == "ndjson":
         for r, x in pairs:
-            out.write(with_fields(r, x).decode() + "\n")
+            write(with_fields(r, x) + b"\n")
             count += 1
     else:
         raise ValueError(f"emit_json writes JSON or NDJSON, not {fmt}")
     return count
+
+
+def _utf8_writer(out: TextIO) -> Callable[[bytes], object]:
+    """Writes UTF-8 bytes to `out` as its text would be written: to its binary buffer when it has one that
+    takes UTF-8 with no newline translated (stdout here), else decoded. The stored JSON is UTF-8 already: at
+    500k, decoding the 12 MB of a search's 20 largest trials to text and encoding it again took ~25 ms."""
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or encoding is None or codecs.lookup(encoding).name != "utf-8" or os.linesep != "\n":
+        return lambda data: out.write(data.decode())
+    out.flush()  # what was written as text comes first
+    return cast("Callable[[bytes], object]", buffer.write)
 
 
 def emit_summaries(
