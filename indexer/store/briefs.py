@@ -127,11 +127,17 @@ class StoredJson(NamedTuple):
 def with_fields(record_json: bytes, extra: dict[str, Any]) -> bytes:
     """`orjson.dumps({**record.to_dict(), **extra})` of a record's JSON (`to_dict()` encoded), `extra`'s
     fields written after the record's as bytes: a record with hundreds of sites is never decoded."""
+    return b"".join(with_fields_parts(record_json, extra))
+
+
+def with_fields_parts(record_json: bytes, extra: dict[str, Any]) -> list[bytes | memoryview]:
+    """`with_fields` as the pieces that make it, in order, the record's JSON not copied: a writer takes them
+    one after the other (at 500k the 12 MB of a search's 20 largest trials took ~12 ms to copy three times)."""
     if not extra:
-        return record_json
+        return [record_json]
     if not extra.keys().isdisjoint(TrialRecord.__dataclass_fields__):  # a field replaced in place, as a dict does
-        return orjson.dumps({**orjson.loads(record_json), **extra}, option=orjson.OPT_NON_STR_KEYS)
-    return record_json[:-1] + b"," + orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS)[1:]
+        return [orjson.dumps({**orjson.loads(record_json), **extra}, option=orjson.OPT_NON_STR_KEYS)]
+    return [memoryview(record_json)[:-1], b"," + orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS)[1:]]
 
 
 # The four fields from the record's kept CSV row (csvrows.py), which holds them as columns: no JSON is parsed
