@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from indexer.catalog import Catalog
 from indexer.config import load
+from indexer.discover.synonyms import StoreSynonyms
 from indexer.discover.terms import intervention_link, key
 from indexer.ingest.files import ingest_paths
 from tests.conftest import shared
@@ -76,18 +79,23 @@ def test_a_lone_condition_is_not_a_synonym_of_its_class_of_diseases() -> None:
     assert not same_concept("Pain", "Chronic Pain")
 
 
-def test_a_long_running_reader_keeps_a_bounded_set_of_looked_up_keys(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A `trials serve` no write refreshes looks up the derived groups of each query's words: it keeps at
-    most ASKED_MOST of those keys, and a term's alternatives are the same after it started over."""
-    from indexer.discover.synonyms import StoreSynonyms
-
+@contextlib.contextmanager
+def _bounded_synonyms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StoreSynonyms]:
+    """The store's synonyms of the real files, keeping at most 200 looked-up keys (ASKED_MOST)."""
     monkeypatch.setattr(StoreSynonyms, "ASKED_MOST", 200, raising=False)
     with Catalog(load(tmp_path / "data")) as c:
         ingest_paths(c, FILES)
         syn = c.synonyms
         assert isinstance(syn, StoreSynonyms)
+        yield syn
+
+
+def test_a_long_running_reader_keeps_a_bounded_set_of_looked_up_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `trials serve` no write refreshes looks up the derived groups of each query's words: it keeps at
+    most ASKED_MOST of those keys, and a term's alternatives are the same after it started over."""
+    with _bounded_synonyms(tmp_path, monkeypatch) as syn:
         first = {key(t) for t in syn.expand("pemetrexed")}
         assert {"alimta", "ly231514"} <= first
         for n in range(300):  # 300 queries of words no record has, 21 phrases each
@@ -102,13 +110,7 @@ def test_a_text_that_starts_the_keys_over_keeps_the_groups_of_its_words_asked_be
 ) -> None:
     """A query whose new words cross ASKED_MOST starts over: its words looked up by an earlier query are
     looked up again, not left without their groups (that query lost the synonyms of those words)."""
-    from indexer.discover.synonyms import StoreSynonyms
-
-    monkeypatch.setattr(StoreSynonyms, "ASKED_MOST", 200, raising=False)
-    with Catalog(load(tmp_path / "data")) as c:
-        ingest_paths(c, FILES)
-        syn = c.synonyms
-        assert isinstance(syn, StoreSynonyms)
+    with _bounded_synonyms(tmp_path, monkeypatch) as syn:
         expected = {key(t) for t in syn.expand("pemetrexed")}
         assert {"alimta", "ly231514"} <= expected
         n = 0
