@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
     from indexer.geo.typed import PlaceRead
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FloatRange(click.FloatRange):
+    """click's FloatRange, refusing "nan": every comparison with it is false, so no bound stops it, and a
+    search `--age nan` found nothing without saying why (the API refuses it as not a finite number)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -89,7 +101,7 @@ def filter_options(f: F) -> F:
             help="Phase: 1, 2, 3, 4, early1 or na; repeatable or comma-separated.",
         ),
         click.option("--sponsor", help="Lead sponsor or collaborator (all words must match)."),
-        click.option("--age", type=click.FloatRange(0, 150), help="A participant's age in years."),
+        click.option("--age", type=FloatRange(0, 150), help="A participant's age in years."),
         sex_option,
         *where_options_list,
         place_options[2],
@@ -120,7 +132,7 @@ place_options = (
     click.option(
         "--within",
         "within_km",
-        type=click.FloatRange(0.1, 20000),
+        type=FloatRange(0.1, 20000),
         default=DEFAULT_WITHIN_KM,
         show_default=True,
         help="Distance in km for --near.",

@@ -14,7 +14,7 @@ from indexer.discover import matching
 from indexer.discover.explain import MatchExplanation, find_trials
 from indexer.index.document import SearchQuery
 from search_cli.context import AppContext, pass_app
-from search_cli.options import output_options, sex_option, statuses_or, where_options, where_query
+from search_cli.options import FloatRange, output_options, sex_option, statuses_or, where_options, where_query
 from search_cli.output import RESULT_CUT, dumps, emit_records, emit_rows, result_columns, result_row, trial_extra
 
 
@@ -40,7 +40,7 @@ def _settings(embeddings: bool | None) -> matching.MatchSettings:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='A JSONL file of patients, lines {"id", "text"}; use with --ndjson.',
 )
-@click.option("--age", type=click.FloatRange(0, 150), help="Age in years (else read from the text).")
+@click.option("--age", type=FloatRange(0, 150), help="Age in years (else read from the text).")
 @sex_option
 @click.option(
     "--status",
