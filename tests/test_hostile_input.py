@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from tests.conftest import FIXTURES, Trials
 
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # recruiting, low-dose IL-2 in SLE, ages 18-65
@@ -21,3 +24,14 @@ def test_a_number_that_is_nan_is_a_usage_error_not_zero_results(trials: Trials) 
     ):
         bad = trials(*args, ok=False)
         assert bad.exit_code == 2 and "is not a number" in bad.stderr, (args, bad.output)
+
+
+def test_a_pipe_given_to_ingest_is_named_as_no_file_not_as_missing(trials: Trials, tmp_path: Path) -> None:
+    # `trials ingest <(unzip -p studies.zip)`: the pipe exists, and was said to be "no such file or folder".
+    pipe = tmp_path / "studies.json"
+    os.mkfifo(pipe)
+    bad = trials("ingest", str(SEED), str(pipe), ok=False)
+    assert bad.exit_code == 2 and f"{pipe} is not a file or a folder (a pipe or a device)" in bad.stderr, bad.output
+    assert "save it to a file first" in bad.stderr
+    trials("--quiet", "ingest", str(SEED))  # the file alone is read
+    assert [r["nct_id"] for r in trials.json("search", "lupus")] == ["NCT04077684"]

@@ -16,8 +16,17 @@ from search_cli.outcomes import CrawlPartial, crawl_summary, exit_with, incremen
 from search_cli.output import emit_rows
 
 
+def _files_or_folders(ctx: click.Context, param: click.Parameter, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    # A pipe or a device (`<(unzip -p ...)`, /dev/stdin) exists but is no file: ingest read it as missing
+    # ("no such file or folder"), and /dev/zero read whole would never end.
+    for path in paths:
+        if not (path.is_file() or path.is_dir()):
+            raise click.BadParameter(f"{path} is not a file or a folder (a pipe or a device): save it to a file first")
+    return paths
+
+
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path), callback=_files_or_folders)
 @click.option(
     "--from-redis",
     "redis_url",
