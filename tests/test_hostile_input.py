@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from indexer.config import load
 from tests.conftest import FIXTURES, Trials
+from web.app import create_app
 
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # recruiting, low-dose IL-2 in SLE, ages 18-65
+VERSIONS = FIXTURES / "ctgov_xml_versions" / "NCT02798588"  # five dated downloads, 2016 to 2018
 
 
 def test_a_number_that_is_nan_is_a_usage_error_not_zero_results(trials: Trials) -> None:
@@ -35,3 +40,19 @@ def test_a_pipe_given_to_ingest_is_named_as_no_file_not_as_missing(trials: Trial
     assert "save it to a file first" in bad.stderr
     trials("--quiet", "ingest", str(SEED))  # the file alone is read
     assert [r["nct_id"] for r in trials.json("search", "lupus")] == ["NCT04077684"]
+
+
+def test_a_date_that_reads_either_way_is_refused_naming_both_days(trials: Trials) -> None:
+    # Registry dates are read day first; "01/02/2017" from someone in the US (January 2) was taken as the
+    # 1st of February without a word, leaving a month of events out.
+    trials("--quiet", "ingest", str(VERSIONS))
+    assert trials.json("changes", "--since", "2017-01-02")
+    for option in ("--since", "--recorded-since"):
+        bad = trials("changes", option, "01/02/2017", ok=False)
+        assert bad.exit_code == 2, bad.output
+        assert "'01/02/2017' could be 2017-02-01 or 2017-01-02: write it as YYYY-MM-DD" in bad.stderr, bad.stderr
+    one_way = trials.json("changes", "--since", "13/01/2017")  # only a day first: as before
+    assert one_way == trials.json("changes", "--since", "2017-01-13")
+    with TestClient(create_app(load(trials.data_dir)), raise_server_exceptions=False) as client:
+        answer = client.get("/api/changes", params={"since": "01/02/2017"})
+    assert answer.status_code == 422 and "could be 2017-02-01 or 2017-01-02" in answer.json()["error"]

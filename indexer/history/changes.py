@@ -94,6 +94,8 @@ SINCE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 _BACK = re.compile(r"^(\d{1,5})\s*(d|days?|w|weeks?)(\s+ago)?$")
 # A timestamp (`date -Is`, a log line): its day counts, as events are dated by day.
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$", re.I)
+# "01/02/2024": the 1st of February or the 2nd of January.
+_NUMERIC_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 SINCE_FORMS = "YYYY-MM-DD, YYYY-MM, a date and time, today, yesterday, or days or weeks back (7d, 2w)"
 
 
@@ -122,6 +124,13 @@ def since_date(value: str, today: date | None = None) -> str:
         return day
     if re.match(SINCE_PATTERN, value):
         return _real_day(value, value) if len(value) == 10 else value
+    if numeric := _NUMERIC_DAY.match(value):
+        # Registry dates are day first (iso_date), but people in the US write the month first: a guess
+        # would move the window by months without a word.
+        first, second, year = (int(part) for part in numeric.groups())
+        if first != second and 1 <= first <= 12 and 1 <= second <= 12:
+            day_first, month_first = f"{year:04d}-{second:02d}-{first:02d}", f"{year:04d}-{first:02d}-{second:02d}"
+            raise ValueError(f"{value!r} could be {day_first} or {month_first}: write it as YYYY-MM-DD")
     iso = iso_date(value)
     if iso is None:
         raise ValueError(f"{value!r} is not a date; use {SINCE_FORMS}")
