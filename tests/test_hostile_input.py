@@ -56,3 +56,17 @@ def test_a_date_that_reads_either_way_is_refused_naming_both_days(trials: Trials
     with TestClient(create_app(load(trials.data_dir)), raise_server_exceptions=False) as client:
         answer = client.get("/api/changes", params={"since": "01/02/2017"})
     assert answer.status_code == 422 and "could be 2017-02-01 or 2017-01-02" in answer.json()["error"]
+
+
+def test_a_watch_name_too_long_for_its_feed_file_is_refused_when_added(trials: Trials, tmp_path: Path) -> None:
+    # It was saved, and from then on every `watch run --atom DIR` failed writing its feed (exit 1, no
+    # watch's run remembered) until someone found and removed it.
+    trials("--quiet", "ingest", str(SEED))
+    bad = trials("watch", "add", "lupus-" + "x" * 240, "--condition", "lupus", ok=False)
+    assert bad.exit_code == 2 and "at most 200 bytes (it names the watch's feed file)" in bad.stderr, bad.output
+    trials("watch", "add", "lupus-" + "x" * 194, "--condition", "lupus")  # 200 bytes: kept
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    trials("--quiet", "watch", "run", "--atom", str(feeds))
+    assert [p.name for p in feeds.iterdir()] == ["lupus-" + "x" * 194 + ".xml"]
+    assert [w["name"] for w in trials.json("watch", "list")] == ["lupus-" + "x" * 194]

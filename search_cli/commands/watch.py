@@ -17,6 +17,9 @@ from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
 from search_cli.output import dumps, emit_rows
 
+# A file name has at most 255 bytes: the feed's, NAME.xml, is written through ".NAME.xml.XXXXXXXX.tmp".
+NAME_MAX_BYTES = 200
+
 
 @click.group()
 def watch() -> None:
@@ -35,6 +38,8 @@ def watch_add(app: AppContext, /, name: str, text: tuple[str, ...], **options: A
         raise click.BadParameter(
             "use letters, digits, '.', '-' and '_' (it names the watch's feed file)", param_hint="NAME"
         )
+    if len(name.encode()) > NAME_MAX_BYTES:  # else every later `watch run --atom DIR` fails on its feed
+        raise click.BadParameter(f"at most {NAME_MAX_BYTES} bytes (it names the watch's feed file)", param_hint="NAME")
     query = query_from_options(" ".join(text), limit=1, **options)
     try:
         Watches(app.catalog(writes=True)).add(name, query)
