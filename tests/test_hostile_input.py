@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -70,3 +71,25 @@ def test_a_watch_name_too_long_for_its_feed_file_is_refused_when_added(trials: T
     trials("--quiet", "watch", "run", "--atom", str(feeds))
     assert [p.name for p in feeds.iterdir()] == ["lupus-" + "x" * 194 + ".xml"]
     assert [w["name"] for w in trials.json("watch", "list")] == ["lupus-" + "x" * 194]
+
+
+def test_a_records_address_is_linked_only_when_it_is_a_web_address(trials: Trials, tmp_path: Path) -> None:
+    # A legacy XML's <url> becomes the record's source_url, and the trial and history pages linked it as
+    # given: escaping keeps it one attribute, but `javascript:...` is still a link that runs script.
+    seed = SEED.read_text(encoding="utf-8")
+    assert "<url>https://clinicaltrials.gov/show/NCT04077684</url>" in seed
+    hostile = tmp_path / "NCT04077685.xml"
+    hostile.write_text(
+        seed.replace("NCT04077684", "NCT04077685").replace(
+            "<url>https://clinicaltrials.gov/show/NCT04077685</url>", "<url>javascript:alert(document.domain)</url>"
+        ),
+        encoding="utf-8",
+    )
+    trials("--quiet", "ingest", str(SEED), str(hostile))
+    with TestClient(create_app(load(trials.data_dir)), raise_server_exceptions=False) as client:
+        pages = {path: client.get(path).text for path in ("/trials/NCT04077685", "/trials/NCT04077685/history")}
+        seed_page = client.get("/trials/NCT04077684").text
+    for path, page in pages.items():
+        assert "javascript:alert(document.domain)" not in re.findall(r'href="([^"]*)"', page), path
+    assert "javascript:alert(document.domain)" in pages["/trials/NCT04077685"]  # shown as text, not linked
+    assert 'href="https://clinicaltrials.gov/show/NCT04077684"' in seed_page

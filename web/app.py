@@ -141,6 +141,7 @@ def templates() -> Jinja2Templates:
         removal_notice=notice,
         sites_line=present.sites_line,
         value_text=present.value_text,
+        web_link=present.web_link,
         geo=True,  # the place box: the library searches by place (indexer.geo)
         version=__version__,
     )

@@ -173,3 +173,11 @@ def value_text(value: object) -> str:
     if value is None:
         return "(none)"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when a page may link to it: an http(s) address. A record's address comes from the document
+    (a legacy XML's <url>), and escaping cannot make `javascript:...` a safe link."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url
+    return None
