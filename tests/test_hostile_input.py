@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -93,3 +94,22 @@ def test_a_records_address_is_linked_only_when_it_is_a_web_address(trials: Trial
         assert "javascript:alert(document.domain)" not in re.findall(r'href="([^"]*)"', page), path
     assert "javascript:alert(document.domain)" in pages["/trials/NCT04077685"]  # shown as text, not linked
     assert 'href="https://clinicaltrials.gov/show/NCT04077684"' in seed_page
+
+
+def test_a_batch_line_without_words_or_with_a_repeated_id_is_named_not_ranked(trials: Trials, tmp_path: Path) -> None:
+    # `"text": null` was searched as the word "None" and its trials written under the line's id; a repeated
+    # id wrote two rankings under one query_id (a run no scorer reads); a BOM (Notepad's UTF-8) was refused.
+    trials("--quiet", "ingest", str(SEED))
+    batch = tmp_path / "topics.jsonl"
+    for content, said in (
+        ('{"id": "p1", "text": null}\n', ':1: each line must be a JSON object with "id" and "text" (text null'),
+        ('{"id": "p1", "text": ["lupus"]}\n', '(text ["lupus"]: give the patient in words)'),
+        ('{"id": null, "text": "lupus"}\n', "(id null: give a name or a number)"),
+        ('{"id": 1, "text": "lupus"}\n{"id": "1", "text": "SLE"}\n', ":2: id '1' is on line 1 too"),
+    ):
+        batch.write_text(content)
+        bad = trials("match", "--batch", str(batch), "--ndjson", ok=False)
+        assert bad.exit_code == 1 and said in bad.stderr, (content, bad.output)
+    batch.write_text('{"id": "p1", "text": "woman, 34, lupus"}\n', encoding="utf-8-sig")
+    ranked = trials("--quiet", "match", "--batch", str(batch), "--ndjson", "--status", "any").stdout.splitlines()
+    assert [json.loads(line)["nct_id"] for line in ranked] == ["NCT04077684"]

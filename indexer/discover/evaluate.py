@@ -24,7 +24,7 @@ class InputFileError(ValueError):
 
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8-sig").splitlines()  # -sig: as Windows' Notepad saves UTF-8
     except UnicodeDecodeError as exc:
         raise InputFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
@@ -32,7 +32,8 @@ def _lines(path: Path) -> list[str]:
 
 
 def load_topics(path: Path) -> list[Topic]:
-    topics = []
+    topics: list[Topic] = []
+    lines: dict[str, int] = {}  # id -> the line that gave it
     for n, line in enumerate(_lines(path), 1):
         if not line.strip():
             continue
@@ -40,9 +41,19 @@ def load_topics(path: Path) -> list[Topic]:
             obj = json.loads(line)
             if not isinstance(obj, dict):
                 raise ValueError(f"a JSON {type(obj).__name__}, not an object")
-            topics.append(Topic(str(obj["id"]), str(obj["text"])))
+            topic_id, text = obj["id"], obj["text"]
+            # str() of anything else searched for the words "None" or "['...']", and ranked them.
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text {json.dumps(text)}: give the patient in words")
+            if isinstance(topic_id, bool) or not isinstance(topic_id, str | int) or not str(topic_id).strip():
+                raise ValueError(f"id {json.dumps(topic_id)}: give a name or a number")
         except (ValueError, KeyError) as exc:
             raise InputFileError(f'{path}:{n}: each line must be a JSON object with "id" and "text" ({exc})') from exc
+        name = str(topic_id)
+        if name in lines:  # two rankings under one id: a run no scorer can read
+            raise InputFileError(f"{path}:{n}: id {name!r} is on line {lines[name]} too: give each patient its own")
+        lines[name] = n
+        topics.append(Topic(name, text))
     return topics
 
 
