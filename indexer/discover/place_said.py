@@ -67,7 +67,10 @@ def _country(text: str) -> PlaceRead | None:
             if name.isupper() and name not in _COUNTRY_ABBREVIATIONS:
                 continue  # "in MS", "in ER": no country
             if gazetteer.country_code(name) and words[n : n + 1] != ["City"]:  # "in Mexico City": the city
-                read = given_place(name)  # as the place box reads it: a country is a filter
+                try:
+                    read = given_place(name)  # as the place box reads it: a country is a filter
+                except gazetteer.UnknownPlace:
+                    continue  # "in Me", "in Pa": a US state's code too, which the place box asks to name
                 if read.country:
                     return PlaceRead(name, "text", country=read.country)
     return None
