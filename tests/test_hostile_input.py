@@ -127,3 +127,16 @@ def test_words_after_in_that_are_a_us_state_and_a_country_code_are_no_crash(tria
         assert client.get("/search", params={"q": text}).status_code == 200
         assert client.post("/api/match", json={"text": text}).status_code == 200
         assert client.post("/match", data={"text": text}).status_code == 200
+
+
+def test_two_letters_in_the_words_are_no_country_or_state(trials: Trials) -> None:
+    # "Near Me" and "lives in Pa" were read as a place (Montenegro's and Panama's codes), which the search
+    # then refused as a US state's code: a usage error about a --near nobody gave. "in My joints" narrowed
+    # the trials to Malaysia's, and found none.
+    trials("--quiet", "ingest", str(SEED))  # sites in China
+    for text in ("Lupus Trials Near Me", "my dad lives in Pa and has lupus", "lupus with pain in My joints"):
+        assert "NCT04077684" in [r["nct_id"] for r in trials.json("search", text)], text
+        found = trials("match", "--text", text, "--status", "any", "--json")
+        assert "NCT04077684" in [r["nct_id"] for r in json.loads(found.stdout)], (text, found.stderr)
+    in_the_uk = trials("search", "lupus, I live in the UK")  # an abbreviation a country is known by still is
+    assert "with a site in UK (GB)" in in_the_uk.stderr

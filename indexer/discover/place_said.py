@@ -64,8 +64,8 @@ def _country(text: str) -> PlaceRead | None:
         words = m.group("name").split()
         for n in range(len(words), 0, -1):
             name = " ".join(words[:n]).rstrip(".")
-            if name.isupper() and name not in _COUNTRY_ABBREVIATIONS:
-                continue  # "in MS", "in ER": no country
+            if (name.isupper() or len(name) <= 2) and name not in _COUNTRY_ABBREVIATIONS:
+                continue  # "in MS", "in ER", "in My joints": no country
             if gazetteer.country_code(name) and words[n : n + 1] != ["City"]:  # "in Mexico City": the city
                 try:
                     read = given_place(name)  # as the place box reads it: a country is a filter

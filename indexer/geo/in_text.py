@@ -55,10 +55,11 @@ def _candidates(phrase: str) -> list[str]:
 
 def _may_be_place(words: str) -> bool:
     """False for words that never name the place meant: "My ...", "Dr ...", or an abbreviation ("MS", "ER")
-    rather than the town or country with that code."""
+    rather than the town or country with that code; nor two letters in any case ("near Me", "lives in Pa"):
+    no country's name is that short, and a place box refuses a US state's code."""
     if words.split()[0].casefold() in _NOT_PLACES:
         return False
-    return not (words.isupper() and len(words) <= 3 and words not in _COUNTRY_ABBREVIATIONS)
+    return not ((words.isupper() and len(words) <= 3) or len(words) <= 2) or words in _COUNTRY_ABBREVIATIONS
 
 
 def _read(phrase: str) -> PlaceRead | None:
