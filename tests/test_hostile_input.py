@@ -140,3 +140,22 @@ def test_two_letters_in_the_words_are_no_country_or_state(trials: Trials) -> Non
         assert "NCT04077684" in [r["nct_id"] for r in json.loads(found.stdout)], (text, found.stderr)
     in_the_uk = trials("search", "lupus, I live in the UK")  # an abbreviation a country is known by still is
     assert "with a site in UK (GB)" in in_the_uk.stderr
+
+
+def test_a_home_the_gazetteer_does_not_know_is_said_not_dropped(trials: Trials) -> None:
+    # "I live in Bostn" (a typo) or "in Ohio" (a state, no point to measure from) was left out without a
+    # word, as an unknown ZIP code is not: the patient saw trials from anywhere as if near home.
+    trials("--quiet", "ingest", str(SEED))
+    for text, said in (
+        ("I am 34, female, with SLE. I live in Bostn", "place not read: 'Bostn' is not a place the gazetteer knows"),
+        ("SLE, 34, F, living near Springfeld, MA", "Did you mean: Springfield, US"),
+        ("SLE; I live in Ohio", "place not read: 'Ohio' is a US state, not a place: name a city or a ZIP code in it"),
+    ):
+        found = trials("match", "--text", text, "--status", "any")
+        assert said in found.stderr and "trials anywhere are shown (give --near or --country)" in found.stderr, text
+        assert "NCT04077684" in found.stdout, text
+    with TestClient(create_app(load(trials.data_dir)), raise_server_exceptions=False) as client:
+        answer = client.post("/api/match", json={"text": "SLE, I live in Bostn", "status": ["any"]}).json()
+    assert any("'Bostn' is not a place" in note for note in answer["patient"]["notes"]), answer["patient"]
+    near = trials("match", "--text", "SLE, I live in Beijing", "--status", "any")  # a known home: no note
+    assert "near Beijing" in near.stderr and "place not read" not in near.stderr

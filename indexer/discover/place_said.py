@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from indexer import patterns
 from indexer.geo import gazetteer
-from indexer.geo.in_text import place_in_text
+from indexer.geo.in_text import home_named, place_in_text
 from indexer.geo.regions import regions
 from indexer.geo.typed import PlaceRead, given_place
 from indexer.normalize import place_key
@@ -121,8 +121,21 @@ def _unknown_zip(text: str) -> str:
     return ""
 
 
+def _unknown_home(text: str) -> str:
+    """Why the place the patient says they live in was not read ("I live in Bostn", "I live in Ohio")."""
+    if (home := home_named(text)) is None:
+        return ""
+    try:
+        gazetteer.resolve(home)
+    except gazetteer.UnknownPlace as exc:
+        # Its first sentences: what the name is not, and the places it may have meant.
+        return f"place not read: {str(exc).split(' Give ')[0]}; trials anywhere are shown"
+    return ""
+
+
 def place_said(text: str) -> PlaceSaid:
     """The place the text names (geo.in_text), else a country or a major city after "in"; else a note when
-    it names a ZIP code the gazetteer does not know ("I live in 99999"), so the patient knows it was not used."""
+    it names a ZIP code the gazetteer does not know ("I live in 99999"), or says the patient lives in a
+    place it does not know ("I live in Bostn"), so the patient knows it was not used."""
     read = place_in_text(text) or _country(text) or _major_city(text)
-    return PlaceSaid(read, "" if read else _unknown_zip(text))
+    return PlaceSaid(read, "" if read else _unknown_zip(text) or _unknown_home(text))

@@ -23,6 +23,11 @@ _QUALIFIER = rf",\s*(?:{_REGION})"
 _ZIP = r"\d{5}(?:-\d{4})?"
 _STRONG_RE = patterns.compile(rf"\b(?i:{_STRONG})\s+(?:the\s+)?({_ZIP}\b|{_NAME}(?:{_QUALIFIER})?(?:\s+{_ZIP}\b)?)")
 _WEAK_RE = patterns.compile(rf"\b(?i:in)\s+({_ZIP}\b|{_NAME}{_QUALIFIER}(?:\s+{_ZIP}\b)?)")
+# Words by which the patient says where they live: the place after them is meant as one, known or not.
+_HOME_RE = patterns.compile(
+    rf"\b(?i:(?:live|living|lives|reside|residing|based)\s+(?:in|near)|resident\s+of)\s+(?:the\s+)?"
+    rf"({_NAME}(?:{_QUALIFIER})?)"
+)
 # Capitalised words after "from" or "near" that are never the place meant.
 _MONTHS = "january february march april may june july august september october november december"
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday"
@@ -111,6 +116,15 @@ def place_in_text(text: str) -> PlaceRead | None:
         if found := _read(phrase):
             return found
     return _clause_city(text)
+
+
+def home_named(text: str) -> str | None:
+    """The first place, as written, that the text says the patient lives in or near ("I live in Bostn",
+    "lives in Pa"), whether or not the gazetteer knows it."""
+    for m in _HOME_RE.finditer(text):
+        if (phrase := m.group(1).rstrip(".")).split()[0].casefold() not in _NOT_PLACES:
+            return phrase
+    return None
 
 
 def patient_place(text: str, given: str | None) -> PlaceRead | None:
