@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -159,3 +160,16 @@ def test_a_home_the_gazetteer_does_not_know_is_said_not_dropped(trials: Trials) 
     assert any("'Bostn' is not a place" in note for note in answer["patient"]["notes"]), answer["patient"]
     near = trials("match", "--text", "SLE, I live in Beijing", "--status", "any")  # a known home: no note
     assert "near Beijing" in near.stderr and "place not read" not in near.stderr
+
+
+def test_an_ingest_that_found_no_document_says_so(trials: Trials, tmp_path: Path) -> None:
+    # A folder of compressed downloads (or the website's CSV) read nothing, and said only "0 new, 0 updated,
+    # ..., 0 failed", as if its trials were stored already; a crawl that fetches nothing says so.
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "NCT04077684.xml.gz").write_bytes(gzip.compress(SEED.read_bytes()))
+    nothing = trials("ingest", str(folder))
+    assert nothing.exit_code == 0 and f"found no document to ingest in {folder}: folders are read for" in nothing.stderr
+    (folder / "NCT04077684.xml").write_bytes(SEED.read_bytes())
+    read = trials("ingest", str(folder))
+    assert "1 new" in read.stderr and "found no document" not in read.stderr

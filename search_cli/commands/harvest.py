@@ -67,6 +67,17 @@ def ingest(
         stats = ingest_paths(catalog, paths, progress=advance)
     ingest_summary(app, stats, "ingested")
     c = stats.counts
+    if not any(c[k] for k in ("new", "updated", "historical", "unchanged", "skipped", "failed")):
+        # As a crawl says it fetched nothing: a folder of the website's CSV or of .json.gz files is no error,
+        # but "0 new, ..., 0 failed" alone reads as if its trials were there already.
+        where = ", ".join(map(str, paths))
+        if count_documents(paths):
+            app.warn(f"no trial in {where}: its documents hold no study (an export or search page of no results)")
+        else:
+            app.warn(
+                f"found no document to ingest in {where}: folders are read for .json, .xml, .html and .htm files "
+                "and .zip archives (a file named on the command line is read whatever its name)"
+            )
     if c["failed"]:  # as a crawl: a cron job chaining `ingest && watch run` must see it
         read = sum(c[k] for k in ("new", "updated", "historical", "unchanged", "skipped"))
         if not read:
