@@ -173,3 +173,13 @@ def test_an_ingest_that_found_no_document_says_so(trials: Trials, tmp_path: Path
     (folder / "NCT04077684.xml").write_bytes(SEED.read_bytes())
     read = trials("ingest", str(folder))
     assert "1 new" in read.stderr and "found no document" not in read.stderr
+
+
+def test_a_field_that_makes_no_events_is_answered_with_the_fields_that_do(trials: Trials) -> None:
+    # "--field status" (for overall_status) was told only that status makes no events, as if it were a
+    # field whose changes are not events, without the name that would have found them.
+    trials("--quiet", "ingest", str(VERSIONS))
+    typo = trials("changes", "--since", "2000-01-01", "--field", "status")
+    assert "changes of status make no events" in typo.stderr
+    assert "Fields that make events: overall_status, enrollment, start_date," in typo.stderr, typo.stderr
+    assert trials.json("changes", "--since", "2000-01-01", "--field", "overall_status")  # the name it gives finds them
