@@ -68,6 +68,8 @@ class AppContext:
         """What to say of an id that names no stored trial: how to fetch it, if it can be fetched by id."""
         from indexer.identifiers import is_nct
 
+        if not given.strip():  # `trials show "$ID"` with ID unset read "Error:  is not in DATA_DIR; fetch it ..."
+            return click.UsageError("TRIAL_ID is empty: give an NCT id, a EudraCT number or the sponsor's id")
         nct = given.strip().upper()
         fetch = f"`trials crawl ctgov --nct {nct}` or " if is_nct(nct) else ""
         where = self.settings.data_dir

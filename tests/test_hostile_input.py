@@ -183,3 +183,13 @@ def test_a_field_that_makes_no_events_is_answered_with_the_fields_that_do(trials
     assert "changes of status make no events" in typo.stderr
     assert "Fields that make events: overall_status, enrollment, start_date," in typo.stderr, typo.stderr
     assert trials.json("changes", "--since", "2000-01-01", "--field", "overall_status")  # the name it gives finds them
+
+
+def test_an_empty_trial_id_is_a_usage_error_not_a_trial_to_fetch(trials: Trials) -> None:
+    # `trials show "$ID"` with ID unset said "Error:  is not in DATA_DIR; fetch it with `trials ingest FILE`".
+    trials("--quiet", "ingest", str(SEED))
+    for command in ("show", "history", "diff", "similar"):
+        for given in ("", "  "):
+            bad = trials(command, given, ok=False)
+            assert bad.exit_code == 2 and "TRIAL_ID is empty: give an NCT id" in bad.stderr, (command, bad.output)
+    assert trials.json("show", "nct04077684")["nct_id"] == "NCT04077684"
