@@ -232,6 +232,17 @@ class _Handler(QuietHandler):
             # Pages without studies that keep handing out fresh tokens, forever.
             body = {"studies": [], "nextPageToken": _token(key, offset, time.monotonic_ns())}
             state.body_faults[page_no] = "empty_pages"
+        elif kind == "repeat_studies":
+            # Pages of studies already served (the first page's), each with a fresh token, forever.
+            first = [state.studies[i] for i in ids[:size]]
+            body = {"studies": first, "nextPageToken": _token(key, offset, time.monotonic_ns())}
+            state.body_faults[page_no] = "repeat_studies"
+        elif kind == "resend_studies":
+            # Data changed mid-crawl: this page and each after it also re-sends the previous page's last
+            # three studies, as the real registry can. Every study still arrives: the crawl must complete.
+            body["studies"][:0] = [state.studies[i] for i in ids[max(0, offset - 3) : offset]]
+            if "nextPageToken" in body:
+                state.body_faults[page_no + 1] = "resend_studies"
         elif kind in BODY_FAULTS:
             BODY_FAULTS[kind](body)
         text = json.dumps(body)

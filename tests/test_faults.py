@@ -28,7 +28,8 @@ def studies() -> dict[str, dict]:  # type: ignore[type-arg]
 
 
 def crawl(data_dir: Path, mock: MockRegistry, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_trials(data_dir, "crawl", "ctgov", "--api-url", mock.url, "--term", "a", env=env)
+    # A crawl that pages without end fails the test by its timeout (a whole one takes seconds).
+    return run_trials(data_dir, "crawl", "ctgov", "--api-url", mock.url, "--term", "a", env=env, timeout=120)
 
 
 def stored(data_dir: Path) -> tuple[Counter[str], set[str], str | None]:
@@ -45,7 +46,8 @@ def stored(data_dir: Path) -> tuple[Counter[str], set[str], str | None]:
 
 # fault -> how many studies the faulty crawl stores (the rest of the page and the later pages, or not)
 ITEM_FAULTS = {"poison": 299, "int_title": 299, "list_identification": 299, "bad_id": 299, "string_study": 300}
-PAGE_FAULTS = {"null_studies": 100, "nested": 100, "invalid_utf8": 100, "repeat_token": 200, "empty_pages": 100}
+PAGE_FAULTS = {"null_studies": 100, "nested": 100, "invalid_utf8": 100, "repeat_token": 200, "empty_pages": 100,
+               "repeat_studies": 100}  # fmt: skip
 
 
 @pytest.mark.parametrize("fault", [*ITEM_FAULTS, *PAGE_FAULTS])
@@ -60,8 +62,9 @@ def test_a_faulty_page_is_said_and_a_rerun_completes(data_dir: Path, studies: di
         expected = {**ITEM_FAULTS, **PAGE_FAULTS}[fault]
         assert len(versions) == expected, proc.stderr
         assert mark is None  # the high-water mark did not move
-        if fault in ("repeat_token", "empty_pages"):
-            assert "token" in proc.stderr or "no study" in proc.stderr
+        if fault in ("repeat_token", "empty_pages", "repeat_studies"):
+            assert "token" in proc.stderr or "no study" in proc.stderr or "already fetched" in proc.stderr
+            assert f"{mock.url}/studies?" in proc.stderr, "the warning names the page's address"
         else:
             assert failed, "the failure is kept, with its raw bytes"
         if fault in ("poison", "int_title"):
@@ -77,6 +80,17 @@ def test_a_faulty_page_is_said_and_a_rerun_completes(data_dir: Path, studies: di
     # The rerun stored what failed, so those failures are resolved; a study whose id could not be read
     # at all cannot be linked to its later success, and stays listed (with its raw bytes).
     assert all("#studies[" in f for f in failed), failed
+
+
+def test_studies_sent_again_across_pages_do_not_stop_the_crawl(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]
+    """The real registry re-sends a few studies on the next page when its data changes mid-crawl."""
+    state = MockState(studies, max_page_size=PAGE, body_faults={2: "resend_studies"})
+    with MockRegistry(state) as mock:
+        proc = crawl(data_dir, mock)
+    assert proc.returncode == 0, proc.stderr
+    versions, failed, mark = stored(data_dir)
+    assert set(versions) == set(studies) and set(versions.values()) == {1} and not failed and mark is not None
+    assert sum(1 for e in state.log if e["path"].endswith("/studies")) == 3
 
 
 def test_a_page_failing_past_the_retry_budget(data_dir: Path, studies: dict) -> None:  # type: ignore[type-arg]

@@ -222,3 +222,48 @@ def test_registry_search_needs_a_search_path() -> None:
     # GSK has no search page: a query alone gives it nothing to start from.
     with pytest.raises(ValueError, match="give ids, start_urls or query"):
         GskSpider.from_crawler(get_crawler(GskSpider), query="lupus")
+
+
+def _paged(spider: CtgovSpider, pages: list[list[dict[str, Any]]], total: int) -> list[bool]:
+    """Feeds the spider `pages` of studies, each with a fresh next-page token; whether each asked for the next."""
+    [first] = start_requests(spider)
+    followed = []
+    for n, studies in enumerate(pages, 1):
+        body = {"studies": studies, "nextPageToken": f"tok{n}", **({"totalCount": total} if n == 1 else {})}
+        url = first.url + (f"&pageToken=tok{n - 1}" if n > 1 else "")
+        out = spider.parse_page(TextResponse(url, body=json.dumps(body).encode(), encoding="utf-8"),
+                                first.cb_kwargs["params"], n)  # fmt: skip
+        followed.append(any(isinstance(o, scrapy.Request) for o in out))
+    return followed
+
+
+@pytest.fixture(scope="module")
+def real_studies() -> list[dict[str, Any]]:
+    from devtools.mockserver import load_studies
+    from tests.conftest import shared
+
+    every = load_studies([shared("ctgov", "v2")])
+    return [every[k] for k in sorted(every)[:40]]
+
+
+def test_pages_of_studies_already_fetched_end_the_query(real_studies: list[dict[str, Any]]) -> None:
+    """A server answering with pages of studies this run already has, each with a fresh token, pages forever."""
+    first, again = real_studies[:10], real_studies[5:10]
+    spider = ctgov(condition="lupus", page_size="10")
+    followed = _paged(spider, [first, again, again, again, real_studies[10:20], again, again, again, again], 40)
+    # Repeats across pages (data changing mid-crawl) are followed while new studies keep coming.
+    assert followed == [True] * 8 + [False]
+    assert spider.progress.problems == [
+        "4 pages in a row held only studies this crawl had already fetched (20 of them) and still had a next page"
+    ]
+
+
+def test_far_more_studies_than_announced_end_the_query(real_studies: list[dict[str, Any]]) -> None:
+    """A loop that slips one new study into each page of repeats still ends, once far past the announced total."""
+    spider = ctgov(condition="lupus", page_size="10")
+    pages = [real_studies[:10]] + [[*real_studies[1:10], real_studies[10 + n]] for n in range(3)]
+    followed = _paged(spider, pages, 10)
+    assert followed == [True, True, True, False]  # 40 > 2 * 10 + 10 arrived by page 4
+    assert spider.progress.problems[0] == (
+        "the registry announced 10 studies and 40 arrived (13 different), and it still had a next page"
+    )

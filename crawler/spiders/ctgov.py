@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import FailedDocument, GoneDocument, RawDocument, describe, failed
 from crawler.middlewares import CrawlStopping
+from crawler.paging import PageLoop
 from crawler.sites import Sites
 from indexer.clock import now_iso
 from indexer.config import API_URL
@@ -23,9 +24,6 @@ from indexer.ingest.plan import CrawlPlan, CrawlProgress, Membership, left_statu
 from indexer.parsers.errors import ParseError
 from indexer.parsers.jsondoc import decode_json
 from indexer.store import RecordStore, StoreError
-
-# A run of pages that add no study but keep handing out new tokens is a server fault, not a query.
-MAX_EMPTY_PAGES = 3
 
 
 def _split(value: str | list[str] | None) -> list[str]:
@@ -91,8 +89,7 @@ class CtgovSpider(scrapy.Spider):
         self.api_url = (api_url or "").rstrip("/") or None
         self.sites = Sites([self.api_url] if self.api_url else [])
         self.page_size = int(page_size) if page_size else None
-        self._tokens: dict[str, int] = {}
-        self._empty_pages = 0
+        self._loop: PageLoop | None = None  # made with the first page, once page_size is known
         self._verified = False
         self._membership: Membership | None = None
 
@@ -197,15 +194,20 @@ class CtgovSpider(scrapy.Spider):
         self.progress.studies += len(studies)
         if page == 1 and isinstance(data.get("totalCount"), int):
             self.progress.total_count = data["totalCount"]
-        yield from self._page_document(response, data, studies)
+        ids = [i for i in map(_study_id, studies) if i]
+        self._loop = self._loop or PageLoop(self.page_size or len(studies))
+        self._loop.saw(ids, len(studies))
+        yield from self._page_document(response, data, studies, ids)
         yield from self._next_page(data, params, page, response.url)
 
-    def _page_document(self, response: Response, data: dict[str, Any], studies: list[Any]) -> Iterator[Any]:
+    def _page_document(
+        self, response: Response, data: dict[str, Any], studies: list[Any], ids: list[str]
+    ) -> Iterator[Any]:
         """The page as one document: decoded once here, parsed study by study by the writer."""
         if self._membership is None and self.plan is not None and self.plan.widened:
             self._membership = Membership.of(self.plan)  # once: the plan is set by the time pages arrive
         if self._membership is None:
-            self.progress.seen_ids.update(i for i in map(_study_id, studies) if i)
+            self.progress.seen_ids.update(ids)
             yield RawDocument(self.source, response.url, response.body, now_iso(), data=data)
             return
         kept = self._membership.sort(studies, self.progress)
@@ -225,15 +227,8 @@ class CtgovSpider(scrapy.Spider):
         if not isinstance(token, str):
             self.progress.problems.append(f"page {page} has a nextPageToken that is not text")
             return
-        if token in self._tokens:
-            problem = f"page {page} repeated the next-page token of page {self._tokens[token]}"
-            self.logger.error("%s (%s): stopping this query", problem, url)
-            self.progress.problems.append(problem)
-            return
-        self._tokens[token] = page
-        self._empty_pages = self._empty_pages + 1 if not data.get("studies") else 0
-        if self._empty_pages > MAX_EMPTY_PAGES:
-            problem = f"{self._empty_pages} pages in a row held no study and still had a next page"
+        assert self._loop is not None  # parse_page made it
+        if problem := self._loop.problem(page, token, self.progress.total_count):
             self.logger.error("%s (%s): stopping this query", problem, url)
             self.progress.problems.append(problem)
             return
