@@ -19,6 +19,9 @@ class RawDocument:
     # The body already decoded (an API page the spider had to read for its next-page token), so
     # that it is decoded once; None: the parser decodes the body.
     data: Any = field(default=None, compare=False)
+    # The trial the crawl fetched this as the page of (its address names it): a body that is no trial
+    # page is then a failure, kept, not a page skipped. None: a page that may or may not be a trial's.
+    trial_id: str | None = None
 
     def __repr__(self) -> str:  # Scrapy logs every item; the body would flood the log
         return f"RawDocument({self.source!r}, {self.url!r}, {len(self.body)} bytes)"

@@ -208,8 +208,9 @@ class StorePipeline:
             if stats is not None:
                 stats.inc_value("trialscout/documents")
             outcome = writer.add_document(
-                item.body, item.url, source=item.source, source_url=item.url, fetched_at=item.fetched_at, data=item.data
-            )
+                item.body, item.url, source=item.source, source_url=item.url, fetched_at=item.fetched_at,
+                data=item.data, trial_id=item.trial_id,
+            )  # fmt: skip
             if stats is not None and (outcome.status == "failed" or outcome.failed_items):
                 stats.inc_value("trialscout/failed/parse", outcome.failed_items or 1)
         elif isinstance(item, FailedDocument):

@@ -86,7 +86,10 @@ class StreamPipeline:
 
     def _document(self, item: Any) -> StreamDocument | None:
         if isinstance(item, RawDocument):
-            return StreamDocument("raw", item.source, item.url, self.name, item.body, item.fetched_at)
+            # record_id: the trial whose page it was fetched as (RawDocument.trial_id), else empty.
+            return StreamDocument(
+                "raw", item.source, item.url, self.name, item.body, item.fetched_at, record_id=item.trial_id or ""
+            )
         if isinstance(item, FailedDocument):
             return StreamDocument(
                 "failed", item.source, item.url, self.name, item.body, error=item.error,

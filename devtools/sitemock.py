@@ -33,8 +33,9 @@ class _Handler(QuietHandler):
         file = site.folder / path.lstrip("/")
         if file.is_dir():
             file = file / "index.html"
-        if not file.is_file() and file.with_suffix(".html").is_file():
-            file = file.with_suffix(".html")  # pretty URLs without the extension
+        for suffix in (".html", ".bin"):
+            if not file.is_file() and file.with_suffix(suffix).is_file():
+                file = file.with_suffix(suffix)  # pretty URLs without the extension; .bin: bytes of no known type
         if not file.is_file():
             entry["status"] = 404
             self._send(404, b"<html><body><h1>Not found</h1></body></html>", "text/html")
@@ -49,7 +50,8 @@ class _Handler(QuietHandler):
             self.send_header("ETag", etag)
             self.end_headers()
             return
-        ctype = {".xml": "application/xml", ".txt": "text/plain"}.get(file.suffix, "text/html")
+        types = {".xml": "application/xml", ".txt": "text/plain", ".bin": "application/octet-stream"}
+        ctype = {**types, ".pdf": "application/pdf"}.get(file.suffix, "text/html")
         entry["status"] = 200
         # max-age=0: always revalidate. (Scrapy's RFC2616Policy does not revalidate "no-cache"
         # answers with validators; it refetches them whole.)

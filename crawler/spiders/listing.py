@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import RawDocument, describe, failed
+from crawler.items import FailedDocument, RawDocument, describe, failed
 from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
@@ -29,6 +29,9 @@ _NEXT = re.compile(r"^\s*(next|next page|›|»|more results|load more|show more
 # A page with a trial's criteria and an id of its own is a trial page, whatever its address.
 _CRITERIA = re.compile(rb"(inclusion|exclusion|eligibility)\s+criteria|Clinical Study Identifier", re.I)
 _ID_IN_BODY = re.compile(rf"{NCT_IN_TEXT.pattern}|\bEudraCT\b|{ISRCTN.pattern}".encode())
+# A file a trial page links to (its protocol as a PDF, a logo): its address may name the trial, but it is
+# no page of it, and is not read as one.
+_FILE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|rtf|odt|ods|zip|gz|png|jpe?g|gif|svg|webp|ico|mp4|mp3|csv|ics)$", re.I)
 
 
 def is_trial_page(url: str, body: bytes) -> bool:
@@ -44,6 +47,12 @@ def trial_id_in(url: str) -> str | None:
         return None
     found = m.group(1).upper()
     return found if found.startswith(("NCT", "ISRCTN")) else f"EUCTR{m.group(1)}"
+
+
+def trial_page_of(url: str) -> str | None:
+    """The trial whose own page an address is (it names the trial and is not a file such as a PDF)."""
+    path = url.split("#")[0]
+    return None if _FILE.search(urlsplit(path).path) else trial_id_in(path)
 
 
 class ListingSpider(scrapy.Spider):
@@ -91,10 +100,16 @@ class ListingSpider(scrapy.Spider):
             yield from self._follow(response, loc.strip())
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        trial = trial_page_of(response.url)
         if not isinstance(response, TextResponse):
+            if trial is not None:  # a trial's own address answered with a file, not a page: broken
+                kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
+                error = f"the page at {trial}'s address is not a web page ({kind})"
+                self.logger.error("%s: %s", error, response.url)
+                yield FailedDocument(self.source, response.url, response.body, error, trial, response.status)
             return
         if is_trial_page(response.url, response.body):
-            yield RawDocument(self.source, response.url, response.body, now_iso())
+            yield RawDocument(self.source, response.url, response.body, now_iso(), trial_id=trial)
         for link in response.css("a[href]"):
             href = link.attrib["href"]
             text = " ".join(link.css("::text").getall())

@@ -16,7 +16,8 @@ class StreamDocument:
     """One entry of the crawl's stream: what a crawler fetched, for the writer to store.
 
     kind: "raw" (a document), "failed" (a response that could not be framed; `error` says why),
-    "gone" (a former member the registry answered 404 for: `record_id` names it).
+    "gone" (a former member the registry answered 404 for: `record_id` names it). A "raw" document's
+    `record_id` names the trial whose page it was fetched as, if any (RawDocument.trial_id).
     """
 
     kind: str

@@ -180,8 +180,9 @@ class RelayWriter:
     def _add(self, writer: BatchWriter, doc: StreamDocument) -> None:
         if doc.kind == "raw":
             writer.add_document(
-                doc.body, doc.url, source=doc.source, source_url=doc.url, fetched_at=doc.fetched_at or None
-            )
+                doc.body, doc.url, source=doc.source, source_url=doc.url, fetched_at=doc.fetched_at or None,
+                trial_id=doc.record_id or None,
+            )  # fmt: skip
         elif doc.kind == "failed":
             writer.fail(
                 doc.url, doc.error, raw=doc.body, source=doc.source, record_id=doc.record_id or None,

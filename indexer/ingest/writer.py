@@ -79,16 +79,27 @@ class BatchWriter:
         source_url: str | None = None,
         fetched_at: str | None = None,
         data: Any = None,
+        trial_id: str | None = None,
     ) -> DocumentOutcome:
-        """Parse and queue one source document (one or many trials); failures are counted and kept."""
+        """Parse and queue one source document (one or many trials); failures are counted and kept.
+
+        `trial_id`: the trial whose page this was fetched as; a body that is not a trial then fails.
+        """
         try:
-            return self._add_document(body, location, source, source_url, fetched_at, data)
+            return self._add_document(body, location, source, source_url, fetched_at, data, trial_id)
         finally:
             if self.progress:
                 self.progress(1)
 
     def _add_document(
-        self, body: bytes, location: str, source: str | None, source_url: str | None, fetched_at: str | None, data: Any
+        self,
+        body: bytes,
+        location: str,
+        source: str | None,
+        source_url: str | None,
+        fetched_at: str | None,
+        data: Any,
+        trial_id: str | None,
     ) -> DocumentOutcome:
         digest = sha256(body)
         known = self.store.seen_raw(digest)
@@ -105,6 +116,10 @@ class BatchWriter:
                 body, source=source, filename=location, source_url=source_url, fetched_at=fetched_at, data=data
             )
         except NotATrial as exc:
+            if trial_id is not None:  # the trial's own address answered with something else: broken
+                error = f"the page at {trial_id}'s address is not a trial page ({exc})"
+                self.fail(location, error, raw=body, source=source, record_id=trial_id)
+                return DocumentOutcome("failed", error=error)
             self.stats.counts["skipped"] += 1
             log.warning("skipped %s: %s", location, exc)
             return DocumentOutcome("skipped", error=str(exc))
