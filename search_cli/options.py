@@ -63,15 +63,36 @@ def _phase(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
         raise click.BadParameter(str(exc)) from None
 
 
+def _format_flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    """A format flag's callback: it sets `fmt`, and a second format given is a usage error naming both
+    (with one shared `fmt` the last flag won without a word: `--json --csv` wrote CSV)."""
+
+    def record(ctx: click.Context, param: click.Parameter, given: bool) -> None:
+        ctx.params.setdefault("fmt", "table")
+        if not given:
+            return
+        formats: list[str] = ctx.meta.setdefault("trials.formats", [])
+        formats.append(name)
+        if len(formats) > 1:
+            raise click.UsageError(f"{' and '.join('--' + n for n in formats)}: give one output format", ctx)
+        ctx.params["fmt"] = name
+
+    return record
+
+
 def output_options(f: F) -> F:
     """--json / --ndjson / --csv; the default is a table for people."""
-    return click.option("--json", "fmt", flag_value="json", help="One JSON array (show: one object).")(
-        click.option("--ndjson", "fmt", flag_value="ndjson", help="One JSON object per line.")(
-            click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")(
-                click.option("--table", "fmt", flag_value="table", default=True, hidden=True)(f)
+    return _compose(
+        *(
+            click.option(f"--{name}", is_flag=True, expose_value=False, callback=_format_flag(name), **extra)
+            for name, extra in (
+                ("json", {"help": "One JSON array (show: one object)."}),
+                ("ndjson", {"help": "One JSON object per line."}),
+                ("csv", {"help": "CSV with a header row."}),
+                ("table", {"hidden": True}),
             )
         )
-    )
+    )(f)
 
 
 def filter_options(f: F) -> F:

@@ -45,6 +45,34 @@ def test_every_listing_command_documents_the_three_formats(trials: Trials, comma
         assert line in shown, (command, line)
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("search", "coma"),
+        ("show", COMA),
+        ("similar", COMA),
+        ("match", "--text", "a coma after a head injury"),
+        ("export",),
+        ("stats",),
+        ("history", COMA),
+        ("diff", COMA),
+        ("changes", "--since", "2000-01-01"),
+        ("failures",),
+        ("watch", "list"),
+        ("watch", "run"),
+    ],
+)
+def test_two_output_formats_at_once_are_a_usage_error(trials: Trials, command: tuple[str, ...]) -> None:
+    """`--json --csv` was the last flag winning without a word (CSV written)."""
+    trials("--quiet", "ingest", str(shared("ctgov", "xml_versions", COMA)))
+    for flags in (("--json", "--csv"), ("--ndjson", "--json")):
+        result = trials(*command, *flags, ok=False)
+        assert result.exit_code == 2, (command, flags, result.output)
+        assert f"{flags[0]} and {flags[1]}: give one output format" in result.stderr, result.stderr
+        assert result.stdout == ""
+    assert json.loads(trials(*command, "--json").stdout) is not None  # one format is read as before
+
+
 def test_diff_as_ndjson_and_csv(trials: Trials) -> None:
     trials("--quiet", "ingest", str(shared("ctgov", "xml_versions", COMA)))
     asked = ("diff", COMA, "--from", "2", "--to", "3")
