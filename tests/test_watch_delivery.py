@@ -191,6 +191,27 @@ def test_mail_is_sent_when_there_is_news(watched: tuple[Trials, list[Path]], smt
     assert "status NOT_YET_RECRUITING -> RECRUITING" in body
 
 
+@pytest.mark.parametrize("bad", ["not an address", "me@", "a@example.org, b@example.org", "me@exa mple.org"])
+def test_a_bad_mail_address_is_a_usage_error_when_given(
+    watched: tuple[Trials, list[Path]], smtp: Inbox, bad: str
+) -> None:
+    """It was taken, and refused only by the SMTP server on a run with news: every quiet night passed."""
+    trials, later = watched
+    trials("watch", "run")  # the first run's news; the next has none
+    for news in (False, True):
+        refused = trials("watch", "run", "--mail-to", "a@example.org", "--mail-to", bad, ok=False)
+        assert refused.exit_code == 2, refused.output
+        assert f"Invalid value for '--mail-to': {bad!r} is not a mail address" in refused.stderr
+        if not news:
+            trials("--quiet", "ingest", *map(str, later))
+    assert smtp.messages == []
+    trials("watch", "run", "--mail-to", "Watcher <a@example.org>")  # the news refused above is still news
+    [(to, msg)] = smtp.messages
+    assert (
+        to == ["a@example.org"] and "status NOT_YET_RECRUITING -> RECRUITING" in msg.get_payload(decode=True).decode()
+    )  # type: ignore[union-attr]
+
+
 def test_smtp_settings_from_the_config_file(
     watched: tuple[Trials, list[Path]], smtp: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,8 +11,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +28,26 @@ log = logging.getLogger(__name__)
 
 class DeliveryError(RuntimeError):
     """A feed, mail or webhook could not be delivered; the run stays to be repeated."""
+
+
+def mail_address(text: str) -> str:
+    """`text` if it is one mail address (name@domain, or "Name <name@domain>"); else ValueError saying so.
+    Checked when it is given: the SMTP server is asked only on a run with news, and a cron job's
+    typo would pass every quiet night unseen."""
+    pairs = getaddresses([text])
+    addr = pairs[0][1] if len(pairs) == 1 else ""
+    try:
+        parsed = Address(addr_spec=addr) if addr in (text, *_bracketed(text)) else None
+    except (ValueError, IndexError, HeaderParseError):  # the parser's ways of refusing an addr-spec
+        parsed = None
+    if parsed is None or not parsed.username or not parsed.domain:
+        raise ValueError(f"{text!r} is not a mail address (name@example.org)")
+    return text
+
+
+def _bracketed(text: str) -> tuple[str, ...]:
+    inner = text.rpartition("<")[2]
+    return (inner[:-1],) if text.endswith(">") and "<" in text else ()
 
 
 def send_mail(settings: Settings, to: list[str], subject: str, body: str) -> None:

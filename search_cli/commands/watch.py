@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 from indexer.history import report
-from indexer.history.delivery import DeliveryError, run_and_deliver
+from indexer.history.delivery import DeliveryError, mail_address, run_and_deliver
 from indexer.history.watches import WatchConflict, Watches, WatchRun
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
@@ -108,6 +108,13 @@ def _webhook(url: str | None) -> str | None:
     return url
 
 
+def _mail_to(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(mail_address(v) for v in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @watch.command("run")
 @click.argument("name", required=False)
 @output_options
@@ -116,7 +123,13 @@ def _webhook(url: str | None) -> str | None:
     type=click.Path(),
     help="Write each watch's Atom feed: into a folder as NAME.xml, or to this file for one watch.",
 )
-@click.option("--mail-to", multiple=True, metavar="ADDR", help="Mail what is new here (TRIALS_SMTP_*); repeatable.")
+@click.option(
+    "--mail-to",
+    multiple=True,
+    metavar="ADDR",
+    callback=_mail_to,
+    help="Mail what is new here (TRIALS_SMTP_*); repeatable.",
+)
 @click.option("--webhook", metavar="URL", help="POST what is new here as JSON (retried; TRIALS_WEBHOOK_*).")
 @click.option("--dry-run", is_flag=True, help="Report, but neither deliver nor remember this run.")
 @pass_app
