@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.discover.patient import normalise_sex, read_patient
+from tests.conftest import Trials, shared
 
 CASES = [  # (text, age in years, sex): at least 30 phrasings, as the patient issue asks
     ("45F with lupus", 45, "F"),
@@ -107,6 +108,31 @@ def test_an_age_over_120_is_dropped_and_said() -> None:
     assert (patient.age, patient.age_source) == (None, "unknown")
     assert patient.notes == ("“130 years old”: an age over 120, not read; give the age if that is wrong",)
     assert read_patient("I am 130 years old", age=70).notes == ()  # the age given is the age
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "side"),
+    [
+        ("I am -3 and have a coma", "I am -3", "below 0"),
+        ("I am -3 years old with a coma", "I am -3", "below 0"),  # was read as 3
+        ("coma, -3 years old", "-3 years old", "below 0"),
+        ("age: −4, coma", "age: −4", "below 0"),
+        ("I am 999999999999999999999999 years old with a coma", "I am 999999999999999999999999", "over 120"),
+        ("a 10000-year-old man in a coma", "10000-year-old", "over 120"),
+        ("my mother is 1000 and in a coma", "my mother is 1000", "over 120"),
+    ],
+)
+def test_an_age_no_person_has_is_dropped_and_said_as_over_120_is(
+    trials: Trials, text: str, phrase: str, side: str
+) -> None:
+    """Signed or of 4 digits and more, it was read as nothing without a word, while "I am 200" was said."""
+    said = f"“{phrase}”: an age {side}, not read; give the age if that is wrong"
+    patient = read_patient(text)
+    assert (patient.age, patient.age_source, patient.notes) == (None, "unknown", (said,))
+    trials("--quiet", "ingest", str(shared("ctgov", "xml_versions", "NCT02798588")))
+    result = trials("match", "--text", text, "--status", "any")
+    assert f"note: {said}" in result.stderr and "age unknown" in result.stderr
+    assert read_patient("I am 45 years old; he is -3 and 2019 was long ago").age == 45  # a read age stays
 
 
 def test_a_relatives_age_in_a_text_about_the_writer_is_not_theirs_and_said() -> None:

@@ -80,6 +80,15 @@ _IS_AGE = patterns.compile(
     rf"\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d|weeks|days|months|pounds|kilos))",
     re.I,
 )
+# An age no person has, in the phrasings above: "I am -3", "age: 99999", "-3 years old", "10000 years old"; the
+# patterns above read 3 digits at most and no sign, so these were read as nothing ("-3 years old": as 3).
+_NO_AGE = r"([-\u2212]\d+(?:\.\d+)?|\d{4,}(?:\.\d+)?)(?![\d.])"
+_UNREAL_AGE = patterns.compile(
+    rf"\b(?:I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned)"
+    rf"|age[ds]?\s*(?:[:=]|of|is)?)\s*(?:now\s+|just\s+)?{_NO_AGE}"
+    rf"(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|weeks|days|months|pounds|kilos))|(?<![\w.-]){_NO_AGE}[- ]?{_YEARS}",
+    re.I,
+)
 # The people a text may be about, by sex: "my wife is 43" gives the age of a woman. Counted, with a few
 # more words, to read the patient's sex from the words about them.
 _FEMALE_PERSONS = "woman female girl lady mother mom mum wife daughter sister grandmother grandma aunt"
@@ -161,7 +170,8 @@ def _holder(who: str | None) -> str | None:
 def _read_age(text: str) -> _Age:
     """The age the text states, whom it is of, and what to tell the patient about how it was read."""
     over = ""
-    if m := _AGE_YEARS.search(text):
+    unreal = _UNREAL_AGE.search(text)
+    if (m := _AGE_YEARS.search(text)) and not (unreal and unreal.start() <= m.start() < unreal.end()):
         age = _number(m.group(1))
         if age is not None and age <= 120:
             return _Age(age)
@@ -204,6 +214,10 @@ def _read_age(text: str) -> _Age:
             break  # the first of each phrasing
     if other:  # the patient is the writer, whose age the text does not give
         return _Age(None, "i", f"“{other}”: the age of someone else than you, not read; give your age")
+    if not over and unreal:
+        number = unreal.group(1) or unreal.group(2)
+        side = "below 0" if number[0] in "-\u2212" else "over 120"
+        return _Age(None, note=f"“{unreal.group(0).strip()}”: an age {side}, not read; give the age if that is wrong")
     return _Age(None, note=f"“{over}”: an age over 120, not read; give the age if that is wrong" if over else "")
 
 
