@@ -128,6 +128,23 @@ def test_api_changes_is_cli_changes(client: TestClient, cli: Trials) -> None:
     assert all(e["type"] == "status" and e["date"] >= "2017-01-01" for e in got["events"])
 
 
+def test_changes_of_a_field_that_makes_no_events_are_said(client: TestClient, cli: Trials) -> None:
+    """As `trials changes --field status` warns; the API and the page gave an empty list without a word."""
+    asked = {"since": "2017-01-01", "field": "status", "limit": 50}
+    got = client.get("/api/changes", params=asked).json()
+    [note] = got["notes"]
+    assert got["events"] == [] and note.startswith("changes of status make no events")
+    named = "Fields that make events: overall_status, enrollment, start_date"
+    assert named in note and named in cli("changes", "--since", "2017-01-01", "--field", "status").stderr
+    fine = client.get("/api/changes", params={**asked, "field": "overall_status"}).json()
+    assert fine["notes"] == [] and fine["events"]  # the shape is the same either way
+    assert set(fine) == set(got) == {"page", "limit", "more", "events", "notes"}
+    page = client.get("/changes", params=asked).text
+    assert f'<p class="warn">{note}</p>' in html.unescape(page)
+    evil = client.get("/changes", params={**asked, "field": EVIL}).text
+    assert "changes of &lt;script&gt;" in evil and EVIL not in evil
+
+
 def test_api_changes_reads_since_as_the_cli(client: TestClient, cli: Trials) -> None:
     """Before: the API refused what `trials changes --since` takes ("March 2017", "7d") with a pattern error."""
     for since in ("March 2017", "3000d", "2017-01-01T10:00:00Z"):

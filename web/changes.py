@@ -6,7 +6,7 @@ from typing import Any
 
 from indexer.catalog import Catalog
 from indexer.history import changes as tracking
-from indexer.history.events import EVENT_TYPES
+from indexer.history.events import EVENT_TYPES, no_events_note
 from web import params
 from web.params import SearchParams
 
@@ -54,4 +54,12 @@ def changes_page(
         limit=p.limit + 1,
         offset=(p.page - 1) * p.limit,
     )
-    return {"page": p.page, "limit": p.limit, "more": len(rows) > p.limit, "events": rows[: p.limit]}
+    # As `trials changes --field` warns, and /api/match's notes: a field whose changes make no events.
+    note = no_events_note(field_asked, "a trial's history page (/trials/ID/history) and /api/trials/ID/history")
+    return {
+        "page": p.page,
+        "limit": p.limit,
+        "more": len(rows) > p.limit,
+        "events": rows[: p.limit],
+        "notes": [note] if note else [],
+    }

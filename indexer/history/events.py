@@ -38,6 +38,19 @@ def makes_events(field: str) -> bool:
     return any(f == field or f.startswith(f"{field}.") or field.startswith((f"{f}.", f"{f}[")) for f in EVENT_FIELDS)
 
 
+def no_events_note(field: str | None, every_change: str) -> str | None:
+    """What to say of a `changes` field filter whose changes make no events (None when they make some):
+    "no changes" would read as "this field never changed", and a typo ("status") as a field that exists,
+    so the fields that do make events are named. `every_change`: what shows every field change of a trial."""
+    if not field or makes_events(field):
+        return None
+    named = ", ".join(f for f in EVENT_FIELDS if f != "nct_id")
+    return (
+        f"changes of {field} make no events, so `changes` never lists them; {every_change} show every field "
+        f"change of a trial. Fields that make events: {named}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One change of one field between two versions of a trial."""

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from indexer.history import changes as tracking
-from indexer.history.events import EVENT_FIELDS, EVENT_TYPES, makes_events
+from indexer.history.events import EVENT_TYPES, no_events_note
 from search_cli import diffview
 from search_cli.context import AppContext, pass_app
 from search_cli.options import filter_options, output_options, query_from_options
@@ -168,14 +168,8 @@ def changes(
         if fmt == "table"
         else ["id", "date", "nct_id", "version", "type", "field", "old", "new", "summary"],
     )
-    if field and not makes_events(field):
-        # Said even with --quiet: "no changes" would read as "this field never changed".
-        app.warn(
-            f"changes of {field} make no events, so `changes` never lists them; "
-            "`trials history ID` and `trials diff ID` show every field change of a trial. "
-            # A typo ("--field status") reads as a field that exists: the names that do make events.
-            f"Fields that make events: {', '.join(f for f in EVENT_FIELDS if f != 'nct_id')}"
-        )
+    if note := no_events_note(field, "`trials history ID` and `trials diff ID`"):
+        app.warn(note)  # said even with --quiet: "no changes" would read as "this field never changed"
     elif not found:
         app.info(f"no changes since {' and recorded since '.join(filter(None, (since, recorded)))}")
     if len(found) > limit:
