@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from indexer.config import load
-from tests.conftest import FIXTURES, Trials
+from tests.conftest import FIXTURES, Trials, shared
 from web.app import create_app
 
 SEED = FIXTURES / "ctgov_xml" / "NCT04077684.xml"  # recruiting, low-dose IL-2 in SLE, ages 18-65
@@ -193,3 +193,17 @@ def test_an_empty_trial_id_is_a_usage_error_not_a_trial_to_fetch(trials: Trials)
             bad = trials(command, given, ok=False)
             assert bad.exit_code == 2 and "TRIAL_ID is empty: give an NCT id" in bad.stderr, (command, bad.output)
     assert trials.json("show", "nct04077684")["nct_id"] == "NCT04077684"
+
+
+def test_a_file_named_to_ingest_that_is_no_document_is_said(trials: Trials, tmp_path: Path) -> None:
+    # `trials ingest INDEX.csv` said only "1 skipped" (and a log line): the kinds that are read are named.
+    index = shared("ctgov", "xml", "INDEX.csv")
+    said = "is no document ingest reads (skipped): it reads API v2 JSON"
+    alone = trials("ingest", str(index))
+    assert alone.exit_code == 0 and f"warning: {index} {said}" in alone.stderr, alone.stderr
+    beside = trials("ingest", str(index), str(SEED))  # read with a document: still said, of that file only
+    assert "1 new" in beside.stderr and beside.stderr.count(said) == 1 and f"{index} {said}" in beside.stderr
+    folder = tmp_path / "downloads"  # in a folder, a .csv is not looked at (the folder's own warning)
+    folder.mkdir()
+    (folder / "INDEX.csv").write_bytes(index.read_bytes())
+    assert said not in trials("ingest", str(folder)).stderr

@@ -110,10 +110,11 @@ def ingest_paths(catalog: Catalog, paths: Iterable[Path], progress: Callable[[in
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {p}")
     limit = catalog.settings.max_document_mb * 2**20
+    named = {str(p) for p in paths if p.is_file()}  # read whatever their name: a .csv is skipped, and said
     with catalog.writer(progress) as w:
         for location, body in iter_documents(paths, limit):
             if isinstance(body, Unreadable):
                 w.fail(location, body.error)
-            else:
-                w.add_document(body, location)
+            elif w.add_document(body, location).status == "skipped" and location in named:
+                w.stats.unread_named.append(location)
     return w.stats

@@ -12,11 +12,13 @@ from indexer.record import TrialRecord
 class IngestStats:
     """Counts of one ingest or crawl, each counted once its transaction committed.
 
-    `failed` lists (location, record id, error) of the documents and items that failed.
+    `failed` lists (location, record id, error) of the documents and items that failed; `unread_named` the
+    files named on the command line that were skipped as no registry document (a .csv): said, not only counted.
     """
 
     counts: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[str, str | None, str]] = field(default_factory=list)
+    unread_named: list[str] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> int:
         return self.counts[key]

@@ -67,6 +67,11 @@ def ingest(
         stats = ingest_paths(catalog, paths, progress=advance)
     ingest_summary(app, stats, "ingested")
     c = stats.counts
+    for location in stats.unread_named:  # as a folder of other files is said below; exit 0 as it
+        app.warn(
+            f"{location} is no document ingest reads (skipped): it reads API v2 JSON (a study, a search page, "
+            "an export), legacy clinical_study XML, registry and trial finder HTML pages, and .zip archives of them"
+        )
     if not any(c[k] for k in ("new", "updated", "historical", "unchanged", "skipped", "failed")):
         # As a crawl says it fetched nothing: a folder of the website's CSV or of .json.gz files is no error,
         # but "0 new, ..., 0 failed" alone reads as if its trials were there already.
