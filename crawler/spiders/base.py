@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import RawDocument, describe, failed
+from crawler.items import FailedDocument, RawDocument, describe, failed
 from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
@@ -47,9 +47,27 @@ class RegistryPageSpider(scrapy.Spider):
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error)
 
+    def trial_of(self, url: str) -> str | None:
+        """The trial whose own page `url` is, as its address names it ("2015-000590-12/DE"); None for a
+        search or other page."""
+        found = self.trial_link.search(url)
+        if found is None:
+            return None
+        return unquote(found.group(0).removeprefix(self.trial_path.split("{id}")[0]))
+
     def parse_page(self, response: Response) -> Iterator[Any]:
-        if self.trial_link.search(response.url):
-            yield RawDocument(self.name, response.url, response.body, now_iso())
+        trial = self.trial_of(response.url)
+        if not isinstance(response, TextResponse):
+            if trial is not None:  # a trial's own address answered with a file, not a page: broken, kept
+                kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
+                error = f"the page at {trial}'s address is not a web page ({kind})"
+                self.logger.error("%s: %s", error, response.url)
+                yield FailedDocument(self.name, response.url, response.body, error, trial, response.status)
+            self.logger.warning("not a web page, not read: %s", response.url)
+            return
+        if trial is not None:
+            # A body that is no trial page (no title, a JSON record) then fails, kept, instead of being skipped.
+            yield RawDocument(self.name, response.url, response.body, now_iso(), trial_id=trial)
         for link in response.css("a[href]"):
             href = link.attrib["href"]
             if self.trial_link.search(href) or _NEXT.match(" ".join(link.css("::text").getall())):

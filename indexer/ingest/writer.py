@@ -124,12 +124,12 @@ class BatchWriter:
             log.warning("skipped %s: %s", location, exc)
             return DocumentOutcome("skipped", error=str(exc))
         except ParseError as exc:
-            self.fail(location, str(exc), raw=body, source=source, record_id=exc.record_id)
+            self.fail(location, str(exc), raw=body, source=source, record_id=exc.record_id or trial_id)
             return DocumentOutcome("failed", error=str(exc))
         except Exception as exc:
             log.debug("parser error on %s", location, exc_info=True)
             error = f"parser error ({type(exc).__name__}: {str(exc)[:200]})"
-            self.fail(location, error, raw=body, source=source)
+            self.fail(location, error, raw=body, source=source, record_id=trial_id)
             return DocumentOutcome("failed", error=error)
         return self._queue(parsed, body, digest, location, source, packed)
 
