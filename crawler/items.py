@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.python.failure import Failure
+
+if TYPE_CHECKING:
+    from logging import Logger, LoggerAdapter
+
+    from scrapy.http import Response
+
+    LoggerLike = Logger | LoggerAdapter[Logger]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +79,12 @@ def failed(source: str, failure: Failure, record_id: str | None = None) -> Faile
         record_id,
         response.status if response is not None else None,
     )
+
+
+def not_a_web_page(source: str, response: Response, trial: str, logger: LoggerLike) -> FailedDocument:
+    """A trial's own address that answered with a file (not text), not a page of it: broken, logged with its
+    address, and kept with its bytes."""
+    kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
+    error = f"the page at {trial}'s address is not a web page ({kind})"
+    logger.error("%s: %s", error, response.url)
+    return FailedDocument(source, response.url, response.body, error, trial, response.status)

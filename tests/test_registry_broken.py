@@ -42,6 +42,7 @@ def test_a_trial_address_that_answers_with_no_trial_page_fails_and_keeps_its_byt
 
     assert proc.returncode == 3, proc.stderr  # finished, some documents failed
     assert "Traceback" not in proc.stderr
+    assert "not read" not in proc.stderr  # a trial's address is a failure, not also a page passed over
     failures = {f["location"].removeprefix(url): f for f in Trials(data_dir).json("failures")}
     assert sorted(failures) == [PATH.format(id=t) for t in broken], failures
     assert {k: v["record_id"] for k, v in failures.items()} == {PATH.format(id=t): t for t in broken}

@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, RawDocument, describe, failed
+from crawler.items import RawDocument, describe, failed, not_a_web_page
 from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
@@ -58,12 +58,10 @@ class RegistryPageSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         trial = self.trial_of(response.url)
         if not isinstance(response, TextResponse):
-            if trial is not None:  # a trial's own address answered with a file, not a page: broken, kept
-                kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
-                error = f"the page at {trial}'s address is not a web page ({kind})"
-                self.logger.error("%s: %s", error, response.url)
-                yield FailedDocument(self.name, response.url, response.body, error, trial, response.status)
-            self.logger.warning("not a web page, not read: %s", response.url)
+            if trial is not None:
+                yield not_a_web_page(self.name, response, trial, self.logger)
+            else:
+                self.logger.warning("not a web page, not read: %s", response.url)
             return
         if trial is not None:
             # A body that is no trial page (no title, a JSON record) then fails, kept, instead of being skipped.

@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import FailedDocument, RawDocument, describe, failed
+from crawler.items import RawDocument, describe, failed, not_a_web_page
 from crawler.middlewares import CrawlStopping
 from crawler.sites import Sites
 from indexer.clock import now_iso
@@ -102,11 +102,8 @@ class ListingSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         trial = trial_page_of(response.url)
         if not isinstance(response, TextResponse):
-            if trial is not None:  # a trial's own address answered with a file, not a page: broken
-                kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
-                error = f"the page at {trial}'s address is not a web page ({kind})"
-                self.logger.error("%s: %s", error, response.url)
-                yield FailedDocument(self.source, response.url, response.body, error, trial, response.status)
+            if trial is not None:
+                yield not_a_web_page(self.source, response, trial, self.logger)
             return
         if is_trial_page(response.url, response.body):
             yield RawDocument(self.source, response.url, response.body, now_iso(), trial_id=trial)
