@@ -74,19 +74,21 @@ _PERSON_COMMA_AGE = patterns.compile(
 _AGE_PERSON = patterns.compile(
     rf"(?:^|[,;:(]\s*|\ba\s+)(\d{{1,3}})[- ]?(?P<who>{'|'.join((*SEXED, 'gentleman'))})\b", re.I
 )
+# Who a number after these words is the age of: "I am", "I'm", "my mother is", "she is", "he's".
+_WHO_IS = rf"I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned)"
+# A number followed by these is a weight, a size, a dose or a duration, no age.
+_NOT_YEARS = r"kg|lbs?|cm|mm|mg|%|/|weeks|days|months|pounds|kilos"
 # "I am 34", "I'm 34", "my mother is 80", "she is 62", "he's 70".
 _IS_AGE = patterns.compile(
-    rf"\b(?P<who>I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned))"
-    rf"\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|\.\d|weeks|days|months|pounds|kilos))",
+    rf"\b(?P<who>{_WHO_IS})\s+(?:now\s+|a\s+|just\s+)?{_NUM}\b(?!\s*(?:{_NOT_YEARS}|\.\d))",
     re.I,
 )
 # An age no person has, in the phrasings above: "I am -3", "age: 99999", "-3 years old", "10000 years old"; the
 # patterns above read 3 digits at most and no sign, so these were read as nothing ("-3 years old": as 3).
 _NO_AGE = r"([-\u2212]\d+(?:\.\d+)?|\d{4,}(?:\.\d+)?)(?![\d.])"
 _UNREAL_AGE = patterns.compile(
-    rf"\b(?:I\s+am|I'm|im|she\s+is|he\s+is|she's|he's|(?:my|our|the)\s+{_SEX_WORDS}\s+(?:is|was|turned)"
-    rf"|age[ds]?\s*(?:[:=]|of|is)?)\s*(?:now\s+|just\s+)?{_NO_AGE}"
-    rf"(?!\s*(?:kg|lbs?|cm|mm|mg|%|/|weeks|days|months|pounds|kilos))|(?<![\w.-]){_NO_AGE}[- ]?{_YEARS}",
+    rf"\b(?:{_WHO_IS}|age[ds]?\s*(?:[:=]|of|is)?)\s*(?:now\s+|just\s+)?{_NO_AGE}(?!\s*(?:{_NOT_YEARS}))"
+    rf"|(?<![\w.-]){_NO_AGE}[- ]?{_YEARS}",
     re.I,
 )
 # The people a text may be about, by sex: "my wife is 43" gives the age of a woman. Counted, with a few
