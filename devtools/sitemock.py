@@ -11,6 +11,14 @@ from typing import Any
 
 from devtools.mockserver import LocalServer, QuietHandler
 
+# Content types by suffix (anything else is HTML); .bin: bytes of no known type.
+_TYPES = {
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".bin": "application/octet-stream",
+    ".pdf": "application/pdf",
+}
+
 
 class _Handler(QuietHandler):
     server: _SiteServer
@@ -50,8 +58,7 @@ class _Handler(QuietHandler):
             self.send_header("ETag", etag)
             self.end_headers()
             return
-        types = {".xml": "application/xml", ".txt": "text/plain", ".bin": "application/octet-stream"}
-        ctype = {**types, ".pdf": "application/pdf"}.get(file.suffix, "text/html")
+        ctype = _TYPES.get(file.suffix, "text/html")
         entry["status"] = 200
         # max-age=0: always revalidate. (Scrapy's RFC2616Policy does not revalidate "no-cache"
         # answers with validators; it refetches them whole.)
